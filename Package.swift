@@ -1,0 +1,82 @@
+// swift-tools-version: 6.2
+//
+// tunekit: a Katib-compatible hyperparameter-tuning engine with in-process trainers.
+//
+// Module dependencies point one way only:
+//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts
+//     -> SuggestionAlgorithms, Trainers (-> TrafficData)
+//     -> ExperimentRunner -> TuningCLI (executable `tunekit`)
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tunekit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tunekit", targets: ["TuningCLI"]),
+        .library(name: "TunekitCore", targets: ["ExperimentRunner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLapack",
+            path: "Sources/CLapack",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "NumericKernels", dependencies: ["CLapack"], swiftSettings: swiftSettings),
+        .target(
+            name: "ExperimentModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ModelArtifacts", swiftSettings: swiftSettings),
+        .target(
+            name: "SuggestionAlgorithms",
+            dependencies: ["ExperimentModel", "NumericKernels"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Trainers", dependencies: ["NumericKernels"], swiftSettings: swiftSettings),
+        .target(name: "TrafficData", dependencies: ["Trainers", "NumericKernels"], swiftSettings: swiftSettings),
+        .target(
+            name: "ExperimentRunner",
+            dependencies: [
+                "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData", "ModelArtifacts",
+                "NumericKernels",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TuningCLI",
+            dependencies: [
+                "ExperimentRunner", "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData",
+                "ModelArtifacts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExperimentModelTests", dependencies: ["ExperimentModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SuggestionAlgorithmsTests",
+            dependencies: ["SuggestionAlgorithms", "ExperimentModel", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TrainersTests", dependencies: ["Trainers", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrafficDataTests", dependencies: ["TrafficData", "Trainers", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ModelArtifactsTests", dependencies: ["ModelArtifacts", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExperimentRunnerTests",
+            dependencies: ["ExperimentRunner", "ExperimentModel", "Trainers", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

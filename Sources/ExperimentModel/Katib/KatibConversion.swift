@@ -1,0 +1,91 @@
+import Foundation
+
+/// JSON coding of Katib messages with proto3 JSON rules.
+public enum KatibJSON {
+    /// Decodes a message; a malformed body becomes an error saying where it failed.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KatibStatus) -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(type, from: data)
+        } catch let error as DecodingError {
+            throw .invalidArgument("malformed request JSON: \(describe(error))")
+        } catch {
+            throw .invalidArgument("malformed request JSON: \(error)")
+        }
+    }
+
+    /// Encodes a message as compact JSON with sorted keys (stable output).
+    public static func encode<T: Encodable>(_ value: T) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding these plain value types cannot fail.
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "at the top level" : "at \(text.hasPrefix(".") ? String(text.dropFirst()) : text)"
+        }
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return "\(path(context)): \(underlying ?? context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(path(context)): missing field '\(key.stringValue)'"
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
+        case .valueNotFound(let type, let context): return "\(path(context)): expected \(type), found null"
+        @unknown default: return String(describing: error)
+        }
+    }
+}
+
+extension KatibExperiment {
+    /// Converts to the validated experiment model (no trial template: requests do not carry one).
+    public func toExperiment() throws(ExperimentModelError) -> Experiment {
+        var specs: [ParameterSpec] = []
+        for (index, wire) in spec.parameterSpecs.parameters.enumerated() {
+            guard let type = ParameterType(katibName: wire.parameterType.name) else {
+                throw .invalidParameter(
+                    name: wire.name.isEmpty ? "#\(index)" : wire.name,
+                    message: "unknown parameterType '\(wire.parameterType.name)'; use DOUBLE, INT, DISCRETE or CATEGORICAL")
+            }
+            guard let distribution = Distribution(katibName: wire.feasibleSpace.distribution.name) else {
+                throw .invalidParameter(
+                    name: wire.name, message: "unknown distribution '\(wire.feasibleSpace.distribution.name)'")
+            }
+            let space = wire.feasibleSpace
+            specs.append(ParameterSpec(
+                name: wire.name, parameterType: type,
+                feasibleSpace: FeasibleSpace(
+                    min: space.min.isEmpty ? nil : space.min, max: space.max.isEmpty ? nil : space.max,
+                    step: space.step.isEmpty ? nil : space.step, list: space.list, distribution: distribution)))
+        }
+        guard let type = ObjectiveType(katibName: spec.objective.type.name) else {
+            throw .invalidField(path: "experiment.spec.objective.type", line: nil,
+                                message: "unknown objective type '\(spec.objective.type.name)'")
+        }
+        let objective = Objective(
+            type: type, goal: spec.objective.goal == 0 ? nil : spec.objective.goal,
+            objectiveMetricName: spec.objective.objectiveMetricName.isEmpty ? "objective" : spec.objective.objectiveMetricName,
+            additionalMetricNames: spec.objective.additionalMetricNames)
+        let maxTrials = spec.maxTrialCount > 0 ? spec.maxTrialCount : nil
+        let parallel = spec.parallelTrialCount > 0 ? spec.parallelTrialCount : 1
+        return try Experiment(
+            name: name, objective: objective,
+            algorithm: AlgorithmSpec(
+                algorithmName: spec.algorithm.algorithmName, algorithmSettings: spec.algorithm.algorithmSettings),
+            parameters: specs, parallelTrialCount: maxTrials.map { Swift.min(parallel, $0) } ?? parallel,
+            maxTrialCount: maxTrials)
+    }
+}
+
+extension KatibTrial {
+    /// The trial as a history record; an unknown condition string counts as UNKNOWN.
+    public var record: TrialRecord {
+        TrialRecord(
+            name: name, assignments: spec.parameterAssignments.assignments,
+            condition: TrialCondition(katibName: status.condition.name) ?? .unknown,
+            metrics: status.observation.metrics)
+    }
+}

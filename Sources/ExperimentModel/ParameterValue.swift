@@ -1,0 +1,53 @@
+import Foundation
+
+/// A concrete value of one parameter: a number, or an index into a list.
+public enum ParameterValue: Sendable, Hashable {
+    case double(Double)
+    case int(Int)
+    /// Index into a discrete/categorical list.
+    case choice(Int)
+}
+
+extension SearchParameter {
+    /// The value as Katib sends it: plain integers, list entries byte for byte, doubles in a form any parser reads.
+    public func format(_ value: ParameterValue) -> String {
+        switch (domain, value) {
+        case (.discrete(let list), .choice(let index)), (.categorical(let list), .choice(let index)):
+            return list[index]
+        case (.int, .int(let v)):
+            return String(v)
+        case (.double(let range), .double(let v)):
+            return ValueFormatting.double(v, decimals: range.decimals)
+        default:
+            preconditionFailure("value \(value) does not belong to parameter '\(name)'")
+        }
+    }
+
+    /// Reads a value string from a trial's history; nil when it does not belong to this parameter's domain.
+    public func parse(_ text: String) -> ParameterValue? {
+        switch domain {
+        case .discrete(let list), .categorical(let list):
+            return list.firstIndex(of: text).map(ParameterValue.choice)
+        case .int:
+            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v == v.rounded(), abs(v) < 9e15 else {
+                return nil
+            }
+            return .int(Int(v))
+        case .double:
+            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+            return .double(v)
+        }
+    }
+}
+
+/// Katib-compatible number printing.
+public enum ValueFormatting {
+    /// Prints a double: with `decimals` when given (grid values), else the shortest round-trip form.
+    public static func double(_ value: Double, decimals: Int?) -> String {
+        if let decimals {
+            let text = String(format: "%.\(decimals)f", value + 0.0)
+            return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
+        }
+        return value.description
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// A validated search space: every bound parsed, every impossible range rejected, in declaration order.
+public struct SearchSpace: Sendable, Equatable {
+    public let parameters: [SearchParameter]
+
+    /// Validates Katib parameter specs; the error names the parameter and says what to change.
+    public init(specs: [ParameterSpec]) throws(ExperimentModelError) {
+        guard !specs.isEmpty else { throw .invalidExperiment("the experiment declares no parameters") }
+        var seen: Set<String> = []
+        var parameters: [SearchParameter] = []
+        for spec in specs {
+            guard !spec.name.isEmpty else { throw .invalidExperiment("a parameter has an empty name") }
+            guard seen.insert(spec.name).inserted else {
+                throw .invalidParameter(name: spec.name, message: "declared twice; parameter names must be unique")
+            }
+            parameters.append(try SearchParameter(spec: spec))
+        }
+        self.parameters = parameters
+    }
+
+    /// Parameter names in declaration order.
+    public var names: [String] { parameters.map(\.name) }
+
+    /// The number of distinct points, or nil when some parameter is continuous (or the count overflows).
+    public var finiteSize: Int? {
+        var total = 1
+        for parameter in parameters {
+            guard let count = parameter.domain.finiteCount else { return nil }
+            let (product, overflow) = total.multipliedReportingOverflow(by: count)
+            if overflow { return nil }
+            total = product
+        }
+        return total
+    }
+}
+
+/// One validated parameter.
+public struct SearchParameter: Sendable, Equatable {
+    public let name: String
+    public let domain: ParameterDomain
+
+    init(spec: ParameterSpec) throws(ExperimentModelError) {
+        name = spec.name
+        domain = try ParameterDomain(spec: spec)
+    }
+}
+
+/// The set of values a parameter can take.
+public enum ParameterDomain: Sendable, Equatable {
+    case double(DoubleRange)
+    case int(IntRange)
+    /// Numbers or strings used as labels (Katib treats `discrete` like `categorical`); kept byte for byte.
+    case discrete([String])
+    case categorical([String])
+
+    /// How many values a finite domain has; nil for a continuous double.
+    public var finiteCount: Int? {
+        switch self {
+        case .double(let range): range.gridCount
+        case .int(let range): range.gridCount
+        case .discrete(let list), .categorical(let list): list.count
+        }
+    }
+}
+
+/// A continuous (or stepped) double range.
+public struct DoubleRange: Sendable, Equatable {
+    public let lower: Double
+    public let upper: Double
+    /// Grid spacing from `lower` (values are `lower + k·step ≤ upper`), or nil for continuous.
+    public let step: Double?
+    public let distribution: Distribution
+    /// Decimal places used to print grid values cleanly (from the `min` and `step` strings).
+    public let decimals: Int?
+
+    /// Number of grid points when stepped.
+    public var gridCount: Int? {
+        guard let step else { return nil }
+        return Int(((upper - lower) / step + 1e-9).rounded(.down)) + 1
+    }
+
+    /// The k-th grid value, rounded to the printed precision.
+    public func gridValue(_ k: Int) -> Double {
+        guard let step else { return lower }
+        let raw = Swift.min(upper, lower + Double(k) * step)
+        guard let decimals else { return raw }
+        return Double(String(format: "%.\(decimals)f", raw)) ?? raw
+    }
+}
+
+/// An integer range with a step (1 unless given).
+public struct IntRange: Sendable, Equatable {
+    public let lower: Int
+    public let upper: Int
+    public let step: Int
+    public let distribution: Distribution
+
+    /// Number of values `lower + k·step ≤ upper`.
+    public var gridCount: Int { (upper - lower) / step + 1 }
+}
+
+extension ParameterDomain {
+    init(spec: ParameterSpec) throws(ExperimentModelError) {
+        let space = spec.feasibleSpace
+        let name = spec.name
+        func fail(_ message: String) -> ExperimentModelError { .invalidParameter(name: name, message: message) }
+        switch spec.parameterType {
+        case .discrete, .categorical:
+            guard space.min == nil, space.max == nil, space.step == nil else {
+                throw fail("a \(spec.parameterType.rawValue) parameter takes only 'list', not min/max/step")
+            }
+            guard !space.list.isEmpty else { throw fail("feasibleSpace.list is empty; give at least one value") }
+            if let duplicate = firstDuplicate(space.list) {
+                throw fail("feasibleSpace.list contains '\(duplicate)' twice")
+            }
+            self = spec.parameterType == .discrete ? .discrete(space.list) : .categorical(space.list)
+        case .double:
+            guard space.list.isEmpty else { throw fail("a double parameter takes min/max (and step), not 'list'") }
+            let lower = try parseNumber(space.min, field: "min", name: name)
+            let upper = try parseNumber(space.max, field: "max", name: name)
+            try checkBounds(lower, upper, space.distribution, name: name, minText: space.min!, maxText: space.max!)
+            var step: Double?
+            if let text = space.step, !text.isEmpty {
+                let value = try parseNumber(text, field: "step", name: name)
+                guard value > 0 else { throw fail("step \(text) must be positive") }
+                step = value
+            }
+            let decimals = step == nil ? nil : Swift.max(decimalPlaces(space.min!), decimalPlaces(space.step!))
+            self = .double(DoubleRange(
+                lower: lower, upper: upper, step: step, distribution: space.distribution, decimals: decimals))
+        case .int:
+            guard space.list.isEmpty else { throw fail("an int parameter takes min/max (and step), not 'list'") }
+            let lower = try parseInteger(space.min, field: "min", name: name)
+            let upper = try parseInteger(space.max, field: "max", name: name)
+            try checkBounds(
+                Double(lower), Double(upper), space.distribution, name: name, minText: space.min!, maxText: space.max!)
+            var step = 1
+            if let text = space.step, !text.isEmpty {
+                let value = try parseNumber(text, field: "step", name: name)
+                guard value > 0 else { throw fail("step \(text) must be positive") }
+                // Katib compatibility: a fractional INT step is treated as 1.
+                step = value == value.rounded() ? Int(value) : 1
+            }
+            self = .int(IntRange(lower: lower, upper: upper, step: step, distribution: space.distribution))
+        }
+    }
+}
+
+private func parseNumber(_ text: String?, field: String, name: String) throws(ExperimentModelError) -> Double {
+    guard let text, !text.isEmpty else {
+        throw .invalidParameter(name: name, message: "feasibleSpace.\(field) is required")
+    }
+    guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+        throw .invalidParameter(name: name, message: "feasibleSpace.\(field) '\(text)' is not a finite number")
+    }
+    return value
+}
+
+private func parseInteger(_ text: String?, field: String, name: String) throws(ExperimentModelError) -> Int {
+    let value = try parseNumber(text, field: field, name: name)
+    guard value == value.rounded(), abs(value) < 9e15 else {
+        throw .invalidParameter(name: name, message: "feasibleSpace.\(field) '\(text!)' is not an integer")
+    }
+    return Int(value)
+}
+
+private func checkBounds(
+    _ lower: Double, _ upper: Double, _ distribution: Distribution, name: String, minText: String, maxText: String
+) throws(ExperimentModelError) {
+    guard lower <= upper else {
+        throw .invalidParameter(name: name, message: "min \(minText) is not below max \(maxText); swap them")
+    }
+    if distribution.isLogarithmic, lower <= 0 {
+        throw .invalidParameter(
+            name: name, message: "distribution \(distribution.rawValue) needs min > 0, got min \(minText)")
+    }
+}
+
+/// Digits after the decimal point of a number as written ("0.05" → 2, "1e-3" → 3, "10" → 0).
+func decimalPlaces(_ text: String) -> Int {
+    let lower = text.lowercased()
+    let parts = lower.split(separator: "e", maxSplits: 1)
+    let mantissa = parts.first.map(String.init) ?? lower
+    let exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    let fraction = mantissa.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+    return Swift.max(0, Swift.min(15, fraction - exponent))
+}
+
+private func firstDuplicate(_ values: [String]) -> String? {
+    var seen: Set<String> = []
+    return values.first { !seen.insert($0).inserted }
+}

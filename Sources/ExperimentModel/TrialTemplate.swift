@@ -1,0 +1,133 @@
+import Foundation
+
+/// A `trialTemplate.trialParameters[]` entry: placeholder `name` takes the value of `reference`.
+public struct TrialParameter: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    /// A parameter name, or a meta reference such as `${trialSpec.Name}`.
+    public var reference: String
+
+    public init(name: String, description: String = "", reference: String) {
+        self.name = name
+        self.description = description
+        self.reference = reference
+    }
+
+    /// True for `${trialSpec.…}` meta references.
+    public var isMetaReference: Bool { reference.hasPrefix("${trialSpec.") }
+}
+
+/// The trial template: how each trial runs and which container reports the metrics.
+public struct TrialTemplate: Sendable, Equatable {
+    public var primaryContainerName: String
+    public var trialParameters: [TrialParameter]
+    /// The Kubernetes resource (usually a batch Job) each trial creates; nil when a ConfigMap holds it.
+    public var trialSpec: SpecNode?
+    public var retain: Bool
+
+    public init(primaryContainerName: String, trialParameters: [TrialParameter], trialSpec: SpecNode?, retain: Bool = false) {
+        self.primaryContainerName = primaryContainerName
+        self.trialParameters = trialParameters
+        self.trialSpec = trialSpec
+        self.retain = retain
+    }
+
+    /// The primary container's `command` followed by its `args`, still holding `${trialParameters.…}` placeholders.
+    public func primaryContainerCommand() -> [String]? {
+        guard let trialSpec, let container = Self.findContainer(named: primaryContainerName, in: trialSpec) else {
+            return nil
+        }
+        func strings(_ node: SpecNode?) -> [String] {
+            guard case .sequence(let items, _) = node else { return [] }
+            return items.compactMap(\.scalarText)
+        }
+        let command = strings(container["command"]) + strings(container["args"])
+        return command.isEmpty ? nil : command
+    }
+
+    /// Replaces every `${trialParameters.NAME}` in `text` with the trial's value for it (plain text replace, as Katib does).
+    public func substitute(_ text: String, values: [String: String], trialName: String) -> String {
+        var result = text
+        for parameter in trialParameters {
+            let value: String
+            if parameter.isMetaReference {
+                value = parameter.reference == "${trialSpec.Name}" ? trialName : ""
+            } else {
+                value = values[parameter.reference] ?? ""
+            }
+            result = result.replacingOccurrences(of: "${trialParameters.\(parameter.name)}", with: value)
+        }
+        return result
+    }
+
+    /// Every `${trialParameters.X}` placeholder name used anywhere in the trial spec.
+    func placeholderNames() -> Set<String> {
+        guard let trialSpec else { return [] }
+        var names: Set<String> = []
+        Self.visitScalars(trialSpec) { text in
+            var rest = Substring(text)
+            while let start = rest.range(of: "${trialParameters.") {
+                let after = rest[start.upperBound...]
+                guard let end = after.firstIndex(of: "}") else { break }
+                names.insert(String(after[..<end]))
+                rest = after[after.index(after: end)...]
+            }
+        }
+        return names
+    }
+
+    private static func visitScalars(_ node: SpecNode, _ body: (String) -> Void) {
+        switch node {
+        case .scalar(let text, _, _): body(text)
+        case .sequence(let items, _): items.forEach { visitScalars($0, body) }
+        case .mapping(let pairs, _): pairs.forEach { visitScalars($0.value, body) }
+        case .null: break
+        }
+    }
+
+    private static func findContainer(named name: String, in node: SpecNode) -> SpecNode? {
+        switch node {
+        case .mapping(let pairs, _):
+            for (key, value) in pairs {
+                if key == "containers", case .sequence(let items, _) = value,
+                   let match = items.first(where: { $0["name"]?.scalarText == name }) {
+                    return match
+                }
+                if let found = findContainer(named: name, in: value) { return found }
+            }
+            return nil
+        case .sequence(let items, _):
+            return items.lazy.compactMap { findContainer(named: name, in: $0) }.first
+        default:
+            return nil
+        }
+    }
+}
+
+/// Where and how trial metrics are collected (`metricsCollectorSpec`).
+public struct MetricsCollectorSpec: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case stdOut = "StdOut", file = "File", tensorFlowEvent = "TensorFlowEvent"
+        case prometheusMetric = "PrometheusMetric", custom = "Custom", push = "Push", none = "None"
+    }
+
+    public enum FileFormat: String, Sendable {
+        case text = "TEXT", json = "JSON"
+    }
+
+    public var kind: Kind
+    public var filePath: String?
+    public var fileFormat: FileFormat
+    /// `source.filter.metricsFormat` regular expressions (two capture groups: name, value).
+    public var metricsFormat: [String]
+
+    public init(kind: Kind = .stdOut, filePath: String? = nil, fileFormat: FileFormat = .text, metricsFormat: [String] = []) {
+        self.kind = kind
+        self.filePath = filePath
+        self.fileFormat = fileFormat
+        self.metricsFormat = metricsFormat
+    }
+
+    /// Katib's default metric line filter: `name=value` pairs.
+    public static let defaultFilter = #"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"#
+}

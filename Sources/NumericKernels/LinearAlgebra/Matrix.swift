@@ -1,0 +1,42 @@
+/// A dense column-major matrix of doubles, the layout LAPACK expects.
+public struct Matrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    /// Entries in column-major order: element (i, j) is at `i + j * rows`.
+    public var storage: [Double]
+
+    public init(rows: Int, columns: Int, storage: [Double]) {
+        precondition(storage.count == rows * columns, "storage size does not match the shape")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, storage: Array(repeating: value, count: rows * columns))
+    }
+
+    /// An identity matrix of size `n`.
+    public static func identity(_ n: Int) -> Matrix {
+        var m = Matrix(rows: n, columns: n)
+        for i in 0..<n { m[i, i] = 1 }
+        return m
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { storage[row + column * rows] }
+        set { storage[row + column * rows] = newValue }
+    }
+
+    /// Matrix–vector product `self · x`.
+    public func multiply(_ x: [Double]) -> [Double] {
+        precondition(x.count == columns, "vector length does not match the column count")
+        var result = [Double](repeating: 0, count: rows)
+        for j in 0..<columns where x[j] != 0 {
+            let xj = x[j]
+            let base = j * rows
+            for i in 0..<rows { result[i] += storage[base + i] * xj }
+        }
+        return result
+    }
+}

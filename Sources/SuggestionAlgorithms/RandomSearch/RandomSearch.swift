@@ -1,0 +1,51 @@
+public import ExperimentModel
+import NumericKernels
+
+/// Random search (`random`): independent draws from each parameter's declared distribution.
+///
+/// Deviations from Katib's hyperopt service: integers are uniform over `min + k·step` (hyperopt gives the ends half
+/// weight and rounds steps from 0), NORMAL/LOG_NORMAL are truncated to [min, max], and a point already in the history
+/// or the batch is redrawn while unvisited points remain (Katib issues #842, #1566).
+/// Assignment `i` of a call draws from the stream `(seed, issuedBefore + i)`, so a repeated request gets the same reply.
+public struct RandomSearch: SuggestionAlgorithm {
+    public static let algorithmName = "random"
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        let settings = try AlgorithmSettings(experiment.algorithm, allowed: ["random_state"])
+        _ = try settings.randomState()
+    }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
+        let space = context.searchSpace
+        var taken = Set(context.historyPoints)
+        var points: [[ParameterValue]] = []
+        for i in 0..<context.count {
+            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("random"))
+            let point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
+                space.canonical(space.parameters.map { $0.sample(using: &rng) })
+            }
+            taken.insert(point)
+            points.append(point)
+        }
+        return points
+    }
+}
+
+/// Draws a point not yet taken: by rejection first, then (finite spaces) by picking among the untaken points.
+enum DistinctDraw {
+    static let attempts = 64
+    static let enumerationLimit = 1 << 20
+
+    static func draw(
+        in space: SearchSpace, avoiding taken: Set<[ParameterValue]>, rng: inout Xoshiro256,
+        sampler: (inout Xoshiro256) -> [ParameterValue]
+    ) -> [ParameterValue] {
+        var candidate = sampler(&rng)
+        for _ in 1..<attempts where taken.contains(candidate) {
+            candidate = sampler(&rng)
+        }
+        guard taken.contains(candidate), let size = space.finiteSize, size <= enumerationLimit else { return candidate }
+        let free = GridEnumeration(space: space).allPoints().filter { !taken.contains($0) }
+        return free.isEmpty ? candidate : free[rng.nextIndex(below: free.count)]
+    }
+}

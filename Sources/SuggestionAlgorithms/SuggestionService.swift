@@ -1,0 +1,53 @@
+public import ExperimentModel
+
+/// Katib's Suggestion API over the registered algorithms: what `tunekit suggest`, the runner and the server call.
+public enum SuggestionService {
+    /// Every algorithm tunekit implements, by Katib name.
+    public static let algorithms: [any SuggestionAlgorithm.Type] = [RandomSearch.self, GridSearch.self]
+
+    /// Supported `algorithmName` values.
+    public static var supportedNames: [String] { algorithms.map { $0.algorithmName } }
+
+    /// Builds the experiment's algorithm, validating its settings (`ValidateAlgorithmSettings`).
+    public static func makeAlgorithm(for experiment: Experiment) throws(SuggestionError) -> any SuggestionAlgorithm {
+        let name = experiment.algorithm.algorithmName
+        guard let type = algorithms.first(where: { $0.algorithmName == name }) else {
+            throw SuggestionError(
+                "unknown algorithm name \(name); supported: \(supportedNames.joined(separator: ", "))")
+        }
+        return try type.init(experiment: experiment)
+    }
+
+    /// The seed an experiment runs with: `random_state` when set, else `fallback` (drawn at the edge).
+    public static func seed(for experiment: Experiment, fallback: UInt64) -> UInt64 {
+        experiment.algorithm.setting("random_state").flatMap { UInt64($0.trimmingSpaces) } ?? fallback
+    }
+
+    /// `ValidateAlgorithmSettings`: succeeds silently or throws INVALID_ARGUMENT.
+    public static func validate(_ request: ValidateAlgorithmSettingsRequest) throws(KatibStatus) {
+        let experiment: Experiment
+        do { experiment = try request.experiment.toExperiment() } catch { throw .invalidArgument(error.description) }
+        do { _ = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
+    }
+
+    /// `GetSuggestions`: exactly `currentRequestNumber` assignment sets.
+    public static func getSuggestions(
+        _ request: GetSuggestionsRequest, fallbackSeed: UInt64
+    ) throws(KatibStatus) -> GetSuggestionsReply {
+        let experiment: Experiment
+        do { experiment = try request.experiment.toExperiment() } catch { throw .invalidArgument(error.description) }
+        guard request.currentRequestNumber > 0 else {
+            throw .invalidArgument("currentRequestNumber must be at least 1, got \(request.currentRequestNumber)")
+        }
+        let algorithm: any SuggestionAlgorithm
+        do { algorithm = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
+        let issuedBefore = max(0, request.totalRequestNumber - request.currentRequestNumber)
+        let points = algorithm.suggest(SuggestionContext(
+            searchSpace: experiment.searchSpace, objective: experiment.objective,
+            trials: request.trials.map(\.record), count: request.currentRequestNumber,
+            issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed)))
+        return GetSuggestionsReply(parameterAssignments: points.map {
+            GetSuggestionsReply.TrialAssignment(assignments: experiment.searchSpace.assignments(for: $0))
+        })
+    }
+}
