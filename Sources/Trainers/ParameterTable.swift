@@ -1,0 +1,118 @@
+/// One hyperparameter a trainer accepts: canonical name, aliases, allowed values, default.
+public struct ParameterDefinition: Sendable {
+    public enum Kind: Sendable {
+        /// A double in `range` (bounds inclusive unless `exclusiveLower`).
+        case double(ClosedRange<Double>, exclusiveLower: Bool = false)
+        case int(ClosedRange<Int>)
+        case bool
+        case choice([String])
+    }
+
+    public let name: String
+    public let aliases: [String]
+    public let kind: Kind
+    public let defaultValue: String
+    public let summary: String
+
+    public init(name: String, aliases: [String] = [], kind: Kind, defaultValue: String, summary: String) {
+        self.name = name
+        self.aliases = aliases
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+
+    /// The allowed values in words, for error messages.
+    public var allowed: String {
+        switch kind {
+        case .double(let range, let exclusive):
+            "\(exclusive ? "(" : "[")\(range.lowerBound), \(range.upperBound == .infinity ? "∞)" : "\(range.upperBound)]")"
+        case .int(let range):
+            "[\(range.lowerBound), \(range.upperBound == Int.max ? "∞)" : "\(range.upperBound)]")"
+        case .bool: "true or false"
+        case .choice(let values): values.joined(separator: ", ")
+        }
+    }
+
+    /// Checks and normalises a value ("True" → "true", " 0.5" → "0.5").
+    func normalise(_ raw: String) throws(TrainerError) -> String {
+        let text = String(raw.trimmingSpaces)
+        func outOfRange() -> TrainerError {
+            .invalidParameter(name: name, message: "'\(raw)' is outside the allowed range \(allowed)")
+        }
+        switch kind {
+        case .double(let range, let exclusive):
+            guard let value = Double(text), value.isFinite else {
+                throw .invalidParameter(name: name, message: "'\(raw)' is not a number; allowed: \(allowed)")
+            }
+            guard range.contains(value), !(exclusive && value == range.lowerBound) else { throw outOfRange() }
+            return text
+        case .int(let range):
+            guard let value = Double(text), value == value.rounded(), abs(value) < 9e15 else {
+                throw .invalidParameter(name: name, message: "'\(raw)' is not an integer; allowed: \(allowed)")
+            }
+            guard range.contains(Int(value)) else { throw outOfRange() }
+            return String(Int(value))
+        case .bool:
+            switch text.lowercased() {
+            case "true", "1", "yes": return "true"
+            case "false", "0", "no": return "false"
+            default: throw .invalidParameter(name: name, message: "'\(raw)' is not a boolean; use true or false")
+            }
+        case .choice(let values):
+            guard values.contains(text) else {
+                throw .invalidParameter(name: name, message: "'\(raw)' is not one of \(allowed)")
+            }
+            return text
+        }
+    }
+}
+
+/// A trainer's hyperparameters, looked up by name or alias (`-` and `_` are interchangeable).
+public struct ParameterTable: Sendable {
+    public let definitions: [ParameterDefinition]
+
+    public init(_ definitions: [ParameterDefinition]) { self.definitions = definitions }
+
+    /// Resolves raw `name=value` pairs: aliases map to canonical names, values are checked, defaults fill the rest.
+    public func resolve(_ raw: [(name: String, value: String)]) throws(TrainerError) -> ResolvedParameters {
+        var values: [String: String] = [:]
+        var givenAs: [String: String] = [:]
+        for (name, value) in raw {
+            let key = name.replacingUnderscores
+            guard let definition = definitions.first(where: { ([$0.name] + $0.aliases).map(\.replacingUnderscores).contains(key) })
+            else {
+                throw .invalidParameter(
+                    name: name, message: "unknown; accepted: \(definitions.map(\.name).joined(separator: ", "))")
+            }
+            if let previous = givenAs[definition.name], previous != name {
+                throw .invalidParameter(name: name, message: "given twice (also as '\(previous)')")
+            }
+            givenAs[definition.name] = name
+            values[definition.name] = try definition.normalise(value)
+        }
+        for definition in definitions where values[definition.name] == nil {
+            values[definition.name] = definition.defaultValue
+        }
+        return ResolvedParameters(values: values)
+    }
+}
+
+/// Checked hyperparameters by canonical name; round-trips through `values`.
+public struct ResolvedParameters: Sendable, Equatable, Codable {
+    public let values: [String: String]
+
+    public init(values: [String: String]) { self.values = values }
+
+    public func double(_ name: String) -> Double { Double(values[name] ?? "") ?? .nan }
+    public func int(_ name: String) -> Int { Int(values[name] ?? "") ?? 0 }
+    public func bool(_ name: String) -> Bool { values[name] == "true" }
+    public func string(_ name: String) -> String { values[name] ?? "" }
+
+    /// `name=value` pairs sorted by name, for round-trips and display.
+    public var pairs: [(name: String, value: String)] { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+}
+
+extension String {
+    fileprivate var replacingUnderscores: String { String(map { $0 == "-" ? "_" : $0 }) }
+}

@@ -1,0 +1,82 @@
+public import Foundation
+public import NumericKernels
+
+/// A learning algorithm: data-dependent work is done once in `prepare`, then `fit` runs per hyperparameter setting.
+///
+/// Trainers hold no state; `fit` returns an immutable fitted model, so "used before fit" cannot compile.
+public protocol Trainer: Sendable {
+    /// Work shared by every fit on the same training data (e.g. Gram matrix, binned features).
+    associatedtype Prepared: Sendable
+    associatedtype Model: FittedModel
+
+    /// The name used by `tunekit train --trainer`.
+    static var name: String { get }
+    static var parameterTable: ParameterTable { get }
+
+    static func prepare(_ data: Dataset) throws(TrainerError) -> Prepared
+    static func fit(_ prepared: Prepared, parameters: ResolvedParameters) throws(TrainerError) -> Model
+}
+
+/// A trained model that predicts from a feature matrix with the columns it was trained on.
+public protocol FittedModel: Codable, Sendable {
+    /// The model kind stored in artifacts (equals its trainer's name).
+    static var kind: String { get }
+    var featureNames: [String] { get }
+    var parameters: ResolvedParameters { get }
+    func predict(_ features: Matrix) -> [Double]
+}
+
+/// A trainer bound to one training set, with its preparation done: fit it many times cheaply.
+public struct PreparedTrainer: Sendable {
+    public let trainerName: String
+    public let parameterTable: ParameterTable
+    private let fitBody: @Sendable (ResolvedParameters) throws(TrainerError) -> any FittedModel
+
+    init<T: Trainer>(_ trainer: T.Type, data: Dataset) throws(TrainerError) {
+        let prepared = try T.prepare(data)
+        trainerName = T.name
+        parameterTable = T.parameterTable
+        fitBody = { parameters throws(TrainerError) in try T.fit(prepared, parameters: parameters) }
+    }
+
+    /// Resolves raw `name=value` hyperparameters and fits.
+    public func fit(_ raw: [(name: String, value: String)]) throws(TrainerError) -> any FittedModel {
+        try fitBody(try parameterTable.resolve(raw))
+    }
+}
+
+/// The trainers tunekit ships, by name.
+public enum TrainerRegistry {
+    static let trainers: [any Trainer.Type] = [RidgeTrainer.self]
+
+    public static var names: [String] { trainers.map { $0.name } }
+
+    private static func trainer(named name: String) throws(TrainerError) -> any Trainer.Type {
+        guard let trainer = trainers.first(where: { $0.name == name }) else {
+            throw .invalidParameter(name: "trainer", message: "unknown trainer '\(name)'; available: \(names.joined(separator: ", "))")
+        }
+        return trainer
+    }
+
+    public static func parameterTable(for name: String) throws(TrainerError) -> ParameterTable {
+        try trainer(named: name).parameterTable
+    }
+
+    /// Prepares `name` on `data` for repeated fits.
+    public static func prepare(_ name: String, data: Dataset) throws(TrainerError) -> PreparedTrainer {
+        try PreparedTrainer(try trainer(named: name), data: data)
+    }
+
+    /// Decodes a stored model of the given kind.
+    public static func decodeModel(kind: String, from data: Data) throws(TrainerError) -> any FittedModel {
+        try decode(try trainer(named: kind), from: data)
+    }
+
+    private static func decode<T: Trainer>(_ trainer: T.Type, from data: Data) throws(TrainerError) -> T.Model {
+        do {
+            return try JSONDecoder().decode(T.Model.self, from: data)
+        } catch {
+            throw .trainingFailed("the stored \(T.name) model cannot be read: \(error)")
+        }
+    }
+}
