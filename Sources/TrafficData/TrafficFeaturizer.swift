@@ -252,3 +252,11 @@ extension Int {
 }
 
 private func pad2(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+
+extension TrafficFeaturizer {
+    /// True when `path` is a single file with the VolInfo header.
+    public static func isVolInfoFile(_ path: String) -> Bool { VolInfoReader.looksLikeVolInfo(path) }
+
+    /// The CSV files that `featurize(path:)` reads, in order.
+    public static func inputFiles(_ path: String) throws(TrafficDataError) -> [String] { try VolInfoReader.files(at: path) }
+}

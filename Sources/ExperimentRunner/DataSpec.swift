@@ -1,0 +1,42 @@
+public import TrafficData
+
+/// Where training data comes from and how it is split; equal specs load equal data (and share a cache entry).
+public struct DataSpec: Sendable, Hashable, Codable {
+    /// A directory (or file) of VolInfo monthly CSVs, or a plain CSV with a header.
+    public var path: String
+    /// Target column of a plain CSV (VolInfo data always predicts `volume`).
+    public var target: String?
+    /// Separate validation CSV for plain CSV data.
+    public var validPath: String?
+    /// Plain CSV: the last fraction of rows (before the test rows) used for validation; 0 trains on every row.
+    public var validFraction: Double
+    /// Plain CSV: the last fraction of rows held out for testing.
+    public var testFraction: Double
+    /// Plain CSV columns that are not features.
+    public var ignoredColumns: [String]
+    /// VolInfo data: validation and test months (the latest ones).
+    public var validMonths: Int
+    public var testMonths: Int
+    /// VolInfo data: a holiday calendar file for years the built-in one does not cover.
+    public var calendarPath: String?
+
+    public init(
+        path: String, target: String? = nil, validPath: String? = nil, validFraction: Double = 0.2, testFraction: Double = 0,
+        ignoredColumns: [String] = [], validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil
+    ) {
+        self.path = path
+        self.target = target
+        self.validPath = validPath
+        self.validFraction = validFraction
+        self.testFraction = testFraction
+        self.ignoredColumns = ignoredColumns
+        self.validMonths = validMonths
+        self.testMonths = testMonths
+        self.calendarPath = calendarPath
+    }
+
+    /// The featurizer settings used for VolInfo data.
+    public var featurizerSettings: TrafficFeaturizerSettings {
+        TrafficFeaturizerSettings(testMonths: testMonths, validMonths: validMonths)
+    }
+}

@@ -1,0 +1,149 @@
+public import ExperimentModel
+public import SuggestionAlgorithms
+import NumericKernels
+
+/// One trial of a local run.
+public struct TrialState: Sendable {
+    public let index: Int
+    public let name: String
+    public let assignments: [ParameterAssignment]
+    public let command: TrialCommand
+    public var condition: TrialCondition
+    public var metrics: [MetricValue] = []
+    public var message: String?
+    public var seconds = 0.0
+
+    /// The trial as the suggestion algorithms see it.
+    public var record: TrialRecord {
+        TrialRecord(name: name, assignments: assignments, condition: condition, metrics: metrics)
+    }
+}
+
+/// Why a run stopped (Katib's experiment conditions).
+public enum ExperimentOutcome: Sendable, Equatable {
+    case goalReached
+    case maxTrialsReached
+    case failed(String)
+
+    public var status: String {
+        switch self {
+        case .goalReached, .maxTrialsReached: "Succeeded"
+        case .failed: "Failed"
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case .goalReached: "GoalReached"
+        case .maxTrialsReached: "MaxTrialsReached"
+        case .failed(let why): why
+        }
+    }
+}
+
+/// Progress notifications for terminals and logs.
+public enum RunEvent: Sendable {
+    case trialStarted(TrialState)
+    case trialFinished(TrialState)
+}
+
+/// Katib's experiment reconcile loop on one machine (katib-compat.md §3.7): ask for
+/// `min(parallel, maxTrials − completed) − active` suggestions, run them concurrently, stop on goal, failures or count.
+struct ExperimentLoop {
+    let experiment: Experiment
+    let algorithm: any SuggestionAlgorithm
+    let maxTrials: Int
+    let seed: UInt64
+    let executor: TrialExecutor
+
+    func run(onEvent: @Sendable (RunEvent) -> Void) async throws(RunnerError) -> (trials: [TrialState], outcome: ExperimentOutcome) {
+        var trials: [TrialState] = []
+        var outcome = ExperimentOutcome.maxTrialsReached
+        let executor = self.executor
+        var failure: RunnerError?
+        await withTaskGroup(of: (Int, TrialOutcome).self) { group in
+            var active = 0
+            while true {
+                if let stop = stopCondition(trials) {
+                    outcome = stop
+                    break
+                }
+                let completed = trials.count - active
+                let wanted = min(experiment.parallelTrialCount, maxTrials - completed) - active
+                if wanted > 0 {
+                    let next: [TrialState]
+                    switch Result(catching: { () throws(RunnerError) in try nextTrials(count: wanted, after: trials) }) {
+                    case .success(let trialsToStart): next = trialsToStart
+                    case .failure(let error):
+                        failure = error
+                        outcome = .failed(error.description)
+                        next = []
+                    }
+                    if failure != nil { break }
+                    for trial in next {
+                        trials.append(trial)
+                        onEvent(.trialStarted(trial))
+                        group.addTask { (trial.index, await executor.run(trial.command)) }
+                        active += 1
+                    }
+                }
+                guard let (index, result) = await group.next() else { break }
+                active -= 1
+                record(result, into: &trials[index])
+                onEvent(.trialFinished(trials[index]))
+            }
+            // Trials still running when the experiment stopped finish and are recorded.
+            for await (index, result) in group {
+                record(result, into: &trials[index])
+                onEvent(.trialFinished(trials[index]))
+            }
+        }
+        if let failure { throw failure }
+        return (trials, outcome)
+    }
+
+    private func record(_ result: TrialOutcome, into trial: inout TrialState) {
+        trial.condition = result.condition
+        trial.metrics = result.metrics
+        trial.message = result.message
+        trial.seconds = result.seconds
+    }
+
+    /// Goal reached, too many failures, or enough completed trials.
+    func stopCondition(_ trials: [TrialState]) -> ExperimentOutcome? {
+        let objective = experiment.objective
+        if let goal = objective.goal,
+           trials.contains(where: { $0.record.observedValue(of: objective.objectiveMetricName).map { objective.type.reaches($0, goal: goal) } ?? false }) {
+            return .goalReached
+        }
+        let failed = trials.filter { $0.condition == .failed || $0.condition == .metricsUnavailable }.count
+        if let maxFailed = experiment.maxFailedTrialCount, failed > 0, failed >= maxFailed {
+            return .failed("\(failed) trial(s) failed or reported no metrics (maxFailedTrialCount \(maxFailed))")
+        }
+        if trials.filter({ !$0.condition.isActive }).count >= maxTrials { return .maxTrialsReached }
+        return nil
+    }
+
+    /// Asks the algorithm for `count` assignments and turns them into trials.
+    func nextTrials(count: Int, after trials: [TrialState]) throws(RunnerError) -> [TrialState] {
+        let points = algorithm.suggest(SuggestionContext(
+            searchSpace: experiment.searchSpace, objective: experiment.objective, trials: trials.map(\.record),
+            count: count, issuedBefore: trials.count, seed: seed))
+        return try points.enumerated().map { offset, point throws(RunnerError) in
+            let index = trials.count + offset
+            let name = Self.trialName(experiment: experiment.name, seed: seed, index: index)
+            let assignments = experiment.searchSpace.assignments(for: point)
+            return TrialState(
+                index: index, name: name, assignments: assignments,
+                command: try TrialCommand.make(for: experiment, assignments: assignments, trialName: name),
+                condition: .running)
+        }
+    }
+
+    /// `<experiment>-<8 lowercase letters and digits>`, as Katib names trials, drawn from the experiment seed.
+    static func trialName(experiment: String, seed: UInt64, index: Int) -> String {
+        var rng = Xoshiro256(seed: seed, stream: StreamDerivation.code("trial-name"), UInt64(index))
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return experiment + "-" + String((0..<8).map { _ in alphabet[rng.nextIndex(below: alphabet.count)] })
+    }
+}

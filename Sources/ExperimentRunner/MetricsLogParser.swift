@@ -1,0 +1,103 @@
+import Foundation
+public import ExperimentModel
+
+/// One metric report found in a trial's output.
+public struct MetricRecord: Sendable, Equatable {
+    public let name: String
+    /// The value as printed (may be non-numeric).
+    public let value: String
+    /// The line's RFC 3339 timestamp, when it started with one.
+    public let timestamp: Date?
+}
+
+/// Katib's metrics collection: TEXT lines through the filter regexes, or JSON lines; then reduction by strategy.
+public struct MetricsLogParser {
+    private let metricNames: [String]
+    private let filters: [Regex<AnyRegexOutput>]
+
+    /// Compiles the collector's filters (Katib's default `name=value` filter when none are given).
+    public init(metricNames: [String], filters: [String]) throws(RunnerError) {
+        self.metricNames = metricNames
+        var compiled: [Regex<AnyRegexOutput>] = []
+        for pattern in filters.isEmpty ? [MetricsCollectorSpec.defaultFilter] : filters {
+            do { compiled.append(try Regex(pattern)) } catch {
+                throw .notRunnable("metricsFormat '\(pattern)' is not a valid regular expression")
+            }
+        }
+        self.filters = compiled
+    }
+
+    /// TEXT format: every filter match on a line whose name is a wanted metric.
+    public func parseText(_ text: String) -> [MetricRecord] {
+        var records: [MetricRecord] = []
+        for line in text.split(whereSeparator: \.isNewline) where metricNames.contains(where: { line.contains($0) }) {
+            let timestamp = line.split(separator: " ", maxSplits: 1).first.flatMap { Self.parseTimestamp(String($0)) }
+            for filter in filters {
+                for match in line.matches(of: filter) where match.output.count >= 3 {
+                    guard let name = match.output[1].substring?.trimmingCharacters(in: .whitespaces),
+                          metricNames.contains(name)
+                    else { continue }
+                    let value = match.output[2].substring.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                    records.append(MetricRecord(name: name, value: value, timestamp: timestamp))
+                }
+            }
+        }
+        return records
+    }
+
+    /// JSON format: one object per non-empty line; string values are metrics (numbers accepted too, unlike Katib #2162).
+    public func parseJSONLines(_ text: String) throws(RunnerError) -> [MetricRecord] {
+        var records: [MetricRecord] = []
+        for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                throw .data("metrics file line \(index + 1) is not a JSON object")
+            }
+            var timestamp: Date?
+            if let text = object["timestamp"] as? String { timestamp = Self.parseTimestamp(text) }
+            if let seconds = object["timestamp"] as? Double { timestamp = Date(timeIntervalSince1970: seconds) }
+            for name in metricNames {
+                if let value = object[name] as? String {
+                    records.append(MetricRecord(name: name, value: value, timestamp: timestamp))
+                } else if let value = object[name] as? Double {
+                    records.append(MetricRecord(name: name, value: String(value), timestamp: timestamp))
+                }
+            }
+        }
+        return records
+    }
+
+    /// Reduces records to one value per metric with each metric's strategy; an objective never seen is `unavailable`.
+    public static func observation(_ records: [MetricRecord], objective: Objective) -> [MetricValue] {
+        guard records.contains(where: { $0.name == objective.objectiveMetricName }) else {
+            return [MetricValue(name: objective.objectiveMetricName, value: "unavailable")]
+        }
+        var values: [MetricValue] = []
+        for name in objective.allMetricNames {
+            let reports = records.enumerated().filter { $0.element.name == name }
+            guard !reports.isEmpty else { continue }
+            // Latest: greatest timestamp, records without one first, later lines win ties.
+            let latest = reports.max { a, b in
+                let ta = a.element.timestamp ?? .distantPast, tb = b.element.timestamp ?? .distantPast
+                return ta != tb ? ta < tb : a.offset < b.offset
+            }!.element.value
+            let numbers = reports.compactMap { Double($0.element.value) }.filter(\.isFinite)
+            let value: String
+            switch objective.metricStrategies[name] ?? .latest {
+            case .min: value = numbers.min().map { String($0) } ?? latest
+            case .max: value = numbers.max().map { String($0) } ?? latest
+            case .latest: value = latest
+            }
+            values.append(MetricValue(name: name, value: value))
+        }
+        return values
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        guard text.count >= 20, text.contains("T") else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}

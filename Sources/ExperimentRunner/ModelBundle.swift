@@ -1,0 +1,115 @@
+import Foundation
+public import ModelArtifacts
+public import TrafficData
+public import Trainers
+
+/// `training.json`: everything needed to reuse a model — trainer, parameters, features and their encoding, data provenance.
+public struct TrainingRecord: Sendable, Codable, Equatable {
+    public var trainer: String
+    public var parameters: [String: String]
+    public var featureNames: [String]
+    public var encoding: FeatureEncoding
+    public var data: DataSpec
+    public var dataKind: String
+    /// The traffic featurizer settings (VolInfo data only).
+    public var featurizer: TrafficFeaturizerSettings?
+    public var fittedOn: String
+    public var seed: UInt64?
+
+    public init(
+        trainer: String, parameters: [String: String], featureNames: [String], encoding: FeatureEncoding, data: DataSpec,
+        dataKind: String, featurizer: TrafficFeaturizerSettings?, fittedOn: String, seed: UInt64?
+    ) {
+        self.trainer = trainer
+        self.parameters = parameters
+        self.featureNames = featureNames
+        self.encoding = encoding
+        self.data = data
+        self.dataKind = dataKind
+        self.featurizer = featurizer
+        self.fittedOn = fittedOn
+        self.seed = seed
+    }
+}
+
+/// Publishing and loading of model directories.
+public enum ModelBundle {
+    /// Writes `model/<V>/{model.json, training.json, manifest.json}` and `artifact/<V>/score.json` atomically.
+    public static func publish(
+        model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String,
+        output: String, version: String, force: Bool
+    ) throws(RunnerError) {
+        let files = ["model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record)]
+        let manifest = ArtifactManifest(
+            modelKind: record.trainer, modelVersion: version, tunekitVersion: Tunekit.version, dataChecksum: checksum,
+            files: files.mapValues { SHA256.hex($0) })
+        do {
+            try FileSystemArtifactStore(root: output).publish(
+                version: version, manifest: manifest, modelFiles: files, score: FileSystemArtifactStore.encode(score), force: force)
+        } catch {
+            throw .artifacts(error.description)
+        }
+    }
+
+    /// Fails early when a version would be refused, before any training time is spent.
+    public static func checkPublishable(output: String, version: String, force: Bool) throws(RunnerError) {
+        do {
+            try FileSystemArtifactStore.checkVersion(version)
+        } catch {
+            throw .artifacts(error.description)
+        }
+        let store = FileSystemArtifactStore(root: output)
+        guard !force else { return }
+        for directory in [store.modelDirectory(version), store.artifactDirectory(version)]
+        where FileManager.default.fileExists(atPath: directory) {
+            throw .artifacts(ArtifactError.versionExists(version: version, path: directory).description)
+        }
+    }
+
+    /// Loads a model directory, checking its manifest and checksums.
+    public static func load(directory: String) throws(RunnerError) -> (model: any FittedModel, record: TrainingRecord) {
+        do {
+            let (manifest, files) = try FileSystemArtifactStore(root: directory).loadModel(at: directory)
+            guard let modelData = files["model.json"], let recordData = files["training.json"] else {
+                throw RunnerError.artifacts("\(directory): model.json or training.json is missing")
+            }
+            let record = try JSONDecoder().decode(TrainingRecord.self, from: recordData)
+            let model = try TrainerRegistry.decodeModel(kind: manifest.modelKind, from: modelData)
+            return (model, record)
+        } catch let error as RunnerError {
+            throw error
+        } catch let error as ArtifactError {
+            throw .artifacts(error.description)
+        } catch let error as TrainerError {
+            throw .artifacts(error.description)
+        } catch {
+            throw .artifacts("\(directory)/training.json cannot be read: \(error)")
+        }
+    }
+
+    /// Predicts every row of a CSV that has the model's feature columns; returns the input table and predictions.
+    public static func predict(directory: String, input: String) throws(RunnerError) -> (table: DataTable, predictions: [Double]) {
+        let (model, record) = try load(directory: directory)
+        do {
+            let table = try DataTable.read(csv: input)
+            let data = try record.encoding.dataset(from: table, requireTarget: false)
+            return (table, model.predict(data.features))
+        } catch {
+            throw .data(error.description)
+        }
+    }
+
+    static func encode(_ model: some FittedModel) -> Data { FileSystemArtifactStore.encode(model) }
+}
+
+/// The published paths of one version.
+struct ModelArtifactsPaths {
+    let model: String
+    let score: String
+
+    init(root: String, version: String) {
+        let store = FileSystemArtifactStore(root: root)
+        model = store.modelDirectory(version)
+        score = (store.artifactDirectory(version) as NSString).appendingPathComponent("score.json")
+    }
+}

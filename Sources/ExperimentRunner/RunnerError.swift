@@ -1,0 +1,28 @@
+/// Failures of a training or tuning run, with what to change.
+public enum RunnerError: Error, Equatable, CustomStringConvertible {
+    /// Bad `tunekit train` arguments (also inside a trial template).
+    case invalidArguments(String)
+    /// The experiment cannot run locally as written.
+    case notRunnable(String)
+    /// Loading or featurizing the data failed.
+    case data(String)
+    /// The experiment ended without a usable best trial.
+    case experimentFailed(String)
+    /// Writing artifacts failed.
+    case artifacts(String)
+
+    public var description: String {
+        switch self {
+        case .invalidArguments(let message): "invalid train arguments: \(message)"
+        case .notRunnable(let message): "experiment cannot run locally: \(message)"
+        case .data(let message): message
+        case .experimentFailed(let message): "experiment failed: \(message)"
+        case .artifacts(let message): message
+        }
+    }
+}
+
+/// The tunekit release, recorded in every artifact.
+public enum Tunekit {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,126 @@
+/// The arguments of `tunekit train`, parsed the same way in a terminal, a container and an in-process trial.
+///
+/// Known options take `--name value` or `--name=value`; anything else of the form `--NAME=VALUE` is a
+/// hyperparameter for the trainer, exactly as a Katib trial template writes it.
+public struct TrainInvocation: Sendable, Equatable {
+    public var trainer = "ridge"
+    public var data: DataSpec
+    public var hyperparameters: [(name: String, value: String)] = []
+    public var modelVersion: String?
+    public var output: String?
+    public var force = false
+    /// Katib File collector output: append metric lines here too.
+    public var metricsFile: String?
+    public var metricsFormat: MetricsFileFormat = .text
+
+    public enum MetricsFileFormat: String, Sendable { case text, json }
+
+    /// Options that take a value, with their help text.
+    public static let valueOptions: [(name: String, help: String)] = [
+        ("trainer", "trainer name: ridge (default)"),
+        ("data", "a directory of VolInfo monthly CSVs, or one CSV file with a header"),
+        ("target", "target column of a plain CSV (traffic data: volume)"),
+        ("valid", "a separate validation CSV (plain CSV data)"),
+        ("valid-fraction", "last fraction of a plain CSV used for validation (default 0.2; 0 = train on all rows)"),
+        ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
+        ("ignore-columns", "comma-separated columns of a plain CSV that are not features"),
+        ("valid-months", "traffic data: months before the test months used for validation (default 1)"),
+        ("test-months", "traffic data: latest months held out for testing (default 1)"),
+        ("calendar", "traffic data: holiday calendar file (one YYYY-MM-DD per line) for years past 2025"),
+        ("model-version", "write artifacts under this version (needs --output)"),
+        ("output", "artifact root: model/<V>/ and artifact/<V>/score.json go under it"),
+        ("metrics-file", "also write metrics to this file (Katib File collector)"),
+        ("metrics-format", "text (name=value lines, default) or json (one JSON object per line)"),
+    ]
+
+    public static func parse(_ arguments: [String]) throws(RunnerError) -> TrainInvocation {
+        var values: [String: String] = [:]
+        var hyperparameters: [(name: String, value: String)] = []
+        var force = false
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                throw .invalidArguments("unexpected argument '\(argument)'; options start with --")
+            }
+            let body = argument.dropFirst(2)
+            let name: String, inlineValue: String?
+            if let equals = body.firstIndex(of: "=") {
+                name = String(body[..<equals])
+                inlineValue = String(body[body.index(after: equals)...])
+            } else {
+                name = String(body)
+                inlineValue = nil
+            }
+            if name == "force" {
+                guard inlineValue == nil else { throw .invalidArguments("--force takes no value") }
+                force = true
+            } else if valueOptions.contains(where: { $0.name == name }) {
+                if values[name] != nil { throw .invalidArguments("--\(name) is given twice") }
+                if let inlineValue {
+                    values[name] = inlineValue
+                } else {
+                    guard index < arguments.count, !arguments[index].hasPrefix("--") else {
+                        throw .invalidArguments("--\(name) needs a value")
+                    }
+                    values[name] = arguments[index]
+                    index += 1
+                }
+            } else {
+                guard let inlineValue else {
+                    throw .invalidArguments("unknown option --\(name); hyperparameters are written --NAME=VALUE")
+                }
+                hyperparameters.append((name, inlineValue))
+            }
+        }
+        return try TrainInvocation(values: values, hyperparameters: hyperparameters, force: force)
+    }
+
+    private init(values: [String: String], hyperparameters: [(name: String, value: String)], force: Bool) throws(RunnerError) {
+        guard let path = values["data"] else { throw .invalidArguments("--data is required") }
+        func number(_ name: String) throws(RunnerError) -> Double? {
+            guard let text = values[name] else { return nil }
+            guard let value = Double(text), value.isFinite else { throw .invalidArguments("--\(name) '\(text)' is not a number") }
+            return value
+        }
+        func count(_ name: String) throws(RunnerError) -> Int? {
+            guard let text = values[name] else { return nil }
+            guard let value = Int(text), value >= 1 else { throw .invalidArguments("--\(name) '\(text)' must be a whole number ≥ 1") }
+            return value
+        }
+        let validFraction = try number("valid-fraction")
+        let testFraction = try number("test-fraction")
+        if let validFraction, !(0..<1).contains(validFraction) { throw .invalidArguments("--valid-fraction must be in [0, 1)") }
+        if let testFraction, !(0..<1).contains(testFraction) { throw .invalidArguments("--test-fraction must be in [0, 1)") }
+        if values["valid"] != nil, validFraction != nil {
+            throw .invalidArguments("give either --valid or --valid-fraction, not both")
+        }
+        data = DataSpec(
+            path: path, target: values["target"], validPath: values["valid"], validFraction: validFraction ?? 0.2,
+            testFraction: testFraction ?? 0,
+            ignoredColumns: values["ignore-columns"].map { $0.split(separator: ",").map { String($0) } } ?? [],
+            validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
+            calendarPath: values["calendar"])
+        trainer = values["trainer"] ?? "ridge"
+        self.hyperparameters = hyperparameters
+        modelVersion = values["model-version"]
+        output = values["output"]
+        self.force = force
+        metricsFile = values["metrics-file"]
+        if let format = values["metrics-format"] {
+            guard let parsed = MetricsFileFormat(rawValue: format.lowercased()) else {
+                throw .invalidArguments("--metrics-format must be text or json")
+            }
+            metricsFormat = parsed
+        }
+        if modelVersion != nil, output == nil { throw .invalidArguments("--model-version needs --output DIR") }
+    }
+
+    public static func == (lhs: TrainInvocation, rhs: TrainInvocation) -> Bool {
+        lhs.trainer == rhs.trainer && lhs.data == rhs.data && lhs.modelVersion == rhs.modelVersion
+            && lhs.output == rhs.output && lhs.force == rhs.force && lhs.metricsFile == rhs.metricsFile
+            && lhs.metricsFormat == rhs.metricsFormat
+            && lhs.hyperparameters.map { "\($0.name)=\($0.value)" } == rhs.hyperparameters.map { "\($0.name)=\($0.value)" }
+    }
+}

@@ -1,0 +1,35 @@
+public import Trainers
+
+/// One training run: fit on the training split, score on validation (or on the training rows when there is none).
+public struct TrainingResult: Sendable {
+    public let model: any FittedModel
+    public let data: LoadedData
+    /// Metrics in report order (rmse, mae, r2, mape), on `scoredSplit`.
+    public let metrics: RegressionMetrics
+    /// `validation`, or `train` when no validation rows were held out.
+    public let scoredSplit: String
+}
+
+public enum Training {
+    /// Fits `invocation`'s trainer on its data, reusing the cache's loaded data and prepared trainers.
+    public static func run(_ invocation: TrainInvocation, cache: TrainingCache) async throws(RunnerError) -> TrainingResult {
+        // Check the hyperparameters before any data is loaded, so a typo fails fast.
+        do { _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters) } catch {
+            throw .invalidArguments(error.description)
+        }
+        let data = try await cache.data(invocation.data)
+        let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .train)
+        let model: any FittedModel
+        do { model = try prepared.fit(invocation.hyperparameters) } catch { throw .invalidArguments(error.description) }
+        let validation = data.splits.validation
+        let scored = validation.rowCount > 0 ? validation : data.splits.train
+        return TrainingResult(
+            model: model, data: data, metrics: evaluate(model, on: scored),
+            scoredSplit: validation.rowCount > 0 ? "validation" : "train")
+    }
+
+    /// Regression metrics of a model on a dataset.
+    public static func evaluate(_ model: any FittedModel, on data: Dataset) -> RegressionMetrics {
+        RegressionMetrics(predictions: model.predict(data.features), targets: data.target)
+    }
+}

@@ -1,0 +1,145 @@
+public import ExperimentModel
+import SuggestionAlgorithms
+public import Trainers
+
+/// Options of `tunekit tune`.
+public struct TuningOptions: Sendable {
+    public var output: String
+    public var modelVersion: String
+    public var force: Bool
+    /// Used when the experiment has no `random_state`; recorded in score.json.
+    public var fallbackSeed: UInt64
+
+    public init(output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64) {
+        self.output = output
+        self.modelVersion = modelVersion
+        self.force = force
+        self.fallbackSeed = fallbackSeed
+    }
+}
+
+/// What a finished run reports.
+public struct TuningSummary: Sendable {
+    public let outcome: ExperimentOutcome
+    public let trials: [TrialState]
+    public let best: TrialState?
+    public let seed: UInt64
+    /// Test metrics of the refitted best model (in-process trials with a test split only).
+    public let test: RegressionMetrics?
+    /// Where the model and score went; nil when nothing was published.
+    public let modelDirectory: String?
+    public let scorePath: String?
+}
+
+/// A local tuning run of a Katib Experiment: search, refit the best on train+validation, score on test, publish.
+public enum TuningRun {
+    /// Checks everything that can be checked before spending time on trials.
+    public static func validate(_ experiment: Experiment) throws(RunnerError) -> (algorithm: any SuggestionAlgorithm, maxTrials: Int) {
+        let algorithm: any SuggestionAlgorithm
+        do { algorithm = try SuggestionService.makeAlgorithm(for: experiment) } catch { throw .notRunnable(error.message) }
+        guard experiment.trialTemplate != nil else { throw .notRunnable("spec.trialTemplate is missing") }
+        let maxTrials: Int
+        if let count = experiment.maxTrialCount {
+            maxTrials = count
+        } else if experiment.algorithm.algorithmName == GridSearch.algorithmName, let size = experiment.searchSpace.finiteSize {
+            maxTrials = size
+        } else {
+            throw .notRunnable("spec.maxTrialCount is required for a local run (only grid search has a natural end)")
+        }
+        switch experiment.metricsCollector.kind {
+        case .stdOut, .file: break
+        default:
+            throw .notRunnable("metrics collector \(experiment.metricsCollector.kind.rawValue) is not supported locally; use StdOut or File")
+        }
+        return (algorithm, maxTrials)
+    }
+
+    public static func run(
+        _ experiment: Experiment, options: TuningOptions, onEvent: @Sendable (RunEvent) -> Void = { _ in }
+    ) async throws(RunnerError) -> TuningSummary {
+        let (algorithm, maxTrials) = try validate(experiment)
+        try ModelBundle.checkPublishable(output: options.output, version: options.modelVersion, force: options.force)
+        let seed = SuggestionService.seed(for: experiment, fallback: options.fallbackSeed)
+        let cache = TrainingCache()
+        let loop = ExperimentLoop(
+            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed,
+            executor: TrialExecutor(experiment: experiment, cache: cache))
+        try await preflight(loop, cache: cache)
+        let (trials, outcome) = try await loop.run(onEvent: onEvent)
+        let best = bestTrial(trials, objective: experiment.objective)
+        if case .failed(let why) = outcome { throw .experimentFailed(why) }
+        guard let best else {
+            throw .experimentFailed("no trial reported the objective metric '\(experiment.objective.objectiveMetricName)'")
+        }
+        guard case .inProcess(let invocation) = best.command else {
+            // External trials leave their models wherever their command put them; only the scores are ours to write.
+            return TuningSummary(outcome: outcome, trials: trials, best: best, seed: seed, test: nil, modelDirectory: nil, scorePath: nil)
+        }
+        return try await publishBest(
+            best, invocation: invocation, trials: trials, outcome: outcome, experiment: experiment, seed: seed,
+            options: options, cache: cache)
+    }
+
+    /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a
+    /// broken template fails once with a clear message instead of failing every trial.
+    private static func preflight(_ loop: ExperimentLoop, cache: TrainingCache) async throws(RunnerError) {
+        guard let first = try loop.nextTrials(count: 1, after: []).first else { return }
+        guard case .inProcess(let invocation) = first.command else { return }
+        do {
+            _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters)
+        } catch {
+            throw .notRunnable("the trial command is invalid: \(error.description)")
+        }
+        _ = try await cache.data(invocation.data)
+    }
+
+    /// The best objective over trials that have one; ties keep the earliest trial (Katib §3.7).
+    static func bestTrial(_ trials: [TrialState], objective: Objective) -> TrialState? {
+        var best: (TrialState, Double)?
+        for trial in trials.sorted(by: { $0.index < $1.index }) {
+            guard let value = trial.record.observedValue(of: objective.objectiveMetricName) else { continue }
+            if best == nil || objective.type.isBetter(value, than: best!.1) { best = (trial, value) }
+        }
+        return best?.0
+    }
+
+    private static func publishBest(
+        _ best: TrialState, invocation: TrainInvocation, trials: [TrialState], outcome: ExperimentOutcome,
+        experiment: Experiment, seed: UInt64, options: TuningOptions, cache: TrainingCache
+    ) async throws(RunnerError) -> TuningSummary {
+        let data = try await cache.data(invocation.data)
+        let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .trainAndValidation)
+        let model: any FittedModel
+        do { model = try prepared.fit(invocation.hyperparameters) } catch { throw .experimentFailed(error.description) }
+        let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
+        let validationModel = try await Training.run(invocation, cache: cache)
+        let objective = experiment.objective
+        let entries = trials.map { entry($0, objective: objective) }
+        let score = ScoreReport(
+            modelVersion: options.modelVersion, trainer: invocation.trainer, experiment: experiment.name,
+            status: outcome.status, reason: outcome.reason,
+            objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
+            algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
+            parameters: model.parameters.values, validation: validationModel.metrics, test: test,
+            fittedOn: "train+validation", data: ScoreReport.DataInfo(data), trials: entries)
+        let record = TrainingRecord(
+            trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,
+            encoding: data.encoding, data: invocation.data, dataKind: data.kind.rawValue,
+            featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: "train+validation",
+            seed: seed)
+        try ModelBundle.publish(
+            model: model, record: record, score: score, checksum: data.checksum, output: options.output,
+            version: options.modelVersion, force: options.force)
+        let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
+        return TuningSummary(
+            outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,
+            scorePath: store.score)
+    }
+
+    static func entry(_ trial: TrialState, objective: Objective) -> ScoreReport.TrialEntry {
+        ScoreReport.TrialEntry(
+            name: trial.name, parameters: Dictionary(trial.assignments.map { ($0.name, $0.value) }) { $1 },
+            condition: trial.condition.rawValue, objective: trial.record.observedValue(of: objective.objectiveMetricName),
+            metrics: Dictionary(trial.metrics.map { ($0.name, $0.value) }) { $1 }, message: trial.message)
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+import Trainers
+import TrafficData
+import ModelArtifacts
+import TrafficData
+
+extension TunekitCommand {
+    struct DatasetsCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "datasets",
+            abstract: "Make and inspect Seoul traffic (VolInfo) data.",
+            subcommands: [Synthesize.self, Featurize.self])
+
+        struct Synthesize: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write simulated monthly VolInfo CSVs (volinfo_YYYY-MM.csv).")
+
+            @Option(help: "Simulator seed: the same seed writes the same files.")
+            var seed: UInt64
+
+            @Option(help: "First month, YYYY-MM.")
+            var from: String
+
+            @Option(help: "Number of consecutive months.")
+            var months: Int
+
+            @Option(help: "Output directory.")
+            var out: String
+
+            @Option(help: "Holiday calendar file (one YYYY-MM-DD per line) for months past 2025.")
+            var calendar: String?
+
+            func validate() throws {
+                guard YearMonth(from) != nil else { throw ValidationError("--from must be YYYY-MM, got '\(from)'") }
+                guard months >= 1 else { throw ValidationError("--months must be at least 1") }
+            }
+
+            func run() throws {
+                let files: [String]
+                do { files = try synthesize() } catch { throw fail("\(error)") }
+                for file in files { print(file) }
+            }
+
+            private func synthesize() throws(TrafficDataError) -> [String] {
+                try TrafficSimulator(seed: seed, calendar: try loadCalendar(calendar))
+                    .write(from: YearMonth(from)!, months: months, to: out)
+            }
+        }
+
+        struct Featurize: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write the featurized splits (train.csv, valid.csv, test.csv; target `volume`) and report.json.")
+
+            @Argument(help: "Directory of VolInfo monthly CSVs.")
+            var directory: String
+
+            @Option(help: "Output directory.")
+            var out: String
+
+            @Option(help: "Validation months (before the test months).")
+            var validMonths = 1
+
+            @Option(help: "Test months (the latest).")
+            var testMonths = 1
+
+            @Option(help: "Holiday calendar file for years past 2025.")
+            var calendar: String?
+
+            func run() throws {
+                let result: FeaturizedTraffic
+                do {
+                    result = try TrafficFeaturizer.featurize(
+                        path: directory, settings: TrafficFeaturizerSettings(testMonths: testMonths, validMonths: validMonths),
+                        calendar: try loadCalendar(calendar))
+                } catch {
+                    throw fail("\(error)")
+                }
+                do {
+                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    for (name, table) in [("train.csv", result.train), ("valid.csv", result.validation), ("test.csv", result.test)] {
+                        try Durable.replace((out as NSString).appendingPathComponent(name), with: Data(table.csvText().utf8))
+                    }
+                    try Durable.replace(
+                        (out as NSString).appendingPathComponent("report.json"), with: FileSystemArtifactStore.encode(result.report))
+                } catch {
+                    throw fail("\(out): \(error)")
+                }
+                print(result.report.summary)
+            }
+        }
+    }
+}
+
+/// The holiday calendar from a file, or the built-in 2024–2025 one.
+func loadCalendar(_ path: String?) throws(TrafficDataError) -> HolidayCalendar {
+    guard let path else { return .korea2024_2025 }
+    return try HolidayCalendar.load(path: path)
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+import Trainers
+import TrafficData
+import ModelArtifacts
+
+extension TunekitCommand {
+    struct PredictCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "predict",
+            abstract: "Predict a CSV with a published model; writes the input columns plus a `prediction` column.")
+
+        @Option(help: "Model directory (OUTPUT/model/VERSION).")
+        var model: String
+
+        @Option(help: "CSV with the model's feature columns (e.g. test.csv from `tunekit datasets featurize`).")
+        var input: String
+
+        @Option(help: "Where to write the predictions CSV.")
+        var output: String
+
+        func run() throws {
+            do {
+                let (table, predictions) = try ModelBundle.predict(directory: model, input: input)
+                try Durable.replace(output, with: Data(table.csvText(extraColumn: ("prediction", predictions)).utf8))
+                note("wrote \(predictions.count) predictions to \(output)")
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ExperimentModel
+import ExperimentRunner
+import Foundation
+import Trainers
+import TrafficData
+
+/// Prints one line per finished trial and a final table to stderr; the summary's paths go to stdout.
+struct ProgressPrinter: Sendable {
+    let experiment: Experiment
+
+    func report(_ event: RunEvent) {
+        guard case .trialFinished(let trial) = event else { return }
+        let total = experiment.maxTrialCount.map(String.init) ?? "?"
+        let parameters = trial.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        let objective = trial.metrics.first { $0.name == experiment.objective.objectiveMetricName }?.value ?? "-"
+        var line = "[\(trial.index + 1)/\(total)] \(trial.name) \(trial.condition.rawValue.lowercased()) "
+            + "\(experiment.objective.objectiveMetricName)=\(objective) \(parameters) (\(String(format: "%.2f", trial.seconds)) s)"
+        if let message = trial.message, trial.condition != .succeeded { line += " — \(message)" }
+        note(line)
+    }
+
+    func printSummary(_ summary: TuningSummary, elapsed: Duration) {
+        let metric = experiment.objective.objectiveMetricName
+        let ranked = summary.trials.compactMap { trial in
+            trial.record.observedValue(of: metric).map { (trial, $0) }
+        }.sorted { experiment.objective.type.isBetter($0.1, than: $1.1) || ($0.1 == $1.1 && $0.0.index < $1.0.index) }
+        note("\nbest trials (\(metric), \(experiment.objective.type.rawValue)):")
+        note(pad("rank", 5) + pad("trial", 28) + pad(metric, 14) + "parameters")
+        for (rank, (trial, value)) in ranked.prefix(10).enumerated() {
+            let parameters = trial.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            note(pad("\(rank + 1)", 5) + pad(trial.name, 28) + pad(String(format: "%.6g", value), 14) + parameters)
+        }
+        let counts = Dictionary(grouping: summary.trials, by: \.condition).mapValues(\.count)
+            .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
+            + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", seconds)) s, seed \(summary.seed)")
+        if let test = summary.test {
+            note("refitted on train+validation; test rmse=\(fmt(test.rmse)) mae=\(fmt(test.mae)) r2=\(fmt(test.r2)) mape=\(fmt(test.mape))")
+        }
+        if let model = summary.modelDirectory, let score = summary.scorePath {
+            print("model: \(model)")
+            print("score: \(score)")
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func fmt(_ value: Double) -> String { String(format: "%.6g", value) }
+}

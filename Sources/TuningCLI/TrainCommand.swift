@@ -1,0 +1,97 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+import Trainers
+import TrafficData
+import ModelArtifacts
+
+extension TunekitCommand {
+    struct TrainCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "Train once and print validation metrics in Katib's StdOut format (a trial container's entrypoint).",
+            discussion: """
+                Hyperparameters are given as --NAME=VALUE, exactly as a Katib trial template writes them \
+                (ridge: --alpha, --fit_intercept, --standardize). Options:
+                \(TrainInvocation.valueOptions.map { "  --\($0.name) VALUE: \($0.help)" }.joined(separator: "\n"))
+                  --force: replace an existing model version
+                """)
+
+        @Argument(parsing: .captureForPassthrough, help: "Options and --NAME=VALUE hyperparameters (see below).")
+        var arguments: [String] = []
+
+        func run() async throws {
+            let invocation: TrainInvocation
+            do { invocation = try TrainInvocation.parse(arguments) } catch { throw fail(error.description) }
+            if let output = invocation.output, let version = invocation.modelVersion {
+                do { try ModelBundle.checkPublishable(output: output, version: version, force: invocation.force) } catch {
+                    throw fail(error.description)
+                }
+            }
+            let result: TrainingResult
+            do { result = try await Training.run(invocation, cache: TrainingCache()) } catch { throw fail(error.description) }
+            if let report = result.data.report { note(report.summary) }
+            let lines = result.metrics.named.map { "\($0.name)=\($0.value)" }
+            for line in lines { print(line) }
+            if result.scoredSplit == "train" { note("(no validation rows: metrics are on the training rows)") }
+            if let path = invocation.metricsFile {
+                do { try MetricsFile.append(result.metrics.named, to: path, format: invocation.metricsFormat) } catch {
+                    throw fail(error.description)
+                }
+            }
+            if let output = invocation.output, let version = invocation.modelVersion {
+                do { try publish(result, invocation: invocation, output: output, version: version) } catch {
+                    throw fail(error.description)
+                }
+            }
+        }
+
+        private func publish(_ result: TrainingResult, invocation: TrainInvocation, output: String, version: String) throws(RunnerError) {
+            let data = result.data
+            let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(result.model, on: $0) : nil }
+            let score = ScoreReport(
+                modelVersion: version, trainer: invocation.trainer, parameters: result.model.parameters.values,
+                validation: result.metrics, test: test, fittedOn: "train", data: ScoreReport.DataInfo(data))
+            let record = TrainingRecord(
+                trainer: invocation.trainer, parameters: result.model.parameters.values,
+                featureNames: result.model.featureNames, encoding: data.encoding, data: invocation.data,
+                dataKind: data.kind.rawValue, featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil,
+                fittedOn: "train", seed: nil)
+            try ModelBundle.publish(
+                model: result.model, record: record, score: score, checksum: data.checksum, output: output,
+                version: version, force: invocation.force)
+            let store = FileSystemArtifactStore(root: output)
+            note("model: \(store.modelDirectory(version))\nscore: \(store.artifactDirectory(version))/score.json")
+        }
+    }
+}
+
+/// Katib's File collector: metric lines appended (and synced) to a file.
+enum MetricsFile {
+    static func append(
+        _ metrics: [(name: String, value: Double)], to path: String, format: TrainInvocation.MetricsFileFormat
+    ) throws(RunnerError) {
+        let timestamp = ISO8601DateFormatter().string(from: Date())
+        let text: String
+        switch format {
+        case .text:
+            text = metrics.map { "\(timestamp) \($0.name)=\($0.value)\n" }.joined()
+        case .json:
+            // Katib reads only string values from JSON lines.
+            let fields = metrics.map { "\"\($0.name)\": \"\($0.value)\"" } + ["\"timestamp\": \"\(timestamp)\""]
+            text = "{" + fields.joined(separator: ", ") + "}\n"
+        }
+        if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
+            throw .artifacts("\(path): cannot create the metrics file")
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw .artifacts("\(path): cannot open the metrics file") }
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw .artifacts("\(path): cannot append metrics: \(error.localizedDescription)")
+        }
+    }
+}

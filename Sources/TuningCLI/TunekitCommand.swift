@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct TunekitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tunekit",
+        abstract: "Katib-compatible hyperparameter tuning with in-process trainers.",
+        version: "0.1.0",
+        subcommands: [
+            TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ValidateCommand.self,
+            DatasetsCommand.self,
+        ])
+}
