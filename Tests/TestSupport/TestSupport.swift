@@ -1,0 +1,61 @@
+import Foundation
+
+/// A fresh directory under the system temp dir, removed when the value is released by `remove()`.
+public struct TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init(_ label: String = "tunekit-test") {
+        let base = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        path = base
+    }
+
+    /// A path inside the directory.
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Writes text to `name` inside the directory and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) -> String {
+        let target = file(name)
+        try? FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: target, contents: Data(text.utf8))
+        return target
+    }
+
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Paths inside this package (for the bundled experiments and data).
+public enum PackagePaths {
+    /// The package root, found from this source file's location.
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static func file(_ relative: String) -> String { (root as NSString).appendingPathComponent(relative) }
+}
+
+/// Relative closeness with an explicit tolerance: |a − b| ≤ tolerance · max(1e-300, |a|, |b|).
+public func isClose(_ a: Double, _ b: Double, relative tolerance: Double) -> Bool {
+    abs(a - b) <= tolerance * max(1e-300, abs(a), abs(b))
+}
+
+/// A small regression table: `rows` rows, numeric features x1…x3, a text feature `site`, target `y`.
+public func regressionCSV(rows: Int, seed: UInt64 = 1, noise: Double = 0.1) -> String {
+    var state = seed
+    func unit() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) * 0x1.0p-53
+    }
+    var text = "x1,x2,x3,site,y\n"
+    for _ in 0..<rows {
+        let x1 = unit() * 10, x2 = unit() * 5 - 2, x3 = unit()
+        let site = ["north", "south", "east"][Int(unit() * 3) % 3]
+        let y = 3 + 2 * x1 - 1.5 * x2 + 0.5 * x3 + (site == "east" ? 4 : 0) + noise * (unit() - 0.5)
+        text += "\(x1),\(x2),\(x3),\(site),\(y)\n"
+    }
+    return text
+}
