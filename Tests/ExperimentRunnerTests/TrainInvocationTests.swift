@@ -1,0 +1,29 @@
+import ExperimentRunner
+import Testing
+
+@Suite struct TrainInvocationTests {
+    @Test func optionsAndHyperparametersAsKatibWritesThem() throws {
+        let invocation = try TrainInvocation.parse([
+            "--trainer=ridge", "--data", "datasets/seoul-traffic", "--alpha=0.5", "--standardize=false",
+            "--model-version=2025-06-01", "--output", "out", "--force",
+        ])
+        #expect(invocation.trainer == "ridge" && invocation.data.path == "datasets/seoul-traffic")
+        #expect(invocation.hyperparameters.map { "\($0.name)=\($0.value)" } == ["alpha=0.5", "standardize=false"])
+        #expect(invocation.modelVersion == "2025-06-01" && invocation.output == "out" && invocation.force)
+        #expect(invocation.data.validFraction == 0.2 && invocation.data.testMonths == 1)
+    }
+
+    @Test(arguments: [
+        (["--alpha=1"], "invalid train arguments: --data is required"),
+        (["--data", "x", "--alpha"], "invalid train arguments: unknown option --alpha; hyperparameters are written --NAME=VALUE"),
+        (["--data", "x", "--valid-fraction=1.5"], "invalid train arguments: --valid-fraction must be in [0, 1)"),
+        (["--data", "x", "--valid=v.csv", "--valid-fraction=0.1"], "invalid train arguments: give either --valid or --valid-fraction, not both"),
+        (["--data", "x", "--model-version=v1"], "invalid train arguments: --model-version needs --output DIR"),
+        (["data.csv"], "invalid train arguments: unexpected argument 'data.csv'; options start with --"),
+        (["--data", "x", "--data", "y"], "invalid train arguments: --data is given twice"),
+    ])
+    func badArgumentsSayWhatIsWrong(arguments: [String], message: String) {
+        #expect(throws: RunnerError.self) { try TrainInvocation.parse(arguments) }
+        do { _ = try TrainInvocation.parse(arguments) } catch { #expect(error.description == message) }
+    }
+}

@@ -1,0 +1,152 @@
+import ExperimentModel
+import Foundation
+import TestSupport
+import Testing
+import Trainers
+@testable import ExperimentRunner
+
+/// Local tuning runs end to end on a small CSV, in process and with child-process trials.
+@Suite struct TuningRunTests {
+    static func experiment(
+        csv: String, algorithm: String = "random", maxTrials: Int = 6, parallel: Int = 2, maxFailed: Int? = 3,
+        goal: String = "", command: [String]? = nil
+    ) throws -> Experiment {
+        let words = command ?? [
+            "tunekit", "train", "--trainer=ridge", "--data=\(csv)", "--target=y", "--test-fraction=0.2",
+            "--alpha=${trialParameters.alpha}",
+        ]
+        let yaml = """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata:
+              name: local-run
+            spec:
+              objective:
+                type: minimize
+                objectiveMetricName: rmse
+                \(goal)
+                additionalMetricNames: [mae]
+              algorithm:
+                algorithmName: \(algorithm)
+                algorithmSettings:
+                  - name: random_state
+                    value: "5"
+              parallelTrialCount: \(parallel)
+              maxTrialCount: \(maxTrials)
+              \(maxFailed.map { "maxFailedTrialCount: \($0)" } ?? "")
+              parameters:
+                - name: alpha
+                  parameterType: double
+                  feasibleSpace: {min: "0.01", max: "100", distribution: logUniform}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters:
+                  - name: alpha
+                    reference: alpha
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - name: main
+                            image: tunekit
+                            command: [\(words.map { "\"\($0)\"" }.joined(separator: ", "))]
+            """
+        return try Experiment.parse(text: yaml, file: "local.yaml")
+    }
+
+    static func options(_ directory: TemporaryDirectory, version: String = "v1", force: Bool = false) -> TuningOptions {
+        TuningOptions(output: directory.file("out"), modelVersion: version, force: force, fallbackSeed: 1)
+    }
+
+    @Test func inProcessRunPublishesTheBestModelDeterministically() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("data.csv", regressionCSV(rows: 200))
+        let experiment = try Self.experiment(csv: csv)
+        let summary = try await TuningRun.run(experiment, options: Self.options(directory))
+        #expect(summary.trials.count == 6 && summary.trials.allSatisfy { $0.condition == .succeeded })
+        #expect(summary.outcome == .maxTrialsReached)
+        let best = try #require(summary.best)
+        let bestValue = best.record.observedValue(of: "rmse")!
+        #expect(summary.trials.allSatisfy { $0.record.observedValue(of: "rmse")! >= bestValue })
+        let test = try #require(summary.test)
+        #expect(test.r2 > 0.95)
+
+        let score = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/artifact/v1/score.json")))
+        let report = try JSONDecoder().decode(ScoreReport.self, from: score)
+        #expect(report.bestTrial?.name == best.name && report.trials?.count == 6 && report.fittedOn == "train+validation")
+        #expect(report.data.trainRows == 120 && report.data.validationRows == 40 && report.data.testRows == 40)
+
+        // Same seed, same data: the same bytes under another version.
+        _ = try await TuningRun.run(experiment, options: Self.options(directory, version: "v2"))
+        let again = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/artifact/v2/score.json")))
+        #expect(String(decoding: again, as: UTF8.self).replacingOccurrences(of: "\"v2\"", with: "\"v1\"")
+            == String(decoding: score, as: UTF8.self))
+        let model1 = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/model/v1/model.json")))
+        let model2 = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/model/v2/model.json")))
+        #expect(model1 == model2)
+
+        // An existing version is refused before any trial runs.
+        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
+
+        // The published model predicts the CSV.
+        let (_, predictions) = try ModelBundle.predict(directory: directory.file("out/model/v1"), input: csv)
+        #expect(predictions.count == 200)
+    }
+
+    @Test func childProcessTrialsAreReadFromStdOut() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = try Self.experiment(
+            csv: "", maxTrials: 3, command: ["sh", "-c", "echo epoch 1 rmse=${trialParameters.alpha} mae=1; echo done"])
+        let summary = try await TuningRun.run(experiment, options: Self.options(directory))
+        #expect(summary.trials.allSatisfy { $0.condition == .succeeded })
+        let best = try #require(summary.best)
+        #expect(Double(best.metrics.first!.value) == Double(best.assignments[0].value))
+        #expect(best.metrics.map(\.name) == ["rmse", "mae"])
+        #expect(summary.modelDirectory == nil, "external trials publish no model")
+    }
+
+    @Test func failingTrialsStopTheExperimentAtMaxFailedTrialCount() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let failing = try Self.experiment(csv: "", maxTrials: 6, parallel: 1, maxFailed: 2, command: ["sh", "-c", "exit 3 # ${trialParameters.alpha}"])
+        await #expect {
+            try await TuningRun.run(failing, options: Self.options(directory))
+        } throws: { error in
+            "\(error)".contains("2 trial(s) failed or reported no metrics (maxFailedTrialCount 2)")
+        }
+        let noMetrics = try Self.experiment(csv: "", maxTrials: 2, parallel: 1, maxFailed: nil, command: ["sh", "-c", "echo rmse=nan ${trialParameters.alpha}"])
+        await #expect {
+            try await TuningRun.run(noMetrics, options: Self.options(directory))
+        } throws: { error in
+            "\(error)".contains("no trial reported the objective metric 'rmse'")
+        }
+    }
+
+    @Test func goalStopsTheRunEarly() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = try Self.experiment(
+            csv: "", maxTrials: 20, parallel: 1, goal: "goal: 1000", command: ["sh", "-c", "echo rmse=${trialParameters.alpha}"])
+        let summary = try await TuningRun.run(experiment, options: Self.options(directory))
+        #expect(summary.outcome == .goalReached && summary.trials.count == 1)
+    }
+
+    @Test func brokenTemplatesFailOnceBeforeAnyTrial() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("data.csv", regressionCSV(rows: 50))
+        let typo = try Self.experiment(csv: csv, command: ["tunekit", "train", "--data=\(csv)", "--target=y", "--alpah=${trialParameters.alpha}"])
+        await #expect {
+            try await TuningRun.run(typo, options: Self.options(directory))
+        } throws: { error in
+            "\(error)".contains("parameter 'alpah': unknown")
+        }
+        let missing = try Self.experiment(csv: directory.file("nope.csv"))
+        await #expect { try await TuningRun.run(missing, options: Self.options(directory)) } throws: { "\($0)".contains("no such file") }
+    }
+}
