@@ -1,0 +1,111 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.serialized) struct CommandLineTests {
+    static let request = """
+        {"experiment": {"name": "random", "spec": {
+           "parameterSpecs": {"parameters": [
+             {"name": "lr", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0.01", "max": "0.05", "distribution": "UNIFORM"}},
+             {"name": "num-layers", "parameterType": "INT", "feasibleSpace": {"min": "2", "max": "5"}},
+             {"name": "optimizer", "parameterType": "CATEGORICAL", "feasibleSpace": {"list": ["sgd", "adam", "ftrl"]}}]},
+           "objective": {"type": "MAXIMIZE", "objectiveMetricName": "accuracy"},
+           "algorithm": {"algorithmName": "random", "algorithmSettings": [{"name": "random_state", "value": "10"}]}}},
+         "trials": [], "currentRequestNumber": 2, "totalRequestNumber": 2}
+        """
+
+    @Test func suggestAnswersAGetSuggestionsRequest() throws {
+        let result = try TunekitProcess.run(["suggest"], stdin: Self.request)
+        #expect(result.status == 0)
+        let reply = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let sets = try #require(reply?["parameterAssignments"] as? [[String: Any]])
+        #expect(sets.count == 2)
+        #expect(try TunekitProcess.run(["suggest"], stdin: Self.request).stdout == result.stdout, "random_state makes it reproducible")
+    }
+
+    @Test func suggestErrorsAreGRPCStatusJSON() throws {
+        let malformed = try TunekitProcess.run(["suggest"], stdin: "{\"experiment\": ")
+        #expect(malformed.status == 1)
+        #expect(malformed.stdout.hasPrefix(#"{"code":"INVALID_ARGUMENT","message":"malformed request JSON"#))
+        let badSetting = Self.request.replacingOccurrences(of: "\"random_state\", \"value\": \"10\"", with: "\"random_state\", \"value\": \"-4\"")
+        let invalid = try TunekitProcess.run(["suggest", "--validate"], stdin: badSetting)
+        #expect(invalid.status == 1)
+        #expect(invalid.stdout.contains("random_state should be great or equal than zero"))
+        let valid = try TunekitProcess.run(["suggest", "--validate"], stdin: Self.request)
+        #expect(valid.status == 0 && valid.stdout == "{}\n")
+    }
+
+    @Test func validateAcceptsTheBundledExperimentsAndLocatesErrors() throws {
+        for file in ["experiments/seoul-traffic-ridge.yaml", "experiments/seoul-traffic-random.yaml"] {
+            let result = try TunekitProcess.run(["validate", file])
+            #expect(result.status == 0, "\(file): \(result.stderr)")
+            #expect(result.stdout.contains("runnable:"))
+        }
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let broken = directory.write("broken.yaml", "spec:\n  parameters: [\n")
+        let result = try TunekitProcess.run(["validate", broken])
+        #expect(result.status == 1 && result.stderr.contains("broken.yaml: not a valid YAML/JSON document"))
+        let missing = try TunekitProcess.run(["tune", directory.file("absent.yaml")])
+        #expect(missing.status == 1 && missing.stderr.contains("absent.yaml"))
+    }
+
+    @Test func trainPrintsKatibMetricsAndPublishesAModelThatPredicts() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", regressionCSV(rows: 120))
+        let result = try TunekitProcess.run([
+            "train", "--data", csv, "--target=y", "--alpha=0.1", "--metrics-file", directory.file("metrics.log"),
+            "--model-version=v1", "--output", directory.file("out"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").map { $0.split(separator: "=")[0] } == ["rmse", "mae", "r2", "mape"])
+        #expect(try String(contentsOfFile: directory.file("metrics.log"), encoding: .utf8).contains(" rmse="))
+        let predict = try TunekitProcess.run([
+            "predict", "--model", directory.file("out/model/v1"), "--input", csv, "--output", directory.file("pred.csv"),
+        ])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let lines = try String(contentsOfFile: directory.file("pred.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 121 && lines[0] == "x1,x2,x3,site,y,prediction")
+
+        let typo = try TunekitProcess.run(["train", "--data", csv, "--target=y", "--alpha=-1"])
+        #expect(typo.status == 1 && typo.stderr.contains("parameter 'alpha': '-1' is outside the allowed range"))
+        let noFile = try TunekitProcess.run(["train", "--data", directory.file("none.csv"), "--target=y"])
+        #expect(noFile.status == 1 && noFile.stderr.contains("no such file"))
+    }
+
+    @Test func synthesizeReproducesTheBundledData() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let result = try TunekitProcess.run([
+            "datasets", "synthesize", "--seed", "20240701", "--from", "2024-07", "--months", "1", "--out", directory.path,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let made = FileManager.default.contents(atPath: directory.file("volinfo_2024-07.csv"))
+        let bundled = FileManager.default.contents(atPath: PackagePaths.file("datasets/seoul-traffic/volinfo_2024-07.csv"))
+        #expect(made != nil && made == bundled)
+        let refused = try TunekitProcess.run(["datasets", "synthesize", "--seed", "1", "--from", "2026-01", "--months", "1", "--out", directory.path])
+        #expect(refused.status == 1 && refused.stderr.contains("no holiday calendar for 2026-01"))
+    }
+
+    /// The README's main job, on the bundled data: the whole path from YAML to published artifacts.
+    @Test func mainJobPublishesVersionedArtifacts() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let output = directory.file("out")
+        let result = try TunekitProcess.run([
+            "tune", "experiments/seoul-traffic-ridge.yaml", "--output", output, "--model-version", "2025-06-01",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Succeeded (MaxTrialsReached): 9 trials (9 succeeded)"))
+        let score = try #require(FileManager.default.contents(atPath: directory.file("out/artifact/2025-06-01/score.json")))
+        let report = try #require(try JSONSerialization.jsonObject(with: score) as? [String: Any])
+        let test = try #require(report["test"] as? [String: Double])
+        #expect(test["r2"]! > 0.8)
+        for file in ["model.json", "training.json", "manifest.json"] {
+            #expect(FileManager.default.fileExists(atPath: directory.file("out/model/2025-06-01/\(file)")))
+        }
+        let again = try TunekitProcess.run(["tune", "experiments/seoul-traffic-ridge.yaml", "--output", output, "--model-version", "2025-06-01"])
+        #expect(again.status == 1 && again.stderr.contains("already exists"))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import TestSupport
+
+/// Runs the built `tunekit` binary, as a user or a Katib trial would.
+enum TunekitProcess {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The executable next to the test bundle in the build products directory.
+    static let executable: String = {
+        var directory = Bundle.main.bundleURL
+        if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
+        let candidate = directory.appendingPathComponent("tunekit").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tunekit").path
+    }()
+
+    static func run(_ arguments: [String], stdin: String = "", in directory: String = PackagePaths.root) throws -> Result {
+        let scratch = TemporaryDirectory("tunekit-cli")
+        defer { scratch.remove() }
+        let input = scratch.write("stdin", stdin), output = scratch.write("stdout", ""), errors = scratch.write("stderr", "")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = FileHandle(forReadingAtPath: input)
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = FileHandle(forWritingAtPath: errors)
+        try process.run()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+    }
+}
