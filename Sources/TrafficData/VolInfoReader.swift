@@ -42,17 +42,28 @@ enum VolInfoReader {
             .map { $0.trimmingCharacters(in: .whitespaces) } == header
     }
 
+    /// Calls `body` for each data row. Unquoted files (the API's normal output) take a byte-level fast path;
+    /// files with quoted fields go through the general CSV reader.
     static func read(_ file: String, _ body: (VolInfoRow) -> Void) throws(TrafficDataError) {
-        let reader: CSVReader
-        do { reader = try CSVReader(contentsOf: file) } catch { throw .unreadable(file: file, reason: error.description) }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw .unreadable(file: file, reason: "cannot be read")
+        }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        if bytes.contains(UInt8(ascii: "\"")) {
+            try readQuoted(CSVReader(bytes: bytes, file: file), file: file, body)
+        } else {
+            try VolInfoScanner(bytes: bytes, file: file).scan(body)
+        }
+    }
+
+    private static func readQuoted(_ reader: CSVReader, file: String, _ body: (VolInfoRow) -> Void) throws(TrafficDataError) {
         var sawHeader = false
         do {
             try reader.forEachRecord { fields, line throws(TrainerError) in
                 if !sawHeader {
                     guard fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == header else {
-                        throw .invalidData(
-                            file: file, line: line, field: nil,
-                            message: "not a VolInfo file: header must be \(header.joined(separator: ","))")
+                        throw .invalidData(file: file, line: line, field: nil, message: VolInfoScanner.headerMessage)
                     }
                     sawHeader = true
                     return
@@ -68,7 +79,7 @@ enum VolInfoReader {
         guard sawHeader else { throw .unreadable(file: file, reason: "is empty") }
     }
 
-    private static func parse(_ fields: [String], file: String, line: Int) throws(TrainerError) -> VolInfoRow {
+    static func parse(_ fields: [String], file: String, line: Int) throws(TrainerError) -> VolInfoRow {
         func fail(_ field: String, _ message: String) -> TrainerError {
             .invalidData(file: file, line: line, field: field, message: message)
         }
