@@ -14,9 +14,6 @@ public enum ParameterType: String, Sendable, CaseIterable, Codable {
         default: return nil
         }
     }
-
-    /// The protobuf JSON enum name.
-    public var protoName: String { rawValue.uppercased() }
 }
 
 /// Katib's sampling distributions (`feasibleSpace.distribution`).
@@ -31,16 +28,6 @@ public enum Distribution: String, Sendable, CaseIterable, Codable {
         case "normal", "3": self = .normal
         case "lognormal", "4": self = .logNormal
         default: return nil
-        }
-    }
-
-    /// The protobuf JSON enum name.
-    public var protoName: String {
-        switch self {
-        case .uniform: "UNIFORM"
-        case .logUniform: "LOG_UNIFORM"
-        case .normal: "NORMAL"
-        case .logNormal: "LOG_NORMAL"
         }
     }
 

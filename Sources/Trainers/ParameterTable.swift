@@ -105,9 +105,7 @@ public struct ResolvedParameters: Sendable, Equatable, Codable {
     public init(values: [String: String]) { self.values = values }
 
     public func double(_ name: String) -> Double { Double(values[name] ?? "") ?? .nan }
-    public func int(_ name: String) -> Int { Int(values[name] ?? "") ?? 0 }
     public func bool(_ name: String) -> Bool { values[name] == "true" }
-    public func string(_ name: String) -> String { values[name] ?? "" }
 
     /// `name=value` pairs sorted by name, for round-trips and display.
     public var pairs: [(name: String, value: String)] { values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }

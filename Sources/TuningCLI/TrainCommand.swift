@@ -20,6 +20,10 @@ extension TunekitCommand {
         @Argument(parsing: .captureForPassthrough, help: "Options and --NAME=VALUE hyperparameters (see below).")
         var arguments: [String] = []
 
+        func validate() throws {
+            if arguments.contains("--help") || arguments.contains("-h") { throw CleanExit.helpRequest(self) }
+        }
+
         func run() async throws {
             let invocation: TrainInvocation
             do { invocation = try TrainInvocation.parse(arguments) } catch { throw fail(error.description) }

@@ -1,11 +1,12 @@
 import ArgumentParser
+import ExperimentRunner
 
 @main
 struct TunekitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tunekit",
         abstract: "Katib-compatible hyperparameter tuning with in-process trainers.",
-        version: "0.1.0",
+        version: Tunekit.version,
         subcommands: [
             TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ValidateCommand.self,
             DatasetsCommand.self,

@@ -16,13 +16,6 @@ public struct Matrix: Sendable, Equatable {
         self.init(rows: rows, columns: columns, storage: Array(repeating: value, count: rows * columns))
     }
 
-    /// An identity matrix of size `n`.
-    public static func identity(_ n: Int) -> Matrix {
-        var m = Matrix(rows: n, columns: n)
-        for i in 0..<n { m[i, i] = 1 }
-        return m
-    }
-
     public subscript(row: Int, column: Int) -> Double {
         get { storage[row + column * rows] }
         set { storage[row + column * rows] = newValue }

@@ -29,12 +29,3 @@ extension RandomNumberGenerator {
         return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
     }
 }
-
-/// A seeded Fisher–Yates shuffle that uses `nextIndex`, so the permutation is stable across toolchains.
-public func seededShuffle<T>(_ values: inout [T], using generator: inout some RandomNumberGenerator) {
-    guard values.count > 1 else { return }
-    for i in stride(from: values.count - 1, to: 0, by: -1) {
-        let j = generator.nextIndex(below: i + 1)
-        values.swapAt(i, j)
-    }
-}
