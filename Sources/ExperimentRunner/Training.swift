@@ -19,9 +19,13 @@ public enum Training {
         }
         let data = try await cache.data(invocation.data)
         let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .train)
-        let model: any FittedModel
-        do { model = try prepared.fit(invocation.hyperparameters) } catch { throw .invalidArguments(error.description) }
         let validation = data.splits.validation
+        let model: any FittedModel
+        do {
+            model = try prepared.fit(invocation.hyperparameters, validation: validation.rowCount > 0 ? validation : nil)
+        } catch {
+            throw .invalidArguments(error.description)
+        }
         let scored = validation.rowCount > 0 ? validation : data.splits.train
         return TrainingResult(
             model: model, data: data, metrics: evaluate(model, on: scored),

@@ -108,11 +108,17 @@ public enum TuningRun {
         experiment: Experiment, seed: UInt64, options: TuningOptions, cache: TrainingCache
     ) async throws(RunnerError) -> TuningSummary {
         let data = try await cache.data(invocation.data)
+        // The best configuration as in its trial (fitted on train, scored on validation), then refitted on
+        // train+validation with what that fit learned (e.g. the tree count early stopping chose).
+        let validationModel = try await Training.run(invocation, cache: cache)
         let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .trainAndValidation)
         let model: any FittedModel
-        do { model = try prepared.fit(invocation.hyperparameters) } catch { throw .experimentFailed(error.description) }
+        do {
+            model = try prepared.fit(invocation.hyperparameters, overrides: validationModel.model.refitOverrides)
+        } catch {
+            throw .experimentFailed(error.description)
+        }
         let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
-        let validationModel = try await Training.run(invocation, cache: cache)
         let objective = experiment.objective
         let entries = trials.map { entry($0, objective: objective) }
         let score = ScoreReport(

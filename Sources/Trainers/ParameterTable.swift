@@ -104,6 +104,11 @@ public struct ResolvedParameters: Sendable, Equatable, Codable {
 
     public init(values: [String: String]) { self.values = values }
 
+    /// These parameters with some canonical names set to new values.
+    public func overriding(_ overrides: [(name: String, value: String)]) -> ResolvedParameters {
+        ResolvedParameters(values: values.merging(overrides.map { ($0.name, $0.value) }) { $1 })
+    }
+
     public func double(_ name: String) -> Double { Double(values[name] ?? "") ?? .nan }
     public func bool(_ name: String) -> Bool { values[name] == "true" }
 

@@ -14,7 +14,8 @@ public protocol Trainer: Sendable {
     static var parameterTable: ParameterTable { get }
 
     static func prepare(_ data: Dataset) throws(TrainerError) -> Prepared
-    static func fit(_ prepared: Prepared, parameters: ResolvedParameters) throws(TrainerError) -> Model
+    /// Fits one model; `validation` (when given) drives early stopping for trainers that have it.
+    static func fit(_ prepared: Prepared, parameters: ResolvedParameters, validation: Dataset?) throws(TrainerError) -> Model
 }
 
 /// A trained model that predicts from a feature matrix with the columns it was trained on.
@@ -24,30 +25,41 @@ public protocol FittedModel: Codable, Sendable {
     var featureNames: [String] { get }
     var parameters: ResolvedParameters { get }
     func predict(_ features: Matrix) -> [Double]
+    /// Parameter changes for refitting this configuration on more data (e.g. the tree count early stopping chose).
+    var refitOverrides: [(name: String, value: String)] { get }
+}
+
+extension FittedModel {
+    public var refitOverrides: [(name: String, value: String)] { [] }
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.
 public struct PreparedTrainer: Sendable {
     public let trainerName: String
     public let parameterTable: ParameterTable
-    private let fitBody: @Sendable (ResolvedParameters) throws(TrainerError) -> any FittedModel
+    private let fitBody: @Sendable (ResolvedParameters, Dataset?) throws(TrainerError) -> any FittedModel
 
     init<T: Trainer>(_ trainer: T.Type, data: Dataset) throws(TrainerError) {
         let prepared = try T.prepare(data)
         trainerName = T.name
         parameterTable = T.parameterTable
-        fitBody = { parameters throws(TrainerError) in try T.fit(prepared, parameters: parameters) }
+        fitBody = { parameters, validation throws(TrainerError) in
+            try T.fit(prepared, parameters: parameters, validation: validation)
+        }
     }
 
-    /// Resolves raw `name=value` hyperparameters and fits.
-    public func fit(_ raw: [(name: String, value: String)]) throws(TrainerError) -> any FittedModel {
-        try fitBody(try parameterTable.resolve(raw))
+    /// Resolves raw `name=value` hyperparameters, applies `overrides` (canonical names, e.g. a model's
+    /// `refitOverrides`) and fits.
+    public func fit(
+        _ raw: [(name: String, value: String)], overrides: [(name: String, value: String)] = [], validation: Dataset? = nil
+    ) throws(TrainerError) -> any FittedModel {
+        try fitBody(try parameterTable.resolve(raw).overriding(overrides), validation)
     }
 }
 
 /// The trainers tunekit ships, by name.
 public enum TrainerRegistry {
-    static let trainers: [any Trainer.Type] = [RidgeTrainer.self]
+    static let trainers: [any Trainer.Type] = [RidgeTrainer.self, GBDTTrainer.self]
 
     public static var names: [String] { trainers.map { $0.name } }
 

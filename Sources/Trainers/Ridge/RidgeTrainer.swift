@@ -24,7 +24,10 @@ public enum RidgeTrainer: Trainer {
         try RidgePrepared(data)
     }
 
-    public static func fit(_ prepared: RidgePrepared, parameters: ResolvedParameters) throws(TrainerError) -> RidgeModel {
+    /// Fits one model; ridge has no early stopping, so `validation` is unused.
+    public static func fit(
+        _ prepared: RidgePrepared, parameters: ResolvedParameters, validation: Dataset? = nil
+    ) throws(TrainerError) -> RidgeModel {
         let system = RidgeSystem(prepared, fitIntercept: parameters.bool("fit_intercept"), standardize: parameters.bool("standardize"))
         let alpha = parameters.double("alpha")
         let (coefficients, solver) = try system.solve(alpha: alpha, prepared: prepared)

@@ -1,0 +1,137 @@
+import NumericKernels
+
+/// Maps one feature's values to histogram bins: quantile bins over the distinct values, missing values in a bin of their own.
+///
+/// After LightGBM's `BinMapper::FindBin` (src/io/bin.cpp), simplified: bins have equal counts where possible, never
+/// split a distinct value, and hold at least `minDataInBin` rows; the threshold of bin k is the midpoint between the
+/// largest value in bin k and the smallest in bin k+1, so a split "bin ≤ k" is the real-valued test "x ≤ threshold".
+public struct BinMapper: Sendable, Equatable, Codable {
+    /// Upper bounds of the non-missing bins except the last (which extends to +∞): `upperBounds.count == binCount − 1`.
+    public let upperBounds: [Double]
+    /// Non-missing bins (≥ 1; 1 means the feature is constant and never split).
+    public var binCount: Int { upperBounds.count + 1 }
+    /// Whether the training data had NaN in this feature; NaN then maps to bin `binCount`.
+    public let hasMissing: Bool
+    public let minValue: Double
+    public let maxValue: Double
+
+    static let minDataInBin = 3
+
+    /// Bins for `values` (NaN = missing) with at most `maxBin` non-missing bins.
+    init(values: some Collection<Double>, maxBin: Int) {
+        var finite = values.filter { !$0.isNaN }
+        hasMissing = finite.count < values.count
+        finite.sort()
+        minValue = finite.first ?? 0
+        maxValue = finite.last ?? 0
+        guard finite.count > 1, finite.first! < finite.last! else {
+            upperBounds = []
+            return
+        }
+        // Distinct values with their counts.
+        var distinct: [Double] = [], counts: [Int] = []
+        for value in finite {
+            if let last = distinct.last, last == value { counts[counts.count - 1] += 1 } else { distinct.append(value); counts.append(1) }
+        }
+        var bounds: [Double] = []
+        if distinct.count <= maxBin {
+            for index in 0..<(distinct.count - 1) { bounds.append(Self.midpoint(distinct[index], distinct[index + 1])) }
+        } else {
+            // Greedy equal-frequency cuts: close the current bin once it holds its fair share of the rows left.
+            var inBin = 0, remainingBins = maxBin, remainingRows = finite.count
+            for index in 0..<(distinct.count - 1) where remainingBins > 1 {
+                inBin += counts[index]
+                let share = Double(remainingRows) / Double(remainingBins)
+                let next = counts[index + 1]
+                if inBin >= Self.minDataInBin, Double(inBin) >= share || Double(inBin + next) > 1.5 * share {
+                    bounds.append(Self.midpoint(distinct[index], distinct[index + 1]))
+                    remainingRows -= inBin
+                    remainingBins -= 1
+                    inBin = 0
+                }
+            }
+        }
+        upperBounds = bounds
+    }
+
+    private static func midpoint(_ a: Double, _ b: Double) -> Double {
+        let mid = a + (b - a) / 2
+        return mid < b ? mid : a
+    }
+
+    /// The bin of a value (binary search over the upper bounds).
+    @inline(__always)
+    func bin(_ value: Double) -> UInt8 {
+        if value.isNaN { return UInt8(hasMissing ? binCount : 0) }
+        var low = 0, high = upperBounds.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if value <= upperBounds[mid] { high = mid } else { low = mid + 1 }
+        }
+        return UInt8(low)
+    }
+
+    /// The real-valued threshold of "bin ≤ k".
+    func threshold(ofBin bin: Int) -> Double { upperBounds[bin] }
+
+    /// Total bins including the missing one.
+    var totalBins: Int { binCount + (hasMissing ? 1 : 0) }
+}
+
+/// A dataset as the tree learner sees it: one byte per value (the bin), column-major, plus the bin mappers.
+public struct BinnedDataset: Sendable {
+    public let rowCount: Int
+    public let mappers: [BinMapper]
+    /// `bins[f * rowCount + i]`.
+    let bins: [UInt8]
+    /// Offset of each feature's first bin in a flat histogram.
+    let histogramOffsets: [Int]
+    let histogramSize: Int
+
+    /// Learns the bins from `data` (a seeded sample of at most 200,000 rows, as LightGBM does) and bins every row.
+    init(_ data: Dataset, maxBin: Int, seed: UInt64 = 0) {
+        let n = data.rowCount
+        let sampleLimit = 200_000
+        var sample: [Int]?
+        if n > sampleLimit {
+            var rng = Xoshiro256(seed: seed, stream: StreamDerivation.code("bin-sample"))
+            var chosen = Array(0..<n)
+            for i in 0..<sampleLimit { chosen.swapAt(i, i + rng.nextIndex(below: n - i)) }
+            sample = Array(chosen.prefix(sampleLimit)).sorted()
+        }
+        var mappers: [BinMapper] = []
+        for feature in 0..<data.featureCount {
+            let column = data.column(feature)
+            let base = column.startIndex
+            if let sample {
+                mappers.append(BinMapper(values: sample.map { column[base + $0] }, maxBin: maxBin))
+            } else {
+                mappers.append(BinMapper(values: column, maxBin: maxBin))
+            }
+        }
+        self.init(data, mappers: mappers)
+    }
+
+    /// Bins `data` with existing mappers (validation data, or a refit).
+    init(_ data: Dataset, mappers: [BinMapper]) {
+        rowCount = data.rowCount
+        self.mappers = mappers
+        var bins = [UInt8](repeating: 0, count: data.rowCount * mappers.count)
+        for (feature, mapper) in mappers.enumerated() {
+            let column = data.column(feature)
+            var i = feature * data.rowCount
+            for value in column {
+                bins[i] = mapper.bin(value)
+                i += 1
+            }
+        }
+        self.bins = bins
+        var offsets: [Int] = [], total = 0
+        for mapper in mappers {
+            offsets.append(total)
+            total += mapper.totalBins
+        }
+        histogramOffsets = offsets
+        histogramSize = total
+    }
+}

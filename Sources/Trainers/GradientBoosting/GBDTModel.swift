@@ -1,0 +1,38 @@
+public import NumericKernels
+
+/// A fitted gradient-boosted-tree model: `transform(initialScore + Σ trees)`.
+public struct GBDTModel: FittedModel, Equatable {
+    public static let kind = "gbdt"
+
+    public let featureNames: [String]
+    public let parameters: ResolvedParameters
+    public let objective: GBDTObjective
+    public let initialScore: Double
+    public let trees: [RegressionTree]
+    /// Per-feature bins learned on the training data (kept for LightGBM's `feature_infos`).
+    public let binMappers: [BinMapper]
+    /// The iteration with the best validation score when early stopping ran (trees beyond it were dropped).
+    public let bestIteration: Int?
+    /// Validation metric per iteration, when validation data was given.
+    public let validationCurve: [Double]
+
+    public func predict(_ features: Matrix) -> [Double] {
+        precondition(features.columns == featureNames.count, "feature count does not match the model")
+        let n = features.rows
+        var scores = [Double](repeating: initialScore, count: n)
+        features.storage.withUnsafeBufferPointer { storage in
+            for tree in trees {
+                for row in 0..<n {
+                    scores[row] += tree.leafValue[tree.leaf { storage[row + $0 * n] }]
+                }
+            }
+        }
+        return scores.map(objective.transform)
+    }
+
+    /// Refit with the number of trees early stopping chose, and no early stopping (no validation data then).
+    public var refitOverrides: [(name: String, value: String)] {
+        guard let bestIteration else { return [] }
+        return [("num_iterations", String(bestIteration)), ("early_stopping_rounds", "0")]
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Hyperparameters of the gradient-boosted-tree trainer, with LightGBM's names and common aliases.
+public struct GBDTParameters: Sendable, Equatable {
+    public var objective: GBDTObjective
+    public var numIterations: Int
+    public var learningRate: Double
+    public var numLeaves: Int
+    /// ≤ 0 means unlimited.
+    public var maxDepth: Int
+    public var minDataInLeaf: Int
+    public var minSumHessianInLeaf: Double
+    public var minGainToSplit: Double
+    public var lambdaL1: Double
+    public var lambdaL2: Double
+    public var featureFraction: Double
+    public var baggingFraction: Double
+    public var baggingFrequency: Int
+    public var seed: UInt64
+    public var maxBin: Int
+    /// Huber's δ (LightGBM `alpha`).
+    public var huberDelta: Double
+    public var poissonMaxDeltaStep: Double
+    /// 0 disables early stopping.
+    public var earlyStoppingRounds: Int
+    /// 0 means one per core.
+    public var numThreads: Int
+
+    public static let table = ParameterTable([
+        ParameterDefinition(name: "objective", aliases: ["objective_type", "app", "application", "loss"],
+                            kind: .choice(GBDTObjective.names), defaultValue: "regression",
+                            summary: "regression (L2), regression_l1, huber or poisson"),
+        ParameterDefinition(name: "num_iterations", aliases: ["num_iteration", "n_iter", "num_tree", "num_trees", "num_round", "num_rounds", "num_boost_round", "n_estimators", "max_iter"],
+                            kind: .int(1...1_000_000), defaultValue: "100", summary: "boosting rounds"),
+        ParameterDefinition(name: "learning_rate", aliases: ["shrinkage_rate", "eta"], kind: .double(0...Double.infinity, exclusiveLower: true),
+                            defaultValue: "0.1", summary: "shrinkage of each tree"),
+        ParameterDefinition(name: "num_leaves", aliases: ["num_leaf", "max_leaves", "max_leaf", "max_leaf_nodes"],
+                            kind: .int(2...131_072), defaultValue: "31", summary: "maximum leaves per tree"),
+        ParameterDefinition(name: "max_depth", kind: .int(Int.min...Int.max), defaultValue: "-1", summary: "depth limit, ≤ 0 for none"),
+        ParameterDefinition(name: "min_data_in_leaf", aliases: ["min_data_per_leaf", "min_data", "min_child_samples", "min_samples_leaf"],
+                            kind: .int(0...Int.max), defaultValue: "20", summary: "minimum rows in a leaf"),
+        ParameterDefinition(name: "min_sum_hessian_in_leaf", aliases: ["min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian", "min_child_weight"],
+                            kind: .double(0...Double.infinity), defaultValue: "0.001", summary: "minimum hessian sum in a leaf"),
+        ParameterDefinition(name: "min_gain_to_split", aliases: ["min_split_gain"], kind: .double(0...Double.infinity),
+                            defaultValue: "0", summary: "minimum gain of a split"),
+        ParameterDefinition(name: "lambda_l1", aliases: ["reg_alpha", "l1_regularization"], kind: .double(0...Double.infinity),
+                            defaultValue: "0", summary: "L1 penalty on leaf values"),
+        ParameterDefinition(name: "lambda_l2", aliases: ["reg_lambda", "lambda", "l2_regularization"], kind: .double(0...Double.infinity),
+                            defaultValue: "0", summary: "L2 penalty on leaf values"),
+        ParameterDefinition(name: "feature_fraction", aliases: ["sub_feature", "colsample_bytree"], kind: .double(0...1, exclusiveLower: true),
+                            defaultValue: "1.0", summary: "fraction of features sampled per tree"),
+        ParameterDefinition(name: "bagging_fraction", aliases: ["sub_row", "subsample", "bagging"], kind: .double(0...1, exclusiveLower: true),
+                            defaultValue: "1.0", summary: "fraction of rows sampled every bagging_freq rounds"),
+        ParameterDefinition(name: "bagging_freq", aliases: ["subsample_freq"], kind: .int(0...Int.max), defaultValue: "0",
+                            summary: "resample rows every k rounds (0 = no bagging)"),
+        ParameterDefinition(name: "seed", aliases: ["random_seed", "random_state"], kind: .int(0...Int.max), defaultValue: "0",
+                            summary: "master seed for bagging and feature sampling"),
+        ParameterDefinition(name: "max_bin", aliases: ["max_bins"], kind: .int(2...255), defaultValue: "255", summary: "histogram bins per feature"),
+        ParameterDefinition(name: "alpha", aliases: ["huber_delta"], kind: .double(0...Double.infinity, exclusiveLower: true), defaultValue: "0.9",
+                            summary: "Huber loss δ"),
+        ParameterDefinition(name: "poisson_max_delta_step", kind: .double(0...Double.infinity, exclusiveLower: true), defaultValue: "0.7",
+                            summary: "Poisson hessian safeguard"),
+        ParameterDefinition(name: "early_stopping_rounds", aliases: ["early_stopping_round", "early_stopping", "n_iter_no_change"],
+                            kind: .int(0...Int.max), defaultValue: "0", summary: "stop after k rounds without validation improvement"),
+        ParameterDefinition(name: "num_threads", aliases: ["num_thread", "nthread", "nthreads", "n_jobs"], kind: .int(0...1024),
+                            defaultValue: "0", summary: "threads, 0 = one per core"),
+    ])
+
+    init(_ resolved: ResolvedParameters) {
+        func int(_ name: String) -> Int { Int(resolved.values[name] ?? "") ?? 0 }
+        objective = GBDTObjective(name: resolved.values["objective"] ?? "") ?? .regression
+        numIterations = int("num_iterations")
+        learningRate = resolved.double("learning_rate")
+        numLeaves = int("num_leaves")
+        maxDepth = int("max_depth")
+        minDataInLeaf = int("min_data_in_leaf")
+        minSumHessianInLeaf = resolved.double("min_sum_hessian_in_leaf")
+        minGainToSplit = resolved.double("min_gain_to_split")
+        lambdaL1 = resolved.double("lambda_l1")
+        lambdaL2 = resolved.double("lambda_l2")
+        featureFraction = resolved.double("feature_fraction")
+        baggingFraction = resolved.double("bagging_fraction")
+        baggingFrequency = int("bagging_freq")
+        seed = UInt64(int("seed"))
+        maxBin = int("max_bin")
+        huberDelta = resolved.double("alpha")
+        poissonMaxDeltaStep = resolved.double("poisson_max_delta_step")
+        earlyStoppingRounds = int("early_stopping_rounds")
+        let threads = int("num_threads")
+        numThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+    }
+}
+
+/// The loss being minimised; each produces gradients and hessians of the raw score.
+public enum GBDTObjective: String, Sendable, Codable {
+    case regression, regressionL1 = "regression_l1", huber, poisson
+
+    /// Accepted names, with LightGBM's aliases.
+    static let names = ["regression", "regression_l2", "l2", "mean_squared_error", "mse", "rmse", "regression_l1", "l1", "mae",
+                        "mean_absolute_error", "huber", "poisson"]
+
+    /// The objective for a name or LightGBM alias.
+    init?(name: String) {
+        switch name {
+        case "regression", "regression_l2", "l2", "mean_squared_error", "mse", "rmse": self = .regression
+        case "regression_l1", "l1", "mae", "mean_absolute_error": self = .regressionL1
+        case "huber": self = .huber
+        case "poisson": self = .poisson
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import NumericKernels
+
+/// Per-bin sums of gradients, hessians and row counts for every feature of one leaf.
+struct Histogram {
+    var gradients: [Double]
+    var hessians: [Double]
+    var counts: [Int32]
+
+    init(size: Int) {
+        gradients = Array(repeating: 0, count: size)
+        hessians = Array(repeating: 0, count: size)
+        counts = Array(repeating: 0, count: size)
+    }
+
+    /// `self = parent − sibling` (LightGBM's histogram subtraction).
+    mutating func subtract(from parent: Histogram, _ sibling: Histogram) {
+        for i in gradients.indices {
+            gradients[i] = parent.gradients[i] - sibling.gradients[i]
+            hessians[i] = parent.hessians[i] - sibling.hessians[i]
+            counts[i] = parent.counts[i] - sibling.counts[i]
+        }
+    }
+}
+
+/// The best split found for one leaf.
+struct SplitCandidate {
+    var feature = -1
+    var thresholdBin = 0
+    var defaultLeft = false
+    var gain = -Double.infinity
+    var left = LeafSums(), right = LeafSums()
+
+    var isValid: Bool { feature >= 0 && gain > 0 }
+}
+
+struct LeafSums {
+    var gradient = 0.0, hessian = 0.0
+    var count = 0
+}
+
+/// Settings of the tree learner derived from the boosting parameters.
+struct TreeSettings {
+    let numLeaves: Int
+    let maxDepth: Int
+    let minDataInLeaf: Int
+    let minSumHessianInLeaf: Double
+    let minGainToSplit: Double
+    let lambdaL1: Double
+    let lambdaL2: Double
+    let threads: Int
+    /// Every hessian equals this (L2, L1, Huber): hessian sums are counts × constant and are not accumulated.
+    let constantHessian: Double?
+
+    @inline(__always)
+    func thresholdL1(_ g: Double) -> Double {
+        guard lambdaL1 > 0 else { return g }
+        let magnitude = max(0, abs(g) - lambdaL1)
+        return g < 0 ? -magnitude : magnitude
+    }
+
+    @inline(__always)
+    func leafGain(_ g: Double, _ h: Double) -> Double {
+        let t = thresholdL1(g)
+        return t * t / (h + lambdaL2)
+    }
+
+    func leafOutput(_ g: Double, _ h: Double) -> Double { -thresholdL1(g) / (h + lambdaL2) }
+}
+
+/// Leaf-wise (best-first) growth of one tree on histograms (LightGBM's `SerialTreeLearner`).
+///
+/// Rows of each leaf are a contiguous range of `indices`; the smaller child's histogram is built from its rows and
+/// the larger one's is the parent's minus it. Histogram building runs over features on `threads` threads; each feature
+/// is summed by one thread in row order, so results do not depend on the thread count.
+struct TreeLearner {
+    let data: BinnedDataset
+    let settings: TreeSettings
+
+    /// Grows a tree on `rows` (sorted) with the given gradients; returns the tree (leaf values not yet shrunk) and each
+    /// leaf's rows.
+    func grow(
+        rows: [Int32], gradients: [Double], hessians: [Double], features: [Int]
+    ) -> (tree: RegressionTree, leafRows: [ArraySlice<Int32>]) {
+        var indices = rows
+        var begins = [0], counts = [rows.count], depths = [0]
+        var histograms: [Histogram?] = [buildHistogram(indices[...], gradients, hessians, features)]
+        var sums = [totalSums(histograms[0]!, rows: rows.count, feature: features.first ?? 0)]
+        var candidates = [findBestSplit(histograms[0]!, sums: sums[0], features: features, depth: 0)]
+        var tree = RegressionTree()
+        tree.leafValue = [settings.leafOutput(sums[0].gradient, sums[0].hessian)]
+        tree.leafWeight = [sums[0].hessian]
+        tree.leafCount = [rows.count]
+        var leafParent = [-1]
+
+        while tree.leafValue.count < settings.numLeaves {
+            var best = -1
+            for leaf in candidates.indices where candidates[leaf].isValid {
+                if best < 0 || candidates[leaf].gain > candidates[best].gain { best = leaf }
+            }
+            guard best >= 0 else { break }
+            let split = candidates[best]
+            let node = tree.splitFeature.count
+            let newLeaf = tree.leafValue.count
+            // Record the split: the left child keeps the leaf id, the right child gets a new one.
+            tree.splitFeature.append(split.feature)
+            tree.thresholdBin.append(split.thresholdBin)
+            tree.threshold.append(data.mappers[split.feature].threshold(ofBin: split.thresholdBin))
+            tree.defaultLeft.append(split.defaultLeft)
+            tree.splitGain.append(split.gain)
+            tree.internalValue.append(tree.leafValue[best])
+            tree.internalWeight.append(tree.leafWeight[best])
+            tree.internalCount.append(tree.leafCount[best])
+            tree.leftChild.append(~best)
+            tree.rightChild.append(~newLeaf)
+            if leafParent[best] >= 0 {
+                let parent = leafParent[best]
+                if tree.leftChild[parent] == ~best { tree.leftChild[parent] = node } else { tree.rightChild[parent] = node }
+            }
+            leafParent[best] = node
+            leafParent.append(node)
+
+            let leftCount = partition(&indices, begin: begins[best], count: counts[best], split: split)
+            let rightBegin = begins[best] + leftCount, rightCount = counts[best] - leftCount
+            counts[best] = leftCount
+            begins.append(rightBegin); counts.append(rightCount)
+            let depth = depths[best] + 1
+            depths[best] = depth; depths.append(depth)
+            tree.leafValue[best] = settings.leafOutput(split.left.gradient, split.left.hessian)
+            tree.leafWeight[best] = split.left.hessian
+            tree.leafCount[best] = leftCount
+            tree.leafValue.append(settings.leafOutput(split.right.gradient, split.right.hessian))
+            tree.leafWeight.append(split.right.hessian)
+            tree.leafCount.append(rightCount)
+            sums[best] = split.left
+            sums.append(split.right)
+
+            // Histograms: build the smaller child, subtract for the larger.
+            var parent = histograms[best]!
+            histograms[best] = nil
+            let smallIsLeft = leftCount <= rightCount
+            let small = smallIsLeft ? best : newLeaf
+            let smallRows = indices[begins[small]..<(begins[small] + counts[small])]
+            let smallHistogram = buildHistogram(smallRows, gradients, hessians, features)
+            parent.subtract(from: parent, smallHistogram)
+            histograms.append(nil)
+            histograms[small] = smallHistogram
+            histograms[smallIsLeft ? newLeaf : best] = parent
+            candidates.append(SplitCandidate())
+            for leaf in [best, newLeaf] {
+                candidates[leaf] = findBestSplit(histograms[leaf]!, sums: sums[leaf], features: features, depth: depth)
+                if !candidates[leaf].isValid { histograms[leaf] = nil }
+            }
+        }
+        let leafRows = (0..<tree.leafValue.count).map { indices[begins[$0]..<(begins[$0] + counts[$0])] }
+        return (tree, leafRows)
+    }
+
+    private func totalSums(_ histogram: Histogram, rows: Int, feature: Int) -> LeafSums {
+        let offset = data.histogramOffsets[feature]
+        var sums = LeafSums()
+        for bin in 0..<data.mappers[feature].totalBins {
+            sums.gradient += histogram.gradients[offset + bin]
+            sums.hessian += histogram.hessians[offset + bin]
+        }
+        sums.count = rows
+        if let constant = settings.constantHessian { sums.hessian = constant * Double(rows) }
+        return sums
+    }
+
+    /// Stable partition of a leaf's rows: rows going left first.
+    private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate) -> Int {
+        let mapper = data.mappers[split.feature]
+        let missingBin = mapper.hasMissing ? mapper.binCount : -1
+        let threshold = split.thresholdBin
+        var right: [Int32] = []
+        right.reserveCapacity(count / 2)
+        var write = begin
+        data.bins.withUnsafeBufferPointer { bins in
+            let column = bins.baseAddress! + split.feature * data.rowCount
+            for position in begin..<(begin + count) {
+                let row = indices[position]
+                let bin = Int(column[Int(row)])
+                let goLeft = bin == missingBin ? split.defaultLeft : bin <= threshold
+                if goLeft { indices[write] = row; write += 1 } else { right.append(row) }
+            }
+        }
+        for (offset, row) in right.enumerated() { indices[write + offset] = row }
+        return write - begin
+    }
+
+    /// Sums gradients (and hessians, unless constant) and counts per bin over `rows`, features split across threads.
+    func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
+        var histogram = Histogram(size: data.histogramSize)
+        let m = rows.count
+        // Gather the leaf's gradients once so every feature reads them sequentially.
+        var orderedGradients = [Double](repeating: 0, count: m)
+        var orderedHessians = [Double](repeating: 0, count: settings.constantHessian == nil ? m : 0)
+        for (k, row) in rows.enumerated() {
+            orderedGradients[k] = gradients[Int(row)]
+            if settings.constantHessian == nil { orderedHessians[k] = hessians[Int(row)] }
+        }
+        let threads = max(1, min(settings.threads, features.count, m / 2048 + 1))
+        let n = data.rowCount
+        let offsets = data.histogramOffsets
+        let accumulateHessian = settings.constantHessian == nil
+        rows.withUnsafeBufferPointer { rowPointer in
+            data.bins.withUnsafeBufferPointer { bins in
+                orderedGradients.withUnsafeBufferPointer { og in
+                    orderedHessians.withUnsafeBufferPointer { oh in
+                        histogram.gradients.withUnsafeMutableBufferPointer { hg in
+                            histogram.hessians.withUnsafeMutableBufferPointer { hh in
+                                histogram.counts.withUnsafeMutableBufferPointer { hc in
+                                    let work = HistogramWork(
+                                        rows: rowPointer, bins: bins, og: og, oh: oh, hg: hg, hh: hh, hc: hc, n: n,
+                                        accumulateHessian: accumulateHessian)
+                                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                                        var index = thread
+                                        while index < features.count {
+                                            let feature = features[index]
+                                            work.accumulate(feature: feature, offset: offsets[feature])
+                                            index += threads
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let constant = settings.constantHessian {
+            for feature in features {
+                let offset = offsets[feature]
+                for bin in offset..<(offset + data.mappers[feature].totalBins) {
+                    histogram.hessians[bin] = constant * Double(histogram.counts[bin])
+                }
+            }
+        }
+        return histogram
+    }
+
+    /// The best split of a leaf over the sampled features, or an invalid candidate.
+    func findBestSplit(_ histogram: Histogram, sums: LeafSums, features: [Int], depth: Int) -> SplitCandidate {
+        var best = SplitCandidate()
+        if settings.maxDepth > 0, depth >= settings.maxDepth { return best }
+        if sums.count < 2 * max(1, settings.minDataInLeaf) { return best }
+        let parentGain = settings.leafGain(sums.gradient, sums.hessian) + settings.minGainToSplit
+        for feature in features {
+            let mapper = data.mappers[feature]
+            guard mapper.binCount > 1 else { continue }
+            let offset = data.histogramOffsets[feature]
+            var missing = LeafSums()
+            if mapper.hasMissing {
+                let bin = offset + mapper.binCount
+                missing = LeafSums(gradient: histogram.gradients[bin], hessian: histogram.hessians[bin], count: Int(histogram.counts[bin]))
+            }
+            for missingLeft in missing.count > 0 ? [false, true] : [false] {
+                var left = missingLeft ? missing : LeafSums()
+                for bin in 0..<(mapper.binCount - 1) {
+                    left.gradient += histogram.gradients[offset + bin]
+                    left.hessian += histogram.hessians[offset + bin]
+                    left.count += Int(histogram.counts[offset + bin])
+                    let right = LeafSums(gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
+                    if left.count < settings.minDataInLeaf || left.hessian < settings.minSumHessianInLeaf { continue }
+                    if right.count < settings.minDataInLeaf || right.hessian < settings.minSumHessianInLeaf { break }
+                    let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(right.gradient, right.hessian) - parentGain
+                    if gain > best.gain {
+                        best = SplitCandidate(feature: feature, thresholdBin: bin, defaultLeft: missingLeft, gain: gain, left: left, right: right)
+                    }
+                }
+            }
+        }
+        return best
+    }
+}
+
+/// The inner histogram loop over raw pointers (disjoint per-feature slices, so threads never share a write).
+private struct HistogramWork: @unchecked Sendable {
+    let rows: UnsafeBufferPointer<Int32>
+    let bins: UnsafeBufferPointer<UInt8>
+    let og: UnsafeBufferPointer<Double>
+    let oh: UnsafeBufferPointer<Double>
+    let hg: UnsafeMutableBufferPointer<Double>
+    let hh: UnsafeMutableBufferPointer<Double>
+    let hc: UnsafeMutableBufferPointer<Int32>
+    let n: Int
+    let accumulateHessian: Bool
+
+    func accumulate(feature: Int, offset: Int) {
+        let column = bins.baseAddress! + feature * n
+        let g = hg.baseAddress! + offset, h = hh.baseAddress! + offset, c = hc.baseAddress! + offset
+        let m = rows.count
+        if accumulateHessian {
+            for k in 0..<m {
+                let bin = Int(column[Int(rows[k])])
+                g[bin] += og[k]
+                h[bin] += oh[k]
+                c[bin] &+= 1
+            }
+        } else {
+            for k in 0..<m {
+                let bin = Int(column[Int(rows[k])])
+                g[bin] += og[k]
+                c[bin] &+= 1
+            }
+        }
+    }
+}
