@@ -8,6 +8,8 @@ public struct TrainingResult: Sendable {
     public let metrics: RegressionMetrics
     /// `validation`, or `train` when no validation rows were held out.
     public let scoredSplit: String
+    /// Wall-clock seconds of the fit alone (data loading and preparation excluded).
+    public let fitSeconds: Double
 }
 
 public enum Training {
@@ -20,16 +22,20 @@ public enum Training {
         let data = try await cache.data(invocation.data)
         let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .train)
         let validation = data.splits.validation
+        let clock = ContinuousClock()
+        let start = clock.now
         let model: any FittedModel
         do {
             model = try prepared.fit(invocation.hyperparameters, validation: validation.rowCount > 0 ? validation : nil)
         } catch {
             throw .invalidArguments(error.description)
         }
+        let elapsed = clock.now - start
         let scored = validation.rowCount > 0 ? validation : data.splits.train
         return TrainingResult(
             model: model, data: data, metrics: evaluate(model, on: scored),
-            scoredSplit: validation.rowCount > 0 ? "validation" : "train")
+            scoredSplit: validation.rowCount > 0 ? "validation" : "train",
+            fitSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
     /// Regression metrics of a model on a dataset.

@@ -173,34 +173,48 @@ struct TreeLearner {
         let mapper = data.mappers[split.feature]
         let missingBin = mapper.hasMissing ? mapper.binCount : -1
         let threshold = split.thresholdBin
-        var right: [Int32] = []
-        right.reserveCapacity(count / 2)
-        var write = begin
+        var right = [Int32](repeating: 0, count: count)
+        var leftCount = 0, rightCount = 0
         data.bins.withUnsafeBufferPointer { bins in
-            let column = bins.baseAddress! + split.feature * data.rowCount
-            for position in begin..<(begin + count) {
-                let row = indices[position]
-                let bin = Int(column[Int(row)])
-                let goLeft = bin == missingBin ? split.defaultLeft : bin <= threshold
-                if goLeft { indices[write] = row; write += 1 } else { right.append(row) }
+            indices.withUnsafeMutableBufferPointer { rows in
+                right.withUnsafeMutableBufferPointer { spill in
+                    let column = bins.baseAddress! + split.feature * data.rowCount
+                    let leaf = rows.baseAddress! + begin
+                    for position in 0..<count {
+                        let row = leaf[position]
+                        let bin = Int(column[Int(row)])
+                        if bin == missingBin ? split.defaultLeft : bin <= threshold {
+                            leaf[leftCount] = row
+                            leftCount += 1
+                        } else {
+                            spill[rightCount] = row
+                            rightCount += 1
+                        }
+                    }
+                    (leaf + leftCount).update(from: spill.baseAddress!, count: rightCount)
+                }
             }
         }
-        for (offset, row) in right.enumerated() { indices[write + offset] = row }
-        return write - begin
+        return leftCount
     }
 
     /// Sums gradients (and hessians, unless constant) and counts per bin over `rows`, features split across threads.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
         var histogram = Histogram(size: data.histogramSize)
         let m = rows.count
-        // Gather the leaf's gradients once so every feature reads them sequentially.
-        var orderedGradients = [Double](repeating: 0, count: m)
-        var orderedHessians = [Double](repeating: 0, count: settings.constantHessian == nil ? m : 0)
-        for (k, row) in rows.enumerated() {
-            orderedGradients[k] = gradients[Int(row)]
-            if settings.constantHessian == nil { orderedHessians[k] = hessians[Int(row)] }
+        // All rows (sorted, unique) means the identity: read gradients in place. Otherwise gather the leaf's
+        // gradients once so every feature reads them sequentially.
+        let isAllRows = m == data.rowCount
+        var orderedGradients = isAllRows ? gradients : [Double](repeating: 0, count: m)
+        var orderedHessians = isAllRows || settings.constantHessian != nil ? hessians : [Double](repeating: 0, count: m)
+        if !isAllRows {
+            for (k, row) in rows.enumerated() {
+                orderedGradients[k] = gradients[Int(row)]
+                if settings.constantHessian == nil { orderedHessians[k] = hessians[Int(row)] }
+            }
         }
-        let threads = max(1, min(settings.threads, features.count, m / 2048 + 1))
+        // Waking threads costs tens of microseconds: only large leaves are worth splitting across them.
+        let threads = max(1, min(settings.threads, features.count, m * features.count / 262_144 + 1))
         let n = data.rowCount
         let offsets = data.histogramOffsets
         let accumulateHessian = settings.constantHessian == nil
@@ -213,13 +227,14 @@ struct TreeLearner {
                                 histogram.counts.withUnsafeMutableBufferPointer { hc in
                                     let work = HistogramWork(
                                         rows: rowPointer, bins: bins, og: og, oh: oh, hg: hg, hh: hh, hc: hc, n: n,
-                                        accumulateHessian: accumulateHessian)
+                                        accumulateHessian: accumulateHessian, allRows: isAllRows)
+                                    // Contiguous blocks of features per thread: features with few bins have
+                                    // adjacent histogram slices, and interleaving them would share cache lines.
                                     DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                                        var index = thread
-                                        while index < features.count {
-                                            let feature = features[index]
-                                            work.accumulate(feature: feature, offset: offsets[feature])
-                                            index += threads
+                                        let begin = features.count * thread / threads
+                                        let end = features.count * (thread + 1) / threads
+                                        for index in begin..<end {
+                                            work.accumulate(feature: features[index], offset: offsets[features[index]])
                                         }
                                     }
                                 }
@@ -286,12 +301,20 @@ private struct HistogramWork: @unchecked Sendable {
     let hc: UnsafeMutableBufferPointer<Int32>
     let n: Int
     let accumulateHessian: Bool
+    let allRows: Bool
 
     func accumulate(feature: Int, offset: Int) {
         let column = bins.baseAddress! + feature * n
         let g = hg.baseAddress! + offset, h = hh.baseAddress! + offset, c = hc.baseAddress! + offset
         let m = rows.count
-        if accumulateHessian {
+        if allRows {
+            for k in 0..<m {
+                let bin = Int(column[k])
+                g[bin] += og[k]
+                if accumulateHessian { h[bin] += oh[k] }
+                c[bin] &+= 1
+            }
+        } else if accumulateHessian {
             for k in 0..<m {
                 let bin = Int(column[Int(rows[k])])
                 g[bin] += og[k]
