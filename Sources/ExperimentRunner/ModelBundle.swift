@@ -39,7 +39,8 @@ public enum ModelBundle {
         model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String,
         output: String, version: String, force: Bool
     ) throws(RunnerError) {
-        let files = ["model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record)]
+        let files = model.interoperableFiles.merging(
+            ["model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record)]) { $1 }
         let manifest = ArtifactManifest(
             modelKind: record.trainer, modelVersion: version, tunekitVersion: Tunekit.version, dataChecksum: checksum,
             files: files.mapValues { SHA256.hex($0) })

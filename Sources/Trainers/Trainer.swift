@@ -27,10 +27,13 @@ public protocol FittedModel: Codable, Sendable {
     func predict(_ features: Matrix) -> [Double]
     /// Parameter changes for refitting this configuration on more data (e.g. the tree count early stopping chose).
     var refitOverrides: [(name: String, value: String)] { get }
+    /// Extra files in other tools' formats, by file name (e.g. LightGBM's `model.txt`).
+    var interoperableFiles: [String: Data] { get }
 }
 
 extension FittedModel {
     public var refitOverrides: [(name: String, value: String)] { [] }
+    public var interoperableFiles: [String: Data] { [:] }
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.

@@ -1,3 +1,4 @@
+public import Foundation
 public import NumericKernels
 
 /// A fitted gradient-boosted-tree model: `transform(initialScore + Σ trees)`.
@@ -29,6 +30,9 @@ public struct GBDTModel: FittedModel, Equatable {
         }
         return scores.map(objective.transform)
     }
+
+    /// `model.txt` in LightGBM's text format.
+    public var interoperableFiles: [String: Data] { ["model.txt": Data(lightGBMText.utf8)] }
 
     /// Refit with the number of trees early stopping chose, and no early stopping (no validation data then).
     public var refitOverrides: [(name: String, value: String)] {

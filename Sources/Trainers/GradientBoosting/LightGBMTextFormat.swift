@@ -1,0 +1,75 @@
+import Foundation
+
+/// LightGBM's text model format (`model.txt`, format v4), readable by `lightgbm.Booster(model_file=…)` and KServe's
+/// LightGBM runtime.
+///
+/// Layout from LightGBM's `GBDT::SaveModelToString` and `Tree::ToString` (src/boosting/gbdt_model_text.cpp,
+/// src/io/tree.cpp). The initial score is folded into the first tree's values, as LightGBM does with
+/// `boost_from_average`. Every split uses missing type NaN (`decision_type` 8, plus 2 when missing values go left), so
+/// LightGBM routes NaN exactly as tunekit does.
+extension GBDTModel {
+    public var lightGBMText: String {
+        var trees = self.trees
+        if trees.isEmpty { trees = [RegressionTree()] }
+        for leaf in trees[0].leafValue.indices { trees[0].leafValue[leaf] += initialScore }
+        for node in trees[0].internalValue.indices { trees[0].internalValue[node] += initialScore }
+        let blocks = trees.enumerated().map { "Tree=\($0.offset)\n" + Self.text(of: $0.element) + "\n" }
+        let names = featureNames.map(Self.safeName)
+        let infos = binMappers.map { $0.binCount > 1 ? "[\(Self.number($0.minValue)):\(Self.number($0.maxValue))]" : "none" }
+        var text = """
+            tree
+            version=v4
+            num_class=1
+            num_tree_per_iteration=1
+            label_index=0
+            max_feature_idx=\(featureNames.count - 1)
+            objective=\(objective.rawValue)
+            feature_names=\(names.joined(separator: " "))
+            feature_infos=\(infos.joined(separator: " "))
+            tree_sizes=\(blocks.map { String($0.utf8.count) }.joined(separator: " "))
+
+
+            """
+        text += blocks.joined()
+        text += "end of trees\n\nfeature_importances:\n"
+        var splits = [Int](repeating: 0, count: featureNames.count)
+        for tree in self.trees { for feature in tree.splitFeature { splits[feature] += 1 } }
+        let ranked = splits.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+        for (feature, count) in ranked { text += "\(names[feature])=\(count)\n" }
+        text += "\npandas_categorical:null\n"
+        return text
+    }
+
+    private static func text(of tree: RegressionTree) -> String {
+        func join(_ values: [Double]) -> String { values.map(number).joined(separator: " ") }
+        func join(_ values: [Int]) -> String { values.map(String.init).joined(separator: " ") }
+        let decisionTypes = tree.defaultLeft.map { $0 ? 10 : 8 }
+        return """
+            num_leaves=\(tree.leafValue.count)
+            num_cat=0
+            split_feature=\(join(tree.splitFeature))
+            split_gain=\(join(tree.splitGain))
+            threshold=\(join(tree.threshold))
+            decision_type=\(join(decisionTypes))
+            left_child=\(join(tree.leftChild))
+            right_child=\(join(tree.rightChild))
+            leaf_value=\(join(tree.leafValue))
+            leaf_weight=\(join(tree.leafWeight))
+            leaf_count=\(join(tree.leafCount))
+            internal_value=\(join(tree.internalValue))
+            internal_weight=\(join(tree.internalWeight))
+            internal_count=\(join(tree.internalCount))
+            is_linear=0
+            shrinkage=1
+
+            """
+    }
+
+    /// Round-trip precision, as LightGBM writes thresholds and leaf values.
+    static func number(_ value: Double) -> String { String(format: "%.17g", value) }
+
+    /// LightGBM feature names may not contain spaces or JSON special characters.
+    static func safeName(_ name: String) -> String {
+        String(name.map { " \t\"\\,:[]{}".contains($0) ? "_" : $0 })
+    }
+}
