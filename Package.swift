@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["SuggestionAlgorithms", "ExperimentModel", "TestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TrainersTests", dependencies: ["Trainers", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainersTests", dependencies: ["Trainers", "NumericKernels", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrafficDataTests", dependencies: ["TrafficData", "Trainers", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelArtifactsTests", dependencies: ["ModelArtifacts", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -89,7 +89,12 @@ public struct ParameterTable: Sendable {
                 throw .invalidParameter(name: name, message: "given twice (also as '\(previous)')")
             }
             givenAs[definition.name] = name
-            values[definition.name] = try definition.normalise(value)
+            do {
+                values[definition.name] = try definition.normalise(value)
+            } catch {
+                guard name != definition.name, case .invalidParameter(_, let message) = error else { throw error }
+                throw .invalidParameter(name: name, message: "\(message) (alias of \(definition.name))")
+            }
         }
         for definition in definitions where values[definition.name] == nil {
             values[definition.name] = definition.defaultValue

@@ -1,0 +1,126 @@
+import Foundation
+import NumericKernels
+import TestSupport
+import Testing
+@testable import Trainers
+
+@Suite struct GBDTTests {
+    /// y = sin(x0)·3 + x1² + noise, with a missing-value pattern and a constant column.
+    static func data(rows: Int, seed: UInt64) -> Dataset {
+        var rng = Xoshiro256(seed: seed)
+        var x0: [Double] = [], x1: [Double] = [], x2: [Double] = [], constant: [Double] = [], y: [Double] = []
+        for _ in 0..<rows {
+            let a = rng.nextUnit() * 6, b = rng.nextUnit() * 4 - 2, c = rng.nextUnit()
+            x0.append(a); x1.append(b); x2.append(c < 0.1 ? .nan : c); constant.append(1)
+            y.append(3 * sin(a) + b * b + (c < 0.1 ? 2 : c) + 0.1 * rng.nextStandardNormal())
+        }
+        return Dataset(featureNames: ["x0", "x1", "x2", "constant"], columns: [x0, x1, x2, constant], target: y)
+    }
+
+    static func fit(_ data: Dataset, _ raw: [(String, String)], validation: Dataset? = nil) throws -> GBDTModel {
+        try GBDTTrainer.fit(GBDTTrainer.prepare(data), parameters: GBDTTrainer.parameterTable.resolve(raw.map { ($0.0, $0.1) }), validation: validation)
+    }
+
+    @Test func histogramSubtractionEqualsDirectBuild() throws {
+        let data = Self.data(rows: 3000, seed: 1)
+        let binned = BinnedDataset(data, maxBin: 63)
+        let learner = TreeLearner(data: binned, settings: TreeSettings(
+            numLeaves: 31, maxDepth: -1, minDataInLeaf: 20, minSumHessianInLeaf: 1e-3, minGainToSplit: 0, lambdaL1: 0,
+            lambdaL2: 0, threads: 2, constantHessian: nil))
+        var rng = Xoshiro256(seed: 2)
+        let gradients = (0..<3000).map { _ in rng.nextStandardNormal() }, hessians = (0..<3000).map { _ in 0.5 + rng.nextUnit() }
+        let all = (0..<3000).map { Int32($0) }
+        let left = all.filter { $0 % 3 == 0 }, right = all.filter { $0 % 3 != 0 }
+        let features = [0, 1, 2, 3]
+        let parent = learner.buildHistogram(all[...], gradients, hessians, features)
+        let direct = learner.buildHistogram(right[...], gradients, hessians, features)
+        var derived = parent
+        derived.subtract(from: parent, learner.buildHistogram(left[...], gradients, hessians, features))
+        #expect(derived.counts == direct.counts)
+        for i in derived.gradients.indices {
+            #expect(abs(derived.gradients[i] - direct.gradients[i]) < 1e-9)
+            #expect(abs(derived.hessians[i] - direct.hessians[i]) < 1e-9)
+        }
+    }
+
+    @Test(arguments: ["regression", "huber", "poisson"])
+    func trainingLossNeverRisesWithoutBagging(objective: String) throws {
+        var data = Self.data(rows: 2000, seed: 3)
+        if objective == "poisson" {
+            data = Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { ($0 + 5).rounded() })
+        }
+        // Scoring on the training rows themselves gives the training loss per iteration.
+        let model = try Self.fit(data, [("objective", objective), ("num_iterations", "60"), ("learning_rate", "0.2")], validation: data)
+        for (previous, next) in zip(model.validationCurve, model.validationCurve.dropFirst()) {
+            #expect(next <= previous + 1e-9 * max(1, abs(previous)), "loss rose from \(previous) to \(next)")
+        }
+    }
+
+    @Test func sameSeedSameModelWhateverTheThreadCount() throws {
+        let data = Self.data(rows: 5000, seed: 4)
+        let settings = [("num_iterations", "25"), ("bagging_fraction", "0.7"), ("bagging_freq", "1"), ("feature_fraction", "0.67"), ("seed", "9")]
+        let one = try Self.fit(data, settings + [("num_threads", "1")])
+        let two = try Self.fit(data, settings + [("num_threads", "2")])
+        #expect(one.trees == two.trees)
+        let other = try Self.fit(data, [("num_iterations", "25"), ("bagging_fraction", "0.7"), ("bagging_freq", "1"), ("feature_fraction", "0.67"), ("seed", "10")])
+        #expect(other.trees != one.trees)
+    }
+
+    @Test func savedModelPredictsExactlyTheSame() throws {
+        let data = Self.data(rows: 1500, seed: 5)
+        let model = try Self.fit(data, [("num_iterations", "20")])
+        let loaded = try TrainerRegistry.decodeModel(kind: "gbdt", from: JSONEncoder().encode(model))
+        #expect(loaded.predict(data.features) == model.predict(data.features))
+    }
+
+    @Test func fitsANonlinearSurfaceFarBetterThanRidge() throws {
+        let train = Self.data(rows: 4000, seed: 6), test = Self.data(rows: 1000, seed: 7)
+        let gbdt = RegressionMetrics(predictions: try Self.fit(train, [("num_iterations", "200")]).predict(test.features), targets: test.target)
+        let ridgeData = Dataset(featureNames: ["x0", "x1"], columns: [Array(train.column(0)), Array(train.column(1))], target: train.target)
+        let ridge = try RidgeTrainer.fit(RidgeTrainer.prepare(ridgeData), parameters: RidgeTrainer.parameterTable.resolve([]))
+        let ridgeTest = Matrix(rows: 1000, columns: 2, storage: Array(test.column(0)) + Array(test.column(1)))
+        let ridgeMetrics = RegressionMetrics(predictions: ridge.predict(ridgeTest), targets: test.target)
+        #expect(gbdt.rmse < 0.3, "gbdt test rmse \(gbdt.rmse)")
+        #expect(gbdt.rmse < ridgeMetrics.rmse / 4)
+    }
+
+    @Test func earlyStoppingKeepsTheBestIteration() throws {
+        let train = Self.data(rows: 600, seed: 8), valid = Self.data(rows: 300, seed: 9)
+        let model = try Self.fit(train, [("num_iterations", "500"), ("learning_rate", "0.5"), ("num_leaves", "63"), ("min_data_in_leaf", "2"), ("early_stopping_rounds", "10")], validation: valid)
+        let best = try #require(model.bestIteration)
+        #expect(model.trees.count == best && best < 500)
+        #expect(model.validationCurve.count <= best + 10)
+        #expect(model.validationCurve[best - 1] == model.validationCurve.min())
+        #expect(model.refitOverrides.map(\.name) == ["num_iterations", "early_stopping_rounds"])
+    }
+
+    @Test func l1LeavesAreResidualMedians() throws {
+        let data = Dataset(featureNames: ["x"], columns: [[0, 0, 0, 1, 1, 1]], target: [0, 0, 10, 100, 100, 1000])
+        let model = try Self.fit(data, [("objective", "regression_l1"), ("num_iterations", "1"), ("learning_rate", "1"),
+                                        ("num_leaves", "2"), ("min_data_in_leaf", "1")])
+        #expect(model.initialScore == 55)
+        #expect(model.predict(Matrix(rows: 2, columns: 1, storage: [0, 1])) == [0, 100])
+    }
+
+    @Test(arguments: [
+        ("learning_rate", "-0.1", "parameter 'learning_rate': '-0.1' is outside the allowed range (0.0, ∞)"),
+        ("num_leaves", "1", "parameter 'num_leaves': '1' is outside the allowed range [2, 131072]"),
+        ("objective", "quantile", "parameter 'objective': 'quantile' is not one of regression, regression_l2, l2, mean_squared_error, mse, rmse, regression_l1, l1, mae, mean_absolute_error, huber, poisson"),
+        ("n_estimators", "many", "parameter 'n_estimators': 'many' is not an integer; allowed: [1, 1000000] (alias of num_iterations)"),
+    ])
+    func badParametersNameTheParameterAndRange(name: String, value: String, message: String) {
+        do {
+            _ = try GBDTTrainer.parameterTable.resolve([(name, value)])
+            Issue.record("accepted \(name)=\(value)")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func poissonRejectsNegativeTargets() {
+        let data = Dataset(featureNames: ["x"], columns: [[0, 1, 2]], target: [1, -1, 2])
+        #expect(throws: TrainerError.invalidParameter(name: "objective", message: "poisson needs non-negative targets, found -1.0")) {
+            try Self.fit(data, [("objective", "poisson")])
+        }
+    }
+}

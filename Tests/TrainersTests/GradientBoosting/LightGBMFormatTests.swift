@@ -1,0 +1,71 @@
+import Foundation
+import NumericKernels
+import TestSupport
+import Testing
+@testable import Trainers
+
+/// The Python interpreter with `lightgbm` installed: `$TUNEKIT_PYTHON`, else `python3`; nil when lightgbm is absent.
+let pythonWithLightGBM: String? = {
+    let python = ProcessInfo.processInfo.environment["TUNEKIT_PYTHON"] ?? "python3"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python, "-c", "import lightgbm"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? python : nil
+}()
+
+@Suite struct LightGBMFormatTests {
+    @Test func headerAndTreesFollowTheFormat() throws {
+        let data = GBDTTests.data(rows: 800, seed: 11)
+        let model = try GBDTTests.fit(data, [("num_iterations", "3"), ("num_leaves", "4")])
+        let text = model.lightGBMText
+        #expect(text.hasPrefix("tree\nversion=v4\nnum_class=1\n"))
+        #expect(text.contains("feature_names=x0 x1 x2 constant\n"))
+        #expect(text.contains("feature_infos=") && text.contains(" none\n"), "the constant feature is marked unused")
+        #expect(text.contains("Tree=2\nnum_leaves=4\n") && text.contains("end of trees"))
+        // tree_sizes must be the byte length of each tree block for LightGBM's parallel loader.
+        let sizes = text.split(separator: "\n").first { $0.hasPrefix("tree_sizes=") }!.dropFirst(11).split(separator: " ").map { Int($0)! }
+        let blocks = text.components(separatedBy: "Tree=").dropFirst().map { "Tree=" + $0 }
+        #expect(sizes[0] == blocks[0].utf8.count)
+    }
+
+    @Test(.enabled(if: pythonWithLightGBM != nil, "Python lightgbm is not installed"))
+    func lightGBMLoadsTheModelAndPredictsTheSame() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let data = GBDTTests.data(rows: 2000, seed: 12)
+        for objective in ["regression", "poisson"] {
+            let target = objective == "poisson" ? data.target.map { ($0 + 5).rounded() } : data.target
+            let model = try GBDTTests.fit(
+                Dataset(featureNames: data.featureNames, features: data.features, target: target),
+                [("objective", objective), ("num_iterations", "30")])
+            try model.lightGBMText.write(toFile: directory.file("model.txt"), atomically: true, encoding: .utf8)
+            var rows = ""
+            for i in 0..<data.rowCount {
+                rows += (0..<data.featureCount).map { data.features[i, $0].isNaN ? "nan" : String(data.features[i, $0]) }.joined(separator: ",") + "\n"
+            }
+            try rows.write(toFile: directory.file("x.csv"), atomically: true, encoding: .utf8)
+            let script = """
+                import lightgbm, numpy, sys
+                x = numpy.loadtxt(sys.argv[2], delimiter=",", ndmin=2)
+                for p in lightgbm.Booster(model_file=sys.argv[1]).predict(x): print(repr(float(p)))
+                """
+            let process = Process()
+            let output = Pipe()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [pythonWithLightGBM!, "-c", script, directory.file("model.txt"), directory.file("x.csv")]
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let theirs = text.split(separator: "\n").compactMap { Double($0) }
+            let ours = model.predict(data.features)
+            #expect(theirs.count == ours.count)
+            for (a, b) in zip(ours, theirs) { #expect(isClose(a, b, relative: 1e-6), "\(objective): \(a) vs LightGBM \(b)") }
+        }
+    }
+}
