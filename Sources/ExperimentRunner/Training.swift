@@ -10,6 +10,8 @@ public struct TrainingResult: Sendable {
     public let scoredSplit: String
     /// Wall-clock seconds of the fit alone (data loading and preparation excluded).
     public let fitSeconds: Double
+    /// Wall-clock seconds to predict the scored rows.
+    public let predictSeconds: Double
 }
 
 public enum Training {
@@ -30,16 +32,20 @@ public enum Training {
         } catch {
             throw .invalidArguments(error.description)
         }
-        let elapsed = clock.now - start
+        let fitted = clock.now
         let scored = validation.rowCount > 0 ? validation : data.splits.train
+        let metrics = evaluate(model, on: scored)
         return TrainingResult(
-            model: model, data: data, metrics: evaluate(model, on: scored),
-            scoredSplit: validation.rowCount > 0 ? "validation" : "train",
-            fitSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            model: model, data: data, metrics: metrics, scoredSplit: validation.rowCount > 0 ? "validation" : "train",
+            fitSeconds: seconds(fitted - start), predictSeconds: seconds(clock.now - fitted))
     }
 
     /// Regression metrics of a model on a dataset.
     public static func evaluate(_ model: any FittedModel, on data: Dataset) -> RegressionMetrics {
         RegressionMetrics(predictions: model.predict(data.features), targets: data.target)
     }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }

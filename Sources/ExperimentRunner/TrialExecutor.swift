@@ -69,7 +69,7 @@ public struct TrialExecutor: Sendable {
             outcome = await runExternal(words)
         }
         let elapsed = clock.now - start
-        outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        outcome.seconds = seconds(elapsed)
         return outcome
     }
 

@@ -17,25 +17,25 @@ public struct SHA256: Sendable {
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { update(contiguous: $0) }
-        if handled == nil { update(contiguous: Array(bytes)) }
+        if handled == nil { Array(bytes).withUnsafeBufferPointer { update(contiguous: $0) } }
     }
 
-    private mutating func update(contiguous bytes: some Collection<UInt8>) {
+    private mutating func update(contiguous bytes: UnsafeBufferPointer<UInt8>) {
         length &+= UInt64(bytes.count)
-        var rest = bytes[...]
+        var start = 0
         if !buffer.isEmpty {
-            let take = min(64 - buffer.count, rest.count)
-            buffer.append(contentsOf: rest.prefix(take))
-            rest = rest.dropFirst(take)
+            let take = min(64 - buffer.count, bytes.count)
+            buffer.append(contentsOf: bytes[0..<take])
+            start = take
             guard buffer.count == 64 else { return }
-            compress(buffer)
+            buffer.withUnsafeBufferPointer { compress($0.baseAddress!) }
             buffer.removeAll(keepingCapacity: true)
         }
-        while rest.count >= 64 {
-            compress(Array(rest.prefix(64)))
-            rest = rest.dropFirst(64)
+        while bytes.count - start >= 64 {
+            compress(bytes.baseAddress! + start)
+            start += 64
         }
-        buffer.append(contentsOf: rest)
+        buffer.append(contentsOf: bytes[start...])
     }
 
     /// Pads, processes the last block and returns the digest in lowercase hex.
@@ -44,7 +44,9 @@ public struct SHA256: Sendable {
         var tail = buffer + [0x80]
         while tail.count % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        for start in stride(from: 0, to: tail.count, by: 64) { compress(Array(tail[start..<(start + 64)])) }
+        tail.withUnsafeBufferPointer { pointer in
+            for start in stride(from: 0, to: tail.count, by: 64) { compress(pointer.baseAddress! + start) }
+        }
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         let hexDigits = Array("0123456789abcdef")
         var text = ""
@@ -65,8 +67,13 @@ public struct SHA256: Sendable {
         0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
     ]
 
-    private mutating func compress(_ block: [UInt8]) {
-        var w = [UInt32](repeating: 0, count: 64)
+    private mutating func compress(_ block: UnsafePointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+            compress(block, schedule: w.baseAddress!)
+        }
+    }
+
+    private mutating func compress(_ block: UnsafePointer<UInt8>, schedule w: UnsafeMutablePointer<UInt32>) {
         for i in 0..<16 {
             w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8
                 | UInt32(block[4 * i + 3])

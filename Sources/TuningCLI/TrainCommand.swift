@@ -38,7 +38,8 @@ extension TunekitCommand {
             let lines = result.metrics.named.map { "\($0.name)=\($0.value)" }
             for line in lines { print(line) }
             if result.scoredSplit == "train" { note("(no validation rows: metrics are on the training rows)") }
-            note("fit: \(String(format: "%.4f", result.fitSeconds)) s on \(result.data.splits.train.rowCount) rows")
+            note("fit: \(String(format: "%.4f", result.fitSeconds)) s on \(result.data.splits.train.rowCount) rows, "
+                + "predict: \(String(format: "%.4f", result.predictSeconds)) s on \(result.scoredSplit) rows")
             if let path = invocation.metricsFile {
                 do { try MetricsFile.append(result.metrics.named, to: path, format: invocation.metricsFormat) } catch {
                     throw fail(error.description)

@@ -14,7 +14,7 @@ public struct GBDTModel: FittedModel, Equatable {
     public let binMappers: [BinMapper]
     /// The iteration with the best validation score when early stopping ran (trees beyond it were dropped).
     public let bestIteration: Int?
-    /// Validation metric per iteration, when validation data was given.
+    /// Validation metric per iteration, when early stopping ran on validation data.
     public let validationCurve: [Double]
 
     public func predict(_ features: Matrix) -> [Double] {

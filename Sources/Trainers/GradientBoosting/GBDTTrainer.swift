@@ -108,7 +108,8 @@ private struct Booster {
                 for row in 0..<n where !inBag[row] { scores[row] += tree.leafValue[tree.leaf(binned: binned, row: row)] }
             }
             trees.append(tree)
-            guard let validation else { continue }
+            // The validation set is scored every round only when early stopping needs it.
+            guard let validation, parameters.earlyStoppingRounds > 0 else { continue }
             for row in 0..<validation.labels.count {
                 validationScores[row] += tree.leafValue[tree.leaf(binned: validation.binned, row: row)]
             }

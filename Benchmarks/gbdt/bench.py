@@ -1,0 +1,67 @@
+"""tunekit gbdt vs LightGBM vs scikit-learn HistGradientBoostingRegressor, same data, same parameters, same threads.
+
+Parameters: num_leaves 31, learning_rate 0.1, 200 iterations, max_bin 255, min_data_in_leaf 20, L2 objective.
+Each configuration runs ROUNDS times, the three tools alternating; medians are reported with ratios to LightGBM.
+Fit time excludes reading the files (tunekit's includes nothing but the boosting loop; LightGBM's includes its
+Dataset construction, i.e. binning, which tunekit does once per data set before any fit).
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PARAMS = ["--num_iterations=200", "--learning_rate=0.1", "--num_leaves=31", "--max_bin=255", "--min_data_in_leaf=20"]
+
+
+def tunekit(binary, folder, threads):
+    command = ["/usr/bin/time", "-f", "maxrss=%M", binary, "train", "--trainer", "gbdt", "--data", f"{folder}/train.csv",
+               "--valid", f"{folder}/test.csv", "--target", "target", f"--num_threads={threads}"] + PARAMS
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    fit, predict = re.search(r"fit: ([0-9.]+) s on \d+ rows, predict: ([0-9.]+) s", result.stderr).groups()
+    rmse = re.search(r"^rmse=([0-9.e+-]+)$", result.stdout, re.M).group(1)
+    rss = re.search(r"maxrss=(\d+)", result.stderr).group(1)
+    return {"fit": float(fit), "predict": float(predict), "rmse": float(rmse), "rss_kb": int(rss)}
+
+
+def peer(library, folder, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, os.path.join(HERE, "peer.py"), library, str(threads), folder],
+                            capture_output=True, text=True, check=True, env=env)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tunekit", required=True)
+    parser.add_argument("--data", required=True, help="folder with one subfolder per data set (from prepare.py)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", default="1,2")
+    args = parser.parse_args()
+    tools = {"tunekit": lambda f, t: tunekit(args.tunekit, f, t),
+             "lightgbm": lambda f, t: peer("lightgbm", f, t),
+             "sklearn-hgb": lambda f, t: peer("sklearn", f, t)}
+    print(f"{'data set':16}{'thr':>4}{'tool':>13}{'fit s':>9}{'predict s':>11}{'rmse':>11}{'peak RSS MB':>13}{'fit/LGBM':>10}{'rmse/LGBM':>11}")
+    for name in ["seoul-traffic", "seoul-bike", "synthetic-1m"]:
+        folder = os.path.join(args.data, name)
+        if not os.path.isdir(folder):
+            print(f"{name:16} skipped (not prepared)")
+            continue
+        for threads in (int(t) for t in args.threads.split(",")):
+            runs = {tool: [] for tool in tools}
+            for _ in range(args.rounds):
+                for tool, run in tools.items():
+                    runs[tool].append(run(folder, threads))
+            median = {tool: {k: statistics.median(r[k] for r in results) for k in results[0]} for tool, results in runs.items()}
+            base = median["lightgbm"]
+            for tool, m in median.items():
+                print(f"{name:16}{threads:>4}{tool:>13}{m['fit']:>9.3f}{m['predict']:>11.4f}{m['rmse']:>11.4f}"
+                      f"{m['rss_kb'] / 1024:>13.0f}{m['fit'] / base['fit']:>10.2f}{m['rmse'] / base['rmse']:>11.4f}")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

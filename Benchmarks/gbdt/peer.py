@@ -1,0 +1,32 @@
+"""One timed fit of a reference library on a prepared data set; prints a JSON line.
+
+Usage: peer.py lightgbm|sklearn THREADS FOLDER   (set OMP_NUM_THREADS=THREADS in the environment for sklearn)
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+library, threads, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+X, y = np.load(f"{folder}/train_X.npy"), np.load(f"{folder}/train_y.npy")
+Xt, yt = np.load(f"{folder}/test_X.npy"), np.load(f"{folder}/test_y.npy")
+if library == "lightgbm":
+    import lightgbm
+    params = dict(objective="regression", num_leaves=31, learning_rate=0.1, max_bin=255, min_data_in_leaf=20,
+                  num_threads=threads, verbose=-1)
+    start = time.perf_counter()
+    model = lightgbm.train(params, lightgbm.Dataset(X, y), num_boost_round=200)
+else:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    model = HistGradientBoostingRegressor(max_iter=200, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20,
+                                          max_bins=255, l2_regularization=0.0, early_stopping=False)
+    start = time.perf_counter()
+    model.fit(X, y)
+fit = time.perf_counter() - start
+start = time.perf_counter()
+prediction = model.predict(Xt)
+predict = time.perf_counter() - start
+print(json.dumps({"fit": fit, "predict": predict, "rmse": float(np.sqrt(np.mean((prediction - yt) ** 2))),
+                  "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
