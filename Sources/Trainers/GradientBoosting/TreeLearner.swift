@@ -1,24 +1,19 @@
 import Foundation
 import NumericKernels
 
-/// Per-bin sums of gradients, hessians and row counts for every feature of one leaf.
+/// Per-bin sums for every feature of one leaf, interleaved as LightGBM stores them: `values[2b]` is the gradient sum
+/// of bin b and `values[2b + 1]` its hessian sum — or its row count when every hessian is the same constant.
 struct Histogram {
-    var gradients: [Double]
-    var hessians: [Double]
-    var counts: [Int32]
+    var values: [Double]
 
-    init(size: Int) {
-        gradients = Array(repeating: 0, count: size)
-        hessians = Array(repeating: 0, count: size)
-        counts = Array(repeating: 0, count: size)
-    }
+    init(bins: Int) { values = Array(repeating: 0, count: 2 * bins) }
 
     /// `self = parent − sibling` (LightGBM's histogram subtraction).
-    mutating func subtract(from parent: Histogram, _ sibling: Histogram) {
-        for i in gradients.indices {
-            gradients[i] = parent.gradients[i] - sibling.gradients[i]
-            hessians[i] = parent.hessians[i] - sibling.hessians[i]
-            counts[i] = parent.counts[i] - sibling.counts[i]
+    mutating func subtract(_ sibling: Histogram) {
+        values.withUnsafeMutableBufferPointer { mine in
+            sibling.values.withUnsafeBufferPointer { theirs in
+                for i in 0..<mine.count { mine[i] -= theirs[i] }
+            }
         }
     }
 }
@@ -142,7 +137,7 @@ struct TreeLearner {
             let small = smallIsLeft ? best : newLeaf
             let smallRows = indices[begins[small]..<(begins[small] + counts[small])]
             let smallHistogram = buildHistogram(smallRows, gradients, hessians, features)
-            parent.subtract(from: parent, smallHistogram)
+            parent.subtract(smallHistogram)
             histograms.append(nil)
             histograms[small] = smallHistogram
             histograms[smallIsLeft ? newLeaf : best] = parent
@@ -159,9 +154,9 @@ struct TreeLearner {
     private func totalSums(_ histogram: Histogram, rows: Int, feature: Int) -> LeafSums {
         let offset = data.histogramOffsets[feature]
         var sums = LeafSums()
-        for bin in 0..<data.mappers[feature].totalBins {
-            sums.gradient += histogram.gradients[offset + bin]
-            sums.hessian += histogram.hessians[offset + bin]
+        for bin in offset..<(offset + data.mappers[feature].totalBins) {
+            sums.gradient += histogram.values[2 * bin]
+            sums.hessian += histogram.values[2 * bin + 1]
         }
         sums.count = rows
         if let constant = settings.constantHessian { sums.hessian = constant * Double(rows) }
@@ -198,57 +193,48 @@ struct TreeLearner {
         return leftCount
     }
 
-    /// Sums gradients (and hessians, unless constant) and counts per bin over `rows`, features split across threads.
+    /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`, features split across
+    /// threads.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
-        var histogram = Histogram(size: data.histogramSize)
+        var histogram = Histogram(bins: data.histogramSize)
         let m = rows.count
         // All rows (sorted, unique) means the identity: read gradients in place. Otherwise gather the leaf's
         // gradients once so every feature reads them sequentially.
         let isAllRows = m == data.rowCount
+        let constant = settings.constantHessian != nil
         var orderedGradients = isAllRows ? gradients : [Double](repeating: 0, count: m)
-        var orderedHessians = isAllRows || settings.constantHessian != nil ? hessians : [Double](repeating: 0, count: m)
+        var orderedHessians = isAllRows || constant ? hessians : [Double](repeating: 0, count: m)
         if !isAllRows {
-            for (k, row) in rows.enumerated() {
-                orderedGradients[k] = gradients[Int(row)]
-                if settings.constantHessian == nil { orderedHessians[k] = hessians[Int(row)] }
+            orderedGradients.withUnsafeMutableBufferPointer { og in
+                gradients.withUnsafeBufferPointer { g in
+                    for (k, row) in rows.enumerated() { og[k] = g[Int(row)] }
+                }
             }
+            if !constant { for (k, row) in rows.enumerated() { orderedHessians[k] = hessians[Int(row)] } }
         }
         // Waking threads costs tens of microseconds: only large leaves are worth splitting across them.
         let threads = max(1, min(settings.threads, features.count, m * features.count / 262_144 + 1))
         let n = data.rowCount
         let offsets = data.histogramOffsets
-        let accumulateHessian = settings.constantHessian == nil
         rows.withUnsafeBufferPointer { rowPointer in
             data.bins.withUnsafeBufferPointer { bins in
                 orderedGradients.withUnsafeBufferPointer { og in
                     orderedHessians.withUnsafeBufferPointer { oh in
-                        histogram.gradients.withUnsafeMutableBufferPointer { hg in
-                            histogram.hessians.withUnsafeMutableBufferPointer { hh in
-                                histogram.counts.withUnsafeMutableBufferPointer { hc in
-                                    let work = HistogramWork(
-                                        rows: rowPointer, bins: bins, og: og, oh: oh, hg: hg, hh: hh, hc: hc, n: n,
-                                        accumulateHessian: accumulateHessian, allRows: isAllRows)
-                                    // Contiguous blocks of features per thread: features with few bins have
-                                    // adjacent histogram slices, and interleaving them would share cache lines.
-                                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                                        let begin = features.count * thread / threads
-                                        let end = features.count * (thread + 1) / threads
-                                        for index in begin..<end {
-                                            work.accumulate(feature: features[index], offset: offsets[features[index]])
-                                        }
-                                    }
+                        histogram.values.withUnsafeMutableBufferPointer { values in
+                            let work = HistogramWork(
+                                rows: rowPointer, bins: bins, og: og, oh: oh, values: values, n: n,
+                                constantHessian: constant, allRows: isAllRows)
+                            // Each thread takes a contiguous block of features: features with few bins have adjacent
+                            // histogram slices, and interleaving threads over them would share cache lines.
+                            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                                let begin = features.count * thread / threads
+                                let end = features.count * (thread + 1) / threads
+                                for index in begin..<end {
+                                    work.accumulate(feature: features[index], offset: offsets[features[index]])
                                 }
                             }
                         }
                     }
-                }
-            }
-        }
-        if let constant = settings.constantHessian {
-            for feature in features {
-                let offset = offsets[feature]
-                for bin in offset..<(offset + data.mappers[feature].totalBins) {
-                    histogram.hessians[bin] = constant * Double(histogram.counts[bin])
                 }
             }
         }
@@ -265,17 +251,25 @@ struct TreeLearner {
             let mapper = data.mappers[feature]
             guard mapper.binCount > 1 else { continue }
             let offset = data.histogramOffsets[feature]
-            var missing = LeafSums()
-            if mapper.hasMissing {
-                let bin = offset + mapper.binCount
-                missing = LeafSums(gradient: histogram.gradients[bin], hessian: histogram.hessians[bin], count: Int(histogram.counts[bin]))
+            // With constant hessians the second slot is a count; otherwise counts are estimated from hessians as
+            // LightGBM does (count ≈ hessian × rows / hessian sum).
+            let hessianScale = settings.constantHessian ?? 1
+            let countFactor = settings.constantHessian == nil ? Double(sums.count) / max(sums.hessian, 1e-300) : 1
+            func slot(_ bin: Int) -> LeafSums {
+                let second = histogram.values[2 * (offset + bin) + 1]
+                return LeafSums(
+                    gradient: histogram.values[2 * (offset + bin)], hessian: second * hessianScale,
+                    count: Int((second * countFactor).rounded()))
             }
+            var missing = LeafSums()
+            if mapper.hasMissing { missing = slot(mapper.binCount) }
             for missingLeft in missing.count > 0 ? [false, true] : [false] {
                 var left = missingLeft ? missing : LeafSums()
                 for bin in 0..<(mapper.binCount - 1) {
-                    left.gradient += histogram.gradients[offset + bin]
-                    left.hessian += histogram.hessians[offset + bin]
-                    left.count += Int(histogram.counts[offset + bin])
+                    let add = slot(bin)
+                    left.gradient += add.gradient
+                    left.hessian += add.hessian
+                    left.count += add.count
                     let right = LeafSums(gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
                     if left.count < settings.minDataInLeaf || left.hessian < settings.minSumHessianInLeaf { continue }
                     if right.count < settings.minDataInLeaf || right.hessian < settings.minSumHessianInLeaf { break }
@@ -296,36 +290,39 @@ private struct HistogramWork: @unchecked Sendable {
     let bins: UnsafeBufferPointer<UInt8>
     let og: UnsafeBufferPointer<Double>
     let oh: UnsafeBufferPointer<Double>
-    let hg: UnsafeMutableBufferPointer<Double>
-    let hh: UnsafeMutableBufferPointer<Double>
-    let hc: UnsafeMutableBufferPointer<Int32>
+    let values: UnsafeMutableBufferPointer<Double>
     let n: Int
-    let accumulateHessian: Bool
+    let constantHessian: Bool
     let allRows: Bool
 
     func accumulate(feature: Int, offset: Int) {
         let column = bins.baseAddress! + feature * n
-        let g = hg.baseAddress! + offset, h = hh.baseAddress! + offset, c = hc.baseAddress! + offset
+        let h = values.baseAddress! + 2 * offset
         let m = rows.count
-        if allRows {
+        switch (allRows, constantHessian) {
+        case (true, true):
             for k in 0..<m {
-                let bin = Int(column[k])
-                g[bin] += og[k]
-                if accumulateHessian { h[bin] += oh[k] }
-                c[bin] &+= 1
+                let slot = 2 * Int(column[k])
+                h[slot] += og[k]
+                h[slot + 1] += 1
             }
-        } else if accumulateHessian {
+        case (true, false):
             for k in 0..<m {
-                let bin = Int(column[Int(rows[k])])
-                g[bin] += og[k]
-                h[bin] += oh[k]
-                c[bin] &+= 1
+                let slot = 2 * Int(column[k])
+                h[slot] += og[k]
+                h[slot + 1] += oh[k]
             }
-        } else {
+        case (false, true):
             for k in 0..<m {
-                let bin = Int(column[Int(rows[k])])
-                g[bin] += og[k]
-                c[bin] &+= 1
+                let slot = 2 * Int(column[Int(rows[k])])
+                h[slot] += og[k]
+                h[slot + 1] += 1
+            }
+        case (false, false):
+            for k in 0..<m {
+                let slot = 2 * Int(column[Int(rows[k])])
+                h[slot] += og[k]
+                h[slot + 1] += oh[k]
             }
         }
     }
