@@ -109,3 +109,61 @@ import Testing
         #expect(again.status == 1 && again.stderr.contains("already exists"))
     }
 }
+
+@Suite struct GradientBoostingCommandLineTests {
+    /// A gbdt experiment end to end: in-process trials with early stopping, refit with the chosen tree count,
+    /// native and LightGBM model files published, predictions from the published model.
+    @Test func tuneGradientBoostingAndPredict() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", regressionCSV(rows: 400))
+        let experiment = directory.write("gbdt.yaml", """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata:
+              name: small-gbdt
+            spec:
+              objective: {type: minimize, objectiveMetricName: rmse}
+              algorithm:
+                algorithmName: random
+                algorithmSettings: [{name: random_state, value: "3"}]
+              parallelTrialCount: 2
+              maxTrialCount: 4
+              parameters:
+                - name: num_leaves
+                  parameterType: int
+                  feasibleSpace: {min: "4", max: "16"}
+                - name: learning_rate
+                  parameterType: double
+                  feasibleSpace: {min: "0.05", max: "0.3", distribution: logUniform}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters:
+                  - {name: leaves, reference: num_leaves}
+                  - {name: rate, reference: learning_rate}
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - name: main
+                            image: tunekit
+                            command: [tunekit, train, --trainer=gbdt, "--data=\(csv)", --target=y, --test-fraction=0.2,
+                                      --num_iterations=150, --early_stopping_rounds=10, --min_data_in_leaf=5,
+                                      "--num_leaves=${trialParameters.leaves}", "--learning_rate=${trialParameters.rate}"]
+            """)
+        let result = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for file in ["model.json", "model.txt", "model.bst", "training.json", "manifest.json"] {
+            #expect(FileManager.default.fileExists(atPath: directory.file("out/model/v1/\(file)")), "\(file) missing")
+        }
+        let training = try String(contentsOfFile: directory.file("out/model/v1/training.json"), encoding: .utf8)
+        #expect(training.contains("\"early_stopping_rounds\" : \"0\""), "the refit uses the tree count early stopping chose")
+        let predict = try TunekitProcess.run([
+            "predict", "--model", directory.file("out/model/v1"), "--input", csv, "--output", directory.file("p.csv"),
+        ])
+        #expect(predict.status == 0, "\(predict.stderr)")
+    }
+}

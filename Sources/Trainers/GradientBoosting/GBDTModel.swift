@@ -31,8 +31,12 @@ public struct GBDTModel: FittedModel, Equatable {
         return scores.map(objective.transform)
     }
 
-    /// `model.txt` in LightGBM's text format.
-    public var interoperableFiles: [String: Data] { ["model.txt": Data(lightGBMText.utf8)] }
+    /// `model.txt` in LightGBM's text format, and the same bytes as `model.bst`, the name KServe's LightGBM
+    /// server loads from a model directory.
+    public var interoperableFiles: [String: Data] {
+        let text = Data(lightGBMText.utf8)
+        return ["model.txt": text, "model.bst": text]
+    }
 
     /// Refit with the number of trees early stopping chose, and no early stopping (no validation data then).
     public var refitOverrides: [(name: String, value: String)] {

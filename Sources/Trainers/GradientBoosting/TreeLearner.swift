@@ -213,7 +213,7 @@ struct TreeLearner {
             if !constant { for (k, row) in rows.enumerated() { orderedHessians[k] = hessians[Int(row)] } }
         }
         // Waking threads costs tens of microseconds: only large leaves are worth splitting across them.
-        let threads = max(1, min(settings.threads, features.count, m * features.count / 262_144 + 1))
+        let threads = max(1, min(settings.threads, features.count, m * features.count / 65_536 + 1))
         let n = data.rowCount
         let offsets = data.histogramOffsets
         rows.withUnsafeBufferPointer { rowPointer in
@@ -230,7 +230,9 @@ struct TreeLearner {
                                 let begin = features.count * thread / threads
                                 let end = features.count * (thread + 1) / threads
                                 for index in begin..<end {
-                                    work.accumulate(feature: features[index], offset: offsets[features[index]])
+                                    let feature = features[index]
+                                    work.accumulate(
+                                        feature: feature, offset: offsets[feature], bins: data.mappers[feature].totalBins)
                                 }
                             }
                         }
@@ -295,31 +297,63 @@ private struct HistogramWork: @unchecked Sendable {
     let constantHessian: Bool
     let allRows: Bool
 
-    func accumulate(feature: Int, offset: Int) {
+    /// Features with few bins send most rows to the same bins, and each `+=` then waits for the previous one: their
+    /// rows are spread over four interleaved partial histograms (summed at the end) to break those chains.
+    func accumulate(feature: Int, offset: Int, bins binCount: Int) {
         let column = bins.baseAddress! + feature * n
         let h = values.baseAddress! + 2 * offset
-        let m = rows.count
+        guard binCount <= Self.splitLimit, rows.count >= 64 else {
+            accumulate(column: column, into: h, range: 0..<rows.count)
+            return
+        }
+        let width = 2 * binCount
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * width) { buffer in
+            let partial = buffer.baseAddress!
+            partial.initialize(repeating: 0, count: 4 * width)
+            let m = rows.count, quads = m / 4
+            let p0 = partial, p1 = partial + width, p2 = partial + 2 * width, p3 = partial + 3 * width
+            for q in 0..<quads {
+                let k = 4 * q
+                let r0 = allRows ? k : Int(rows[k]), r1 = allRows ? k + 1 : Int(rows[k + 1])
+                let r2 = allRows ? k + 2 : Int(rows[k + 2]), r3 = allRows ? k + 3 : Int(rows[k + 3])
+                let s0 = 2 * Int(column[r0]), s1 = 2 * Int(column[r1]), s2 = 2 * Int(column[r2]), s3 = 2 * Int(column[r3])
+                p0[s0] += og[k]; p1[s1] += og[k + 1]; p2[s2] += og[k + 2]; p3[s3] += og[k + 3]
+                if constantHessian {
+                    p0[s0 + 1] += 1; p1[s1 + 1] += 1; p2[s2 + 1] += 1; p3[s3 + 1] += 1
+                } else {
+                    p0[s0 + 1] += oh[k]; p1[s1 + 1] += oh[k + 1]; p2[s2 + 1] += oh[k + 2]; p3[s3 + 1] += oh[k + 3]
+                }
+            }
+            for i in 0..<width { h[i] += (p0[i] + p1[i]) + (p2[i] + p3[i]) }
+            accumulate(column: column, into: h, range: (4 * quads)..<m)
+        }
+    }
+
+    /// Bin counts up to this use the four-way split.
+    static let splitLimit = 64
+
+    private func accumulate(column: UnsafePointer<UInt8>, into h: UnsafeMutablePointer<Double>, range: Range<Int>) {
         switch (allRows, constantHessian) {
         case (true, true):
-            for k in 0..<m {
+            for k in range {
                 let slot = 2 * Int(column[k])
                 h[slot] += og[k]
                 h[slot + 1] += 1
             }
         case (true, false):
-            for k in 0..<m {
+            for k in range {
                 let slot = 2 * Int(column[k])
                 h[slot] += og[k]
                 h[slot + 1] += oh[k]
             }
         case (false, true):
-            for k in 0..<m {
+            for k in range {
                 let slot = 2 * Int(column[Int(rows[k])])
                 h[slot] += og[k]
                 h[slot + 1] += 1
             }
         case (false, false):
-            for k in 0..<m {
+            for k in range {
                 let slot = 2 * Int(column[Int(rows[k])])
                 h[slot] += og[k]
                 h[slot + 1] += oh[k]
