@@ -40,12 +40,13 @@ def main():
     parser.add_argument("--data", required=True, help="folder with one subfolder per data set (from prepare.py)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--datasets", default="seoul-traffic,seoul-bike,synthetic-1m")
     args = parser.parse_args()
     tools = {"tunekit": lambda f, t: tunekit(args.tunekit, f, t),
              "lightgbm": lambda f, t: peer("lightgbm", f, t),
              "sklearn-hgb": lambda f, t: peer("sklearn", f, t)}
     print(f"{'data set':16}{'thr':>4}{'tool':>13}{'fit s':>9}{'predict s':>11}{'rmse':>11}{'peak RSS MB':>13}{'fit/LGBM':>10}{'rmse/LGBM':>11}")
-    for name in ["seoul-traffic", "seoul-bike", "synthetic-1m"]:
+    for name in args.datasets.split(","):
         folder = os.path.join(args.data, name)
         if not os.path.isdir(folder):
             print(f"{name:16} skipped (not prepared)")

@@ -33,15 +33,42 @@ public struct DataTable: Sendable {
     }
 
     /// Reads a CSV with a header row; every row must have as many fields as the header.
+    ///
+    /// Cells are parsed as numbers while reading (8 bytes a cell instead of a string); a column that turns out to hold
+    /// text is read again as text in a second pass over the file.
     public static func read(csv path: String) throws(TrainerError) -> DataTable {
         let reader = try CSVReader(contentsOf: path)
+        let (header, numbers, lines, textColumns) = try readNumeric(reader, path: path)
+        guard let names = header else {
+            throw .invalidData(file: path, line: nil, field: nil, message: "is empty (no header row)")
+        }
+        var texts: [Int: [String]] = [:]
+        if !textColumns.isEmpty {
+            var skippedHeader = false
+            try reader.forEachRecord { fields, _ throws(TrainerError) in
+                guard skippedHeader else { skippedHeader = true; return }
+                for index in textColumns { texts[index, default: []].append(fields[index]) }
+            }
+        }
+        let columns = numbers.indices.map { index -> Column in
+            textColumns.contains(index) ? .text(texts[index] ?? []) : .numeric(numbers[index])
+        }
+        return DataTable(file: path, names: names.map { String($0.trimmingSpaces) }, columns: columns, lines: lines)
+    }
+
+    /// First pass: numbers per column (NaN for empty cells), and the columns that held text.
+    private static func readNumeric(
+        _ reader: CSVReader, path: String
+    ) throws(TrainerError) -> (header: [String]?, numbers: [[Double]], lines: [Int], textColumns: Set<Int>) {
         var header: [String]?
-        var cells: [[String]] = []
+        var numbers: [[Double]] = []
         var lines: [Int] = []
+        var textColumns: Set<Int> = []
         try reader.forEachRecord { fields, line throws(TrainerError) in
             guard let header else {
                 try checkHeader(fields, file: path, line: line)
                 header = fields
+                numbers = Array(repeating: [], count: fields.count)
                 return
             }
             guard fields.count == header.count else {
@@ -49,24 +76,20 @@ public struct DataTable: Sendable {
                     file: path, line: line, field: nil,
                     message: "has \(fields.count) fields, the header has \(header.count)")
             }
-            if cells.isEmpty { cells = Array(repeating: [], count: header.count) }
-            for (index, value) in fields.enumerated() { cells[index].append(value) }
+            for (index, value) in fields.enumerated() where !textColumns.contains(index) {
+                let trimmed = value.trimmingSpaces
+                if trimmed.isEmpty {
+                    numbers[index].append(.nan)
+                } else if let number = Double(trimmed), number.isFinite {
+                    numbers[index].append(number)
+                } else {
+                    textColumns.insert(index)
+                    numbers[index] = []
+                }
+            }
             lines.append(line)
         }
-        guard let header else { throw .invalidData(file: path, line: nil, field: nil, message: "is empty (no header row)") }
-        if cells.isEmpty { cells = Array(repeating: [], count: header.count) }
-        let columns = cells.map { values -> Column in
-            var numbers: [Double] = []
-            numbers.reserveCapacity(values.count)
-            for value in values {
-                let trimmed = value.trimmingSpaces
-                if trimmed.isEmpty { numbers.append(.nan); continue }
-                guard let number = Double(trimmed), number.isFinite else { return .text(values) }
-                numbers.append(number)
-            }
-            return .numeric(numbers)
-        }
-        return DataTable(file: path, names: header.map { String($0.trimmingSpaces) }, columns: columns, lines: lines)
+        return (header, numbers, lines, textColumns)
     }
 
     private static func checkHeader(_ fields: [String], file: String, line: Int) throws(TrainerError) {

@@ -213,7 +213,7 @@ struct TreeLearner {
             if !constant { for (k, row) in rows.enumerated() { orderedHessians[k] = hessians[Int(row)] } }
         }
         // Waking threads costs tens of microseconds: only large leaves are worth splitting across them.
-        let threads = max(1, min(settings.threads, features.count, m * features.count / 65_536 + 1))
+        let threads = max(1, min(settings.threads, features.count, m * features.count / 262_144 + 1))
         let n = data.rowCount
         let offsets = data.histogramOffsets
         rows.withUnsafeBufferPointer { rowPointer in
@@ -268,6 +268,8 @@ struct TreeLearner {
             for missingLeft in missing.count > 0 ? [false, true] : [false] {
                 var left = missingLeft ? missing : LeafSums()
                 for bin in 0..<(mapper.binCount - 1) {
+                    // Small leaves leave most bins empty: nothing changes at an empty bin.
+                    if histogram.values[2 * (offset + bin) + 1] == 0 { continue }
                     let add = slot(bin)
                     left.gradient += add.gradient
                     left.hessian += add.hessian
