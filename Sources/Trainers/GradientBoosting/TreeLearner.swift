@@ -163,34 +163,47 @@ struct TreeLearner {
         return sums
     }
 
-    /// Stable partition of a leaf's rows: rows going left first.
+    /// Stable partition of a leaf's rows, rows going left first. Large leaves are cut into blocks partitioned on
+    /// separate threads and stitched back in block order, which gives exactly the serial result.
     private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate) -> Int {
         let mapper = data.mappers[split.feature]
-        let missingBin = mapper.hasMissing ? mapper.binCount : -1
-        let threshold = split.thresholdBin
-        var right = [Int32](repeating: 0, count: count)
-        var leftCount = 0, rightCount = 0
+        let blocks = max(1, min(settings.threads, count / 131_072 + 1))
+        var spill = [Int32](repeating: 0, count: count)
+        var leftCounts = [Int](repeating: 0, count: blocks), rightCounts = [Int](repeating: 0, count: blocks)
+        var leftTotal = 0
         data.bins.withUnsafeBufferPointer { bins in
             indices.withUnsafeMutableBufferPointer { rows in
-                right.withUnsafeMutableBufferPointer { spill in
-                    let column = bins.baseAddress! + split.feature * data.rowCount
-                    let leaf = rows.baseAddress! + begin
-                    for position in 0..<count {
-                        let row = leaf[position]
-                        let bin = Int(column[Int(row)])
-                        if bin == missingBin ? split.defaultLeft : bin <= threshold {
-                            leaf[leftCount] = row
-                            leftCount += 1
-                        } else {
-                            spill[rightCount] = row
-                            rightCount += 1
+                spill.withUnsafeMutableBufferPointer { spillRows in
+                    leftCounts.withUnsafeMutableBufferPointer { leftCount in
+                        rightCounts.withUnsafeMutableBufferPointer { rightCount in
+                            let work = PartitionWork(
+                                column: bins.baseAddress! + split.feature * data.rowCount, rows: rows.baseAddress! + begin,
+                                spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
+                                rightCount: rightCount.baseAddress!, missingBin: mapper.hasMissing ? mapper.binCount : -1,
+                                threshold: split.thresholdBin, defaultLeft: split.defaultLeft)
+                            DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                                work.run(block: block, range: (count * block / blocks)..<(count * (block + 1) / blocks))
+                            }
+                            // Each block kept its left rows at its start and spilled its right rows; stitch in order.
+                            let leaf = rows.baseAddress! + begin
+                            var write = 0
+                            for block in 0..<blocks {
+                                let start = count * block / blocks
+                                if write != start { (leaf + write).update(from: leaf + start, count: leftCount[block]) }
+                                write += leftCount[block]
+                            }
+                            leftTotal = write
+                            for block in 0..<blocks {
+                                let start = count * block / blocks
+                                (leaf + write).update(from: spillRows.baseAddress! + start, count: rightCount[block])
+                                write += rightCount[block]
+                            }
                         }
                     }
-                    (leaf + leftCount).update(from: spill.baseAddress!, count: rightCount)
                 }
             }
         }
-        return leftCount
+        return leftTotal
     }
 
     /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`, features split across
@@ -285,6 +298,35 @@ struct TreeLearner {
             }
         }
         return best
+    }
+}
+
+/// One block of a partition: its left rows move to the block's start (in order), its right rows to the spill buffer.
+private struct PartitionWork: @unchecked Sendable {
+    let column: UnsafePointer<UInt8>
+    let rows: UnsafeMutablePointer<Int32>
+    let spill: UnsafeMutablePointer<Int32>
+    let leftCount: UnsafeMutablePointer<Int>
+    let rightCount: UnsafeMutablePointer<Int>
+    let missingBin: Int
+    let threshold: Int
+    let defaultLeft: Bool
+
+    func run(block: Int, range: Range<Int>) {
+        var left = range.lowerBound, right = range.lowerBound
+        for position in range {
+            let row = rows[position]
+            let bin = Int(column[Int(row)])
+            if bin == missingBin ? defaultLeft : bin <= threshold {
+                rows[left] = row
+                left += 1
+            } else {
+                spill[right] = row
+                right += 1
+            }
+        }
+        leftCount[block] = left - range.lowerBound
+        rightCount[block] = right - range.lowerBound
     }
 }
 
