@@ -100,9 +100,11 @@ private struct Booster {
             }
             for leaf in tree.leafValue.indices { tree.leafValue[leaf] *= parameters.learningRate }
             for node in tree.internalValue.indices { tree.internalValue[node] *= parameters.learningRate }
-            for (leaf, rows) in leafRows.enumerated() {
-                let value = tree.leafValue[leaf]
-                for row in rows { scores[Int(row)] += value }
+            scores.withUnsafeMutableBufferPointer { score in
+                for (leaf, rows) in leafRows.enumerated() {
+                    let value = tree.leafValue[leaf]
+                    for row in rows { score[Int(row)] += value }
+                }
             }
             if let inBag {
                 for row in 0..<n where !inBag[row] { scores[row] += tree.leafValue[tree.leaf(binned: binned, row: row)] }

@@ -17,31 +17,38 @@ extension GBDTObjective {
     /// Every hessian equals this constant (so histograms need not sum them), or nil.
     var constantHessian: Double? { self == .poisson ? nil : 1 }
 
-    /// Fills gradients and hessians of the loss at `scores` (raw, before any link function).
+    /// Fills gradients and hessians of the loss at `scores` (raw, before any link function), for `rows` or all rows.
     func gradients(
         scores: [Double], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
         gradients: inout [Double], hessians: inout [Double]
     ) {
-        let n = labels.count
         let delta = parameters.huberDelta
         let maxDelta = exp(parameters.poissonMaxDeltaStep)
-        func fill(_ i: Int) {
-            let diff = scores[i] - labels[i]
-            switch self {
-            case .regression:
-                gradients[i] = diff
-            case .regressionL1:
-                gradients[i] = diff > 0 ? 1 : (diff < 0 ? -1 : 0)
-            case .huber:
-                gradients[i] = abs(diff) <= delta ? diff : (diff > 0 ? delta : -delta)
-            case .poisson:
-                let e = exp(scores[i])
-                gradients[i] = e - labels[i]
-                hessians[i] = e * maxDelta
+        let objective = self
+        scores.withUnsafeBufferPointer { score in
+            labels.withUnsafeBufferPointer { label in
+                gradients.withUnsafeMutableBufferPointer { gradient in
+                    hessians.withUnsafeMutableBufferPointer { hessian in
+                        func fill(_ i: Int) {
+                            let diff = score[i] - label[i]
+                            switch objective {
+                            case .regression:
+                                gradient[i] = diff
+                            case .regressionL1:
+                                gradient[i] = diff > 0 ? 1 : (diff < 0 ? -1 : 0)
+                            case .huber:
+                                gradient[i] = abs(diff) <= delta ? diff : (diff > 0 ? delta : -delta)
+                            case .poisson:
+                                let e = exp(score[i])
+                                gradient[i] = e - label[i]
+                                hessian[i] = e * maxDelta
+                            }
+                        }
+                        if let rows { for row in rows { fill(Int(row)) } } else { for i in 0..<label.count { fill(i) } }
+                    }
+                }
             }
         }
-        if let rows { for row in rows { fill(Int(row)) } } else { for i in 0..<n { fill(i) } }
-        if self != .poisson, hessians.first != 1 { for i in hessians.indices { hessians[i] = 1 } }
     }
 
     /// The prediction from a raw score (Poisson's log link).
