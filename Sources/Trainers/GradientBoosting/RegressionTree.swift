@@ -19,8 +19,6 @@ public struct RegressionTree: Sendable, Codable, Equatable {
     public var leafWeight: [Double] = [0]
     public var leafCount: [Int] = [0]
 
-    public var leafCount_: Int { leafValue.count }
-
     /// The leaf a raw feature row falls in.
     @inline(__always)
     func leaf(features: (Int) -> Double) -> Int {
