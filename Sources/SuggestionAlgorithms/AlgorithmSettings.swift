@@ -18,6 +18,24 @@ struct AlgorithmSettings {
         self.values = values
     }
 
+    /// A floating-point setting, or `fallback` when absent.
+    func double(_ name: String, default fallback: Double) throws(SuggestionError) -> Double {
+        guard let text = values[name] else { return fallback }
+        guard let value = Double(text.trimmingSpaces), value.isFinite else {
+            throw SuggestionError("failed to validate \(name)(\(text)): could not convert string to float: '\(text)'")
+        }
+        return value
+    }
+
+    /// An integer setting, or `fallback` when absent.
+    func int(_ name: String, default fallback: Int) throws(SuggestionError) -> Int {
+        guard let text = values[name] else { return fallback }
+        guard let value = Int(text.trimmingSpaces) else {
+            throw SuggestionError("failed to validate \(name)(\(text)): invalid literal for int() with base 10: '\(text)'")
+        }
+        return value
+    }
+
     /// `random_state` as a seed, when given.
     func randomState() throws(SuggestionError) -> UInt64? {
         guard let text = values["random_state"] else { return nil }

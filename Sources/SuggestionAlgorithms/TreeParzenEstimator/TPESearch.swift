@@ -1,0 +1,179 @@
+public import ExperimentModel
+import Foundation
+import NumericKernels
+
+/// Tree-structured Parzen Estimator (`tpe`), univariate (Bergstra et al., "Algorithms for Hyper-Parameter
+/// Optimization", NeurIPS 2011; hyperopt's `tpe.suggest`, Optuna's `TPESampler`).
+///
+/// Observations (SUCCEEDED or EARLYSTOPPED with a numeric objective) are split into the best ⌈γ·√n⌉ ("good", as
+/// hyperopt) and the rest; each parameter gets a Parzen estimator l(x) over good and g(x) over bad values (in log space
+/// for log distributions; integers and stepped doubles scored on their grid cells; categories by smoothed counts), and
+/// the best of `n_EI_candidates` draws from l by l(x)/g(x) is chosen. Until `n_startup_trials` observations exist it is
+/// random search. Batches use a constant liar: pending trials and earlier points of the batch count as bad.
+/// Deviations: no hyperopt linear forgetting of old trials; NORMAL/LOG_NORMAL use the same estimator as uniform ones.
+public struct TPESearch: SuggestionAlgorithm {
+    public static let algorithmName = "tpe"
+
+    let gamma: Double
+    let priorWeight: Double
+    let candidates: Int
+    let startupTrials: Int
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        let settings = try AlgorithmSettings(
+            experiment.algorithm,
+            allowed: ["random_state", "gamma", "prior_weight", "n_EI_candidates", "n_ei_candidates", "n_startup_trials"])
+        _ = try settings.randomState()
+        gamma = try settings.double("gamma", default: 0.25)
+        guard gamma > 0, gamma < 1 else { throw SuggestionError("gamma should be in the range of (0, 1)") }
+        priorWeight = try settings.double("prior_weight", default: 1)
+        guard priorWeight > 0 else { throw SuggestionError("prior_weight should be great than zero") }
+        let eiCandidates = try settings.int("n_EI_candidates", default: 24)
+        guard eiCandidates > 0 else { throw SuggestionError("n_EI_candidates should be great than zero") }
+        let optunaCandidates = try settings.int("n_ei_candidates", default: eiCandidates)
+        guard optunaCandidates >= 0 else { throw SuggestionError("n_ei_candidates should be greate or equal than zero") }
+        candidates = max(1, settings.values["n_ei_candidates"] != nil ? optunaCandidates : eiCandidates)
+        startupTrials = try settings.int("n_startup_trials", default: 10)
+        guard startupTrials >= 0 else { throw SuggestionError("n_startup_trials should be greate or equal than zero") }
+    }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
+        let space = context.searchSpace
+        let sign: Double = context.objective.type == .minimize ? 1 : -1
+        var observed: [(point: [ParameterValue], loss: Double)] = []
+        var pending: [[ParameterValue]] = []
+        for trial in context.trials {
+            guard let point = space.point(from: trial.assignments) else { continue }
+            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
+                observed.append((point, sign * value))
+            } else if trial.condition.isActive {
+                pending.append(point)
+            }
+        }
+        var taken = Set(context.historyPoints)
+        var points: [[ParameterValue]] = []
+        for i in 0..<context.count {
+            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("tpe"))
+            var point: [ParameterValue]
+            if observed.count < max(1, startupTrials) {
+                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
+            } else {
+                point = space.canonical(propose(space: space, observed: observed, pending: pending + points, rng: &rng))
+            }
+            if taken.contains(point) {
+                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
+                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
+                }
+            }
+            taken.insert(point)
+            points.append(point)
+        }
+        return points
+    }
+
+    private func propose(
+        space: SearchSpace, observed: [(point: [ParameterValue], loss: Double)], pending: [[ParameterValue]],
+        rng: inout Xoshiro256
+    ) -> [ParameterValue] {
+        let sorted = observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
+        let goodCount = min(sorted.count, max(1, Int((gamma * Double(sorted.count).squareRoot()).rounded(.up))))
+        let good = sorted.prefix(goodCount).map(\.point)
+        let bad = sorted.dropFirst(goodCount).map(\.point) + pending
+        return space.parameters.enumerated().map { index, parameter in
+            ParameterProposal(parameter: parameter, priorWeight: priorWeight, candidates: candidates)
+                .propose(good: good.map { $0[index] }, bad: bad.map { $0[index] }, rng: &rng)
+        }
+    }
+}
+
+/// One parameter's l(x)/g(x) choice.
+private struct ParameterProposal {
+    let parameter: SearchParameter
+    let priorWeight: Double
+    let candidates: Int
+
+    func propose(good: [ParameterValue], bad: [ParameterValue], rng: inout Xoshiro256) -> ParameterValue {
+        switch parameter.domain {
+        case .discrete(let list), .categorical(let list):
+            return .choice(chooseCategory(count: list.count, good: good, bad: bad, rng: &rng))
+        case .int(let range):
+            let k = chooseOnGrid(
+                count: range.gridCount, logOf: range.distribution.isLogarithmic ? { Double(range.lower + $0 * range.step) } : nil,
+                good: good.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } },
+                bad: bad.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } }, rng: &rng)
+            return .int(range.lower + k * range.step)
+        case .double(let range):
+            let values = { (list: [ParameterValue]) in list.compactMap { if case .double(let v) = $0 { v } else { nil } } }
+            if let step = range.step, let count = range.gridCount {
+                let index = { (v: Double) in min(count - 1, max(0, Int(((v - range.lower) / step).rounded()))) }
+                let k = chooseOnGrid(
+                    count: count, logOf: range.distribution.isLogarithmic ? { range.gridValue($0) } : nil,
+                    good: values(good).map(index), bad: values(bad).map(index), rng: &rng)
+                return .double(range.gridValue(k))
+            }
+            let log = range.distribution.isLogarithmic
+            let forward = { (v: Double) in log ? Foundation.log(v) : v }
+            let low = forward(range.lower), high = forward(range.upper)
+            let l = ParzenEstimator(observations: values(good).map(forward), low: low, high: high, priorWeight: priorWeight)
+            let g = ParzenEstimator(observations: values(bad).map(forward), low: low, high: high, priorWeight: priorWeight)
+            var best = l.sample(using: &rng), bestScore = -Double.infinity
+            for _ in 0..<candidates {
+                let x = l.sample(using: &rng)
+                let score = l.logDensity(x) - g.logDensity(x)
+                if score > bestScore { (best, bestScore) = (x, score) }
+            }
+            let value = log ? exp(best) : best
+            return .double(min(range.upper, max(range.lower, value)))
+        }
+    }
+
+    /// Grid indices 0..<count scored on their cells; `logOf` maps an index to its value when the scale is logarithmic.
+    private func chooseOnGrid(count: Int, logOf: ((Int) -> Double)?, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
+        guard count > 1 else { return 0 }
+        // Log-scaled grids are modelled on log(value); linear ones on the index.
+        let position = { (k: Int) in logOf.map { Foundation.log(max($0(k), 1e-300)) } ?? Double(k) }
+        let low = position(0), high = position(count - 1)
+        let cell = (high - low) / Double(count - 1)
+        let l = ParzenEstimator(observations: good.map(position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
+        let g = ParzenEstimator(observations: bad.map(position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
+        // Positions increase with k: the nearest grid point by binary search.
+        let nearest = { (x: Double) -> Int in
+            var lower = 0, upper = count - 1
+            while upper - lower > 1 {
+                let middle = (lower + upper) / 2
+                if position(middle) <= x { lower = middle } else { upper = middle }
+            }
+            return abs(position(upper) - x) < abs(position(lower) - x) ? upper : lower
+        }
+        var best = nearest(l.sample(using: &rng)), bestScore = -Double.infinity
+        for _ in 0..<candidates {
+            let k = nearest(l.sample(using: &rng))
+            let x = position(k)
+            let score = l.logDensity(x, cell: logOf == nil ? cell : nil) - g.logDensity(x, cell: logOf == nil ? cell : nil)
+            if score > bestScore { (best, bestScore) = (k, score) }
+        }
+        return best
+    }
+
+    /// Categories by smoothed counts: l(k) ∝ prior/K + good count, g likewise.
+    private func chooseCategory(count: Int, good: [ParameterValue], bad: [ParameterValue], rng: inout Xoshiro256) -> Int {
+        func weights(_ values: [ParameterValue]) -> [Double] {
+            var w = Array(repeating: priorWeight / Double(count), count: count)
+            for case .choice(let k) in values { w[k] += 1 }
+            let total = w.reduce(0, +)
+            return w.map { $0 / total }
+        }
+        let l = weights(good), g = weights(bad)
+        var best = 0, bestScore = -Double.infinity
+        for _ in 0..<candidates {
+            var u = rng.nextUnit(), k = count - 1
+            for (index, weight) in l.enumerated() {
+                if u < weight { k = index; break }
+                u -= weight
+            }
+            let score = log(l[k]) - log(g[k])
+            if score > bestScore { (best, bestScore) = (k, score) }
+        }
+        return best
+    }
+}

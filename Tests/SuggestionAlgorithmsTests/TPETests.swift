@@ -1,0 +1,76 @@
+import ExperimentModel
+import Foundation
+import Testing
+@testable import SuggestionAlgorithms
+
+@Suite struct TPETests {
+    @Test func parzenDensityIntegratesToOne() {
+        let estimator = ParzenEstimator(observations: [0.1, 0.15, 0.7, 2.4], low: -1, high: 3, priorWeight: 1)
+        let steps = 40_000
+        let width = 4.0 / Double(steps)
+        let integral = (0..<steps).reduce(0.0) { $0 + exp(estimator.logDensity(-1 + (Double($1) + 0.5) * width)) * width }
+        #expect(abs(integral - 1) < 1e-3)
+        // Grid cells of width 1 over [−0.5, 4.5] hold all the mass too.
+        let grid = ParzenEstimator(observations: [0, 1, 1, 3], low: -0.5, high: 4.5, priorWeight: 1)
+        let mass = (0...4).reduce(0.0) { $0 + exp(grid.logDensity(Double($1), cell: 1)) }
+        #expect(abs(mass - 1) < 1e-9)
+    }
+
+    @Test func normalCDFKnownValues() {
+        #expect(abs(normalCDF(0) - 0.5) < 1e-15)
+        #expect(abs(normalCDF(1.959963984540054) - 0.975) < 1e-12)
+    }
+
+    static func experiment(_ algorithm: String, settings: [AlgorithmSetting] = []) throws -> Experiment {
+        try Experiment(
+            name: "quadratic", objective: Objective(type: .minimize, objectiveMetricName: "loss"),
+            algorithm: AlgorithmSpec(algorithmName: algorithm, algorithmSettings: settings),
+            parameters: [
+                ParameterSpec(name: "x", parameterType: .double, feasibleSpace: FeasibleSpace(min: "-5", max: "5")),
+                ParameterSpec(name: "y", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0.001", max: "1000", distribution: .logUniform)),
+                ParameterSpec(name: "n", parameterType: .int, feasibleSpace: FeasibleSpace(min: "1", max: "40")),
+                ParameterSpec(name: "c", parameterType: .categorical, feasibleSpace: FeasibleSpace(list: ["a", "b", "c", "d"])),
+            ], parallelTrialCount: 1, maxTrialCount: 60)
+    }
+
+    /// Runs a sequential experiment and returns the best loss: (x − 1)² + (log10 y − 1)² + ((n − 30)/10)² + [c ≠ "c"].
+    static func bestLoss(_ algorithm: String, seed: UInt64, trials: Int = 60) throws -> Double {
+        let experiment = try experiment(algorithm)
+        let search = try SuggestionService.makeAlgorithm(for: experiment)
+        var history: [TrialRecord] = []
+        var best = Double.infinity
+        for index in 0..<trials {
+            let point = search.suggest(SuggestionContext(
+                searchSpace: experiment.searchSpace, objective: experiment.objective, trials: history, count: 1,
+                issuedBefore: index, seed: seed))[0]
+            let assignments = experiment.searchSpace.assignments(for: point)
+            let v = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
+            let x = Double(v["x"]!)!, y = log10(Double(v["y"]!)!), n = Double(v["n"]!)!
+            let loss = (x - 1) * (x - 1) + (y - 1) * (y - 1) + ((n - 30) / 10) * ((n - 30) / 10) + (v["c"] == "c" ? 0 : 1)
+            best = min(best, loss)
+            history.append(TrialRecord(name: "t\(index)", assignments: assignments, condition: .succeeded,
+                                       metrics: [MetricValue(name: "loss", value: String(loss))]))
+        }
+        return best
+    }
+
+    @Test func beatsRandomSearchOnAMixedQuadratic() throws {
+        let seeds: [UInt64] = [1, 2, 3, 4, 5, 6, 7]
+        let tpe = try seeds.map { try Self.bestLoss("tpe", seed: $0) }.sorted()
+        let random = try seeds.map { try Self.bestLoss("random", seed: $0) }.sorted()
+        #expect(tpe[3] < random[3], "median best loss: tpe \(tpe[3]) vs random \(random[3])")
+    }
+
+    @Test(arguments: [
+        ("gamma", "1.5", "gamma should be in the range of (0, 1)"),
+        ("prior_weight", "0", "prior_weight should be great than zero"),
+        ("n_EI_candidates", "0", "n_EI_candidates should be great than zero"),
+        ("n_startup_trials", "-1", "n_startup_trials should be greate or equal than zero"),
+        ("n_trees", "3", "unknown setting n_trees for algorithm tpe"),
+    ])
+    func settingsAreValidatedWithKatibsMessages(name: String, value: String, message: String) {
+        #expect(throws: SuggestionError(message)) {
+            try SuggestionService.makeAlgorithm(for: Self.experiment("tpe", settings: [AlgorithmSetting(name: name, value: value)]))
+        }
+    }
+}
