@@ -56,45 +56,49 @@ struct ExperimentLoop {
     let seed: UInt64
     let executor: TrialExecutor
 
+    /// Runs the experiment. Results are recorded in trial order (a trial that finishes early waits for its
+    /// predecessors), so every suggestion sees the same history whatever order parallel trials finish in: the same
+    /// seed gives the same trials and the same artifacts.
     func run(onEvent: @Sendable (RunEvent) -> Void) async throws(RunnerError) -> (trials: [TrialState], outcome: ExperimentOutcome) {
         var trials: [TrialState] = []
         var outcome = ExperimentOutcome.maxTrialsReached
         let executor = self.executor
         var failure: RunnerError?
         await withTaskGroup(of: (Int, TrialOutcome).self) { group in
-            var active = 0
+            var finished: [Int: TrialOutcome] = [:]
+            var recorded = 0
             while true {
                 if let stop = stopCondition(trials) {
                     outcome = stop
                     break
                 }
-                let completed = trials.count - active
-                let wanted = min(experiment.parallelTrialCount, maxTrials - completed) - active
+                let active = trials.count - recorded
+                let wanted = min(experiment.parallelTrialCount, maxTrials - recorded) - active
                 if wanted > 0 {
-                    let next: [TrialState]
                     switch Result(catching: { () throws(RunnerError) in try nextTrials(count: wanted, after: trials) }) {
-                    case .success(let trialsToStart): next = trialsToStart
+                    case .success(let next):
+                        for trial in next {
+                            trials.append(trial)
+                            onEvent(.trialStarted(trial))
+                            group.addTask { (trial.index, await executor.run(trial.command)) }
+                        }
                     case .failure(let error):
                         failure = error
                         outcome = .failed(error.description)
-                        next = []
                     }
                     if failure != nil { break }
-                    for trial in next {
-                        trials.append(trial)
-                        onEvent(.trialStarted(trial))
-                        group.addTask { (trial.index, await executor.run(trial.command)) }
-                        active += 1
-                    }
                 }
-                guard let (index, result) = await group.next() else { break }
-                active -= 1
-                record(result, into: &trials[index])
-                onEvent(.trialFinished(trials[index]))
+                guard recorded < trials.count else { break }
+                while finished[recorded] == nil, let (index, result) = await group.next() { finished[index] = result }
+                guard let result = finished.removeValue(forKey: recorded) else { break }
+                record(result, into: &trials[recorded])
+                onEvent(.trialFinished(trials[recorded]))
+                recorded += 1
             }
-            // Trials still running when the experiment stopped finish and are recorded.
-            for await (index, result) in group {
-                record(result, into: &trials[index])
+            // Trials still running when the experiment stopped finish and are recorded, in order.
+            for await (index, result) in group { finished[index] = result }
+            for index in finished.keys.sorted() {
+                record(finished[index]!, into: &trials[index])
                 onEvent(.trialFinished(trials[index]))
             }
         }

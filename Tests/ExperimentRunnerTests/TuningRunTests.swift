@@ -150,3 +150,63 @@ import Trainers
         await #expect { try await TuningRun.run(missing, options: Self.options(directory)) } throws: { "\($0)".contains("no such file") }
     }
 }
+
+@Suite struct DeterministicParallelRunTests {
+    /// Parallel trials finishing in a different order (their sleep depends on a tuned parameter, mapped differently in
+    /// the two runs) must not change what TPE suggests next.
+    @Test func parallelTPERunsDoNotDependOnFinishOrder() async throws {
+        let commands = [
+            "sleep ${trialParameters.delay}; echo rmse=${trialParameters.x}",
+            "case ${trialParameters.delay} in 0.15) d=0;; 0) d=0.15;; *) d=0.05;; esac; sleep $d; echo rmse=${trialParameters.x}",
+        ]
+        var runs: [[String]] = []
+        for (round, command) in commands.enumerated() {
+            let experiment = try Experiment.parse(text: Self.yaml(command: command), file: "order.yaml")
+            let directory = TemporaryDirectory()
+            defer { directory.remove() }
+            let summary = try await TuningRun.run(
+                experiment, options: TuningOptions(output: directory.path, modelVersion: "v\(round)", force: false, fallbackSeed: 1))
+            runs.append(summary.trials.map { $0.assignments.map(\.value).joined(separator: ",") })
+        }
+        #expect(runs[0].count == 9)
+        #expect(runs[0] == runs[1])
+    }
+
+    static func yaml(command: String) -> String {
+        """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata:
+              name: out-of-order
+            spec:
+              objective: {type: minimize, objectiveMetricName: rmse}
+              algorithm:
+                algorithmName: tpe
+                algorithmSettings: [{name: random_state, value: "11"}, {name: n_startup_trials, value: "3"}]
+              parallelTrialCount: 3
+              maxTrialCount: 9
+              parameters:
+                - name: x
+                  parameterType: double
+                  feasibleSpace: {min: "0", max: "10"}
+                - name: delay
+                  parameterType: categorical
+                  feasibleSpace: {list: ["0.15", "0", "0.05"]}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters:
+                  - {name: x, reference: x}
+                  - {name: delay, reference: delay}
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - name: main
+                            image: tunekit
+                            command: [sh, -c, "\(command)"]
+            """
+    }
+}
