@@ -3,7 +3,9 @@ public import ExperimentModel
 /// Katib's Suggestion API over the registered algorithms: what `tunekit suggest`, the runner and the server call.
 public enum SuggestionService {
     /// Every algorithm tunekit implements, by Katib name.
-    public static let algorithms: [any SuggestionAlgorithm.Type] = [RandomSearch.self, GridSearch.self, TPESearch.self]
+    public static let algorithms: [any SuggestionAlgorithm.Type] = [
+        RandomSearch.self, GridSearch.self, TPESearch.self, MultivariateTPESearch.self,
+    ]
 
     /// Supported `algorithmName` values.
     public static var supportedNames: [String] { algorithms.map { $0.algorithmName } }

@@ -54,9 +54,10 @@ import Testing
         return best
     }
 
-    @Test func beatsRandomSearchOnAMixedQuadratic() throws {
+    @Test(arguments: ["tpe", "multivariate-tpe"])
+    func beatsRandomSearchOnAMixedQuadratic(algorithm: String) throws {
         let seeds: [UInt64] = [1, 2, 3, 4, 5, 6, 7]
-        let tpe = try seeds.map { try Self.bestLoss("tpe", seed: $0) }.sorted()
+        let tpe = try seeds.map { try Self.bestLoss(algorithm, seed: $0) }.sorted()
         let random = try seeds.map { try Self.bestLoss("random", seed: $0) }.sorted()
         #expect(tpe[3] < random[3], "median best loss: tpe \(tpe[3]) vs random \(random[3])")
     }
@@ -71,6 +72,16 @@ import Testing
     func settingsAreValidatedWithKatibsMessages(name: String, value: String, message: String) {
         #expect(throws: SuggestionError(message)) {
             try SuggestionService.makeAlgorithm(for: Self.experiment("tpe", settings: [AlgorithmSetting(name: name, value: value)]))
+        }
+    }
+
+    @Test(arguments: [
+        ("n_ei_candidates", "-1", "n_ei_candidates should be greate or equal than zero"),
+        ("gamma", "0.2", "unknown setting gamma for algorithm multivariate-tpe"),
+    ])
+    func multivariateSettingsFollowKatibsOptunaService(name: String, value: String, message: String) {
+        #expect(throws: SuggestionError(message)) {
+            try SuggestionService.makeAlgorithm(for: Self.experiment("multivariate-tpe", settings: [AlgorithmSetting(name: name, value: value)]))
         }
     }
 }

@@ -10,42 +10,54 @@ struct ParzenEstimator {
     let sigmas: [Double]
     let weights: [Double]
 
-    /// Builds the mixture from observations (already in the internal, possibly log-transformed space).
+    /// Builds the mixture from observations (already in the internal, possibly log-transformed space); component i is
+    /// observation i, the last component is the prior.
     init(observations: [Double], low: Double, high: Double, priorWeight: Double) {
         self.low = low
         self.high = high
         let range = max(high - low, 1e-12)
-        let prior = (mean: low + range / 2, sigma: range)
-        var points = observations.sorted()
-        var sigmas: [Double] = []
-        let minimum = range / min(100, 1 + Double(points.count))
-        for (index, point) in points.enumerated() {
-            let left = index > 0 ? point - points[index - 1] : point - low
-            let right = index + 1 < points.count ? points[index + 1] - point : high - point
-            sigmas.append(min(range, max(minimum, max(left, right))))
+        let minimum = range / min(100, 1 + Double(observations.count))
+        // Bandwidth of each observation: the larger gap to its sorted neighbours (or the bounds), clipped.
+        let order = observations.indices.sorted { (observations[$0], $0) < (observations[$1], $1) }
+        var sigmas = [Double](repeating: range, count: observations.count)
+        for (rank, index) in order.enumerated() {
+            let point = observations[index]
+            let left = rank > 0 ? point - observations[order[rank - 1]] : point - low
+            let right = rank + 1 < order.count ? observations[order[rank + 1]] - point : high - point
+            sigmas[index] = min(range, max(minimum, max(left, right)))
         }
-        points.append(prior.mean)
-        sigmas.append(prior.sigma)
-        var weights = Array(repeating: 1.0, count: observations.count) + [priorWeight]
+        means = observations + [low + range / 2]
+        self.sigmas = sigmas + [range]
+        let weights = Array(repeating: 1.0, count: observations.count) + [priorWeight]
         let total = weights.reduce(0, +)
-        weights = weights.map { $0 / total }
-        means = points
-        self.sigmas = sigmas
-        self.weights = weights
+        self.weights = weights.map { $0 / total }
     }
 
-    /// A draw from the mixture (component by weight, then a truncated normal by rejection, clamped after 100 tries).
-    func sample(using rng: inout Xoshiro256) -> Double {
-        var u = rng.nextUnit(), component = weights.count - 1
-        for (index, weight) in weights.enumerated() {
-            if u < weight { component = index; break }
-            u -= weight
-        }
+    /// A draw from component `index` (a normal truncated to [low, high], by rejection; clamped after 100 tries).
+    func sample(component index: Int, using rng: inout Xoshiro256) -> Double {
         for _ in 0..<100 {
-            let x = means[component] + sigmas[component] * rng.nextStandardNormal()
+            let x = means[index] + sigmas[index] * rng.nextStandardNormal()
             if x >= low, x <= high { return x }
         }
-        return min(high, max(low, means[component]))
+        return min(high, max(low, means[index]))
+    }
+
+    /// log density of component `index` at `x` (or log probability of the cell around `x`).
+    func logComponentDensity(_ index: Int, _ x: Double, cell: Double? = nil) -> Double {
+        let mean = means[index], sigma = sigmas[index]
+        let mass = normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
+        guard mass > 0 else { return -.infinity }
+        if let cell {
+            let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
+            return log(max(0, normalCDF((b - mean) / sigma) - normalCDF((a - mean) / sigma)) / mass + 1e-300)
+        }
+        let z = (x - mean) / sigma
+        return -0.5 * z * z - log(sigma * (2 * Double.pi).squareRoot() * mass)
+    }
+
+    /// A draw from the mixture: a component by weight, then that component.
+    func sample(using rng: inout Xoshiro256) -> Double {
+        sample(component: pickComponent(weights, using: &rng), using: &rng)
     }
 
     /// log density at `x`; with `cell` (discrete values), the log probability of [x − cell/2, x + cell/2].
@@ -67,6 +79,16 @@ struct ParzenEstimator {
         }
         return log(max(total, 1e-300))
     }
+}
+
+/// An index drawn with probability proportional to `weights` (which sum to 1).
+func pickComponent(_ weights: [Double], using rng: inout Xoshiro256) -> Int {
+    var u = rng.nextUnit()
+    for (index, weight) in weights.enumerated() {
+        if u < weight { return index }
+        u -= weight
+    }
+    return weights.count - 1
 }
 
 /// Φ(z), the standard normal CDF.

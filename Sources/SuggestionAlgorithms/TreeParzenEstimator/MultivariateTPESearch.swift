@@ -1,0 +1,204 @@
+public import ExperimentModel
+import Foundation
+import NumericKernels
+
+/// Multivariate TPE (`multivariate-tpe`): l(x) and g(x) are joint Parzen estimators whose components are whole
+/// observed points, so correlated parameters are sampled together (Falkner et al. 2018; Optuna's
+/// `TPESampler(multivariate=True)`, which serves this name in Katib).
+///
+/// Good/bad split: the best min(⌈0.1·n⌉, 25) observations (Optuna's default gamma). Candidates are drawn from l and
+/// ranked by log l − log g; pending trials and earlier batch points count as bad (constant liar, as Katib's Optuna
+/// service does). Settings as Katib's Optuna service: `n_startup_trials` (10), `n_ei_candidates` (24), `random_state`.
+public struct MultivariateTPESearch: SuggestionAlgorithm {
+    public static let algorithmName = "multivariate-tpe"
+
+    let startupTrials: Int
+    let candidates: Int
+    let priorWeight = 1.0
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        let settings = try AlgorithmSettings(
+            experiment.algorithm, allowed: ["n_startup_trials", "n_ei_candidates", "random_state"])
+        _ = try settings.randomState()
+        startupTrials = try settings.int("n_startup_trials", default: 10)
+        guard startupTrials >= 0 else { throw SuggestionError("n_startup_trials should be greate or equal than zero") }
+        let eiCandidates = try settings.int("n_ei_candidates", default: 24)
+        guard eiCandidates >= 0 else { throw SuggestionError("n_ei_candidates should be greate or equal than zero") }
+        candidates = max(1, eiCandidates)
+    }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
+        let space = context.searchSpace
+        let sign: Double = context.objective.type == .minimize ? 1 : -1
+        var observed: [(point: [ParameterValue], loss: Double)] = []
+        var pending: [[ParameterValue]] = []
+        for trial in context.trials {
+            guard let point = space.point(from: trial.assignments) else { continue }
+            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
+                observed.append((point, sign * value))
+            } else if trial.condition.isActive {
+                pending.append(point)
+            }
+        }
+        var taken = Set(context.historyPoints)
+        var points: [[ParameterValue]] = []
+        for i in 0..<context.count {
+            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("mvtpe"))
+            var point: [ParameterValue]
+            if observed.count < max(1, startupTrials) {
+                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
+            } else {
+                let sorted = observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }
+                let goodCount = min(25, Int((0.1 * Double(sorted.count)).rounded(.up)))
+                let good = sorted.prefix(goodCount).map(\.element.point)
+                let bad = sorted.dropFirst(goodCount).map(\.element.point) + pending + points
+                let l = JointParzen(space: space, points: good, priorWeight: priorWeight)
+                let g = JointParzen(space: space, points: bad, priorWeight: priorWeight)
+                var best = l.sample(using: &rng), bestScore = -Double.infinity
+                for _ in 0..<candidates {
+                    let candidate = l.sample(using: &rng)
+                    let score = l.logDensity(candidate) - g.logDensity(candidate)
+                    if score > bestScore { (best, bestScore) = (candidate, score) }
+                }
+                point = space.canonical(l.values(best))
+            }
+            if taken.contains(point) {
+                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
+                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
+                }
+            }
+            taken.insert(point)
+            points.append(point)
+        }
+        return points
+    }
+}
+
+/// A joint Parzen estimator: component j is observed point j in every dimension (plus a prior component).
+struct JointParzen {
+    /// One dimension in internal coordinates: a log- or linear-scaled value, a grid index, or a category index.
+    enum Dimension {
+        case continuous(ParzenEstimator, log: Bool)
+        case grid(ParzenEstimator, positions: [Double], cell: Double?)
+        case categorical(count: Int, observed: [Int])
+    }
+
+    let space: SearchSpace
+    let dimensions: [Dimension]
+    let weights: [Double]
+    let priorWeight: Double
+
+    init(space: SearchSpace, points: [[ParameterValue]], priorWeight: Double) {
+        self.space = space
+        self.priorWeight = priorWeight
+        let total = Double(points.count) + priorWeight
+        weights = Array(repeating: 1 / total, count: points.count) + [priorWeight / total]
+        dimensions = space.parameters.enumerated().map { d, parameter in
+            switch parameter.domain {
+            case .discrete(let list), .categorical(let list):
+                return .categorical(count: list.count, observed: points.map { if case .choice(let k) = $0[d] { k } else { 0 } })
+            case .int(let range):
+                let positions = (0..<range.gridCount).map { k -> Double in
+                    range.distribution.isLogarithmic ? log(Double(range.lower + k * range.step)) : Double(k)
+                }
+                let indices = points.map { if case .int(let v) = $0[d] { (v - range.lower) / range.step } else { 0 } }
+                return Self.grid(positions: positions, indices: indices, logarithmic: range.distribution.isLogarithmic, priorWeight: priorWeight)
+            case .double(let range):
+                if let count = range.gridCount, let step = range.step {
+                    let positions = (0..<count).map { k in range.distribution.isLogarithmic ? log(range.gridValue(k)) : Double(k) }
+                    let indices = points.map { value -> Int in
+                        guard case .double(let v) = value[d] else { return 0 }
+                        return min(count - 1, max(0, Int(((v - range.lower) / step).rounded())))
+                    }
+                    return Self.grid(positions: positions, indices: indices, logarithmic: range.distribution.isLogarithmic, priorWeight: priorWeight)
+                }
+                let isLog = range.distribution.isLogarithmic
+                let forward = { (v: Double) in isLog ? log(v) : v }
+                let values = points.map { if case .double(let v) = $0[d] { forward(v) } else { forward(range.lower) } }
+                return .continuous(
+                    ParzenEstimator(observations: values, low: forward(range.lower), high: forward(range.upper), priorWeight: priorWeight),
+                    log: isLog)
+            }
+        }
+    }
+
+    private static func grid(positions: [Double], indices: [Int], logarithmic: Bool, priorWeight: Double) -> Dimension {
+        let count = positions.count
+        let cell = count > 1 ? (positions[count - 1] - positions[0]) / Double(count - 1) : 1
+        let estimator = ParzenEstimator(
+            observations: indices.map { positions[$0] }, low: positions[0] - cell / 2, high: positions[count - 1] + cell / 2,
+            priorWeight: priorWeight)
+        return .grid(estimator, positions: positions, cell: logarithmic ? nil : cell)
+    }
+
+    /// A point in internal coordinates drawn from one component.
+    func sample(using rng: inout Xoshiro256) -> [Double] {
+        let component = pickComponent(weights, using: &rng)
+        return dimensions.map { dimension in
+            switch dimension {
+            case .continuous(let estimator, _):
+                return estimator.sample(component: component, using: &rng)
+            case .grid(let estimator, let positions, _):
+                return Double(Self.nearest(positions, estimator.sample(component: component, using: &rng)))
+            case .categorical(let count, let observed):
+                return Double(pickComponent(categoryProbabilities(count: count, observed: observed, component: component), using: &rng))
+            }
+        }
+    }
+
+    /// log Σⱼ wⱼ Πd pⱼ,d(x_d), by log-sum-exp.
+    func logDensity(_ x: [Double]) -> Double {
+        var logs: [Double] = []
+        for component in weights.indices {
+            var total = log(weights[component])
+            for (d, dimension) in dimensions.enumerated() {
+                switch dimension {
+                case .continuous(let estimator, _):
+                    total += estimator.logComponentDensity(component, x[d])
+                case .grid(let estimator, let positions, let cell):
+                    total += estimator.logComponentDensity(component, positions[Int(x[d])], cell: cell)
+                case .categorical(let count, let observed):
+                    total += log(categoryProbabilities(count: count, observed: observed, component: component)[Int(x[d])])
+                }
+            }
+            logs.append(total)
+        }
+        let top = logs.max() ?? -.infinity
+        guard top.isFinite else { return -1e300 }
+        return top + log(logs.reduce(0) { $0 + exp($1 - top) })
+    }
+
+    /// The parameter values of a point in internal coordinates.
+    func values(_ x: [Double]) -> [ParameterValue] {
+        zip(space.parameters, zip(dimensions, x)).map { parameter, pair in
+            let (dimension, coordinate) = pair
+            switch (parameter.domain, dimension) {
+            case (.int(let range), _):
+                return .int(range.lower + Int(coordinate) * range.step)
+            case (.double(let range), .grid):
+                return .double(range.gridValue(Int(coordinate)))
+            case (.double(let range), .continuous(_, let isLog)):
+                return .double(min(range.upper, max(range.lower, isLog ? exp(coordinate) : coordinate)))
+            default:
+                return .choice(Int(coordinate))
+            }
+        }
+    }
+
+    /// Component j puts (prior/K + 1)/(prior + 1) on its observed category; the prior component is uniform.
+    private func categoryProbabilities(count: Int, observed: [Int], component: Int) -> [Double] {
+        guard component < observed.count else { return Array(repeating: 1 / Double(count), count: count) }
+        var p = Array(repeating: priorWeight / Double(count) / (priorWeight + 1), count: count)
+        p[observed[component]] += 1 / (priorWeight + 1)
+        return p
+    }
+
+    private static func nearest(_ positions: [Double], _ x: Double) -> Int {
+        var lower = 0, upper = positions.count - 1
+        while upper - lower > 1 {
+            let middle = (lower + upper) / 2
+            if positions[middle] <= x { lower = middle } else { upper = middle }
+        }
+        return abs(positions[upper] - x) < abs(positions[lower] - x) ? upper : lower
+    }
+}
