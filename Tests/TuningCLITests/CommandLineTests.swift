@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func validateAcceptsTheBundledExperimentsAndLocatesErrors() throws {
-        for file in ["experiments/seoul-traffic-ridge.yaml", "experiments/seoul-traffic-random.yaml"] {
+        for file in ["experiments/seoul-traffic-ridge.yaml", "experiments/seoul-traffic-random.yaml", "experiments/seoul-traffic-gbdt.yaml"] {
             let result = try TunekitProcess.run(["validate", file])
             #expect(result.status == 0, "\(file): \(result.stderr)")
             #expect(result.stdout.contains("runnable:"))
