@@ -4,7 +4,7 @@ public import ExperimentModel
 public enum SuggestionService {
     /// Every algorithm tunekit implements, by Katib name.
     public static let algorithms: [any SuggestionAlgorithm.Type] = [
-        RandomSearch.self, GridSearch.self, TPESearch.self, MultivariateTPESearch.self,
+        RandomSearch.self, GridSearch.self, TPESearch.self, MultivariateTPESearch.self, BayesianOptimization.self,
     ]
 
     /// Supported `algorithmName` values.

@@ -66,7 +66,7 @@ import Testing
         #expect(throws: SuggestionError("unknown setting n_EI_candidates for algorithm random")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, settings: [AlgorithmSetting(name: "n_EI_candidates", value: "5")]))
         }
-        #expect(throws: SuggestionError("unknown algorithm name hyperband; supported: random, grid, tpe, multivariate-tpe")) {
+        #expect(throws: SuggestionError("unknown algorithm name hyperband; supported: random, grid, tpe, multivariate-tpe, bayesianoptimization")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, algorithm: "hyperband"))
         }
     }

@@ -74,6 +74,18 @@ public enum DenseSolvers {
         return x
     }
 
+    /// Solves `L x = b` for a lower-triangular `L` (forward substitution, BLAS dtrsv).
+    public static func lowerTriangularSolve(factor: Matrix, _ b: [Double]) -> [Double] {
+        var x = b
+        let n = Int32(factor.rows)
+        factor.storage.withUnsafeBufferPointer { l in
+            x.withUnsafeMutableBufferPointer { v in
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, l.baseAddress, max(1, n), v.baseAddress, 1)
+            }
+        }
+        return x
+    }
+
     /// Minimum-norm least-squares solution of `A x ≈ b` by SVD (dgelsd); robust to rank deficiency.
     public static func leastSquares(_ a: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         precondition(b.count == a.rows, "right-hand side length does not match the row count")

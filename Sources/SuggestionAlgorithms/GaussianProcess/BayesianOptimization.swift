@@ -1,0 +1,175 @@
+public import ExperimentModel
+import Foundation
+import NumericKernels
+
+/// Gaussian-process Bayesian optimisation (`bayesianoptimization`), in the style of scikit-optimize's `gp_minimize`.
+///
+/// Each parameter maps to one unit-cube coordinate (log scale for log distributions; grid index for ints, stepped
+/// doubles and list values). A GP with a Matérn-5/2 ARD kernel is fitted to the standardised losses by maximising the
+/// marginal likelihood (Cholesky through LAPACK); the acquisition (EI in log space, PI, LCB, or `gp_hedge`) is
+/// maximised by 512 seeded random candidates followed by a shrinking coordinate search from the best four, always on
+/// the parameters' grids. Batches use the kriging believer: each chosen point, and every pending trial, joins the data
+/// with the GP's mean as its value, so the points of a batch spread out. Deviations from skopt: `gp_hedge` picks one
+/// of EI/PI/LCB per point with a seeded draw (skopt keeps gains across calls, which a stateless service cannot);
+/// categories are ordered coordinates rather than one-hot; only the GP estimator exists.
+public struct BayesianOptimization: SuggestionAlgorithm {
+    public static let algorithmName = "bayesianoptimization"
+
+    let initialPoints: Int
+    let acquisition: String
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        let settings = try AlgorithmSettings(
+            experiment.algorithm, allowed: ["base_estimator", "n_initial_points", "acq_func", "acq_optimizer", "random_state"])
+        _ = try settings.randomState()
+        if let estimator = settings.values["base_estimator"], estimator != "GP" {
+            throw SuggestionError("base_estimator \(estimator) is not supported in Bayesian optimization")
+        }
+        acquisition = settings.values["acq_func"] ?? "gp_hedge"
+        guard acquisition == "gp_hedge" || Acquisition(rawValue: acquisition) != nil else {
+            throw SuggestionError("acq_func \(acquisition) is not supported in Bayesian optimization")
+        }
+        if let optimizer = settings.values["acq_optimizer"], !["auto", "sampling", "lbfgs"].contains(optimizer) {
+            throw SuggestionError("acq_optimizer \(optimizer) is not supported in Bayesian optimization")
+        }
+        initialPoints = try settings.int("n_initial_points", default: 10)
+        guard initialPoints >= 0 else { throw SuggestionError("n_initial_points should be great or equal than zero") }
+    }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
+        let space = context.searchSpace
+        let encoding = UnitCubeEncoding(space: space)
+        let sign: Double = context.objective.type == .minimize ? 1 : -1
+        var inputs: [[Double]] = [], losses: [Double] = [], pending: [[Double]] = []
+        for trial in context.trials {
+            guard let point = space.point(from: trial.assignments) else { continue }
+            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
+                inputs.append(encoding.encode(point))
+                losses.append(sign * value)
+            } else if trial.condition.isActive {
+                pending.append(encoding.encode(point))
+            }
+        }
+        let fitted = inputs.count >= max(1, initialPoints) ? GaussianProcess.fit(inputs: inputs, targets: losses) : nil
+        var believed = (inputs: inputs, targets: losses)
+        var model = fitted
+        if let fitted, !pending.isEmpty {
+            for x in pending { believed.inputs.append(x); believed.targets.append(fitted.predict(x).mean) }
+            model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: fitted.kernel, noise: fitted.noise)
+        }
+        var taken = Set(context.historyPoints)
+        var points: [[ParameterValue]] = []
+        for i in 0..<context.count {
+            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("gp"))
+            var point: [ParameterValue]
+            if let gp = model, let best = losses.min() {
+                point = maximiseAcquisition(gp, best: best, encoding: encoding, space: space, rng: &rng)
+                // Kriging believer: the chosen point joins the data at the GP mean.
+                let x = encoding.encode(point)
+                believed.inputs.append(x)
+                believed.targets.append(gp.predict(x).mean)
+                model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: gp.kernel, noise: gp.noise) ?? gp
+            } else {
+                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
+            }
+            if taken.contains(point) {
+                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
+                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
+                }
+            }
+            taken.insert(point)
+            points.append(point)
+        }
+        return points
+    }
+
+    private func maximiseAcquisition(
+        _ gp: GaussianProcess, best: Double, encoding: UnitCubeEncoding, space: SearchSpace, rng: inout Xoshiro256
+    ) -> [ParameterValue] {
+        let function = Acquisition(rawValue: acquisition) ?? Acquisition.allCases[rng.nextIndex(below: Acquisition.allCases.count)]
+        func score(_ point: [ParameterValue]) -> Double {
+            let (mean, std) = gp.predict(encoding.encode(point))
+            return function.score(mean: mean, std: std, best: best)
+        }
+        var scored: [(point: [ParameterValue], score: Double)] = (0..<512).map { _ in
+            let point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
+            return (point, score(point))
+        }
+        scored.sort { $0.score > $1.score }
+        var winner = scored[0]
+        for start in scored.prefix(4) {
+            var current = start
+            var step = 0.1
+            while step > 0.01 {
+                var improved = false
+                for dimension in space.parameters.indices {
+                    for direction in [-1.0, 1.0] {
+                        var x = encoding.encode(current.point)
+                        x[dimension] = min(1, max(0, x[dimension] + direction * step))
+                        let candidate = space.canonical(encoding.decode(x))
+                        let value = score(candidate)
+                        if value > current.score { (current, improved) = ((candidate, value), true) }
+                    }
+                }
+                if !improved { step /= 2 }
+            }
+            if current.score > winner.score { winner = current }
+        }
+        return winner.point
+    }
+}
+
+/// Maps points to the unit cube and back: one coordinate per parameter.
+struct UnitCubeEncoding {
+    let space: SearchSpace
+
+    func encode(_ point: [ParameterValue]) -> [Double] {
+        zip(space.parameters, point).map { parameter, value in
+            switch (parameter.domain, value) {
+            case (.double(let range), .double(let v)):
+                if let count = range.gridCount, let step = range.step {
+                    return Self.fraction(Int(((v - range.lower) / step).rounded()), count)
+                }
+                let log = range.distribution.isLogarithmic
+                let f = { (x: Double) in log ? Foundation.log(x) : x }
+                let span = f(range.upper) - f(range.lower)
+                return span > 0 ? (f(v) - f(range.lower)) / span : 0.5
+            case (.int(let range), .int(let v)):
+                if range.distribution.isLogarithmic, range.lower > 0, range.upper > range.lower {
+                    return (log(Double(v)) - log(Double(range.lower))) / (log(Double(range.upper)) - log(Double(range.lower)))
+                }
+                return Self.fraction((v - range.lower) / range.step, range.gridCount)
+            case (.discrete(let list), .choice(let k)), (.categorical(let list), .choice(let k)):
+                return Self.fraction(k, list.count)
+            default:
+                return 0.5
+            }
+        }
+    }
+
+    func decode(_ x: [Double]) -> [ParameterValue] {
+        zip(space.parameters, x).map { parameter, c in
+            switch parameter.domain {
+            case .double(let range):
+                if let count = range.gridCount { return .double(range.gridValue(Self.index(c, count))) }
+                let log = range.distribution.isLogarithmic
+                let value = log
+                    ? exp(Foundation.log(range.lower) + c * (Foundation.log(range.upper) - Foundation.log(range.lower)))
+                    : range.lower + c * (range.upper - range.lower)
+                return .double(min(range.upper, max(range.lower, value)))
+            case .int(let range):
+                if range.distribution.isLogarithmic, range.lower > 0, range.upper > range.lower {
+                    let value = exp(log(Double(range.lower)) + c * (log(Double(range.upper)) - log(Double(range.lower))))
+                    let k = Int(((value - Double(range.lower)) / Double(range.step)).rounded())
+                    return .int(range.lower + min(range.gridCount - 1, max(0, k)) * range.step)
+                }
+                return .int(range.lower + Self.index(c, range.gridCount) * range.step)
+            case .discrete(let list), .categorical(let list):
+                return .choice(Self.index(c, list.count))
+            }
+        }
+    }
+
+    private static func fraction(_ k: Int, _ count: Int) -> Double { count > 1 ? Double(k) / Double(count - 1) : 0.5 }
+    private static func index(_ c: Double, _ count: Int) -> Int { count > 1 ? min(count - 1, max(0, Int((c * Double(count - 1)).rounded()))) : 0 }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import NumericKernels
+
+/// Matérn-5/2 kernel with one length scale per dimension (ARD): k(r) = σ² (1 + √5 r + 5r²/3) e^{−√5 r}.
+struct MaternKernel: Equatable {
+    var variance: Double
+    var lengthScales: [Double]
+
+    func callAsFunction(_ a: [Double], _ b: [Double]) -> Double {
+        var r2 = 0.0
+        for i in a.indices {
+            let d = (a[i] - b[i]) / lengthScales[i]
+            r2 += d * d
+        }
+        let r = (5 * r2).squareRoot()
+        return variance * (1 + r + r * r / 3) * exp(-r)
+    }
+}
+
+/// A Gaussian-process regressor on standardised targets, its kernel fitted by maximising the log marginal likelihood.
+struct GaussianProcess {
+    let inputs: [[Double]]
+    let kernel: MaternKernel
+    let noise: Double
+    let targetMean: Double
+    let targetScale: Double
+    let factor: Matrix
+    let alpha: [Double]
+    /// log p(y | X, θ) of the standardised targets.
+    let logMarginalLikelihood: Double
+
+    /// Conditions on `(inputs, targets)` with fixed hyperparameters; nil when the kernel matrix is not positive definite.
+    init?(inputs: [[Double]], targets: [Double], kernel: MaternKernel, noise: Double) {
+        let n = targets.count
+        let mean = targets.reduce(0, +) / Double(max(1, n))
+        let spread = (targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n))).squareRoot()
+        let scale = spread > 1e-12 ? spread : 1
+        let y = targets.map { ($0 - mean) / scale }
+        var k = Matrix(rows: n, columns: n)
+        for i in 0..<n {
+            for j in 0...i {
+                let value = kernel(inputs[i], inputs[j]) + (i == j ? noise : 0)
+                k[i, j] = value
+                k[j, i] = value
+            }
+        }
+        guard let (factor, _) = try? DenseSolvers.cholesky(k), let alpha = try? DenseSolvers.choleskySolve(factor: factor, y) else {
+            return nil
+        }
+        self.inputs = inputs
+        self.kernel = kernel
+        self.noise = noise
+        targetMean = mean
+        targetScale = scale
+        self.factor = factor
+        self.alpha = alpha
+        var logDeterminant = 0.0
+        for i in 0..<n { logDeterminant += 2 * log(factor[i, i]) }
+        logMarginalLikelihood = -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.5 * logDeterminant
+            - 0.5 * Double(n) * log(2 * Double.pi)
+    }
+
+    /// Posterior mean and standard deviation at `x`, in the original target units.
+    func predict(_ x: [Double]) -> (mean: Double, std: Double) {
+        let kStar = inputs.map { kernel(x, $0) }
+        let mean = zip(kStar, alpha).reduce(0) { $0 + $1.0 * $1.1 }
+        let v = DenseSolvers.lowerTriangularSolve(factor: factor, kStar)
+        let variance = max(1e-12, kernel.variance - v.reduce(0) { $0 + $1 * $1 })
+        return (targetMean + targetScale * mean, targetScale * variance.squareRoot())
+    }
+
+    /// Fits log variance, log length scales and log noise by a seeded pattern search on the log marginal likelihood
+    /// (coordinate steps on the log scale, halved when no step improves), from a unit-cube default start.
+    static func fit(inputs: [[Double]], targets: [Double]) -> GaussianProcess? {
+        let dimensions = inputs.first?.count ?? 0
+        var theta = [0.0] + Array(repeating: log(0.5), count: dimensions) + [log(1e-3)]
+        let lower = [log(0.05)] + Array(repeating: log(0.01), count: dimensions) + [log(1e-6)]
+        let upper = [log(20.0)] + Array(repeating: log(20.0), count: dimensions) + [log(1.0)]
+        func model(_ t: [Double]) -> GaussianProcess? {
+            GaussianProcess(
+                inputs: inputs, targets: targets,
+                kernel: MaternKernel(variance: exp(t[0]), lengthScales: t[1...dimensions].map(exp)), noise: exp(t[dimensions + 1]))
+        }
+        guard var best = model(theta) else { return nil }
+        var step = 1.0
+        while step > 0.06 {
+            var improved = false
+            for index in theta.indices {
+                for direction in [-1.0, 1.0] {
+                    var trial = theta
+                    trial[index] = min(upper[index], max(lower[index], trial[index] + direction * step))
+                    guard trial != theta, let candidate = model(trial),
+                          candidate.logMarginalLikelihood > best.logMarginalLikelihood + 1e-9
+                    else { continue }
+                    (theta, best, improved) = (trial, candidate, true)
+                }
+            }
+            if !improved { step /= 2 }
+        }
+        return best
+    }
+}
+
+/// Acquisition functions for minimisation (skopt's names).
+enum Acquisition: String, CaseIterable {
+    case expectedImprovement = "EI", probabilityOfImprovement = "PI", lowerConfidenceBound = "LCB"
+
+    /// Larger is better. EI is computed as log EI for numerical stability far from the incumbent.
+    func score(mean: Double, std: Double, best: Double, xi: Double = 0.01, kappa: Double = 1.96) -> Double {
+        switch self {
+        case .expectedImprovement: logExpectedImprovement(mean: mean, std: std, best: best - xi)
+        case .probabilityOfImprovement: log(max(1e-300, normalCDF((best - xi - mean) / std)))
+        case .lowerConfidenceBound: -(mean - kappa * std)
+        }
+    }
+}
+
+/// log E[max(0, best − Y)] for Y ~ N(mean, std²): log(std) + log(z Φ(z) + φ(z)), z = (best − mean)/std, with an
+/// asymptotic form for z ≪ 0 where the direct formula underflows.
+func logExpectedImprovement(mean: Double, std: Double, best: Double) -> Double {
+    let z = (best - mean) / std
+    if z > -6 {
+        let value = z * normalCDF(z) + exp(-0.5 * z * z) / (2 * Double.pi).squareRoot()
+        return log(max(value, 1e-300)) + log(std)
+    }
+    // z Φ(z) + φ(z) = φ(z) (1 − 1/z² ·(1 − 3/z² …)) ≈ φ(z)/z² for z → −∞.
+    return -0.5 * z * z - 0.5 * log(2 * Double.pi) - 2 * log(-z) + log(std)
+}
