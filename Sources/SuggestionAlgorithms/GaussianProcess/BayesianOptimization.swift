@@ -39,48 +39,24 @@ public struct BayesianOptimization: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let space = context.searchSpace
         let encoding = UnitCubeEncoding(space: space)
-        let sign: Double = context.objective.type == .minimize ? 1 : -1
-        var inputs: [[Double]] = [], losses: [Double] = [], pending: [[Double]] = []
-        for trial in context.trials {
-            guard let point = space.point(from: trial.assignments) else { continue }
-            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
-                inputs.append(encoding.encode(point))
-                losses.append(sign * value)
-            } else if trial.condition.isActive {
-                pending.append(encoding.encode(point))
-            }
-        }
+        let history = ObservationHistory(context)
+        let inputs = history.observed.map { encoding.encode($0.point) }, losses = history.observed.map(\.loss)
         let fitted = inputs.count >= max(1, initialPoints) ? GaussianProcess.fit(inputs: inputs, targets: losses) : nil
+        // Kriging believer: pending trials, then each chosen point, join the data at the GP's mean.
         var believed = (inputs: inputs, targets: losses)
         var model = fitted
-        if let fitted, !pending.isEmpty {
-            for x in pending { believed.inputs.append(x); believed.targets.append(fitted.predict(x).mean) }
-            model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: fitted.kernel, noise: fitted.noise)
+        func believe(_ x: [Double], _ gp: GaussianProcess) {
+            believed.inputs.append(x)
+            believed.targets.append(gp.predict(x).mean)
+            model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: gp.kernel, noise: gp.noise) ?? gp
         }
-        var taken = Set(context.historyPoints)
-        var points: [[ParameterValue]] = []
-        for i in 0..<context.count {
-            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("gp"))
-            var point: [ParameterValue]
-            if let gp = model, let best = losses.min() {
-                point = maximiseAcquisition(gp, best: best, encoding: encoding, space: space, rng: &rng)
-                // Kriging believer: the chosen point joins the data at the GP mean.
-                let x = encoding.encode(point)
-                believed.inputs.append(x)
-                believed.targets.append(gp.predict(x).mean)
-                model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: gp.kernel, noise: gp.noise) ?? gp
-            } else {
-                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
-            }
-            if taken.contains(point) {
-                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
-                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
-                }
-            }
-            taken.insert(point)
-            points.append(point)
+        if let fitted { for point in history.pending { believe(encoding.encode(point), model ?? fitted) } }
+        return context.distinctPoints(purpose: "gp") { _, rng in
+            guard let gp = model, let best = losses.min() else { return context.randomPoint(using: &rng) }
+            let point = maximiseAcquisition(gp, best: best, encoding: encoding, space: space, rng: &rng)
+            believe(encoding.encode(point), gp)
+            return point
         }
-        return points
     }
 
     private func maximiseAcquisition(

@@ -16,18 +16,7 @@ public struct RandomSearch: SuggestionAlgorithm {
     }
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
-        let space = context.searchSpace
-        var taken = Set(context.historyPoints)
-        var points: [[ParameterValue]] = []
-        for i in 0..<context.count {
-            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("random"))
-            let point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
-                space.canonical(space.parameters.map { $0.sample(using: &rng) })
-            }
-            taken.insert(point)
-            points.append(point)
-        }
-        return points
+        context.distinctPoints(purpose: "random") { _, rng in context.randomPoint(using: &rng) }
     }
 }
 

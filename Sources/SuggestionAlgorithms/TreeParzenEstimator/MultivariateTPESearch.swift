@@ -29,48 +29,23 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let space = context.searchSpace
-        let sign: Double = context.objective.type == .minimize ? 1 : -1
-        var observed: [(point: [ParameterValue], loss: Double)] = []
-        var pending: [[ParameterValue]] = []
-        for trial in context.trials {
-            guard let point = space.point(from: trial.assignments) else { continue }
-            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
-                observed.append((point, sign * value))
-            } else if trial.condition.isActive {
-                pending.append(point)
+        let history = ObservationHistory(context)
+        return context.distinctPoints(purpose: "mvtpe") { batch, rng in
+            guard history.observed.count >= max(1, startupTrials) else { return context.randomPoint(using: &rng) }
+            let ranked = history.ranked
+            let goodCount = min(25, Int((0.1 * Double(ranked.count)).rounded(.up)))
+            let good = ranked.prefix(goodCount).map(\.point)
+            let bad = ranked.dropFirst(goodCount).map(\.point) + history.pending + batch
+            let l = JointParzen(space: space, points: good, priorWeight: priorWeight)
+            let g = JointParzen(space: space, points: bad, priorWeight: priorWeight)
+            var best = l.sample(using: &rng), bestScore = -Double.infinity
+            for _ in 0..<candidates {
+                let candidate = l.sample(using: &rng)
+                let score = l.logDensity(candidate) - g.logDensity(candidate)
+                if score > bestScore { (best, bestScore) = (candidate, score) }
             }
+            return l.values(best)
         }
-        var taken = Set(context.historyPoints)
-        var points: [[ParameterValue]] = []
-        for i in 0..<context.count {
-            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("mvtpe"))
-            var point: [ParameterValue]
-            if observed.count < max(1, startupTrials) {
-                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
-            } else {
-                let sorted = observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }
-                let goodCount = min(25, Int((0.1 * Double(sorted.count)).rounded(.up)))
-                let good = sorted.prefix(goodCount).map(\.element.point)
-                let bad = sorted.dropFirst(goodCount).map(\.element.point) + pending + points
-                let l = JointParzen(space: space, points: good, priorWeight: priorWeight)
-                let g = JointParzen(space: space, points: bad, priorWeight: priorWeight)
-                var best = l.sample(using: &rng), bestScore = -Double.infinity
-                for _ in 0..<candidates {
-                    let candidate = l.sample(using: &rng)
-                    let score = l.logDensity(candidate) - g.logDensity(candidate)
-                    if score > bestScore { (best, bestScore) = (candidate, score) }
-                }
-                point = space.canonical(l.values(best))
-            }
-            if taken.contains(point) {
-                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
-                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
-                }
-            }
-            taken.insert(point)
-            points.append(point)
-        }
-        return points
     }
 }
 

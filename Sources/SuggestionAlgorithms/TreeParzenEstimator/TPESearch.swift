@@ -38,44 +38,17 @@ public struct TPESearch: SuggestionAlgorithm {
     }
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
-        let space = context.searchSpace
-        let sign: Double = context.objective.type == .minimize ? 1 : -1
-        var observed: [(point: [ParameterValue], loss: Double)] = []
-        var pending: [[ParameterValue]] = []
-        for trial in context.trials {
-            guard let point = space.point(from: trial.assignments) else { continue }
-            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
-                observed.append((point, sign * value))
-            } else if trial.condition.isActive {
-                pending.append(point)
-            }
+        let history = ObservationHistory(context)
+        return context.distinctPoints(purpose: "tpe") { batch, rng in
+            guard history.observed.count >= max(1, startupTrials) else { return context.randomPoint(using: &rng) }
+            return propose(space: context.searchSpace, history: history, pending: history.pending + batch, rng: &rng)
         }
-        var taken = Set(context.historyPoints)
-        var points: [[ParameterValue]] = []
-        for i in 0..<context.count {
-            var rng = Xoshiro256(seed: context.seed, stream: UInt64(context.issuedBefore + i), StreamDerivation.code("tpe"))
-            var point: [ParameterValue]
-            if observed.count < max(1, startupTrials) {
-                point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
-            } else {
-                point = space.canonical(propose(space: space, observed: observed, pending: pending + points, rng: &rng))
-            }
-            if taken.contains(point) {
-                point = DistinctDraw.draw(in: space, avoiding: taken, rng: &rng) { rng in
-                    space.canonical(space.parameters.map { $0.sample(using: &rng) })
-                }
-            }
-            taken.insert(point)
-            points.append(point)
-        }
-        return points
     }
 
     private func propose(
-        space: SearchSpace, observed: [(point: [ParameterValue], loss: Double)], pending: [[ParameterValue]],
-        rng: inout Xoshiro256
+        space: SearchSpace, history: ObservationHistory, pending: [[ParameterValue]], rng: inout Xoshiro256
     ) -> [ParameterValue] {
-        let sorted = observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
+        let sorted = history.ranked
         let goodCount = min(sorted.count, max(1, Int((gamma * Double(sorted.count).squareRoot()).rounded(.up))))
         let good = sorted.prefix(goodCount).map(\.point)
         let bad = sorted.dropFirst(goodCount).map(\.point) + pending

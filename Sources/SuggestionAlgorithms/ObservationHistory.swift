@@ -1,0 +1,53 @@
+import ExperimentModel
+import NumericKernels
+
+/// The history as model-based algorithms see it: observed points with losses (lower is better, so maximised
+/// objectives are negated) and the points of trials still pending (CREATED or RUNNING).
+struct ObservationHistory {
+    var observed: [(point: [ParameterValue], loss: Double)] = []
+    var pending: [[ParameterValue]] = []
+
+    init(_ context: SuggestionContext) {
+        let sign: Double = context.objective.type == .minimize ? 1 : -1
+        for trial in context.trials {
+            guard let point = context.searchSpace.point(from: trial.assignments) else { continue }
+            if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
+                observed.append((point, sign * value))
+            } else if trial.condition.isActive {
+                pending.append(point)
+            }
+        }
+    }
+
+    /// Observations best first; ties keep trial order.
+    var ranked: [(point: [ParameterValue], loss: Double)] {
+        observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
+    }
+}
+
+extension SuggestionContext {
+    /// `count` distinct points: point i comes from `propose` with its own stream `(seed, issuedBefore + i, purpose)`
+    /// and the points chosen before it in this batch; a point already in the history or the batch is replaced by a
+    /// distinct random draw.
+    func distinctPoints(
+        purpose: String, _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
+    ) -> [[ParameterValue]] {
+        var taken = Set(historyPoints)
+        var points: [[ParameterValue]] = []
+        for i in 0..<count {
+            var rng = Xoshiro256(seed: seed, stream: UInt64(issuedBefore + i), StreamDerivation.code(purpose))
+            var point = searchSpace.canonical(propose(points, &rng))
+            if taken.contains(point) {
+                point = DistinctDraw.draw(in: searchSpace, avoiding: taken, rng: &rng) { rng in randomPoint(using: &rng) }
+            }
+            taken.insert(point)
+            points.append(point)
+        }
+        return points
+    }
+
+    /// A point drawn from every parameter's declared distribution.
+    func randomPoint(using rng: inout Xoshiro256) -> [ParameterValue] {
+        searchSpace.canonical(searchSpace.parameters.map { $0.sample(using: &rng) })
+    }
+}
