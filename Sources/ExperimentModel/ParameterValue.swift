@@ -29,14 +29,17 @@ extension SearchParameter {
         case .discrete(let list), .categorical(let list):
             return list.firstIndex(of: text).map(ParameterValue.choice)
         case .int:
-            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v == v.rounded(), abs(v) < 9e15 else {
-                return nil
-            }
+            guard let v = Self.number(text), v == v.rounded(), abs(v) < 9e15 else { return nil }
             return .int(Int(v))
         case .double:
-            guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+            guard let v = Self.number(text), v.isFinite else { return nil }
             return .double(v)
         }
+    }
+
+    /// Parses a number, trimming surrounding spaces only when the plain parse fails (the trim is the slow path).
+    static func number(_ text: String) -> Double? {
+        Double(text) ?? Double(text.trimmingCharacters(in: .whitespaces))
     }
 }
 

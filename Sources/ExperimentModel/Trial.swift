@@ -63,7 +63,7 @@ public struct TrialRecord: Sendable, Equatable {
     public func observedValue(of metricName: String) -> Double? {
         guard condition == .succeeded || condition == .earlyStopped else { return nil }
         guard let text = metrics.last(where: { $0.name == metricName })?.value,
-              let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite
+              let value = SearchParameter.number(text), value.isFinite
         else { return nil }
         return value
     }

@@ -69,8 +69,12 @@ struct GaussianProcess {
         return (targetMean + targetScale * mean, targetScale * variance.squareRoot())
     }
 
-    /// Fits log variance, log length scales and log noise by a seeded pattern search on the log marginal likelihood
-    /// (coordinate steps on the log scale, halved when no step improves), from a unit-cube default start.
+    /// Marginal-likelihood evaluations allowed per fit.
+    static let fitBudget = 60
+
+    /// Fits log variance, log length scales and log noise by a pattern search on the log marginal likelihood
+    /// (coordinate steps on the log scale, halved when no step improves), from a unit-cube default start, within
+    /// `fitBudget` evaluations.
     static func fit(inputs: [[Double]], targets: [Double]) -> GaussianProcess? {
         let dimensions = inputs.first?.count ?? 0
         var theta = [0.0] + Array(repeating: log(0.5), count: dimensions) + [log(1e-3)]
@@ -82,11 +86,13 @@ struct GaussianProcess {
                 kernel: MaternKernel(variance: exp(t[0]), lengthScales: t[1...dimensions].map(exp)), noise: exp(t[dimensions + 1]))
         }
         guard var best = model(theta) else { return nil }
-        var step = 1.0
-        while step > 0.06 {
+        // Each evaluation is an O(n³) Cholesky: the search stops after a fixed budget of them.
+        var step = 1.0, evaluations = 0
+        while step > 0.06, evaluations < Self.fitBudget {
             var improved = false
             for index in theta.indices {
-                for direction in [-1.0, 1.0] {
+                for direction in [-1.0, 1.0] where evaluations < Self.fitBudget {
+                    evaluations += 1
                     var trial = theta
                     trial[index] = min(upper[index], max(lower[index], trial[index] + direction * step))
                     guard trial != theta, let candidate = model(trial),

@@ -9,6 +9,8 @@ struct ParzenEstimator {
     let means: [Double]
     let sigmas: [Double]
     let weights: [Double]
+    /// Probability mass of each component inside [low, high] (its truncation constant), computed once.
+    let masses: [Double]
 
     /// Builds the mixture from observations (already in the internal, possibly log-transformed space); component i is
     /// observation i, the last component is the prior.
@@ -31,6 +33,9 @@ struct ParzenEstimator {
         let weights = Array(repeating: 1.0, count: observations.count) + [priorWeight]
         let total = weights.reduce(0, +)
         self.weights = weights.map { $0 / total }
+        masses = zip(means, self.sigmas).map { mean, sigma in
+            normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
+        }
     }
 
     /// A draw from component `index` (a normal truncated to [low, high], by rejection; clamped after 100 tries).
@@ -45,7 +50,7 @@ struct ParzenEstimator {
     /// log density of component `index` at `x` (or log probability of the cell around `x`).
     func logComponentDensity(_ index: Int, _ x: Double, cell: Double? = nil) -> Double {
         let mean = means[index], sigma = sigmas[index]
-        let mass = normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
+        let mass = masses[index]
         guard mass > 0 else { return -.infinity }
         if let cell {
             let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
@@ -65,7 +70,7 @@ struct ParzenEstimator {
         var total = 0.0
         for index in means.indices {
             let mean = means[index], sigma = sigmas[index]
-            let mass = normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
+            let mass = masses[index]
             guard mass > 0 else { continue }
             let value: Double
             if let cell {
