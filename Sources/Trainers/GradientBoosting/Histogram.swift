@@ -51,7 +51,7 @@ extension TreeLearner {
                                 constantHessian: constant, allRows: isAllRows)
                             // Each thread takes a contiguous block of features: features with few bins have adjacent
                             // histogram slices, and interleaving threads over them would share cache lines.
-                            DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                            let accumulateBlock: @Sendable (Int) -> Void = { thread in
                                 let begin = features.count * thread / threads
                                 let end = features.count * (thread + 1) / threads
                                 for index in begin..<end {
@@ -59,6 +59,11 @@ extension TreeLearner {
                                     work.accumulate(
                                         feature: feature, offset: offsets[feature], bins: data.mappers[feature].totalBins)
                                 }
+                            }
+                            if threads == 1 {
+                                accumulateBlock(0)
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: threads, execute: accumulateBlock)
                             }
                         }
                     }

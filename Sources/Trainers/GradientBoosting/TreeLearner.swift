@@ -164,8 +164,12 @@ struct TreeLearner {
                                 spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
                                 rightCount: rightCount.baseAddress!, missingBin: mapper.hasMissing ? mapper.binCount : -1,
                                 threshold: split.thresholdBin, defaultLeft: split.defaultLeft)
-                            DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                                work.run(block: block, range: (count * block / blocks)..<(count * (block + 1) / blocks))
+                            if blocks == 1 {
+                                work.run(block: 0, range: 0..<count)
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                                    work.run(block: block, range: (count * block / blocks)..<(count * (block + 1) / blocks))
+                                }
                             }
                             // Each block kept its left rows at its start and spilled its right rows; stitch in order.
                             let leaf = rows.baseAddress! + begin
@@ -195,37 +199,41 @@ struct TreeLearner {
         if settings.maxDepth > 0, depth >= settings.maxDepth { return best }
         if sums.count < 2 * max(1, settings.minDataInLeaf) { return best }
         let parentGain = settings.leafGain(sums.gradient, sums.hessian) + settings.minGainToSplit
-        for feature in features {
-            let mapper = data.mappers[feature]
-            guard mapper.binCount > 1 else { continue }
-            let offset = data.histogramOffsets[feature]
-            // With constant hessians the second slot is a count; otherwise counts are estimated from hessians as
-            // LightGBM does (count ≈ hessian × rows / hessian sum).
-            let hessianScale = settings.constantHessian ?? 1
-            let countFactor = settings.constantHessian == nil ? Double(sums.count) / max(sums.hessian, 1e-300) : 1
-            func slot(_ bin: Int) -> LeafSums {
-                let second = histogram.values[2 * (offset + bin) + 1]
-                return LeafSums(
-                    gradient: histogram.values[2 * (offset + bin)], hessian: second * hessianScale,
-                    count: Int((second * countFactor).rounded()))
-            }
-            var missing = LeafSums()
-            if mapper.hasMissing { missing = slot(mapper.binCount) }
-            for missingLeft in missing.count > 0 ? [false, true] : [false] {
-                var left = missingLeft ? missing : LeafSums()
-                for bin in 0..<(mapper.binCount - 1) {
-                    // Small leaves leave most bins empty: nothing changes at an empty bin.
-                    if histogram.values[2 * (offset + bin) + 1] == 0 { continue }
-                    let add = slot(bin)
-                    left.gradient += add.gradient
-                    left.hessian += add.hessian
-                    left.count += add.count
-                    let right = LeafSums(gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
-                    if left.count < settings.minDataInLeaf || left.hessian < settings.minSumHessianInLeaf { continue }
-                    if right.count < settings.minDataInLeaf || right.hessian < settings.minSumHessianInLeaf { break }
-                    let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(right.gradient, right.hessian) - parentGain
-                    if gain > best.gain {
-                        best = SplitCandidate(feature: feature, thresholdBin: bin, defaultLeft: missingLeft, gain: gain, left: left, right: right)
+        // With constant hessians the second slot is a count; otherwise counts are estimated from hessians as
+        // LightGBM does (count ≈ hessian × rows / hessian sum).
+        let constant = settings.constantHessian
+        let countFactor = constant == nil ? Double(sums.count) / max(sums.hessian, 1e-300) : 1
+        let minData = settings.minDataInLeaf, minHessian = settings.minSumHessianInLeaf
+        histogram.values.withUnsafeBufferPointer { values in
+            for feature in features {
+                let mapper = data.mappers[feature]
+                guard mapper.binCount > 1 else { continue }
+                let base = 2 * data.histogramOffsets[feature]
+                @inline(__always) func slot(_ bin: Int) -> LeafSums {
+                    let second = values[base + 2 * bin + 1]
+                    if let constant { return LeafSums(gradient: values[base + 2 * bin], hessian: second * constant, count: Int(second)) }
+                    return LeafSums(gradient: values[base + 2 * bin], hessian: second, count: Int((second * countFactor).rounded()))
+                }
+                let missing = mapper.hasMissing ? slot(mapper.binCount) : LeafSums()
+                for direction in 0..<(missing.count > 0 ? 2 : 1) {
+                    let missingLeft = direction == 1
+                    var left = missingLeft ? missing : LeafSums()
+                    for bin in 0..<(mapper.binCount - 1) {
+                        // Small leaves leave most bins empty: nothing changes at an empty bin.
+                        if values[base + 2 * bin + 1] == 0 { continue }
+                        let add = slot(bin)
+                        left.gradient += add.gradient
+                        left.hessian += add.hessian
+                        left.count += add.count
+                        if left.count < minData || left.hessian < minHessian { continue }
+                        let right = LeafSums(
+                            gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
+                        if right.count < minData || right.hessian < minHessian { break }
+                        let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(right.gradient, right.hessian) - parentGain
+                        if gain > best.gain {
+                            best = SplitCandidate(
+                                feature: feature, thresholdBin: bin, defaultLeft: missingLeft, gain: gain, left: left, right: right)
+                        }
                     }
                 }
             }
