@@ -37,7 +37,7 @@ public enum Training {
         let metrics = evaluate(model, on: scored)
         return TrainingResult(
             model: model, data: data, metrics: metrics, scoredSplit: validation.rowCount > 0 ? "validation" : "train",
-            fitSeconds: seconds(fitted - start), predictSeconds: seconds(clock.now - fitted))
+            fitSeconds: (fitted - start).inSeconds, predictSeconds: (clock.now - fitted).inSeconds)
     }
 
     /// Regression metrics of a model on a dataset.
@@ -46,6 +46,7 @@ public enum Training {
     }
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+extension Duration {
+    /// The duration in seconds as a double.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

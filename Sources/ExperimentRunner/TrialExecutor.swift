@@ -69,7 +69,7 @@ public struct TrialExecutor: Sendable {
             outcome = await runExternal(words)
         }
         let elapsed = clock.now - start
-        outcome.seconds = seconds(elapsed)
+        outcome.seconds = elapsed.inSeconds
         return outcome
     }
 

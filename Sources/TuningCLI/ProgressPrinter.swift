@@ -9,6 +9,11 @@ struct ProgressPrinter: Sendable {
     let experiment: Experiment
 
     func report(_ event: RunEvent) {
+        if case .trialStarted(let trial) = event, trial.index == 0 {
+            note("tuning \(experiment.name): algorithm \(experiment.algorithm.algorithmName), \(experiment.parameters.count) "
+                + "parameter(s), up to \(experiment.maxTrialCount.map(String.init) ?? "all") trials, "
+                + "\(experiment.parallelTrialCount) in parallel")
+        }
         guard case .trialFinished(let trial) = event else { return }
         let total = experiment.maxTrialCount.map(String.init) ?? "?"
         let parameters = trial.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
@@ -32,9 +37,8 @@ struct ProgressPrinter: Sendable {
         }
         let counts = Dictionary(grouping: summary.trials, by: \.condition).mapValues(\.count)
             .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
-            + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", seconds)) s, seed \(summary.seed)")
+            + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", elapsed.inSeconds)) s, seed \(summary.seed)")
         if let test = summary.test {
             note("refitted on train+validation; test rmse=\(fmt(test.rmse)) mae=\(fmt(test.mae)) r2=\(fmt(test.r2)) mape=\(fmt(test.mape))")
         }

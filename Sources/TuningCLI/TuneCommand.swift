@@ -40,8 +40,6 @@ extension TunekitCommand {
             let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"] ?? Self.timestampVersion()
             let options = TuningOptions(output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed())
             let progress = ProgressPrinter(experiment: spec)
-            note("tuning \(spec.name): algorithm \(spec.algorithm.algorithmName), \(spec.parameters.count) parameter(s), "
-                + "up to \(spec.maxTrialCount.map(String.init) ?? "all") trials, \(spec.parallelTrialCount) in parallel")
             let clock = ContinuousClock()
             let start = clock.now
             let summary: TuningSummary

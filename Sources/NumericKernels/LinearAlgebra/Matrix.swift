@@ -20,16 +20,4 @@ public struct Matrix: Sendable, Equatable {
         get { storage[row + column * rows] }
         set { storage[row + column * rows] = newValue }
     }
-
-    /// Matrix–vector product `self · x`.
-    public func multiply(_ x: [Double]) -> [Double] {
-        precondition(x.count == columns, "vector length does not match the column count")
-        var result = [Double](repeating: 0, count: rows)
-        for j in 0..<columns where x[j] != 0 {
-            let xj = x[j]
-            let base = j * rows
-            for i in 0..<rows { result[i] += storage[base + i] * xj }
-        }
-        return result
-    }
 }

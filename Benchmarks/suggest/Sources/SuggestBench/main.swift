@@ -2,6 +2,7 @@
 // one suggestion per trial, and prints one JSON line per run: regret at 25/50/100 % of the budget and the mean
 // wall time of the last 10 suggestions.
 import ExperimentModel
+import ExperimentRunner
 import Foundation
 import SuggestionAlgorithms
 
@@ -89,7 +90,7 @@ for problem in problems {
                     searchSpace: experiment.searchSpace, objective: experiment.objective, trials: history, count: 1,
                     issuedBefore: index, seed: UInt64(seed)))[0]
                 let elapsed = clock.now - start
-                times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                times.append(elapsed.inSeconds)
                 let assignments = experiment.searchSpace.assignments(for: point)
                 let loss = evaluate(problem.name, Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) }))
                 best = min(best, loss)
