@@ -1,7 +1,8 @@
 """The reference samplers on the problems of problems.json, one JSON line per run (same fields as SuggestBench).
 
-Peers: Optuna TPE (univariate and multivariate), Optuna GPSampler (when its dependencies are installed), hyperopt
-TPE, scikit-optimize (gp_hedge and EI, through Optimizer.ask/tell) and Optuna's RandomSampler.
+Peers: Optuna 4.x TPE (univariate and multivariate), Optuna GPSampler (needs PyTorch), hyperopt TPE,
+scikit-optimize (gp_hedge and EI, through Optimizer.ask/tell) and Optuna's RandomSampler. Usage:
+python peers.py problems.json SEEDS TOOL[,TOOL...]
 """
 import json
 import math

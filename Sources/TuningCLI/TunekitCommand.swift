@@ -11,4 +11,18 @@ struct TunekitCommand: AsyncParsableCommand {
             TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ValidateCommand.self,
             DatasetsCommand.self,
         ])
+
+    static func main() async {
+        Tunekit.prepareProcess()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -16,6 +16,17 @@ import Testing
         #expect(abs(mass - 1) < 1e-9)
     }
 
+    @Test func componentDensitiesMixToTheDensity() {
+        // Σⱼ wⱼ exp(log pⱼ(x)) is the mixture density, both for points and for grid cells.
+        let estimator = ParzenEstimator(observations: [0.1, 0.15, 0.7, 2.4], low: -1, high: 3, priorWeight: 1)
+        for (x, cell) in [(0.3, nil), (2.9, nil), (1.0, 0.5)] as [(Double, Double?)] {
+            var logs = [Double](repeating: 0, count: estimator.weights.count)
+            estimator.addLogComponentDensities(x, cell: cell, into: &logs)
+            let mixed = zip(estimator.weights, logs).reduce(0.0) { $0 + $1.0 * exp($1.1) }
+            #expect(abs(log(mixed) - estimator.logDensity(x, cell: cell)) < 1e-12)
+        }
+    }
+
     @Test func normalCDFKnownValues() {
         #expect(abs(normalCDF(0) - 0.5) < 1e-15)
         #expect(abs(normalCDF(1.959963984540054) - 0.975) < 1e-12)

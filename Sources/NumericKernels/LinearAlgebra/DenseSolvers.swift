@@ -86,6 +86,27 @@ public enum DenseSolvers {
         return x
     }
 
+    /// Solves `L X = B` for a lower-triangular `L` and every column of `B` at once (BLAS dtrsm).
+    public static func lowerTriangularSolve(factor: Matrix, _ b: Matrix) -> Matrix {
+        precondition(factor.rows == factor.columns && b.rows == factor.rows, "shapes do not match")
+        var x = b
+        guard b.rows > 0, b.columns > 0 else { return x }
+        factor.storage.withUnsafeBufferPointer { l in
+            x.storage.withUnsafeMutableBufferPointer { v in
+                cblas_dtrsm(
+                    CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, Int32(b.rows), Int32(b.columns),
+                    1.0, l.baseAddress, Int32(b.rows), v.baseAddress, Int32(b.rows))
+            }
+        }
+        return x
+    }
+
+    /// Limits OpenBLAS to `count` threads for the whole process. tunekit parallelises above BLAS (trials, tree
+    /// blocks, requests), and its matrices are small, where BLAS threads only add spinning and context switches.
+    public static func limitThreads(to count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
     /// Minimum-norm least-squares solution of `A x ≈ b` by SVD (dgelsd); robust to rank deficiency.
     public static func leastSquares(_ a: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         precondition(b.count == a.rows, "right-hand side length does not match the row count")

@@ -8,10 +8,11 @@ import NumericKernels
 /// doubles and list values). A GP with a Matérn-5/2 ARD kernel is fitted to the standardised losses by maximising the
 /// marginal likelihood (Cholesky through LAPACK); the acquisition (EI in log space, PI, LCB, or `gp_hedge`) is
 /// maximised by 512 seeded random candidates followed by a shrinking coordinate search from the best four, always on
-/// the parameters' grids. Batches use the kriging believer: each chosen point, and every pending trial, joins the data
-/// with the GP's mean as its value, so the points of a batch spread out. Deviations from skopt: `gp_hedge` picks one
-/// of EI/PI/LCB per point with a seeded draw (skopt keeps gains across calls, which a stateless service cannot);
-/// categories are ordered coordinates rather than one-hot; only the GP estimator exists.
+/// the parameters' grids. Batches use the kriging believer: each chosen point, and every pending trial, joins the
+/// data with the GP's mean as its value, so the points of a batch spread out without a refit of the hyperparameters
+/// (a constant liar would need a lie value; the believer's mean keeps the model's shape). Deviations from skopt:
+/// `gp_hedge` picks one of EI/PI/LCB per point with a seeded draw (skopt keeps gains across calls, which a stateless
+/// service cannot); categories are ordered coordinates rather than one-hot; only the GP estimator exists.
 public struct BayesianOptimization: SuggestionAlgorithm {
     public static let algorithmName = "bayesianoptimization"
 
@@ -59,39 +60,37 @@ public struct BayesianOptimization: SuggestionAlgorithm {
         }
     }
 
+    /// Scores 512 seeded random candidates, then climbs from the best four by a shrinking coordinate search in the
+    /// unit cube (best neighbour per sweep), every move snapped to the parameters' grids. Candidates are scored in
+    /// batches (one triangular solve each); only the winner is rounded to Katib's text form.
     private func maximiseAcquisition(
         _ gp: GaussianProcess, best: Double, encoding: UnitCubeEncoding, space: SearchSpace, rng: inout Xoshiro256
     ) -> [ParameterValue] {
         let function = Acquisition(rawValue: acquisition) ?? Acquisition.allCases[rng.nextIndex(below: Acquisition.allCases.count)]
-        func score(_ point: [ParameterValue]) -> Double {
-            let (mean, std) = gp.predict(encoding.encode(point))
-            return function.score(mean: mean, std: std, best: best)
+        func scores(_ xs: [[Double]]) -> [Double] {
+            gp.predict(batch: xs).map { function.score(mean: $0.mean, std: $0.std, best: best) }
         }
-        var scored: [(point: [ParameterValue], score: Double)] = (0..<512).map { _ in
-            let point = space.canonical(space.parameters.map { $0.sample(using: &rng) })
-            return (point, score(point))
-        }
-        scored.sort { $0.score > $1.score }
-        var winner = scored[0]
-        for start in scored.prefix(4) {
+        let candidates = (0..<512).map { _ in encoding.encode(space.parameters.map { $0.sample(using: &rng) }) }
+        let ranked = zip(candidates, scores(candidates)).sorted { $0.1 > $1.1 }
+        var winner = ranked[0]
+        for start in ranked.prefix(4) {
             var current = start
             var step = 0.1
             while step > 0.01 {
-                var improved = false
+                var neighbours: [[Double]] = []
                 for dimension in space.parameters.indices {
                     for direction in [-1.0, 1.0] {
-                        var x = encoding.encode(current.point)
+                        var x = current.0
                         x[dimension] = min(1, max(0, x[dimension] + direction * step))
-                        let candidate = space.canonical(encoding.decode(x))
-                        let value = score(candidate)
-                        if value > current.score { (current, improved) = ((candidate, value), true) }
+                        neighbours.append(encoding.encode(encoding.decode(x)))
                     }
                 }
-                if !improved { step /= 2 }
+                let top = zip(neighbours, scores(neighbours)).max { $0.1 < $1.1 }
+                if let top, top.1 > current.1 { current = top } else { step /= 2 }
             }
-            if current.score > winner.score { winner = current }
+            if current.1 > winner.1 { winner = current }
         }
-        return winner.point
+        return space.canonical(encoding.decode(winner.0))
     }
 }
 

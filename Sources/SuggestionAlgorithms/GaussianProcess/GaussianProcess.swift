@@ -12,8 +12,60 @@ struct MaternKernel: Equatable {
             let d = (a[i] - b[i]) / lengthScales[i]
             r2 += d * d
         }
+        return value(scaledSquaredDistance: r2)
+    }
+
+    /// k as a function of r² = Σ ((aᵢ − bᵢ)/ℓᵢ)².
+    @inline(__always)
+    func value(scaledSquaredDistance r2: Double) -> Double {
         let r = (5 * r2).squareRoot()
         return variance * (1 + r + r * r / 3) * exp(-r)
+    }
+}
+
+/// Per-dimension squared differences of every pair of inputs (i > j), computed once per fit so that each
+/// likelihood evaluation only rescales them.
+struct PairwiseDistances {
+    let count: Int
+    let dimensions: Int
+    /// Pair (i, j), i > j, in the order j-major then i, `dimensions` values each.
+    let squaredDifferences: [Double]
+
+    init(_ inputs: [[Double]]) {
+        count = inputs.count
+        dimensions = inputs.first?.count ?? 0
+        var values: [Double] = []
+        values.reserveCapacity(count * (count - 1) / 2 * dimensions)
+        for j in 0..<count {
+            for i in (j + 1)..<max(j + 1, count) {
+                for k in 0..<dimensions {
+                    let d = inputs[i][k] - inputs[j][k]
+                    values.append(d * d)
+                }
+            }
+        }
+        squaredDifferences = values
+    }
+
+    /// The kernel matrix plus `noise` on the diagonal, column-major, lower triangle filled.
+    func kernelMatrix(_ kernel: MaternKernel, noise: Double) -> Matrix {
+        var k = Matrix(rows: count, columns: count)
+        let inverseSquares = kernel.lengthScales.map { 1 / ($0 * $0) }
+        squaredDifferences.withUnsafeBufferPointer { d in
+            k.storage.withUnsafeMutableBufferPointer { out in
+                var pair = 0
+                for j in 0..<count {
+                    out[j + j * count] = kernel.variance + noise
+                    for i in (j + 1)..<max(j + 1, count) {
+                        var r2 = 0.0
+                        for dimension in 0..<dimensions { r2 += d[pair + dimension] * inverseSquares[dimension] }
+                        out[i + j * count] = kernel.value(scaledSquaredDistance: r2)
+                        pair += dimensions
+                    }
+                }
+            }
+        }
+        return k
     }
 }
 
@@ -31,22 +83,18 @@ struct GaussianProcess {
 
     /// Conditions on `(inputs, targets)` with fixed hyperparameters; nil when the kernel matrix is not positive definite.
     init?(inputs: [[Double]], targets: [Double], kernel: MaternKernel, noise: Double) {
+        self.init(inputs: inputs, targets: targets, distances: PairwiseDistances(inputs), kernel: kernel, noise: noise)
+    }
+
+    private init?(inputs: [[Double]], targets: [Double], distances: PairwiseDistances, kernel: MaternKernel, noise: Double) {
         let n = targets.count
         let mean = targets.reduce(0, +) / Double(max(1, n))
         let spread = (targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n))).squareRoot()
         let scale = spread > 1e-12 ? spread : 1
         let y = targets.map { ($0 - mean) / scale }
-        var k = Matrix(rows: n, columns: n)
-        for i in 0..<n {
-            for j in 0...i {
-                let value = kernel(inputs[i], inputs[j]) + (i == j ? noise : 0)
-                k[i, j] = value
-                k[j, i] = value
-            }
-        }
-        guard let (factor, _) = try? DenseSolvers.cholesky(k), let alpha = try? DenseSolvers.choleskySolve(factor: factor, y) else {
-            return nil
-        }
+        guard let (factor, _) = try? DenseSolvers.cholesky(distances.kernelMatrix(kernel, noise: noise)),
+              let alpha = try? DenseSolvers.choleskySolve(factor: factor, y)
+        else { return nil }
         self.inputs = inputs
         self.kernel = kernel
         self.noise = noise
@@ -61,12 +109,36 @@ struct GaussianProcess {
     }
 
     /// Posterior mean and standard deviation at `x`, in the original target units.
-    func predict(_ x: [Double]) -> (mean: Double, std: Double) {
-        let kStar = inputs.map { kernel(x, $0) }
-        let mean = zip(kStar, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let v = DenseSolvers.lowerTriangularSolve(factor: factor, kStar)
-        let variance = max(1e-12, kernel.variance - v.reduce(0) { $0 + $1 * $1 })
-        return (targetMean + targetScale * mean, targetScale * variance.squareRoot())
+    func predict(_ x: [Double]) -> (mean: Double, std: Double) { predict(batch: [x])[0] }
+
+    /// Posterior means and standard deviations at many points: one triangular solve for all of them.
+    func predict(batch points: [[Double]]) -> [(mean: Double, std: Double)] {
+        let n = inputs.count
+        var cross = Matrix(rows: n, columns: points.count)
+        let inverseScales = kernel.lengthScales.map { 1 / $0 }
+        cross.storage.withUnsafeMutableBufferPointer { out in
+            for (column, x) in points.enumerated() {
+                for (row, input) in inputs.enumerated() {
+                    var r2 = 0.0
+                    for k in x.indices {
+                        let d = (x[k] - input[k]) * inverseScales[k]
+                        r2 += d * d
+                    }
+                    out[row + column * n] = kernel.value(scaledSquaredDistance: r2)
+                }
+            }
+        }
+        let whitened = DenseSolvers.lowerTriangularSolve(factor: factor, cross)
+        return (0..<points.count).map { column in
+            var mean = 0.0, explained = 0.0
+            for row in 0..<n {
+                mean += cross.storage[row + column * n] * alpha[row]
+                let v = whitened.storage[row + column * n]
+                explained += v * v
+            }
+            let variance = max(1e-12, kernel.variance - explained)
+            return (targetMean + targetScale * mean, targetScale * variance.squareRoot())
+        }
     }
 
     /// Marginal-likelihood evaluations allowed per fit.
@@ -77,12 +149,13 @@ struct GaussianProcess {
     /// `fitBudget` evaluations.
     static func fit(inputs: [[Double]], targets: [Double]) -> GaussianProcess? {
         let dimensions = inputs.first?.count ?? 0
+        let distances = PairwiseDistances(inputs)
         var theta = [0.0] + Array(repeating: log(0.5), count: dimensions) + [log(1e-3)]
         let lower = [log(0.05)] + Array(repeating: log(0.01), count: dimensions) + [log(1e-6)]
         let upper = [log(20.0)] + Array(repeating: log(20.0), count: dimensions) + [log(1.0)]
         func model(_ t: [Double]) -> GaussianProcess? {
             GaussianProcess(
-                inputs: inputs, targets: targets,
+                inputs: inputs, targets: targets, distances: distances,
                 kernel: MaternKernel(variance: exp(t[0]), lengthScales: t[1...dimensions].map(exp)), noise: exp(t[dimensions + 1]))
         }
         guard var best = model(theta) else { return nil }

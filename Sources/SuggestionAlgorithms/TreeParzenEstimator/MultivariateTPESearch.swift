@@ -121,22 +121,23 @@ struct JointParzen {
         }
     }
 
-    /// log Σⱼ wⱼ Πd pⱼ,d(x_d), by log-sum-exp.
+    /// log Σⱼ wⱼ Πd pⱼ,d(x_d), by log-sum-exp; accumulated dimension by dimension over all components.
     func logDensity(_ x: [Double]) -> Double {
-        var logs: [Double] = []
-        for component in weights.indices {
-            var total = log(weights[component])
-            for (d, dimension) in dimensions.enumerated() {
-                switch dimension {
-                case .continuous(let estimator, _):
-                    total += estimator.logComponentDensity(component, x[d])
-                case .grid(let estimator, let positions, let cell):
-                    total += estimator.logComponentDensity(component, positions[Int(x[d])], cell: cell)
-                case .categorical(let count, let observed):
-                    total += log(categoryProbabilities(count: count, observed: observed, component: component)[Int(x[d])])
-                }
+        var logs = weights.map { log($0) }
+        for (d, dimension) in dimensions.enumerated() {
+            switch dimension {
+            case .continuous(let estimator, _):
+                estimator.addLogComponentDensities(x[d], into: &logs)
+            case .grid(let estimator, let positions, let cell):
+                estimator.addLogComponentDensities(positions[Int(x[d])], cell: cell, into: &logs)
+            case .categorical(let count, let observed):
+                // Component j's probability of category k (see categoryProbabilities), in log form.
+                let k = Int(x[d])
+                let miss = log(priorWeight / Double(count) / (priorWeight + 1))
+                let hit = log(priorWeight / Double(count) / (priorWeight + 1) + 1 / (priorWeight + 1))
+                for (component, category) in observed.enumerated() { logs[component] += category == k ? hit : miss }
+                logs[observed.count] -= log(Double(count))
             }
-            logs.append(total)
         }
         let top = logs.max() ?? -.infinity
         guard top.isFinite else { return -1e300 }

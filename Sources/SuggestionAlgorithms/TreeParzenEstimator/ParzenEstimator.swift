@@ -11,6 +11,8 @@ struct ParzenEstimator {
     let weights: [Double]
     /// Probability mass of each component inside [low, high] (its truncation constant), computed once.
     let masses: [Double]
+    /// log(σ √(2π) · mass) of each component: the normaliser of its truncated density.
+    let logNormalisers: [Double]
 
     /// Builds the mixture from observations (already in the internal, possibly log-transformed space); component i is
     /// observation i, the last component is the prior.
@@ -18,15 +20,23 @@ struct ParzenEstimator {
         self.low = low
         self.high = high
         let range = max(high - low, 1e-12)
-        let minimum = range / min(100, 1 + Double(observations.count))
-        // Bandwidth of each observation: the larger gap to its sorted neighbours (or the bounds), clipped.
+        // Clip bandwidths to [range / min(100, components + 1), range]; the prior is one of the components.
+        let minimum = range / min(100, 2 + Double(observations.count))
+        // Bandwidth of each observation: the larger gap to its sorted neighbours; the outermost observations use the
+        // gap to their single neighbour (not to the bound), which keeps edge kernels as sharp as inner ones.
         let order = observations.indices.sorted { (observations[$0], $0) < (observations[$1], $1) }
         var sigmas = [Double](repeating: range, count: observations.count)
         for (rank, index) in order.enumerated() {
             let point = observations[index]
-            let left = rank > 0 ? point - observations[order[rank - 1]] : point - low
-            let right = rank + 1 < order.count ? observations[order[rank + 1]] - point : high - point
-            sigmas[index] = min(range, max(minimum, max(left, right)))
+            let left = rank > 0 ? point - observations[order[rank - 1]] : nil
+            let right = rank + 1 < order.count ? observations[order[rank + 1]] - point : nil
+            let gap = switch (left, right) {
+            case let (l?, r?): max(l, r)
+            case let (l?, nil): l
+            case let (nil, r?): r
+            case (nil, nil): max(point - low, high - point)
+            }
+            sigmas[index] = min(range, max(minimum, gap))
         }
         means = observations + [low + range / 2]
         self.sigmas = sigmas + [range]
@@ -36,6 +46,7 @@ struct ParzenEstimator {
         masses = zip(means, self.sigmas).map { mean, sigma in
             normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
         }
+        logNormalisers = zip(self.sigmas, masses).map { sigma, mass in log(sigma * (2 * Double.pi).squareRoot() * mass) }
     }
 
     /// A draw from component `index` (a normal truncated to [low, high], by rejection; clamped after 100 tries).
@@ -47,17 +58,31 @@ struct ParzenEstimator {
         return min(high, max(low, means[index]))
     }
 
-    /// log density of component `index` at `x` (or log probability of the cell around `x`).
-    func logComponentDensity(_ index: Int, _ x: Double, cell: Double? = nil) -> Double {
-        let mean = means[index], sigma = sigmas[index]
-        let mass = masses[index]
-        guard mass > 0 else { return -.infinity }
-        if let cell {
-            let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
-            return log(max(0, normalCDF((b - mean) / sigma) - normalCDF((a - mean) / sigma)) / mass + 1e-300)
+    /// Adds each component's log density at `x` (with `cell`, the log probability of the cell around `x`) to
+    /// `totals[component]`: the inner loop of a joint density, one pass over the components.
+    func addLogComponentDensities(_ x: Double, cell: Double? = nil, into totals: inout [Double]) {
+        means.withUnsafeBufferPointer { means in
+            sigmas.withUnsafeBufferPointer { sigmas in
+                masses.withUnsafeBufferPointer { masses in
+                    logNormalisers.withUnsafeBufferPointer { normalisers in
+                        totals.withUnsafeMutableBufferPointer { totals in
+                            for index in 0..<means.count {
+                                guard masses[index] > 0 else { totals[index] = -.infinity; continue }
+                                if let cell {
+                                    let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
+                                    let probability = normalCDF((b - means[index]) / sigmas[index])
+                                        - normalCDF((a - means[index]) / sigmas[index])
+                                    totals[index] += log(max(0, probability) / masses[index] + 1e-300)
+                                } else {
+                                    let z = (x - means[index]) / sigmas[index]
+                                    totals[index] += -0.5 * z * z - normalisers[index]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        let z = (x - mean) / sigma
-        return -0.5 * z * z - log(sigma * (2 * Double.pi).squareRoot() * mass)
     }
 
     /// A draw from the mixture: a component by weight, then that component.

@@ -58,10 +58,13 @@ func evaluate(_ problem: String, _ v: [String: String]) -> Double {
     }
 }
 
+Tunekit.prepareProcess()
 let arguments = CommandLine.arguments
 let problems = try JSONDecoder().decode([Problem].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
 let seeds = Int(arguments[2]) ?? 10
-for problem in problems {
+let algorithms = arguments.count > 3 ? arguments[3].split(separator: ",").map(String.init) : ["random", "tpe", "multivariate-tpe", "bayesianoptimization"]
+let problemFilter = arguments.count > 4 ? Set(arguments[4].split(separator: ",").map(String.init)) : nil
+for problem in problems where problemFilter?.contains(problem.name) ?? true {
     let specs = problem.parameters.map { p -> ParameterSpec in
         switch p.type {
         case "categorical":
@@ -72,7 +75,7 @@ for problem in problems {
                 feasibleSpace: FeasibleSpace(min: p.min, max: p.max, step: p.step, distribution: p.log == true ? .logUniform : .uniform))
         }
     }
-    for algorithm in ["random", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+    for algorithm in algorithms {
         for seed in 0..<seeds {
             let experiment = try Experiment(
                 name: "bench", objective: Objective(type: .minimize, objectiveMetricName: "loss"),

@@ -1,0 +1,91 @@
+"""Aggregates the JSON lines of SuggestBench and peers.py into the README's tables (Markdown on stdout).
+
+Per problem and sampler: median simple regret over seeds at 25/50/100 % of the budget, and the mean time per
+suggestion over the last 10 suggestions of each run (i.e. with 90 % of the budget observed). Then, for each of
+tunekit's model-based algorithms, ratios to its peers: final median regret (ours/theirs, below 1 = we found better
+points) and time per suggestion (theirs/ours, how many times faster we answer).
+Usage: python report.py RESULTS.jsonl...
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+LABELS = {
+    ("tunekit", "random"): "tunekit random",
+    ("tunekit", "tpe"): "tunekit tpe",
+    ("tunekit", "multivariate-tpe"): "tunekit multivariate-tpe",
+    ("tunekit", "bayesianoptimization"): "tunekit bayesianoptimization (GP)",
+    ("optuna-random", None): "Optuna RandomSampler",
+    ("optuna-tpe", None): "Optuna TPE (univariate)",
+    ("optuna-tpe-multivariate", None): "Optuna TPE (multivariate)",
+    ("optuna-gp", None): "Optuna GPSampler",
+    ("hyperopt-tpe", None): "hyperopt TPE",
+    ("skopt-gp-hedge", None): "skopt gp_minimize (gp_hedge)",
+    ("skopt-ei", None): "skopt gp_minimize (EI)",
+}
+# tunekit algorithm -> the peers it is compared with.
+PEERS = {
+    "tunekit tpe": ["Optuna TPE (univariate)", "Optuna TPE (multivariate)", "hyperopt TPE"],
+    "tunekit multivariate-tpe": ["Optuna TPE (multivariate)", "Optuna TPE (univariate)", "hyperopt TPE"],
+    "tunekit bayesianoptimization (GP)": ["skopt gp_minimize (gp_hedge)", "skopt gp_minimize (EI)", "Optuna GPSampler"],
+}
+
+
+def label(run):
+    if run["tool"] == "tunekit":
+        return LABELS[("tunekit", run["algorithm"])]
+    return LABELS[(run["tool"], None)]
+
+
+def fmt(value):
+    if value == 0:
+        return "0"
+    return f"{value:.3g}" if abs(value) >= 1e-3 else f"{value:.1e}"
+
+
+def main():
+    runs = defaultdict(list)  # (problem, label) -> runs
+    problems = []
+    for path in sys.argv[1:]:
+        for line in open(path):
+            run = json.loads(line)
+            if "skipped" in run:
+                print(f"note: {run['tool']} skipped on {run['problem']}: {run['skipped']}", file=sys.stderr)
+                continue
+            runs[(run["problem"], label(run))].append(run)
+            if run["problem"] not in problems:
+                problems.append(run["problem"])
+    order = list(dict.fromkeys(LABELS.values()))
+    summary = {}
+    print("| problem | sampler | seeds | regret @25 % | @50 % | @100 % | ms / suggestion |")
+    print("|---|---|---|---|---|---|---|")
+    for problem in problems:
+        for name in order:
+            group = runs.get((problem, name))
+            if not group:
+                continue
+            medians = [statistics.median(r[f"regret{p}"] for r in group) for p in (25, 50, 100)]
+            seconds = statistics.mean(r["seconds_per_suggestion"] for r in group)
+            summary[(problem, name)] = (medians[2], seconds)
+            print(f"| {problem} | {name} | {len(group)} | " + " | ".join(fmt(m) for m in medians)
+                  + f" | {seconds * 1000:.3g} |")
+    print()
+    print("| problem | tunekit | peer | final regret ours/peer | peer time / our time |")
+    print("|---|---|---|---|---|")
+    for problem in problems:
+        for ours, peers in PEERS.items():
+            if (problem, ours) not in summary:
+                continue
+            our_regret, our_seconds = summary[(problem, ours)]
+            for peer in peers:
+                if (problem, peer) not in summary:
+                    continue
+                peer_regret, peer_seconds = summary[(problem, peer)]
+                ratio = "equal" if our_regret == peer_regret else (
+                    f"{our_regret / peer_regret:.2f}" if peer_regret > 0 else "peer found the optimum")
+                print(f"| {problem} | {ours} | {peer} | {ratio} | {peer_seconds / our_seconds:.0f}× |")
+
+
+if __name__ == "__main__":
+    main()
