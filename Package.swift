@@ -5,7 +5,7 @@
 // Module dependencies point one way only:
 //   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts
 //     -> SuggestionAlgorithms, Trainers (-> TrafficData)
-//     -> ExperimentRunner -> TuningCLI (executable `tunekit`)
+//     -> ExperimentRunner, TuningServer (Hummingbird) -> TuningCLI (executable `tunekit`)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -23,6 +23,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        // No default traits: tunekit needs neither swift-configuration nor the full-Foundation extras.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,12 +57,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TuningServer",
+            dependencies: [
+                "ExperimentModel", "SuggestionAlgorithms",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "TuningCLI",
             dependencies: [
                 "ExperimentRunner", "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData",
-                "ModelArtifacts",
+                "ModelArtifacts", "TuningServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -75,6 +92,15 @@ let package = Package(
         .testTarget(
             name: "ExperimentRunnerTests",
             dependencies: ["ExperimentRunner", "ExperimentModel", "Trainers", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TuningServerTests",
+            dependencies: [
+                "TuningServer", "ExperimentModel", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport"], swiftSettings: swiftSettings),

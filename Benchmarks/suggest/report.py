@@ -1,10 +1,11 @@
 """Aggregates the JSON lines of SuggestBench and peers.py into the README's tables (Markdown on stdout).
 
-Per problem and sampler: median simple regret over seeds at 25/50/100 % of the budget, and the mean time per
-suggestion over the last 10 suggestions of each run (i.e. with 90 % of the budget observed). Then, for each of
-tunekit's model-based algorithms, ratios to its peers: final median regret (ours/theirs, below 1 = we found better
-points) and time per suggestion (theirs/ours, how many times faster we answer).
-Usage: python report.py RESULTS.jsonl...
+Per problem and sampler: median simple regret over the seeds of the quality runs at 25/50/100 % of the budget, and
+the time per suggestion over the last 10 suggestions (90 % of the budget observed), averaged over the timing runs,
+which run one after another on an otherwise idle machine. Then, for each of tunekit's model-based algorithms, ratios
+to its peers: final median regret (ours/theirs, below 1 = we found better points) and time per suggestion
+(theirs/ours, how many times faster we answer).
+Usage: python report.py --quality FILE... --timing FILE...
 """
 import json
 import statistics
@@ -44,10 +45,9 @@ def fmt(value):
     return f"{value:.3g}" if abs(value) >= 1e-3 else f"{value:.1e}"
 
 
-def main():
+def load(paths, problems):
     runs = defaultdict(list)  # (problem, label) -> runs
-    problems = []
-    for path in sys.argv[1:]:
+    for path in paths:
         for line in open(path):
             run = json.loads(line)
             if "skipped" in run:
@@ -56,6 +56,14 @@ def main():
             runs[(run["problem"], label(run))].append(run)
             if run["problem"] not in problems:
                 problems.append(run["problem"])
+    return runs
+
+
+def main():
+    split = sys.argv.index("--timing")
+    problems = []
+    runs = load(sys.argv[2:split], problems)
+    timings = load(sys.argv[split + 1:], [])
     order = list(dict.fromkeys(LABELS.values()))
     summary = {}
     print("| problem | sampler | seeds | regret @25 % | @50 % | @100 % | ms / suggestion |")
@@ -66,7 +74,8 @@ def main():
             if not group:
                 continue
             medians = [statistics.median(r[f"regret{p}"] for r in group) for p in (25, 50, 100)]
-            seconds = statistics.mean(r["seconds_per_suggestion"] for r in group)
+            timed = timings.get((problem, name)) or group
+            seconds = statistics.mean(r["seconds_per_suggestion"] for r in timed)
             summary[(problem, name)] = (medians[2], seconds)
             print(f"| {problem} | {name} | {len(group)} | " + " | ".join(fmt(m) for m in medians)
                   + f" | {seconds * 1000:.3g} |")

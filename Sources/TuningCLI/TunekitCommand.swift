@@ -8,8 +8,8 @@ struct TunekitCommand: AsyncParsableCommand {
         abstract: "Katib-compatible hyperparameter tuning with in-process trainers.",
         version: Tunekit.version,
         subcommands: [
-            TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ValidateCommand.self,
-            DatasetsCommand.self,
+            TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ServeCommand.self,
+            ValidateCommand.self, DatasetsCommand.self,
         ])
 
     static func main() async {

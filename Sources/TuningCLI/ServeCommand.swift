@@ -1,0 +1,50 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+import Logging
+import TuningServer
+
+extension TunekitCommand {
+    struct ServeCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve Katib's Suggestion API as JSON over HTTP (gRPC-free suggestion service).",
+            discussion: """
+                POST /api.v1.beta1.Suggestion/GetSuggestions and /ValidateAlgorithmSettings take Katib's messages \
+                in the protobuf JSON mapping, as `tunekit suggest` does. Also GET /healthz, /readyz, /metrics \
+                (Prometheus) and /openapi.json. Logs go to stderr; SIGTERM or SIGINT stops the server after the \
+                requests in flight are answered. Prints "listening on http://HOST:PORT" once it accepts connections.
+                """)
+
+        @Option(help: "Interface to bind (0.0.0.0 to accept connections from other hosts).")
+        var host = "127.0.0.1"
+
+        @Option(help: "TCP port (Katib's suggestion services use 6789; 0 picks a free port).")
+        var port = 6789
+
+        @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
+        var maxBodyBytes = 8 << 20
+
+        @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+        var logLevel = "info"
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+            guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+
+        func run() async throws {
+            var logger = Logger(label: "tunekit.serve") { StreamLogHandler.standardError(label: $0) }
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let configuration = SuggestionServerConfiguration(
+                host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)")
+            let host = self.host
+            try await SuggestionServer.run(configuration, logger: logger) { port in
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+            }
+        }
+    }
+}

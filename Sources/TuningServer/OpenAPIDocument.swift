@@ -1,0 +1,551 @@
+/// The OpenAPI 3 description of the server, served at `GET /openapi.json`. A copy lives at `deploy/openapi.json`
+/// (a test keeps the two identical) for clients, code generators and schemathesis.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.0.3",
+  "info": {
+    "title": "tunekit suggestion service",
+    "version": "0.1.0",
+    "description": "Katib's Suggestion API (api.v1.beta1.Suggestion) as JSON over HTTP, in the protobuf JSON mapping: lowerCamelCase field names (snake_case accepted), enums as names (numbers accepted). Stateless: each request carries the experiment and its trials."
+  },
+  "paths": {
+    "/api.v1.beta1.Suggestion/GetSuggestions": {
+      "post": {
+        "operationId": "GetSuggestions",
+        "summary": "Suggest currentRequestNumber new parameter assignments.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/GetSuggestionsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GetSuggestionsReply"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "INVALID_ARGUMENT: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "INTERNAL: an unexpected failure; the message names the request id to look up in the logs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api.v1.beta1.Suggestion/ValidateAlgorithmSettings": {
+      "post": {
+        "operationId": "ValidateAlgorithmSettings",
+        "summary": "Check the experiment's algorithm name and settings as Katib does before it starts.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ValidateAlgorithmSettingsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ValidateAlgorithmSettingsReply"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "INVALID_ARGUMENT: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "INTERNAL: an unexpected failure; the message names the request id to look up in the logs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "operationId": "healthz",
+        "summary": "Liveness: the process answers.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "operationId": "readyz",
+        "summary": "Readiness: the server accepts suggestion requests.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "Prometheus metrics: requests, latency histograms per algorithm, errors.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "openapi",
+        "summary": "This document.",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Status": {
+        "type": "object",
+        "required": [
+          "code",
+          "message"
+        ],
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "gRPC status name, e.g. INVALID_ARGUMENT."
+          },
+          "message": {
+            "type": "string",
+            "description": "What is wrong and where."
+          }
+        }
+      },
+      "ParameterAssignment": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string"
+          }
+        }
+      },
+      "FeasibleSpace": {
+        "type": "object",
+        "properties": {
+          "max": {
+            "type": "string"
+          },
+          "min": {
+            "type": "string"
+          },
+          "list": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "step": {
+            "type": "string"
+          },
+          "distribution": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "DISTRIBUTION_UNSPECIFIED",
+                  "UNIFORM",
+                  "LOG_UNIFORM",
+                  "NORMAL",
+                  "LOG_NORMAL"
+                ]
+              },
+              {
+                "type": "integer",
+                "format": "int32"
+              }
+            ]
+          }
+        }
+      },
+      "ParameterSpec": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "parameterType": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "UNKNOWN_TYPE",
+                  "DOUBLE",
+                  "INT",
+                  "DISCRETE",
+                  "CATEGORICAL"
+                ]
+              },
+              {
+                "type": "integer",
+                "format": "int32"
+              }
+            ]
+          },
+          "feasibleSpace": {
+            "$ref": "#/components/schemas/FeasibleSpace"
+          }
+        }
+      },
+      "ObjectiveSpec": {
+        "type": "object",
+        "properties": {
+          "type": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "UNKNOWN",
+                  "MINIMIZE",
+                  "MAXIMIZE"
+                ]
+              },
+              {
+                "type": "integer",
+                "format": "int32"
+              }
+            ]
+          },
+          "goal": {
+            "type": "number"
+          },
+          "objectiveMetricName": {
+            "type": "string"
+          },
+          "additionalMetricNames": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        }
+      },
+      "AlgorithmSetting": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string"
+          }
+        }
+      },
+      "AlgorithmSpec": {
+        "type": "object",
+        "properties": {
+          "algorithmName": {
+            "type": "string",
+            "description": "random, grid, tpe, multivariate-tpe or bayesianoptimization."
+          },
+          "algorithmSettings": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AlgorithmSetting"
+            }
+          }
+        }
+      },
+      "ExperimentSpec": {
+        "type": "object",
+        "properties": {
+          "parameterSpecs": {
+            "type": "object",
+            "properties": {
+              "parameters": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/ParameterSpec"
+                }
+              }
+            }
+          },
+          "objective": {
+            "$ref": "#/components/schemas/ObjectiveSpec"
+          },
+          "algorithm": {
+            "$ref": "#/components/schemas/AlgorithmSpec"
+          },
+          "parallelTrialCount": {
+            "type": "integer",
+            "format": "int32"
+          },
+          "maxTrialCount": {
+            "type": "integer",
+            "format": "int32"
+          }
+        }
+      },
+      "Experiment": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "spec": {
+            "$ref": "#/components/schemas/ExperimentSpec"
+          }
+        }
+      },
+      "Metric": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "value": {
+            "type": "string"
+          }
+        }
+      },
+      "Trial": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "spec": {
+            "type": "object",
+            "properties": {
+              "objective": {
+                "$ref": "#/components/schemas/ObjectiveSpec"
+              },
+              "parameterAssignments": {
+                "type": "object",
+                "properties": {
+                  "assignments": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/ParameterAssignment"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "status": {
+            "type": "object",
+            "properties": {
+              "condition": {
+                "oneOf": [
+                  {
+                    "type": "string",
+                    "enum": [
+                      "CREATED",
+                      "RUNNING",
+                      "SUCCEEDED",
+                      "KILLED",
+                      "FAILED",
+                      "METRICS_UNAVAILABLE",
+                      "EARLY_STOPPED",
+                      "UNKNOWN"
+                    ]
+                  },
+                  {
+                    "type": "integer",
+                    "format": "int32"
+                  }
+                ]
+              },
+              "observation": {
+                "type": "object",
+                "properties": {
+                  "metrics": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Metric"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "GetSuggestionsRequest": {
+        "type": "object",
+        "properties": {
+          "experiment": {
+            "$ref": "#/components/schemas/Experiment"
+          },
+          "trials": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Trial"
+            }
+          },
+          "currentRequestNumber": {
+            "type": "integer",
+            "format": "int32",
+            "description": "How many assignment sets to return."
+          },
+          "totalRequestNumber": {
+            "type": "integer",
+            "format": "int32",
+            "description": "Assignment sets issued so far, this request's included."
+          }
+        }
+      },
+      "GetSuggestionsReply": {
+        "type": "object",
+        "required": [
+          "parameterAssignments"
+        ],
+        "properties": {
+          "parameterAssignments": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "assignments"
+              ],
+              "properties": {
+                "assignments": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/ParameterAssignment"
+                  }
+                },
+                "trialName": {
+                  "type": "string"
+                },
+                "labels": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          "algorithm": {
+            "$ref": "#/components/schemas/AlgorithmSpec"
+          }
+        }
+      },
+      "ValidateAlgorithmSettingsRequest": {
+        "type": "object",
+        "properties": {
+          "experiment": {
+            "$ref": "#/components/schemas/Experiment"
+          }
+        }
+      },
+      "ValidateAlgorithmSettingsReply": {
+        "type": "object",
+        "description": "Empty: the settings are valid."
+      }
+    }
+  }
+}
+"""#
+}

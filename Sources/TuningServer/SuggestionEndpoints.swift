@@ -1,0 +1,113 @@
+import ExperimentModel
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SuggestionAlgorithms
+
+/// The two Suggestion API methods over HTTP: JSON body in, JSON body out, errors as `{"code", "message"}` with the
+/// HTTP status grpc-gateway gives their gRPC code. Both call `SuggestionService`, exactly as `tunekit suggest` does.
+struct SuggestionEndpoints: Sendable {
+    enum Method: String, Sendable {
+        case getSuggestions = "GetSuggestions"
+        case validateAlgorithmSettings = "ValidateAlgorithmSettings"
+    }
+
+    /// What answers the decoded requests: `SuggestionService` in production.
+    struct Handlers: Sendable {
+        var getSuggestions: @Sendable (GetSuggestionsRequest) throws -> GetSuggestionsReply
+        var validate: @Sendable (ValidateAlgorithmSettingsRequest) throws -> Void
+
+        /// Katib's semantics; requests without `random_state` get a fresh seed, as Katib's services do.
+        static let katib = Handlers(
+            getSuggestions: { try SuggestionService.getSuggestions($0, fallbackSeed: UInt64.random(in: 0...UInt64.max)) },
+            validate: { try SuggestionService.validate($0) })
+    }
+
+    let maxBodyBytes: Int
+    let metrics: ServerMetrics
+    let handlers: Handlers
+
+    /// A failure with its HTTP status and gRPC status name.
+    struct Failure: Error {
+        let status: HTTPResponse.Status
+        let body: KatibStatus
+
+        static func badRequest(_ status: KatibStatus) -> Failure { Failure(status: .badRequest, body: status) }
+    }
+
+    func respond(to method: Method, request: Request, context: SuggestionRequestContext) async -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var algorithm = "none"
+        let response: Response
+        var errorCode: String?
+        do {
+            let body = try await readBody(request)
+            switch method {
+            case .getSuggestions:
+                let decoded = try decode(GetSuggestionsRequest.self, body)
+                algorithm = Self.label(decoded.experiment)
+                let reply = try answer { try handlers.getSuggestions(decoded) }
+                response = Self.json(.ok, KatibJSON.encode(reply))
+            case .validateAlgorithmSettings:
+                let decoded = try decode(ValidateAlgorithmSettingsRequest.self, body)
+                algorithm = Self.label(decoded.experiment)
+                try answer { try handlers.validate(decoded) }
+                response = Self.json(.ok, Data("{}".utf8))
+            }
+        } catch let failure as Failure {
+            errorCode = failure.body.code
+            context.logger.info(
+                "request refused", metadata: ["method": "\(method.rawValue)", "code": "\(failure.body.code)",
+                                              "reason": "\(failure.body.message)"])
+            response = Self.json(failure.status, KatibJSON.encode(failure.body))
+        } catch {
+            // Not a user error: log it with the request id, tell the client only that it happened.
+            errorCode = "INTERNAL"
+            context.logger.error("internal error", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
+            let status = KatibStatus(code: "INTERNAL", message: "internal error; request id \(context.requestID)")
+            response = Self.json(.internalServerError, KatibJSON.encode(status))
+        }
+        let elapsed = (clock.now - start).components
+        metrics.record(
+            endpoint: method.rawValue, algorithm: algorithm, status: response.status.code, errorCode: errorCode,
+            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+        return response
+    }
+
+    /// The body, up to `maxBodyBytes` (more → 413 RESOURCE_EXHAUSTED).
+    private func readBody(_ request: Request) async throws -> Data {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            return Data(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw Failure(
+                status: .contentTooLarge,
+                body: KatibStatus(code: "RESOURCE_EXHAUSTED", message: "request body exceeds the limit of \(maxBodyBytes) bytes"))
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws(Failure) -> T {
+        do { return try KatibJSON.decode(type, from: body) } catch { throw .badRequest(error) }
+    }
+
+    /// Runs a handler; its `KatibStatus` errors are the client's (400), anything else propagates as internal.
+    private func answer<T>(_ work: () throws -> T) throws -> T {
+        do { return try work() } catch let status as KatibStatus { throw Failure.badRequest(status) }
+    }
+
+    /// The algorithm as a metrics label: a supported name, or "other" (unknown names must not grow the label set).
+    private static func label(_ experiment: KatibExperiment) -> String {
+        let name = experiment.spec.algorithm.algorithmName
+        return SuggestionService.supportedNames.contains(name) ? name : "other"
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ data: Data) -> Response {
+        var body = ByteBuffer()
+        body.writeBytes(data)
+        body.writeString("\n")
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+    }
+}

@@ -1,0 +1,78 @@
+public import Hummingbird
+public import Logging
+import Foundation
+import NIOCore
+
+/// Where and how `tunekit serve` listens.
+public struct SuggestionServerConfiguration: Sendable {
+    /// Interface to bind (`0.0.0.0` in a container).
+    public var host: String
+    /// TCP port; 0 picks a free one (reported through `onListening`).
+    public var port: Int
+    /// Largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+    /// Sent as the `Server` response header.
+    public var serverName: String
+
+    public init(host: String = "127.0.0.1", port: Int = 6789, maxBodyBytes: Int = 8 << 20, serverName: String = "tunekit") {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.serverName = serverName
+    }
+}
+
+/// Katib's Suggestion API as JSON over HTTP/1.1 (the paths grpc-gateway would give the gRPC methods), plus health,
+/// readiness, Prometheus metrics and the OpenAPI document. Stateless: every request carries the whole history.
+public enum SuggestionServer {
+    /// Serves until SIGTERM or SIGINT, then stops accepting connections and returns once in-flight requests are
+    /// answered. `onListening` receives the bound port once the server accepts connections.
+    public static func run(
+        _ configuration: SuggestionServerConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        try await makeApplication(configuration, logger: logger, onListening: onListening).runService()
+    }
+
+    /// The HTTP application; run it with `runService()` (graceful shutdown on SIGTERM/SIGINT: the listener closes,
+    /// in-flight requests finish). `onListening` receives the bound port once the server accepts connections.
+    public static func makeApplication(
+        _ configuration: SuggestionServerConfiguration, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        makeApplication(configuration, logger: logger, handlers: .katib, onListening: onListening)
+    }
+
+    static func makeApplication(
+        _ configuration: SuggestionServerConfiguration, logger: Logger, handlers: SuggestionEndpoints.Handlers,
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        let metrics = ServerMetrics()
+        let endpoints = SuggestionEndpoints(maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, handlers: handlers)
+        let router = Router(context: SuggestionRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.post("api.v1.beta1.Suggestion/GetSuggestions") { request, context in
+            await endpoints.respond(to: .getSuggestions, request: request, context: context)
+        }
+        router.post("api.v1.beta1.Suggestion/ValidateAlgorithmSettings") { request, context in
+            await endpoints.respond(to: .validateAlgorithmSettings, request: request, context: context)
+        }
+        router.get("healthz") { _, _ in text("ok\n") }
+        router.get("readyz") { _, _ in text("ready\n") }
+        router.get("metrics") { _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }
+        router.get("openapi.json") { _, _ in
+            SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8))
+        }
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    private static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+        Response(
+            status: .ok, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,135 @@
+import ExperimentModel
+import Foundation
+import TestSupport
+import Testing
+@testable import TuningServer
+
+@Suite struct SuggestionServerTests {
+    @Test(arguments: ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"])
+    func everyAlgorithmAnswers(algorithm: String) async throws {
+        try await LiveServer.run { server in
+            let reply = try await server.post(Requests.suggestPath, Requests.getSuggestions(algorithm, count: 3))
+            #expect(reply.status == 200, "\(reply.text)")
+            let decoded = try JSONDecoder().decode(GetSuggestionsReply.self, from: reply.body)
+            #expect(decoded.parameterAssignments.count == 3)
+            for set in decoded.parameterAssignments {
+                #expect(set.assignments.map(\.name) == ["lr", "layers", "optimizer"])
+                let lr = try #require(Double(set.assignments[0].value)), layers = try #require(Int(set.assignments[1].value))
+                #expect((0.001...0.1).contains(lr) && (1...8).contains(layers))
+                #expect(["sgd", "adam"].contains(set.assignments[2].value))
+            }
+            // Same request with random_state: same answer, as `tunekit suggest` gives.
+            let again = try await server.post(Requests.suggestPath, Requests.getSuggestions(algorithm, count: 3))
+            #expect(again.body == reply.body)
+        }
+    }
+
+    @Test func snakeCaseNamesAndNumericEnumsAreAccepted() async throws {
+        let body = """
+            {"experiment": {"spec": {"parameter_specs": {"parameters": [
+               {"name": "x", "parameter_type": 1, "feasible_space": {"min": "0", "max": "1"}}]},
+             "objective": {"type": 1, "objective_metric_name": "loss"},
+             "algorithm": {"algorithm_name": "random"}}},
+             "current_request_number": 1, "total_request_number": 1}
+            """
+        try await LiveServer.run { server in
+            let reply = try await server.post(Requests.suggestPath, Data(body.utf8))
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect((reply.json["parameterAssignments"] as? [Any])?.count == 1)
+        }
+    }
+
+    @Test func validateAlgorithmSettingsSaysWhatIsWrong() async throws {
+        try await LiveServer.run { server in
+            let valid = try await server.post(Requests.validatePath, Data(#"{"experiment": \#(Requests.experiment("tpe"))}"#.utf8))
+            #expect(valid.status == 200 && valid.text == "{}\n")
+            let invalid = try await server.post(
+                Requests.validatePath,
+                Data(#"{"experiment": \#(Requests.experiment("tpe", settings: [("gamma", "1.5")]))}"#.utf8))
+            #expect(invalid.status == 400)
+            #expect(invalid.json["code"] as? String == "INVALID_ARGUMENT")
+            #expect(invalid.json["message"] as? String == "gamma should be in the range of (0, 1)")
+        }
+    }
+
+    @Test func errorClassesGetTheirStatus() async throws {
+        try await LiveServer.run(maxBodyBytes: 8192) { server in
+            let unknown = try await server.post(
+                Requests.suggestPath,
+                Data(String(decoding: Requests.getSuggestions("hyperband"), as: UTF8.self).utf8))
+            #expect(unknown.status == 400)
+            let message = try #require(unknown.json["message"] as? String)
+            #expect(message.contains("unknown algorithm name hyperband") && message.contains("bayesianoptimization"))
+
+            let malformed = try await server.post(Requests.suggestPath, Data(#"{"experiment": {"spec": [1, 2]}}"#.utf8))
+            #expect(malformed.status == 400)
+            #expect((malformed.json["message"] as? String)?.hasPrefix("malformed request JSON: at experiment.spec") == true)
+
+            let truncated = try await server.post(Requests.suggestPath, Data(#"{"experiment": "#.utf8))
+            #expect(truncated.status == 400 && truncated.json["code"] as? String == "INVALID_ARGUMENT")
+
+            let impossible = try await server.post(Requests.suggestPath, Data(String(
+                decoding: Requests.getSuggestions("random"), as: UTF8.self
+            ).replacingOccurrences(of: #""min": "1", "max": "8""#, with: #""min": "9", "max": "8""#).utf8))
+            #expect(impossible.status == 400 && impossible.json["code"] as? String == "INVALID_ARGUMENT")
+
+            let huge = try await server.post(Requests.suggestPath, Requests.getSuggestions("random", trials: 100))
+            #expect(huge.status == 413)
+            #expect(huge.json["code"] as? String == "RESOURCE_EXHAUSTED")
+        }
+    }
+
+    @Test func internalErrorsDoNotLeakDetails() async throws {
+        struct Secret: Error { let path = "/var/lib/secret/model.bin" }
+        let failing = SuggestionEndpoints.Handlers(getSuggestions: { _ in throw Secret() }, validate: { _ in })
+        try await LiveServer.run(handlers: failing) { server in
+            let reply = try await server.post(Requests.suggestPath, Requests.getSuggestions("random"), headers: ["X-Request-Id": "req-42"])
+            #expect(reply.status == 500)
+            #expect(reply.json["code"] as? String == "INTERNAL")
+            #expect(reply.json["message"] as? String == "internal error; request id req-42")
+            #expect(!reply.text.contains("secret"))
+        }
+    }
+
+    @Test func healthReadinessMetricsAndRequestIDs() async throws {
+        try await LiveServer.run { server in
+            #expect(try await server.get("healthz").status == 200)
+            #expect(try await server.get("readyz").status == 200)
+            let answered = try await server.post(Requests.suggestPath, Requests.getSuggestions("tpe"), headers: ["X-Request-Id": "abc-1"])
+            #expect(answered.headers["X-Request-Id"] as? String == "abc-1")
+            _ = try await server.post(Requests.suggestPath, Data("{".utf8))
+            let metrics = try await server.get("metrics").text
+            #expect(metrics.contains(#"tunekit_requests_total{endpoint="GetSuggestions",algorithm="tpe",status="200"} 1"#))
+            #expect(metrics.contains(#"tunekit_requests_total{endpoint="GetSuggestions",algorithm="none",status="400"} 1"#))
+            #expect(metrics.contains(#"tunekit_request_duration_seconds_count{endpoint="GetSuggestions",algorithm="tpe"} 1"#))
+            #expect(metrics.contains(#"tunekit_request_errors_total{endpoint="GetSuggestions",code="INVALID_ARGUMENT"} 1"#))
+        }
+    }
+
+    @Test func servesTheOpenAPIDocumentKeptInTheRepository() async throws {
+        let committed = try String(contentsOfFile: PackagePaths.file("deploy/openapi.json"), encoding: .utf8)
+        try await LiveServer.run { server in
+            let served = try await server.get("openapi.json")
+            #expect(served.status == 200)
+            #expect(served.text == committed, "deploy/openapi.json and OpenAPIDocument.swift must stay identical")
+            let paths = try #require(served.json["paths"] as? [String: Any])
+            #expect(paths.keys.contains("/" + Requests.suggestPath) && paths.keys.contains("/" + Requests.validatePath))
+        }
+    }
+}
+
+@Suite struct ServerMetricsTests {
+    @Test func histogramBucketsAreCumulative() {
+        let metrics = ServerMetrics()
+        for seconds in [0.0004, 0.003, 0.003, 20.0] {
+            metrics.record(endpoint: "GetSuggestions", algorithm: "random", status: 200, errorCode: nil, seconds: seconds)
+        }
+        let text = metrics.prometheusText()
+        let labels = #"endpoint="GetSuggestions",algorithm="random""#
+        #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"0.0005\"} 1"))
+        #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"0.005\"} 3"))
+        #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"10.0\"} 3"))
+        #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} 4"))
+        #expect(text.contains("tunekit_request_duration_seconds_count{\(labels)} 4"))
+    }
+}
