@@ -7,7 +7,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "tunekit suggestion service",
     "version": "0.1.0",
-    "description": "Katib's Suggestion API (api.v1.beta1.Suggestion) as JSON over HTTP, in the protobuf JSON mapping: lowerCamelCase field names (snake_case accepted), enums as names (numbers accepted). Stateless: each request carries the experiment and its trials."
+    "description": "Katib's Suggestion API (api.v1.beta1.Suggestion) as JSON over HTTP, in the protobuf JSON mapping: lowerCamelCase field names (snake_case accepted), enums as names (numbers accepted). Stateless: each request carries the experiment and its trials. The schemas give the shape; the server also checks what a schema cannot (min below max, a step that fits, known settings) and answers 400 with Katib's message."
   },
   "paths": {
     "/api.v1.beta1.Suggestion/GetSuggestions": {
@@ -269,6 +269,11 @@ enum OpenAPIDocument {
       },
       "ParameterSpec": {
         "type": "object",
+        "required": [
+          "name",
+          "parameterType",
+          "feasibleSpace"
+        ],
         "properties": {
           "name": {
             "type": "string"
@@ -298,6 +303,10 @@ enum OpenAPIDocument {
       },
       "ObjectiveSpec": {
         "type": "object",
+        "required": [
+          "type",
+          "objectiveMetricName"
+        ],
         "properties": {
           "type": {
             "oneOf": [
@@ -342,10 +351,19 @@ enum OpenAPIDocument {
       },
       "AlgorithmSpec": {
         "type": "object",
+        "required": [
+          "algorithmName"
+        ],
         "properties": {
           "algorithmName": {
             "type": "string",
-            "description": "random, grid, tpe, multivariate-tpe or bayesianoptimization."
+            "enum": [
+              "random",
+              "grid",
+              "tpe",
+              "multivariate-tpe",
+              "bayesianoptimization"
+            ]
           },
           "algorithmSettings": {
             "type": "array",
@@ -357,12 +375,21 @@ enum OpenAPIDocument {
       },
       "ExperimentSpec": {
         "type": "object",
+        "required": [
+          "parameterSpecs",
+          "objective",
+          "algorithm"
+        ],
         "properties": {
           "parameterSpecs": {
             "type": "object",
+            "required": [
+              "parameters"
+            ],
             "properties": {
               "parameters": {
                 "type": "array",
+                "minItems": 1,
                 "items": {
                   "$ref": "#/components/schemas/ParameterSpec"
                 }
@@ -387,6 +414,9 @@ enum OpenAPIDocument {
       },
       "Experiment": {
         "type": "object",
+        "required": [
+          "spec"
+        ],
         "properties": {
           "name": {
             "type": "string"
@@ -473,6 +503,10 @@ enum OpenAPIDocument {
       },
       "GetSuggestionsRequest": {
         "type": "object",
+        "required": [
+          "experiment",
+          "currentRequestNumber"
+        ],
         "properties": {
           "experiment": {
             "$ref": "#/components/schemas/Experiment"
@@ -486,6 +520,7 @@ enum OpenAPIDocument {
           "currentRequestNumber": {
             "type": "integer",
             "format": "int32",
+            "minimum": 1,
             "description": "How many assignment sets to return."
           },
           "totalRequestNumber": {
@@ -534,6 +569,9 @@ enum OpenAPIDocument {
       },
       "ValidateAlgorithmSettingsRequest": {
         "type": "object",
+        "required": [
+          "experiment"
+        ],
         "properties": {
           "experiment": {
             "$ref": "#/components/schemas/Experiment"

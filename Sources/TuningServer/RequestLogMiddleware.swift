@@ -2,8 +2,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// One structured log line per request (method, path, status, milliseconds) under its request id, which is the
-/// client's `X-Request-Id` when it sends one, and is echoed in the response's `X-Request-Id`.
+/// One structured log line per answered request (method, path, status, milliseconds; at debug level also one when it
+/// arrives) under its request id, which is the client's `X-Request-Id` when it sends one, and is echoed in the
+/// response's `X-Request-Id`.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = SuggestionRequestContext
 
@@ -20,6 +21,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         let clock = ContinuousClock()
         let start = clock.now
         let id = context.requestID
+        context.logger.debug("request received", metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
         func log(_ status: Int) {
             let elapsed = (clock.now - start).components
             let milliseconds = Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) * 1e-15

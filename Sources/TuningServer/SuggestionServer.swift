@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 import Foundation
+import HTTPTypes
 import NIOCore
 
 /// Where and how `tunekit serve` listens.
@@ -50,17 +51,19 @@ public enum SuggestionServer {
         let endpoints = SuggestionEndpoints(maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, handlers: handlers)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
-        router.post("api.v1.beta1.Suggestion/GetSuggestions") { request, context in
-            await endpoints.respond(to: .getSuggestions, request: request, context: context)
-        }
-        router.post("api.v1.beta1.Suggestion/ValidateAlgorithmSettings") { request, context in
-            await endpoints.respond(to: .validateAlgorithmSettings, request: request, context: context)
-        }
-        router.get("healthz") { _, _ in text("ok\n") }
-        router.get("readyz") { _, _ in text("ready\n") }
-        router.get("metrics") { _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }
-        router.get("openapi.json") { _, _ in
-            SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8))
+        let routes: [(path: String, method: HTTPRequest.Method, responder: @Sendable (Request, SuggestionRequestContext) async -> Response)] = [
+            ("api.v1.beta1.Suggestion/GetSuggestions", .post, { await endpoints.respond(to: .getSuggestions, request: $0, context: $1) }),
+            ("api.v1.beta1.Suggestion/ValidateAlgorithmSettings", .post, {
+                await endpoints.respond(to: .validateAlgorithmSettings, request: $0, context: $1)
+            }),
+            ("healthz", .get, { _, _ in text("ok\n") }),
+            ("readyz", .get, { _, _ in text("ready\n") }),
+            ("metrics", .get, { _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
+            ("openapi.json", .get, { _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
+        ]
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: Dictionary(uniqueKeysWithValues: routes.map { ("/" + $0.path, $0.method) })))
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }
         }
         return Application(
             router: router,

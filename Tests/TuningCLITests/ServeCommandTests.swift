@@ -30,9 +30,10 @@ import Testing
     @Test func sigtermLetsInFlightRequestsFinish() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TunekitProcess.executable)
-        process.arguments = ["serve", "--port", "0", "--log-level", "warning"]
-        let output = Pipe()
+        process.arguments = ["serve", "--port", "0", "--log-level", "debug"]
+        let output = Pipe(), logs = Pipe()
         process.standardOutput = output
+        process.standardError = logs
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         // "listening on http://127.0.0.1:PORT"
@@ -55,7 +56,13 @@ import Testing
                     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            // SIGTERM once the server has received all three (it logs each arrival at debug level).
+            var log = ""
+            while log.components(separatedBy: "request received").count - 1 < 3 {
+                let chunk = logs.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                log += String(decoding: chunk, as: UTF8.self)
+            }
             kill(process.processIdentifier, SIGTERM)
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -1,5 +1,8 @@
 import ExperimentModel
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import TestSupport
 import Testing
 @testable import TuningServer
@@ -76,6 +79,18 @@ import Testing
             let huge = try await server.post(Requests.suggestPath, Requests.getSuggestions("random", trials: 100))
             #expect(huge.status == 413)
             #expect(huge.json["code"] as? String == "RESOURCE_EXHAUSTED")
+        }
+    }
+
+    @Test func otherMethodsOnKnownPathsAre405() async throws {
+        try await LiveServer.run { server in
+            var request = URLRequest(url: server.base.appendingPathComponent(Requests.suggestPath))
+            request.httpMethod = "PUT"
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let http = try #require(response as? HTTPURLResponse)
+            #expect(http.statusCode == 405 && http.value(forHTTPHeaderField: "Allow") == "POST")
+            #expect(String(decoding: data, as: UTF8.self).contains(#""code":"UNIMPLEMENTED""#))
+            #expect(try await server.get("no-such-path").status == 404)
         }
     }
 
