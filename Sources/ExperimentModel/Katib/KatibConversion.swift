@@ -2,12 +2,13 @@ import Foundation
 
 /// JSON coding of Katib messages with proto3 JSON rules.
 public enum KatibJSON {
-    /// Decodes a message; a malformed body becomes an error saying where it failed.
+    /// Decodes a message; a malformed body becomes an error saying where it failed (line and column for bad JSON,
+    /// the field path for a wrong shape).
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KatibStatus) -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let document: JSONValue
+        do { document = try JSONReader.parse([UInt8](data)) } catch { throw .invalidArgument("malformed request JSON: \(error)") }
         do {
-            return try decoder.decode(type, from: data)
+            return try T(from: JSONValueDecoder(value: document, codingPath: []))
         } catch let error as DecodingError {
             throw .invalidArgument("malformed request JSON: \(describe(error))")
         } catch {
