@@ -46,12 +46,12 @@ struct SuggestionEndpoints: Sendable {
             let body = try await readBody(request)
             switch method {
             case .getSuggestions:
-                let decoded = try decode(GetSuggestionsRequest.self, body)
+                let decoded = try decode { () throws(KatibStatus) in try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
                 let reply = try answer { try handlers.getSuggestions(decoded) }
                 response = Self.json(.ok, KatibJSON.encode(reply))
             case .validateAlgorithmSettings:
-                let decoded = try decode(ValidateAlgorithmSettingsRequest.self, body)
+                let decoded = try decode { () throws(KatibStatus) in try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
                 try answer { try handlers.validate(decoded) }
                 response = Self.json(.ok, Data("{}".utf8))
@@ -89,8 +89,8 @@ struct SuggestionEndpoints: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ body: Data) throws(Failure) -> T {
-        do { return try KatibJSON.decode(type, from: body) } catch { throw .badRequest(error) }
+    private func decode<T>(_ work: () throws(KatibStatus) -> T) throws(Failure) -> T {
+        do { return try work() } catch { throw .badRequest(error) }
     }
 
     /// Runs a handler; its `KatibStatus` errors are the client's (400), anything else propagates as internal.

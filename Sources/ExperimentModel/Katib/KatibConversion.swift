@@ -2,18 +2,23 @@ import Foundation
 
 /// JSON coding of Katib messages with proto3 JSON rules.
 public enum KatibJSON {
-    /// Decodes a message; a malformed body becomes an error saying where it failed (line and column for bad JSON,
-    /// the field path for a wrong shape).
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KatibStatus) -> T {
+    /// Decodes a `GetSuggestionsRequest`; a malformed body becomes an error saying where it failed (line and column
+    /// for bad JSON, the field path for a wrong shape).
+    public static func decode(_ type: GetSuggestionsRequest.Type, from data: Data) throws(KatibStatus) -> GetSuggestionsRequest {
+        try decodeRequest(type, data)
+    }
+
+    /// Decodes a `ValidateAlgorithmSettingsRequest`, with the same errors.
+    public static func decode(
+        _ type: ValidateAlgorithmSettingsRequest.Type, from data: Data
+    ) throws(KatibStatus) -> ValidateAlgorithmSettingsRequest {
+        try decodeRequest(type, data)
+    }
+
+    private static func decodeRequest<T: KatibDecodable>(_ type: T.Type, _ data: Data) throws(KatibStatus) -> T {
         let document: JSONValue
         do { document = try JSONReader.parse([UInt8](data)) } catch { throw .invalidArgument("malformed request JSON: \(error)") }
-        do {
-            return try T(from: JSONValueDecoder(value: document, codingPath: []))
-        } catch let error as DecodingError {
-            throw .invalidArgument("malformed request JSON: \(describe(error))")
-        } catch {
-            throw .invalidArgument("malformed request JSON: \(error)")
-        }
+        return try T(json: JSONField(value: document, path: .root))
     }
 
     /// Encodes a message as compact JSON with sorted keys (stable output).
@@ -22,22 +27,6 @@ public enum KatibJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding these plain value types cannot fail.
         return (try? encoder.encode(value)) ?? Data("{}".utf8)
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let text = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "at the top level" : "at \(text.hasPrefix(".") ? String(text.dropFirst()) : text)"
-        }
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return "\(path(context)): \(underlying ?? context.debugDescription)"
-        case .keyNotFound(let key, let context): return "\(path(context)): missing field '\(key.stringValue)'"
-        case .typeMismatch(let type, let context): return "\(path(context)): expected \(type)"
-        case .valueNotFound(let type, let context): return "\(path(context)): expected \(type), found null"
-        @unknown default: return String(describing: error)
-        }
     }
 }
 

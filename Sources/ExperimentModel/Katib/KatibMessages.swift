@@ -4,7 +4,7 @@
 /// absent fields take their zero value, unknown fields are ignored. Encoding omits zero values.
 
 /// `GetSuggestionsRequest`.
-public struct GetSuggestionsRequest: Sendable, Codable, Equatable {
+public struct GetSuggestionsRequest: Sendable, Encodable, Equatable {
     public var experiment: KatibExperiment
     public var trials: [KatibTrial]
     public var currentRequestNumber: Int
@@ -16,32 +16,19 @@ public struct GetSuggestionsRequest: Sendable, Codable, Equatable {
         self.currentRequestNumber = currentRequestNumber
         self.totalRequestNumber = totalRequestNumber
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        experiment = try c.decodeIfPresent(KatibExperiment.self, forKey: .experiment) ?? KatibExperiment()
-        trials = try c.decodeIfPresent([KatibTrial].self, forKey: .trials) ?? []
-        currentRequestNumber = try c.decodeIfPresent(Int.self, forKey: .currentRequestNumber) ?? 0
-        totalRequestNumber = try c.decodeIfPresent(Int.self, forKey: .totalRequestNumber) ?? 0
-    }
 }
 
 /// `ValidateAlgorithmSettingsRequest`.
-public struct ValidateAlgorithmSettingsRequest: Sendable, Codable, Equatable {
+public struct ValidateAlgorithmSettingsRequest: Sendable, Encodable, Equatable {
     public var experiment: KatibExperiment
 
     public init(experiment: KatibExperiment) { self.experiment = experiment }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        experiment = try c.decodeIfPresent(KatibExperiment.self, forKey: .experiment) ?? KatibExperiment()
-    }
 }
 
 /// `GetSuggestionsReply`.
-public struct GetSuggestionsReply: Sendable, Codable, Equatable {
+public struct GetSuggestionsReply: Sendable, Encodable, Equatable {
     /// One suggested trial: a value for every parameter, and optionally a name and labels.
-    public struct TrialAssignment: Sendable, Codable, Equatable {
+    public struct TrialAssignment: Sendable, Encodable, Equatable {
         public var assignments: [ParameterAssignment]
         public var trialName: String?
         public var labels: [String: String]?
@@ -79,7 +66,7 @@ public struct KatibStatus: Sendable, Codable, Equatable, Error {
 }
 
 /// `Experiment` as sent in suggestion requests.
-public struct KatibExperiment: Sendable, Codable, Equatable {
+public struct KatibExperiment: Sendable, Encodable, Equatable {
     public var name: String
     public var spec: KatibExperimentSpec
 
@@ -87,25 +74,14 @@ public struct KatibExperiment: Sendable, Codable, Equatable {
         self.name = name
         self.spec = spec
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        spec = try c.decodeIfPresent(KatibExperimentSpec.self, forKey: .spec) ?? KatibExperimentSpec()
-    }
 }
 
 /// `ExperimentSpec` (the parts the suggestion API carries).
-public struct KatibExperimentSpec: Sendable, Codable, Equatable {
-    public struct ParameterSpecs: Sendable, Codable, Equatable {
+public struct KatibExperimentSpec: Sendable, Encodable, Equatable {
+    public struct ParameterSpecs: Sendable, Encodable, Equatable {
         public var parameters: [KatibParameterSpec]
 
         public init(parameters: [KatibParameterSpec]) { self.parameters = parameters }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            parameters = try c.decodeIfPresent([KatibParameterSpec].self, forKey: .parameters) ?? []
-        }
     }
 
     public var parameterSpecs: ParameterSpecs
@@ -124,20 +100,11 @@ public struct KatibExperimentSpec: Sendable, Codable, Equatable {
         self.parallelTrialCount = parallelTrialCount
         self.maxTrialCount = maxTrialCount
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        parameterSpecs = try c.decodeIfPresent(ParameterSpecs.self, forKey: .parameterSpecs) ?? ParameterSpecs(parameters: [])
-        objective = try c.decodeIfPresent(KatibObjective.self, forKey: .objective) ?? KatibObjective()
-        algorithm = try c.decodeIfPresent(KatibAlgorithm.self, forKey: .algorithm) ?? KatibAlgorithm()
-        parallelTrialCount = try c.decodeIfPresent(Int.self, forKey: .parallelTrialCount) ?? 0
-        maxTrialCount = try c.decodeIfPresent(Int.self, forKey: .maxTrialCount) ?? 0
-    }
 }
 
 /// `ParameterSpec` with its `FeasibleSpace`.
-public struct KatibParameterSpec: Sendable, Codable, Equatable {
-    public struct FeasibleSpace: Sendable, Codable, Equatable {
+public struct KatibParameterSpec: Sendable, Encodable, Equatable {
+    public struct FeasibleSpace: Sendable, Encodable, Equatable {
         public var max: String
         public var min: String
         public var list: [String]
@@ -151,15 +118,6 @@ public struct KatibParameterSpec: Sendable, Codable, Equatable {
             self.step = step
             self.distribution = distribution
         }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            max = try c.decodeIfPresent(ProtoEnum.self, forKey: .max)?.name ?? ""
-            min = try c.decodeIfPresent(ProtoEnum.self, forKey: .min)?.name ?? ""
-            list = try c.decodeIfPresent([ProtoEnum].self, forKey: .list)?.map(\.name) ?? []
-            step = try c.decodeIfPresent(ProtoEnum.self, forKey: .step)?.name ?? ""
-            distribution = try c.decodeIfPresent(ProtoEnum.self, forKey: .distribution) ?? ""
-        }
     }
 
     public var name: String
@@ -171,17 +129,10 @@ public struct KatibParameterSpec: Sendable, Codable, Equatable {
         self.parameterType = parameterType
         self.feasibleSpace = feasibleSpace
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        parameterType = try c.decodeIfPresent(ProtoEnum.self, forKey: .parameterType) ?? ""
-        feasibleSpace = try c.decodeIfPresent(FeasibleSpace.self, forKey: .feasibleSpace) ?? FeasibleSpace()
-    }
 }
 
 /// `ObjectiveSpec`.
-public struct KatibObjective: Sendable, Codable, Equatable {
+public struct KatibObjective: Sendable, Encodable, Equatable {
     public var type: ProtoEnum
     public var goal: Double
     public var objectiveMetricName: String
@@ -193,18 +144,10 @@ public struct KatibObjective: Sendable, Codable, Equatable {
         self.objectiveMetricName = objectiveMetricName
         self.additionalMetricNames = additionalMetricNames
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        type = try c.decodeIfPresent(ProtoEnum.self, forKey: .type) ?? ""
-        goal = try c.decodeIfPresent(Double.self, forKey: .goal) ?? 0
-        objectiveMetricName = try c.decodeIfPresent(String.self, forKey: .objectiveMetricName) ?? ""
-        additionalMetricNames = try c.decodeIfPresent([String].self, forKey: .additionalMetricNames) ?? []
-    }
 }
 
 /// `AlgorithmSpec`.
-public struct KatibAlgorithm: Sendable, Codable, Equatable {
+public struct KatibAlgorithm: Sendable, Encodable, Equatable {
     public var algorithmName: String
     public var algorithmSettings: [AlgorithmSetting]
 
@@ -212,52 +155,27 @@ public struct KatibAlgorithm: Sendable, Codable, Equatable {
         self.algorithmName = algorithmName
         self.algorithmSettings = algorithmSettings
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        algorithmName = try c.decodeIfPresent(String.self, forKey: .algorithmName) ?? ""
-        algorithmSettings = try c.decodeIfPresent([KatibNameValue].self, forKey: .algorithmSettings)?
-            .map { AlgorithmSetting(name: $0.name, value: $0.value) } ?? []
-    }
 }
 
 /// `Trial` as sent in suggestion requests.
-public struct KatibTrial: Sendable, Codable, Equatable {
-    public struct Spec: Sendable, Codable, Equatable {
-        public struct Assignments: Sendable, Codable, Equatable {
+public struct KatibTrial: Sendable, Encodable, Equatable {
+    public struct Spec: Sendable, Encodable, Equatable {
+        public struct Assignments: Sendable, Encodable, Equatable {
             public var assignments: [ParameterAssignment]
 
             public init(assignments: [ParameterAssignment]) { self.assignments = assignments }
-
-            public init(from decoder: any Decoder) throws {
-                let c = try decoder.container(keyedBy: CodingKeys.self)
-                assignments = try c.decodeIfPresent([KatibNameValue].self, forKey: .assignments)?
-                    .map { ParameterAssignment(name: $0.name, value: $0.value) } ?? []
-            }
         }
 
         public var parameterAssignments: Assignments
 
         public init(parameterAssignments: Assignments) { self.parameterAssignments = parameterAssignments }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            parameterAssignments = try c.decodeIfPresent(Assignments.self, forKey: .parameterAssignments)
-                ?? Assignments(assignments: [])
-        }
     }
 
-    public struct Status: Sendable, Codable, Equatable {
-        public struct Observation: Sendable, Codable, Equatable {
+    public struct Status: Sendable, Encodable, Equatable {
+        public struct Observation: Sendable, Encodable, Equatable {
             public var metrics: [MetricValue]
 
             public init(metrics: [MetricValue]) { self.metrics = metrics }
-
-            public init(from decoder: any Decoder) throws {
-                let c = try decoder.container(keyedBy: CodingKeys.self)
-                metrics = try c.decodeIfPresent([KatibNameValue].self, forKey: .metrics)?
-                    .map { MetricValue(name: $0.name, value: $0.value) } ?? []
-            }
         }
 
         public var condition: ProtoEnum
@@ -266,12 +184,6 @@ public struct KatibTrial: Sendable, Codable, Equatable {
         public init(condition: ProtoEnum, observation: Observation) {
             self.condition = condition
             self.observation = observation
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            condition = try c.decodeIfPresent(ProtoEnum.self, forKey: .condition) ?? ""
-            observation = try c.decodeIfPresent(Observation.self, forKey: .observation) ?? Observation(metrics: [])
         }
     }
 
@@ -284,48 +196,17 @@ public struct KatibTrial: Sendable, Codable, Equatable {
         self.spec = spec
         self.status = status
     }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        spec = try c.decodeIfPresent(Spec.self, forKey: .spec) ?? Spec(parameterAssignments: .init(assignments: []))
-        status = try c.decodeIfPresent(Status.self, forKey: .status) ?? Status(condition: "", observation: .init(metrics: []))
-    }
 }
 
 /// A proto enum or scalar that may arrive as a JSON string or number; kept as its text.
-public struct ProtoEnum: Sendable, Codable, Equatable, ExpressibleByStringLiteral {
+public struct ProtoEnum: Sendable, Encodable, Equatable, ExpressibleByStringLiteral {
     public var name: String
 
     public init(stringLiteral value: String) { name = value }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let text = try? c.decode(String.self) {
-            name = text
-        } else if let number = try? c.decode(Int.self) {
-            name = String(number)
-        } else {
-            name = String(try c.decode(Double.self))
-        }
-    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(name)
     }
-}
-
-/// A `{name, value}` pair whose value may arrive as a string or a number.
-struct KatibNameValue: Decodable {
-    var name: String
-    var value: String
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        value = try c.decodeIfPresent(ProtoEnum.self, forKey: .value)?.name ?? ""
-    }
-
-    enum CodingKeys: String, CodingKey { case name, value }
 }
