@@ -84,8 +84,10 @@ public struct DoubleRange: Sendable, Equatable {
     public func gridValue(_ k: Int) -> Double {
         guard let step else { return lower }
         let raw = Swift.min(upper, lower + Double(k) * step)
-        guard let decimals else { return raw }
-        return Double(String(format: "%.\(decimals)f", raw)) ?? raw
+        guard let decimals, decimals <= 15 else { return raw }
+        // k/10^d with k an exact integer: IEEE division rounds it to the double nearest the decimal value.
+        let scale = (0..<decimals).reduce(1.0) { value, _ in value * 10 }
+        return (raw * scale).rounded() / scale
     }
 }
 

@@ -54,6 +54,27 @@ import Testing
         #expect(fitted.kernel.lengthScales[1] > fitted.kernel.lengthScales[0], "the nearly irrelevant dimension gets the longer scale")
     }
 
+    @Test func likelihoodGradientMatchesFiniteDifferences() throws {
+        var rng = Xoshiro256(seed: 5)
+        let xs = (0..<12).map { _ in [rng.nextUnit(), rng.nextUnit(), rng.nextUnit()] }
+        let y = GaussianProcess.standardised(xs.map { cos(4 * $0[0]) + $0[1] * $0[2] }).values
+        let distances = PairwiseDistances(xs)
+        let theta = [0.3, log(0.4), log(0.9), log(2.0), log(0.01)]
+        let (value, gradient) = try #require(GaussianProcess.negativeLogLikelihood(theta, distances: distances, targets: y))
+        // The value is −log p of the conditioned model.
+        let model = try #require(GaussianProcess(
+            inputs: xs, targets: y, kernel: MaternKernel(variance: exp(0.3), lengthScales: [0.4, 0.9, 2.0]), noise: 0.01))
+        #expect(abs(value + model.logMarginalLikelihood) < 1e-9)
+        for index in theta.indices {
+            var up = theta, down = theta
+            up[index] += 1e-6
+            down[index] -= 1e-6
+            let numeric = (try #require(GaussianProcess.negativeLogLikelihood(up, distances: distances, targets: y)).value
+                - (try #require(GaussianProcess.negativeLogLikelihood(down, distances: distances, targets: y)).value)) / 2e-6
+            #expect(abs(numeric - gradient[index]) < 1e-5 * max(1, abs(numeric)), "θ[\(index)]: \(numeric) vs \(gradient[index])")
+        }
+    }
+
     @Test func beatsRandomSearchOnAMixedQuadratic() throws {
         let seeds: [UInt64] = [1, 2, 3, 4, 5]
         let gp = try seeds.map { try TPETests.bestLoss("bayesianoptimization", seed: $0, trials: 40) }.sorted()

@@ -86,6 +86,18 @@ public enum DenseSolvers {
         return x
     }
 
+    /// `A⁻¹` (both triangles filled) from the lower Cholesky factor of `A` (LAPACK dpotri).
+    public static func choleskyInverse(factor: Matrix) throws(LinearAlgebraError) -> Matrix {
+        let n = factor.rows
+        var inverse = factor
+        let info = inverse.storage.withUnsafeMutableBufferPointer { p in
+            LAPACKE_dpotri_work(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(max(1, n)))
+        }
+        if info != 0 { throw .lapackFailure(routine: "dpotri", info: Int(info)) }
+        for j in 0..<n { for i in 0..<j { inverse[i, j] = inverse[j, i] } }
+        return inverse
+    }
+
     /// Solves `L X = B` for a lower-triangular `L` and every column of `B` at once (BLAS dtrsm).
     public static func lowerTriangularSolve(factor: Matrix, _ b: Matrix) -> Matrix {
         precondition(factor.rows == factor.columns && b.rows == factor.rows, "shapes do not match")

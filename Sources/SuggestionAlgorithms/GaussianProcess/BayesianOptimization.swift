@@ -76,7 +76,7 @@ public struct BayesianOptimization: SuggestionAlgorithm {
         for start in ranked.prefix(4) {
             var current = start
             var step = 0.1
-            while step > 0.01 {
+            while step > 1e-4 {
                 var neighbours: [[Double]] = []
                 for dimension in space.parameters.indices {
                     for direction in [-1.0, 1.0] {

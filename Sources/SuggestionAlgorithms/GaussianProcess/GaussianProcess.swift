@@ -88,10 +88,7 @@ struct GaussianProcess {
 
     private init?(inputs: [[Double]], targets: [Double], distances: PairwiseDistances, kernel: MaternKernel, noise: Double) {
         let n = targets.count
-        let mean = targets.reduce(0, +) / Double(max(1, n))
-        let spread = (targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n))).squareRoot()
-        let scale = spread > 1e-12 ? spread : 1
-        let y = targets.map { ($0 - mean) / scale }
+        let (y, mean, scale) = Self.standardised(targets)
         guard let (factor, _) = try? DenseSolvers.cholesky(distances.kernelMatrix(kernel, noise: noise)),
               let alpha = try? DenseSolvers.choleskySolve(factor: factor, y)
         else { return nil }
@@ -141,42 +138,83 @@ struct GaussianProcess {
         }
     }
 
-    /// Marginal-likelihood evaluations allowed per fit.
-    static let fitBudget = 60
+    /// Likelihood-and-gradient evaluations allowed per fit.
+    static let fitBudget = 40
 
-    /// Fits log variance, log length scales and log noise by a pattern search on the log marginal likelihood
-    /// (coordinate steps on the log scale, halved when no step improves), from a unit-cube default start, within
-    /// `fitBudget` evaluations.
+    /// Fits log variance, log length scales and log noise by maximising the log marginal likelihood with analytic
+    /// gradients (bounded L-BFGS, `fitBudget` evaluations) from a unit-cube default start.
     static func fit(inputs: [[Double]], targets: [Double]) -> GaussianProcess? {
         let dimensions = inputs.first?.count ?? 0
         let distances = PairwiseDistances(inputs)
-        var theta = [0.0] + Array(repeating: log(0.5), count: dimensions) + [log(1e-3)]
+        let start = [0.0] + Array(repeating: log(0.5), count: dimensions) + [log(1e-3)]
         let lower = [log(0.05)] + Array(repeating: log(0.01), count: dimensions) + [log(1e-6)]
         let upper = [log(20.0)] + Array(repeating: log(20.0), count: dimensions) + [log(1.0)]
+        let y = standardised(targets).values
         func model(_ t: [Double]) -> GaussianProcess? {
             GaussianProcess(
                 inputs: inputs, targets: targets, distances: distances,
                 kernel: MaternKernel(variance: exp(t[0]), lengthScales: t[1...dimensions].map(exp)), noise: exp(t[dimensions + 1]))
         }
-        guard var best = model(theta) else { return nil }
-        // Each evaluation is an O(n³) Cholesky: the search stops after a fixed budget of them.
-        var step = 1.0, evaluations = 0
-        while step > 0.06, evaluations < Self.fitBudget {
-            var improved = false
-            for index in theta.indices {
-                for direction in [-1.0, 1.0] where evaluations < Self.fitBudget {
-                    evaluations += 1
-                    var trial = theta
-                    trial[index] = min(upper[index], max(lower[index], trial[index] + direction * step))
-                    guard trial != theta, let candidate = model(trial),
-                          candidate.logMarginalLikelihood > best.logMarginalLikelihood + 1e-9
-                    else { continue }
-                    (theta, best, improved) = (trial, candidate, true)
+        let optimum = BoundedLBFGS(maxEvaluations: fitBudget).minimize(start: start, lower: lower, upper: upper) {
+            negativeLogLikelihood($0, distances: distances, targets: y)
+        }
+        return optimum.flatMap { model($0.point) } ?? model(start)
+    }
+
+    /// Targets shifted and scaled to mean 0 and standard deviation 1 (scale 1 when they are all equal).
+    static func standardised(_ targets: [Double]) -> (values: [Double], mean: Double, scale: Double) {
+        let n = Double(max(1, targets.count))
+        let mean = targets.reduce(0, +) / n
+        let spread = (targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+        let scale = spread > 1e-12 ? spread : 1
+        return (targets.map { ($0 - mean) / scale }, mean, scale)
+    }
+
+    /// −log p(y | X, θ) and its gradient in θ = (log σ², log ℓ₁ … log ℓ_d, log noise):
+    /// ∂ log p/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), α = K⁻¹y, with ∂k/∂log ℓ_d = σ² (5/3) (1 + r) e^{−r} (Δ_d/ℓ_d)².
+    static func negativeLogLikelihood(
+        _ theta: [Double], distances: PairwiseDistances, targets y: [Double]
+    ) -> (value: Double, gradient: [Double])? {
+        let n = distances.count, dimensions = distances.dimensions
+        let variance = exp(theta[0]), noise = exp(theta[dimensions + 1])
+        let inverseSquares = theta[1...dimensions].map { exp(-2 * $0) }
+        let kernel = MaternKernel(variance: variance, lengthScales: theta[1...dimensions].map(exp))
+        let k = distances.kernelMatrix(kernel, noise: noise)
+        guard let (factor, _) = try? DenseSolvers.cholesky(k),
+              let alpha = try? DenseSolvers.choleskySolve(factor: factor, y),
+              let inverse = try? DenseSolvers.choleskyInverse(factor: factor)
+        else { return nil }
+        var value = 0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } + 0.5 * Double(n) * log(2 * Double.pi)
+        for i in 0..<n { value += log(factor[i, i]) }
+        // Gradient of log p; W = ααᵀ − K⁻¹ is symmetric, so each off-diagonal pair counts twice (cancelling the ½).
+        var gradient = [Double](repeating: 0, count: dimensions + 2)
+        for i in 0..<n {
+            let w = alpha[i] * alpha[i] - inverse[i, i]
+            gradient[0] += 0.5 * w * variance
+            gradient[dimensions + 1] += 0.5 * w * noise
+        }
+        distances.squaredDifferences.withUnsafeBufferPointer { d in
+            inverse.storage.withUnsafeBufferPointer { kInverse in
+                k.storage.withUnsafeBufferPointer { kernelValues in
+                    var pair = 0
+                    for j in 0..<n {
+                        for i in (j + 1)..<max(j + 1, n) {
+                            let w = alpha[i] * alpha[j] - kInverse[i + j * n]
+                            gradient[0] += w * kernelValues[i + j * n]
+                            var r2 = 0.0
+                            for dimension in 0..<dimensions { r2 += d[pair + dimension] * inverseSquares[dimension] }
+                            let r = (5 * r2).squareRoot()
+                            let common = w * variance * (5.0 / 3.0) * (1 + r) * exp(-r)
+                            for dimension in 0..<dimensions {
+                                gradient[1 + dimension] += common * d[pair + dimension] * inverseSquares[dimension]
+                            }
+                            pair += dimensions
+                        }
+                    }
                 }
             }
-            if !improved { step /= 2 }
         }
-        return best
+        return (value, gradient.map { -$0 })
     }
 }
 
