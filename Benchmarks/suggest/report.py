@@ -5,7 +5,8 @@ the time per suggestion over the last 10 suggestions (90 % of the budget observe
 which run one after another on an otherwise idle machine. Then, for each of tunekit's model-based algorithms, ratios
 to its peers: final median regret (ours/theirs, below 1 = we found better points) and time per suggestion
 (theirs/ours, how many times faster we answer).
-Usage: python report.py --quality FILE... --timing FILE...
+Usage: python report.py [--compact] --quality FILE... --timing FILE...
+(--compact: one row per sampler, the README's table: final median regret per problem, ms per suggestion per problem.)
 """
 import json
 import statistics
@@ -60,10 +61,15 @@ def load(paths, problems):
 
 
 def main():
-    split = sys.argv.index("--timing")
+    compact = "--compact" in sys.argv
+    arguments = [a for a in sys.argv[1:] if a != "--compact"]
+    split = arguments.index("--timing")
     problems = []
-    runs = load(sys.argv[2:split], problems)
-    timings = load(sys.argv[split + 1:], [])
+    runs = load(arguments[1:split], problems)
+    timings = load(arguments[split + 1:], [])
+    if compact:
+        print_compact(runs, timings, problems)
+        return
     order = list(dict.fromkeys(LABELS.values()))
     summary = {}
     print("| problem | sampler | seeds | regret @25 % | @50 % | @100 % | ms / suggestion |")
@@ -92,8 +98,24 @@ def main():
                     continue
                 peer_regret, peer_seconds = summary[(problem, peer)]
                 ratio = "equal" if our_regret == peer_regret else (
-                    f"{our_regret / peer_regret:.2f}" if peer_regret > 0 else "peer found the optimum")
+                    f"{our_regret / peer_regret:.2g}" if peer_regret > 0 else "peer found the optimum")
                 print(f"| {problem} | {ours} | {peer} | {ratio} | {peer_seconds / our_seconds:.0f}× |")
+
+
+def print_compact(runs, timings, problems):
+    print("| sampler | " + " | ".join(f"{p} regret" for p in problems) + " | "
+          + " | ".join(f"{p} ms" for p in problems) + " |")
+    print("|---" * (1 + 2 * len(problems)) + "|")
+    for name in dict.fromkeys(LABELS.values()):
+        if not any((p, name) in runs for p in problems):
+            continue
+        regrets, times = [], []
+        for p in problems:
+            group = runs.get((p, name), [])
+            regrets.append(fmt(statistics.median(r["regret100"] for r in group)) if group else "–")
+            timed = timings.get((p, name)) or group
+            times.append(f"{statistics.mean(r['seconds_per_suggestion'] for r in timed) * 1000:.3g}" if timed else "–")
+        print(f"| {name} | " + " | ".join(regrets) + " | " + " | ".join(times) + " |")
 
 
 if __name__ == "__main__":

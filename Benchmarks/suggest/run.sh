@@ -21,7 +21,7 @@ swift build -c release
 venv=../.venv-suggest
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 "$venv/bin/pip" install -q --disable-pip-version-check numpy scipy "optuna==4.9.0" "hyperopt==0.3.0" \
-    "scikit-optimize==0.10.2" torch
+    "scikit-optimize==0.10.2" torch greenlet
 peer_groups="optuna-random,optuna-tpe,optuna-tpe-multivariate,hyperopt-tpe optuna-gp skopt-gp-hedge skopt-ei"
 
 .build/release/SuggestBench problems.json "$seeds" > "$results/quality/tunekit.jsonl"
@@ -34,5 +34,7 @@ wait
 .build/release/SuggestBench problems.json "$timing_seeds" > "$results/timing/tunekit.jsonl"
 "$venv/bin/python" -W ignore peers.py problems.json "$timing_seeds" "${peer_groups// /,}" > "$results/timing/peers.jsonl"
 
-"$venv/bin/python" report.py --quality "$results"/quality/*.jsonl --timing "$results"/timing/*.jsonl \
-    | tee "$results/table.md"
+for mode in --compact ""; do
+    "$venv/bin/python" report.py $mode --quality "$results"/quality/*.jsonl --timing "$results"/timing/*.jsonl
+    echo
+done | tee "$results/table.md"
