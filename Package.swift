@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "TuningServerTests",
             dependencies: [
-                "TuningServer", "ExperimentModel", "TestSupport",
+                "TuningServer", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

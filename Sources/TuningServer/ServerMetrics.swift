@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Request counters and latency histograms of one server, rendered in Prometheus' text exposition format.
-public final class ServerMetrics: Sendable {
+final class ServerMetrics: Sendable {
     /// Upper bounds (seconds) of the latency histogram's buckets; `+Inf` is implied.
     static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10]
 
@@ -48,7 +48,7 @@ public final class ServerMetrics: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    init() {}
 
     /// Records one answered request. `algorithm` is a supported algorithm name or "none" (so labels stay bounded);
     /// `errorCode` is the gRPC status name of a failed request.
@@ -61,7 +61,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// The current values in Prometheus' text format (version 0.0.4).
-    public func prometheusText() -> String {
+    func prometheusText() -> String {
         let snapshot = state.withLock { $0 }
         var lines = [
             "# HELP tunekit_requests_total Suggestion API requests answered, by endpoint, algorithm and HTTP status.",

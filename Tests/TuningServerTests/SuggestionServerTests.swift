@@ -1,4 +1,3 @@
-import ExperimentModel
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
