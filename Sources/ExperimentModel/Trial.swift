@@ -13,11 +13,19 @@ public enum TrialCondition: String, Sendable, Codable, CaseIterable {
 
     /// Accepts the protobuf name or number; absent means CREATED.
     public init?(katibName: String) {
-        let numbers = ["0": "CREATED", "1": "RUNNING", "2": "SUCCEEDED", "3": "KILLED", "4": "FAILED",
-                       "5": "METRICSUNAVAILABLE", "6": "EARLYSTOPPED", "7": "UNKNOWN"]
-        let name = katibName.isEmpty ? "CREATED" : (numbers[katibName] ?? katibName.uppercased())
+        if let exact = Self(rawValue: katibName) {  // the common case: Katib's own spelling
+            self = exact
+            return
+        }
+        let name = katibName.isEmpty ? "CREATED" : (Self.enumNumbers[katibName] ?? katibName.uppercased())
         self.init(rawValue: name)
     }
+
+    /// Proto enum numbers of Katib's trial conditions.
+    private static let enumNumbers = [
+        "0": "CREATED", "1": "RUNNING", "2": "SUCCEEDED", "3": "KILLED", "4": "FAILED", "5": "METRICSUNAVAILABLE",
+        "6": "EARLYSTOPPED", "7": "UNKNOWN",
+    ]
 
     /// Still holding a slot (CREATED or RUNNING).
     public var isActive: Bool { self == .created || self == .running }

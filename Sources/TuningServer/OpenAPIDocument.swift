@@ -475,8 +475,8 @@ enum OpenAPIDocument {
                       "SUCCEEDED",
                       "KILLED",
                       "FAILED",
-                      "METRICS_UNAVAILABLE",
-                      "EARLY_STOPPED",
+                      "METRICSUNAVAILABLE",
+                      "EARLYSTOPPED",
                       "UNKNOWN"
                     ]
                   },
