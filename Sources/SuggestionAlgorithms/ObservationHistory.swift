@@ -23,6 +23,16 @@ struct ObservationHistory {
     var ranked: [(point: [ParameterValue], loss: Double)] {
         observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
     }
+
+    /// Optuna's default size of the good set for n observations: min(⌈0.1·n⌉, 25).
+    static func optunaGoodCount(_ n: Int) -> Int { min(25, Int((0.1 * Double(n)).rounded(.up))) }
+
+    /// The best `goodCount` observed points (at least one, at most all) and the rest, both best first.
+    func split(goodCount: Int) -> (good: [[ParameterValue]], bad: [[ParameterValue]]) {
+        let ranked = self.ranked
+        let count = min(ranked.count, max(1, goodCount))
+        return (ranked.prefix(count).map(\.point), ranked.dropFirst(count).map(\.point))
+    }
 }
 
 extension SuggestionContext {

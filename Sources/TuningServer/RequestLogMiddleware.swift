@@ -23,8 +23,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         let id = context.requestID
         context.logger.debug("request received", metadata: ["method": "\(request.method.rawValue)", "path": "\(request.uri.path)"])
         func log(_ status: Int) {
-            let elapsed = (clock.now - start).components
-            let milliseconds = Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) * 1e-15
+            let milliseconds = (clock.now - start).seconds * 1000
             context.logger.info(
                 "request", metadata: [
                     "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",

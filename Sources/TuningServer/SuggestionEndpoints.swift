@@ -46,12 +46,12 @@ struct SuggestionEndpoints: Sendable {
             let body = try await readBody(request)
             switch method {
             case .getSuggestions:
-                let decoded = try decode { () throws(KatibStatus) in try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
+                let decoded = try answer { try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
                 let reply = try answer { try handlers.getSuggestions(decoded) }
                 response = Self.json(.ok, KatibJSON.encode(reply))
             case .validateAlgorithmSettings:
-                let decoded = try decode { () throws(KatibStatus) in try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
+                let decoded = try answer { try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
                 try answer { try handlers.validate(decoded) }
                 response = Self.json(.ok, Data("{}".utf8))
@@ -69,10 +69,9 @@ struct SuggestionEndpoints: Sendable {
             let status = KatibStatus(code: "INTERNAL", message: "internal error; request id \(context.requestID)")
             response = Self.json(.internalServerError, KatibJSON.encode(status))
         }
-        let elapsed = (clock.now - start).components
         metrics.record(
             endpoint: method.rawValue, algorithm: algorithm, status: response.status.code, errorCode: errorCode,
-            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18)
+            seconds: (clock.now - start).seconds)
         return response
     }
 
@@ -89,11 +88,7 @@ struct SuggestionEndpoints: Sendable {
         }
     }
 
-    private func decode<T>(_ work: () throws(KatibStatus) -> T) throws(Failure) -> T {
-        do { return try work() } catch { throw .badRequest(error) }
-    }
-
-    /// Runs a handler; its `KatibStatus` errors are the client's (400), anything else propagates as internal.
+    /// Runs decoding or a handler; its `KatibStatus` errors are the client's (400), anything else is internal.
     private func answer<T>(_ work: () throws -> T) throws -> T {
         do { return try work() } catch let status as KatibStatus { throw Failure.badRequest(status) }
     }
@@ -110,4 +105,9 @@ struct SuggestionEndpoints: Sendable {
         body.writeString("\n")
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
     }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -5,8 +5,14 @@ import Testing
 @testable import SuggestionAlgorithms
 
 @Suite struct GaussianProcessTests {
+    /// k(a, b) as the GP computes it: the off-diagonal entry of the two points' kernel matrix.
+    static func covariance(_ kernel: MaternKernel, _ a: [Double], _ b: [Double]) -> Double {
+        PairwiseDistances([a, b]).kernelMatrix(kernel, noise: 0)[1, 0]
+    }
+
     @Test func maternKernelKnownValues() {
-        let kernel = MaternKernel(variance: 2, lengthScales: [1, 2])
+        let matern = MaternKernel(variance: 2, lengthScales: [1, 2])
+        let kernel = { (a: [Double], b: [Double]) in Self.covariance(matern, a, b) }
         #expect(kernel([0, 0], [0, 0]) == 2)
         // r = √5 · ‖((1 − 0)/1, (0 − 0)/2)‖ = √5: k = 2 (1 + √5 + 5/3) e^{−√5}.
         let expected = 2 * (1 + 5.0.squareRoot() + 5.0 / 3) * exp(-5.0.squareRoot())
@@ -20,7 +26,7 @@ import Testing
         let kernel = MaternKernel(variance: 1, lengthScales: [1])
         let gp = try #require(GaussianProcess(inputs: [[0]], targets: [3], kernel: kernel, noise: 0.01))
         #expect(abs(gp.predict([0]).mean - 3) < 1e-12)
-        let k = kernel([0.5], [0])
+        let k = Self.covariance(kernel, [0.5], [0])
         let variance = 1 - k * k / 1.01
         #expect(abs(gp.predict([0.5]).std - variance.squareRoot()) < 1e-12)
     }

@@ -74,18 +74,6 @@ public enum DenseSolvers {
         return x
     }
 
-    /// Solves `L x = b` for a lower-triangular `L` (forward substitution, BLAS dtrsv).
-    public static func lowerTriangularSolve(factor: Matrix, _ b: [Double]) -> [Double] {
-        var x = b
-        let n = Int32(factor.rows)
-        factor.storage.withUnsafeBufferPointer { l in
-            x.withUnsafeMutableBufferPointer { v in
-                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, n, l.baseAddress, max(1, n), v.baseAddress, 1)
-            }
-        }
-        return x
-    }
-
     /// `A⁻¹` (both triangles filled) from the lower Cholesky factor of `A` (LAPACK dpotri).
     public static func choleskyInverse(factor: Matrix) throws(LinearAlgebraError) -> Matrix {
         let n = factor.rows

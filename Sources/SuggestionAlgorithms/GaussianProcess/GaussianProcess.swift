@@ -6,15 +6,6 @@ struct MaternKernel: Equatable {
     var variance: Double
     var lengthScales: [Double]
 
-    func callAsFunction(_ a: [Double], _ b: [Double]) -> Double {
-        var r2 = 0.0
-        for i in a.indices {
-            let d = (a[i] - b[i]) / lengthScales[i]
-            r2 += d * d
-        }
-        return value(scaledSquaredDistance: r2)
-    }
-
     /// k as a function of r² = Σ ((aᵢ − bᵢ)/ℓᵢ)².
     @inline(__always)
     func value(scaledSquaredDistance r2: Double) -> Double {

@@ -32,10 +32,8 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
         let history = ObservationHistory(context)
         return context.distinctPoints(purpose: "mvtpe") { batch, rng in
             guard history.observed.count >= max(1, startupTrials) else { return context.randomPoint(using: &rng) }
-            let ranked = history.ranked
-            let goodCount = min(25, Int((0.1 * Double(ranked.count)).rounded(.up)))
-            let good = ranked.prefix(goodCount).map(\.point)
-            let bad = ranked.dropFirst(goodCount).map(\.point) + history.pending + batch
+            let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
+            let bad = worse + history.pending + batch
             let l = JointParzen(space: space, points: good, priorWeight: priorWeight)
             let g = JointParzen(space: space, points: bad, priorWeight: priorWeight)
             var best = l.sample(using: &rng), bestScore = -Double.infinity

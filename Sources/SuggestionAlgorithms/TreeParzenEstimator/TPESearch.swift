@@ -9,8 +9,8 @@ import NumericKernels
 /// ("good", Optuna's default; with the `gamma` setting, hyperopt's best ⌈γ·√n⌉) and the rest; each parameter gets a
 /// Parzen estimator l(x) over good and g(x) over bad values (in log space for log distributions; integers and stepped
 /// doubles scored on their grid cells; categories by smoothed counts), and the best of `n_EI_candidates` draws from l
-/// by l(x)/g(x) is chosen. Until `n_startup_trials` observations exist it is
-/// random search. Batches use a constant liar: pending trials and earlier points of the batch count as bad.
+/// by l(x)/g(x) is chosen. Until `n_startup_trials` observations exist it is random search. Batches use a constant
+/// liar: pending trials and earlier points of the batch count as bad.
 /// Deviations from Katib's hyperopt service: the default split is Optuna's (it found better points in every problem
 /// of Benchmarks/suggest); no linear forgetting of old trials; NORMAL/LOG_NORMAL use the same estimator as uniform.
 public struct TPESearch: SuggestionAlgorithm {
@@ -52,12 +52,10 @@ public struct TPESearch: SuggestionAlgorithm {
     private func propose(
         space: SearchSpace, history: ObservationHistory, pending: [[ParameterValue]], rng: inout Xoshiro256
     ) -> [ParameterValue] {
-        let sorted = history.ranked
-        let n = Double(sorted.count)
-        let split = gamma.map { Int(($0 * n.squareRoot()).rounded(.up)) } ?? min(25, Int((0.1 * n).rounded(.up)))
-        let goodCount = min(sorted.count, max(1, split))
-        let good = sorted.prefix(goodCount).map(\.point)
-        let bad = sorted.dropFirst(goodCount).map(\.point) + pending
+        let n = history.observed.count
+        let goodCount = gamma.map { Int(($0 * Double(n).squareRoot()).rounded(.up)) } ?? ObservationHistory.optunaGoodCount(n)
+        let (good, worse) = history.split(goodCount: goodCount)
+        let bad = worse + pending
         return space.parameters.enumerated().map { index, parameter in
             ParameterProposal(parameter: parameter, priorWeight: priorWeight, candidates: candidates)
                 .propose(good: good.map { $0[index] }, bad: bad.map { $0[index] }, rng: &rng)
