@@ -23,17 +23,22 @@ extension SearchParameter {
         }
     }
 
-    /// Reads a value string from a trial's history; nil when it does not belong to this parameter's domain.
+    /// Reads a value string from a trial's history; nil when it does not belong to this parameter's domain (not a
+    /// number, not an integer, outside [min, max], not in the list).
     public func parse(_ text: String) -> ParameterValue? {
         switch domain {
         case .discrete(let list), .categorical(let list):
             return list.firstIndex(of: text).map(ParameterValue.choice)
-        case .int:
-            guard let v = Self.number(text), v == v.rounded(), abs(v) < 9e15 else { return nil }
+        case .int(let range):
+            guard let v = Self.number(text), v == v.rounded(), v >= Double(range.lower), v <= Double(range.upper) else {
+                return nil
+            }
             return .int(Int(v))
-        case .double:
-            guard let v = Self.number(text), v.isFinite else { return nil }
-            return .double(v)
+        case .double(let range):
+            // Printed grid values may differ from the bounds in the last digits.
+            let slack = 1e-9 * Swift.max(1, range.upper - range.lower)
+            guard let v = Self.number(text), v >= range.lower - slack, v <= range.upper + slack else { return nil }
+            return .double(Swift.min(range.upper, Swift.max(range.lower, v)))
         }
     }
 

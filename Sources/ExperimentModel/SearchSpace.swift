@@ -4,6 +4,10 @@ import Foundation
 public struct SearchSpace: Sendable, Equatable {
     public let parameters: [SearchParameter]
 
+    /// The most values one stepped parameter may have (2^50): grid indices stay exact in a Double and their
+    /// products are counted with overflow checks; nothing is ever sized from this number.
+    public static let maxValuesPerParameter = 1 << 50
+
     /// Validates Katib parameter specs; the error names the parameter and says what to change.
     public init(specs: [ParameterSpec]) throws(ExperimentModelError) {
         guard !specs.isEmpty else { throw .invalidExperiment("the experiment declares no parameters") }
@@ -122,10 +126,16 @@ extension ParameterDomain {
             let lower = try parseNumber(space.min, field: "min", name: name)
             let upper = try parseNumber(space.max, field: "max", name: name)
             try checkBounds(lower, upper, space.distribution, name: name, minText: space.min!, maxText: space.max!)
+            guard (upper - lower).isFinite else { throw fail("the range from min to max is too wide to represent") }
             var step: Double?
             if let text = space.step, !text.isEmpty {
                 let value = try parseNumber(text, field: "step", name: name)
                 guard value > 0 else { throw fail("step \(text) must be positive") }
+                let intervals = (upper - lower) / value
+                guard intervals.isFinite, intervals < Double(SearchSpace.maxValuesPerParameter) else {
+                    throw fail(
+                        "step \(text) gives more than \(SearchSpace.maxValuesPerParameter) values between min and max; use a larger step or none")
+                }
                 step = value
             }
             let decimals = step == nil ? nil : Swift.max(decimalPlaces(space.min!), decimalPlaces(space.step!))
@@ -141,8 +151,10 @@ extension ParameterDomain {
             if let text = space.step, !text.isEmpty {
                 let value = try parseNumber(text, field: "step", name: name)
                 guard value > 0 else { throw fail("step \(text) must be positive") }
-                // Katib compatibility: a fractional INT step is treated as 1.
-                step = value == value.rounded() ? Int(value) : 1
+                // Katib compatibility: a fractional INT step is treated as 1. A step wider than the range leaves only
+                // `min`, exactly as the range's width plus one does (and fits an Int).
+                let width = Double(upper - lower)
+                step = value != value.rounded() ? 1 : value > width ? upper - lower + 1 : Int(value)
             }
             self = .int(IntRange(lower: lower, upper: upper, step: step, distribution: space.distribution))
         }

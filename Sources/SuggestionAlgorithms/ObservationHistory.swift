@@ -38,13 +38,14 @@ struct ObservationHistory {
 extension SuggestionContext {
     /// `count` distinct points: point i comes from `propose` with its own stream `(seed, issuedBefore + i, purpose)`
     /// and the points chosen before it in this batch; a point already in the history or the batch is replaced by a
-    /// distinct random draw.
+    /// distinct random draw. Stops early, with fewer points, once `cancellation` is set.
     func distinctPoints(
         purpose: String, _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
     ) -> [[ParameterValue]] {
         var taken = Set(historyPoints)
         var points: [[ParameterValue]] = []
         for i in 0..<count {
+            if cancellation?.isCancelled == true { break }
             var rng = Xoshiro256(seed: seed, stream: UInt64(issuedBefore + i), StreamDerivation.code(purpose))
             var point = searchSpace.canonical(propose(points, &rng))
             if taken.contains(point) {

@@ -23,19 +23,6 @@ extension SearchParameter {
             return .double(sampleContinuous(range.lower, range.upper, range.distribution, rng: &rng))
         }
     }
-
-    /// Every value of a finite domain, in order; nil for a continuous double.
-    func allValues() -> [ParameterValue]? {
-        switch domain {
-        case .discrete(let list), .categorical(let list):
-            return list.indices.map(ParameterValue.choice)
-        case .int(let range):
-            return (0..<range.gridCount).map { .int(range.lower + $0 * range.step) }
-        case .double(let range):
-            guard let count = range.gridCount else { return nil }
-            return (0..<count).map { .double(range.gridValue($0)) }
-        }
-    }
 }
 
 /// A grid index: uniform over the grid points for `uniform`, else a continuous draw over the points' cells, rounded.

@@ -1,4 +1,5 @@
 public import ExperimentModel
+import Synchronization
 
 /// A search algorithm behind Katib's `GetSuggestions`: a pure function of the experiment, the history and the seed.
 ///
@@ -11,7 +12,8 @@ public protocol SuggestionAlgorithm: Sendable {
     /// Checks the algorithm settings and search space; throws the INVALID_ARGUMENT message Katib would give.
     init(experiment: Experiment) throws(SuggestionError)
 
-    /// Exactly `context.count` points, distinct from each other and from the history unless the space is exhausted.
+    /// Exactly `context.count` points (fewer only when `context.cancellation` was set), distinct from each other and
+    /// from the history unless the space is exhausted.
     func suggest(_ context: SuggestionContext) -> [[ParameterValue]]
 }
 
@@ -27,9 +29,12 @@ public struct SuggestionContext: Sendable {
     public var issuedBefore: Int
     /// The experiment seed: `random_state` when set, else one drawn at the edge and recorded.
     public var seed: UInt64
+    /// Checked between points: once set, the algorithm stops early and returns fewer than `count` points.
+    public var cancellation: CancellationFlag?
 
     public init(
-        searchSpace: SearchSpace, objective: Objective, trials: [TrialRecord], count: Int, issuedBefore: Int, seed: UInt64
+        searchSpace: SearchSpace, objective: Objective, trials: [TrialRecord], count: Int, issuedBefore: Int, seed: UInt64,
+        cancellation: CancellationFlag? = nil
     ) {
         self.searchSpace = searchSpace
         self.objective = objective
@@ -37,12 +42,36 @@ public struct SuggestionContext: Sendable {
         self.count = count
         self.issuedBefore = issuedBefore
         self.seed = seed
+        self.cancellation = cancellation
     }
 
     /// The parsed points of every trial in the history whose values all belong to the space.
     public var historyPoints: [[ParameterValue]] {
         trials.compactMap { searchSpace.point(from: $0.assignments) }
     }
+}
+
+/// Limits on the work one request can cause, checked before anything is sized from the request.
+public enum SuggestionLimits {
+    /// Most assignment sets one GetSuggestions may ask for (`currentRequestNumber`).
+    public static let requestCount = 10_000
+    /// Most trials one request may carry.
+    public static let historyTrials = 100_000
+    /// Most candidates a TPE proposal may score (`n_EI_candidates`, `n_ei_candidates`).
+    public static let candidates = 10_000
+    /// Most points the Gaussian process is fitted on (observations, pending trials and batch points together).
+    public static let gaussianProcessPoints = 1_000
+}
+
+/// A flag another thread sets to stop a computation (a deadline passed, the client left).
+public final class CancellationFlag: Sendable {
+    private let state = Mutex(false)
+
+    public init() {}
+
+    public var isCancelled: Bool { state.withLock { $0 } }
+
+    public func cancel() { state.withLock { $0 = true } }
 }
 
 /// An invalid algorithm setting or search space, with Katib's message.

@@ -32,22 +32,40 @@ public enum SuggestionService {
         do { _ = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
     }
 
-    /// `GetSuggestions`: exactly `currentRequestNumber` assignment sets.
+    /// `GetSuggestions`: exactly `currentRequestNumber` assignment sets. Trials whose assignments do not belong to the
+    /// search space (a missing parameter, a value outside its range or list) are left out of the history and reported
+    /// through `onWarning`. Once `cancellation` is set the work stops with DEADLINE_EXCEEDED.
     public static func getSuggestions(
-        _ request: GetSuggestionsRequest, fallbackSeed: UInt64
+        _ request: GetSuggestionsRequest, fallbackSeed: UInt64, cancellation: CancellationFlag? = nil,
+        onWarning: (String) -> Void = { _ in }
     ) throws(KatibStatus) -> GetSuggestionsReply {
         let experiment: Experiment
         do { experiment = try request.experiment.toExperiment() } catch { throw .invalidArgument(error.description) }
         guard request.currentRequestNumber > 0 else {
             throw .invalidArgument("currentRequestNumber must be at least 1, got \(request.currentRequestNumber)")
         }
+        guard request.currentRequestNumber <= SuggestionLimits.requestCount else {
+            throw .invalidArgument(
+                "currentRequestNumber \(request.currentRequestNumber) exceeds the limit of \(SuggestionLimits.requestCount) per request")
+        }
+        guard request.trials.count <= SuggestionLimits.historyTrials else {
+            throw .invalidArgument("the request carries \(request.trials.count) trials; the limit is \(SuggestionLimits.historyTrials)")
+        }
         let algorithm: any SuggestionAlgorithm
         do { algorithm = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
+        let trials = request.trials.map(\.record)
+        let outside = trials.filter { experiment.searchSpace.point(from: $0.assignments) == nil }
+        if let first = outside.first {
+            onWarning("\(outside.count) trial(s) have assignments outside the search space and were ignored (first: \(first.name))")
+        }
         let issuedBefore = max(0, request.totalRequestNumber - request.currentRequestNumber)
         let points = algorithm.suggest(SuggestionContext(
             searchSpace: experiment.searchSpace, objective: experiment.objective,
-            trials: request.trials.map(\.record), count: request.currentRequestNumber,
-            issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed)))
+            trials: trials, count: request.currentRequestNumber,
+            issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed), cancellation: cancellation))
+        guard points.count == request.currentRequestNumber else {
+            throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "the suggestion was stopped before it finished (deadline)")
+        }
         return GetSuggestionsReply(parameterAssignments: points.map {
             GetSuggestionsReply.TrialAssignment(assignments: experiment.searchSpace.assignments(for: $0))
         })

@@ -25,11 +25,20 @@ extension TunekitCommand {
         @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
         var maxBodyBytes = 8 << 20
 
+        @Option(name: .customLong("request-timeout"), help: "Seconds a model-based suggestion may compute (then 504).")
+        var requestTimeout = 30.0
+
+        @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")
+        var idleTimeout = 60.0
+
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
         var logLevel = "info"
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+            guard requestTimeout > 0, requestTimeout <= 86_400, idleTimeout > 0, idleTimeout <= 86_400 else {
+                throw ValidationError("--request-timeout and --idle-timeout must be in (0, 86400] seconds")
+            }
             guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -40,7 +49,8 @@ extension TunekitCommand {
             var logger = Logger(label: "tunekit.serve") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let configuration = SuggestionServerConfiguration(
-                host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)")
+                host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)",
+                requestTimeout: .milliseconds(Int64(requestTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
             let host = self.host
             try await SuggestionServer.run(configuration, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

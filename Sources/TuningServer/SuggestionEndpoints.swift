@@ -1,5 +1,6 @@
 import ExperimentModel
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -15,18 +16,28 @@ struct SuggestionEndpoints: Sendable {
 
     /// What answers the decoded requests: `SuggestionService` in production.
     struct Handlers: Sendable {
-        var getSuggestions: @Sendable (GetSuggestionsRequest) throws -> GetSuggestionsReply
+        /// Answers a request; stops early once the flag is set; reports ignored history through the warning callback.
+        var getSuggestions: @Sendable (GetSuggestionsRequest, CancellationFlag, (String) -> Void) throws -> GetSuggestionsReply
         var validate: @Sendable (ValidateAlgorithmSettingsRequest) throws -> Void
 
         /// Katib's semantics; requests without `random_state` get a fresh seed, as Katib's services do.
         static let katib = Handlers(
-            getSuggestions: { try SuggestionService.getSuggestions($0, fallbackSeed: UInt64.random(in: 0...UInt64.max)) },
+            getSuggestions: { request, cancellation, warn in
+                try SuggestionService.getSuggestions(
+                    request, fallbackSeed: UInt64.random(in: 0...UInt64.max), cancellation: cancellation, onWarning: warn)
+            },
             validate: { try SuggestionService.validate($0) })
     }
 
+    /// Algorithms cheap enough to answer on the request's own task; the others run through the compute gate.
+    static let inlineAlgorithms: Set<String> = ["random", "grid"]
+
     let maxBodyBytes: Int
+    /// How long a model-based suggestion may compute before it is stopped with DEADLINE_EXCEEDED (504).
+    let requestTimeout: Duration
     let metrics: ServerMetrics
     let handlers: Handlers
+    let gate: ComputeGate
 
     /// A failure with its HTTP status and gRPC status name.
     struct Failure: Error {
@@ -48,7 +59,7 @@ struct SuggestionEndpoints: Sendable {
             case .getSuggestions:
                 let decoded = try answer { try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
-                let reply = try answer { try handlers.getSuggestions(decoded) }
+                let reply = try await suggest(decoded, algorithm: algorithm, logger: context.logger)
                 response = Self.json(.ok, KatibJSON.encode(reply))
             case .validateAlgorithmSettings:
                 let decoded = try answer { try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
@@ -75,7 +86,38 @@ struct SuggestionEndpoints: Sendable {
         return response
     }
 
-    /// The body, up to `maxBodyBytes` (more → 413 RESOURCE_EXHAUSTED).
+    /// Random and grid answer inline; model-based algorithms run through the gate with a deadline that stops them
+    /// between points (504 DEADLINE_EXCEEDED); a full gate answers 503 UNAVAILABLE at once.
+    private func suggest(_ request: GetSuggestionsRequest, algorithm: String, logger: Logger) async throws -> GetSuggestionsReply {
+        let cancellation = CancellationFlag()
+        let handler = handlers.getSuggestions
+        let warn: @Sendable (String) -> Void = { logger.warning("history ignored", metadata: ["reason": "\($0)"]) }
+        if Self.inlineAlgorithms.contains(algorithm) {
+            return try answer { try handler(request, cancellation, warn) }
+        }
+        let timeout = requestTimeout
+        let deadline = Task {
+            try? await Task.sleep(for: timeout)
+            cancellation.cancel()
+        }
+        defer { deadline.cancel() }
+        do {
+            return try await gate.run { try handler(request, cancellation, warn) }
+        } catch is ComputeGate.Busy {
+            throw Failure(
+                status: .serviceUnavailable,
+                body: KatibStatus(code: "UNAVAILABLE", message: "the server is busy with model-based suggestions; retry later"))
+        } catch let status as KatibStatus where status.code == "DEADLINE_EXCEEDED" {
+            throw Failure(
+                status: .gatewayTimeout,
+                body: KatibStatus(code: status.code, message: "the suggestion took longer than the server's limit of \(timeout)"))
+        } catch let status as KatibStatus {
+            throw Failure.badRequest(status)
+        }
+    }
+
+    /// The body, up to `maxBodyBytes` (more → 413 RESOURCE_EXHAUSTED). A client that leaves mid-body is recorded as
+    /// 499 CANCELLED (nobody is there to read it), not as a server error.
     private func readBody(_ request: Request) async throws -> Data {
         var request = request
         do {
@@ -85,6 +127,10 @@ struct SuggestionEndpoints: Sendable {
             throw Failure(
                 status: .contentTooLarge,
                 body: KatibStatus(code: "RESOURCE_EXHAUSTED", message: "request body exceeds the limit of \(maxBodyBytes) bytes"))
+        } catch {
+            throw Failure(
+                status: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"),
+                body: KatibStatus(code: "CANCELLED", message: "the request body could not be read: \(error)"))
         }
     }
 

@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 import Foundation
 import HTTPTypes
+import HummingbirdCore
 import NIOCore
 
 /// Where and how `tunekit serve` listens.
@@ -14,12 +15,27 @@ public struct SuggestionServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Sent as the `Server` response header.
     public var serverName: String
+    /// How long a model-based suggestion may compute (then 504 DEADLINE_EXCEEDED).
+    public var requestTimeout: Duration
+    /// A connection that sends nothing for this long is closed (slow or stuck clients).
+    public var idleTimeout: Duration
+    /// Model-based suggestions computed at once (default: one per core) and queued beyond those (then 503).
+    public var computeWidth: Int
+    public var computeQueue: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 6789, maxBodyBytes: Int = 8 << 20, serverName: String = "tunekit") {
+    public init(
+        host: String = "127.0.0.1", port: Int = 6789, maxBodyBytes: Int = 8 << 20, serverName: String = "tunekit",
+        requestTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60),
+        computeWidth: Int = ProcessInfo.processInfo.activeProcessorCount, computeQueue: Int = 64
+    ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.serverName = serverName
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.computeWidth = computeWidth
+        self.computeQueue = computeQueue
     }
 }
 
@@ -48,7 +64,9 @@ public enum SuggestionServer {
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let metrics = ServerMetrics()
-        let endpoints = SuggestionEndpoints(maxBodyBytes: configuration.maxBodyBytes, metrics: metrics, handlers: handlers)
+        let endpoints = SuggestionEndpoints(
+            maxBodyBytes: configuration.maxBodyBytes, requestTimeout: configuration.requestTimeout, metrics: metrics,
+            handlers: handlers, gate: ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue))
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         let routes: [(path: String, method: HTTPRequest.Method, responder: @Sendable (Request, SuggestionRequestContext) async -> Response)] = [
@@ -65,8 +83,11 @@ public enum SuggestionServer {
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }
         }
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
+            server: .http1(configuration: HTTP1Channel.Configuration(
+                idleTimeout: TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

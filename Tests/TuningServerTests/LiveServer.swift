@@ -11,12 +11,12 @@ struct LiveServer {
     let base: URL
 
     static func run(
-        maxBodyBytes: Int = 8 << 20, handlers: SuggestionEndpoints.Handlers = .katib,
+        maxBodyBytes: Int = 8 << 20, requestTimeout: Duration = .seconds(30), handlers: SuggestionEndpoints.Handlers = .katib,
         _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = SuggestionServer.makeApplication(
-            SuggestionServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes),
+            SuggestionServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, requestTimeout: requestTimeout),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, handlers: handlers,
             onListening: { continuation.yield($0) })
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -96,7 +96,7 @@ import Testing
 
     @Test func internalErrorsDoNotLeakDetails() async throws {
         struct Secret: Error { let path = "/var/lib/secret/model.bin" }
-        let failing = SuggestionEndpoints.Handlers(getSuggestions: { _ in throw Secret() }, validate: { _ in })
+        let failing = SuggestionEndpoints.Handlers(getSuggestions: { _, _, _ in throw Secret() }, validate: { _ in })
         try await LiveServer.run(handlers: failing) { server in
             let reply = try await server.post(Requests.suggestPath, Requests.getSuggestions("random"), headers: ["X-Request-Id": "req-42"])
             #expect(reply.status == 500)

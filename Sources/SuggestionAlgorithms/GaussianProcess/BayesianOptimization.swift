@@ -12,7 +12,8 @@ import NumericKernels
 /// data with the GP's mean as its value, so the points of a batch spread out without a refit of the hyperparameters
 /// (a constant liar would need a lie value; the believer's mean keeps the model's shape). Deviations from skopt:
 /// `gp_hedge` picks one of EI/PI/LCB per point with a seeded draw (skopt keeps gains across calls, which a stateless
-/// service cannot); categories are ordered coordinates rather than one-hot; only the GP estimator exists.
+/// service cannot); categories are ordered coordinates rather than one-hot; only the GP estimator exists; the GP sees
+/// at most `SuggestionLimits.gaussianProcessPoints` points (the most recent observations first).
 public struct BayesianOptimization: SuggestionAlgorithm {
     public static let algorithmName = "bayesianoptimization"
 
@@ -41,12 +42,16 @@ public struct BayesianOptimization: SuggestionAlgorithm {
         let space = context.searchSpace
         let encoding = UnitCubeEncoding(space: space)
         let history = ObservationHistory(context)
-        let inputs = history.observed.map { encoding.encode($0.point) }, losses = history.observed.map(\.loss)
+        // The GP's cost is cubic in its data: it sees the most recent observations, pending trials and batch points up
+        // to `SuggestionLimits.gaussianProcessPoints`.
+        let observed = history.observed.suffix(SuggestionLimits.gaussianProcessPoints)
+        let inputs = observed.map { encoding.encode($0.point) }, losses = observed.map(\.loss)
         let fitted = inputs.count >= max(1, initialPoints) ? GaussianProcess.fit(inputs: inputs, targets: losses) : nil
         // Kriging believer: pending trials, then each chosen point, join the data at the GP's mean.
         var believed = (inputs: inputs, targets: losses)
         var model = fitted
         func believe(_ x: [Double], _ gp: GaussianProcess) {
+            guard believed.inputs.count < SuggestionLimits.gaussianProcessPoints else { return }
             believed.inputs.append(x)
             believed.targets.append(gp.predict(x).mean)
             model = GaussianProcess(inputs: believed.inputs, targets: believed.targets, kernel: gp.kernel, noise: gp.noise) ?? gp

@@ -20,7 +20,8 @@ public struct RandomSearch: SuggestionAlgorithm {
     }
 }
 
-/// Draws a point not yet taken: by rejection first, then (finite spaces) by picking among the untaken points.
+/// Draws a point not yet taken: by rejection first, then (finite spaces up to `enumerationLimit` points) by picking
+/// uniformly among the untaken points in one pass over the grid (reservoir sampling, no list of points).
 enum DistinctDraw {
     static let attempts = 64
     static let enumerationLimit = 1 << 20
@@ -34,7 +35,14 @@ enum DistinctDraw {
             candidate = sampler(&rng)
         }
         guard taken.contains(candidate), let size = space.finiteSize, size <= enumerationLimit else { return candidate }
-        let free = GridEnumeration(space: space).allPoints().filter { !taken.contains($0) }
-        return free.isEmpty ? candidate : free[rng.nextIndex(below: free.count)]
+        let grid = GridEnumeration(space: space)
+        var chosen = candidate, free = 0
+        for index in 0..<grid.size {
+            let point = grid.point(at: index)
+            guard !taken.contains(point) else { continue }
+            free += 1
+            if rng.nextIndex(below: free) == 0 { chosen = point }
+        }
+        return chosen
     }
 }

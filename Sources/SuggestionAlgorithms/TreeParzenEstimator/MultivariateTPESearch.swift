@@ -25,6 +25,9 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
         let eiCandidates = try settings.int("n_ei_candidates", default: 24)
         guard eiCandidates >= 0 else { throw SuggestionError("n_ei_candidates should be greate or equal than zero") }
         candidates = max(1, eiCandidates)
+        guard candidates <= SuggestionLimits.candidates else {
+            throw SuggestionError("n_ei_candidates \(candidates) exceeds tunekit's limit of \(SuggestionLimits.candidates)")
+        }
     }
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
@@ -52,7 +55,7 @@ struct JointParzen {
     /// One dimension in internal coordinates: a log- or linear-scaled value, a grid index, or a category index.
     enum Dimension {
         case continuous(ParzenEstimator, log: Bool)
-        case grid(ParzenEstimator, positions: [Double], cell: Double?)
+        case grid(ParzenEstimator, axis: GridAxis, cell: Double?)
         case categorical(count: Int, observed: [Int])
     }
 
@@ -71,19 +74,18 @@ struct JointParzen {
             case .discrete(let list), .categorical(let list):
                 return .categorical(count: list.count, observed: points.map { if case .choice(let k) = $0[d] { k } else { 0 } })
             case .int(let range):
-                let positions = (0..<range.gridCount).map { k -> Double in
-                    range.distribution.isLogarithmic ? log(Double(range.lower + k * range.step)) : Double(k)
+                let indices = points.map { value -> Int in
+                    guard case .int(let v) = value[d] else { return 0 }
+                    return min(range.gridCount - 1, max(0, (v - range.lower) / range.step))
                 }
-                let indices = points.map { if case .int(let v) = $0[d] { (v - range.lower) / range.step } else { 0 } }
-                return Self.grid(positions: positions, indices: indices, logarithmic: range.distribution.isLogarithmic, priorWeight: priorWeight)
+                return Self.grid(GridAxis(range), indices: indices, priorWeight: priorWeight)
             case .double(let range):
-                if let count = range.gridCount, let step = range.step {
-                    let positions = (0..<count).map { k in range.distribution.isLogarithmic ? log(range.gridValue(k)) : Double(k) }
+                if let step = range.step, let axis = GridAxis(parameter) {
                     let indices = points.map { value -> Int in
                         guard case .double(let v) = value[d] else { return 0 }
-                        return min(count - 1, max(0, Int(((v - range.lower) / step).rounded())))
+                        return min(axis.count - 1, max(0, Int(((v - range.lower) / step).rounded())))
                     }
-                    return Self.grid(positions: positions, indices: indices, logarithmic: range.distribution.isLogarithmic, priorWeight: priorWeight)
+                    return Self.grid(axis, indices: indices, priorWeight: priorWeight)
                 }
                 let isLog = range.distribution.isLogarithmic
                 let forward = { (v: Double) in isLog ? log(v) : v }
@@ -95,13 +97,13 @@ struct JointParzen {
         }
     }
 
-    private static func grid(positions: [Double], indices: [Int], logarithmic: Bool, priorWeight: Double) -> Dimension {
-        let count = positions.count
-        let cell = count > 1 ? (positions[count - 1] - positions[0]) / Double(count - 1) : 1
+    private static func grid(_ axis: GridAxis, indices: [Int], priorWeight: Double) -> Dimension {
+        let count = axis.count
+        let first = axis.position(0), last = axis.position(count - 1)
+        let cell = count > 1 ? (last - first) / Double(count - 1) : 1
         let estimator = ParzenEstimator(
-            observations: indices.map { positions[$0] }, low: positions[0] - cell / 2, high: positions[count - 1] + cell / 2,
-            priorWeight: priorWeight)
-        return .grid(estimator, positions: positions, cell: logarithmic ? nil : cell)
+            observations: indices.map(axis.position), low: first - cell / 2, high: last + cell / 2, priorWeight: priorWeight)
+        return .grid(estimator, axis: axis, cell: axis.isLogarithmic ? nil : cell)
     }
 
     /// A point in internal coordinates drawn from one component.
@@ -111,8 +113,8 @@ struct JointParzen {
             switch dimension {
             case .continuous(let estimator, _):
                 return estimator.sample(component: component, using: &rng)
-            case .grid(let estimator, let positions, _):
-                return Double(Self.nearest(positions, estimator.sample(component: component, using: &rng)))
+            case .grid(let estimator, let axis, _):
+                return Double(axis.nearestIndex(to: estimator.sample(component: component, using: &rng)))
             case .categorical(let count, let observed):
                 return Double(pickComponent(categoryProbabilities(count: count, observed: observed, component: component), using: &rng))
             }
@@ -126,8 +128,8 @@ struct JointParzen {
             switch dimension {
             case .continuous(let estimator, _):
                 estimator.addLogComponentDensities(x[d], into: &logs)
-            case .grid(let estimator, let positions, let cell):
-                estimator.addLogComponentDensities(positions[Int(x[d])], cell: cell, into: &logs)
+            case .grid(let estimator, let axis, let cell):
+                estimator.addLogComponentDensities(axis.position(Int(x[d])), cell: cell, into: &logs)
             case .categorical(let count, let observed):
                 // Component j's probability of category k (see categoryProbabilities), in log form.
                 let k = Int(x[d])
@@ -165,14 +167,5 @@ struct JointParzen {
         var p = Array(repeating: priorWeight / Double(count) / (priorWeight + 1), count: count)
         p[observed[component]] += 1 / (priorWeight + 1)
         return p
-    }
-
-    private static func nearest(_ positions: [Double], _ x: Double) -> Int {
-        var lower = 0, upper = positions.count - 1
-        while upper - lower > 1 {
-            let middle = (lower + upper) / 2
-            if positions[middle] <= x { lower = middle } else { upper = middle }
-        }
-        return abs(positions[upper] - x) < abs(positions[lower] - x) ? upper : lower
     }
 }

@@ -37,6 +37,9 @@ public struct TPESearch: SuggestionAlgorithm {
         let optunaCandidates = try settings.int("n_ei_candidates", default: eiCandidates)
         guard optunaCandidates >= 0 else { throw SuggestionError("n_ei_candidates should be greate or equal than zero") }
         candidates = max(1, settings.values["n_ei_candidates"] != nil ? optunaCandidates : eiCandidates)
+        guard candidates <= SuggestionLimits.candidates else {
+            throw SuggestionError("n_EI_candidates \(candidates) exceeds tunekit's limit of \(SuggestionLimits.candidates)")
+        }
         startupTrials = try settings.int("n_startup_trials", default: 10)
         guard startupTrials >= 0 else { throw SuggestionError("n_startup_trials should be greate or equal than zero") }
     }
@@ -75,17 +78,15 @@ private struct ParameterProposal {
             return .choice(chooseCategory(count: list.count, good: good, bad: bad, rng: &rng))
         case .int(let range):
             let k = chooseOnGrid(
-                count: range.gridCount, logOf: range.distribution.isLogarithmic ? { Double(range.lower + $0 * range.step) } : nil,
+                GridAxis(range),
                 good: good.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } },
                 bad: bad.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } }, rng: &rng)
             return .int(range.lower + k * range.step)
         case .double(let range):
             let values = { (list: [ParameterValue]) in list.compactMap { if case .double(let v) = $0 { v } else { nil } } }
-            if let step = range.step, let count = range.gridCount {
-                let index = { (v: Double) in min(count - 1, max(0, Int(((v - range.lower) / step).rounded()))) }
-                let k = chooseOnGrid(
-                    count: count, logOf: range.distribution.isLogarithmic ? { range.gridValue($0) } : nil,
-                    good: values(good).map(index), bad: values(bad).map(index), rng: &rng)
+            if let step = range.step, let axis = GridAxis(parameter) {
+                let index = { (v: Double) in min(axis.count - 1, max(0, Int(((v - range.lower) / step).rounded()))) }
+                let k = chooseOnGrid(axis, good: values(good).map(index), bad: values(bad).map(index), rng: &rng)
                 return .double(range.gridValue(k))
             }
             let log = range.distribution.isLogarithmic
@@ -104,29 +105,20 @@ private struct ParameterProposal {
         }
     }
 
-    /// Grid indices 0..<count scored on their cells; `logOf` maps an index to its value when the scale is logarithmic.
-    private func chooseOnGrid(count: Int, logOf: ((Int) -> Double)?, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
+    /// Grid indices scored on their cells: log-scaled grids are modelled on log(value), linear ones on the index.
+    private func chooseOnGrid(_ axis: GridAxis, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
+        let count = axis.count
         guard count > 1 else { return 0 }
-        // Log-scaled grids are modelled on log(value); linear ones on the index.
-        let position = { (k: Int) in logOf.map { Foundation.log(max($0(k), 1e-300)) } ?? Double(k) }
-        let low = position(0), high = position(count - 1)
+        let low = axis.position(0), high = axis.position(count - 1)
         let cell = (high - low) / Double(count - 1)
-        let l = ParzenEstimator(observations: good.map(position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
-        let g = ParzenEstimator(observations: bad.map(position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
-        // Positions increase with k: the nearest grid point by binary search.
-        let nearest = { (x: Double) -> Int in
-            var lower = 0, upper = count - 1
-            while upper - lower > 1 {
-                let middle = (lower + upper) / 2
-                if position(middle) <= x { lower = middle } else { upper = middle }
-            }
-            return abs(position(upper) - x) < abs(position(lower) - x) ? upper : lower
-        }
-        var best = nearest(l.sample(using: &rng)), bestScore = -Double.infinity
+        let l = ParzenEstimator(observations: good.map(axis.position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
+        let g = ParzenEstimator(observations: bad.map(axis.position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
+        let densityCell = axis.isLogarithmic ? nil : cell
+        var best = axis.nearestIndex(to: l.sample(using: &rng)), bestScore = -Double.infinity
         for _ in 0..<candidates {
-            let k = nearest(l.sample(using: &rng))
-            let x = position(k)
-            let score = l.logDensity(x, cell: logOf == nil ? cell : nil) - g.logDensity(x, cell: logOf == nil ? cell : nil)
+            let k = axis.nearestIndex(to: l.sample(using: &rng))
+            let x = axis.position(k)
+            let score = l.logDensity(x, cell: densityCell) - g.logDensity(x, cell: densityCell)
             if score > bestScore { (best, bestScore) = (k, score) }
         }
         return best

@@ -1,0 +1,58 @@
+import ExperimentModel
+import Foundation
+
+/// The values of one finite parameter as grid indices `0..<count`, computed on demand: a grid over `0..2e9` costs no
+/// more memory than one over `0..9`.
+struct GridAxis {
+    let domain: ParameterDomain
+    let count: Int
+
+    /// The k-th value, `0 ≤ k < count`.
+    func value(at k: Int) -> ParameterValue {
+        switch domain {
+        case .discrete, .categorical: .choice(k)
+        case .int(let range): .int(range.lower + k * range.step)
+        case .double(let range): .double(range.gridValue(k))
+        }
+    }
+
+    /// True when the models work on log(value) (a logarithmic INT or stepped DOUBLE).
+    var isLogarithmic: Bool {
+        switch domain {
+        case .int(let range): range.distribution.isLogarithmic
+        case .double(let range): range.distribution.isLogarithmic
+        case .discrete, .categorical: false
+        }
+    }
+
+    /// Where index k sits on the axis the models work on: log(value) for a logarithmic distribution, else k.
+    func position(_ k: Int) -> Double {
+        guard isLogarithmic else { return Double(k) }
+        return switch value(at: k) {
+        case .int(let v): log(Double(v))
+        case .double(let v): log(v)
+        case .choice: Double(k)
+        }
+    }
+
+    /// The index whose position is nearest to `x` (positions increase with k), by binary search.
+    func nearestIndex(to x: Double) -> Int {
+        var lower = 0, upper = count - 1
+        while upper - lower > 1 {
+            let middle = lower + (upper - lower) / 2
+            if position(middle) <= x { lower = middle } else { upper = middle }
+        }
+        return abs(position(upper) - x) < abs(position(lower) - x) ? upper : lower
+    }
+}
+
+extension GridAxis {
+    /// Nil for a continuous double (no step).
+    init?(_ parameter: SearchParameter) {
+        guard let count = parameter.domain.finiteCount else { return nil }
+        self.init(domain: parameter.domain, count: count)
+    }
+
+    /// An integer range's axis (always finite).
+    init(_ range: IntRange) { self.init(domain: .int(range), count: range.gridCount) }
+}

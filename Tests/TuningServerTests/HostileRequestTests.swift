@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// Small hostile requests that once crashed, hung or exhausted the server: each gets a 2xx/4xx/5xx answer quickly and
+/// the server stays up (the last request of every test is a health check).
+@Suite struct HostileRequestTests {
+    static func request(
+        parameters: String, algorithm: String = "random", settings: String = "", trials: String = "", count: Int = 2
+    ) -> Data {
+        Data("""
+            {"experiment": {"name": "hostile", "spec": {
+               "parameterSpecs": {"parameters": [\(parameters)]},
+               "objective": {"type": "MINIMIZE", "objectiveMetricName": "loss"},
+               "algorithm": {"algorithmName": "\(algorithm)", "algorithmSettings": [\(settings)]}}},
+             "trials": [\(trials)], "currentRequestNumber": \(count), "totalRequestNumber": \(count)}
+            """.utf8)
+    }
+
+    static func trial(_ index: Int, _ assignments: [(String, String)], loss: Double) -> String {
+        let values = assignments.map { #"{"name": "\#($0.0)", "value": "\#($0.1)"}"# }.joined(separator: ", ")
+        return """
+            {"name": "t\(index)", "spec": {"parameterAssignments": {"assignments": [\(values)]}},
+             "status": {"condition": "SUCCEEDED", "observation": {"metrics": [{"name": "loss", "value": "\(loss)"}]}}}
+            """
+    }
+
+    static func expectAlive(_ server: LiveServer) async throws {
+        #expect(try await server.get("healthz").status == 200)
+    }
+
+    @Test func overflowingDoubleStepIsRefused() async throws {
+        try await LiveServer.run { server in
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+                let body = Self.request(
+                    parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1e300", "step": "1e-300"}}"#,
+                    algorithm: algorithm)
+                let reply = try await server.post(Requests.suggestPath, body)
+                #expect(reply.status == 400, "\(algorithm): \(reply.text)")
+                #expect(reply.text.contains("step"))
+                #expect(try await server.post(Requests.validatePath, body).status == 400)
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func hugeIntStepLeavesOnlyTheMinimum() async throws {
+        try await LiveServer.run { server in
+            let body = Self.request(
+                parameters: #"{"name": "n", "parameterType": "INT", "feasibleSpace": {"min": "3", "max": "9", "step": "1e30"}}"#,
+                algorithm: "grid")
+            let reply = try await server.post(Requests.suggestPath, body)
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.text.contains(#""value":"3""#))
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func historyOutsideTheSpaceIsIgnored() async throws {
+        // ≥ 11 observations so multivariate TPE leaves its start-up phase and models the history.
+        let trials = (0..<14).map { Self.trial($0, [("n", $0 == 5 ? "500" : "\($0 % 10)"), ("c", "a")], loss: Double($0)) }
+        try await LiveServer.run { server in
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+                let body = Self.request(
+                    parameters: #"{"name": "n", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "9"}}, {"name": "c", "parameterType": "CATEGORICAL", "feasibleSpace": {"list": ["a", "b", "c", "d"]}}"#,
+                    algorithm: algorithm, trials: trials.joined(separator: ","))
+                let reply = try await server.post(Requests.suggestPath, body)
+                #expect(reply.status == 200, "\(algorithm): \(reply.text)")
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func billionValueGridsAreNotMaterialised() async throws {
+        let parameters = #"{"name": "a", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "2000000000"}}, {"name": "b", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "2000000000"}}"#
+        let trials = (0..<12).map { Self.trial($0, [("a", "\($0 * 1000)"), ("b", "\($0 * 7)")], loss: Double($0 % 5)) }
+        try await LiveServer.run { server in
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+                let body = Self.request(parameters: parameters, algorithm: algorithm, trials: trials.joined(separator: ","), count: 3)
+                let reply = try await server.post(Requests.suggestPath, body)
+                #expect(reply.status == 200, "\(algorithm): \(reply.text)")
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func requestCountIsCapped() async throws {
+        try await LiveServer.run { server in
+            let body = Self.request(
+                parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1"}}"#,
+                count: 1_000_000_000)
+            let reply = try await server.post(Requests.suggestPath, body)
+            #expect(reply.status == 400)
+            #expect(reply.text.contains("10000"))
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func candidateCountsAreCapped() async throws {
+        try await LiveServer.run { server in
+            for (algorithm, name) in [("tpe", "n_EI_candidates"), ("multivariate-tpe", "n_ei_candidates")] {
+                let body = Self.request(
+                    parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1"}}"#,
+                    algorithm: algorithm, settings: #"{"name": "\#(name)", "value": "1000000000"}"#)
+                let reply = try await server.post(Requests.suggestPath, body)
+                #expect(reply.status == 400, "\(algorithm): \(reply.text)")
+                #expect(reply.text.contains("limit"))
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
+    /// A model-based request past the deadline is stopped with 504 while health checks keep answering at once.
+    @Test func slowModelBasedRequestsHitTheDeadlineAndHealthStaysFast() async throws {
+        let parameters = (0..<4).map { #"{"name": "x\#($0)", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1"}}"# }
+        let trials = (0..<300).map { i in
+            Self.trial(i, (0..<4).map { ("x\($0)", "\(Double((i * 37 + $0 * 11) % 101) / 100)") }, loss: Double((i * 13) % 17))
+        }
+        let body = Self.request(
+            parameters: parameters.joined(separator: ","), algorithm: "bayesianoptimization",
+            settings: #"{"name": "random_state", "value": "1"}"#, trials: trials.joined(separator: ","), count: 500)
+        try await LiveServer.run(requestTimeout: .milliseconds(300)) { server in
+            async let slow = server.post(Requests.suggestPath, body)
+            try await Task.sleep(for: .milliseconds(100))
+            let clock = ContinuousClock()
+            let start = clock.now
+            for _ in 0..<5 { try await Self.expectAlive(server) }
+            let healthTime = clock.now - start
+            let reply = try await slow
+            #expect(reply.status == 504, "\(reply.text)")
+            #expect(reply.json["code"] as? String == "DEADLINE_EXCEEDED")
+            // Not a timing assertion on the machine's speed: five health checks must not wait for the GP's 500 points.
+            #expect(healthTime < .seconds(5))
+            try await Self.expectAlive(server)
+        }
+    }
+}
