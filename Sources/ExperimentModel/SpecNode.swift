@@ -18,11 +18,22 @@ public indirect enum SpecNode: Sendable, Equatable {
             throw .malformedDocument(file: file, message: String(describing: error))
         }
         guard let root else { throw .malformedDocument(file: file, message: "the document is empty") }
-        return try SpecNode(root, file: file)
+        var budget = maxNodes
+        return try SpecNode(root, file: file, budget: &budget)
     }
 
-    private init(_ node: Node, file: String) throws(ExperimentModelError) {
+    /// The most nodes a document may expand to: YAML anchors and aliases let a few hundred bytes name billions of
+    /// nodes ("billion laughs"), so the expansion is counted and stopped.
+    public static let maxNodes = 200_000
+
+    private init(_ node: Node, file: String, budget: inout Int) throws(ExperimentModelError) {
         let line = node.mark?.line ?? 0
+        budget -= 1
+        guard budget >= 0 else {
+            throw .malformedDocument(
+                file: file,
+                message: "line \(line): the document expands to more than \(Self.maxNodes) nodes (through YAML aliases?)")
+        }
         switch node {
         case .scalar(let scalar):
             let quoted = scalar.style != .plain
@@ -33,7 +44,7 @@ public indirect enum SpecNode: Sendable, Equatable {
             }
         case .sequence(let sequence):
             var items: [SpecNode] = []
-            for item in sequence { items.append(try SpecNode(item, file: file)) }
+            for item in sequence { items.append(try SpecNode(item, file: file, budget: &budget)) }
             self = .sequence(items, line: line)
         case .mapping(let mapping):
             var pairs: [(key: String, value: SpecNode)] = []
@@ -45,7 +56,7 @@ public indirect enum SpecNode: Sendable, Equatable {
                     throw .malformedDocument(
                         file: file, message: "line \(key.mark?.line ?? line): duplicate key '\(keyScalar.string)'")
                 }
-                pairs.append((keyScalar.string, try SpecNode(value, file: file)))
+                pairs.append((keyScalar.string, try SpecNode(value, file: file, budget: &budget)))
             }
             self = .mapping(pairs, line: line)
         case .alias:

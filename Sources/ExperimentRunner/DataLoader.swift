@@ -70,10 +70,13 @@ public enum DataLoader {
         } else {
             let validCount = Int(Double(n) * spec.validFraction)
             trainEnd = n - testCount - validCount
+            guard trainEnd >= 2 else {
+                throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the validation and test split")
+            }
             validation = all.rows(trainEnd..<(n - testCount))
         }
         guard trainEnd >= 2 else {
-            throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the validation and test split")
+            throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the test split")
         }
         let splits = DatasetSplits(
             train: all.rows(0..<trainEnd), validation: validation,

@@ -93,6 +93,10 @@ public struct TrainInvocation: Sendable, Equatable {
         let testFraction = try number("test-fraction")
         if let validFraction, !(0..<1).contains(validFraction) { throw .invalidArguments("--valid-fraction must be in [0, 1)") }
         if let testFraction, !(0..<1).contains(testFraction) { throw .invalidArguments("--test-fraction must be in [0, 1)") }
+        if (validFraction ?? 0.2) + (testFraction ?? 0) >= 1, values["valid"] == nil {
+            throw .invalidArguments(
+                "--valid-fraction \(validFraction ?? 0.2) + --test-fraction \(testFraction ?? 0) must be below 1 (nothing would be left to train on)")
+        }
         if values["valid"] != nil, validFraction != nil {
             throw .invalidArguments("give either --valid or --valid-fraction, not both")
         }

@@ -63,7 +63,14 @@ extension TunekitCommand {
 
 /// Reads an experiment file, naming it in every error.
 enum ExperimentFile {
+    /// Largest experiment file read (Katib's own objects are limited to about 1.5 MB by etcd).
+    static let maxBytes = 4 << 20
+
     static func load(_ path: String) throws(ExperimentModelError) -> Experiment {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= maxBytes else {
+            throw .malformedDocument(file: path, message: "\(size) bytes is larger than the limit of \(maxBytes) bytes")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .malformedDocument(file: path, message: "no such file or not readable")
         }

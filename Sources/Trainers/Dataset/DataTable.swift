@@ -1,4 +1,5 @@
-/// A table of named columns read from a CSV: numbers where every non-empty cell parses, text otherwise.
+/// A table of named columns read from a CSV: numbers where every non-empty cell parses (NaN, ±inf and markers such as
+/// `NA` or `null` are missing values), text otherwise.
 public struct DataTable: Sendable {
     public enum Column: Sendable, Equatable {
         /// Numbers; an empty cell is NaN (missing).
@@ -80,8 +81,11 @@ public struct DataTable: Sendable {
                 let trimmed = value.trimmingSpaces
                 if trimmed.isEmpty {
                     numbers[index].append(.nan)
-                } else if let number = Double(trimmed), number.isFinite {
-                    numbers[index].append(number)
+                } else if let number = Double(trimmed) {
+                    // NaN and ±inf are missing values, as LightGBM reads them; the column stays numeric.
+                    numbers[index].append(number.isFinite ? number : .nan)
+                } else if missingMarkers.contains(trimmed) {
+                    numbers[index].append(.nan)
                 } else {
                     textColumns.insert(index)
                     numbers[index] = []
@@ -91,6 +95,9 @@ public struct DataTable: Sendable {
         }
         return (header, numbers, lines, textColumns)
     }
+
+    /// Cells read as missing in a numeric column (pandas' and LightGBM's usual spellings).
+    static let missingMarkers: Set<Substring> = ["NA", "N/A", "n/a", "NULL", "null", "None", "Infinity", "-Infinity"]
 
     private static func checkHeader(_ fields: [String], file: String, line: Int) throws(TrainerError) {
         var seen: Set<String> = []

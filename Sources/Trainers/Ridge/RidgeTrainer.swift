@@ -20,8 +20,16 @@ public enum RidgeTrainer: Trainer {
             summary: "scale features to zero mean and unit variance first (scaling stored in the model)"),
     ])
 
+    /// Most features ridge accepts: it solves p×p systems (p = 4,000 is 128 MB a matrix, and a few are held).
+    public static let maxFeatures = 4_000
+
     public static func prepare(_ data: Dataset) throws(TrainerError) -> RidgePrepared {
-        try RidgePrepared(data)
+        guard data.featureCount <= maxFeatures else {
+            let megabytes = data.featureCount * data.featureCount * 8 >> 20
+            throw .trainingFailed(
+                "ridge solves a \(data.featureCount)×\(data.featureCount) system (\(megabytes) MB a matrix); it accepts at most \(maxFeatures) features. Drop columns with --ignore-columns, or use --trainer gbdt, which has no such limit")
+        }
+        return try RidgePrepared(data)
     }
 
     /// Fits one model; ridge has no early stopping, so `validation` is unused.
