@@ -3,7 +3,7 @@
 // tunekit: a Katib-compatible hyperparameter-tuning engine with in-process trainers.
 //
 // Module dependencies point one way only:
-//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts
+//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem)
 //     -> SuggestionAlgorithms, Trainers (-> TrafficData)
 //     -> ExperimentRunner, TuningServer (Hummingbird) -> TuningCLI (executable `tunekit`)
 import PackageDescription
@@ -41,7 +41,8 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ModelArtifacts", swiftSettings: swiftSettings),
+        .target(name: "CFileSystem", path: "Sources/CFileSystem"),
+        .target(name: "ModelArtifacts", dependencies: ["CFileSystem"], swiftSettings: swiftSettings),
         .target(
             name: "SuggestionAlgorithms",
             dependencies: ["ExperimentModel", "NumericKernels"],
@@ -53,7 +54,7 @@ let package = Package(
             name: "ExperimentRunner",
             dependencies: [
                 "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData", "ModelArtifacts",
-                "NumericKernels",
+                "NumericKernels", "CFileSystem",
             ],
             swiftSettings: swiftSettings
         ),

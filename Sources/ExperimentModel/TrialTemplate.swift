@@ -45,19 +45,64 @@ public struct TrialTemplate: Sendable, Equatable {
         return command.isEmpty ? nil : command
     }
 
-    /// Replaces every `${trialParameters.NAME}` in `text` with the trial's value for it (plain text replace, as Katib does).
-    public func substitute(_ text: String, values: [String: String], trialName: String) -> String {
+    /// The primary container's `env:` entries with literal values, in order; `valueFrom` entries (secrets, config maps,
+    /// field references) cannot be resolved off the cluster and are returned by name in `unresolved`.
+    public func primaryContainerEnvironment() -> (values: [(name: String, value: String)], unresolved: [String]) {
+        guard let trialSpec, let container = Self.findContainer(named: primaryContainerName, in: trialSpec),
+              case .sequence(let items, _) = container["env"]
+        else { return ([], []) }
+        var values: [(name: String, value: String)] = [], unresolved: [String] = []
+        for item in items {
+            guard let name = item["name"]?.scalarText else { continue }
+            if item["valueFrom"] != nil {
+                unresolved.append(name)
+            } else {
+                values.append((name, item["value"]?.scalarText ?? ""))
+            }
+        }
+        return (values, unresolved)
+    }
+
+    /// The primary container's `workingDir`, if set.
+    public var primaryContainerWorkingDirectory: String? {
+        trialSpec.flatMap { Self.findContainer(named: primaryContainerName, in: $0) }?["workingDir"]?.scalarText
+    }
+
+    /// The trial Job's `spec.activeDeadlineSeconds`: Kubernetes stops a trial that runs longer.
+    public var activeDeadlineSeconds: Double? {
+        trialSpec?["spec"]?["activeDeadlineSeconds"]?.scalarText.flatMap(Double.init)
+    }
+
+    /// Replaces every `${trialParameters.NAME}` in `text` with the trial's value for it (plain text replace, as Katib
+    /// does). Meta references take the trial's name, `namespace`, and the template's kind, apiVersion, labels and
+    /// annotations (`${trialSpec.Labels[key]}`).
+    public func substitute(_ text: String, values: [String: String], trialName: String, namespace: String = "default") -> String {
         var result = text
         for parameter in trialParameters {
-            let value: String
-            if parameter.isMetaReference {
-                value = parameter.reference == "${trialSpec.Name}" ? trialName : ""
-            } else {
-                value = values[parameter.reference] ?? ""
-            }
+            let value = parameter.isMetaReference
+                ? metaValue(parameter.reference, trialName: trialName, namespace: namespace)
+                : values[parameter.reference] ?? ""
             result = result.replacingOccurrences(of: "${trialParameters.\(parameter.name)}", with: value)
         }
         return result
+    }
+
+    /// Katib's meta references (katib-compat.md §6); an unknown one, or a missing label, is empty.
+    func metaValue(_ reference: String, trialName: String, namespace: String) -> String {
+        let inner = reference.dropFirst("${trialSpec.".count).dropLast()
+        switch inner {
+        case "Name": return trialName
+        case "Namespace": return namespace
+        case "Kind": return trialSpec?["kind"]?.scalarText ?? ""
+        case "APIVersion": return trialSpec?["apiVersion"]?.scalarText ?? ""
+        default:
+            for (prefix, field) in [("Labels[", "labels"), ("Annotations[", "annotations")]
+            where inner.hasPrefix(prefix) && inner.hasSuffix("]") {
+                let key = String(inner.dropFirst(prefix.count).dropLast())
+                return trialSpec?["metadata"]?[field]?[key]?.scalarText ?? ""
+            }
+            return ""
+        }
     }
 
     /// Every `${trialParameters.X}` placeholder name used anywhere in the trial spec.

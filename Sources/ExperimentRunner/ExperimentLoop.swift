@@ -1,5 +1,6 @@
 public import ExperimentModel
 public import SuggestionAlgorithms
+import ModelArtifacts
 import NumericKernels
 
 /// One trial of a local run.
@@ -43,6 +44,8 @@ public enum ExperimentOutcome: Sendable, Equatable {
 
 /// Progress notifications for terminals and logs.
 public enum RunEvent: Sendable {
+    /// A killed run continues from its journal; its finished trials are taken from it, not run again.
+    case resuming(journal: String, finishedTrials: Int)
     case trialStarted(TrialState)
     case trialFinished(TrialState)
 }
@@ -55,6 +58,10 @@ struct ExperimentLoop {
     let maxTrials: Int
     let seed: UInt64
     let executor: TrialExecutor
+    /// Where suggestions and results are recorded as they happen.
+    var journal: RunJournal?
+    /// A killed run's journal: its finished trials are taken from it instead of being run again.
+    var replay: JournalReplay?
 
     /// Runs the experiment. Results are recorded in trial order (a trial that finishes early waits for its
     /// predecessors), so every suggestion sees the same history whatever order parallel trials finish in: the same
@@ -73,14 +80,25 @@ struct ExperimentLoop {
                     break
                 }
                 let active = trials.count - recorded
-                let wanted = min(experiment.parallelTrialCount, maxTrials - recorded) - active
+                // An interrupted run starts nothing more.
+                let wanted = executor.processes.isClosed ? 0 : min(experiment.parallelTrialCount, maxTrials - recorded) - active
                 if wanted > 0 {
                     switch Result(catching: { () throws(RunnerError) in try nextTrials(count: wanted, after: trials) }) {
                     case .success(let next):
                         for trial in next {
                             trials.append(trial)
                             onEvent(.trialStarted(trial))
-                            group.addTask { (trial.index, await executor.run(trial.command)) }
+                            if let recorded = replay?.finished[trial.index] {
+                                group.addTask { (trial.index, recorded) }
+                                continue
+                            }
+                            let journal = self.journal
+                            journal?.record(.trialStarted, trial)
+                            group.addTask {
+                                let outcome = await executor.run(trial.command, trial: trial)
+                                journal?.record(.trialFinished, trial, outcome: outcome)
+                                return (trial.index, outcome)
+                            }
                         }
                     case .failure(let error):
                         failure = error
@@ -94,6 +112,7 @@ struct ExperimentLoop {
                 record(result, into: &trials[recorded])
                 onEvent(.trialFinished(trials[recorded]))
                 recorded += 1
+                Failpoint.hit("after-trial-\(recorded)")
             }
             // Trials still running when the experiment stopped finish and are recorded, in order.
             for await (index, result) in group { finished[index] = result }
@@ -128,7 +147,8 @@ struct ExperimentLoop {
         return nil
     }
 
-    /// Asks the algorithm for `count` assignments and turns them into trials.
+    /// Asks the algorithm for `count` assignments and turns them into trials (journalled unless the journal has them;
+    /// a resumed run must suggest exactly what the killed one did).
     func nextTrials(count: Int, after trials: [TrialState]) throws(RunnerError) -> [TrialState] {
         let points = algorithm.suggest(SuggestionContext(
             searchSpace: experiment.searchSpace, objective: experiment.objective, trials: trials.map(\.record),
@@ -137,11 +157,24 @@ struct ExperimentLoop {
             let index = trials.count + offset
             let name = Self.trialName(experiment: experiment.name, seed: seed, index: index)
             let assignments = experiment.searchSpace.assignments(for: point)
-            return TrialState(
+            let trial = TrialState(
                 index: index, name: name, assignments: assignments,
                 command: try TrialCommand.make(for: experiment, assignments: assignments, trialName: name),
                 condition: .running)
+            if let recorded = replay?.suggested[index] {
+                guard recorded == assignments else {
+                    throw .experimentFailed(
+                        "cannot resume: trial \(index + 1) was \(Self.describe(recorded)) in the journal but is now \(Self.describe(assignments)) (was tunekit or the data changed?); start over with --force")
+                }
+            } else {
+                journal?.record(.trialSuggested, trial)
+            }
+            return trial
         }
+    }
+
+    private static func describe(_ assignments: [ParameterAssignment]) -> String {
+        assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 
     /// `<experiment>-<8 lowercase letters and digits>`, as Katib names trials, drawn from the experiment seed.

@@ -52,7 +52,8 @@ public enum ModelBundle {
         }
     }
 
-    /// Fails early when a version would be refused, before any training time is spent.
+    /// Fails early when a version would be refused, before any training time is spent: a bad name, a published
+    /// version without `force`, or an output folder that cannot be written.
     public static func checkPublishable(output: String, version: String, force: Bool) throws(RunnerError) {
         do {
             try FileSystemArtifactStore.checkVersion(version)
@@ -60,11 +61,14 @@ public enum ModelBundle {
             throw .artifacts(error.description)
         }
         let store = FileSystemArtifactStore(root: output)
-        guard !force else { return }
-        for directory in [store.modelDirectory(version), store.artifactDirectory(version)]
-        where FileManager.default.fileExists(atPath: directory) {
-            throw .artifacts(ArtifactError.versionExists(version: version, path: directory).description)
+        if !force, store.isPublished(version) {
+            throw .artifacts(ArtifactError.versionExists(version: version, path: store.artifactDirectory(version)).description)
         }
+        let fm = FileManager.default
+        do { try fm.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw .artifacts("\(output): cannot create the output folder: \(error.localizedDescription)")
+        }
+        guard fm.isWritableFile(atPath: output) else { throw .artifacts("\(output): the output folder is not writable") }
     }
 
     /// Loads a model directory, checking its manifest and checksums.

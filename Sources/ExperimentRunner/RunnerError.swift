@@ -10,6 +10,8 @@ public enum RunnerError: Error, Equatable, CustomStringConvertible {
     case experimentFailed(String)
     /// Writing artifacts failed.
     case artifacts(String)
+    /// SIGINT/SIGTERM stopped the run; its journal holds what finished.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum RunnerError: Error, Equatable, CustomStringConvertible {
         case .data(let message): message
         case .experimentFailed(let message): "experiment failed: \(message)"
         case .artifacts(let message): message
+        case .interrupted: "the run was interrupted; its journal holds the finished trials"
         }
     }
 }

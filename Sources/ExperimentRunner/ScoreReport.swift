@@ -46,16 +46,18 @@ public struct ScoreReport: Sendable, Codable, Equatable {
     public var validation: RegressionMetrics?
     /// Metrics of the published model on the held-out test split.
     public var test: RegressionMetrics?
-    /// Which rows the published model was fitted on: `train` or `train+validation`.
+    /// Which rows the published model was fitted on: `train` or `train+validation` (`none` when the trials were
+    /// external commands, which keep their own models).
     public var fittedOn: String
-    public var data: DataInfo
+    /// The data the model was fitted on (nil for external trials).
+    public var data: DataInfo?
     public var trials: [TrialEntry]?
 
     public init(
         modelVersion: String, trainer: String, experiment: String? = nil, status: String? = nil, reason: String? = nil,
         objective: ObjectiveInfo? = nil, algorithm: String? = nil, seed: UInt64? = nil, bestTrial: TrialEntry? = nil,
         parameters: [String: String], validation: RegressionMetrics?, test: RegressionMetrics?, fittedOn: String,
-        data: DataInfo, trials: [TrialEntry]? = nil
+        data: DataInfo?, trials: [TrialEntry]? = nil
     ) {
         self.modelVersion = modelVersion
         self.trainer = trainer

@@ -5,7 +5,7 @@ import Trainers
 /// How one trial runs: `tunekit train …` in this process, anything else as a child process.
 public enum TrialCommand: Sendable, Equatable {
     case inProcess(TrainInvocation)
-    case external([String])
+    case external(ExternalCommand)
 
     /// The primary container's command with the trial's values substituted.
     public static func make(
@@ -19,9 +19,16 @@ public enum TrialCommand: Sendable, Equatable {
                 "no command for primary container '\(template.primaryContainerName)' (a trialTemplate.configMap cannot be read locally)")
         }
         let values = Dictionary(assignments.map { ($0.name, $0.value) }) { $1 }
-        let substituted = command.map { template.substitute($0, values: values, trialName: trialName) }
+        let substitute = { (text: String) in template.substitute(text, values: values, trialName: trialName) }
+        let substituted = command.map(substitute)
         if let inProcess = try inProcessInvocation(substituted) { return .inProcess(inProcess) }
-        return .external(substituted)
+        let environment = template.primaryContainerEnvironment()
+        if let name = environment.unresolved.first {
+            throw .notRunnable("env \(name) of container '\(template.primaryContainerName)' uses valueFrom, which only a cluster can resolve")
+        }
+        return .external(ExternalCommand(
+            words: substituted, environment: environment.values.map { ExternalCommand.Variable(name: $0.name, value: substitute($0.value)) },
+            workingDirectory: template.primaryContainerWorkingDirectory))
     }
 
     /// `tunekit train ARGS` (possibly wrapped in `sh -c "…"`) becomes an in-process invocation.
@@ -35,6 +42,31 @@ public enum TrialCommand: Sendable, Equatable {
             return nil
         }
         return try TrainInvocation.parse(Array(words.dropFirst(2)))
+    }
+}
+
+/// A trial command run as a child process: the container's command and args, its literal `env:` and `workingDir`.
+public struct ExternalCommand: Sendable, Equatable {
+    public struct Variable: Sendable, Equatable {
+        public var name: String
+        public var value: String
+    }
+
+    public var words: [String]
+    public var environment: [Variable]
+    public var workingDirectory: String?
+
+    /// True when `text` occurs in the command or an env value (where a collector path can be redirected per trial).
+    func mentions(_ text: String) -> Bool {
+        words.contains { $0.contains(text) } || environment.contains { $0.value.contains(text) }
+    }
+
+    /// The command with every occurrence of `text` replaced.
+    func replacing(_ text: String, with replacement: String) -> ExternalCommand {
+        var copy = self
+        copy.words = words.map { $0.replacingOccurrences(of: text, with: replacement) }
+        copy.environment = environment.map { Variable(name: $0.name, value: $0.value.replacingOccurrences(of: text, with: replacement)) }
+        return copy
     }
 }
 
@@ -52,21 +84,45 @@ public struct TrialOutcome: Sendable {
 public struct TrialExecutor: Sendable {
     public let experiment: Experiment
     public let cache: TrainingCache
+    /// `<output>/runs/<V>`: each external trial gets `trials/<name>/` there (output.log, metrics.log, its files).
+    public let runDirectory: String
+    public let processes: ProcessGroups
+    /// The longest a trial may run: the smaller of `--trial-timeout` and the Job's `activeDeadlineSeconds`.
+    public let timeout: Double?
 
-    public init(experiment: Experiment, cache: TrainingCache) {
+    public init(
+        experiment: Experiment, cache: TrainingCache, runDirectory: String, processes: ProcessGroups, timeout: Double? = nil
+    ) {
         self.experiment = experiment
         self.cache = cache
+        self.runDirectory = runDirectory
+        self.processes = processes
+        let deadline = experiment.trialTemplate?.activeDeadlineSeconds
+        self.timeout = [timeout, deadline].compactMap { $0 }.min()
     }
 
-    public func run(_ command: TrialCommand) async -> TrialOutcome {
+    /// The File collector's path as the experiment names it.
+    var collectorPath: String { experiment.metricsCollector.filePath ?? "/var/log/katib/metrics.log" }
+
+    /// Whether trials can each read only their own metrics file: the path must appear in the command (it is replaced
+    /// by a per-trial path), or trials must run one at a time (the shared file is truncated before each).
+    public func checkIsolation(_ command: TrialCommand) throws(RunnerError) {
+        guard experiment.metricsCollector.kind == .file, case .external(let external) = command,
+              !external.mentions(collectorPath), experiment.parallelTrialCount > 1
+        else { return }
+        throw .notRunnable(
+            "the File collector path \(collectorPath) does not appear in the trial command, so \(experiment.parallelTrialCount) parallel trials would write one shared file; pass the path to the command (tunekit gives each trial its own copy) or set parallelTrialCount: 1")
+    }
+
+    public func run(_ command: TrialCommand, trial: TrialState) async -> TrialOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         var outcome: TrialOutcome
         switch command {
         case .inProcess(let invocation):
             outcome = await runInProcess(invocation)
-        case .external(let words):
-            outcome = await runExternal(words)
+        case .external(let external):
+            outcome = await runExternal(external, trial: trial)
         }
         let elapsed = clock.now - start
         outcome.seconds = elapsed.inSeconds
@@ -79,41 +135,66 @@ public struct TrialExecutor: Sendable {
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = result.metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }
-            return finish(records: records, exitedCleanly: true, message: nil)
+            return finish(records: records)
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
         }
     }
 
-    private func runExternal(_ words: [String]) async -> TrialOutcome {
+    private func runExternal(_ command: ExternalCommand, trial: TrialState) async -> TrialOutcome {
         let collector = experiment.metricsCollector
-        let (status, output) = await ChildProcess.run(words)
-        guard let status else {
-            return TrialOutcome(condition: .failed, metrics: [], message: "cannot start \(words.first ?? "")", seconds: 0)
+        let folder = ((runDirectory as NSString).appendingPathComponent("trials") as NSString).appendingPathComponent(trial.name)
+        let fm = FileManager.default
+        // A folder left by a killed attempt of this trial is replaced: the re-run starts clean.
+        try? fm.removeItem(atPath: folder)
+        do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            return TrialOutcome(condition: .failed, metrics: [], message: "cannot create \(folder)", seconds: 0)
         }
-        guard status == 0 else {
-            let tail = output.split(separator: "\n").suffix(3).joined(separator: " | ")
+        let logPath = (folder as NSString).appendingPathComponent("output.log")
+        var command = command
+        var metricsPath = collectorPath
+        if collector.kind == .file {
+            if command.mentions(collectorPath) {
+                metricsPath = (folder as NSString).appendingPathComponent("metrics.log")
+                command = command.replacing(collectorPath, with: metricsPath)
+            } else if fm.fileExists(atPath: collectorPath) {
+                // One trial at a time (checkIsolation): start this trial's file empty.
+                _ = truncate(collectorPath, 0)
+            }
+        }
+        let exit = await TrialProcess.run(
+            command, folder: folder, logPath: logPath, timeout: timeout, groups: processes)
+        switch exit {
+        case .couldNotStart(let reason):
+            return TrialOutcome(condition: .failed, metrics: [], message: "cannot start \(command.words.first ?? ""): \(reason)", seconds: 0)
+        case .timedOut(let seconds):
+            return TrialOutcome(
+                condition: .failed, metrics: [], message: "killed after the trial deadline of \(Int(seconds)) s", seconds: 0)
+        case .signalled(let signal):
+            return TrialOutcome(condition: .failed, metrics: [], message: "killed by signal \(signal); log: \(logPath)", seconds: 0)
+        case .exited(let status) where status != 0:
+            let tail = LogFile.tail(logPath, lines: 3).joined(separator: " | ")
             return TrialOutcome(condition: .failed, metrics: [], message: "exit status \(status): \(tail)", seconds: 0)
+        case .exited:
+            break
         }
         do {
             let parser = try MetricsLogParser(metricNames: experiment.objective.allMetricNames, filters: collector.metricsFormat)
-            var records: [MetricRecord]
-            switch collector.kind {
-            case .file:
-                let path = collector.filePath ?? "/var/log/katib/metrics.log"
-                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                records = collector.fileFormat == .json ? try parser.parseJSONLines(text) : parser.parseText(text)
-            default:
-                records = parser.parseText(output)
+            let source = collector.kind == .file ? metricsPath : logPath
+            var records: [MetricRecord] = []
+            if collector.kind == .file, collector.fileFormat == .json {
+                for chunk in LogFile.lineChunks(source) { records += try parser.parseJSONLines(chunk) }
+            } else {
+                for chunk in LogFile.lineChunks(source) { records += parser.parseText(chunk) }
             }
-            return finish(records: records, exitedCleanly: true, message: nil)
+            return finish(records: records)
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
         }
     }
 
     /// SUCCEEDED with a numeric objective, else METRICSUNAVAILABLE (Katib §3.7).
-    private func finish(records: [MetricRecord], exitedCleanly: Bool, message: String?) -> TrialOutcome {
+    private func finish(records: [MetricRecord]) -> TrialOutcome {
         let metrics = MetricsLogParser.observation(records, objective: experiment.objective)
         let record = TrialRecord(name: "", assignments: [], condition: .succeeded, metrics: metrics)
         guard record.observedValue(of: experiment.objective.objectiveMetricName) != nil else {
@@ -122,31 +203,7 @@ public struct TrialExecutor: Sendable {
                 message: "objective metric '\(experiment.objective.objectiveMetricName)' was not reported as a finite number",
                 seconds: 0)
         }
-        return TrialOutcome(condition: .succeeded, metrics: metrics, message: message, seconds: 0)
-    }
-}
-
-/// Runs a command to completion off the cooperative pool, capturing stdout and stderr together.
-enum ChildProcess {
-    static func run(_ words: [String]) async -> (status: Int32?, output: String) {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = words
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                process.standardInput = FileHandle.nullDevice
-                do { try process.run() } catch {
-                    continuation.resume(returning: (nil, ""))
-                    return
-                }
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }
-        }
+        return TrialOutcome(condition: .succeeded, metrics: metrics, message: nil, seconds: 0)
     }
 }
 

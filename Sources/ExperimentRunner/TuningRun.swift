@@ -1,4 +1,6 @@
 public import ExperimentModel
+import Foundation
+import ModelArtifacts
 import SuggestionAlgorithms
 public import Trainers
 
@@ -6,16 +8,36 @@ public import Trainers
 public struct TuningOptions: Sendable {
     public var output: String
     public var modelVersion: String
+    /// Replace a published version, and start over instead of resuming an unfinished one.
     public var force: Bool
     /// Used when the experiment has no `random_state`; recorded in score.json.
     public var fallbackSeed: UInt64
+    /// Require a journal to resume from (a plain re-run resumes too when it finds one).
+    public var resume: Bool
+    /// SHA-256 of the experiment file: a journal written for another experiment is not resumed.
+    public var experimentSHA256: String
+    /// The trial processes and journal of this run, for signal handling.
+    public var control: RunControl
+    /// Seconds a trial may run (`activeDeadlineSeconds` of the trial Job applies too; the smaller wins).
+    public var trialTimeout: Double?
 
-    public init(output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64) {
+    public init(
+        output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64, resume: Bool = false,
+        experimentSHA256: String = "", control: RunControl = RunControl(), trialTimeout: Double? = nil
+    ) {
+        self.trialTimeout = trialTimeout
         self.output = output
         self.modelVersion = modelVersion
         self.force = force
         self.fallbackSeed = fallbackSeed
+        self.resume = resume
+        self.experimentSHA256 = experimentSHA256
+        self.control = control
     }
+
+    /// `<output>/runs/<version>`: the journal, the run lock, and each trial's folder.
+    public var runDirectory: String { ((output as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent(modelVersion) }
+    public var journalPath: String { (runDirectory as NSString).appendingPathComponent("journal.jsonl") }
 }
 
 /// What a finished run reports.
@@ -59,13 +81,73 @@ public enum TuningRun {
     ) async throws(RunnerError) -> TuningSummary {
         let (algorithm, maxTrials) = try validate(experiment)
         try ModelBundle.checkPublishable(output: options.output, version: options.modelVersion, force: options.force)
-        let seed = SuggestionService.seed(for: experiment, fallback: options.fallbackSeed)
         let cache = TrainingCache()
+        let executor = TrialExecutor(
+            experiment: experiment, cache: cache, runDirectory: options.runDirectory, processes: options.control.processes,
+            timeout: options.trialTimeout)
+        try await preflight(
+            ExperimentLoop(
+                experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
+                seed: SuggestionService.seed(for: experiment, fallback: options.fallbackSeed), executor: executor),
+            cache: cache)
+        let lock: FileLock
+        do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
+            throw .artifacts("another tune run is using model version \(options.modelVersion): \(error.description)")
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let replay = try openJournal(options, experiment: experiment, onEvent: onEvent)
+        let journal = try RunJournal(path: options.journalPath)
+        options.control.attach(journal)
+        let seed = replay?.seed ?? SuggestionService.seed(for: experiment, fallback: options.fallbackSeed)
+        var start = JournalEvent(replay == nil ? .runStarted : .runResumed)
+        (start.experiment, start.experimentSHA256, start.seed) = (experiment.name, options.experimentSHA256, seed)
+        (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
+        try journal.append(start)
         let loop = ExperimentLoop(
-            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed,
-            executor: TrialExecutor(experiment: experiment, cache: cache))
-        try await preflight(loop, cache: cache)
+            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,
+            journal: journal, replay: replay)
         let (trials, outcome) = try await loop.run(onEvent: onEvent)
+        guard !options.control.isInterrupted else { throw .interrupted }
+        try journal.checkHealthy()
+        Failpoint.hit("after-trials")
+        let summary = try await finish(
+            trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options, cache: cache)
+        var published = JournalEvent(.published)
+        (published.modelDirectory, published.scorePath) = (summary.modelDirectory, summary.scorePath)
+        published.test = summary.test.map { Dictionary(uniqueKeysWithValues: $0.named.map { ($0.name, $0.value) }) }
+        try journal.append(published)
+        return summary
+    }
+
+    /// The replay of an unfinished run of this version, or nil for a fresh start (a finished or forced-over journal
+    /// is moved aside as `journal-<time>.jsonl`).
+    private static func openJournal(
+        _ options: TuningOptions, experiment: Experiment, onEvent: @Sendable (RunEvent) -> Void
+    ) throws(RunnerError) -> JournalReplay? {
+        let path = options.journalPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            if options.resume { throw .notRunnable("nothing to resume: \(path) does not exist") }
+            return nil
+        }
+        let replay = JournalReplay(try RunJournal.read(path))
+        if let replay, !replay.published, !options.force {
+            guard replay.experimentSHA256 == options.experimentSHA256 else {
+                throw .notRunnable(
+                    "\(path) belongs to a run of a different experiment file; choose another --model-version, or pass --force to start over")
+            }
+            onEvent(.resuming(journal: path, finishedTrials: replay.finished.count))
+            return replay
+        }
+        if options.resume, replay?.published == true { throw .notRunnable("nothing to resume: the run in \(path) has finished") }
+        let aside = (options.runDirectory as NSString).appendingPathComponent("journal-\(Int(Date().timeIntervalSince1970)).jsonl")
+        guard rename(path, aside) == 0 else { throw .artifacts("\(path): cannot move the old journal aside") }
+        return nil
+    }
+
+    private static func finish(
+        trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64, options: TuningOptions,
+        cache: TrainingCache
+    ) async throws(RunnerError) -> TuningSummary {
         let best = bestTrial(trials, objective: experiment.objective)
         if case .failed(let why) = outcome { throw .experimentFailed(why) }
         guard let best else {
@@ -73,7 +155,7 @@ public enum TuningRun {
         }
         guard case .inProcess(let invocation) = best.command else {
             // External trials leave their models wherever their command put them; only the scores are ours to write.
-            return TuningSummary(outcome: outcome, trials: trials, best: best, seed: seed, test: nil, modelDirectory: nil, scorePath: nil)
+            return try publishScores(best: best, trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options)
         }
         return try await publishBest(
             best, invocation: invocation, trials: trials, outcome: outcome, experiment: experiment, seed: seed,
@@ -84,6 +166,7 @@ public enum TuningRun {
     /// broken template fails once with a clear message instead of failing every trial.
     private static func preflight(_ loop: ExperimentLoop, cache: TrainingCache) async throws(RunnerError) {
         guard let first = try loop.nextTrials(count: 1, after: []).first else { return }
+        try loop.executor.checkIsolation(first.command)
         guard case .inProcess(let invocation) = first.command else { return }
         do {
             _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters)
@@ -140,6 +223,30 @@ public enum TuningRun {
         return TuningSummary(
             outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,
             scorePath: store.score)
+    }
+
+    /// score.json for a run whose trials were external commands: every trial and the best one, no model.
+    private static func publishScores(
+        best: TrialState, trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64,
+        options: TuningOptions
+    ) throws(RunnerError) -> TuningSummary {
+        let objective = experiment.objective
+        let score = ScoreReport(
+            modelVersion: options.modelVersion, trainer: "external", experiment: experiment.name,
+            status: outcome.status, reason: outcome.reason,
+            objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
+            algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
+            parameters: Dictionary(best.assignments.map { ($0.name, $0.value) }) { $1 }, validation: nil, test: nil,
+            fittedOn: "none", data: nil, trials: trials.map { entry($0, objective: objective) })
+        let store = FileSystemArtifactStore(root: options.output)
+        do {
+            try store.publishScore(version: options.modelVersion, score: FileSystemArtifactStore.encode(score), force: options.force)
+        } catch {
+            throw .artifacts(error.description)
+        }
+        return TuningSummary(
+            outcome: outcome, trials: trials, best: best, seed: seed, test: nil, modelDirectory: nil,
+            scorePath: store.scorePath(options.modelVersion))
     }
 
     static func entry(_ trial: TrialState, objective: Objective) -> ScoreReport.TrialEntry {

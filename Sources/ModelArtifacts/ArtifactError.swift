@@ -5,6 +5,8 @@ public enum ArtifactError: Error, Equatable, CustomStringConvertible {
     case notFound(path: String)
     case ioFailure(path: String, reason: String)
     case corrupt(path: String, reason: String)
+    /// Another process holds the lock (its PID when known).
+    case locked(path: String, owner: Int32?)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ArtifactError: Error, Equatable, CustomStringConvertible {
         case .notFound(let path): "\(path): no such artifact"
         case .ioFailure(let path, let reason): "\(path): \(reason)"
         case .corrupt(let path, let reason): "\(path): \(reason)"
+        case .locked(let path, let owner):
+            "\(path) is locked by \(owner.map { "process \($0)" } ?? "another process"); wait for it to finish or choose another --model-version"
         }
     }
 }

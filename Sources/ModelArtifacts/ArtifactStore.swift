@@ -1,4 +1,5 @@
 public import Foundation
+import CFileSystem
 
 /// A versioned store: `model/<V>/` (model files + manifest) and `artifact/<V>/score.json`, never overwritten by accident.
 public protocol ArtifactStore: Sendable {
@@ -11,7 +12,13 @@ public protocol ArtifactStore: Sendable {
     func loadModel(at directory: String) throws(ArtifactError) -> (manifest: ArtifactManifest, files: [String: Data])
 }
 
-/// The filesystem store: each directory is written under a temporary name, synced, then renamed into place.
+/// The filesystem store. A version is published when `artifact/<V>/score.json` exists: the model directory is renamed
+/// into place first, the score directory last, so a score.json always has its complete model beside it. Publishing
+/// holds the version's lock (`.locks/<V>.lock`, released by the kernel if the process dies), so two publishers of one
+/// version can never both succeed or mix their files; each directory is staged under a hidden name, fsynced, and moved
+/// with an atomic no-replace rename (or, with `force`, an atomic exchange with the old one, so V never disappears).
+/// A model directory without its score.json is an interrupted publish and is replaced by the next publisher; staging
+/// folders left by killed publishers are removed under the lock.
 public struct FileSystemArtifactStore: ArtifactStore {
     public let root: String
 
@@ -19,24 +26,39 @@ public struct FileSystemArtifactStore: ArtifactStore {
 
     public func modelDirectory(_ version: String) -> String { path(root, "model", version) }
     public func artifactDirectory(_ version: String) -> String { path(root, "artifact", version) }
+    public func scorePath(_ version: String) -> String { path(artifactDirectory(version), "score.json") }
+    public func lockPath(_ version: String) -> String { path(root, ".locks", version + ".lock") }
+
+    /// True when the version's score.json exists (the publish completed).
+    public func isPublished(_ version: String) -> Bool { FileManager.default.fileExists(atPath: scorePath(version)) }
 
     public func publish(
         version: String, manifest: ArtifactManifest, modelFiles: [String: Data], score: Data, force: Bool
     ) throws(ArtifactError) {
         try Self.checkVersion(version)
+        let lock = try FileLock.acquire(lockPath(version))
+        defer { withExtendedLifetime(lock) {} }
+        removeStaging(version)
         let modelDir = modelDirectory(version), artifactDir = artifactDirectory(version)
-        let fm = FileManager.default
-        if !force {
-            for existing in [modelDir, artifactDir] where fm.fileExists(atPath: existing) {
-                throw .versionExists(version: version, path: existing)
-            }
-        }
+        if !force, isPublished(version) { throw .versionExists(version: version, path: artifactDir) }
         let manifestData = Self.encode(manifest)
         let stagedModel = try stage(parent: path(root, "model"), version: version, files: modelFiles.merging(["manifest.json": manifestData]) { $1 })
         let stagedArtifact = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
-        // The model goes first: a score.json in place means its model is complete.
+        Failpoint.hit("before-publish")
         try install(stagedModel, at: modelDir)
+        Failpoint.hit("between-model-and-score")
         try install(stagedArtifact, at: artifactDir)
+    }
+
+    /// Publishes only `artifact/<V>/score.json` (runs whose trials keep their own models), with the same locking.
+    public func publishScore(version: String, score: Data, force: Bool) throws(ArtifactError) {
+        try Self.checkVersion(version)
+        let lock = try FileLock.acquire(lockPath(version))
+        defer { withExtendedLifetime(lock) {} }
+        removeStaging(version)
+        if !force, isPublished(version) { throw .versionExists(version: version, path: artifactDirectory(version)) }
+        let staged = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
+        try install(staged, at: artifactDirectory(version))
     }
 
     public func loadModel(at directory: String) throws(ArtifactError) -> (manifest: ArtifactManifest, files: [String: Data]) {
@@ -79,7 +101,7 @@ public struct FileSystemArtifactStore: ArtifactStore {
     }
 
     private func stage(parent: String, version: String, files: [String: Data]) throws(ArtifactError) -> String {
-        let staging = path(parent, ".\(version).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        let staging = path(parent, Self.stagingPrefix(version) + "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
         do { try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true) } catch {
             throw .ioFailure(path: staging, reason: "cannot create directory: \(error.localizedDescription)")
         }
@@ -90,20 +112,31 @@ public struct FileSystemArtifactStore: ArtifactStore {
         return staging
     }
 
-    private func install(_ staged: String, at target: String) throws(ArtifactError) {
+    static func stagingPrefix(_ version: String) -> String { ".\(version).tmp-" }
+
+    /// Removes the version's staging folders (only publishers of this version make them, and they hold its lock).
+    private func removeStaging(_ version: String) {
         let fm = FileManager.default
-        var displaced: String?
-        if fm.fileExists(atPath: target) {
-            let old = target + ".replaced-\(ProcessInfo.processInfo.processIdentifier)"
-            guard rename(target, old) == 0 else { throw .ioFailure(path: target, reason: "cannot move the old version aside") }
-            displaced = old
+        for parent in [path(root, "model"), path(root, "artifact")] {
+            for name in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(Self.stagingPrefix(version)) {
+                try? fm.removeItem(atPath: path(parent, name))
+            }
         }
-        guard rename(staged, target) == 0 else {
-            if let displaced { _ = rename(displaced, target) }
-            throw .ioFailure(path: target, reason: "cannot rename \(staged) into place")
+    }
+
+    /// Moves `staged` to `target`: a no-replace rename when the target is absent, else an atomic exchange (the old
+    /// content lands at the staging name and is deleted).
+    private func install(_ staged: String, at target: String) throws(ArtifactError) {
+        if FileManager.default.fileExists(atPath: target) {
+            guard tunekit_rename_exchange(staged, target) == 0 else {
+                throw .ioFailure(path: target, reason: "cannot swap in the new version: \(String(cString: strerror(errno)))")
+            }
+        } else if tunekit_rename_noreplace(staged, target) != 0 {
+            let reason = errno == EEXIST ? "appeared while publishing (another writer?)" : String(cString: strerror(errno))
+            throw .ioFailure(path: target, reason: "cannot rename into place: \(reason)")
         }
         try Durable.syncDirectory((target as NSString).deletingLastPathComponent)
-        if let displaced { try? fm.removeItem(atPath: displaced) }
+        try? FileManager.default.removeItem(atPath: staged)
     }
 }
 

@@ -9,6 +9,9 @@ struct ProgressPrinter: Sendable {
     let experiment: Experiment
 
     func report(_ event: RunEvent) {
+        if case .resuming(let journal, let finished) = event {
+            note("resuming the unfinished run in \(journal): \(finished) trial(s) already finished are taken from it")
+        }
         if case .trialStarted(let trial) = event, trial.index == 0 {
             note("tuning \(experiment.name): algorithm \(experiment.algorithm.algorithmName), \(experiment.parameters.count) "
                 + "parameter(s), up to \(experiment.maxTrialCount.map(String.init) ?? "all") trials, "
@@ -46,6 +49,26 @@ struct ProgressPrinter: Sendable {
             print("model: \(model)")
             print("score: \(score)")
         }
+    }
+
+    /// After SIGINT/SIGTERM: the best trials the journal holds and how to continue.
+    func printInterrupted(journal: String?, signal: String, resumeCommand: String) {
+        note("\n\(signal): stopped starting trials and terminated the running ones")
+        if let journal, let events = try? RunJournal.read(journal), let replay = JournalReplay(events) {
+            let metric = experiment.objective.objectiveMetricName
+            let ranked = replay.finished.compactMap { index, outcome -> (Int, Double)? in
+                guard let text = outcome.metrics.first(where: { $0.name == metric })?.value, let value = Double(text) else { return nil }
+                return (index, value)
+            }.sorted { experiment.objective.type.isBetter($0.1, than: $1.1) || ($0.1 == $1.1 && $0.0 < $1.0) }
+            note("\(replay.finished.count) trial(s) finished" + (ranked.isEmpty ? "" : "; best so far (\(metric), \(experiment.objective.type.rawValue)):"))
+            if !ranked.isEmpty { note(pad("rank", 5) + pad("trial", 8) + pad(metric, 14) + "parameters") }
+            for (rank, (index, value)) in ranked.prefix(5).enumerated() {
+                let parameters = (replay.suggested[index] ?? []).map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+                note(pad("\(rank + 1)", 5) + pad("\(index + 1)", 8) + pad(fmt(value), 14) + parameters)
+            }
+            note("journal: \(journal)")
+        }
+        note("resume with: \(resumeCommand)")
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

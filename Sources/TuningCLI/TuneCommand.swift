@@ -2,6 +2,7 @@ import ArgumentParser
 import ExperimentModel
 import ExperimentRunner
 import Foundation
+import ModelArtifacts
 
 extension TunekitCommand {
     struct TuneCommand: AsyncParsableCommand {
@@ -12,7 +13,9 @@ extension TunekitCommand {
                 Trials whose primary container runs `tunekit train …` train in this process; any other command runs as a \
                 child process whose output is read with Katib's StdOut (or File) metrics format. The best parameters are \
                 refitted on train+validation, scored on the test split, and written to OUTPUT/model/VERSION/ and \
-                OUTPUT/artifact/VERSION/score.json.
+                OUTPUT/artifact/VERSION/score.json. Every event is journalled to OUTPUT/runs/VERSION/journal.jsonl; \
+                a killed run continues where it stopped when run again with the same experiment, output and version \
+                (or --resume). SIGINT/SIGTERM stop the trials, print the best so far and the command that resumes.
                 """)
 
         @Argument(help: "Katib Experiment YAML or JSON file.")
@@ -24,11 +27,22 @@ extension TunekitCommand {
         @Option(help: "Model version directory name (default: $MODEL_VERSION, else a UTC timestamp).")
         var modelVersion: String?
 
-        @Flag(help: "Replace an existing model version.")
+        @Flag(help: "Replace an existing model version, and start over instead of resuming an unfinished run.")
         var force = false
+
+        @Flag(help: "Continue the unfinished run of this version from its journal (an error if there is none).")
+        var resume = false
+
+        @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may run before it is killed and failed.")
+        var trialTimeout: Double?
 
         @Option(help: "Seed used when the experiment has no random_state setting.")
         var seed: UInt64?
+
+        func validate() throws {
+            if let trialTimeout, !(trialTimeout > 0) { throw ValidationError("--trial-timeout must be a positive number of seconds") }
+            if resume, force { throw ValidationError("--resume continues a run and --force starts over; give one") }
+        }
 
         func run() async throws {
             let spec: Experiment
@@ -38,14 +52,28 @@ extension TunekitCommand {
                 throw fail(error.description)
             }
             let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"] ?? Self.timestampVersion()
-            let options = TuningOptions(output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed())
+            let control = RunControl()
+            let options = TuningOptions(
+                output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
+                experimentSHA256: ExperimentFile.digest(experiment), control: control, trialTimeout: trialTimeout)
             let progress = ProgressPrinter(experiment: spec)
+            let resumeCommand = (["tunekit", "tune", experiment, "--output", output, "--model-version", version, "--resume"]
+                + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? []))
+                .joined(separator: " ")
+            let signals = InterruptHandler.install { signal in
+                let journal = control.interrupt(signal: signal.name, grace: 5)
+                progress.printInterrupted(journal: journal, signal: signal.name, resumeCommand: resumeCommand)
+                Foundation.exit(signal.exitStatus)
+            }
+            defer { withExtendedLifetime(signals) {} }
             let clock = ContinuousClock()
             let start = clock.now
             let summary: TuningSummary
             do {
                 summary = try await TuningRun.run(spec, options: options) { progress.report($0) }
             } catch {
+                // The signal handler prints the summary and exits with 130/143.
+                while control.isInterrupted { try? await Task.sleep(for: .seconds(1)) }
                 throw fail(error.description)
             }
             progress.printSummary(summary, elapsed: clock.now - start)
@@ -78,5 +106,10 @@ enum ExperimentFile {
             throw .malformedDocument(file: path, message: "not UTF-8 text")
         }
         return try Experiment.parse(text: text, file: path)
+    }
+
+    /// SHA-256 of the file's bytes (a resumed run must read the same experiment).
+    static func digest(_ path: String) -> String {
+        SHA256.hex(FileManager.default.contents(atPath: path) ?? Data())
     }
 }

@@ -13,7 +13,6 @@ struct TunekitCommand: AsyncParsableCommand {
         ])
 
     static func main() async {
-        Tunekit.prepareProcess()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -78,7 +78,7 @@ import Trainers
         let score = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/artifact/v1/score.json")))
         let report = try JSONDecoder().decode(ScoreReport.self, from: score)
         #expect(report.bestTrial?.name == best.name && report.trials?.count == 6 && report.fittedOn == "train+validation")
-        #expect(report.data.trainRows == 120 && report.data.validationRows == 40 && report.data.testRows == 40)
+        #expect(report.data?.trainRows == 120 && report.data?.validationRows == 40 && report.data?.testRows == 40)
 
         // Same seed, same data: the same bytes under another version.
         _ = try await TuningRun.run(experiment, options: Self.options(directory, version: "v2"))

@@ -31,7 +31,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.file("artifact/2025-06-01/score.json")))
 
         let newer = ["model.json": Data("{\"w\": 2}".utf8)]
-        #expect(throws: ArtifactError.versionExists(version: "2025-06-01", path: store.modelDirectory("2025-06-01"))) {
+        #expect(throws: ArtifactError.versionExists(version: "2025-06-01", path: store.artifactDirectory("2025-06-01"))) {
             try store.publish(version: "2025-06-01", manifest: Self.manifest("2025-06-01", files: newer), modelFiles: newer,
                               score: Data(), force: false)
         }
@@ -41,6 +41,61 @@ import Testing
         #expect(try store.loadModel(at: store.modelDirectory("2025-06-01")).files == newer)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.file("model")).filter { $0.hasPrefix(".") || $0.contains("replaced") }
         #expect(leftovers.isEmpty, "no temporary or displaced directories remain: \(leftovers)")
+    }
+
+    /// Many publishers of one version at once: exactly one wins, every other is refused, and the files that remain
+    /// are the winner's model beside the winner's score.
+    @Test func concurrentPublishesOfOneVersionHaveExactlyOneWinner() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let store = FileSystemArtifactStore(root: directory.path)
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    let files = ["model.json": Data("{\"writer\": \(writer)}".utf8)]
+                    do {
+                        try store.publish(
+                            version: "v1", manifest: Self.manifest("v1", files: files), modelFiles: files,
+                            score: Data("{\"writer\": \(writer)}".utf8), force: false)
+                        return (writer, true)
+                    } catch {
+                        return (writer, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Int, Bool)]()) { $0.append($1) }
+        }
+        let winners = results.filter(\.1).map(\.0)
+        #expect(winners.count == 1)
+        let winner = try #require(winners.first)
+        #expect(try store.loadModel(at: store.modelDirectory("v1")).files["model.json"] == Data("{\"writer\": \(winner)}".utf8))
+        #expect(FileManager.default.contents(atPath: store.scorePath("v1")) == Data("{\"writer\": \(winner)}".utf8))
+    }
+
+    /// A model directory without its score.json (a publish killed between the two renames) and staging folders of
+    /// killed publishers are replaced and removed by the next publish; a held lock refuses a second publisher.
+    @Test func interruptedPublishesAreCompletedByTheNextOne() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let store = FileSystemArtifactStore(root: directory.path)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: store.modelDirectory("v1"), withIntermediateDirectories: true)
+        try Data("half".utf8).write(to: URL(fileURLWithPath: store.modelDirectory("v1") + "/model.json"))
+        try fm.createDirectory(atPath: directory.file("artifact/.v1.tmp-99999-1"), withIntermediateDirectories: true)
+        #expect(!store.isPublished("v1"))
+        let files = ["model.json": Data("{}".utf8)]
+        let lock = try FileLock.acquire(store.lockPath("v1"))
+        #expect(throws: ArtifactError.self) {
+            try store.publish(version: "v1", manifest: Self.manifest("v1", files: files), modelFiles: files, score: Data("{}".utf8), force: false)
+        }
+        withExtendedLifetime(lock) {}
+        _ = consume lock
+        try store.publish(version: "v1", manifest: Self.manifest("v1", files: files), modelFiles: files, score: Data("{}".utf8), force: false)
+        #expect(try store.loadModel(at: store.modelDirectory("v1")).files == files)
+        #expect(store.isPublished("v1"))
+        let hidden = try (fm.contentsOfDirectory(atPath: directory.file("model")) + fm.contentsOfDirectory(atPath: directory.file("artifact")))
+            .filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "staging folders remain: \(hidden)")
     }
 
     @Test(arguments: ["", "..", "a/b", ".hidden", "v 1"])

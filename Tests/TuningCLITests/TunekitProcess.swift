@@ -18,7 +18,28 @@ enum TunekitProcess {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tunekit").path
     }()
 
-    static func run(_ arguments: [String], stdin: String = "", in directory: String = PackagePaths.root) throws -> Result {
+    /// Starts tunekit without waiting; output goes to the given files.
+    static func launch(
+        _ arguments: [String], environment: [String: String] = [:], stdout: String, stderr: String,
+        in directory: String = PackagePaths.root
+    ) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        FileManager.default.createFile(atPath: stdout, contents: nil)
+        FileManager.default.createFile(atPath: stderr, contents: nil)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: stdout)
+        process.standardError = FileHandle(forWritingAtPath: stderr)
+        try process.run()
+        return process
+    }
+
+    static func run(
+        _ arguments: [String], stdin: String = "", environment: [String: String] = [:], in directory: String = PackagePaths.root
+    ) throws -> Result {
         let scratch = TemporaryDirectory("tunekit-cli")
         defer { scratch.remove() }
         let input = scratch.write("stdin", stdin), output = scratch.write("stdout", ""), errors = scratch.write("stderr", "")
@@ -26,6 +47,7 @@ enum TunekitProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle(forReadingAtPath: input)
         process.standardOutput = FileHandle(forWritingAtPath: output)
         process.standardError = FileHandle(forWritingAtPath: errors)

@@ -4,6 +4,7 @@ import CLapack
 public enum DenseSolvers {
     /// The Gram matrix `XᵀX` (upper and lower triangles filled) of a column-major `rows × columns` matrix.
     public static func gram(_ x: Matrix) -> Matrix {
+        _ = singleThreaded
         let n = x.columns
         var c = [Double](repeating: 0, count: n * n)
         guard x.rows > 0, n > 0 else { return Matrix(rows: n, columns: n, storage: c) }
@@ -20,6 +21,7 @@ public enum DenseSolvers {
 
     /// `Xᵀy` for a column-major matrix `X`.
     public static func transposeMultiply(_ x: Matrix, _ y: [Double]) -> [Double] {
+        _ = singleThreaded
         precondition(y.count == x.rows, "vector length does not match the row count")
         var out = [Double](repeating: 0, count: x.columns)
         guard x.rows > 0, x.columns > 0 else { return out }
@@ -37,6 +39,7 @@ public enum DenseSolvers {
 
     /// The lower Cholesky factor of a symmetric positive definite matrix, with LAPACK's reciprocal condition estimate.
     public static func cholesky(_ a: Matrix) throws(LinearAlgebraError) -> (factor: Matrix, reciprocalCondition: Double) {
+        _ = singleThreaded
         precondition(a.rows == a.columns, "Cholesky needs a square matrix")
         let n = Int32(a.rows)
         var factor = a
@@ -60,6 +63,7 @@ public enum DenseSolvers {
 
     /// Solves `A x = b` given the lower Cholesky factor `L` of `A`.
     public static func choleskySolve(factor: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        _ = singleThreaded
         let n = Int32(factor.rows)
         var x = b
         var l = factor.storage
@@ -76,6 +80,7 @@ public enum DenseSolvers {
 
     /// `A⁻¹` (both triangles filled) from the lower Cholesky factor of `A` (LAPACK dpotri).
     public static func choleskyInverse(factor: Matrix) throws(LinearAlgebraError) -> Matrix {
+        _ = singleThreaded
         let n = factor.rows
         var inverse = factor
         let info = inverse.storage.withUnsafeMutableBufferPointer { p in
@@ -88,6 +93,7 @@ public enum DenseSolvers {
 
     /// Solves `L X = B` for a lower-triangular `L` and every column of `B` at once (BLAS dtrsm).
     public static func lowerTriangularSolve(factor: Matrix, _ b: Matrix) -> Matrix {
+        _ = singleThreaded
         precondition(factor.rows == factor.columns && b.rows == factor.rows, "shapes do not match")
         var x = b
         guard b.rows > 0, b.columns > 0 else { return x }
@@ -101,14 +107,14 @@ public enum DenseSolvers {
         return x
     }
 
-    /// Limits OpenBLAS to `count` threads for the whole process. tunekit parallelises above BLAS (trials, tree
-    /// blocks, requests), and its matrices are small, where BLAS threads only add spinning and context switches.
-    public static func limitThreads(to count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
+    /// OpenBLAS runs single-threaded in every process that uses these solvers, set once before the first call.
+    /// tunekit parallelises above BLAS (trials, tree blocks, requests) and its matrices are small, where BLAS threads
+    /// only spin; and OpenBLAS's threaded kernels, entered from two threads at once, spin forever.
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
 
     /// Minimum-norm least-squares solution of `A x ≈ b` by SVD (dgelsd); robust to rank deficiency.
     public static func leastSquares(_ a: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
+        _ = singleThreaded
         precondition(b.count == a.rows, "right-hand side length does not match the row count")
         let m = Int32(a.rows), n = Int32(a.columns)
         let ldb = max(m, n, 1)
@@ -131,6 +137,7 @@ public enum DenseSolvers {
 
     /// Eigen-decomposition of a symmetric matrix (dsyevd): ascending eigenvalues, orthonormal eigenvectors as columns.
     public static func symmetricEigen(_ a: Matrix) throws(LinearAlgebraError) -> (values: [Double], vectors: Matrix) {
+        _ = singleThreaded
         precondition(a.rows == a.columns, "eigen-decomposition needs a square matrix")
         let n = Int32(a.rows)
         var vectors = a

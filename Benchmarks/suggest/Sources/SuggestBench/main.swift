@@ -58,7 +58,6 @@ func evaluate(_ problem: String, _ v: [String: String]) -> Double {
     }
 }
 
-Tunekit.prepareProcess()
 let arguments = CommandLine.arguments
 let problems = try JSONDecoder().decode([Problem].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
 let seeds = Int(arguments[2]) ?? 10

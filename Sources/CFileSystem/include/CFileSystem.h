@@ -1,0 +1,14 @@
+#ifndef TUNEKIT_CFILESYSTEM_H
+#define TUNEKIT_CFILESYSTEM_H
+
+/// Renames `from` to `to` only if `to` does not exist (atomically; errno EEXIST otherwise). 0 on success, -1 on error.
+int tunekit_rename_noreplace(const char *from, const char *to);
+
+/// Atomically swaps two existing paths. 0 on success, -1 on error (errno set).
+int tunekit_rename_exchange(const char *a, const char *b);
+
+/// Starts `argv[0]` (searched in PATH) in a new process group with stdin from /dev/null, stdout and stderr to the
+/// given file descriptors, in `directory` (NULL: inherit) and with `envp` (NULL: inherit). Returns the PID or -1.
+int tunekit_spawn_group(const char *const argv[], const char *const envp[], const char *directory, int out_fd, int err_fd);
+
+#endif

@@ -1,0 +1,157 @@
+import CFileSystem
+import Foundation
+import Synchronization
+
+/// The process groups of running trials, so an interrupted run can stop every process a trial started.
+public final class ProcessGroups: Sendable {
+    private let state = Mutex((groups: Set<Int32>(), closed: false))
+
+    public init() {}
+
+    /// Registers a started group; once `terminateAll` has run, a group that starts late is killed at once.
+    func insert(_ group: Int32) {
+        let closed = state.withLock { state in
+            if !state.closed { state.groups.insert(group) }
+            return state.closed
+        }
+        if closed { kill(-group, SIGKILL) }
+    }
+
+    func remove(_ group: Int32) { state.withLock { _ = $0.groups.remove(group) } }
+
+    /// True once `terminateAll` has run: the run is being interrupted.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// SIGTERM to every group, then SIGKILL to any still alive after `grace` seconds. Blocks up to `grace`. No trial
+    /// process survives it, including ones started meanwhile.
+    public func terminateAll(grace: Double) {
+        let running = state.withLock { state in
+            state.closed = true
+            return state.groups
+        }
+        guard !running.isEmpty else { return }
+        for group in running { kill(-group, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline, running.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
+        for group in running { kill(-group, SIGKILL) }
+    }
+}
+
+/// How a trial process ended.
+enum TrialExit: Equatable {
+    case exited(Int32)
+    case signalled(Int32)
+    case timedOut(Double)
+    case couldNotStart(String)
+}
+
+/// Runs one trial command in its own process group with stdout and stderr streamed to a log file (never held in
+/// memory), a deadline (SIGTERM, then SIGKILL after a grace period), and every process of the group killed when the
+/// trial ends, so nothing it started in the background outlives it.
+enum TrialProcess {
+    static let grace = 5.0
+
+    static func run(
+        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups
+    ) async -> TrialExit {
+        // A thread of its own: the wait blocks, and blocked Dispatch workers would starve other work.
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: runBlocking(command, folder: folder, logPath: logPath, timeout: timeout, groups: groups))
+            }
+        }
+    }
+
+    private static func runBlocking(
+        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups
+    ) -> TrialExit {
+        guard !command.words.isEmpty else { return .couldNotStart("the command is empty") }
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else { return .couldNotStart("cannot create \(logPath)") }
+        var environment = ProcessInfo.processInfo.environment
+        for variable in command.environment { environment[variable.name] = variable.value }
+        environment["TUNEKIT_TRIAL_DIR"] = folder
+        let directory = command.workingDirectory ?? folder
+        let pid = withCStringArray(command.words) { argv in
+            withCStringArray(environment.map { "\($0.key)=\($0.value)" }.sorted()) { envp in
+                directory.withCString { tunekit_spawn_group(argv, envp, $0, log, log) }
+            }
+        }
+        close(log)
+        guard pid > 0 else { return .couldNotStart(String(cString: strerror(errno))) }
+        _ = setpgid(pid, pid)  // also from the parent, so the group exists before anyone signals it
+        groups.insert(pid)
+        // Poll for the exit, sending SIGTERM at the deadline and SIGKILL a grace period later.
+        let started = Date()
+        var status: Int32 = 0
+        var timedOut = false
+        var terminatedAt: Date?
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno != EINTR) { break }
+            if let timeout, !timedOut, Date().timeIntervalSince(started) >= timeout {
+                timedOut = true
+                terminatedAt = Date()
+                kill(-pid, SIGTERM)
+            }
+            if let terminatedAt, Date().timeIntervalSince(terminatedAt) >= grace { kill(-pid, SIGKILL) }
+            usleep(10_000)
+        }
+        kill(-pid, SIGKILL)
+        groups.remove(pid)
+        if timedOut, let timeout { return .timedOut(timeout) }
+        let signal = status & 0x7f
+        if signal == 0 {
+            let code = (status >> 8) & 0xff
+            return code == 127 ? .couldNotStart("not found, or not executable (exit 127)") : .exited(code)
+        }
+        return .signalled(signal)
+    }
+
+    private static func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let pointers = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        let array = pointers.map { UnsafePointer($0) } + [nil]
+        return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// Reading trial logs without loading them whole.
+enum LogFile {
+    /// The last `lines` lines of a file (from its last 4 KB).
+    static func tail(_ path: String, lines: Int) -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).suffix(lines).map(String.init)
+    }
+
+    /// The file as chunks of about 1 MiB that each end at a line break.
+    static func lineChunks(_ path: String) -> LineChunks { LineChunks(handle: FileHandle(forReadingAtPath: path)) }
+
+    struct LineChunks: Sequence, IteratorProtocol {
+        let handle: FileHandle?
+        var carry = Data()
+        var done = false
+
+        mutating func next() -> String? {
+            guard !done, let handle else { return nil }
+            while true {
+                let block = (try? handle.read(upToCount: 1 << 20)) ?? nil
+                guard let block, !block.isEmpty else {
+                    done = true
+                    try? handle.close()
+                    return carry.isEmpty ? nil : String(decoding: carry, as: UTF8.self)
+                }
+                carry.append(block)
+                if let cut = carry.lastIndex(of: UInt8(ascii: "\n")) {
+                    let chunk = String(decoding: carry[carry.startIndex...cut], as: UTF8.self)
+                    carry = Data(carry[(cut + 1)...])
+                    return chunk
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `kill -9` at any moment of a run, then `tune --resume`, ends with the same score.json as an uninterrupted run;
+/// SIGTERM stops the trials and their children; a second run of one version is refused while the first is alive.
+@Suite(.serialized) struct ResumeTests {
+    /// A Katib experiment over a small CSV: in-process ridge trials, or shell trials that sleep and print a metric.
+    static func experiment(_ directory: TemporaryDirectory, external: Bool, maxTrials: Int = 6) -> String {
+        let csv = directory.write("data.csv", regressionCSV(rows: 300))
+        let command = external
+            ? #"["sh", "-c", "sleep 0.3; echo rmse=$(echo '${trialParameters.alpha}' | cut -c1-6) mae=1"]"#
+            : #"["tunekit", "train", "--trainer=ridge", "--data=\#(csv)", "--target=y", "--test-fraction=0.2", "--alpha=${trialParameters.alpha}"]"#
+        return directory.write("experiment.yaml", """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata:
+              name: resume-test
+            spec:
+              objective: {type: minimize, objectiveMetricName: rmse, additionalMetricNames: [mae]}
+              algorithm:
+                algorithmName: tpe
+                algorithmSettings: [{name: random_state, value: "11"}, {name: n_startup_trials, value: "3"}]
+              parallelTrialCount: 2
+              maxTrialCount: \(maxTrials)
+              parameters:
+                - {name: alpha, parameterType: double, feasibleSpace: {min: "0.01", max: "100", distribution: logUniform}}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters: [{name: alpha, reference: alpha}]
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - name: main
+                            image: tunekit
+                            command: \(command)
+            """)
+    }
+
+    static func score(_ output: String) -> Data? { FileManager.default.contents(atPath: output + "/artifact/v1/score.json") }
+
+    static func tune(_ experiment: String, _ output: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> TunekitProcess.Result {
+        try TunekitProcess.run(["tune", experiment, "--output", output, "--model-version", "v1"] + extra, environment: environment)
+    }
+
+    @Test(arguments: ["after-trial-2", "after-trials", "before-publish", "between-model-and-score"])
+    func inProcessRunKilledAtAnyPointResumesToTheSameScore(failpoint: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false)
+        let reference = try Self.tune(experiment, directory.file("reference"))
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let output = directory.file("killed")
+        let killed = try Self.tune(experiment, output, environment: ["TUNEKIT_FAILPOINT": failpoint])
+        #expect(killed.status == 9 || killed.status == 137, "the failpoint kills the run: \(killed.status) \(killed.stderr)")
+        #expect(Self.score(output) == nil, "a killed run has published no score")
+
+        let resumed = try Self.tune(experiment, output, ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming the unfinished run"))
+        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        let model = try FileManager.default.contentsOfDirectory(atPath: output + "/model")
+        #expect(model == ["v1"], "no staging folders remain: \(model)")
+    }
+
+    @Test func externalRunKilledDuringTrialsResumesWithoutRerunningFinishedTrials() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: true)
+        #expect(try Self.tune(experiment, directory.file("reference")).status == 0)
+
+        let output = directory.file("killed")
+        let process = try TunekitProcess.launch(
+            ["tune", experiment, "--output", output, "--model-version", "v1"],
+            stdout: directory.file("stdout"), stderr: directory.file("stderr"))
+        let journal = output + "/runs/v1/journal.jsonl"
+        try Self.waitFor(seconds: 60) { Self.count("trial-finished", in: journal) >= 2 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let finishedBefore = Self.count("trial-finished", in: journal)
+
+        let resumed = try Self.tune(experiment, output)
+        #expect(resumed.status == 0, "a plain re-run resumes: \(resumed.stderr)")
+        #expect(resumed.stderr.contains("\(finishedBefore) trial(s) already finished"))
+        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        #expect(Self.count("trial-finished", in: journal) == 6, "finished trials were not run again")
+    }
+
+    @Test func sigtermStopsTrialsAndTheirChildrenAndTellsHowToResume() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let pidFile = directory.file("child.pid")
+        var text = try String(contentsOfFile: Self.experiment(directory, external: true), encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "sleep 0.3;", with: "sleep 60 & echo $! >> \(pidFile); wait;")
+        let experiment = directory.write("slow.yaml", text)
+        let output = directory.file("out")
+        let process = try TunekitProcess.launch(
+            ["tune", experiment, "--output", output, "--model-version", "v1"],
+            stdout: directory.file("stdout"), stderr: directory.file("stderr"))
+        try Self.waitFor(seconds: 30) {
+            ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+        }
+        // A second run of the same version is refused while this one holds the run lock.
+        let second = try Self.tune(experiment, output)
+        #expect(second.status == 1 && second.stderr.contains("another tune run is using model version v1"), "\(second.stderr)")
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143)
+        let stderr = try String(contentsOfFile: directory.file("stderr"), encoding: .utf8)
+        #expect(stderr.contains("SIGTERM") && stderr.contains("resume with: tunekit tune"), "\(stderr)")
+        let children = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        try Self.waitFor(seconds: 10) { children.allSatisfy { kill($0, 0) != 0 } }
+        #expect(Self.count("interrupted", in: output + "/runs/v1/journal.jsonl") == 1)
+        #expect(Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") == 0, "killed trials are re-run, not recorded as failed")
+    }
+
+    static func count(_ event: String, in journal: String) -> Int {
+        ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").components(separatedBy: "\"event\":\"\(event)\"").count - 1
+    }
+
+    struct Timeout: Error {}
+
+    static func waitFor(seconds: Double, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            guard Date() < deadline else { throw Timeout() }
+            usleep(50_000)
+        }
+    }
+}
