@@ -44,6 +44,11 @@ extension Experiment {
             additionalMetricNames: try objectiveField.optional("additionalMetricNames")?.strings() ?? [],
             metricStrategies: strategies)
 
+        if spec.node["nasConfig"] != nil {
+            throw .invalidField(
+                path: "spec.nasConfig", line: spec.node["nasConfig"]?.line,
+                message: "neural architecture search (nasConfig, Katib's enas and darts) is a Katib feature that tunekit does not implement")
+        }
         let parameters = try spec.required("parameters").items().map { field throws(ExperimentModelError) in
             try parseParameter(field)
         }
@@ -116,10 +121,13 @@ extension Experiment {
         if trialSpec == nil, try field.optional("configMap") == nil {
             throw field.error("needs either trialSpec or configMap")
         }
+        let configMap = try field.optional("configMap").map { map throws(ExperimentModelError) in
+            "\(try map.optional("configMapNamespace")?.string() ?? "")/\(try map.optional("configMapName")?.string() ?? "")"
+        }
         return TrialTemplate(
             primaryContainerName: try field.required("primaryContainerName").string(),
             trialParameters: trialParameters ?? [], trialSpec: trialSpec,
-            retain: try field.optional("retain")?.string() == "true")
+            retain: try field.optional("retain")?.string() == "true", configMap: configMap)
     }
 
     private static func parseCollector(_ field: Field) throws(ExperimentModelError) -> MetricsCollectorSpec {

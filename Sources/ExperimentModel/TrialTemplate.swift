@@ -24,12 +24,29 @@ public struct TrialTemplate: Sendable, Equatable {
     /// The Kubernetes resource (usually a batch Job) each trial creates; nil when a ConfigMap holds it.
     public var trialSpec: SpecNode?
     public var retain: Bool
+    /// `namespace/name` of the ConfigMap holding the trial spec, when the template is kept in the cluster.
+    public var configMap: String?
 
-    public init(primaryContainerName: String, trialParameters: [TrialParameter], trialSpec: SpecNode?, retain: Bool = false) {
+    public init(
+        primaryContainerName: String, trialParameters: [TrialParameter], trialSpec: SpecNode?, retain: Bool = false,
+        configMap: String? = nil
+    ) {
         self.primaryContainerName = primaryContainerName
         self.trialParameters = trialParameters
         self.trialSpec = trialSpec
         self.retain = retain
+        self.configMap = configMap
+    }
+
+    /// The trial resource's `kind` and `apiVersion` (a batch/v1 Job unless the template says otherwise).
+    public var trialKind: (kind: String, apiVersion: String) {
+        (trialSpec?["kind"]?.scalarText ?? "Job", trialSpec?["apiVersion"]?.scalarText ?? "batch/v1")
+    }
+
+    /// True when the primary container has `args` but no `command` (the image's entrypoint would run them).
+    public var primaryContainerHasArgsOnly: Bool {
+        guard let trialSpec, let container = Self.findContainer(named: primaryContainerName, in: trialSpec) else { return false }
+        return container["command"] == nil && container["args"] != nil
     }
 
     /// The primary container's `command` followed by its `args`, still holding `${trialParameters.…}` placeholders.

@@ -13,6 +13,8 @@ public struct TrialState: Sendable {
     public var metrics: [MetricValue] = []
     public var message: String?
     public var seconds = 0.0
+    /// The objective step by step, when the experiment has an early-stopping algorithm.
+    public var intermediate: [Double] = []
 
     /// The trial as the suggestion algorithms see it.
     public var record: TrialRecord {
@@ -62,6 +64,8 @@ struct ExperimentLoop {
     var journal: RunJournal?
     /// A killed run's journal: its finished trials are taken from it instead of being run again.
     var replay: JournalReplay?
+    /// `spec.earlyStopping`, validated.
+    var earlyStopping: (any EarlyStoppingAlgorithm)?
 
     /// Runs the experiment. Results are recorded in trial order (a trial that finishes early waits for its
     /// predecessors), so every suggestion sees the same history whatever order parallel trials finish in: the same
@@ -94,8 +98,12 @@ struct ExperimentLoop {
                             }
                             let journal = self.journal
                             journal?.record(.trialStarted, trial)
+                            // The rule sees the trials finished before this one started: the same in every run.
+                            let rule = earlyStopping?.rule(
+                                succeeded: trials.filter { $0.condition == .succeeded }.map(\.intermediate),
+                                objective: experiment.objective.type)
                             group.addTask {
-                                let outcome = await executor.run(trial.command, trial: trial)
+                                let outcome = await executor.run(trial.command, trial: trial, rule: rule)
                                 journal?.record(.trialFinished, trial, outcome: outcome)
                                 return (trial.index, outcome)
                             }
@@ -126,6 +134,7 @@ struct ExperimentLoop {
     }
 
     private func record(_ result: TrialOutcome, into trial: inout TrialState) {
+        trial.intermediate = result.intermediate
         trial.condition = result.condition
         trial.metrics = result.metrics
         trial.message = result.message

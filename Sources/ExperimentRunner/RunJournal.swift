@@ -33,6 +33,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var metrics: [MetricValue]?
     public var message: String?
     public var seconds: Double?
+    /// The objective step by step (early stopping), in trial-finished events.
+    public var intermediate: [Double]?
     // refit / publish / interrupt
     public var test: [String: Double]?
     public var modelDirectory: String?
@@ -116,6 +118,7 @@ public final class RunJournal: Sendable {
             event.metrics = outcome.metrics
             event.message = outcome.message
             event.seconds = outcome.seconds
+            event.intermediate = outcome.intermediate.isEmpty ? nil : outcome.intermediate
         }
         try? append(event)
     }
@@ -185,7 +188,8 @@ public struct JournalReplay: Sendable {
             case .trialFinished:
                 if let index = event.trial, let condition = event.condition {
                     finished[index] = TrialOutcome(
-                        condition: condition, metrics: event.metrics ?? [], message: event.message, seconds: event.seconds ?? 0)
+                        condition: condition, metrics: event.metrics ?? [], message: event.message, seconds: event.seconds ?? 0,
+                        intermediate: event.intermediate ?? [])
                 }
             case .published:
                 published = true

@@ -1,5 +1,7 @@
 import Foundation
 public import ExperimentModel
+public import SuggestionAlgorithms
+import Synchronization
 import Trainers
 
 /// How one trial runs: `tunekit train …` in this process, anything else as a child process.
@@ -78,6 +80,29 @@ public struct TrialOutcome: Sendable {
     /// Why a trial failed or has no metrics.
     public var message: String?
     public var seconds: Double
+    /// The objective reported step by step (gbdt iterations, metric lines), when an early-stopping algorithm is set.
+    public var intermediate: [Double] = []
+}
+
+/// A running trial's objective curve, checked against its stopping rule at every report.
+final class CurveMonitor: Sendable {
+    private let state = Mutex((curve: [Double](), stopped: false))
+    let rule: StoppingRule?
+
+    init(rule: StoppingRule?) { self.rule = rule }
+
+    /// Records a report; false once the rule says stop.
+    func report(_ value: Double) -> Bool {
+        state.withLock { state in
+            guard !state.stopped else { return false }
+            state.curve.append(value)
+            if rule?.shouldStop(state.curve) == true { state.stopped = true }
+            return !state.stopped
+        }
+    }
+
+    var curve: [Double] { state.withLock { $0.curve } }
+    var stopped: Bool { state.withLock { $0.stopped } }
 }
 
 /// Runs trials and turns their output into Katib observations.
@@ -114,24 +139,48 @@ public struct TrialExecutor: Sendable {
             "the File collector path \(collectorPath) does not appear in the trial command, so \(experiment.parallelTrialCount) parallel trials would write one shared file; pass the path to the command (tunekit gives each trial its own copy) or set parallelTrialCount: 1")
     }
 
-    public func run(_ command: TrialCommand, trial: TrialState) async -> TrialOutcome {
+    /// Runs one trial; with an early-stopping `rule`, stops it once its curve falls behind (condition EarlyStopped).
+    public func run(_ command: TrialCommand, trial: TrialState, rule: StoppingRule? = nil) async -> TrialOutcome {
         let clock = ContinuousClock()
         let start = clock.now
+        let monitor = experiment.earlyStopping == nil ? nil : CurveMonitor(rule: rule)
         var outcome: TrialOutcome
         switch command {
         case .inProcess(let invocation):
-            outcome = await runInProcess(invocation)
+            outcome = await runInProcess(invocation, monitor: monitor)
         case .external(let external):
-            outcome = await runExternal(external, trial: trial)
+            outcome = await runExternal(external, trial: trial, monitor: monitor)
+        }
+        if let monitor {
+            outcome.intermediate = monitor.curve
+            if monitor.stopped, outcome.condition == .succeeded || outcome.condition == .metricsUnavailable {
+                outcome.condition = .earlyStopped
+                outcome.message = "early stopped after \(monitor.curve.count) reports by \(experiment.earlyStopping?.algorithmName ?? "")"
+            }
         }
         let elapsed = clock.now - start
         outcome.seconds = elapsed.inSeconds
         return outcome
     }
 
-    private func runInProcess(_ invocation: TrainInvocation) async -> TrialOutcome {
-        do {
-            let result = try await Training.run(invocation, cache: cache)
+    private func runInProcess(_ invocation: TrainInvocation, monitor: CurveMonitor?) async -> TrialOutcome {
+        do throws(RunnerError) {
+            let result: TrainingResult
+            if let monitor {
+                // Each gbdt iteration reports the objective on the validation split.
+                let metric = experiment.objective.objectiveMetricName
+                let outcome = await TrainingProgress.$observer.withValue({ predictions, targets in
+                    let value = RegressionMetrics(predictions: predictions, targets: targets).named.first { $0.name == metric }?.value
+                    return value.map(monitor.report) ?? true
+                }) { () async -> Result<TrainingResult, RunnerError> in
+                    do throws(RunnerError) { return .success(try await Training.run(invocation, cache: cache)) } catch {
+                        return .failure(error)
+                    }
+                }
+                result = try outcome.get()
+            } else {
+                result = try await Training.run(invocation, cache: cache)
+            }
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = result.metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }
@@ -141,7 +190,7 @@ public struct TrialExecutor: Sendable {
         }
     }
 
-    private func runExternal(_ command: ExternalCommand, trial: TrialState) async -> TrialOutcome {
+    private func runExternal(_ command: ExternalCommand, trial: TrialState, monitor: CurveMonitor?) async -> TrialOutcome {
         let collector = experiment.metricsCollector
         let folder = ((runDirectory as NSString).appendingPathComponent("trials") as NSString).appendingPathComponent(trial.name)
         let fm = FileManager.default
@@ -162,14 +211,32 @@ public struct TrialExecutor: Sendable {
                 _ = truncate(collectorPath, 0)
             }
         }
+        var watch: TrialProcess.Watch?
+        if let monitor {
+            // Each objective report in the output (or the trial's metrics file) is a step.
+            let objective = experiment.objective.objectiveMetricName
+            let filters = collector.metricsFormat
+            let json = collector.kind == .file && collector.fileFormat == .json
+            watch = TrialProcess.Watch(path: collector.kind == .file ? metricsPath : logPath) { lines in
+                let parser = try? MetricsLogParser(metricNames: [objective], filters: filters)
+                let records = (json ? (try? parser?.parseJSONLines(lines)) ?? nil : parser?.parseText(lines)) ?? []
+                for record in records where record.name == objective {
+                    guard let value = Double(record.value), value.isFinite else { continue }
+                    if !monitor.report(value) { return false }
+                }
+                return true
+            }
+        }
         let exit = await TrialProcess.run(
-            command, folder: folder, logPath: logPath, timeout: timeout, groups: processes)
+            command, folder: folder, logPath: logPath, timeout: timeout, groups: processes, watch: watch)
         switch exit {
         case .couldNotStart(let reason):
             return TrialOutcome(condition: .failed, metrics: [], message: "cannot start \(command.words.first ?? ""): \(reason)", seconds: 0)
         case .timedOut(let seconds):
             return TrialOutcome(
                 condition: .failed, metrics: [], message: "killed after the trial deadline of \(Int(seconds)) s", seconds: 0)
+        case .stoppedByWatch:
+            break
         case .signalled(let signal):
             return TrialOutcome(condition: .failed, metrics: [], message: "killed by signal \(signal); log: \(logPath)", seconds: 0)
         case .exited(let status) where status != 0:

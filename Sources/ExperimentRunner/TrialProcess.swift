@@ -40,6 +40,8 @@ public final class ProcessGroups: Sendable {
 /// How a trial process ended.
 enum TrialExit: Equatable {
     case exited(Int32)
+    /// The watch asked to stop the trial (early stopping); it was terminated.
+    case stoppedByWatch
     case signalled(Int32)
     case timedOut(Double)
     case couldNotStart(String)
@@ -51,19 +53,27 @@ enum TrialExit: Equatable {
 enum TrialProcess {
     static let grace = 5.0
 
+    /// Lines appended to a file while the trial runs are passed to `onLines`; returning false stops the trial.
+    struct Watch: Sendable {
+        let path: String
+        let onLines: @Sendable (String) -> Bool
+    }
+
     static func run(
-        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups
+        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups,
+        watch: Watch? = nil
     ) async -> TrialExit {
         // A thread of its own: the wait blocks, and blocked Dispatch workers would starve other work.
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: runBlocking(command, folder: folder, logPath: logPath, timeout: timeout, groups: groups))
+                continuation.resume(returning: runBlocking(
+                    command, folder: folder, logPath: logPath, timeout: timeout, groups: groups, watch: watch))
             }
         }
     }
 
     private static func runBlocking(
-        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups
+        _ command: ExternalCommand, folder: String, logPath: String, timeout: Double?, groups: ProcessGroups, watch: Watch?
     ) -> TrialExit {
         guard !command.words.isEmpty else { return .couldNotStart("the command is empty") }
         let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -86,6 +96,9 @@ enum TrialProcess {
         var status: Int32 = 0
         var timedOut = false
         var terminatedAt: Date?
+        var stoppedByWatch = false
+        var tail = watch.map { FileTail(path: $0.path) }
+        var polls = 0
         while true {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid || (result < 0 && errno != EINTR) { break }
@@ -94,11 +107,19 @@ enum TrialProcess {
                 terminatedAt = Date()
                 kill(-pid, SIGTERM)
             }
+            polls += 1
+            if let watch, !stoppedByWatch, terminatedAt == nil, polls % 10 == 0, let lines = tail?.newLines(), !watch.onLines(lines) {
+                stoppedByWatch = true
+                terminatedAt = Date()
+                kill(-pid, SIGTERM)
+            }
             if let terminatedAt, Date().timeIntervalSince(terminatedAt) >= grace { kill(-pid, SIGKILL) }
             usleep(10_000)
         }
         kill(-pid, SIGKILL)
         groups.remove(pid)
+        if let watch, !stoppedByWatch, let lines = tail?.newLines(), !watch.onLines(lines) { stoppedByWatch = true }
+        if stoppedByWatch { return .stoppedByWatch }
         if timedOut, let timeout { return .timedOut(timeout) }
         let signal = status & 0x7f
         if signal == 0 {
@@ -113,6 +134,22 @@ enum TrialProcess {
         defer { pointers.forEach { free($0) } }
         let array = pointers.map { UnsafePointer($0) } + [nil]
         return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// The complete lines appended to a file since the last call.
+struct FileTail {
+    let path: String
+    var offset: UInt64 = 0
+
+    mutating func newLines() -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty,
+              let cut = data.lastIndex(of: UInt8(ascii: "\n"))
+        else { return nil }
+        offset += UInt64(cut - data.startIndex + 1)
+        return String(decoding: data[...cut], as: UTF8.self)
     }
 }
 

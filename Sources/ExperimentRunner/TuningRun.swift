@@ -59,7 +59,21 @@ public enum TuningRun {
     public static func validate(_ experiment: Experiment) throws(RunnerError) -> (algorithm: any SuggestionAlgorithm, maxTrials: Int) {
         let algorithm: any SuggestionAlgorithm
         do { algorithm = try SuggestionService.makeAlgorithm(for: experiment) } catch { throw .notRunnable(error.message) }
-        guard experiment.trialTemplate != nil else { throw .notRunnable("spec.trialTemplate is missing") }
+        _ = try earlyStopping(experiment)
+        guard let template = experiment.trialTemplate else { throw .notRunnable("spec.trialTemplate is missing") }
+        if let configMap = template.configMap, template.trialSpec == nil {
+            throw .notRunnable(
+                "trialTemplate.configMap (\(configMap)) is read from the cluster by Katib; put the Job under trialTemplate.trialSpec to run it locally")
+        }
+        let (kind, apiVersion) = template.trialKind
+        guard kind == "Job", apiVersion == "batch/v1" else {
+            throw .notRunnable(
+                "trials of kind \(kind) (\(apiVersion)) run only on a cluster (Katib creates them through their operator); tunekit runs batch/v1 Job trials locally")
+        }
+        if template.primaryContainerHasArgsOnly {
+            throw .notRunnable(
+                "container '\(template.primaryContainerName)' has args but no command, so its image's entrypoint would run them, which tunekit cannot know; add the command to the container")
+        }
         let maxTrials: Int
         if let count = experiment.maxTrialCount {
             maxTrials = count
@@ -105,7 +119,7 @@ public enum TuningRun {
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,
-            journal: journal, replay: replay)
+            journal: journal, replay: replay, earlyStopping: try earlyStopping(experiment))
         let (trials, outcome) = try await loop.run(onEvent: onEvent)
         guard !options.control.isInterrupted else { throw .interrupted }
         try journal.checkHealthy()
@@ -162,6 +176,42 @@ public enum TuningRun {
             options: options, cache: cache)
     }
 
+    /// `spec.earlyStopping` as an algorithm (Katib's messages for bad settings); nil when the experiment has none.
+    static func earlyStopping(_ experiment: Experiment) throws(RunnerError) -> (any EarlyStoppingAlgorithm)? {
+        guard let spec = experiment.earlyStopping else { return nil }
+        do { return try EarlyStoppingService.make(spec) } catch {
+            throw .notRunnable("earlyStopping: \(error.message)")
+        }
+    }
+
+    /// Values that a shell would interpret: a categorical value substituted into an `sh -c` string is a command
+    /// injection risk, locally as on Katib.
+    public static func shellWarnings(_ experiment: Experiment) -> [String] {
+        guard let command = experiment.trialTemplate?.primaryContainerCommand(), command.count >= 2,
+              ["sh", "bash", "/bin/sh", "/bin/bash"].contains(command[0]), command[1] == "-c"
+        else { return [] }
+        let metacharacters = Set(";|&$`<>(){}'\"\\*?!#~\n")
+        return experiment.parameters.flatMap { parameter in
+            parameter.feasibleSpace.list.filter { $0.contains(where: metacharacters.contains) }.map {
+                "parameter \(parameter.name): value '\($0)' contains shell metacharacters and is substituted into an sh -c command (a command injection risk here and on Katib)"
+            }
+        }
+    }
+
+    /// Everything `tune` checks before its first trial, for `tunekit validate`: the experiment, the first trial's
+    /// command, metrics isolation and, for in-process trials, the hyperparameters, the objective metric and the data.
+    public static func preflight(_ experiment: Experiment, fallbackSeed: UInt64) async throws(RunnerError) -> Int {
+        let (algorithm, maxTrials) = try validate(experiment)
+        let cache = TrainingCache()
+        let executor = TrialExecutor(experiment: experiment, cache: cache, runDirectory: "", processes: ProcessGroups())
+        try await preflight(
+            ExperimentLoop(
+                experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
+                seed: SuggestionService.seed(for: experiment, fallback: fallbackSeed), executor: executor),
+            cache: cache)
+        return maxTrials
+    }
+
     /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a
     /// broken template fails once with a clear message instead of failing every trial.
     private static func preflight(_ loop: ExperimentLoop, cache: TrainingCache) async throws(RunnerError) {
@@ -172,6 +222,11 @@ public enum TuningRun {
             _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters)
         } catch {
             throw .notRunnable("the trial command is invalid: \(error.description)")
+        }
+        let objective = loop.experiment.objective.objectiveMetricName
+        guard RegressionMetrics.names.contains(objective) else {
+            throw .notRunnable(
+                "tunekit train reports \(RegressionMetrics.names.joined(separator: ", ")); the objective metric '\(objective)' would never be reported")
         }
         _ = try await cache.data(invocation.data)
     }

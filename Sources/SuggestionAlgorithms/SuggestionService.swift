@@ -14,6 +14,10 @@ public enum SuggestionService {
     public static func makeAlgorithm(for experiment: Experiment) throws(SuggestionError) -> any SuggestionAlgorithm {
         let name = experiment.algorithm.algorithmName
         guard let type = algorithms.first(where: { $0.algorithmName == name }) else {
+            if let service = KatibCompatibility.unimplemented[name] {
+                throw SuggestionError(
+                    "\(name) is a Katib algorithm (its \(service) service) that tunekit does not implement; tunekit implements \(supportedNames.joined(separator: ", "))")
+            }
             throw SuggestionError(
                 "unknown algorithm name \(name); supported: \(supportedNames.joined(separator: ", "))")
         }

@@ -82,8 +82,10 @@ public struct ParameterTable: Sendable {
             let key = name.replacingUnderscores
             guard let definition = definitions.first(where: { ([$0.name] + $0.aliases).map(\.replacingUnderscores).contains(key) })
             else {
+                let names = definitions.flatMap { [$0.name] + $0.aliases }
+                let hint = closestName(to: name, among: names).map { "did you mean \($0)? " } ?? ""
                 throw .invalidParameter(
-                    name: name, message: "unknown; accepted: \(definitions.map(\.name).joined(separator: ", "))")
+                    name: name, message: "unknown; \(hint)accepted: \(definitions.map(\.name).joined(separator: ", "))")
             }
             if let previous = givenAs[definition.name], previous != name {
                 throw .invalidParameter(name: name, message: "given twice (also as '\(previous)')")
@@ -123,4 +125,24 @@ public struct ResolvedParameters: Sendable, Equatable, Codable {
 
 extension String {
     fileprivate var replacingUnderscores: String { String(map { $0 == "-" ? "_" : $0 }) }
+}
+
+/// The candidate within a small edit distance of `name` (a typo such as `lerning_rate`), if any.
+func closestName(to name: String, among candidates: [String]) -> String? {
+    let target = Array(name.lowercased())
+    var best: (name: String, distance: Int)?
+    for candidate in candidates {
+        let other = Array(candidate.lowercased())
+        var previous = Array(0...other.count)
+        for (i, a) in target.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: other.count)
+            for (j, b) in other.enumerated() {
+                current[j + 1] = Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (a == b ? 0 : 1))
+            }
+            previous = current
+        }
+        let distance = previous[other.count]
+        if distance <= Swift.max(1, target.count / 4), distance < (best?.distance ?? .max) { best = (candidate, distance) }
+    }
+    return best?.name
 }

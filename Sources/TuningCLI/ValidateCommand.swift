@@ -4,15 +4,27 @@ import ExperimentRunner
 import SuggestionAlgorithms
 
 extension TunekitCommand {
-    struct ValidateCommand: ParsableCommand {
+    struct ValidateCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "validate",
-            abstract: "Check that a Katib Experiment is valid and runnable with `tunekit tune`.")
+            abstract: "Check that a Katib Experiment is valid, runnable with `tunekit tune`, and portable to Katib.",
+            discussion: """
+                Runs the same pre-flight as `tune` (trial command, data, hyperparameter names, the objective metric \
+                the built-in trainer reports, metrics isolation), so "runnable" means tune will start its trials. \
+                Settings that Katib's own suggestion service for the algorithm would reject are warnings, or errors \
+                with --katib.
+                """)
 
         @Argument(help: "Katib Experiment YAML or JSON file.")
         var experiment: String
 
-        func run() throws {
+        @Flag(help: """
+            Validate for Katib: fail when Katib's own suggestion service would reject the experiment; local \
+            pre-flight problems (e.g. data that lives on a cluster volume) become notes.
+            """)
+        var katib = false
+
+        func run() async throws {
             let spec: Experiment
             do { spec = try ExperimentFile.load(experiment) } catch { throw fail("invalid: \(error.description)") }
             print("valid: experiment '\(spec.name)', algorithm \(spec.algorithm.algorithmName), "
@@ -26,15 +38,27 @@ extension TunekitCommand {
             }
             print("  search space: \(spec.searchSpace.finiteSize.map { "\($0) points" } ?? "continuous")")
             do {
-                let (_, maxTrials) = try TuningRun.validate(spec)
+                let maxTrials = try await TuningRun.preflight(spec, fallbackSeed: 0)
                 print("runnable: \(maxTrials) trials, \(spec.parallelTrialCount) in parallel")
-                if let template = spec.trialTemplate, let command = template.primaryContainerCommand() {
-                    print("  trial command: \(command.joined(separator: " "))")
-                }
-                if spec.earlyStopping != nil { print("  note: earlyStopping is not applied by local runs") }
             } catch {
-                throw fail("not runnable: \(error.description)")
+                guard katib else { throw fail("not runnable: \(error.description)") }
+                print("note: not runnable locally: \(error.description)")
             }
+            if let template = spec.trialTemplate, let command = template.primaryContainerCommand() {
+                print("  trial command: \(command.joined(separator: " "))")
+            }
+            if let stopping = spec.earlyStopping {
+                let settings = stopping.algorithmSettings.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+                print("  early stopping: \(stopping.algorithmName) \(settings)")
+            }
+            for warning in TuningRun.shellWarnings(spec) { note("warning: \(warning)") }
+            let problems = KatibCompatibility.problems(spec)
+            guard !problems.isEmpty else {
+                print("katib: the algorithm settings are accepted by Katib's own suggestion service")
+                return
+            }
+            for problem in problems { note("\(katib ? "error" : "warning"): not portable to Katib: \(problem)") }
+            if katib { throw fail("not portable to Katib (\(problems.count) problem(s))") }
         }
     }
 }

@@ -126,6 +126,150 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api.v1.beta1.EarlyStopping/GetEarlyStoppingRules": {
+      "post": {
+        "operationId": "GetEarlyStoppingRules",
+        "summary": "Early-stopping rules (medianstop, asha) from the succeeded trials' objective reports (trials[].observationLog).",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/GetEarlyStoppingRulesRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GetEarlyStoppingRulesReply"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api.v1.beta1.EarlyStopping/ValidateEarlyStoppingSettings": {
+      "post": {
+        "operationId": "ValidateEarlyStoppingSettings",
+        "summary": "Check an early-stopping algorithm's name and settings as Katib does.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ValidateEarlyStoppingSettingsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EmptyReply"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api.v1.beta1.EarlyStopping/SetTrialStatus": {
+      "post": {
+        "operationId": "SetTrialStatus",
+        "summary": "Acknowledge that a trial was early stopped (a stateless service records nothing).",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SetTrialStatusRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EmptyReply"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/healthz": {
       "get": {
         "operationId": "healthz",
@@ -581,6 +725,26 @@ enum OpenAPIDocument {
       "ValidateAlgorithmSettingsReply": {
         "type": "object",
         "description": "Empty: the settings are valid."
+      },
+      "GetEarlyStoppingRulesRequest": {
+        "type": "object",
+        "description": "experiment (with spec.earlyStopping and spec.objective), trials (each may carry observationLog.metricLogs[].metric {name, value}, a tunekit extension), dbManagerAddress (unused)."
+      },
+      "GetEarlyStoppingRulesReply": {
+        "type": "object",
+        "description": "earlyStoppingRules: [{name, value, comparison LESS|GREATER, startStep}]; empty until enough trials succeeded."
+      },
+      "ValidateEarlyStoppingSettingsRequest": {
+        "type": "object",
+        "description": "earlyStopping: {algorithmName: medianstop|asha, algorithmSettings: [{name, value}]}."
+      },
+      "SetTrialStatusRequest": {
+        "type": "object",
+        "description": "trialName."
+      },
+      "EmptyReply": {
+        "type": "object",
+        "description": "Empty."
       }
     }
   }

@@ -12,6 +12,17 @@ struct SuggestionEndpoints: Sendable {
     enum Method: String, Sendable {
         case getSuggestions = "GetSuggestions"
         case validateAlgorithmSettings = "ValidateAlgorithmSettings"
+        case getEarlyStoppingRules = "GetEarlyStoppingRules"
+        case validateEarlyStoppingSettings = "ValidateEarlyStoppingSettings"
+        case setTrialStatus = "SetTrialStatus"
+
+        /// The HTTP path: `/api.v1.beta1.<Service>/<Method>`, as grpc-gateway names gRPC methods.
+        var path: String {
+            switch self {
+            case .getSuggestions, .validateAlgorithmSettings: "api.v1.beta1.Suggestion/\(rawValue)"
+            default: "api.v1.beta1.EarlyStopping/\(rawValue)"
+            }
+        }
     }
 
     /// What answers the decoded requests: `SuggestionService` in production.
@@ -65,6 +76,20 @@ struct SuggestionEndpoints: Sendable {
                 let decoded = try answer { try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
                 try answer { try handlers.validate(decoded) }
+                response = Self.json(.ok, Data("{}".utf8))
+            case .getEarlyStoppingRules:
+                let decoded = try answer { try KatibJSON.decode(GetEarlyStoppingRulesRequest.self, from: body) }
+                algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
+                let reply = try answer { try EarlyStoppingService.rules(decoded) }
+                response = Self.json(.ok, KatibJSON.encode(reply))
+            case .validateEarlyStoppingSettings:
+                let decoded = try answer { try KatibJSON.decode(ValidateEarlyStoppingSettingsRequest.self, from: body) }
+                algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
+                try answer { try EarlyStoppingService.validate(decoded) }
+                response = Self.json(.ok, Data("{}".utf8))
+            case .setTrialStatus:
+                // Katib's service marks the Trial resource EarlyStopped; a stateless service has nothing to record.
+                _ = try answer { try KatibJSON.decode(SetTrialStatusRequest.self, from: body) }
                 response = Self.json(.ok, Data("{}".utf8))
             }
         } catch let failure as Failure {
@@ -137,6 +162,11 @@ struct SuggestionEndpoints: Sendable {
     /// Runs decoding or a handler; its `KatibStatus` errors are the client's (400), anything else is internal.
     private func answer<T>(_ work: () throws -> T) throws -> T {
         do { return try work() } catch let status as KatibStatus { throw Failure.badRequest(status) }
+    }
+
+    /// An early-stopping algorithm as a metrics label (bounded like `label`).
+    private static func earlyStoppingLabel(_ name: String) -> String {
+        EarlyStoppingService.algorithms.contains { $0.algorithmName == name } ? name : "other"
     }
 
     /// The algorithm as a metrics label: a supported name, or "other" (unknown names must not grow the label set).

@@ -69,16 +69,20 @@ public enum SuggestionServer {
             handlers: handlers, gate: ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue))
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
-        let routes: [(path: String, method: HTTPRequest.Method, responder: @Sendable (Request, SuggestionRequestContext) async -> Response)] = [
-            ("api.v1.beta1.Suggestion/GetSuggestions", .post, { await endpoints.respond(to: .getSuggestions, request: $0, context: $1) }),
-            ("api.v1.beta1.Suggestion/ValidateAlgorithmSettings", .post, {
-                await endpoints.respond(to: .validateAlgorithmSettings, request: $0, context: $1)
-            }),
-            ("healthz", .get, { _, _ in text("ok\n") }),
-            ("readyz", .get, { _, _ in text("ready\n") }),
-            ("metrics", .get, { _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
-            ("openapi.json", .get, { _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
+        let katibMethods: [SuggestionEndpoints.Method] = [
+            .getSuggestions, .validateAlgorithmSettings, .getEarlyStoppingRules, .validateEarlyStoppingSettings, .setTrialStatus,
         ]
+        typealias Responder = @Sendable (Request, SuggestionRequestContext) async -> Response
+        let katibRoutes = katibMethods.map { method -> (path: String, method: HTTPRequest.Method, responder: Responder) in
+            (method.path, .post, { @Sendable in await endpoints.respond(to: method, request: $0, context: $1) })
+        }
+        let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+            ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
+            ("readyz", .get, { @Sendable _, _ in text("ready\n") }),
+            ("metrics", .get, { @Sendable _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
+            ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
+        ]
+        let routes = katibRoutes + plainRoutes
         router.add(middleware: MethodNotAllowedMiddleware(allowed: Dictionary(uniqueKeysWithValues: routes.map { ("/" + $0.path, $0.method) })))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }

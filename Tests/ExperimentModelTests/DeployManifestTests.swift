@@ -57,7 +57,7 @@ import Testing
     @Test func katibExperimentRunsTheImageOnTheDataVolume() throws {
         let path = PackagePaths.file("deploy/katib/seoul-traffic-gbdt.yaml")
         let experiment = try Experiment.parse(text: String(contentsOfFile: path, encoding: .utf8), file: path)
-        #expect(experiment.algorithm.algorithmName == "tpe")
+        #expect(experiment.algorithm.algorithmName == "multivariate-tpe")
         let template = try #require(experiment.trialTemplate)
         let command = try #require(template.primaryContainerCommand())
         #expect(Array(command.prefix(2)) == ["tunekit", "train"])

@@ -66,8 +66,11 @@ import Testing
         #expect(throws: SuggestionError("unknown setting n_EI_candidates for algorithm random")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, settings: [AlgorithmSetting(name: "n_EI_candidates", value: "5")]))
         }
-        #expect(throws: SuggestionError("unknown algorithm name hyperband; supported: random, grid, tpe, multivariate-tpe, bayesianoptimization")) {
+        #expect(throws: SuggestionError("hyperband is a Katib algorithm (its hyperband service) that tunekit does not implement; tunekit implements random, grid, tpe, multivariate-tpe, bayesianoptimization")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, algorithm: "hyperband"))
+        }
+        #expect(throws: SuggestionError("unknown algorithm name hyperbandd; supported: random, grid, tpe, multivariate-tpe, bayesianoptimization")) {
+            try SuggestionService.makeAlgorithm(for: Self.experiment(specs, algorithm: "hyperbandd"))
         }
     }
 }

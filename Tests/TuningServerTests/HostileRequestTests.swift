@@ -134,3 +134,27 @@ import Testing
         }
     }
 }
+
+/// Katib's EarlyStopping API beside the Suggestion API.
+@Suite struct EarlyStoppingEndpointTests {
+    @Test func rulesValidationAndTrialStatusOverHTTP() async throws {
+        try await LiveServer.run { server in
+            let rules = try await server.post("api.v1.beta1.EarlyStopping/GetEarlyStoppingRules", Data("""
+                {"experiment": {"name": "e", "spec": {
+                   "objective": {"type": "MAXIMIZE", "objectiveMetricName": "accuracy"},
+                   "earlyStopping": {"algorithmName": "medianstop", "algorithmSettings": [{"name": "min_trials_required", "value": "1"}, {"name": "start_step", "value": "2"}]}}},
+                 "trials": [{"name": "t1", "status": {"condition": "SUCCEEDED"},
+                             "observationLog": {"metricLogs": [{"metric": {"name": "accuracy", "value": "0.5"}}, {"metric": {"name": "accuracy", "value": "0.7"}}]}}],
+                 "dbManagerAddress": "katib-db-manager.kubeflow:6789"}
+                """.utf8))
+            #expect(rules.status == 200, "\(rules.text)")
+            #expect(rules.text.contains(#""comparison":"LESS""#) && rules.text.contains(#""startStep":2"#) && rules.text.contains(#""value":"0.6""#))
+            let invalid = try await server.post("api.v1.beta1.EarlyStopping/ValidateEarlyStoppingSettings", Data("""
+                {"earlyStopping": {"algorithmName": "medianstop", "algorithmSettings": [{"name": "start_step", "value": "0"}]}}
+                """.utf8))
+            #expect(invalid.status == 400 && invalid.text.contains("start_step must be greater or equal than one (>=1)"))
+            let status = try await server.post("api.v1.beta1.EarlyStopping/SetTrialStatus", Data(#"{"trialName": "t1"}"#.utf8))
+            #expect(status.status == 200)
+        }
+    }
+}

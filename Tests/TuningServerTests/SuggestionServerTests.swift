@@ -62,7 +62,7 @@ import Testing
                 Data(String(decoding: Requests.getSuggestions("hyperband"), as: UTF8.self).utf8))
             #expect(unknown.status == 400)
             let message = try #require(unknown.json["message"] as? String)
-            #expect(message.contains("unknown algorithm name hyperband") && message.contains("bayesianoptimization"))
+            #expect(message.contains("hyperband is a Katib algorithm") && message.contains("bayesianoptimization"))
 
             let malformed = try await server.post(Requests.suggestPath, Data(#"{"experiment": {"spec": [1, 2]}}"#.utf8))
             #expect(malformed.status == 400)

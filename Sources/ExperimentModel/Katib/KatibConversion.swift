@@ -15,7 +15,7 @@ public enum KatibJSON {
         try decodeRequest(type, data)
     }
 
-    private static func decodeRequest<T: KatibDecodable>(_ type: T.Type, _ data: Data) throws(KatibStatus) -> T {
+    static func decodeRequest<T: KatibDecodable>(_ type: T.Type, _ data: Data) throws(KatibStatus) -> T {
         let document: JSONValue
         do { document = try JSONReader.parse([UInt8](data)) } catch { throw .invalidArgument("malformed request JSON: \(error)") }
         return try T(json: JSONField(value: document, path: .root))

@@ -143,6 +143,7 @@ extension KatibExperimentSpec: KatibDecodable {
         parameterSpecs = try json.decode("parameterSpecs", default: ParameterSpecs(parameters: []))
         objective = try json.decode("objective", default: KatibObjective())
         algorithm = try json.decode("algorithm", default: KatibAlgorithm())
+        earlyStopping = try json.member("earlyStopping") == nil ? nil : try json.decode("earlyStopping", default: KatibAlgorithm())
         parallelTrialCount = try json.int("parallelTrialCount")
         maxTrialCount = try json.int("maxTrialCount")
     }
@@ -186,6 +187,11 @@ private struct NameValue: KatibDecodable {
     let name: String
     let value: String
 
+    init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
     init(json: JSONField) throws(KatibStatus) {
         name = try json.string("name")
         value = try json.text("value")
@@ -204,6 +210,28 @@ extension KatibTrial: KatibDecodable {
         name = try json.string("name")
         spec = try json.decode("spec", default: Spec(parameterAssignments: .init(assignments: [])))
         status = try json.decode("status", default: Status(condition: "", observation: .init(metrics: [])))
+        observationLog = try json.member("observationLog") == nil
+            ? nil : try json.decode("observationLog", default: ObservationLog(metricLogs: [])).metricLogs.map(\.metric)
+    }
+}
+
+/// Katib's `ObservationLog`: `{metricLogs: [{timeStamp, metric: {name, value}}]}`.
+private struct ObservationLog: KatibDecodable {
+    struct MetricLog: KatibDecodable {
+        let metric: MetricValue
+
+        init(json: JSONField) throws(KatibStatus) {
+            let value: NameValue = try json.decode("metric", default: NameValue(name: "", value: ""))
+            metric = MetricValue(name: value.name, value: value.value)
+        }
+    }
+
+    let metricLogs: [MetricLog]
+
+    init(metricLogs: [MetricLog]) { self.metricLogs = metricLogs }
+
+    init(json: JSONField) throws(KatibStatus) {
+        metricLogs = try json.list("metricLogs")
     }
 }
 

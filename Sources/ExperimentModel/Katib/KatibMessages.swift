@@ -87,16 +87,20 @@ public struct KatibExperimentSpec: Sendable, Encodable, Equatable {
     public var parameterSpecs: ParameterSpecs
     public var objective: KatibObjective
     public var algorithm: KatibAlgorithm
+    /// `earlyStopping` (`EarlyStoppingSpec`: the same shape as the algorithm spec).
+    public var earlyStopping: KatibAlgorithm?
     public var parallelTrialCount: Int
     public var maxTrialCount: Int
 
     public init(
         parameterSpecs: ParameterSpecs = ParameterSpecs(parameters: []), objective: KatibObjective = KatibObjective(),
-        algorithm: KatibAlgorithm = KatibAlgorithm(), parallelTrialCount: Int = 0, maxTrialCount: Int = 0
+        algorithm: KatibAlgorithm = KatibAlgorithm(), earlyStopping: KatibAlgorithm? = nil, parallelTrialCount: Int = 0,
+        maxTrialCount: Int = 0
     ) {
         self.parameterSpecs = parameterSpecs
         self.objective = objective
         self.algorithm = algorithm
+        self.earlyStopping = earlyStopping
         self.parallelTrialCount = parallelTrialCount
         self.maxTrialCount = maxTrialCount
     }
@@ -190,11 +194,15 @@ public struct KatibTrial: Sendable, Encodable, Equatable {
     public var name: String
     public var spec: Spec
     public var status: Status
+    /// tunekit extension for the EarlyStopping API: the trial's objective reports in order (Katib's service reads them
+    /// from its database, which a stateless HTTP service cannot).
+    public var observationLog: [MetricValue]?
 
-    public init(name: String, spec: Spec, status: Status) {
+    public init(name: String, spec: Spec, status: Status, observationLog: [MetricValue]? = nil) {
         self.name = name
         self.spec = spec
         self.status = status
+        self.observationLog = observationLog
     }
 }
 

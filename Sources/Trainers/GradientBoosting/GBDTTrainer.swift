@@ -82,6 +82,7 @@ private struct Booster {
         var inBag: [Bool]?
         let bagging = parameters.baggingFrequency > 0 && parameters.baggingFraction < 1
         var bestScore = Double.infinity, bestAt = 0
+        let observer = TrainingProgress.observer
         for iteration in 0..<parameters.numIterations {
             if bagging, iteration % parameters.baggingFrequency == 0 {
                 (bag, inBag) = sampleRows(iteration: iteration)
@@ -110,11 +111,20 @@ private struct Booster {
                 for row in 0..<n where !inBag[row] { scores[row] += tree.leafValue[tree.leaf(binned: binned, row: row)] }
             }
             trees.append(tree)
-            // The validation set is scored every round only when early stopping needs it.
-            guard let validation, parameters.earlyStoppingRounds > 0 else { continue }
+            // The validation set is scored every round only when early stopping or an observer needs it.
+            guard let validation, parameters.earlyStoppingRounds > 0 || observer != nil else { continue }
             for row in 0..<validation.labels.count {
                 validationScores[row] += tree.leafValue[tree.leaf(binned: validation.binned, row: row)]
             }
+            if let observer, !observer(validationScores, validation.labels) {
+                if parameters.earlyStoppingRounds > 0 {
+                    let score = parameters.objective.evaluate(scores: validationScores, labels: validation.labels, delta: parameters.huberDelta)
+                    curve.append(score)
+                    if score < bestScore { (bestScore, bestAt) = (score, iteration + 1) }
+                }
+                break
+            }
+            guard parameters.earlyStoppingRounds > 0 else { continue }
             let score = parameters.objective.evaluate(scores: validationScores, labels: validation.labels, delta: parameters.huberDelta)
             curve.append(score)
             if score < bestScore {

@@ -31,4 +31,7 @@ public struct RegressionMetrics: Sendable, Codable, Equatable {
     public var named: [(name: String, value: Double)] {
         [("rmse", rmse), ("mae", mae), ("r2", r2), ("mape", mape)]
     }
+
+    /// The names `named` reports, in order.
+    public static let names = ["rmse", "mae", "r2", "mape"]
 }

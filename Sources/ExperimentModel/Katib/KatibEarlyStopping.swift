@@ -1,0 +1,85 @@
+import Foundation
+
+/// `GetEarlyStoppingRulesRequest`: the experiment, its trials, and the address of Katib's DB manager (unused here:
+/// trials carry their `observationLog` instead).
+public struct GetEarlyStoppingRulesRequest: Sendable, Equatable {
+    public var experiment: KatibExperiment
+    public var trials: [KatibTrial]
+    public var dbManagerAddress: String
+
+    public init(experiment: KatibExperiment, trials: [KatibTrial], dbManagerAddress: String = "") {
+        self.experiment = experiment
+        self.trials = trials
+        self.dbManagerAddress = dbManagerAddress
+    }
+}
+
+/// `EarlyStoppingRule`: stop a trial when its metric compares as `comparison` with `value` from `startStep` on.
+public struct KatibEarlyStoppingRule: Sendable, Encodable, Equatable {
+    public var name: String
+    public var value: String
+    /// `LESS` (maximised objectives) or `GREATER` (minimised).
+    public var comparison: String
+    public var startStep: Int
+
+    public init(name: String, value: String, comparison: String, startStep: Int) {
+        self.name = name
+        self.value = value
+        self.comparison = comparison
+        self.startStep = startStep
+    }
+}
+
+/// `GetEarlyStoppingRulesReply`.
+public struct GetEarlyStoppingRulesReply: Sendable, Encodable, Equatable {
+    public var earlyStoppingRules: [KatibEarlyStoppingRule]
+
+    public init(earlyStoppingRules: [KatibEarlyStoppingRule]) { self.earlyStoppingRules = earlyStoppingRules }
+}
+
+/// `ValidateEarlyStoppingSettingsRequest`.
+public struct ValidateEarlyStoppingSettingsRequest: Sendable, Equatable {
+    public var earlyStopping: KatibAlgorithm
+}
+
+/// `SetTrialStatusRequest`.
+public struct SetTrialStatusRequest: Sendable, Equatable {
+    public var trialName: String
+}
+
+extension GetEarlyStoppingRulesRequest: KatibDecodable {
+    init(json: JSONField) throws(KatibStatus) {
+        experiment = try json.decode("experiment", default: KatibExperiment())
+        trials = try json.list("trials")
+        dbManagerAddress = try json.string("dbManagerAddress")
+    }
+}
+
+extension ValidateEarlyStoppingSettingsRequest: KatibDecodable {
+    init(json: JSONField) throws(KatibStatus) {
+        earlyStopping = try json.decode("earlyStopping", default: KatibAlgorithm())
+    }
+}
+
+extension SetTrialStatusRequest: KatibDecodable {
+    init(json: JSONField) throws(KatibStatus) {
+        trialName = try json.string("trialName")
+    }
+}
+
+extension KatibJSON {
+    /// Decodes any of the EarlyStopping API's requests, with the same errors as the Suggestion API's.
+    public static func decode(_ type: GetEarlyStoppingRulesRequest.Type, from data: Data) throws(KatibStatus) -> GetEarlyStoppingRulesRequest {
+        try decodeRequest(type, data)
+    }
+
+    public static func decode(
+        _ type: ValidateEarlyStoppingSettingsRequest.Type, from data: Data
+    ) throws(KatibStatus) -> ValidateEarlyStoppingSettingsRequest {
+        try decodeRequest(type, data)
+    }
+
+    public static func decode(_ type: SetTrialStatusRequest.Type, from data: Data) throws(KatibStatus) -> SetTrialStatusRequest {
+        try decodeRequest(type, data)
+    }
+}

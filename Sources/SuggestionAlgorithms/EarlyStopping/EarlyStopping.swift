@@ -1,0 +1,185 @@
+public import ExperimentModel
+
+/// A trial's objective reported step by step (gbdt iterations, or the metric lines of an external trial).
+public typealias ObjectiveCurve = [Double]
+
+/// When a running trial stops: at each checkpoint step, if its best objective so far is worse than the threshold.
+/// Built from the curves of trials that finished before the trial started, so a run's decisions do not depend on
+/// which parallel trial finished first.
+public struct StoppingRule: Sendable, Equatable {
+    public struct Checkpoint: Sendable, Equatable {
+        public let step: Int
+        public let threshold: Double
+    }
+
+    public let checkpoints: [Checkpoint]
+    public let objective: ObjectiveType
+
+    /// True when `curve` (reports 1…n of the running trial) has just reached a checkpoint and is behind it.
+    public func shouldStop(_ curve: ObjectiveCurve) -> Bool {
+        guard let checkpoint = checkpoints.first(where: { $0.step == curve.count }) else { return false }
+        let best = objective == .maximize ? curve.max() ?? -.infinity : curve.min() ?? .infinity
+        return objective.isBetter(checkpoint.threshold, than: best)
+    }
+}
+
+/// An early-stopping algorithm: settings validated at construction, a rule from finished trials' curves.
+public protocol EarlyStoppingAlgorithm: Sendable {
+    static var algorithmName: String { get }
+    init(_ spec: AlgorithmSpec) throws(SuggestionError)
+    /// The rule for a trial starting now, given the curves of SUCCEEDED trials (in trial order); nil: no rule yet.
+    func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule?
+}
+
+/// The early-stopping algorithms by name: Katib's `medianstop` and tunekit's `asha`.
+public enum EarlyStoppingService {
+    public static let algorithms: [any EarlyStoppingAlgorithm.Type] = [MedianStop.self, SuccessiveHalving.self]
+
+    /// Builds the algorithm, validating its settings (Katib's `ValidateEarlyStoppingSettings`).
+    public static func make(_ spec: AlgorithmSpec) throws(SuggestionError) -> any EarlyStoppingAlgorithm {
+        guard let type = algorithms.first(where: { $0.algorithmName == spec.algorithmName }) else {
+            throw SuggestionError("unknown algorithm name \(spec.algorithmName)")
+        }
+        return try type.init(spec)
+    }
+}
+
+/// Katib's `medianstop` (its service's semantics, katib-compat.md §7): once `min_trials_required` trials have
+/// succeeded, the rule value is the mean over them of the average of their first `start_step` reports; a running trial
+/// whose best objective after `start_step` reports is worse than that value is stopped (EarlyStopped).
+public struct MedianStop: EarlyStoppingAlgorithm {
+    public static let algorithmName = "medianstop"
+
+    public let minTrialsRequired: Int
+    public let startStep: Int
+
+    public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
+        var minTrials = 3, start = 4
+        for setting in spec.algorithmSettings {
+            guard let value = Int(setting.value.trimmingSpaces) else {
+                throw SuggestionError(
+                    "failed to validate \(setting.name)(\(setting.value)): invalid literal for int() with base 10: '\(setting.value)'")
+            }
+            switch setting.name {
+            case "min_trials_required":
+                guard value > 0 else { throw SuggestionError("min_trials_required must be greater than zero (>0)") }
+                minTrials = value
+            case "start_step":
+                guard value >= 1 else { throw SuggestionError("start_step must be greater or equal than one (>=1)") }
+                start = value
+            default:
+                throw SuggestionError("unknown setting \(setting.name) for algorithm medianstop")
+            }
+        }
+        minTrialsRequired = minTrials
+        startStep = start
+    }
+
+    public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
+        let averages = succeeded.filter { !$0.isEmpty }.map { curve in
+            let first = curve.prefix(startStep)
+            return first.reduce(0, +) / Double(first.count)
+        }
+        guard averages.count >= minTrialsRequired else { return nil }
+        let value = averages.reduce(0, +) / Double(averages.count)
+        return StoppingRule(checkpoints: [.init(step: startStep, threshold: value)], objective: objective)
+    }
+}
+
+/// `asha`, a tunekit extension Katib does not have: asynchronous successive halving (Li et al. 2020) with rungs at
+/// `min_resource · reduction_factor^k` steps. At each rung a trial goes on only if its best objective so far is
+/// within the best 1/`reduction_factor` of the finished trials' best objectives at that rung (at least
+/// `min_trials_required` of them must have reached it).
+public struct SuccessiveHalving: EarlyStoppingAlgorithm {
+    public static let algorithmName = "asha"
+
+    public let minResource: Int
+    public let reductionFactor: Int
+    public let minTrialsRequired: Int
+
+    public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
+        var minResource = 1, factor = 3, minTrials = 3
+        for setting in spec.algorithmSettings {
+            guard let value = Int(setting.value.trimmingSpaces) else {
+                throw SuggestionError("failed to validate \(setting.name)(\(setting.value)): not an integer")
+            }
+            switch setting.name {
+            case "min_resource":
+                guard value >= 1 else { throw SuggestionError("min_resource must be greater or equal than one (>=1)") }
+                minResource = value
+            case "reduction_factor":
+                guard value >= 2 else { throw SuggestionError("reduction_factor must be greater or equal than two (>=2)") }
+                factor = value
+            case "min_trials_required":
+                guard value > 0 else { throw SuggestionError("min_trials_required must be greater than zero (>0)") }
+                minTrials = value
+            default:
+                throw SuggestionError("unknown setting \(setting.name) for algorithm asha")
+            }
+        }
+        self.minResource = minResource
+        reductionFactor = factor
+        minTrialsRequired = minTrials
+    }
+
+    public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
+        let longest = succeeded.map(\.count).max() ?? 0
+        var checkpoints: [StoppingRule.Checkpoint] = []
+        var step = minResource
+        while step < longest {
+            let best = succeeded.filter { $0.count >= step }.map { curve in
+                curve.prefix(step).reduce(curve[0]) { objective.isBetter($1, than: $0) ? $1 : $0 }
+            }.sorted { objective.isBetter($0, than: $1) }
+            if best.count >= minTrialsRequired {
+                let kept = max(1, best.count / reductionFactor)
+                checkpoints.append(.init(step: step, threshold: best[kept - 1]))
+            }
+            let (next, overflow) = step.multipliedReportingOverflow(by: reductionFactor)
+            if overflow { break }
+            step = next
+        }
+        return checkpoints.isEmpty ? nil : StoppingRule(checkpoints: checkpoints, objective: objective)
+    }
+}
+
+extension EarlyStoppingService {
+    /// `ValidateEarlyStoppingSettings`: succeeds silently or throws INVALID_ARGUMENT with Katib's message.
+    public static func validate(_ request: ValidateEarlyStoppingSettingsRequest) throws(KatibStatus) {
+        let spec = AlgorithmSpec(
+            algorithmName: request.earlyStopping.algorithmName, algorithmSettings: request.earlyStopping.algorithmSettings)
+        do { _ = try make(spec) } catch { throw .invalidArgument(error.message) }
+    }
+
+    /// `GetEarlyStoppingRules`: the rules for trials starting now. Each SUCCEEDED trial's curve is its
+    /// `observationLog` (tunekit's extension; Katib's service reads it from its database), or else its final
+    /// objective value as a single report.
+    public static func rules(_ request: GetEarlyStoppingRulesRequest) throws(KatibStatus) -> GetEarlyStoppingRulesReply {
+        guard let wire = request.experiment.spec.earlyStopping else {
+            throw .invalidArgument("experiment.spec.earlyStopping is required")
+        }
+        guard request.trials.count <= SuggestionLimits.historyTrials else {
+            throw .invalidArgument("the request carries \(request.trials.count) trials; the limit is \(SuggestionLimits.historyTrials)")
+        }
+        let algorithm: any EarlyStoppingAlgorithm
+        do { algorithm = try make(AlgorithmSpec(algorithmName: wire.algorithmName, algorithmSettings: wire.algorithmSettings)) } catch {
+            throw .invalidArgument(error.message)
+        }
+        let objective = request.experiment.spec.objective
+        guard let type = ObjectiveType(katibName: objective.type.name) else {
+            throw .invalidArgument("objective.type '\(objective.type.name)' is not MINIMIZE or MAXIMIZE")
+        }
+        let metric = objective.objectiveMetricName
+        let curves = request.trials.filter { $0.status.condition.name.uppercased() == "SUCCEEDED" || $0.status.condition.name == "2" }
+            .map { trial -> ObjectiveCurve in
+                if let log = trial.observationLog {
+                    return log.filter { $0.name == metric }.compactMap { Double($0.value) }.filter(\.isFinite)
+                }
+                return trial.status.observation.metrics.filter { $0.name == metric }.compactMap { Double($0.value) }.filter(\.isFinite)
+            }
+        guard let rule = algorithm.rule(succeeded: curves, objective: type) else { return GetEarlyStoppingRulesReply(earlyStoppingRules: []) }
+        return GetEarlyStoppingRulesReply(earlyStoppingRules: rule.checkpoints.map {
+            KatibEarlyStoppingRule(
+                name: metric, value: String($0.threshold), comparison: type == .maximize ? "LESS" : "GREATER", startStep: $0.step)
+        })
+    }
+}

@@ -1,0 +1,41 @@
+public import ExperimentModel
+
+/// What Katib's own suggestion services would say about an experiment that tunekit accepts: the settings each Katib
+/// backend takes (katib-compat.md §1 and §4), so an experiment that runs here also runs on a cluster.
+public enum KatibCompatibility {
+    /// Katib algorithm names tunekit does not implement, with the Katib service that serves them.
+    public static let unimplemented: [String: String] = [
+        "cmaes": "goptuna", "sobol": "goptuna", "hyperband": "hyperband", "pbt": "pbt", "enas": "NAS", "darts": "NAS",
+    ]
+
+    /// The service Katib's default configuration routes each algorithm to, and the settings that service accepts.
+    static let backends: [String: (service: String, settings: Set<String>)] = [
+        "random": ("hyperopt", ["random_state"]),
+        "tpe": ("hyperopt", ["random_state", "gamma", "prior_weight", "n_EI_candidates"]),
+        "grid": ("Optuna", ["random_state"]),
+        "multivariate-tpe": ("Optuna", ["n_startup_trials", "n_ei_candidates", "random_state"]),
+        "bayesianoptimization": ("scikit-optimize", ["base_estimator", "n_initial_points", "acq_func", "acq_optimizer", "random_state"]),
+    ]
+
+    /// Problems the experiment would meet on Katib that it does not meet here; empty when it is portable.
+    public static func problems(_ experiment: Experiment) -> [String] {
+        var problems: [String] = []
+        if let stopping = experiment.earlyStopping, stopping.algorithmName != MedianStop.algorithmName {
+            problems.append(
+                "earlyStopping \(stopping.algorithmName) is a tunekit extension; Katib's only early-stopping algorithm is medianstop")
+        }
+        let name = experiment.algorithm.algorithmName
+        guard let backend = backends[name] else { return problems }
+        for setting in experiment.algorithm.algorithmSettings where !backend.settings.contains(setting.name) {
+            problems.append(
+                "algorithm \(name): setting \(setting.name) is a tunekit extension; Katib routes \(name) to its \(backend.service) service, which fails the experiment with \"unknown setting \(setting.name) for algorithm \(name)\"")
+        }
+        if backend.service == "Optuna" {
+            for parameter in experiment.parameters where [.normal, .logNormal].contains(parameter.feasibleSpace.distribution) {
+                problems.append(
+                    "parameter \(parameter.name): Katib's Optuna service (\(name)) supports only uniform and logUniform distributions, not \(parameter.feasibleSpace.distribution.rawValue)")
+            }
+        }
+        return problems
+    }
+}

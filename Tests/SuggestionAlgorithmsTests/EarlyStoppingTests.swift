@@ -1,0 +1,70 @@
+import ExperimentModel
+import Testing
+@testable import SuggestionAlgorithms
+
+@Suite struct EarlyStoppingTests {
+    static func spec(_ name: String, _ settings: [(String, String)]) -> AlgorithmSpec {
+        AlgorithmSpec(algorithmName: name, algorithmSettings: settings.map { AlgorithmSetting(name: $0.0, value: $0.1) })
+    }
+
+    /// Katib's medianstop: the mean over succeeded trials of the average of their first start_step reports.
+    @Test func medianStopRuleIsTheMeanOfEarlyAverages() throws {
+        let stop = try MedianStop(Self.spec("medianstop", [("min_trials_required", "2"), ("start_step", "2")]))
+        #expect(stop.rule(succeeded: [[4, 2, 1]], objective: .minimize) == nil, "one trial is fewer than min_trials_required")
+        // Averages of the first two reports: (4+2)/2 = 3 and (6+4)/2 = 5; their mean is 4.
+        let rule = try #require(stop.rule(succeeded: [[4, 2, 1], [6, 4, 3, 2]], objective: .minimize))
+        #expect(rule.checkpoints == [.init(step: 2, threshold: 4)])
+        #expect(!rule.shouldStop([5]), "checked only at the start_step-th report")
+        #expect(rule.shouldStop([5, 4.5]), "best 4.5 is worse than 4")
+        #expect(!rule.shouldStop([5, 3.9]))
+        #expect(!rule.shouldStop([5, 4]), "equal is not worse")
+        let maximize = try #require(stop.rule(succeeded: [[0.5, 0.7], [0.6, 0.8]], objective: .maximize))
+        #expect(maximize.shouldStop([0.5, 0.6]) && !maximize.shouldStop([0.9, 0.1]))
+    }
+
+    @Test(arguments: [
+        ([("min_trials_required", "0")], "min_trials_required must be greater than zero (>0)"),
+        ([("start_step", "0")], "start_step must be greater or equal than one (>=1)"),
+        ([("start_step", "x")], "failed to validate start_step(x): invalid literal for int() with base 10: 'x'"),
+        ([("patience", "3")], "unknown setting patience for algorithm medianstop"),
+    ])
+    func medianStopSettingsUseKatibsMessages(settings: [(String, String)], message: String) {
+        #expect(throws: SuggestionError(message)) { try MedianStop(Self.spec("medianstop", settings)) }
+    }
+
+    /// Successive halving: at rungs 1, 3, 9 a trial must be within the best third of the finished trials there.
+    @Test func ashaKeepsTheBestFractionAtEachRung() throws {
+        let asha = try SuccessiveHalving(Self.spec("asha", [("min_resource", "1"), ("reduction_factor", "3"), ("min_trials_required", "3")]))
+        let curves: [ObjectiveCurve] = (1...6).map { k in (1...10).map { step in Double(k) + 10 / Double(step) } }
+        let rule = try #require(asha.rule(succeeded: curves, objective: .minimize))
+        // At step s the best of trial k is k + 10/s; six trials, keep the best 6/3 = 2: threshold is trial 2's value.
+        #expect(rule.checkpoints.map(\.step) == [1, 3, 9])
+        let expected: [Double] = [12, 2 + 10.0 / 3, 2 + 10.0 / 9]
+        #expect(rule.checkpoints.map(\.threshold) == expected)
+        #expect(rule.shouldStop([12.5]) && !rule.shouldStop([11.9]))
+        #expect(throws: SuggestionError("reduction_factor must be greater or equal than two (>=2)")) {
+            try SuccessiveHalving(Self.spec("asha", [("reduction_factor", "1")]))
+        }
+    }
+
+    @Test func serviceRulesReadObservationLogs() throws {
+        let log = { (values: [Double]) in values.map { MetricValue(name: "loss", value: String($0)) } }
+        let trial = { (name: String, condition: String, values: [Double]) in
+            KatibTrial(
+                name: name, spec: .init(parameterAssignments: .init(assignments: [])),
+                status: .init(condition: ProtoEnum(stringLiteral: condition), observation: .init(metrics: [])),
+                observationLog: log(values))
+        }
+        let experiment = KatibExperiment(name: "e", spec: KatibExperimentSpec(
+            objective: KatibObjective(type: "MINIMIZE", objectiveMetricName: "loss"),
+            earlyStopping: KatibAlgorithm(algorithmName: "medianstop", algorithmSettings: [
+                AlgorithmSetting(name: "min_trials_required", value: "2"), AlgorithmSetting(name: "start_step", value: "2"),
+            ])))
+        let request = GetEarlyStoppingRulesRequest(
+            experiment: experiment,
+            trials: [trial("a", "SUCCEEDED", [4, 2, 1]), trial("b", "RUNNING", [9, 9]), trial("c", "SUCCEEDED", [6, 4])],
+            dbManagerAddress: "katib-db-manager.kubeflow:6789")
+        let reply = try EarlyStoppingService.rules(request)
+        #expect(reply.earlyStoppingRules == [KatibEarlyStoppingRule(name: "loss", value: "4.0", comparison: "GREATER", startStep: 2)])
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `validate` says "runnable" only when `tune` would start its trials, and names the Katib feature it lacks.
+@Suite struct ValidateTests {
+    /// The bundled experiment with one part replaced.
+    static func variant(_ directory: TemporaryDirectory, _ replacements: [(String, String)]) throws -> String {
+        var text = try String(contentsOfFile: PackagePaths.file("experiments/seoul-traffic-gbdt.yaml"), encoding: .utf8)
+        for (old, new) in replacements {
+            #expect(text.contains(old), "fixture: '\(old)' not in the bundled experiment")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        return directory.write("variant.yaml", text)
+    }
+
+    @Test func everyShippedExperimentIsPortableToKatib() throws {
+        let files = try ["experiments", "deploy/katib"].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: PackagePaths.file(folder))
+                .filter { $0.hasSuffix(".yaml") }.map { "\(folder)/\($0)" }
+        }
+        #expect(files.count >= 4)
+        for file in files {
+            let result = try TunekitProcess.run(["validate", "--katib", file])
+            #expect(result.status == 0, "\(file): \(result.stderr)")
+        }
+    }
+
+    @Test(arguments: [
+        ([("--learning_rate=", "--lerning_rate=")], "did you mean learning_rate"),
+        ([("--data=datasets/seoul-traffic", "--data=datasets/absent")], "datasets/absent: no such file"),
+        ([("objectiveMetricName: rmse", "objectiveMetricName: accuracy")], "'accuracy' would never be reported"),
+        ([("--seed=7", "--seed=7\n                  - --valid-fraction=0.5\n                  - --test-fraction=0.6")], "must be below 1"),
+        ([("algorithmName: multivariate-tpe", "algorithmName: cmaes")], "cmaes is a Katib algorithm"),
+        ([("algorithmName: multivariate-tpe", "algorithmName: hyperband")], "hyperband is a Katib algorithm"),
+        ([("apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow")], "trials of kind Workflow"),
+        ([("command:\n                  - tunekit\n                  - train", "args:\n                  - train")], "has args but no command"),
+    ])
+    func notRunnableExperimentsSayWhy(replacements: [(String, String)], message: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try Self.variant(directory, replacements)
+        let result = try TunekitProcess.run(["validate", file])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stdout.contains("runnable:"))
+        let tune = try TunekitProcess.run(["tune", file, "--output", directory.file("out")])
+        #expect(tune.status == 1 && tune.stderr.contains(message), "tune refuses for the same reason: \(tune.stderr)")
+    }
+
+    @Test func katibPortabilityProblemsWarnByDefaultAndFailWithKatib() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try Self.variant(directory, [("algorithmName: multivariate-tpe", "algorithmName: tpe")])
+        let plain = try TunekitProcess.run(["validate", file])
+        #expect(plain.status == 0 && plain.stdout.contains("runnable:"))
+        #expect(plain.stderr.contains("warning: not portable to Katib") && plain.stderr.contains("n_startup_trials"))
+        let strict = try TunekitProcess.run(["validate", "--katib", file])
+        #expect(strict.status == 1 && strict.stderr.contains("hyperopt"))
+    }
+
+    @Test func nasAndConfigMapTemplatesNameTheKatibFeature() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let nas = try Self.variant(directory, [("  parallelTrialCount: 2", "  nasConfig:\n    graphConfig: {numLayers: 8}\n  parallelTrialCount: 2")])
+        let result = try TunekitProcess.run(["validate", nas])
+        #expect(result.status == 1 && result.stderr.contains("neural architecture search (nasConfig"), "\(result.stderr)")
+
+        var text = try String(contentsOfFile: PackagePaths.file("experiments/seoul-traffic-gbdt.yaml"), encoding: .utf8)
+        text = String(text[..<text.range(of: "    trialSpec:")!.lowerBound])
+            + "    configMap:\n      configMapName: trial-templates\n      configMapNamespace: kubeflow\n      templatePath: gbdt.yaml\n"
+        let configMap = directory.write("configmap.yaml", text)
+        let refused = try TunekitProcess.run(["validate", configMap])
+        #expect(refused.status == 1 && refused.stderr.contains("configMap (kubeflow/trial-templates) is read from the cluster"), "\(refused.stderr)")
+    }
+
+    @Test func shellMetacharactersInSubstitutedValuesAreFlagged() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.write("shell.yaml", """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata: {name: shell}
+            spec:
+              objective: {type: minimize, objectiveMetricName: loss}
+              algorithm: {algorithmName: random}
+              maxTrialCount: 2
+              parallelTrialCount: 1
+              parameters:
+                - {name: opt, parameterType: categorical, feasibleSpace: {list: ["adam", "sgd; rm -rf ~"]}}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters: [{name: opt, reference: opt}]
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - {name: main, image: x, command: ["sh", "-c", "echo loss=1 ${trialParameters.opt}"]}
+            """)
+        let result = try TunekitProcess.run(["validate", file])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("sgd; rm -rf ~") && result.stderr.contains("command injection"))
+    }
+}
