@@ -16,7 +16,9 @@ public struct TrainingResult: Sendable {
 
 public enum Training {
     /// Fits `invocation`'s trainer on its data, reusing the cache's loaded data and prepared trainers.
-    public static func run(_ invocation: TrainInvocation, cache: TrainingCache) async throws(RunnerError) -> TrainingResult {
+    public static func run(
+        _ invocation: TrainInvocation, cache: TrainingCache, observer: FitObserver? = nil
+    ) async throws(RunnerError) -> TrainingResult {
         // Check the hyperparameters before any data is loaded, so a typo fails fast.
         do { _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters) } catch {
             throw .invalidArguments(error.description)
@@ -28,7 +30,8 @@ public enum Training {
         let start = clock.now
         let model: any FittedModel
         do {
-            model = try prepared.fit(invocation.hyperparameters, validation: validation.rowCount > 0 ? validation : nil)
+            model = try prepared.fit(
+                invocation.hyperparameters, validation: validation.rowCount > 0 ? validation : nil, observer: observer)
         } catch {
             throw .invalidArguments(error.description)
         }

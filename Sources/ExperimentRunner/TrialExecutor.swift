@@ -165,22 +165,17 @@ public struct TrialExecutor: Sendable {
 
     private func runInProcess(_ invocation: TrainInvocation, monitor: CurveMonitor?) async -> TrialOutcome {
         do throws(RunnerError) {
-            let result: TrainingResult
+            // With early stopping, each gbdt iteration reports the objective on the validation split.
+            let metric = experiment.objective.objectiveMetricName
+            var observer: FitObserver?
             if let monitor {
-                // Each gbdt iteration reports the objective on the validation split.
-                let metric = experiment.objective.objectiveMetricName
-                let outcome = await TrainingProgress.$observer.withValue({ predictions, targets in
-                    let value = RegressionMetrics(predictions: predictions, targets: targets).named.first { $0.name == metric }?.value
-                    return value.map(monitor.report) ?? true
-                }) { () async -> Result<TrainingResult, RunnerError> in
-                    do throws(RunnerError) { return .success(try await Training.run(invocation, cache: cache)) } catch {
-                        return .failure(error)
-                    }
+                observer = { @Sendable (predictions: [Double], targets: [Double]) -> Bool in
+                    let metrics = RegressionMetrics(predictions: predictions, targets: targets)
+                    guard let value = metrics.named.first(where: { $0.name == metric })?.value else { return true }
+                    return monitor.report(value)
                 }
-                result = try outcome.get()
-            } else {
-                result = try await Training.run(invocation, cache: cache)
             }
+            let result = try await Training.run(invocation, cache: cache, observer: observer)
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = result.metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }

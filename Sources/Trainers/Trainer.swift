@@ -14,8 +14,11 @@ public protocol Trainer: Sendable {
     static var parameterTable: ParameterTable { get }
 
     static func prepare(_ data: Dataset) throws(TrainerError) -> Prepared
-    /// Fits one model; `validation` (when given) drives early stopping for trainers that have it.
-    static func fit(_ prepared: Prepared, parameters: ResolvedParameters, validation: Dataset?) throws(TrainerError) -> Model
+    /// Fits one model; `validation` (when given) drives early stopping for trainers that have it, and iterative
+    /// trainers report each iteration to `observer`.
+    static func fit(
+        _ prepared: Prepared, parameters: ResolvedParameters, validation: Dataset?, observer: FitObserver?
+    ) throws(TrainerError) -> Model
 }
 
 /// A trained model that predicts from a feature matrix with the columns it was trained on.
@@ -40,23 +43,24 @@ extension FittedModel {
 public struct PreparedTrainer: Sendable {
     public let trainerName: String
     public let parameterTable: ParameterTable
-    private let fitBody: @Sendable (ResolvedParameters, Dataset?) throws(TrainerError) -> any FittedModel
+    private let fitBody: @Sendable (ResolvedParameters, Dataset?, FitObserver?) throws(TrainerError) -> any FittedModel
 
     init<T: Trainer>(_ trainer: T.Type, data: Dataset) throws(TrainerError) {
         let prepared = try T.prepare(data)
         trainerName = T.name
         parameterTable = T.parameterTable
-        fitBody = { parameters, validation throws(TrainerError) in
-            try T.fit(prepared, parameters: parameters, validation: validation)
+        fitBody = { parameters, validation, observer throws(TrainerError) in
+            try T.fit(prepared, parameters: parameters, validation: validation, observer: observer)
         }
     }
 
     /// Resolves raw `name=value` hyperparameters, applies `overrides` (canonical names, e.g. a model's
     /// `refitOverrides`) and fits.
     public func fit(
-        _ raw: [(name: String, value: String)], overrides: [(name: String, value: String)] = [], validation: Dataset? = nil
+        _ raw: [(name: String, value: String)], overrides: [(name: String, value: String)] = [], validation: Dataset? = nil,
+        observer: FitObserver? = nil
     ) throws(TrainerError) -> any FittedModel {
-        try fitBody(try parameterTable.resolve(raw).overriding(overrides), validation)
+        try fitBody(try parameterTable.resolve(raw).overriding(overrides), validation, observer)
     }
 }
 

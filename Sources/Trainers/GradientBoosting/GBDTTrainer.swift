@@ -20,14 +20,14 @@ public enum GBDTTrainer: Trainer {
     }
 
     public static func fit(
-        _ prepared: GBDTPrepared, parameters resolved: ResolvedParameters, validation: Dataset?
+        _ prepared: GBDTPrepared, parameters resolved: ResolvedParameters, validation: Dataset?, observer: FitObserver? = nil
     ) throws(TrainerError) -> GBDTModel {
         let parameters = GBDTParameters(resolved)
         let labels = prepared.data.target
         try parameters.objective.checkLabels(labels)
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
             ? prepared.binned : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed)
-        var booster = Booster(parameters: parameters, binned: binned, labels: labels, validation: validation)
+        var booster = Booster(parameters: parameters, binned: binned, labels: labels, validation: validation, observer: observer)
         booster.run()
         let trees = booster.bestIteration.map { Array(booster.trees.prefix($0)) } ?? booster.trees
         return GBDTModel(
@@ -57,8 +57,10 @@ private struct Booster {
     var trees: [RegressionTree] = []
     var curve: [Double] = []
     var bestIteration: Int?
+    let observer: FitObserver?
 
-    init(parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], validation: Dataset?) {
+    init(parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], validation: Dataset?, observer: FitObserver?) {
+        self.observer = observer
         self.parameters = parameters
         self.binned = binned
         self.labels = labels
@@ -82,7 +84,6 @@ private struct Booster {
         var inBag: [Bool]?
         let bagging = parameters.baggingFrequency > 0 && parameters.baggingFraction < 1
         var bestScore = Double.infinity, bestAt = 0
-        let observer = TrainingProgress.observer
         for iteration in 0..<parameters.numIterations {
             if bagging, iteration % parameters.baggingFrequency == 0 {
                 (bag, inBag) = sampleRows(iteration: iteration)

@@ -32,9 +32,9 @@ public enum RidgeTrainer: Trainer {
         return try RidgePrepared(data)
     }
 
-    /// Fits one model; ridge has no early stopping, so `validation` is unused.
+    /// Fits one model; ridge is solved in one step, so `validation` and `observer` are unused.
     public static func fit(
-        _ prepared: RidgePrepared, parameters: ResolvedParameters, validation: Dataset? = nil
+        _ prepared: RidgePrepared, parameters: ResolvedParameters, validation: Dataset? = nil, observer: FitObserver? = nil
     ) throws(TrainerError) -> RidgeModel {
         let system = RidgeSystem(prepared, fitIntercept: parameters.bool("fit_intercept"), standardize: parameters.bool("standardize"))
         let alpha = parameters.double("alpha")

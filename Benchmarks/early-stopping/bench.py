@@ -1,0 +1,100 @@
+"""Runs `tunekit tune` on experiment variants that differ only in spec.earlyStopping and prints a Markdown table.
+
+Problems: the main job (experiments/seoul-traffic-gbdt.yaml) and a held-out one the project was not developed on:
+the same search over gbdt settings on the Seoul bike-sharing table (../shared/datasets/seoul-bike, target
+"Rented Bike Count", the Date column ignored, the last 20 % of rows held out for test and the 20 % before them for
+validation, time order kept). Rounds alternate the variants; the table reports medians and ratios to no early stopping.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+VARIANTS = {
+    "none": None,
+    "medianstop (Katib defaults: 3 trials, start_step 4)": "{algorithmName: medianstop}",
+    "medianstop (start_step 50)": '{algorithmName: medianstop, algorithmSettings: [{name: start_step, value: "50"}]}',
+    "asha (min_resource 25, reduction_factor 3)": (
+        '{algorithmName: asha, algorithmSettings: [{name: min_resource, value: "25"}, {name: reduction_factor, value: "3"}]}'
+    ),
+}
+
+
+def variant(text, stopping):
+    if stopping is None:
+        return text
+    return text.replace("  parallelTrialCount:", f"  earlyStopping: {stopping}\n  parallelTrialCount:", 1)
+
+
+def bike_experiment(main_text, csv):
+    text = main_text.replace("name: seoul-traffic-gbdt", "name: seoul-bike-gbdt")
+    text = text.replace(
+        "- --data=datasets/seoul-traffic",
+        f'- "--data={csv}"\n                  - "--target=Rented Bike Count"\n                  - --ignore-columns=Date\n'
+        "                  - --valid-fraction=0.2\n                  - --test-fraction=0.2",
+    )
+    return text
+
+
+def run(tunekit, experiment, output, version):
+    start = time.monotonic()
+    result = subprocess.run(
+        [tunekit, "tune", experiment, "--output", output, "--model-version", version],
+        capture_output=True, text=True, check=False,
+    )
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{experiment}: {result.stderr[-2000:]}")
+    score = json.load(open(os.path.join(output, "artifact", version, "score.json")))
+    stopped = sum(1 for trial in score["trials"] if trial["condition"] == "EARLYSTOPPED")
+    return seconds, score["test"]["rmse"], stopped
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tunekit", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bike", required=True)
+    args = parser.parse_args()
+    main_text = open("experiments/seoul-traffic-gbdt.yaml").read()
+    problems = {"Seoul traffic (main job)": main_text}
+    if os.path.exists(args.bike):
+        problems["Seoul bike (held out)"] = bike_experiment(main_text, os.path.abspath(args.bike))
+    work = tempfile.mkdtemp(prefix="tunekit-es-")
+    try:
+        results = {}
+        for problem, text in problems.items():
+            files = {}
+            for name, stopping in VARIANTS.items():
+                path = os.path.join(work, re.sub(r"\W+", "-", problem + name) + ".yaml")
+                open(path, "w").write(variant(text, stopping))
+                files[name] = path
+            for round_index in range(args.rounds):
+                names = list(VARIANTS) if round_index % 2 == 0 else list(reversed(VARIANTS))
+                for name in names:
+                    version = re.sub(r"[^a-z0-9]+", "-", f"r{round_index}-{problem}-{name}".lower()).strip("-")
+                    out = os.path.join(work, "out")
+                    results.setdefault((problem, name), []).append(run(args.tunekit, files[name], out, version))
+        print("| problem | early stopping | wall s (median) | time vs none | test RMSE | RMSE vs none | trials stopped |")
+        print("|---|---|---|---|---|---|---|")
+        for problem in problems:
+            base_time = statistics.median(r[0] for r in results[(problem, "none")])
+            base_rmse = statistics.median(r[1] for r in results[(problem, "none")])
+            for name in VARIANTS:
+                runs = results[(problem, name)]
+                seconds = statistics.median(r[0] for r in runs)
+                rmse = statistics.median(r[1] for r in runs)
+                stopped = statistics.median(r[2] for r in runs)
+                print(f"| {problem} | {name} | {seconds:.2f} | {seconds / base_time:.2f} | {rmse:.1f} | "
+                      f"{rmse / base_rmse:.3f} | {stopped:g} of 12 |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

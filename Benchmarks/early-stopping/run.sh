@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Early stopping on the main job and on a held-out data set: wall time and test RMSE of the same seeded search with no
+# early stopping, Katib's medianstop and tunekit's asha. Usage: Benchmarks/early-stopping/run.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+swift build -c release --product tunekit
+python3 Benchmarks/early-stopping/bench.py --tunekit .build/release/tunekit --rounds "${1:-3}" \
+  --bike ../shared/datasets/seoul-bike/SeoulBikeData.csv
