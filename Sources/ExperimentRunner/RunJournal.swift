@@ -11,7 +11,6 @@ public struct JournalEvent: Sendable, Codable, Equatable {
         case trialSuggested = "trial-suggested"
         case trialStarted = "trial-started"
         case trialFinished = "trial-finished"
-        case refitFinished = "refit-finished"
         case published
         case interrupted
     }
@@ -35,7 +34,7 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var seconds: Double?
     /// The objective step by step (early stopping), in trial-finished events.
     public var intermediate: [Double]?
-    // refit / publish / interrupt
+    // published (with the refitted model's test metrics) / interrupted
     public var test: [String: Double]?
     public var modelDirectory: String?
     public var scorePath: String?
