@@ -52,6 +52,10 @@ public enum SuggestionService {
             throw .invalidArgument(
                 "currentRequestNumber \(request.currentRequestNumber) exceeds the limit of \(SuggestionLimits.requestCount) per request")
         }
+        // Katib's fields are int32: larger or negative totals would overflow the stream arithmetic.
+        guard (0...Int(Int32.max)).contains(request.totalRequestNumber) else {
+            throw .invalidArgument("totalRequestNumber \(request.totalRequestNumber) is not an int32 ≥ 0")
+        }
         guard request.trials.count <= SuggestionLimits.historyTrials else {
             throw .invalidArgument("the request carries \(request.trials.count) trials; the limit is \(SuggestionLimits.historyTrials)")
         }

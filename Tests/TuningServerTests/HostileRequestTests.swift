@@ -95,6 +95,19 @@ import Testing
         }
     }
 
+    @Test func extremeTotalRequestNumbersAreRefused() async throws {
+        try await LiveServer.run { server in
+            for total in ["-9223372036854775808", "9223372036854775807", "-1"] {
+                var body = String(decoding: Self.request(
+                    parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1"}}"#), as: UTF8.self)
+                body = body.replacingOccurrences(of: #""totalRequestNumber": 2"#, with: #""totalRequestNumber": \#(total)"#)
+                let reply = try await server.post(Requests.suggestPath, Data(body.utf8))
+                #expect(reply.status == 400 && reply.text.contains("totalRequestNumber"), "\(total): \(reply.text)")
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
     @Test func candidateCountsAreCapped() async throws {
         try await LiveServer.run { server in
             for (algorithm, name) in [("tpe", "n_EI_candidates"), ("multivariate-tpe", "n_ei_candidates")] {
