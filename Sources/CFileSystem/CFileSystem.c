@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -54,6 +55,10 @@ int tunekit_spawn_group(const char *const argv[], const char *const envp[], cons
     if (pid != 0) return (int)pid;
     /* Child: only async-signal-safe calls until exec. */
     setpgid(0, 0);
+#if defined(__linux__)
+    /* If tunekit is killed (kill -9), the trial's first process is killed too. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

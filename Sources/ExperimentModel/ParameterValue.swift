@@ -27,8 +27,8 @@ extension SearchParameter {
     /// number, not an integer, outside [min, max], not in the list).
     public func parse(_ text: String) -> ParameterValue? {
         switch domain {
-        case .discrete(let list), .categorical(let list):
-            return list.firstIndex(of: text).map(ParameterValue.choice)
+        case .discrete, .categorical:
+            return choiceIndex[text].map(ParameterValue.choice)
         case .int(let range):
             guard let v = Self.number(text), v == v.rounded(), v >= Double(range.lower), v <= Double(range.upper) else {
                 return nil
@@ -52,7 +52,8 @@ extension SearchParameter {
 public enum ValueFormatting {
     /// Prints a double: with `decimals` when given (grid values), else the shortest round-trip form.
     public static func double(_ value: Double, decimals: Int?) -> String {
-        if let decimals {
+        // Fixed decimals only where they are short: 1e299 stays "1e+299", not a 300-digit integer.
+        if let decimals, abs(value) < 1e15 {
             let text = String(format: "%.\(decimals)f", value + 0.0)
             return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
         }

@@ -43,10 +43,18 @@ public struct SearchSpace: Sendable, Equatable {
 public struct SearchParameter: Sendable, Equatable {
     public let name: String
     public let domain: ParameterDomain
+    /// Each list value's index (discrete and categorical), so reading a history value costs O(1), not O(list).
+    let choiceIndex: [String: Int]
 
     init(spec: ParameterSpec) throws(ExperimentModelError) {
         name = spec.name
         domain = try ParameterDomain(spec: spec)
+        switch domain {
+        case .discrete(let list), .categorical(let list):
+            choiceIndex = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($1, $0) })
+        case .double, .int:
+            choiceIndex = [:]
+        }
     }
 }
 
@@ -91,7 +99,8 @@ public struct DoubleRange: Sendable, Equatable {
         guard let decimals, decimals <= 15 else { return raw }
         // k/10^d with k an exact integer: IEEE division rounds it to the double nearest the decimal value.
         let scale = (0..<decimals).reduce(1.0) { value, _ in value * 10 }
-        return (raw * scale).rounded() / scale
+        let scaled = raw * scale
+        return scaled.isFinite ? scaled.rounded() / scale : raw
     }
 }
 
@@ -138,7 +147,10 @@ extension ParameterDomain {
                 }
                 step = value
             }
-            let decimals = step == nil ? nil : Swift.max(decimalPlaces(space.min!), decimalPlaces(space.step!))
+            // Grid values print with the decimals of min and step; beyond 15 a double cannot hold them, so they print in
+            // shortest form instead.
+            let places = step == nil ? nil : Swift.max(decimalPlaces(space.min ?? ""), decimalPlaces(space.step ?? ""))
+            let decimals = places.flatMap { $0 <= 15 ? $0 : nil }
             self = .double(DoubleRange(
                 lower: lower, upper: upper, step: step, distribution: space.distribution, decimals: decimals))
         case .int:
@@ -191,14 +203,14 @@ private func checkBounds(
     }
 }
 
-/// Digits after the decimal point of a number as written ("0.05" → 2, "1e-3" → 3, "10" → 0).
+/// Digits after the decimal point of a number as written ("0.05" → 2, "1e-3" → 3, "10" → 0, "1e-17" → 17).
 func decimalPlaces(_ text: String) -> Int {
     let lower = text.lowercased()
     let parts = lower.split(separator: "e", maxSplits: 1)
     let mantissa = parts.first.map(String.init) ?? lower
     let exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
     let fraction = mantissa.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
-    return Swift.max(0, Swift.min(15, fraction - exponent))
+    return Swift.max(0, fraction - exponent)
 }
 
 private func firstDuplicate(_ values: [String]) -> String? {

@@ -46,7 +46,11 @@ public struct TrialTemplate: Sendable, Equatable {
     /// True when the primary container has `args` but no `command` (the image's entrypoint would run them).
     public var primaryContainerHasArgsOnly: Bool {
         guard let trialSpec, let container = Self.findContainer(named: primaryContainerName, in: trialSpec) else { return false }
-        return container["command"] == nil && container["args"] != nil
+        func isEmpty(_ node: SpecNode?) -> Bool {
+            guard case .sequence(let items, _) = node else { return true }  // absent, null or not a list
+            return items.isEmpty
+        }
+        return isEmpty(container["command"]) && !isEmpty(container["args"])
     }
 
     /// The primary container's `command` followed by its `args`, still holding `${trialParameters.…}` placeholders.
@@ -85,9 +89,12 @@ public struct TrialTemplate: Sendable, Equatable {
         trialSpec.flatMap { Self.findContainer(named: primaryContainerName, in: $0) }?["workingDir"]?.scalarText
     }
 
-    /// The trial Job's `spec.activeDeadlineSeconds`: Kubernetes stops a trial that runs longer.
+    /// The trial Job's `spec.activeDeadlineSeconds` as written (Kubernetes stops a trial that runs longer).
+    public var activeDeadlineSecondsText: String? { trialSpec?["spec"]?["activeDeadlineSeconds"]?.scalarText }
+
+    /// `activeDeadlineSeconds` when it is a positive whole number, as Kubernetes requires.
     public var activeDeadlineSeconds: Double? {
-        trialSpec?["spec"]?["activeDeadlineSeconds"]?.scalarText.flatMap(Double.init)
+        activeDeadlineSecondsText.flatMap(Int.init).flatMap { $0 > 0 ? Double($0) : nil }
     }
 
     /// Replaces every `${trialParameters.NAME}` in `text` with the trial's value for it (plain text replace, as Katib

@@ -109,7 +109,8 @@ final class CurveMonitor: Sendable {
 public struct TrialExecutor: Sendable {
     public let experiment: Experiment
     public let cache: TrainingCache
-    /// `<output>/runs/<V>`: each external trial gets `trials/<name>/` there (output.log, metrics.log, its files).
+    /// `<output>/runs/<V>` as an absolute path: each external trial gets `trials/<name>/` there (output.log,
+    /// metrics.log, its files).
     public let runDirectory: String
     public let processes: ProcessGroups
     /// The longest a trial may run: the smaller of `--trial-timeout` and the Job's `activeDeadlineSeconds`.
@@ -120,7 +121,8 @@ public struct TrialExecutor: Sendable {
     ) {
         self.experiment = experiment
         self.cache = cache
-        self.runDirectory = runDirectory
+        // Absolute: a trial runs in its own folder, where a path relative to tune's directory would not resolve.
+        self.runDirectory = runDirectory.isEmpty ? "" : URL(fileURLWithPath: runDirectory).standardizedFileURL.path
         self.processes = processes
         let deadline = experiment.trialTemplate?.activeDeadlineSeconds
         self.timeout = [timeout, deadline].compactMap { $0 }.min()
@@ -130,7 +132,7 @@ public struct TrialExecutor: Sendable {
     var collectorPath: String { experiment.metricsCollector.filePath ?? "/var/log/katib/metrics.log" }
 
     /// Whether trials can each read only their own metrics file: the path must appear in the command (it is replaced
-    /// by a per-trial path), or trials must run one at a time (the shared file is truncated before each).
+    /// by a per-trial path), or trials must run one at a time (each reads only what was appended while it ran).
     public func checkIsolation(_ command: TrialCommand) throws(RunnerError) {
         guard experiment.metricsCollector.kind == .file, case .external(let external) = command,
               !external.mentions(collectorPath), experiment.parallelTrialCount > 1
@@ -197,13 +199,15 @@ public struct TrialExecutor: Sendable {
         let logPath = (folder as NSString).appendingPathComponent("output.log")
         var command = command
         var metricsPath = collectorPath
+        // Where this trial's metrics start in the file: a shared file (trials one at a time, checkIsolation) is never
+        // truncated — it may be anything — only read from its size before the trial.
+        var metricsOffset: UInt64 = 0
         if collector.kind == .file {
             if command.mentions(collectorPath) {
                 metricsPath = (folder as NSString).appendingPathComponent("metrics.log")
                 command = command.replacing(collectorPath, with: metricsPath)
-            } else if fm.fileExists(atPath: collectorPath) {
-                // One trial at a time (checkIsolation): start this trial's file empty.
-                _ = truncate(collectorPath, 0)
+            } else {
+                metricsOffset = (try? fm.attributesOfItem(atPath: collectorPath)[.size] as? UInt64) ?? 0
             }
         }
         var watch: TrialProcess.Watch?
@@ -212,7 +216,7 @@ public struct TrialExecutor: Sendable {
             let objective = experiment.objective.objectiveMetricName
             let filters = collector.metricsFormat
             let json = collector.kind == .file && collector.fileFormat == .json
-            watch = TrialProcess.Watch(path: collector.kind == .file ? metricsPath : logPath) { lines in
+            watch = TrialProcess.Watch(path: collector.kind == .file ? metricsPath : logPath, offset: metricsOffset) { lines in
                 let parser = try? MetricsLogParser(metricNames: [objective], filters: filters)
                 let records = (json ? (try? parser?.parseJSONLines(lines)) ?? nil : parser?.parseText(lines)) ?? []
                 for record in records where record.name == objective {
@@ -232,6 +236,10 @@ public struct TrialExecutor: Sendable {
                 condition: .failed, metrics: [], message: "killed after the trial deadline of \(Int(seconds)) s", seconds: 0)
         case .stoppedByWatch:
             break
+        case .outputTooLarge:
+            return TrialOutcome(
+                condition: .failed, metrics: [], message: "stopped after writing more than \(TrialProcess.maxLogBytes >> 20) MB of output to \(logPath)",
+                seconds: 0)
         case .signalled(let signal):
             return TrialOutcome(condition: .failed, metrics: [], message: "killed by signal \(signal); log: \(logPath)", seconds: 0)
         case .exited(let status) where status != 0:
@@ -243,11 +251,12 @@ public struct TrialExecutor: Sendable {
         do {
             let parser = try MetricsLogParser(metricNames: experiment.objective.allMetricNames, filters: collector.metricsFormat)
             let source = collector.kind == .file ? metricsPath : logPath
+            let start = collector.kind == .file ? metricsOffset : 0
             var records: [MetricRecord] = []
             if collector.kind == .file, collector.fileFormat == .json {
-                for chunk in LogFile.lineChunks(source) { records += try parser.parseJSONLines(chunk) }
+                for chunk in LogFile.lineChunks(source, from: start) { records += try parser.parseJSONLines(chunk) }
             } else {
-                for chunk in LogFile.lineChunks(source) { records += parser.parseText(chunk) }
+                for chunk in LogFile.lineChunks(source, from: start) { records += parser.parseText(chunk) }
             }
             return finish(records: records)
         } catch {

@@ -42,6 +42,8 @@ enum TrialExit: Equatable {
     case exited(Int32)
     /// The watch asked to stop the trial (early stopping); it was terminated.
     case stoppedByWatch
+    /// The trial wrote more than `TrialProcess.maxLogBytes` of output and was terminated.
+    case outputTooLarge
     case signalled(Int32)
     case timedOut(Double)
     case couldNotStart(String)
@@ -52,10 +54,14 @@ enum TrialExit: Equatable {
 /// trial ends, so nothing it started in the background outlives it.
 enum TrialProcess {
     static let grace = 5.0
+    /// The most output a trial may write to its log (a runaway loop must not fill the disk).
+    static let maxLogBytes: UInt64 = 1 << 30
 
     /// Lines appended to a file while the trial runs are passed to `onLines`; returning false stops the trial.
     struct Watch: Sendable {
         let path: String
+        /// Bytes of the file before the trial started (not this trial's).
+        var offset: UInt64 = 0
         let onLines: @Sendable (String) -> Bool
     }
 
@@ -96,8 +102,8 @@ enum TrialProcess {
         var status: Int32 = 0
         var timedOut = false
         var terminatedAt: Date?
-        var stoppedByWatch = false
-        var tail = watch.map { FileTail(path: $0.path) }
+        var stoppedByWatch = false, outputTooLarge = false
+        var tail = watch.map { FileTail(path: $0.path, offset: $0.offset) }
         var polls = 0
         while true {
             let result = waitpid(pid, &status, WNOHANG)
@@ -108,6 +114,12 @@ enum TrialProcess {
                 kill(-pid, SIGTERM)
             }
             polls += 1
+            if polls % 100 == 0, terminatedAt == nil,
+               ((try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? UInt64) ?? 0) > maxLogBytes {
+                outputTooLarge = true
+                terminatedAt = Date()
+                kill(-pid, SIGTERM)
+            }
             if let watch, !stoppedByWatch, terminatedAt == nil, polls % 10 == 0, let lines = tail?.newLines(), !watch.onLines(lines) {
                 stoppedByWatch = true
                 terminatedAt = Date()
@@ -119,6 +131,7 @@ enum TrialProcess {
         kill(-pid, SIGKILL)
         groups.remove(pid)
         if let watch, !stoppedByWatch, let lines = tail?.newLines(), !watch.onLines(lines) { stoppedByWatch = true }
+        if outputTooLarge { return .outputTooLarge }
         if stoppedByWatch { return .stoppedByWatch }
         if timedOut, let timeout { return .timedOut(timeout) }
         let signal = status & 0x7f
@@ -145,9 +158,13 @@ struct FileTail {
     mutating func newLines() -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty,
-              let cut = data.lastIndex(of: UInt8(ascii: "\n"))
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty
         else { return nil }
+        guard let cut = data.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+            // A line longer than the read is skipped rather than re-read forever.
+            if data.count == 1 << 20 { offset += UInt64(data.count) }
+            return nil
+        }
         offset += UInt64(cut - data.startIndex + 1)
         return String(decoding: data[...cut], as: UTF8.self)
     }
@@ -165,8 +182,15 @@ enum LogFile {
         return text.split(whereSeparator: \.isNewline).suffix(lines).map(String.init)
     }
 
-    /// The file as chunks of about 1 MiB that each end at a line break.
-    static func lineChunks(_ path: String) -> LineChunks { LineChunks(handle: FileHandle(forReadingAtPath: path)) }
+    /// The file from `offset` (from the start if it is now shorter) as chunks of about 1 MiB that each end at a line
+    /// break (`\n` or `\r`, as progress bars use). A line longer than `maxLine` is dropped, keeping memory bounded.
+    static func lineChunks(_ path: String, from offset: UInt64 = 0) -> LineChunks {
+        let handle = FileHandle(forReadingAtPath: path)
+        if let handle, let size = try? handle.seekToEnd() { try? handle.seek(toOffset: size >= offset ? offset : 0) }
+        return LineChunks(handle: handle)
+    }
+
+    static let maxLine = 1 << 20
 
     struct LineChunks: Sequence, IteratorProtocol {
         let handle: FileHandle?
@@ -182,12 +206,16 @@ enum LogFile {
                     try? handle.close()
                     return carry.isEmpty ? nil : String(decoding: carry, as: UTF8.self)
                 }
-                carry.append(block)
-                if let cut = carry.lastIndex(of: UInt8(ascii: "\n")) {
-                    let chunk = String(decoding: carry[carry.startIndex...cut], as: UTF8.self)
-                    carry = Data(carry[(cut + 1)...])
-                    return chunk
+                // Only the new block is searched for the last break, so a long line costs linear time.
+                guard let cut = block.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+                    carry.append(block)
+                    if carry.count > LogFile.maxLine { carry.removeAll(keepingCapacity: true) }
+                    continue
                 }
+                var chunk = carry
+                chunk.append(block[block.startIndex...cut])
+                carry = Data(block[(cut + 1)...])
+                return String(decoding: chunk, as: UTF8.self)
             }
         }
     }

@@ -70,6 +70,9 @@ public enum TuningRun {
             throw .notRunnable(
                 "trials of kind \(kind) (\(apiVersion)) run only on a cluster (Katib creates them through their operator); tunekit runs batch/v1 Job trials locally")
         }
+        if let text = template.activeDeadlineSecondsText, template.activeDeadlineSeconds == nil {
+            throw .notRunnable("spec.activeDeadlineSeconds of the trial Job is '\(text)'; Kubernetes needs a whole number of seconds ≥ 1")
+        }
         if template.primaryContainerHasArgsOnly {
             throw .notRunnable(
                 "container '\(template.primaryContainerName)' has args but no command, so its image's entrypoint would run them, which tunekit cannot know; add the command to the container")

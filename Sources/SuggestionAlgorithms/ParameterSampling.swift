@@ -33,7 +33,7 @@ private func sampleGridIndex(
     var cellLower = lower - step / 2
     if distribution.isLogarithmic { cellLower = max(cellLower, lower / 2) }
     let x = sampleContinuous(cellLower, upper + step / 2, distribution, rng: &rng)
-    return min(count - 1, max(0, Int(((x - lower) / step).rounded())))
+    return gridIndex((x - lower) / step, count: count)
 }
 
 /// A draw on [lower, upper]: uniform, log-uniform, or normal / log-normal (μ = midpoint, σ = range/6) truncated by resampling.
@@ -45,7 +45,7 @@ private func sampleContinuous(_ lower: Double, _ upper: Double, _ distribution: 
     case .uniform, .logUniform:
         t = a + rng.nextUnit() * (b - a)
     case .normal, .logNormal:
-        let mean = (a + b) / 2, sigma = (b - a) / 6
+        let mean = a / 2 + b / 2, sigma = b / 6 - a / 6  // halves first: a + b may overflow
         t = mean
         for _ in 0..<100 {
             let draw = mean + sigma * rng.nextStandardNormal()

@@ -104,6 +104,9 @@ extension SearchSpace {
 
     /// Rounds each value through its printed form, so a suggestion equals what a trial will report back.
     func canonical(_ point: [ParameterValue]) -> [ParameterValue] {
-        zip(parameters, point).map { $0.parse($0.format($1)) ?? $1 }
+        zip(parameters, point).map { parameter, value in
+            guard case .double = value else { return value }  // integers and list indices print exactly
+            return parameter.parse(parameter.format(value)) ?? value
+        }
     }
 }

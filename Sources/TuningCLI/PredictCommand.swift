@@ -20,6 +20,14 @@ extension TunekitCommand {
         @Option(help: "Where to write the predictions CSV.")
         var output: String
 
+        func validate() throws {
+            let modelDirectory = URL(fileURLWithPath: model).standardizedFileURL.resolvingSymlinksInPath().path
+            let outputFolder = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().deletingLastPathComponent().path
+            guard outputFolder != modelDirectory, !outputFolder.hasPrefix(modelDirectory + "/") else {
+                throw ValidationError("--output \(output) is inside the model directory, whose files are checksummed; write it elsewhere")
+            }
+        }
+
         func run() throws {
             do {
                 let (table, predictions) = try ModelBundle.predict(directory: model, input: input)

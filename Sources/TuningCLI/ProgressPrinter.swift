@@ -68,7 +68,12 @@ struct ProgressPrinter: Sendable {
             }
             note("journal: \(journal)")
         }
-        note("resume with: \(resumeCommand)")
+        // Before the journal existed there is nothing to resume: the same command starts the run again.
+        if journal == nil {
+            note("run again with: \(resumeCommand.replacingOccurrences(of: " --resume", with: ""))")
+        } else {
+            note("resume with: \(resumeCommand)")
+        }
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -20,7 +20,13 @@ extension TunekitCommand {
         var seed: UInt64?
 
         func run() throws {
-            let input = FileHandle.standardInput.readDataToEndOfFile()
+            // The server's body limit; standard input that is not readable (a directory) is an error, not a trap.
+            let limit = 8 << 20
+            let input: Data
+            do { input = try FileHandle.standardInput.read(upToCount: limit + 1) ?? Data() } catch {
+                throw fail("cannot read the request from standard input: \(error.localizedDescription)")
+            }
+            guard input.count <= limit else { throw fail("the request on standard input is larger than \(limit) bytes") }
             do throws(KatibStatus) {
                 let reply: Data
                 if validate {

@@ -40,9 +40,6 @@ struct SuggestionEndpoints: Sendable {
             validate: { try SuggestionService.validate($0) })
     }
 
-    /// Algorithms cheap enough to answer on the request's own task; the others run through the compute gate.
-    static let inlineAlgorithms: Set<String> = ["random", "grid"]
-
     let maxBodyBytes: Int
     /// How long a model-based suggestion may compute before it is stopped with DEADLINE_EXCEEDED (504).
     let requestTimeout: Duration
@@ -70,7 +67,7 @@ struct SuggestionEndpoints: Sendable {
             case .getSuggestions:
                 let decoded = try answer { try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
                 algorithm = Self.label(decoded.experiment)
-                let reply = try await suggest(decoded, algorithm: algorithm, logger: context.logger)
+                let reply = try await suggest(decoded, logger: context.logger)
                 response = Self.json(.ok, KatibJSON.encode(reply))
             case .validateAlgorithmSettings:
                 let decoded = try answer { try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
@@ -111,15 +108,13 @@ struct SuggestionEndpoints: Sendable {
         return response
     }
 
-    /// Random and grid answer inline; model-based algorithms run through the gate with a deadline that stops them
-    /// between points (504 DEADLINE_EXCEEDED); a full gate answers 503 UNAVAILABLE at once.
-    private func suggest(_ request: GetSuggestionsRequest, algorithm: String, logger: Logger) async throws -> GetSuggestionsReply {
+    /// Every suggestion runs through the gate, off the threads that serve other requests (even random search is
+    /// heavy with 10,000 points over a long list), with a deadline that stops it between points (504
+    /// DEADLINE_EXCEEDED); a full gate answers 503 UNAVAILABLE at once.
+    private func suggest(_ request: GetSuggestionsRequest, logger: Logger) async throws -> GetSuggestionsReply {
         let cancellation = CancellationFlag()
         let handler = handlers.getSuggestions
         let warn: @Sendable (String) -> Void = { logger.warning("history ignored", metadata: ["reason": "\($0)"]) }
-        if Self.inlineAlgorithms.contains(algorithm) {
-            return try answer { try handler(request, cancellation, warn) }
-        }
         let timeout = requestTimeout
         let deadline = Task {
             try? await Task.sleep(for: timeout)

@@ -90,6 +90,8 @@ import Testing
                 #expect(trial.condition == .metricsUnavailable, "trial with x=\(x) took a value it never wrote")
             }
         }
+        let sharedText = try String(contentsOfFile: shared, encoding: .utf8)
+        #expect(sharedText.hasPrefix("loss=0.001\n"), "the shared file is read from where each trial began, never truncated")
         let parallel = try Self.experiment(command: #""sh \#(script) ${trialParameters.x}""#, parallel: 2, collector: collector)
         await #expect { try await TuningRun.run(parallel, options: Self.options(TemporaryDirectory())) } throws: { error in
             "\(error)".contains("does not appear in the trial command") && "\(error)".contains("parallelTrialCount: 1")
@@ -108,7 +110,11 @@ import Testing
                       - {name: team, reference: "${trialSpec.Labels[team]}"}
                       - {name: kind, reference: "${trialSpec.Kind}"}
                 """)
-        let summary = try await TuningRun.run(experiment, options: Self.options(directory))
+        // A relative --output (the default is `output`) must still give trials a usable folder.
+        let cwd = FileManager.default.currentDirectoryPath
+        let relative = String(repeating: "../", count: cwd.split(separator: "/").count) + String(directory.file("out").dropFirst())
+        let summary = try await TuningRun.run(
+            experiment, options: TuningOptions(output: relative, modelVersion: "v1", force: false, fallbackSeed: 1))
         for trial in summary.trials {
             #expect(trial.metrics.first.flatMap { Double($0.value) } == 0.5)
             let folder = directory.file("out/runs/v1/trials/\(trial.name)")

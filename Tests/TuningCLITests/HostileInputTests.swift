@@ -33,6 +33,14 @@ import Testing
         #expect(result.stderr.contains("step"))
     }
 
+    @Test func suggestReadsAtMostTheServersBodyLimit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let big = directory.write("big.json", String(repeating: " ", count: (8 << 20) + 10))
+        let result = try TunekitProcess.run(["suggest"], stdin: try String(contentsOfFile: big, encoding: .utf8))
+        #expect(result.status == 1 && result.stderr.contains("larger than"), "\(result.stderr)")
+    }
+
     @Test func splitFractionsThatLeaveNoTrainingRowsAreErrors() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

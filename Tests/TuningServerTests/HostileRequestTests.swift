@@ -43,6 +43,33 @@ import Testing
         }
     }
 
+    @Test func rangesNearTheLargestDoubleDoNotTrap() async throws {
+        try await LiveServer.run { server in
+            for distribution in ["LOG_UNIFORM", "NORMAL", "LOG_NORMAL", "UNIFORM"] {
+                for algorithm in ["random", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+                    let body = Self.request(
+                        parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "1", "max": "1.7976931348623157e308", "step": "1e308", "distribution": "\#(distribution)"}}"#,
+                        algorithm: algorithm, count: 2)
+                    let reply = try await server.post(Requests.suggestPath, body)
+                    #expect(reply.status == 200, "\(algorithm) \(distribution): \(reply.text)")
+                }
+            }
+            try await Self.expectAlive(server)
+        }
+    }
+
+    @Test func stepsFinerThanFifteenDecimalsStayInRange() async throws {
+        try await LiveServer.run { server in
+            let body = Self.request(
+                parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "1e-17", "max": "5e-17", "step": "1e-17"}}"#,
+                algorithm: "grid", count: 5)
+            let reply = try await server.post(Requests.suggestPath, body)
+            #expect(reply.status == 200)
+            let values = reply.text.components(separatedBy: #""value":""#).dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+            #expect(values.count == 5 && values.allSatisfy { $0 >= 1e-17 && $0 <= 5e-17 + 1e-30 }, "\(reply.text)")
+        }
+    }
+
     @Test func hugeIntStepLeavesOnlyTheMinimum() async throws {
         try await LiveServer.run { server in
             let body = Self.request(

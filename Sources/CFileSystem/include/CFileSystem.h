@@ -8,7 +8,8 @@ int tunekit_rename_noreplace(const char *from, const char *to);
 int tunekit_rename_exchange(const char *a, const char *b);
 
 /// Starts `argv[0]` (searched in PATH) in a new process group with stdin from /dev/null, stdout and stderr to the
-/// given file descriptors, in `directory` (NULL: inherit) and with `envp` (NULL: inherit). Returns the PID or -1.
+/// given file descriptors, in `directory` (NULL: inherit) and with `envp` (NULL: inherit); on Linux it is killed if
+/// the calling thread's process dies. Returns the PID or -1.
 int tunekit_spawn_group(const char *const argv[], const char *const envp[], const char *directory, int out_fd, int err_fd);
 
 #endif

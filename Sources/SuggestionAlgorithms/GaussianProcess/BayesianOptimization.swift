@@ -108,7 +108,7 @@ struct UnitCubeEncoding {
             switch (parameter.domain, value) {
             case (.double(let range), .double(let v)):
                 if let count = range.gridCount, let step = range.step {
-                    return Self.fraction(Int(((v - range.lower) / step).rounded()), count)
+                    return Self.fraction(gridIndex((v - range.lower) / step, count: count), count)
                 }
                 let log = range.distribution.isLogarithmic
                 let f = { (x: Double) in log ? Foundation.log(x) : x }
@@ -140,8 +140,8 @@ struct UnitCubeEncoding {
             case .int(let range):
                 if range.distribution.isLogarithmic, range.lower > 0, range.upper > range.lower {
                     let value = exp(log(Double(range.lower)) + c * (log(Double(range.upper)) - log(Double(range.lower))))
-                    let k = Int(((value - Double(range.lower)) / Double(range.step)).rounded())
-                    return .int(range.lower + min(range.gridCount - 1, max(0, k)) * range.step)
+                    let k = gridIndex((value - Double(range.lower)) / Double(range.step), count: range.gridCount)
+                    return .int(range.lower + k * range.step)
                 }
                 return .int(range.lower + Self.index(c, range.gridCount) * range.step)
             case .discrete(let list), .categorical(let list):
@@ -151,5 +151,5 @@ struct UnitCubeEncoding {
     }
 
     private static func fraction(_ k: Int, _ count: Int) -> Double { count > 1 ? Double(k) / Double(count - 1) : 0.5 }
-    private static func index(_ c: Double, _ count: Int) -> Int { count > 1 ? min(count - 1, max(0, Int((c * Double(count - 1)).rounded()))) : 0 }
+    private static func index(_ c: Double, _ count: Int) -> Int { gridIndex(c * Double(count - 1), count: count) }
 }

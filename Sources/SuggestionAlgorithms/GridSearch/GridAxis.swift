@@ -56,3 +56,10 @@ extension GridAxis {
     /// An integer range's axis (always finite).
     init(_ range: IntRange) { self.init(domain: .int(range), count: range.gridCount) }
 }
+
+/// The grid index nearest to the fractional position `t`, clamped to `0..<count`; NaN and infinities (ranges near the
+/// largest doubles overflow) land on an end instead of trapping.
+func gridIndex(_ t: Double, count: Int) -> Int {
+    guard count > 1, !t.isNaN else { return 0 }
+    return Int(min(Double(count - 1), max(0, t.rounded())))
+}

@@ -83,7 +83,7 @@ struct JointParzen {
                 if let step = range.step, let axis = GridAxis(parameter) {
                     let indices = points.map { value -> Int in
                         guard case .double(let v) = value[d] else { return 0 }
-                        return min(axis.count - 1, max(0, Int(((v - range.lower) / step).rounded())))
+                        return gridIndex((v - range.lower) / step, count: axis.count)
                     }
                     return Self.grid(axis, indices: indices, priorWeight: priorWeight)
                 }

@@ -85,7 +85,7 @@ private struct ParameterProposal {
         case .double(let range):
             let values = { (list: [ParameterValue]) in list.compactMap { if case .double(let v) = $0 { v } else { nil } } }
             if let step = range.step, let axis = GridAxis(parameter) {
-                let index = { (v: Double) in min(axis.count - 1, max(0, Int(((v - range.lower) / step).rounded()))) }
+                let index = { (v: Double) in gridIndex((v - range.lower) / step, count: axis.count) }
                 let k = chooseOnGrid(axis, good: values(good).map(index), bad: values(bad).map(index), rng: &rng)
                 return .double(range.gridValue(k))
             }

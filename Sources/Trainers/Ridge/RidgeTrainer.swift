@@ -25,7 +25,7 @@ public enum RidgeTrainer: Trainer {
 
     public static func prepare(_ data: Dataset) throws(TrainerError) -> RidgePrepared {
         guard data.featureCount <= maxFeatures else {
-            let megabytes = data.featureCount * data.featureCount * 8 >> 20
+            let megabytes = (data.featureCount * data.featureCount * 8) >> 20
             throw .trainingFailed(
                 "ridge solves a \(data.featureCount)×\(data.featureCount) system (\(megabytes) MB a matrix); it accepts at most \(maxFeatures) features. Drop columns with --ignore-columns, or use --trainer gbdt, which has no such limit")
         }
