@@ -9,8 +9,8 @@ struct ObservationHistory {
 
     init(_ context: SuggestionContext) {
         let sign: Double = context.objective.type == .minimize ? 1 : -1
-        for trial in context.trials {
-            guard let point = context.searchSpace.point(from: trial.assignments) else { continue }
+        for (trial, point) in zip(context.trials, context.points) {
+            guard let point else { continue }
             if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
                 observed.append((point, sign * value))
             } else if trial.condition.isActive {

@@ -19,10 +19,12 @@ public protocol SuggestionAlgorithm: Sendable {
 
 /// Everything a suggestion depends on.
 public struct SuggestionContext: Sendable {
-    public var searchSpace: SearchSpace
+    public let searchSpace: SearchSpace
     public var objective: Objective
     /// Every trial of the experiment, any condition, in creation order.
-    public var trials: [TrialRecord]
+    public let trials: [TrialRecord]
+    /// Each trial's assignments read as a point (parsed once per request); nil where they do not belong to the space.
+    public let points: [[ParameterValue]?]
     /// How many assignment sets to return (`currentRequestNumber`).
     public var count: Int
     /// How many were handed out before this call (`totalRequestNumber − currentRequestNumber`).
@@ -39,6 +41,7 @@ public struct SuggestionContext: Sendable {
         self.searchSpace = searchSpace
         self.objective = objective
         self.trials = trials
+        points = trials.map { searchSpace.point(from: $0.assignments) }
         self.count = count
         self.issuedBefore = issuedBefore
         self.seed = seed
@@ -46,9 +49,7 @@ public struct SuggestionContext: Sendable {
     }
 
     /// The parsed points of every trial in the history whose values all belong to the space.
-    public var historyPoints: [[ParameterValue]] {
-        trials.compactMap { searchSpace.point(from: $0.assignments) }
-    }
+    public var historyPoints: [[ParameterValue]] { points.compactMap { $0 } }
 }
 
 /// Limits on the work one request can cause, checked before anything is sized from the request.

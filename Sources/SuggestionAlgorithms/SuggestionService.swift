@@ -61,16 +61,16 @@ public enum SuggestionService {
         }
         let algorithm: any SuggestionAlgorithm
         do { algorithm = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
-        let trials = request.trials.map(\.record)
-        let outside = trials.filter { experiment.searchSpace.point(from: $0.assignments) == nil }
-        if let first = outside.first {
-            onWarning("\(outside.count) trial(s) have assignments outside the search space and were ignored (first: \(first.name))")
-        }
         let issuedBefore = max(0, request.totalRequestNumber - request.currentRequestNumber)
-        let points = algorithm.suggest(SuggestionContext(
+        let context = SuggestionContext(
             searchSpace: experiment.searchSpace, objective: experiment.objective,
-            trials: trials, count: request.currentRequestNumber,
-            issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed), cancellation: cancellation))
+            trials: request.trials.map(\.record), count: request.currentRequestNumber,
+            issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed), cancellation: cancellation)
+        if let first = context.points.firstIndex(where: { $0 == nil }) {
+            let count = context.points.lazy.filter { $0 == nil }.count
+            onWarning("\(count) trial(s) have assignments outside the search space and were ignored (first: \(context.trials[first].name))")
+        }
+        let points = algorithm.suggest(context)
         guard points.count == request.currentRequestNumber else {
             throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "the suggestion was stopped before it finished (deadline)")
         }
