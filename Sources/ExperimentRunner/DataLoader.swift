@@ -61,22 +61,19 @@ public enum DataLoader {
         let n = all.rowCount
         let testCount = Int(Double(n) * spec.testFraction)
         var files = [spec.path]
-        let validation: Dataset, trainEnd: Int
+        // Checked before any rows are sliced: fractions that leave no training rows must not make a bad range.
+        let trainEnd = n - testCount - (spec.validPath == nil ? Int(Double(n) * spec.validFraction) : 0)
+        guard trainEnd >= 2 else {
+            let split = spec.validPath == nil ? "validation and test split" : "test split"
+            throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the \(split)")
+        }
+        let validation: Dataset
         if let validPath = spec.validPath {
             let validTable = try wrap { () throws(TrainerError) in try DataTable.read(csv: validPath) }
             validation = try wrap { () throws(TrainerError) in try encoding.dataset(from: validTable) }
-            trainEnd = n - testCount
             files.append(validPath)
         } else {
-            let validCount = Int(Double(n) * spec.validFraction)
-            trainEnd = n - testCount - validCount
-            guard trainEnd >= 2 else {
-                throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the validation and test split")
-            }
             validation = all.rows(trainEnd..<(n - testCount))
-        }
-        guard trainEnd >= 2 else {
-            throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the test split")
         }
         let splits = DatasetSplits(
             train: all.rows(0..<trainEnd), validation: validation,

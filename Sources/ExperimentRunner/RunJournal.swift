@@ -50,11 +50,11 @@ public struct JournalEvent: Sendable, Codable, Equatable {
 /// fsynced before the run goes on. A run killed at any moment can be resumed from it: what it holds is what happened.
 public final class RunJournal: Sendable {
     public let path: String
-    private let handle: Mutex<FileHandle>
+    /// The file, and whether `seal` has run (later events, e.g. trials failing because the interrupt killed them,
+    /// are not recorded); one lock, so nothing slips in between the seal's line and the seal.
+    private let state: Mutex<(handle: FileHandle, sealed: Bool)>
     /// The first write that failed (a full disk, a removed folder): the run must not publish on a broken record.
     private let failure = Mutex<String?>(nil)
-    /// Set by `seal`: later events (e.g. trials failing because the interrupt killed them) are not recorded.
-    private let sealed = Mutex(false)
 
     /// Opens (creating) the journal for appending; a torn last line left by a killed writer is cut off first.
     public init(path: String) throws(RunnerError) {
@@ -70,26 +70,30 @@ public final class RunJournal: Sendable {
         } catch {
             throw .artifacts("\(path): cannot append to the run journal: \(error.localizedDescription)")
         }
-        self.handle = Mutex(handle)
+        state = Mutex((handle, false))
     }
 
     /// Appends a last event; every later append is dropped, so a resumed run re-runs what was in flight.
     public func seal(with event: JournalEvent) {
-        try? append(event)
-        sealed.withLock { $0 = true }
+        try? append(event, sealing: true)
     }
 
-    /// Appends one event and fsyncs it.
+    /// Appends one event and fsyncs it (nothing once the journal is sealed).
     public func append(_ event: JournalEvent) throws(RunnerError) {
-        guard !sealed.withLock({ $0 }) else { return }
+        try append(event, sealing: false)
+    }
+
+    private func append(_ event: JournalEvent, sealing: Bool) throws(RunnerError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(event) else { throw .artifacts("\(path): cannot encode a journal event") }
         line.append(UInt8(ascii: "\n"))
-        let failure: String? = handle.withLock { handle in
+        let failure: String? = state.withLock { state in
+            guard !state.sealed else { return nil }
+            state.sealed = sealing
             do {
-                try handle.write(contentsOf: line)
-                try handle.synchronize()
+                try state.handle.write(contentsOf: line)
+                try state.handle.synchronize()
                 return nil
             } catch {
                 return error.localizedDescription

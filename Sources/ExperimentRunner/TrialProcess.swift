@@ -160,7 +160,7 @@ struct FileTail {
         defer { try? handle.close() }
         guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty
         else { return nil }
-        guard let cut = data.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+        guard let cut = LogFile.lastLineBreak(in: data) else {
             // A line longer than the read is skipped rather than re-read forever.
             if data.count == 1 << 20 { offset += UInt64(data.count) }
             return nil
@@ -192,6 +192,11 @@ enum LogFile {
 
     static let maxLine = 1 << 20
 
+    /// The last `\n` or `\r` (progress bars end their lines with `\r`).
+    static func lastLineBreak(in data: Data) -> Data.Index? {
+        data.lastIndex { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+    }
+
     struct LineChunks: Sequence, IteratorProtocol {
         let handle: FileHandle?
         var carry = Data()
@@ -207,7 +212,7 @@ enum LogFile {
                     return carry.isEmpty ? nil : String(decoding: carry, as: UTF8.self)
                 }
                 // Only the new block is searched for the last break, so a long line costs linear time.
-                guard let cut = block.lastIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else {
+                guard let cut = LogFile.lastLineBreak(in: block) else {
                     carry.append(block)
                     if carry.count > LogFile.maxLine { carry.removeAll(keepingCapacity: true) }
                     continue

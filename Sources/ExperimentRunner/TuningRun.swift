@@ -25,7 +25,6 @@ public struct TuningOptions: Sendable {
         output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64, resume: Bool = false,
         experimentSHA256: String = "", control: RunControl = RunControl(), trialTimeout: Double? = nil
     ) {
-        self.trialTimeout = trialTimeout
         self.output = output
         self.modelVersion = modelVersion
         self.force = force
@@ -33,6 +32,7 @@ public struct TuningOptions: Sendable {
         self.resume = resume
         self.experimentSHA256 = experimentSHA256
         self.control = control
+        self.trialTimeout = trialTimeout
     }
 
     /// `<output>/runs/<version>`: the journal, the run lock, and each trial's folder.
@@ -103,10 +103,7 @@ public enum TuningRun {
             experiment: experiment, cache: cache, runDirectory: options.runDirectory, processes: options.control.processes,
             timeout: options.trialTimeout)
         try await preflight(
-            ExperimentLoop(
-                experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
-                seed: SuggestionService.seed(for: experiment, fallback: options.fallbackSeed), executor: executor),
-            cache: cache)
+            experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: options.fallbackSeed, executor: executor)
         let lock: FileLock
         do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
             throw .artifacts("another tune run is using model version \(options.modelVersion): \(error.description)")
@@ -205,33 +202,35 @@ public enum TuningRun {
     /// command, metrics isolation and, for in-process trials, the hyperparameters, the objective metric and the data.
     public static func preflight(_ experiment: Experiment, fallbackSeed: UInt64) async throws(RunnerError) -> Int {
         let (algorithm, maxTrials) = try validate(experiment)
-        let cache = TrainingCache()
-        let executor = TrialExecutor(experiment: experiment, cache: cache, runDirectory: "", processes: ProcessGroups())
-        try await preflight(
-            ExperimentLoop(
-                experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
-                seed: SuggestionService.seed(for: experiment, fallback: fallbackSeed), executor: executor),
-            cache: cache)
+        let executor = TrialExecutor(experiment: experiment, cache: TrainingCache(), runDirectory: "", processes: ProcessGroups())
+        try await preflight(experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: fallbackSeed, executor: executor)
         return maxTrials
     }
 
     /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a
     /// broken template fails once with a clear message instead of failing every trial.
-    private static func preflight(_ loop: ExperimentLoop, cache: TrainingCache) async throws(RunnerError) {
+    /// The data lands in the executor's cache, so the trials that follow do not load it again.
+    private static func preflight(
+        _ experiment: Experiment, algorithm: any SuggestionAlgorithm, maxTrials: Int, fallbackSeed: UInt64,
+        executor: TrialExecutor
+    ) async throws(RunnerError) {
+        let loop = ExperimentLoop(
+            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
+            seed: SuggestionService.seed(for: experiment, fallback: fallbackSeed), executor: executor)
         guard let first = try loop.nextTrials(count: 1, after: []).first else { return }
-        try loop.executor.checkIsolation(first.command)
+        try executor.checkIsolation(first.command)
         guard case .inProcess(let invocation) = first.command else { return }
         do {
             _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters)
         } catch {
             throw .notRunnable("the trial command is invalid: \(error.description)")
         }
-        let objective = loop.experiment.objective.objectiveMetricName
+        let objective = experiment.objective.objectiveMetricName
         guard RegressionMetrics.names.contains(objective) else {
             throw .notRunnable(
                 "tunekit train reports \(RegressionMetrics.names.joined(separator: ", ")); the objective metric '\(objective)' would never be reported")
         }
-        _ = try await cache.data(invocation.data)
+        _ = try await executor.cache.data(invocation.data)
     }
 
     /// The best objective over trials that have one; ties keep the earliest trial (Katib §3.7).

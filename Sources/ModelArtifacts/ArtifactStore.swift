@@ -35,30 +35,34 @@ public struct FileSystemArtifactStore: ArtifactStore {
     public func publish(
         version: String, manifest: ArtifactManifest, modelFiles: [String: Data], score: Data, force: Bool
     ) throws(ArtifactError) {
-        try Self.checkVersion(version)
-        let lock = try FileLock.acquire(lockPath(version))
-        defer { withExtendedLifetime(lock) {} }
-        removeStaging(version)
-        let modelDir = modelDirectory(version), artifactDir = artifactDirectory(version)
-        if !force, isPublished(version) { throw .versionExists(version: version, path: artifactDir) }
-        let manifestData = Self.encode(manifest)
-        let stagedModel = try stage(parent: path(root, "model"), version: version, files: modelFiles.merging(["manifest.json": manifestData]) { $1 })
-        let stagedArtifact = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
-        Failpoint.hit("before-publish")
-        try install(stagedModel, at: modelDir)
-        Failpoint.hit("between-model-and-score")
-        try install(stagedArtifact, at: artifactDir)
+        try claim(version, force: force) { () throws(ArtifactError) in
+            let files = modelFiles.merging(["manifest.json": Self.encode(manifest)]) { $1 }
+            let stagedModel = try stage(parent: path(root, "model"), version: version, files: files)
+            let stagedArtifact = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
+            Failpoint.hit("before-publish")
+            try install(stagedModel, at: modelDirectory(version))
+            Failpoint.hit("between-model-and-score")
+            try install(stagedArtifact, at: artifactDirectory(version))
+        }
     }
 
     /// Publishes only `artifact/<V>/score.json` (runs whose trials keep their own models), with the same locking.
     public func publishScore(version: String, score: Data, force: Bool) throws(ArtifactError) {
+        try claim(version, force: force) { () throws(ArtifactError) in
+            let staged = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
+            try install(staged, at: artifactDirectory(version))
+        }
+    }
+
+    /// Runs `body` holding the version's lock, after removing dead staging folders and refusing a published version
+    /// unless `force`.
+    private func claim(_ version: String, force: Bool, _ body: () throws(ArtifactError) -> Void) throws(ArtifactError) {
         try Self.checkVersion(version)
         let lock = try FileLock.acquire(lockPath(version))
         defer { withExtendedLifetime(lock) {} }
         removeStaging(version)
         if !force, isPublished(version) { throw .versionExists(version: version, path: artifactDirectory(version)) }
-        let staged = try stage(parent: path(root, "artifact"), version: version, files: ["score.json": score])
-        try install(staged, at: artifactDirectory(version))
+        try body()
     }
 
     public func loadModel(at directory: String) throws(ArtifactError) -> (manifest: ArtifactManifest, files: [String: Data]) {

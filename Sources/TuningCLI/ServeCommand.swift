@@ -25,7 +25,7 @@ extension TunekitCommand {
         @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
         var maxBodyBytes = 8 << 20
 
-        @Option(name: .customLong("request-timeout"), help: "Seconds a model-based suggestion may compute (then 504).")
+        @Option(name: .customLong("request-timeout"), help: "Seconds a suggestion may compute before it is stopped (504); small random/grid requests are exempt.")
         var requestTimeout = 30.0
 
         @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")

@@ -45,9 +45,9 @@ extension TunekitCommand {
         }
 
         func run() async throws {
-            let spec: Experiment
+            let spec: Experiment, digest: String
             do {
-                spec = try ExperimentFile.load(experiment)
+                (spec, digest) = try ExperimentFile.load(experiment)
             } catch {
                 throw fail(error.description)
             }
@@ -55,7 +55,7 @@ extension TunekitCommand {
             let control = RunControl()
             let options = TuningOptions(
                 output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
-                experimentSHA256: ExperimentFile.digest(experiment), control: control, trialTimeout: trialTimeout)
+                experimentSHA256: digest, control: control, trialTimeout: trialTimeout)
             let progress = ProgressPrinter(experiment: spec)
             let resumeCommand = (["tunekit", "tune", experiment, "--output", output, "--model-version", version, "--resume"]
                 + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? []))
@@ -94,7 +94,8 @@ enum ExperimentFile {
     /// Largest experiment file read (Katib's own objects are limited to about 1.5 MB by etcd).
     static let maxBytes = 4 << 20
 
-    static func load(_ path: String) throws(ExperimentModelError) -> Experiment {
+    /// The experiment, and the SHA-256 of the file's bytes (a resumed run must read the same experiment).
+    static func load(_ path: String) throws(ExperimentModelError) -> (experiment: Experiment, sha256: String) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maxBytes else {
             throw .malformedDocument(file: path, message: "\(size) bytes is larger than the limit of \(maxBytes) bytes")
@@ -105,11 +106,6 @@ enum ExperimentFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .malformedDocument(file: path, message: "not UTF-8 text")
         }
-        return try Experiment.parse(text: text, file: path)
-    }
-
-    /// SHA-256 of the file's bytes (a resumed run must read the same experiment).
-    static func digest(_ path: String) -> String {
-        SHA256.hex(FileManager.default.contents(atPath: path) ?? Data())
+        return (try Experiment.parse(text: text, file: path), SHA256.hex(data))
     }
 }

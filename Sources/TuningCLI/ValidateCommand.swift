@@ -26,7 +26,7 @@ extension TunekitCommand {
 
         func run() async throws {
             let spec: Experiment
-            do { spec = try ExperimentFile.load(experiment) } catch { throw fail("invalid: \(error.description)") }
+            do { spec = try ExperimentFile.load(experiment).experiment } catch { throw fail("invalid: \(error.description)") }
             print("valid: experiment '\(spec.name)', algorithm \(spec.algorithm.algorithmName), "
                 + "objective \(spec.objective.type.rawValue) \(spec.objective.objectiveMetricName)")
             for parameter in spec.parameters {

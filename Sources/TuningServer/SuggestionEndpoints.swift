@@ -41,7 +41,7 @@ struct SuggestionEndpoints: Sendable {
     }
 
     let maxBodyBytes: Int
-    /// How long a model-based suggestion may compute before it is stopped with DEADLINE_EXCEEDED (504).
+    /// How long a gated suggestion may compute before it is stopped with DEADLINE_EXCEEDED (504).
     let requestTimeout: Duration
     let metrics: ServerMetrics
     let handlers: Handlers
@@ -131,7 +131,7 @@ struct SuggestionEndpoints: Sendable {
         } catch is ComputeGate.Busy {
             throw Failure(
                 status: .serviceUnavailable,
-                body: KatibStatus(code: "UNAVAILABLE", message: "the server is busy with model-based suggestions; retry later"))
+                body: KatibStatus(code: "UNAVAILABLE", message: "the server is busy computing suggestions; retry later"))
         } catch let status as KatibStatus where status.code == "DEADLINE_EXCEEDED" {
             throw Failure(
                 status: .gatewayTimeout,

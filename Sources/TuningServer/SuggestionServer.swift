@@ -15,11 +15,11 @@ public struct SuggestionServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Sent as the `Server` response header.
     public var serverName: String
-    /// How long a model-based suggestion may compute (then 504 DEADLINE_EXCEEDED).
+    /// How long a suggestion through the compute gate may compute (then 504 DEADLINE_EXCEEDED).
     public var requestTimeout: Duration
     /// A connection that sends nothing for this long is closed (slow or stuck clients).
     public var idleTimeout: Duration
-    /// Model-based suggestions computed at once (default: one per core) and queued beyond those (then 503).
+    /// Gated suggestions computed at once (default: one per core) and queued beyond those (then 503).
     public var computeWidth: Int
     public var computeQueue: Int
 

@@ -18,8 +18,7 @@ public struct StoppingRule: Sendable, Equatable {
     /// True when `curve` (reports 1…n of the running trial) has just reached a checkpoint and is behind it.
     public func shouldStop(_ curve: ObjectiveCurve) -> Bool {
         guard let checkpoint = checkpoints.first(where: { $0.step == curve.count }) else { return false }
-        let best = objective == .maximize ? curve.max() ?? -.infinity : curve.min() ?? .infinity
-        return objective.isBetter(checkpoint.threshold, than: best)
+        return objective.isBetter(checkpoint.threshold, than: objective.best(of: curve))
     }
 }
 
@@ -54,25 +53,12 @@ public struct MedianStop: EarlyStoppingAlgorithm {
     public let startStep: Int
 
     public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
-        var minTrials = 3, start = 4
-        for setting in spec.algorithmSettings {
-            guard let value = Int(setting.value.trimmingSpaces) else {
-                throw SuggestionError(
-                    "failed to validate \(setting.name)(\(setting.value)): invalid literal for int() with base 10: '\(setting.value)'")
-            }
-            switch setting.name {
-            case "min_trials_required":
-                guard value > 0 else { throw SuggestionError("min_trials_required must be greater than zero (>0)") }
-                minTrials = value
-            case "start_step":
-                guard value >= 1 else { throw SuggestionError("start_step must be greater or equal than one (>=1)") }
-                start = value
-            default:
-                throw SuggestionError("unknown setting \(setting.name) for algorithm medianstop")
-            }
-        }
-        minTrialsRequired = minTrials
-        startStep = start
+        let values = try integerSettings(spec, [
+            "min_trials_required": (1, "min_trials_required must be greater than zero (>0)"),
+            "start_step": (1, "start_step must be greater or equal than one (>=1)"),
+        ])
+        minTrialsRequired = values["min_trials_required"] ?? 3
+        startStep = values["start_step"] ?? 4
     }
 
     public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
@@ -98,28 +84,14 @@ public struct SuccessiveHalving: EarlyStoppingAlgorithm {
     public let minTrialsRequired: Int
 
     public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
-        var minResource = 1, factor = 3, minTrials = 3
-        for setting in spec.algorithmSettings {
-            guard let value = Int(setting.value.trimmingSpaces) else {
-                throw SuggestionError("failed to validate \(setting.name)(\(setting.value)): not an integer")
-            }
-            switch setting.name {
-            case "min_resource":
-                guard value >= 1 else { throw SuggestionError("min_resource must be greater or equal than one (>=1)") }
-                minResource = value
-            case "reduction_factor":
-                guard value >= 2 else { throw SuggestionError("reduction_factor must be greater or equal than two (>=2)") }
-                factor = value
-            case "min_trials_required":
-                guard value > 0 else { throw SuggestionError("min_trials_required must be greater than zero (>0)") }
-                minTrials = value
-            default:
-                throw SuggestionError("unknown setting \(setting.name) for algorithm asha")
-            }
-        }
-        self.minResource = minResource
-        reductionFactor = factor
-        minTrialsRequired = minTrials
+        let values = try integerSettings(spec, [
+            "min_resource": (1, "min_resource must be greater or equal than one (>=1)"),
+            "reduction_factor": (2, "reduction_factor must be greater or equal than two (>=2)"),
+            "min_trials_required": (1, "min_trials_required must be greater than zero (>0)"),
+        ])
+        minResource = values["min_resource"] ?? 1
+        reductionFactor = values["reduction_factor"] ?? 3
+        minTrialsRequired = values["min_trials_required"] ?? 3
     }
 
     public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
@@ -127,9 +99,8 @@ public struct SuccessiveHalving: EarlyStoppingAlgorithm {
         var checkpoints: [StoppingRule.Checkpoint] = []
         var step = minResource
         while step < longest {
-            let best = succeeded.filter { $0.count >= step }.map { curve in
-                curve.prefix(step).reduce(curve[0]) { objective.isBetter($1, than: $0) ? $1 : $0 }
-            }.sorted { objective.isBetter($0, than: $1) }
+            let best = succeeded.filter { $0.count >= step }.map { objective.best(of: $0.prefix(step)) }
+                .sorted { objective.isBetter($0, than: $1) }
             if best.count >= minTrialsRequired {
                 let kept = max(1, best.count / reductionFactor)
                 checkpoints.append(.init(step: step, threshold: best[kept - 1]))
@@ -182,4 +153,31 @@ extension EarlyStoppingService {
                 name: metric, value: String($0.threshold), comparison: type == .maximize ? "LESS" : "GREATER", startStep: $0.step)
         })
     }
+}
+
+extension ObjectiveType {
+    /// The best report of a curve (+inf for an empty minimised one, −inf for an empty maximised one).
+    func best(of curve: some Collection<Double>) -> Double {
+        self == .maximize ? curve.max() ?? -.infinity : curve.min() ?? .infinity
+    }
+}
+
+/// Integer settings by name, each at least its minimum (else the message, Katib's words for medianstop); a value that
+/// is not an integer or an unknown name is refused as Katib's medianstop service refuses it.
+private func integerSettings(
+    _ spec: AlgorithmSpec, _ bounds: [String: (minimum: Int, message: String)]
+) throws(SuggestionError) -> [String: Int] {
+    var values: [String: Int] = [:]
+    for setting in spec.algorithmSettings {
+        guard let bound = bounds[setting.name] else {
+            throw SuggestionError("unknown setting \(setting.name) for algorithm \(spec.algorithmName)")
+        }
+        guard let value = Int(setting.value.trimmingSpaces) else {
+            throw SuggestionError(
+                "failed to validate \(setting.name)(\(setting.value)): invalid literal for int() with base 10: '\(setting.value)'")
+        }
+        guard value >= bound.minimum else { throw SuggestionError(bound.message) }
+        values[setting.name] = value
+    }
+    return values
 }
