@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "TuningServerTests",
             dependencies: [
-                "TuningServer", "TestSupport",
+                "TuningServer", "TestSupport", "ExperimentModel", "SuggestionAlgorithms",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
