@@ -57,6 +57,18 @@ extension SuggestionContext {
         return points
     }
 
+    /// The start-up phase every model-based algorithm shares: random draws until the history holds
+    /// `max(1, startupTrials)` observations, then `propose` (see `distinctPoints`).
+    func modelBasedPoints(
+        purpose: String, startupTrials: Int, observed: Int,
+        _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
+    ) -> [[ParameterValue]] {
+        guard observed >= max(1, startupTrials) else {
+            return distinctPoints(purpose: purpose) { _, rng in randomPoint(using: &rng) }
+        }
+        return distinctPoints(purpose: purpose, propose)
+    }
+
     /// A point drawn from every parameter's declared distribution.
     func randomPoint(using rng: inout Xoshiro256) -> [ParameterValue] {
         searchSpace.canonical(searchSpace.parameters.map { $0.sample(using: &rng) })

@@ -31,90 +31,66 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
     }
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
-        let space = context.searchSpace
+        let encoding = ParameterEncoding(context.searchSpace)
         let history = ObservationHistory(context)
-        return context.distinctPoints(purpose: "mvtpe") { batch, rng in
-            guard history.observed.count >= max(1, startupTrials) else { return context.randomPoint(using: &rng) }
+        return context.modelBasedPoints(purpose: "mvtpe", startupTrials: startupTrials, observed: history.observed.count) {
+            batch, rng in
             let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
             let bad = worse + history.pending + batch
-            let l = JointParzen(space: space, points: good, priorWeight: priorWeight)
-            let g = JointParzen(space: space, points: bad, priorWeight: priorWeight)
+            let l = JointParzen(encoding: encoding, points: good, priorWeight: priorWeight)
+            let g = JointParzen(encoding: encoding, points: bad, priorWeight: priorWeight)
             var best = l.sample(using: &rng), bestScore = -Double.infinity
             for _ in 0..<candidates {
                 let candidate = l.sample(using: &rng)
                 let score = l.logDensity(candidate) - g.logDensity(candidate)
                 if score > bestScore { (best, bestScore) = (candidate, score) }
             }
-            return l.values(best)
+            return encoding.point(coordinates: best)
         }
     }
 }
 
 /// A joint Parzen estimator: component j is observed point j in every dimension (plus a prior component).
 struct JointParzen {
-    /// One dimension in internal coordinates: a log- or linear-scaled value, a grid index, or a category index.
+    /// One dimension on the model axis (see `EncodedParameter`).
     enum Dimension {
-        case continuous(ParzenEstimator, log: Bool)
-        case grid(ParzenEstimator, axis: GridAxis, cell: Double?)
+        /// A continuous double, or a grid scored on its cells (`cell`, linear grids) or at its positions (log grids).
+        case numeric(ParzenEstimator, parameter: EncodedParameter, cell: Double?)
         case categorical(count: Int, observed: [Int])
     }
 
-    let space: SearchSpace
     let dimensions: [Dimension]
     let weights: [Double]
     let priorWeight: Double
 
-    init(space: SearchSpace, points: [[ParameterValue]], priorWeight: Double) {
-        self.space = space
+    init(encoding: ParameterEncoding, points: [[ParameterValue]], priorWeight: Double) {
         self.priorWeight = priorWeight
         let total = Double(points.count) + priorWeight
         weights = Array(repeating: 1 / total, count: points.count) + [priorWeight / total]
-        dimensions = space.parameters.enumerated().map { d, parameter in
-            switch parameter.domain {
-            case .discrete(let list), .categorical(let list):
-                return .categorical(count: list.count, observed: points.map { if case .choice(let k) = $0[d] { k } else { 0 } })
-            case .int(let range):
-                let indices = points.map { value -> Int in
-                    guard case .int(let v) = value[d] else { return 0 }
-                    return min(range.gridCount - 1, max(0, (v - range.lower) / range.step))
-                }
-                return Self.grid(GridAxis(range), indices: indices, priorWeight: priorWeight)
-            case .double(let range):
-                if let step = range.step, let axis = GridAxis(parameter) {
-                    let indices = points.map { value -> Int in
-                        guard case .double(let v) = value[d] else { return 0 }
-                        return gridIndex((v - range.lower) / step, count: axis.count)
-                    }
-                    return Self.grid(axis, indices: indices, priorWeight: priorWeight)
-                }
-                let isLog = range.distribution.isLogarithmic
-                let forward = { (v: Double) in isLog ? log(v) : v }
-                let values = points.map { if case .double(let v) = $0[d] { forward(v) } else { forward(range.lower) } }
-                return .continuous(
-                    ParzenEstimator(observations: values, low: forward(range.lower), high: forward(range.upper), priorWeight: priorWeight),
-                    log: isLog)
+        dimensions = encoding.parameters.enumerated().map { d, parameter in
+            switch parameter.kind {
+            case .categorical(let count):
+                return .categorical(count: count, observed: points.map { parameter.index($0[d]) })
+            case .continuous, .grid:
+                let (low, high) = parameter.bounds
+                var cell: Double?
+                if case .grid(let axis) = parameter.kind, !axis.isLogarithmic { cell = parameter.gridCell }
+                let estimator = ParzenEstimator(
+                    observations: points.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
+                return .numeric(estimator, parameter: parameter, cell: cell)
             }
         }
     }
 
-    private static func grid(_ axis: GridAxis, indices: [Int], priorWeight: Double) -> Dimension {
-        let count = axis.count
-        let first = axis.position(0), last = axis.position(count - 1)
-        let cell = count > 1 ? (last - first) / Double(count - 1) : 1
-        let estimator = ParzenEstimator(
-            observations: indices.map(axis.position), low: first - cell / 2, high: last + cell / 2, priorWeight: priorWeight)
-        return .grid(estimator, axis: axis, cell: axis.isLogarithmic ? nil : cell)
-    }
-
-    /// A point in internal coordinates drawn from one component.
+    /// A point on the model axes drawn from one component, grid coordinates snapped to their grid points.
     func sample(using rng: inout Xoshiro256) -> [Double] {
         let component = pickComponent(weights, using: &rng)
         return dimensions.map { dimension in
             switch dimension {
-            case .continuous(let estimator, _):
-                return estimator.sample(component: component, using: &rng)
-            case .grid(let estimator, let axis, _):
-                return Double(axis.nearestIndex(to: estimator.sample(component: component, using: &rng)))
+            case .numeric(let estimator, let parameter, _):
+                let x = estimator.sample(component: component, using: &rng)
+                guard case .grid = parameter.kind else { return x }
+                return parameter.coordinate(parameter.value(atCoordinate: x))
             case .categorical(let count, let observed):
                 return Double(pickComponent(categoryProbabilities(count: count, observed: observed, component: component), using: &rng))
             }
@@ -126,10 +102,8 @@ struct JointParzen {
         var logs = weights.map { log($0) }
         for (d, dimension) in dimensions.enumerated() {
             switch dimension {
-            case .continuous(let estimator, _):
-                estimator.addLogComponentDensities(x[d], into: &logs)
-            case .grid(let estimator, let axis, let cell):
-                estimator.addLogComponentDensities(axis.position(Int(x[d])), cell: cell, into: &logs)
+            case .numeric(let estimator, _, let cell):
+                estimator.addLogComponentDensities(x[d], cell: cell, into: &logs)
             case .categorical(let count, let observed):
                 // Component j's probability of category k (see categoryProbabilities), in log form.
                 let k = Int(x[d])
@@ -142,23 +116,6 @@ struct JointParzen {
         let top = logs.max() ?? -.infinity
         guard top.isFinite else { return -1e300 }
         return top + log(logs.reduce(0) { $0 + exp($1 - top) })
-    }
-
-    /// The parameter values of a point in internal coordinates.
-    func values(_ x: [Double]) -> [ParameterValue] {
-        zip(space.parameters, zip(dimensions, x)).map { parameter, pair in
-            let (dimension, coordinate) = pair
-            switch (parameter.domain, dimension) {
-            case (.int(let range), _):
-                return .int(range.lower + Int(coordinate) * range.step)
-            case (.double(let range), .grid):
-                return .double(range.gridValue(Int(coordinate)))
-            case (.double(let range), .continuous(_, let isLog)):
-                return .double(min(range.upper, max(range.lower, isLog ? exp(coordinate) : coordinate)))
-            default:
-                return .choice(Int(coordinate))
-            }
-        }
     }
 
     /// Component j puts (prior/K + 1)/(prior + 1) on its observed category; the prior component is uniform.

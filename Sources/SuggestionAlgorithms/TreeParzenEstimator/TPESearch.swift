@@ -46,100 +46,69 @@ public struct TPESearch: SuggestionAlgorithm {
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let history = ObservationHistory(context)
-        return context.distinctPoints(purpose: "tpe") { batch, rng in
-            guard history.observed.count >= max(1, startupTrials) else { return context.randomPoint(using: &rng) }
-            return propose(space: context.searchSpace, history: history, pending: history.pending + batch, rng: &rng)
+        let encoding = ParameterEncoding(context.searchSpace)
+        return context.modelBasedPoints(purpose: "tpe", startupTrials: startupTrials, observed: history.observed.count) {
+            batch, rng in propose(encoding: encoding, history: history, pending: history.pending + batch, rng: &rng)
         }
     }
 
     private func propose(
-        space: SearchSpace, history: ObservationHistory, pending: [[ParameterValue]], rng: inout Xoshiro256
+        encoding: ParameterEncoding, history: ObservationHistory, pending: [[ParameterValue]], rng: inout Xoshiro256
     ) -> [ParameterValue] {
         let n = history.observed.count
         let goodCount = gamma.map { Int(($0 * Double(n).squareRoot()).rounded(.up)) } ?? ObservationHistory.optunaGoodCount(n)
         let (good, worse) = history.split(goodCount: goodCount)
         let bad = worse + pending
-        return space.parameters.enumerated().map { index, parameter in
-            ParameterProposal(parameter: parameter, priorWeight: priorWeight, candidates: candidates)
-                .propose(good: good.map { $0[index] }, bad: bad.map { $0[index] }, rng: &rng)
-        }
-    }
-}
-
-/// One parameter's l(x)/g(x) choice.
-private struct ParameterProposal {
-    let parameter: SearchParameter
-    let priorWeight: Double
-    let candidates: Int
-
-    func propose(good: [ParameterValue], bad: [ParameterValue], rng: inout Xoshiro256) -> ParameterValue {
-        switch parameter.domain {
-        case .discrete(let list), .categorical(let list):
-            return .choice(chooseCategory(count: list.count, good: good, bad: bad, rng: &rng))
-        case .int(let range):
-            let k = chooseOnGrid(
-                GridAxis(range),
-                good: good.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } },
-                bad: bad.compactMap { if case .int(let v) = $0 { (v - range.lower) / range.step } else { nil } }, rng: &rng)
-            return .int(range.lower + k * range.step)
-        case .double(let range):
-            let values = { (list: [ParameterValue]) in list.compactMap { if case .double(let v) = $0 { v } else { nil } } }
-            if let step = range.step, let axis = GridAxis(parameter) {
-                let index = { (v: Double) in gridIndex((v - range.lower) / step, count: axis.count) }
-                let k = chooseOnGrid(axis, good: values(good).map(index), bad: values(bad).map(index), rng: &rng)
-                return .double(range.gridValue(k))
+        return encoding.parameters.enumerated().map { d, parameter in
+            switch parameter.kind {
+            case .categorical(let count):
+                return .choice(chooseCategory(
+                    count: count, good: good.map { parameter.index($0[d]) }, bad: bad.map { parameter.index($0[d]) },
+                    rng: &rng))
+            case .continuous, .grid:
+                return chooseNumber(
+                    parameter, good: good.map { parameter.coordinate($0[d]) }, bad: bad.map { parameter.coordinate($0[d]) },
+                    rng: &rng)
             }
-            let log = range.distribution.isLogarithmic
-            let forward = { (v: Double) in log ? Foundation.log(v) : v }
-            let low = forward(range.lower), high = forward(range.upper)
-            let l = ParzenEstimator(observations: values(good).map(forward), low: low, high: high, priorWeight: priorWeight)
-            let g = ParzenEstimator(observations: values(bad).map(forward), low: low, high: high, priorWeight: priorWeight)
-            var best = l.sample(using: &rng), bestScore = -Double.infinity
-            for _ in 0..<candidates {
-                let x = l.sample(using: &rng)
-                let score = l.logDensity(x) - g.logDensity(x)
-                if score > bestScore { (best, bestScore) = (x, score) }
-            }
-            let value = log ? exp(best) : best
-            return .double(min(range.upper, max(range.lower, value)))
         }
     }
 
-    /// Grid indices scored on their cells: log-scaled grids are modelled on log(value), linear ones on the index.
-    private func chooseOnGrid(_ axis: GridAxis, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
-        let count = axis.count
-        guard count > 1 else { return 0 }
-        let low = axis.position(0), high = axis.position(count - 1)
-        let cell = (high - low) / Double(count - 1)
-        let l = ParzenEstimator(observations: good.map(axis.position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
-        let g = ParzenEstimator(observations: bad.map(axis.position), low: low - cell / 2, high: high + cell / 2, priorWeight: priorWeight)
-        let densityCell = axis.isLogarithmic ? nil : cell
-        var best = axis.nearestIndex(to: l.sample(using: &rng)), bestScore = -Double.infinity
+    /// The best of `candidates` draws from l by log l − log g, on the model axis. Grid values are scored on their
+    /// cells (linear grids) or at their positions (log grids, whose cells differ in width).
+    private func chooseNumber(
+        _ parameter: EncodedParameter, good: [Double], bad: [Double], rng: inout Xoshiro256
+    ) -> ParameterValue {
+        let (low, high) = parameter.bounds
+        let l = ParzenEstimator(observations: good, low: low, high: high, priorWeight: priorWeight)
+        let g = ParzenEstimator(observations: bad, low: low, high: high, priorWeight: priorWeight)
+        var cell: Double?
+        var isGrid = false
+        if case .grid(let axis) = parameter.kind {
+            isGrid = true
+            cell = axis.isLogarithmic ? nil : parameter.gridCell
+        }
+        var best = l.sample(using: &rng), bestScore = -Double.infinity
         for _ in 0..<candidates {
-            let k = axis.nearestIndex(to: l.sample(using: &rng))
-            let x = axis.position(k)
-            let score = l.logDensity(x, cell: densityCell) - g.logDensity(x, cell: densityCell)
-            if score > bestScore { (best, bestScore) = (k, score) }
+            var x = l.sample(using: &rng)
+            if isGrid { x = parameter.coordinate(parameter.value(atCoordinate: x)) }
+            let score = l.logDensity(x, cell: cell) - g.logDensity(x, cell: cell)
+            if score > bestScore { (best, bestScore) = (x, score) }
         }
-        return best
+        return parameter.value(atCoordinate: best)
     }
 
     /// Categories by smoothed counts: l(k) ∝ prior/K + good count, g likewise.
-    private func chooseCategory(count: Int, good: [ParameterValue], bad: [ParameterValue], rng: inout Xoshiro256) -> Int {
-        func weights(_ values: [ParameterValue]) -> [Double] {
+    private func chooseCategory(count: Int, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
+        func weights(_ indices: [Int]) -> [Double] {
             var w = Array(repeating: priorWeight / Double(count), count: count)
-            for case .choice(let k) in values { w[k] += 1 }
+            for k in indices { w[k] += 1 }
             let total = w.reduce(0, +)
             return w.map { $0 / total }
         }
         let l = weights(good), g = weights(bad)
         var best = 0, bestScore = -Double.infinity
         for _ in 0..<candidates {
-            var u = rng.nextUnit(), k = count - 1
-            for (index, weight) in l.enumerated() {
-                if u < weight { k = index; break }
-                u -= weight
-            }
+            let k = pickComponent(l, using: &rng)
             let score = log(l[k]) - log(g[k])
             if score > bestScore { (best, bestScore) = (k, score) }
         }

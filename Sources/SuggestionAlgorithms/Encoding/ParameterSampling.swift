@@ -9,31 +9,30 @@ extension SearchParameter {
         case .discrete(let list), .categorical(let list):
             return .choice(rng.nextIndex(below: list.count))
         case .int(let range):
-            let k = sampleGridIndex(
+            return sampleOnGrid(
                 lower: Double(range.lower), upper: Double(range.upper), step: Double(range.step),
-                count: range.gridCount, distribution: range.distribution, rng: &rng)
-            return .int(range.lower + k * range.step)
+                distribution: range.distribution, rng: &rng)
         case .double(let range):
-            if let step = range.step, let count = range.gridCount {
-                let k = sampleGridIndex(
-                    lower: range.lower, upper: range.upper, step: step, count: count,
-                    distribution: range.distribution, rng: &rng)
-                return .double(range.gridValue(k))
+            if let step = range.step {
+                return sampleOnGrid(
+                    lower: range.lower, upper: range.upper, step: step, distribution: range.distribution, rng: &rng)
             }
             return .double(sampleContinuous(range.lower, range.upper, range.distribution, rng: &rng))
         }
     }
-}
 
-/// A grid index: uniform over the grid points for `uniform`, else a continuous draw over the points' cells, rounded.
-private func sampleGridIndex(
-    lower: Double, upper: Double, step: Double, count: Int, distribution: Distribution, rng: inout Xoshiro256
-) -> Int {
-    if distribution == .uniform { return rng.nextIndex(below: count) }
-    var cellLower = lower - step / 2
-    if distribution.isLogarithmic { cellLower = max(cellLower, lower / 2) }
-    let x = sampleContinuous(cellLower, upper + step / 2, distribution, rng: &rng)
-    return gridIndex((x - lower) / step, count: count)
+    /// A grid value: uniform over the grid points for `uniform`, else a continuous draw over the points' cells,
+    /// rounded to the nearest point.
+    private func sampleOnGrid(
+        lower: Double, upper: Double, step: Double, distribution: Distribution, rng: inout Xoshiro256
+    ) -> ParameterValue {
+        let axis = GridAxis(self)!
+        if distribution == .uniform { return axis.value(at: rng.nextIndex(below: axis.count)) }
+        var cellLower = lower - step / 2
+        if distribution.isLogarithmic { cellLower = max(cellLower, lower / 2) }
+        let x = sampleContinuous(cellLower, upper + step / 2, distribution, rng: &rng)
+        return axis.value(at: axis.index(nearestNumber: x))
+    }
 }
 
 /// A draw on [lower, upper]: uniform, log-uniform, or normal / log-normal (μ = midpoint, σ = range/6) truncated by resampling.

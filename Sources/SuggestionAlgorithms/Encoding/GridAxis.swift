@@ -2,7 +2,7 @@ import ExperimentModel
 import Foundation
 
 /// The values of one finite parameter as grid indices `0..<count`, computed on demand: a grid over `0..2e9` costs no
-/// more memory than one over `0..9`.
+/// more memory than one over `0..9`. The one place where values and grid indices are converted.
 struct GridAxis {
     let domain: ParameterDomain
     let count: Int
@@ -13,6 +13,24 @@ struct GridAxis {
         case .discrete, .categorical: .choice(k)
         case .int(let range): .int(range.lower + k * range.step)
         case .double(let range): .double(range.gridValue(k))
+        }
+    }
+
+    /// The index of a value of this parameter (the grid point nearest to it, for numbers read from a history).
+    func index(of value: ParameterValue) -> Int {
+        switch value {
+        case .choice(let k): min(count - 1, max(0, k))
+        case .int(let v): index(nearestNumber: Double(v))
+        case .double(let v): index(nearestNumber: v)
+        }
+    }
+
+    /// The grid index whose value is nearest to the number `v` (on the linear scale), clamped to the grid.
+    func index(nearestNumber v: Double) -> Int {
+        switch domain {
+        case .int(let range): gridIndex((v - Double(range.lower)) / Double(range.step), count: count)
+        case .double(let range): gridIndex((v - range.lower) / (range.step ?? 1), count: count)
+        case .discrete, .categorical: gridIndex(v, count: count)
         }
     }
 
@@ -35,8 +53,9 @@ struct GridAxis {
         }
     }
 
-    /// The index whose position is nearest to `x` (positions increase with k), by binary search.
+    /// The index whose position is nearest to `x` (positions increase with k), by binary search; NaN lands on 0.
     func nearestIndex(to x: Double) -> Int {
+        guard isLogarithmic else { return gridIndex(x, count: count) }
         var lower = 0, upper = count - 1
         while upper - lower > 1 {
             let middle = lower + (upper - lower) / 2
@@ -52,9 +71,6 @@ extension GridAxis {
         guard let count = parameter.domain.finiteCount else { return nil }
         self.init(domain: parameter.domain, count: count)
     }
-
-    /// An integer range's axis (always finite).
-    init(_ range: IntRange) { self.init(domain: .int(range), count: range.gridCount) }
 }
 
 /// The grid index nearest to the fractional position `t`, clamped to `0..<count`; NaN and infinities (ranges near the
