@@ -46,6 +46,7 @@ let package = Package(
         .target(
             name: "SuggestionAlgorithms",
             dependencies: ["ExperimentModel", "NumericKernels"],
+            exclude: ["QuasiRandom/generate-sobol-directions.py"],
             swiftSettings: swiftSettings
         ),
         .target(name: "Trainers", dependencies: ["NumericKernels"], swiftSettings: swiftSettings),

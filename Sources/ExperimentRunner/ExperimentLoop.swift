@@ -159,13 +159,14 @@ struct ExperimentLoop {
     /// Asks the algorithm for `count` assignments and turns them into trials (journalled unless the journal has them;
     /// a resumed run must suggest exactly what the killed one did).
     func nextTrials(count: Int, after trials: [TrialState]) throws(RunnerError) -> [TrialState] {
+        let space = algorithm.contextSpace ?? experiment.searchSpace
         let points = algorithm.suggest(SuggestionContext(
-            searchSpace: experiment.searchSpace, objective: experiment.objective, trials: trials.map(\.record),
+            searchSpace: space, objective: experiment.objective, trials: trials.map(\.record),
             count: count, issuedBefore: trials.count, seed: seed))
         return try points.enumerated().map { offset, point throws(RunnerError) in
             let index = trials.count + offset
             let name = Self.trialName(experiment: experiment.name, seed: seed, index: index)
-            let assignments = experiment.searchSpace.assignments(for: point)
+            let assignments = space.assignments(for: point)
             let trial = TrialState(
                 index: index, name: name, assignments: assignments,
                 command: try TrialCommand.make(for: experiment, assignments: assignments, trialName: name),

@@ -3,9 +3,10 @@ public import ExperimentModel
 /// What Katib's own suggestion services would say about an experiment that tunekit accepts: the settings each Katib
 /// backend takes (katib-compat.md §1 and §4), so an experiment that runs here also runs on a cluster.
 public enum KatibCompatibility {
-    /// Katib algorithm names tunekit does not implement, with the Katib service that serves them.
+    /// Katib algorithm names tunekit does not implement, with the Katib service that serves them and why.
     public static let unimplemented: [String: String] = [
-        "cmaes": "goptuna", "sobol": "goptuna", "hyperband": "hyperband", "pbt": "pbt", "enas": "NAS", "darts": "NAS",
+        "pbt": "its PBT service; population-based training needs checkpoint volumes shared between trials",
+        "enas": "its NAS service; neural architecture search", "darts": "its NAS service; neural architecture search",
     ]
 
     /// The service Katib's default configuration routes each algorithm to, and the settings that service accepts.
@@ -15,6 +16,9 @@ public enum KatibCompatibility {
         "grid": ("Optuna", ["random_state"]),
         "multivariate-tpe": ("Optuna", ["n_startup_trials", "n_ei_candidates", "random_state"]),
         "bayesianoptimization": ("scikit-optimize", ["base_estimator", "n_initial_points", "acq_func", "acq_optimizer", "random_state"]),
+        "cmaes": ("goptuna", ["restart_strategy", "sigma", "random_state"]),
+        "sobol": ("goptuna", ["random_state"]),
+        "hyperband": ("hyperband", Hyperband.stateSettings.union(["r_l", "resource_name", "eta"])),
     ]
 
     /// Problems the experiment would meet on Katib that it does not meet here; empty when it is portable.

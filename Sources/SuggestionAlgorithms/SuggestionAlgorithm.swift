@@ -12,9 +12,24 @@ public protocol SuggestionAlgorithm: Sendable {
     /// Checks the algorithm settings and search space; throws the INVALID_ARGUMENT message Katib would give.
     init(experiment: Experiment) throws(SuggestionError)
 
-    /// Exactly `context.count` points (fewer only when `context.cancellation` was set), distinct from each other and
-    /// from the history unless the space is exhausted.
+    /// Exactly `context.count` points, distinct from each other and from the history unless the space is exhausted.
+    /// Fewer when `context.cancellation` was set, or when the algorithm has nothing to issue until running trials
+    /// finish (hyperband between rungs; none after its last bracket).
     func suggest(_ context: SuggestionContext) -> [[ParameterValue]]
+
+    /// The space the history is read in and suggestions are formatted with, when wider than the experiment's (the
+    /// resource parameter of hyperband takes values outside its feasible space, as on Katib).
+    var contextSpace: SearchSpace? { get }
+
+    /// Settings returned in `reply.algorithm` after `issued` points were suggested (Katib merges them into later
+    /// requests); empty for stateless algorithms.
+    func replySettings(_ context: SuggestionContext, issued: Int) -> [AlgorithmSetting]
+}
+
+extension SuggestionAlgorithm {
+    public var contextSpace: SearchSpace? { nil }
+
+    public func replySettings(_ context: SuggestionContext, issued: Int) -> [AlgorithmSetting] { [] }
 }
 
 /// Everything a suggestion depends on.

@@ -5,6 +5,7 @@ public enum SuggestionService {
     /// Every algorithm tunekit implements, by Katib name.
     public static let algorithms: [any SuggestionAlgorithm.Type] = [
         RandomSearch.self, GridSearch.self, TPESearch.self, MultivariateTPESearch.self, BayesianOptimization.self,
+        CMAES.self, SobolSearch.self, Hyperband.self,
     ]
 
     /// Supported `algorithmName` values.
@@ -16,7 +17,7 @@ public enum SuggestionService {
         guard let type = algorithms.first(where: { $0.algorithmName == name }) else {
             if let service = KatibCompatibility.unimplemented[name] {
                 throw SuggestionError(
-                    "\(name) is a Katib algorithm (its \(service) service) that tunekit does not implement; tunekit implements \(supportedNames.joined(separator: ", "))")
+                    "\(name) is a Katib algorithm (\(service)) that tunekit does not implement; tunekit implements \(supportedNames.joined(separator: ", "))")
             }
             throw SuggestionError(
                 "unknown algorithm name \(name); supported: \(supportedNames.joined(separator: ", "))")
@@ -63,7 +64,7 @@ public enum SuggestionService {
         do { algorithm = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
         let issuedBefore = max(0, request.totalRequestNumber - request.currentRequestNumber)
         let context = SuggestionContext(
-            searchSpace: experiment.searchSpace, objective: experiment.objective,
+            searchSpace: algorithm.contextSpace ?? experiment.searchSpace, objective: experiment.objective,
             trials: request.trials.map(\.record), count: request.currentRequestNumber,
             issuedBefore: issuedBefore, seed: seed(for: experiment, fallback: fallbackSeed), cancellation: cancellation)
         if let first = context.points.firstIndex(where: { $0 == nil }) {
@@ -71,11 +72,14 @@ public enum SuggestionService {
             onWarning("\(count) trial(s) have assignments outside the search space and were ignored (first: \(context.trials[first].name))")
         }
         let points = algorithm.suggest(context)
-        guard points.count == request.currentRequestNumber else {
+        if cancellation?.isCancelled == true, points.count < request.currentRequestNumber {
             throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "the suggestion was stopped before it finished (deadline)")
         }
-        return GetSuggestionsReply(parameterAssignments: points.map {
-            GetSuggestionsReply.TrialAssignment(assignments: experiment.searchSpace.assignments(for: $0))
-        })
+        let settings = algorithm.replySettings(context, issued: points.count)
+        return GetSuggestionsReply(
+            parameterAssignments: points.map {
+                GetSuggestionsReply.TrialAssignment(assignments: context.searchSpace.assignments(for: $0))
+            },
+            algorithm: settings.isEmpty ? nil : KatibAlgorithm(algorithmName: experiment.algorithm.algorithmName, algorithmSettings: settings))
     }
 }

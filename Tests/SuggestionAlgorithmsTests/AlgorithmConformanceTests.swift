@@ -1,11 +1,22 @@
+import Foundation
 import ExperimentModel
 import SuggestionAlgorithms
 import Testing
 
 /// One suite over every algorithm (NIO's verifier / Optuna's sampler suite): feasibility, step grid, types,
-/// determinism, exact counts, distinctness, empty and all-failed histories, both directions.
+/// determinism, exact counts, distinctness, empty and all-failed histories, both directions — with start-up counts of
+/// 1–2 and histories of 36 trials, so the model-based branches run, not only the random start. Hyperband answers in
+/// rungs (fewer points while a rung runs) and has its own suite.
 @Suite struct AlgorithmConformanceTests {
-    static let algorithms = SuggestionService.supportedNames
+    static let algorithms = SuggestionService.supportedNames.filter { $0 != "hyperband" }
+
+    /// Settings that make every model-based algorithm leave its random start after one or two observations.
+    static let modelSettings: [String: [AlgorithmSetting]] = [
+        "tpe": [AlgorithmSetting(name: "n_startup_trials", value: "2")],
+        "multivariate-tpe": [AlgorithmSetting(name: "n_startup_trials", value: "1")],
+        "bayesianoptimization": [AlgorithmSetting(name: "n_initial_points", value: "2")],
+        "cmaes": [AlgorithmSetting(name: "restart_strategy", value: "ipop")],
+    ]
 
     /// A mixed space every algorithm accepts (grid needs steps on doubles).
     static let specs: [ParameterSpec] = [
@@ -17,11 +28,18 @@ import Testing
         ParameterSpec(name: "dropout", parameterType: .discrete, feasibleSpace: FeasibleSpace(list: ["0.10", "0.2", "5e-1"])),
     ]
 
+    /// A continuous log-scaled double, for every algorithm but grid (which needs steps).
+    static let continuous = ParameterSpec(
+        name: "scale", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0.01", max: "100", distribution: .logUniform))
+
+    static func specs(for algorithm: String) -> [ParameterSpec] { algorithm == "grid" ? specs : specs + [continuous] }
+
     static func experiment(_ algorithm: String, type: ObjectiveType = .minimize, seed: String? = "7") throws -> Experiment {
-        try Experiment(
+        let settings = (seed.map { [AlgorithmSetting(name: "random_state", value: $0)] } ?? []) + (modelSettings[algorithm] ?? [])
+        return try Experiment(
             name: "conformance", objective: Objective(type: type, objectiveMetricName: "loss"),
-            algorithm: AlgorithmSpec(algorithmName: algorithm, algorithmSettings: seed.map { [AlgorithmSetting(name: "random_state", value: $0)] } ?? []),
-            parameters: specs, parallelTrialCount: 1, maxTrialCount: 50)
+            algorithm: AlgorithmSpec(algorithmName: algorithm, algorithmSettings: settings),
+            parameters: specs(for: algorithm), parallelTrialCount: 1, maxTrialCount: 50)
     }
 
     static func suggest(
@@ -35,7 +53,10 @@ import Testing
     }
 
     static func checkFeasible(_ assignments: [ParameterAssignment]) {
-        #expect(assignments.map(\.name) == specs.map(\.name))
+        #expect(Array(assignments.map(\.name).prefix(specs.count)) == specs.map(\.name))
+        if let scale = assignments.first(where: { $0.name == "scale" }) {
+            #expect(Double(scale.value).map { (0.01...100).contains($0) } == true, "scale \(scale.value)")
+        }
         let values = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
         let lr = Double(values["lr"]!)!, momentum = Double(values["momentum"]!)!
         #expect(lr >= 0.001 && lr <= 0.1)
@@ -102,5 +123,45 @@ import Testing
             TrialRecord(name: "b", assignments: [], condition: .unknown),
         ]
         #expect(try Self.suggest(algorithm, trials: junk, count: 2).count == 2)
+    }
+
+    /// A smooth loss over every parameter, so the models have something to learn.
+    static func loss(_ assignments: [ParameterAssignment]) -> Double {
+        let values = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
+        let lr = Double(values["lr"]!)!, momentum = Double(values["momentum"]!)!
+        let layers = Double(values["layers"]!)!, batch = Double(values["batch"]!)!
+        let scale = values["scale"].flatMap(Double.init) ?? 1
+        var loss = (log10(lr) + 2) * (log10(lr) + 2) + (momentum - 0.8) * (momentum - 0.8) + abs(layers - 5) / 10
+        loss += abs(log2(batch) - 7) / 5 + abs(log10(scale)) / 3
+        loss += values["optimizer"] == "adam" ? 0 : 0.3
+        loss += values["dropout"] == "0.2" ? 0 : 0.1
+        return loss
+    }
+
+    /// 36 trials from the algorithm itself (batches of 4; every seventh failed, the last batch still running), then
+    /// a batch from the models: feasible, new, distinct and the same when asked again.
+    @Test(arguments: algorithms, [ObjectiveType.minimize, .maximize])
+    func modelBasedBranchesKeepTheInvariants(_ algorithm: String, type: ObjectiveType) throws {
+        var history: [TrialRecord] = []
+        let sign: Double = type == .minimize ? 1 : -1
+        for round in 0..<9 {
+            let batch = try Self.suggest(algorithm, trials: history, count: 4, issuedBefore: history.count, type: type)
+            #expect(batch.count == 4)
+            batch.forEach(Self.checkFeasible)
+            for values in batch {
+                let index = history.count
+                let condition: TrialCondition = round == 8 ? .running : index % 7 == 6 ? .failed : .succeeded
+                history.append(TrialRecord(
+                    name: "t\(index)", assignments: values, condition: condition,
+                    metrics: condition == .succeeded ? [MetricValue(name: "loss", value: String(sign * Self.loss(values)))] : []))
+            }
+        }
+        let next = try Self.suggest(algorithm, trials: history, count: 4, issuedBefore: history.count, type: type)
+        #expect(next.count == 4)
+        next.forEach(Self.checkFeasible)
+        let seen = Set(history.map { $0.assignments.map(\.value) })
+        #expect(next.allSatisfy { !seen.contains($0.map(\.value)) }, "a model-based point repeated the history")
+        #expect(Set(next.map { $0.map(\.value) }).count == 4, "a model-based batch repeated a point")
+        #expect(try Self.suggest(algorithm, trials: history, count: 4, issuedBefore: history.count, type: type) == next)
     }
 }

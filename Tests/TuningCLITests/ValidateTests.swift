@@ -31,8 +31,8 @@ import Testing
         ([("--data=datasets/seoul-traffic", "--data=datasets/absent")], "datasets/absent: no such file"),
         ([("objectiveMetricName: rmse", "objectiveMetricName: accuracy")], "'accuracy' would never be reported"),
         ([("--seed=7", "--seed=7\n                  - --valid-fraction=0.5\n                  - --test-fraction=0.6")], "must be below 1"),
-        ([("algorithmName: multivariate-tpe", "algorithmName: cmaes")], "cmaes is a Katib algorithm"),
-        ([("algorithmName: multivariate-tpe", "algorithmName: hyperband")], "hyperband is a Katib algorithm"),
+        ([("algorithmName: multivariate-tpe", "algorithmName: pbt")], "pbt is a Katib algorithm"),
+        ([("algorithmName: multivariate-tpe", "algorithmName: hyperband")], "unknown setting n_startup_trials for algorithm hyperband"),
         ([("apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow")], "trials of kind Workflow"),
         ([("command:\n                  - tunekit\n                  - train", "args:\n                  - train")], "has args but no command"),
     ])

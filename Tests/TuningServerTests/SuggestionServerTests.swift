@@ -59,10 +59,10 @@ import Testing
         try await LiveServer.run(maxBodyBytes: 8192) { server in
             let unknown = try await server.post(
                 Requests.suggestPath,
-                Data(String(decoding: Requests.getSuggestions("hyperband"), as: UTF8.self).utf8))
+                Data(String(decoding: Requests.getSuggestions("pbt"), as: UTF8.self).utf8))
             #expect(unknown.status == 400)
             let message = try #require(unknown.json["message"] as? String)
-            #expect(message.contains("hyperband is a Katib algorithm") && message.contains("bayesianoptimization"))
+            #expect(message.contains("pbt is a Katib algorithm") && message.contains("bayesianoptimization"))
 
             let malformed = try await server.post(Requests.suggestPath, Data(#"{"experiment": {"spec": [1, 2]}}"#.utf8))
             #expect(malformed.status == 400)

@@ -1,0 +1,227 @@
+public import ExperimentModel
+import Foundation
+import NumericKernels
+
+/// Hyperband (`hyperband`; Li et al., "Hyperband: A Novel Bandit-Based Approach to Hyperparameter Optimization",
+/// JMLR 2018): brackets of successive halving over a resource parameter (epochs, boosting rounds) that the trials
+/// are given more of as the weaker configurations are dropped.
+///
+/// Settings as Katib: `r_l` (the most resource one trial gets), `resource_name` (the parameter that carries it) and
+/// `eta` (the halving factor, default 3). With s_max = ⌊log_eta r_l⌋, bracket s = s_max … 0 starts
+/// n = ⌈(s_max+1)·eta^s/(s+1)⌉ random configurations at resource r_l·eta^−s; each later rung keeps the best
+/// ⌈n_i/eta⌉ of the rung before (failed trials rank last) at eta times the resource. The resource value is printed as
+/// an integer (Katib's `int(r)`) and may lie outside the parameter's feasible space, as on Katib.
+///
+/// Stateless: the position in the schedule is read from the history (trials in creation order fill the rungs'
+/// slots), so a restarted server or a resumed run continues the same schedule. A rung is issued only once every trial
+/// of the rung before has finished; until then a call returns fewer points than requested (possibly none), and after
+/// the last bracket it returns none, as Katib's service does. The reply carries Katib's state settings
+/// (`current_s`, `current_i`, `evaluating_trials`, …) for display; incoming ones are accepted and not needed.
+/// Deviation from Katib: a master bracket has the standard size n rather than `currentRequestNumber`, so the schedule
+/// does not depend on how the controller batches its requests.
+public struct Hyperband: SuggestionAlgorithm {
+    public static let algorithmName = "hyperband"
+
+    /// The state settings Katib's service writes into its replies (and gets back merged into later requests).
+    static let stateSettings: Set<String> = ["s_max", "b_l", "r", "n", "current_s", "current_i", "evaluating_trials"]
+
+    let schedule: HyperbandSchedule
+    let resourceIndex: Int
+    let historySpace: SearchSpace
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        let settings = try AlgorithmSettings(
+            experiment.algorithm, allowed: Self.stateSettings.union(["r_l", "resource_name", "eta", "random_state"]))
+        _ = try settings.randomState()
+        guard let rlText = settings.values["r_l"], let resourceName = settings.values["resource_name"] else {
+            throw SuggestionError("r_l and resource_name must be set.")
+        }
+        guard let maxResource = Double(rlText.trimmingSpaces), maxResource.isFinite, maxResource > 0 else {
+            throw SuggestionError("r_l must be a positive float number.")
+        }
+        var eta = 3
+        if let text = settings.values["eta"] {
+            guard let value = Double(text.trimmingSpaces), value.isFinite, abs(value) < 1e9 else {
+                throw SuggestionError("failed to validate eta(\(text)): could not convert string to float: '\(text)'")
+            }
+            eta = Int(value) <= 0 ? 3 : Int(value)
+        }
+        guard eta >= 2 else { throw SuggestionError("eta must be at least 2 (each rung keeps 1/eta of the one before)") }
+        guard let schedule = HyperbandSchedule(maxResource: maxResource, eta: eta, trialLimit: SuggestionLimits.historyTrials)
+        else {
+            throw SuggestionError(
+                "r_l \(rlText) with eta \(eta) schedules more than \(SuggestionLimits.historyTrials) trials; lower r_l or raise eta")
+        }
+        let needed = schedule.brackets.first?.rungs.first?.size ?? 1
+        guard experiment.parallelTrialCount >= needed else {
+            throw SuggestionError("parallelTrialCount must be not less than \(needed).")
+        }
+        guard let index = experiment.searchSpace.parameters.firstIndex(where: { $0.name == resourceName }) else {
+            throw SuggestionError("value of resource_name setting must be in parameters.")
+        }
+        switch experiment.searchSpace.parameters[index].domain {
+        case .int, .double: break
+        case .discrete, .categorical:
+            throw SuggestionError("resource_name \(resourceName) must name an int or double parameter, not a list")
+        }
+        self.schedule = schedule
+        resourceIndex = index
+        historySpace = try Self.widened(experiment.parameters, resource: resourceName, upTo: schedule)
+    }
+
+    /// The experiment's space with the resource parameter's range widened to every resource the schedule gives, so the
+    /// history's resource values are read back.
+    private static func widened(
+        _ specs: [ParameterSpec], resource: String, upTo schedule: HyperbandSchedule
+    ) throws(SuggestionError) -> SearchSpace {
+        let resources = schedule.brackets.flatMap { $0.rungs.map(\.resource) }
+        var specs = specs
+        if let i = specs.firstIndex(where: { $0.name == resource }) {
+            var space = specs[i].feasibleSpace
+            let lower = min(Double(space.min ?? "") ?? 0, Double(resources.min() ?? 0))
+            let upper = max(Double(space.max ?? "") ?? 0, Double(resources.max() ?? 0))
+            space.min = String(Int(lower.rounded(.down)))
+            space.max = String(Int(upper.rounded(.up)))
+            space.step = nil
+            space.distribution = .uniform
+            specs[i].feasibleSpace = space
+        }
+        do { return try SearchSpace(specs: specs) } catch { throw SuggestionError(error.description) }
+    }
+
+    public var contextSpace: SearchSpace? { historySpace }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
+        var points: [[ParameterValue]] = []
+        var slot = context.issuedBefore
+        while points.count < context.count, context.cancellation?.isCancelled != true,
+              let (bracket, rung, position) = schedule.locate(slot) {
+            let resource = resourceValue(schedule.brackets[bracket].rungs[rung].resource, space: context.searchSpace)
+            var point: [ParameterValue]
+            if rung == 0 {
+                var rng = Xoshiro256(seed: context.seed, stream: UInt64(slot), StreamDerivation.code("hyperband"))
+                point = context.randomPoint(using: &rng)
+            } else {
+                guard let survivors = survivors(of: bracket, rung: rung - 1, context: context) else { break }
+                point = survivors[position]
+            }
+            point[resourceIndex] = resource
+            points.append(point)
+            slot += 1
+        }
+        return points
+    }
+
+    /// Katib's state settings for the slot the next call starts at.
+    public func replySettings(_ context: SuggestionContext, issued: Int) -> [AlgorithmSetting] {
+        let slot = context.issuedBefore + issued
+        let located = schedule.locate(slot)
+        let s = located.map { schedule.sMax - $0.bracket } ?? -1
+        let i = located?.rung ?? 0
+        let bracket = located.map { schedule.brackets[$0.bracket] }
+        let evaluating = i > 0 ? bracket?.rungs[i - 1].size ?? 0 : 0
+        return [
+            ("eta", String(schedule.eta)), ("s_max", String(schedule.sMax)),
+            ("r_l", ValueFormatting.double(schedule.maxResource, decimals: nil)),
+            ("b_l", ValueFormatting.double(Double(schedule.sMax + 1) * schedule.maxResource, decimals: nil)),
+            ("r", String(bracket?.rungs[i].resource ?? 0)), ("n", String(bracket?.rungs.first?.size ?? 0)),
+            ("current_s", String(s)), ("current_i", String(i)),
+            ("resource_name", context.searchSpace.parameters[resourceIndex].name),
+            ("evaluating_trials", String(evaluating)),
+        ].map { AlgorithmSetting(name: $0.0, value: $0.1) }
+    }
+
+    private func resourceValue(_ resource: Int, space: SearchSpace) -> ParameterValue {
+        if case .double = space.parameters[resourceIndex].domain { return .double(Double(resource)) }
+        return .int(resource)
+    }
+
+    /// The configurations that go on from a finished rung, best first; nil while any of its trials is missing or
+    /// still running.
+    private func survivors(of bracket: Int, rung: Int, context: SuggestionContext) -> [[ParameterValue]]? {
+        let start = schedule.firstSlot(bracket: bracket, rung: rung)
+        let size = schedule.brackets[bracket].rungs[rung].size
+        guard start + size <= context.trials.count else { return nil }
+        let sign: Double = context.objective.type == .minimize ? 1 : -1
+        var members: [(point: [ParameterValue], loss: Double, order: Int)] = []
+        for slot in start..<(start + size) {
+            let trial = context.trials[slot]
+            if trial.condition.isActive { return nil }
+            guard let point = context.points[slot] else { continue }
+            let value = trial.observedValue(of: context.objective.objectiveMetricName).map { sign * $0 }
+            members.append((point, value.flatMap { $0.isNaN ? nil : $0 } ?? .infinity, slot))
+        }
+        let keep = schedule.brackets[bracket].rungs[rung + 1].size
+        let ranked = members.sorted { ($0.loss, $0.order) < ($1.loss, $1.order) }.map(\.point)
+        guard !ranked.isEmpty else { return nil }
+        // Trials whose assignments could not be read are replaced by the best ones again (rare: edited histories).
+        return (0..<keep).map { ranked[min($0, ranked.count - 1)] }
+    }
+}
+
+/// Hyperband's brackets and rungs, and where each trial slot falls in them.
+struct HyperbandSchedule {
+    struct Rung {
+        let size: Int
+        let resource: Int
+    }
+
+    struct Bracket {
+        let rungs: [Rung]
+        var trials: Int { rungs.reduce(0) { $0 + $1.size } }
+    }
+
+    let maxResource: Double
+    let eta: Int
+    let sMax: Int
+    let brackets: [Bracket]
+
+    /// Nil when the schedule would hold more than `trialLimit` trials (counted in Double before anything is built).
+    init?(maxResource: Double, eta: Int, trialLimit: Int) {
+        self.maxResource = maxResource
+        self.eta = eta
+        // ⌊log_eta r_l⌋ with a little slack, so r_l = eta^k gives k (Katib's float division gives k − 1 for 1000/10).
+        let levels = (log(maxResource) / log(Double(eta)) + 1e-9).rounded(.down)
+        guard levels < 64 else { return nil }
+        let sMax = max(0, Int(levels))
+        self.sMax = sMax
+        let eta = Double(eta)
+        var total = 0.0
+        for s in 0...sMax {
+            var size = (Double(sMax + 1) * pow(eta, Double(s)) / Double(s + 1)).rounded(.up)
+            for _ in 0...s {
+                total += size
+                size = max(1, (size / eta).rounded(.up))
+            }
+        }
+        guard total <= Double(trialLimit) else { return nil }
+        brackets = stride(from: sMax, through: 0, by: -1).map { s in
+            var size = Int((Double(sMax + 1) * pow(eta, Double(s)) / Double(s + 1)).rounded(.up))
+            var rungs: [Rung] = []
+            for i in 0...s {
+                rungs.append(Rung(size: size, resource: Int(maxResource * pow(eta, Double(i - s)))))
+                size = max(1, Int((Double(size) / eta).rounded(.up)))
+            }
+            return Bracket(rungs: rungs)
+        }
+    }
+
+    var totalTrials: Int { brackets.reduce(0) { $0 + $1.trials } }
+
+    /// The bracket, rung and position within the rung of trial slot `slot`; nil past the last bracket.
+    func locate(_ slot: Int) -> (bracket: Int, rung: Int, position: Int)? {
+        var rest = slot
+        for (b, bracket) in brackets.enumerated() {
+            for (r, rung) in bracket.rungs.enumerated() {
+                if rest < rung.size { return (b, r, rest) }
+                rest -= rung.size
+            }
+        }
+        return nil
+    }
+
+    /// The slot of a rung's first trial.
+    func firstSlot(bracket: Int, rung: Int) -> Int {
+        brackets.prefix(bracket).reduce(0) { $0 + $1.trials } + brackets[bracket].rungs.prefix(rung).reduce(0) { $0 + $1.size }
+    }
+}

@@ -1,0 +1,97 @@
+import ExperimentModel
+@testable import SuggestionAlgorithms
+import Testing
+
+@Suite struct HyperbandTests {
+    static let specs = [
+        ParameterSpec(name: "lr", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0.01", max: "0.05")),
+        ParameterSpec(name: "momentum", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0.5", max: "0.9")),
+        ParameterSpec(name: "epochs", parameterType: .int, feasibleSpace: FeasibleSpace(min: "1", max: "1")),
+    ]
+
+    static func experiment(_ settings: [(String, String)], parallel: Int = 9, specs: [ParameterSpec] = specs) throws -> Experiment {
+        try Experiment(
+            name: "e", objective: Objective(type: .minimize, objectiveMetricName: "loss"),
+            algorithm: AlgorithmSpec(algorithmName: "hyperband", algorithmSettings: settings.map { AlgorithmSetting(name: $0.0, value: $0.1) }),
+            parameters: specs, parallelTrialCount: parallel)
+    }
+
+    @Test(arguments: [
+        ([("r_l", "9")], 9, "r_l and resource_name must be set."),
+        ([("r_l", "-2"), ("resource_name", "epochs")], 9, "r_l must be a positive float number."),
+        ([("r_l", "many"), ("resource_name", "epochs")], 9, "r_l must be a positive float number."),
+        ([("r_l", "9"), ("resource_name", "epochs")], 8, "parallelTrialCount must be not less than 9."),
+        ([("r_l", "9"), ("resource_name", "steps")], 9, "value of resource_name setting must be in parameters."),
+        ([("r_l", "1e300"), ("resource_name", "epochs"), ("eta", "2")], 9, "r_l 1e300 with eta 2 schedules more than 100000 trials; lower r_l or raise eta"),
+    ])
+    func validationUsesKatibsMessages(settings: [(String, String)], parallel: Int, message: String) throws {
+        #expect(throws: SuggestionError(message)) {
+            try SuggestionService.makeAlgorithm(for: Self.experiment(settings, parallel: parallel))
+        }
+    }
+
+    @Test func theScheduleIsHyperbands() throws {
+        let schedule = try #require(HyperbandSchedule(maxResource: 9, eta: 3, trialLimit: 1000))
+        #expect(schedule.sMax == 2)
+        #expect(schedule.brackets.map { $0.rungs.map(\.size) } == [[9, 3, 1], [5, 2], [3]])
+        #expect(schedule.brackets.map { $0.rungs.map(\.resource) } == [[1, 3, 9], [3, 9], [9]])
+        #expect(schedule.totalTrials == 23)
+        #expect(HyperbandSchedule(maxResource: 1000, eta: 10, trialLimit: 10_000)?.sMax == 3)
+    }
+
+    /// The whole schedule through stateless calls: a rung waits for the one before, keeps its best configurations at
+    /// eta times the resource, and the search ends with an empty reply.
+    @Test func runsTheBracketsFromTheHistory() throws {
+        let experiment = try Self.experiment([("r_l", "9"), ("resource_name", "epochs"), ("random_state", "4")])
+        let algorithm = try SuggestionService.makeAlgorithm(for: experiment)
+        let space = try #require(algorithm.contextSpace)
+        var trials: [TrialRecord] = []
+        func ask(_ count: Int) -> [[ParameterAssignment]] {
+            algorithm.suggest(SuggestionContext(
+                searchSpace: space, objective: experiment.objective, trials: trials, count: count,
+                issuedBefore: trials.count, seed: 4)).map(space.assignments(for:))
+        }
+        func finish(_ batch: [[ParameterAssignment]]) {
+            for values in batch {
+                let lr = Double(values[0].value)!
+                trials.append(TrialRecord(
+                    name: "t\(trials.count)", assignments: values, condition: .succeeded,
+                    metrics: [MetricValue(name: "loss", value: String(lr))]))
+            }
+        }
+        let first = ask(20)
+        #expect(first.count == 9, "the first rung is the first bracket's 9 configurations")
+        #expect(first.allSatisfy { $0[2].value == "1" })
+        trials = first.enumerated().map { TrialRecord(name: "t\($0.offset)", assignments: $0.element, condition: .running) }
+        #expect(ask(3).isEmpty, "the next rung waits for the running trials")
+        trials = []
+        finish(first)
+        let second = ask(9)
+        #expect(second.count == 3)
+        let best = first.sorted { Double($0[0].value)! < Double($1[0].value)! }.prefix(3)
+        #expect(second.map { $0.prefix(2).map(\.value) } == best.map { $0.prefix(2).map(\.value) })
+        #expect(second.allSatisfy { $0[2].value == "3" })
+        finish(second)
+        var rungs = [first.count, second.count]
+        while true {
+            let next = ask(9)
+            if next.isEmpty { break }
+            rungs.append(next.count)
+            finish(next)
+        }
+        // A finished rung frees the next bracket's first rung in the same reply.
+        #expect(rungs == [9, 3, 1 + 5, 2 + 3])
+        #expect(trials.count == 23)
+        let settings = algorithm.replySettings(SuggestionContext(
+            searchSpace: space, objective: experiment.objective, trials: trials, count: 1, issuedBefore: trials.count, seed: 4),
+            issued: 0)
+        #expect(settings.first { $0.name == "current_s" }?.value == "-1")
+    }
+
+    @Test func katibStateSettingsAreAccepted() throws {
+        _ = try SuggestionService.makeAlgorithm(for: Self.experiment([
+            ("r_l", "9"), ("resource_name", "epochs"), ("current_s", "1"), ("current_i", "0"), ("evaluating_trials", "0"),
+            ("s_max", "2"), ("b_l", "27"), ("r", "3"), ("n", "5"), ("eta", "3"),
+        ]))
+    }
+}
