@@ -1,11 +1,14 @@
 """The reference samplers on the problems of problems.json, one JSON line per run (same fields as SuggestBench).
 
-Peers: Optuna 4.x TPE (univariate and multivariate), Optuna GPSampler (needs PyTorch), hyperopt TPE,
-scikit-optimize (gp_hedge and EI, through Optimizer.ask/tell) and Optuna's RandomSampler. Usage:
-python peers.py problems.json SEEDS TOOL[,TOOL...]
+Peers: Optuna 4.x TPE (univariate and multivariate), Optuna GPSampler (needs PyTorch), CmaEsSampler (with_margin),
+QMCSampler (scrambled Sobol'), RandomSampler, hyperopt TPE and scikit-optimize (gp_hedge and EI, through
+Optimizer.ask/tell). Table problems (seoul-gbdt) read their cached trainings; off-grid values (hyperopt's and skopt's
+integers ignore steps) are read at the nearest grid point. Usage:
+python peers.py problems.json SEEDS TOOL[,TOOL...] [PROBLEM[,PROBLEM...]]
 """
 import json
 import math
+import os
 import sys
 import time
 
@@ -13,18 +16,30 @@ import numpy as np
 
 
 def evaluate(problem, v):
-    if problem == "branin":
+    if "table" in problem:
+        key = ",".join(str(round((float(v[p["name"]]) - float(p["min"])) / float(p["step"]))) for p in problem["parameters"])
+        return problem["rmse"][key]
+    name = problem["name"]
+    if name == "mixed-steps":
+        booster = v["booster"]
+        rate_target = {"gbtree": -1.5, "dart": -2.0, "linear": -0.5}[booster]
+        depth_target = {"gbtree": 8, "dart": 6, "linear": 2}[booster]
+        return ((math.log10(v["eta"]) - rate_target) ** 2 + ((v["depth"] - depth_target) / 4) ** 2
+                + 0.5 * math.log(v["estimators"] / 400) ** 2 + 4 * (v["subsample"] - 0.8) ** 2
+                + {"gbtree": 0, "dart": 0.1, "linear": 0.4}[booster]
+                + {"relu": 0.2, "tanh": 0.3, "gelu": 0, "sigmoid": 0.6}[v["activation"]])
+    if name == "branin":
         x1, x2 = v["x1"], v["x2"]
         b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
         return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-    if problem == "hartmann6":
+    if name == "hartmann6":
         alpha = [1.0, 1.2, 3.0, 3.2]
         a = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
         p = [[0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886], [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991],
              [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650], [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381]]
         x = [v[f"x{i}"] for i in range(6)]
         return -sum(alpha[i] * math.exp(-sum(a[i][j] * (x[j] - p[i][j]) ** 2 for j in range(6))) for i in range(4))
-    if problem == "rosenbrock4":
+    if name == "rosenbrock4":
         x = [v[f"x{i}"] for i in range(4)]
         return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(3))
     penalty = {"sgd": 1.0, "adam": 0.0, "rmsprop": 0.5}[v["optimizer"]]
@@ -48,6 +63,8 @@ def run_optuna(problem, seed, sampler_name):
         "optuna-tpe-multivariate": lambda: optuna.samplers.TPESampler(seed=seed, multivariate=True),
         "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
         "optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
+        "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed, n_startup_trials=0, with_margin=True),
+        "optuna-qmc": lambda: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
     }
     study = optuna.create_study(sampler=samplers[sampler_name]())
     distributions = {}
@@ -55,7 +72,8 @@ def run_optuna(problem, seed, sampler_name):
         if p["type"] == "categorical":
             distributions[p["name"]] = optuna.distributions.CategoricalDistribution(p["list"])
         elif p["type"] == "int":
-            distributions[p["name"]] = optuna.distributions.IntDistribution(int(p["min"]), int(p["max"]), log=p.get("log", False))
+            distributions[p["name"]] = optuna.distributions.IntDistribution(
+                int(p["min"]), int(p["max"]), log=p.get("log", False), step=int(p.get("step", 1)))
         else:
             step = float(p["step"]) if "step" in p else None
             distributions[p["name"]] = optuna.distributions.FloatDistribution(
@@ -67,7 +85,7 @@ def run_optuna(problem, seed, sampler_name):
         trial = study.ask(distributions)
         values = trial.params
         times.append(time.perf_counter() - start)
-        loss = evaluate(problem["name"], values)
+        loss = evaluate(problem, values)
         study.tell(trial, loss)
         best = min(best, loss)
         curve.append(best - problem["optimum"])
@@ -82,8 +100,9 @@ def run_hyperopt(problem, seed):
             space[p["name"]] = hp.choice(p["name"], p["list"])
         elif p["type"] == "int":
             low, high = int(p["min"]), int(p["max"])
+            step = int(p.get("step", 1))
             space[p["name"]] = (hp.qloguniform(p["name"], math.log(low), math.log(high), 1) if p.get("log")
-                                else hp.quniform(p["name"], low, high, 1))
+                                else hp.quniform(p["name"], low, high, step))
         elif "step" in p:
             space[p["name"]] = hp.quniform(p["name"], float(p["min"]), float(p["max"]), float(p["step"]))
         elif p.get("log"):
@@ -91,7 +110,7 @@ def run_hyperopt(problem, seed):
         else:
             space[p["name"]] = hp.uniform(p["name"], float(p["min"]), float(p["max"]))
     trials, times = Trials(), []
-    objective = lambda v: evaluate(problem["name"], v)
+    objective = lambda v: evaluate(problem, v)
     rstate = np.random.default_rng(seed)
     for k in range(1, problem["budget"] + 1):
         start = time.perf_counter()
@@ -120,7 +139,7 @@ def run_skopt(problem, seed, acq):
         start = time.perf_counter()
         x = optimizer.ask()
         asked = time.perf_counter() - start
-        loss = evaluate(problem["name"], dict(zip(names, x)))
+        loss = evaluate(problem, dict(zip(names, x)))
         start = time.perf_counter()
         optimizer.tell(x, loss)  # skopt refits its GP here, so the suggestion's cost is ask + tell
         times.append(asked + time.perf_counter() - start)
@@ -131,7 +150,14 @@ def run_skopt(problem, seed, acq):
 
 def main():
     problems, seeds, tools = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3].split(",")
+    only = set(sys.argv[4].split(",")) if len(sys.argv) > 4 else None
+    folder = os.path.dirname(os.path.abspath(sys.argv[1]))
     for problem in problems:
+        if only and problem["name"] not in only:
+            continue
+        if "table" in problem:
+            problem["rmse"] = json.load(open(os.path.join(folder, problem["table"])))["rmse"]
+            problem["optimum"] = min(problem["rmse"].values())
         for tool in tools:
             for seed in range(seeds):
                 try:

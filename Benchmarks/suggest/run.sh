@@ -21,7 +21,7 @@ swift build -c release
 venv=../.venv-suggest
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 "$venv/bin/pip" install -q --disable-pip-version-check numpy scipy "optuna==4.9.0" "hyperopt==0.3.0" \
-    "scikit-optimize==0.10.2" torch greenlet
+    "scikit-optimize==0.10.2" torch greenlet "cmaes==0.13.1"
 peer_groups="optuna-random,optuna-tpe,optuna-tpe-multivariate,hyperopt-tpe optuna-gp skopt-gp-hedge skopt-ei"
 
 .build/release/SuggestBench problems.json "$seeds" > "$results/quality/tunekit.jsonl"

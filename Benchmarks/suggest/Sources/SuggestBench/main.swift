@@ -18,13 +18,41 @@ struct Problem: Decodable {
     }
     let name: String
     let budget: Int
-    let optimum: Double
+    /// The optimum's value; nil for a table problem (its smallest entry).
+    let optimum: Double?
+    /// A table of cached trainings (seoul-gbdt-table.py), relative to problems.json.
+    let table: String?
     let parameters: [Parameter]
 }
 
-func evaluate(_ problem: String, _ v: [String: String]) -> Double {
+/// Cached validation RMSEs keyed by the grid indices of each parameter ("i,j,k,l").
+struct Table: Decodable {
+    let rmse: [String: Double]
+}
+
+/// The grid index of a value: round((value − min)/step).
+func gridKey(_ problem: Problem, _ v: [String: String]) -> String {
+    problem.parameters.map { p in
+        String(Int(((Double(v[p.name]!)! - Double(p.min!)!) / Double(p.step!)!).rounded()))
+    }.joined(separator: ",")
+}
+
+func evaluate(_ problem: String, _ v: [String: String], table: Table?, key: String) -> Double {
     func d(_ name: String) -> Double { Double(v[name]!)! }
+    if let table { return table.rmse[key]! }
     switch problem {
+    case "mixed-steps":
+        // The best learning rate and depth depend on the booster; the optimum (0) lies on the grid.
+        let booster = v["booster"]!
+        let rateTarget: Double = ["gbtree": -1.5, "dart": -2.0, "linear": -0.5][booster]!
+        let depthTarget: Double = ["gbtree": 8, "dart": 6, "linear": 2][booster]!
+        let boosterPenalty: Double = ["gbtree": 0, "dart": 0.1, "linear": 0.4][booster]!
+        let activationPenalty: Double = ["relu": 0.2, "tanh": 0.3, "gelu": 0, "sigmoid": 0.6][v["activation"]!]!
+        let rate: Double = pow(log10(d("eta")) - rateTarget, 2)
+        let depth: Double = pow((d("depth") - depthTarget) / 4, 2)
+        let estimators: Double = 0.5 * pow(log(d("estimators") / 400), 2)
+        let subsample: Double = 4 * pow(d("subsample") - 0.8, 2)
+        return rate + depth + estimators + subsample + boosterPenalty + activationPenalty
     case "branin":
         let x1 = d("x1"), x2 = d("x2")
         let b: Double = 5.1 / (4 * Double.pi * Double.pi), c: Double = 5 / Double.pi, t: Double = 1 / (8 * Double.pi)
@@ -61,9 +89,15 @@ func evaluate(_ problem: String, _ v: [String: String]) -> Double {
 let arguments = CommandLine.arguments
 let problems = try JSONDecoder().decode([Problem].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
 let seeds = Int(arguments[2]) ?? 10
-let algorithms = arguments.count > 3 ? arguments[3].split(separator: ",").map(String.init) : ["random", "tpe", "multivariate-tpe", "bayesianoptimization"]
+let algorithms = arguments.count > 3 ? arguments[3].split(separator: ",").map(String.init)
+    : ["random", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol"]
 let problemFilter = arguments.count > 4 ? Set(arguments[4].split(separator: ",").map(String.init)) : nil
+let folder = URL(fileURLWithPath: arguments[1]).deletingLastPathComponent()
 for problem in problems where problemFilter?.contains(problem.name) ?? true {
+    let table = try problem.table.map {
+        try JSONDecoder().decode(Table.self, from: Data(contentsOf: folder.appendingPathComponent($0)))
+    }
+    let optimum = problem.optimum ?? table!.rmse.values.min()!
     let specs = problem.parameters.map { p -> ParameterSpec in
         switch p.type {
         case "categorical":
@@ -83,6 +117,7 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
             let search = try SuggestionService.makeAlgorithm(for: experiment)
             var history: [TrialRecord] = []
             var best = Double.infinity
+            var bestPoint = ""
             var curve: [Double] = []
             var times: [Double] = []
             let clock = ContinuousClock()
@@ -94,9 +129,10 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
                 let elapsed = clock.now - start
                 times.append(elapsed.inSeconds)
                 let assignments = experiment.searchSpace.assignments(for: point)
-                let loss = evaluate(problem.name, Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) }))
-                best = min(best, loss)
-                curve.append(best - problem.optimum)
+                let values = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
+                let loss = evaluate(problem.name, values, table: table, key: table == nil ? "" : gridKey(problem, values))
+                if loss < best { (best, bestPoint) = (loss, assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")) }
+                curve.append(best - optimum)
                 history.append(TrialRecord(name: "t\(index)", assignments: assignments, condition: .succeeded,
                                            metrics: [MetricValue(name: "loss", value: String(loss))]))
             }
@@ -104,7 +140,7 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
             let last = times.suffix(10)
             let line: [String: Any] = [
                 "tool": "tunekit", "algorithm": algorithm, "problem": problem.name, "seed": seed,
-                "regret25": at(0.25), "regret50": at(0.5), "regret100": at(1), "seconds_per_suggestion": last.reduce(0, +) / Double(last.count),
+                "regret25": at(0.25), "regret50": at(0.5), "regret100": at(1), "seconds_per_suggestion": last.reduce(0, +) / Double(last.count), "best": bestPoint,
             ]
             FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) + Data("\n".utf8))
         }
