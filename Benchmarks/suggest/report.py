@@ -18,10 +18,14 @@ LABELS = {
     ("tunekit", "tpe"): "tunekit tpe",
     ("tunekit", "multivariate-tpe"): "tunekit multivariate-tpe",
     ("tunekit", "bayesianoptimization"): "tunekit bayesianoptimization (GP)",
+    ("tunekit", "cmaes"): "tunekit cmaes",
+    ("tunekit", "sobol"): "tunekit sobol",
     ("optuna-random", None): "Optuna RandomSampler",
     ("optuna-tpe", None): "Optuna TPE (univariate)",
     ("optuna-tpe-multivariate", None): "Optuna TPE (multivariate)",
     ("optuna-gp", None): "Optuna GPSampler",
+    ("optuna-cmaes", None): "Optuna CmaEsSampler (with_margin)",
+    ("optuna-qmc", None): "Optuna QMCSampler (scrambled Sobol')",
     ("hyperopt-tpe", None): "hyperopt TPE",
     ("skopt-gp-hedge", None): "skopt gp_minimize (gp_hedge)",
     ("skopt-ei", None): "skopt gp_minimize (EI)",
@@ -31,6 +35,8 @@ PEERS = {
     "tunekit tpe": ["Optuna TPE (univariate)", "Optuna TPE (multivariate)", "hyperopt TPE"],
     "tunekit multivariate-tpe": ["Optuna TPE (multivariate)", "Optuna TPE (univariate)", "hyperopt TPE"],
     "tunekit bayesianoptimization (GP)": ["skopt gp_minimize (gp_hedge)", "skopt gp_minimize (EI)", "Optuna GPSampler"],
+    "tunekit cmaes": ["Optuna CmaEsSampler (with_margin)"],
+    "tunekit sobol": ["Optuna QMCSampler (scrambled Sobol')", "Optuna RandomSampler"],
 }
 
 

@@ -7,7 +7,7 @@ import Testing
 @testable import TuningServer
 
 @Suite struct SuggestionServerTests {
-    @Test(arguments: ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"])
+    @Test(arguments: ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol"])
     func everyAlgorithmAnswers(algorithm: String) async throws {
         try await LiveServer.run { server in
             let reply = try await server.post(Requests.suggestPath, Requests.getSuggestions(algorithm, count: 3))
@@ -24,6 +24,29 @@ import Testing
             // Same request with random_state: same answer, as `tunekit suggest` gives.
             let again = try await server.post(Requests.suggestPath, Requests.getSuggestions(algorithm, count: 3))
             #expect(again.body == reply.body)
+        }
+    }
+
+    /// Hyperband reads its bracket from the history and returns Katib's state settings in `algorithm`; the resource
+    /// (layers) grows past its feasible space, as Katib's service does.
+    @Test func hyperbandReturnsItsStateSettings() async throws {
+        try await LiveServer.run { server in
+            let experiment = Requests.experiment(
+                "hyperband", settings: [("r_l", "9"), ("eta", "3"), ("resource_name", "layers"), ("random_state", "3")])
+                .replacingOccurrences(of: #""spec": {"#, with: #""spec": {"parallelTrialCount": 9, "#)
+            let body = Data("""
+                {"experiment": \(experiment), "trials": [\(Requests.history(12))], "currentRequestNumber": 2, "totalRequestNumber": 14}
+                """.utf8)
+            let reply = try await server.post(Requests.suggestPath, body)
+            #expect(reply.status == 200, "\(reply.text)")
+            let sets = try #require(reply.json["parameterAssignments"] as? [[String: Any]])
+            let layers = sets.compactMap { (($0["assignments"] as? [[String: String]])?[1])?["value"] }
+            // The first bracket's last rung (the best of trials 9-11 at 9 layers), then the next bracket's first
+            // rung at 3.
+            #expect(layers == ["9", "3"])
+            let settings = try #require((reply.json["algorithm"] as? [String: Any])?["algorithmSettings"] as? [[String: String]])
+            let values = Dictionary(uniqueKeysWithValues: settings.map { ($0["name"] ?? "", $0["value"] ?? "") })
+            #expect(values["resource_name"] == "layers" && values["current_s"] == "1" && values["s_max"] == "2")
         }
     }
 
