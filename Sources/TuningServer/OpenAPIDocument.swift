@@ -506,7 +506,10 @@ enum OpenAPIDocument {
               "grid",
               "tpe",
               "multivariate-tpe",
-              "bayesianoptimization"
+              "bayesianoptimization",
+              "cmaes",
+              "sobol",
+              "hyperband"
             ]
           },
           "algorithmSettings": {

@@ -130,7 +130,7 @@ struct GaussianProcess {
     }
 
     /// Likelihood-and-gradient evaluations allowed per start of the fit.
-    static let fitBudget = 30
+    static let fitBudget = 20
 
     /// Fits log variance, log length scales and log noise by maximising the log marginal likelihood plus weak normal
     /// priors on the logs (variance around 1, length scales around 1 with σ = 1.5 — from 0.05 to 20 within 2σ —,
