@@ -37,10 +37,12 @@ struct ObservationHistory {
 
 extension SuggestionContext {
     /// `count` distinct points: point i comes from `propose` with its own stream `(seed, issuedBefore + i, purpose)`
-    /// and the points chosen before it in this batch; a point already in the history or the batch is replaced by a
-    /// distinct random draw. Stops early, with fewer points, once `cancellation` is set.
+    /// and the points chosen before it in this batch; a point already in the history or the batch is proposed again up
+    /// to `retries` times (the stream moves on, so a stochastic proposal differs), then replaced by a distinct random
+    /// draw. Stops early, with fewer points, once `cancellation` is set.
     func distinctPoints(
-        purpose: String, _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
+        purpose: String, retries: Int = 0,
+        _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
     ) -> [[ParameterValue]] {
         var taken = Set(historyPoints)
         var points: [[ParameterValue]] = []
@@ -48,6 +50,9 @@ extension SuggestionContext {
             if cancellation?.isCancelled == true { break }
             var rng = Xoshiro256(seed: seed, stream: UInt64(issuedBefore + i), StreamDerivation.code(purpose))
             var point = searchSpace.canonical(propose(points, &rng))
+            for _ in 0..<retries where taken.contains(point) {
+                point = searchSpace.canonical(propose(points, &rng))
+            }
             if taken.contains(point) {
                 point = DistinctDraw.draw(in: searchSpace, avoiding: taken, rng: &rng) { rng in randomPoint(using: &rng) }
             }
@@ -58,16 +63,19 @@ extension SuggestionContext {
     }
 
     /// The start-up phase every model-based algorithm shares: random draws until the history holds
-    /// `max(1, startupTrials)` observations, then `propose` (see `distinctPoints`).
+    /// `max(1, startupTrials)` observations, then `propose` (see `distinctPoints`; `retries` for cheap proposals).
     func modelBasedPoints(
-        purpose: String, startupTrials: Int, observed: Int,
+        purpose: String, startupTrials: Int, observed: Int, retries: Int = 0,
         _ propose: (_ batch: [[ParameterValue]], _ rng: inout Xoshiro256) -> [ParameterValue]
     ) -> [[ParameterValue]] {
         guard observed >= max(1, startupTrials) else {
             return distinctPoints(purpose: purpose) { _, rng in randomPoint(using: &rng) }
         }
-        return distinctPoints(purpose: purpose, propose)
+        return distinctPoints(purpose: purpose, retries: retries, propose)
     }
+
+    /// How many times a cheap model (TPE, CMA-ES) proposes again before a repeated point becomes a random draw.
+    static let proposalRetries = 8
 
     /// A point drawn from every parameter's declared distribution.
     func randomPoint(using rng: inout Xoshiro256) -> [ParameterValue] {

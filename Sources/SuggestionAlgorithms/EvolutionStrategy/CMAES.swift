@@ -62,7 +62,9 @@ public struct CMAES: SuggestionAlgorithm {
             encoding: encoding, numeric: numeric, lists: lists, initialSigma: initialSigma, restarts: restartStrategy,
             seed: context.seed)
         search.replay(context)
-        return context.distinctPoints(purpose: "cmaes") { _, rng in search.sample(using: &rng) }
+        return context.distinctPoints(purpose: "cmaes", retries: SuggestionContext.proposalRetries) { _, rng in
+            search.sample(using: &rng)
+        }
     }
 
     /// σ₀ in cube units: the `sigma` setting divided by the narrowest numeric range on the model axis, else 1/6.

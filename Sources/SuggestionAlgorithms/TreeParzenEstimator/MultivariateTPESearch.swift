@@ -33,7 +33,10 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let encoding = ParameterEncoding(context.searchSpace)
         let history = ObservationHistory(context)
-        return context.modelBasedPoints(purpose: "mvtpe", startupTrials: startupTrials, observed: history.observed.count) {
+        return context.modelBasedPoints(
+            purpose: "mvtpe", startupTrials: startupTrials, observed: history.observed.count,
+            retries: SuggestionContext.proposalRetries
+        ) {
             batch, rng in
             let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
             let bad = worse + history.pending + batch

@@ -47,7 +47,10 @@ public struct TPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let history = ObservationHistory(context)
         let encoding = ParameterEncoding(context.searchSpace)
-        return context.modelBasedPoints(purpose: "tpe", startupTrials: startupTrials, observed: history.observed.count) {
+        return context.modelBasedPoints(
+            purpose: "tpe", startupTrials: startupTrials, observed: history.observed.count,
+            retries: SuggestionContext.proposalRetries
+        ) {
             batch, rng in propose(encoding: encoding, history: history, pending: history.pending + batch, rng: &rng)
         }
     }
