@@ -102,3 +102,46 @@ import Testing
         #expect(best == 0)
     }
 }
+
+@Suite struct EncodingBoundsTests {
+    /// A 5,000-entry list is one ordinal coordinate for the GP, not 5,000 one-hot ones; CMA-ES draws it from counts.
+    @Test(arguments: ["bayesianoptimization", "cmaes"])
+    func aLongListDoesNotBlowUpTheModels(_ algorithm: String) throws {
+        let specs = [
+            ParameterSpec(name: "x", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0", max: "1")),
+            ParameterSpec(name: "y", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0", max: "1")),
+            ParameterSpec(name: "c", parameterType: .categorical, feasibleSpace: FeasibleSpace(list: (0..<5000).map { "v\($0)" })),
+        ]
+        let settings = algorithm == "cmaes" ? [] : [AlgorithmSetting(name: "n_initial_points", value: "2")]
+        let experiment = try Experiment(
+            name: "e", objective: Objective(type: .minimize, objectiveMetricName: "loss"),
+            algorithm: AlgorithmSpec(algorithmName: algorithm, algorithmSettings: settings), parameters: specs,
+            parallelTrialCount: 1)
+        #expect(ParameterEncoding(experiment.searchSpace).cubeWidth == 3)
+        let trials = (0..<20).map { i in
+            TrialRecord(
+                name: "t\(i)",
+                assignments: [
+                    ParameterAssignment(name: "x", value: String(Double(i) / 20)), ParameterAssignment(name: "y", value: "0.5"),
+                    ParameterAssignment(name: "c", value: "v\(i * 97 % 5000)"),
+                ],
+                condition: .succeeded, metrics: [MetricValue(name: "loss", value: String(Double(i % 7)))])
+        }
+        let points = try SuggestionService.makeAlgorithm(for: experiment).suggest(SuggestionContext(
+            searchSpace: experiment.searchSpace, objective: experiment.objective, trials: trials, count: 3,
+            issuedBefore: 20, seed: 1))
+        #expect(points.count == 3)
+    }
+
+    @Test func cmaesBoundsItsDimension() throws {
+        let specs = (0...CMAES.maxDimensions).map {
+            ParameterSpec(name: "p\($0)", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0", max: "1"))
+        }
+        let experiment = try Experiment(
+            name: "e", objective: Objective(type: .minimize, objectiveMetricName: "loss"),
+            algorithm: AlgorithmSpec(algorithmName: "cmaes"), parameters: specs, parallelTrialCount: 1)
+        #expect(throws: SuggestionError("cmaes supports at most 100 int and double parameters; the experiment has 101")) {
+            try SuggestionService.makeAlgorithm(for: experiment)
+        }
+    }
+}

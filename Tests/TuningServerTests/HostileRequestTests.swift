@@ -34,7 +34,7 @@ import Testing
 
     @Test func overflowingDoubleStepIsRefused() async throws {
         try await LiveServer.run { server in
-            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization", "sobol"] {
                 let body = Self.request(
                     parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1e300", "step": "1e-300"}}"#,
                     algorithm: algorithm)
@@ -50,7 +50,7 @@ import Testing
     @Test func rangesNearTheLargestDoubleDoNotTrap() async throws {
         try await LiveServer.run { server in
             for distribution in ["LOG_UNIFORM", "NORMAL", "LOG_NORMAL", "UNIFORM"] {
-                for algorithm in ["random", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+                for algorithm in ["random", "tpe", "multivariate-tpe", "bayesianoptimization", "sobol"] {
                     let body = Self.request(
                         parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "1", "max": "1.7976931348623157e308", "step": "1e308", "distribution": "\#(distribution)"}}"#,
                         algorithm: algorithm, count: 2)
@@ -90,7 +90,7 @@ import Testing
         // ≥ 11 observations so multivariate TPE leaves its start-up phase and models the history.
         let trials = (0..<14).map { Self.trial($0, [("n", $0 == 5 ? "500" : "\($0 % 10)"), ("c", "a")], loss: Double($0)) }
         try await LiveServer.run { server in
-            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization", "sobol"] {
                 let body = Self.request(
                     parameters: #"{"name": "n", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "9"}}, {"name": "c", "parameterType": "CATEGORICAL", "feasibleSpace": {"list": ["a", "b", "c", "d"]}}"#,
                     algorithm: algorithm, trials: trials.joined(separator: ","))
@@ -105,7 +105,7 @@ import Testing
         let parameters = #"{"name": "a", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "2000000000"}}, {"name": "b", "parameterType": "INT", "feasibleSpace": {"min": "0", "max": "2000000000"}}"#
         let trials = (0..<12).map { Self.trial($0, [("a", "\($0 * 1000)"), ("b", "\($0 * 7)")], loss: Double($0 % 5)) }
         try await LiveServer.run { server in
-            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"] {
+            for algorithm in ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol"] {
                 let body = Self.request(parameters: parameters, algorithm: algorithm, trials: trials.joined(separator: ","), count: 3)
                 let reply = try await server.post(Requests.suggestPath, body)
                 #expect(reply.status == 200, "\(algorithm): \(reply.text)")

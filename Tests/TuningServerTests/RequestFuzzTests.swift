@@ -23,7 +23,7 @@ import Testing
         "1e400", "9223372036854775807", "-9223372036854775808", "2e9", "1e-17", "0x10", "", " 3 ", "abc", "1e30", "0.1",
     ]
     static let distributions = ["UNIFORM", "LOG_UNIFORM", "NORMAL", "LOG_NORMAL", "0", "9", "BOGUS", ""]
-    static let algorithms = ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization"]
+    static let algorithms = ["random", "grid", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol", "hyperband"]
 
     static func request(_ g: inout Generator) -> String {
         var parameters: [String] = []
@@ -47,6 +47,8 @@ import Testing
         let settings = g.pick([
             "", #"{"name": "random_state", "value": "\#(g.pick(numbers))"}"#, #"{"name": "n_startup_trials", "value": "\#(g.pick(numbers))"}"#,
             #"{"name": "n_initial_points", "value": "\#(g.pick(numbers))"}"#, #"{"name": "n_ei_candidates", "value": "\#(g.pick(numbers))"}"#,
+            #"{"name": "sigma", "value": "\#(g.pick(numbers))"}, {"name": "restart_strategy", "value": "bipop"}"#,
+            #"{"name": "r_l", "value": "\#(g.pick(numbers))"}, {"name": "resource_name", "value": "p0"}, {"name": "eta", "value": "\#(g.pick(numbers))"}"#,
         ])
         let current = g.pick(["1", "3", "0", "-1", "10001", "2.5", "\"7\"", "1e9"])
         let total = g.pick(["3", "0", "-9223372036854775808", "9223372036854775807", "2147483647", "\"x\""])

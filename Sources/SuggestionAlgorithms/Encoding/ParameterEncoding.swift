@@ -7,7 +7,8 @@ import Foundation
 /// Two views. The *model axis* gives one number per parameter: a continuous double's value (its logarithm for a log
 /// distribution), a finite numeric parameter's grid position (`GridAxis.position`: the index, or log(value) for a log
 /// distribution) and a list's index — what the Parzen estimators work on. The *unit cube* rescales numeric axes to
-/// [0, 1] and gives a list one coordinate per entry (one-hot) — what the Gaussian process, CMA-ES and Sobol work on.
+/// [0, 1] and gives a list one coordinate per entry (one-hot; a list longer than `oneHotLimit` gets one ordinal
+/// coordinate instead, so a 10,000-entry list cannot blow up the cube) — what the Gaussian process works on.
 /// Decoding always lands on a feasible value: clamped to the bounds, snapped to the nearest grid point, a list entry
 /// chosen by the largest one-hot coordinate.
 struct EncodedParameter {
@@ -21,6 +22,9 @@ struct EncodedParameter {
     }
 
     let kind: Kind
+
+    /// The longest list encoded one-hot in the unit cube.
+    static let oneHotLimit = 32
 
     init(_ parameter: SearchParameter) {
         switch parameter.domain {
@@ -93,15 +97,23 @@ struct EncodedParameter {
 
     // MARK: Unit cube
 
-    /// Coordinates this parameter takes in the unit cube: one per list entry, else one.
-    var cubeWidth: Int {
+    /// Coordinates this parameter takes in the unit cube: one per list entry (up to `oneHotLimit`), else one.
+    var cubeWidth: Int { isOneHot ? listCount : 1 }
+
+    /// True for a list short enough to be one-hot in the cube.
+    var isOneHot: Bool { listCount > 0 && listCount <= Self.oneHotLimit }
+
+    /// A list's number of entries (0 for numbers).
+    var listCount: Int {
         if case .categorical(let count) = kind { return count }
-        return 1
+        return 0
     }
 
     /// Writes the value's cube coordinates at `offset`.
     func writeCube(_ value: ParameterValue, into x: inout [Double], at offset: Int) {
         switch kind {
+        case .categorical(let count) where !isOneHot:
+            x[offset] = Double(index(value)) / Double(count - 1)
         case .categorical(let count):
             for k in 0..<count { x[offset + k] = 0 }
             x[offset + index(value)] = 1
@@ -116,6 +128,8 @@ struct EncodedParameter {
     /// The feasible value nearest to the cube coordinates at `offset`.
     func value(fromCube x: [Double], at offset: Int) -> ParameterValue {
         switch kind {
+        case .categorical(let count) where !isOneHot:
+            return .choice(gridIndex(x[offset] * Double(count - 1), count: count))
         case .categorical(let count):
             var best = 0
             for k in 1..<max(1, count) where x[offset + k] > x[offset + best] { best = k }

@@ -22,6 +22,9 @@ import NumericKernels
 public struct CMAES: SuggestionAlgorithm {
     public static let algorithmName = "cmaes"
 
+    /// The most numeric parameters (the dimension of the normal distribution).
+    static let maxDimensions = 100
+
     enum RestartStrategy: String { case none, ipop, bipop }
 
     let restartStrategy: RestartStrategy
@@ -51,11 +54,16 @@ public struct CMAES: SuggestionAlgorithm {
         guard numeric.count >= 2 else {
             throw SuggestionError("CMA-ES only supports two or more dimensional continuous search space.")
         }
+        // Each generation decomposes an n×n covariance: n is bounded before any history is replayed.
+        guard numeric.count <= Self.maxDimensions else {
+            throw SuggestionError(
+                "cmaes supports at most \(Self.maxDimensions) int and double parameters; the experiment has \(numeric.count)")
+        }
     }
 
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let encoding = ParameterEncoding(context.searchSpace)
-        let numeric = encoding.parameters.indices.filter { encoding.parameters[$0].cubeWidth == 1 && !encoding.parameters[$0].isList }
+        let numeric = encoding.parameters.indices.filter { !encoding.parameters[$0].isList }
         let lists = encoding.parameters.indices.filter { encoding.parameters[$0].isList }
         let initialSigma = initialStepSize(encoding: encoding, numeric: numeric)
         var search = CMASearch(
@@ -82,10 +90,7 @@ public struct CMAES: SuggestionAlgorithm {
 }
 
 extension EncodedParameter {
-    var isList: Bool {
-        if case .categorical = kind { return true }
-        return false
-    }
+    var isList: Bool { listCount > 0 }
 }
 
 /// The CMA-ES state and its replay over a history.
@@ -120,7 +125,7 @@ struct CMASearch {
         largePopulation = basePopulation
         state = CMAState(
             mean: Array(repeating: 0.5, count: n), sigma: initialSigma, population: basePopulation)
-        listCounts = lists.map { Array(repeating: 0, count: encoding.parameters[$0].cubeWidth) }
+        listCounts = lists.map { Array(repeating: 0, count: encoding.parameters[$0].listCount) }
     }
 
     /// Replays the history: each generation of λ observed trials updates the distribution, up to the first trial still
@@ -130,7 +135,7 @@ struct CMASearch {
         var generation: [(x: [Double], point: [ParameterValue], loss: Double)] = []
         for (trial, point) in zip(context.trials, context.points) {
             guard let point else { continue }
-            if trial.condition.isActive { break }
+            if trial.condition.isActive || context.cancellation?.isCancelled == true { break }
             guard let value = trial.observedValue(of: context.objective.objectiveMetricName), value.isFinite else { continue }
             let cube = encoding.cube(point)
             generation.append((numeric.map { cube[encoding.cubeOffsets[$0]] }, point, sign * value))

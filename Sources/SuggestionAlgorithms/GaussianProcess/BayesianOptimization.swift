@@ -165,6 +165,14 @@ public struct BayesianOptimization: SuggestionAlgorithm {
         switch parameter.kind {
         case .continuous:
             return []
+        case .categorical(let count) where !parameter.isOneHot:
+            // A long list on one ordinal coordinate: its neighbouring entries.
+            let current = parameter.index(parameter.value(fromCube: x, at: offset))
+            return [current - 2, current - 1, current + 1, current + 2].filter { $0 >= 0 && $0 < count }.map { k in
+                var y = x
+                parameter.writeCube(.choice(k), into: &y, at: offset)
+                return y
+            }
         case .categorical(let count):
             return (0..<count).compactMap { k in
                 guard x[offset + k] != 1 else { return nil }
