@@ -47,74 +47,99 @@ public struct TPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let history = ObservationHistory(context)
         let encoding = ParameterEncoding(context.searchSpace)
-        return context.modelBasedPoints(
-            purpose: "tpe", startupTrials: startupTrials, observed: history.observed.count,
-            retries: SuggestionContext.proposalRetries
-        ) {
-            batch, rng in propose(encoding: encoding, history: history, pending: history.pending + batch, rng: &rng)
-        }
-    }
-
-    private func propose(
-        encoding: ParameterEncoding, history: ObservationHistory, pending: [[ParameterValue]], rng: inout Xoshiro256
-    ) -> [ParameterValue] {
         let n = history.observed.count
         let goodCount = gamma.map { Int(($0 * Double(n).squareRoot()).rounded(.up)) } ?? ObservationHistory.optunaGoodCount(n)
         let (good, worse) = history.split(goodCount: goodCount)
-        let bad = worse + pending
-        return encoding.parameters.enumerated().map { d, parameter in
+        // The estimators depend on the batch so far (constant liar), not on the retries of one point: built once per
+        // batch size and kept, with their grid scores, while a repeated point is proposed again.
+        var cache: (batchSize: Int, models: [ParameterModel])?
+        return context.modelBasedPoints(
+            purpose: "tpe", startupTrials: startupTrials, observed: n, retries: SuggestionContext.proposalRetries
+        ) { batch, rng in
+            if cache?.batchSize != batch.count {
+                cache = (batch.count, models(encoding: encoding, good: good, bad: worse + history.pending + batch))
+            }
+            return propose(&cache!.models, rng: &rng)
+        }
+    }
+
+    /// One parameter's l(x) and g(x).
+    private enum ParameterModel {
+        /// Numbers on the model axis; a grid's scores are kept by index once computed (`scores`, NaN until then).
+        case numeric(l: ParzenEstimator, g: ParzenEstimator, parameter: EncodedParameter, cell: Double?, scores: [Double])
+        case categorical(l: [Double], g: [Double])
+    }
+
+    /// Grids up to this many values keep their scores by index.
+    private static let scoredGridLimit = 4096
+
+    private func models(encoding: ParameterEncoding, good: [[ParameterValue]], bad: [[ParameterValue]]) -> [ParameterModel] {
+        encoding.parameters.enumerated().map { d, parameter in
             switch parameter.kind {
             case .categorical(let count):
-                return .choice(chooseCategory(
-                    count: count, good: good.map { parameter.index($0[d]) }, bad: bad.map { parameter.index($0[d]) },
-                    rng: &rng))
+                return .categorical(
+                    l: categoryWeights(count: count, good.map { parameter.index($0[d]) }),
+                    g: categoryWeights(count: count, bad.map { parameter.index($0[d]) }))
             case .continuous, .grid:
-                return chooseNumber(
-                    parameter, good: good.map { parameter.coordinate($0[d]) }, bad: bad.map { parameter.coordinate($0[d]) },
-                    rng: &rng)
+                let (low, high) = parameter.bounds
+                let l = ParzenEstimator(
+                    observations: good.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
+                let g = ParzenEstimator(
+                    observations: bad.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
+                var cell: Double?, scores: [Double] = []
+                if case .grid(let axis) = parameter.kind {
+                    cell = axis.isLogarithmic ? nil : parameter.gridCell
+                    if axis.count <= Self.scoredGridLimit { scores = Array(repeating: .nan, count: axis.count) }
+                }
+                return .numeric(l: l, g: g, parameter: parameter, cell: cell, scores: scores)
             }
         }
     }
 
-    /// The best of `candidates` draws from l by log l − log g, on the model axis. Grid values are scored on their
-    /// cells (linear grids) or at their positions (log grids, whose cells differ in width).
-    private func chooseNumber(
-        _ parameter: EncodedParameter, good: [Double], bad: [Double], rng: inout Xoshiro256
-    ) -> ParameterValue {
-        let (low, high) = parameter.bounds
-        let l = ParzenEstimator(observations: good, low: low, high: high, priorWeight: priorWeight)
-        let g = ParzenEstimator(observations: bad, low: low, high: high, priorWeight: priorWeight)
-        var cell: Double?
-        var isGrid = false
-        if case .grid(let axis) = parameter.kind {
-            isGrid = true
-            cell = axis.isLogarithmic ? nil : parameter.gridCell
+    /// Each parameter's best of `candidates` draws from l by log l − log g, on the model axis. Grid values are scored
+    /// on their cells (linear grids) or at their positions (log grids, whose cells differ in width).
+    private func propose(_ models: inout [ParameterModel], rng: inout Xoshiro256) -> [ParameterValue] {
+        models.indices.map { d in
+            switch models[d] {
+            case .categorical(let l, let g):
+                var best = 0, bestScore = -Double.infinity
+                for _ in 0..<candidates {
+                    let k = pickComponent(l, using: &rng)
+                    let score = log(l[k]) - log(g[k])
+                    if score > bestScore { (best, bestScore) = (k, score) }
+                }
+                return .choice(best)
+            case .numeric(let l, let g, let parameter, let cell, var scores):
+                models[d] = .categorical(l: [], g: [])  // releases the model's reference, so `scores` is not copied
+                var best = l.sample(using: &rng), bestScore = -Double.infinity
+                for _ in 0..<candidates {
+                    var x = l.sample(using: &rng)
+                    let score: Double
+                    if case .grid(let axis) = parameter.kind {
+                        let k = axis.nearestIndex(to: x)
+                        x = axis.position(k)
+                        if !scores.isEmpty, !scores[k].isNaN {
+                            score = scores[k]
+                        } else {
+                            score = l.logDensity(x, cell: cell) - g.logDensity(x, cell: cell)
+                            if !scores.isEmpty { scores[k] = score }
+                        }
+                    } else {
+                        score = l.logDensity(x) - g.logDensity(x)
+                    }
+                    if score > bestScore { (best, bestScore) = (x, score) }
+                }
+                models[d] = .numeric(l: l, g: g, parameter: parameter, cell: cell, scores: scores)
+                return parameter.value(atCoordinate: best)
+            }
         }
-        var best = l.sample(using: &rng), bestScore = -Double.infinity
-        for _ in 0..<candidates {
-            var x = l.sample(using: &rng)
-            if isGrid { x = parameter.coordinate(parameter.value(atCoordinate: x)) }
-            let score = l.logDensity(x, cell: cell) - g.logDensity(x, cell: cell)
-            if score > bestScore { (best, bestScore) = (x, score) }
-        }
-        return parameter.value(atCoordinate: best)
     }
 
-    /// Categories by smoothed counts: l(k) ∝ prior/K + good count, g likewise.
-    private func chooseCategory(count: Int, good: [Int], bad: [Int], rng: inout Xoshiro256) -> Int {
-        func weights(_ indices: [Int]) -> [Double] {
-            var w = Array(repeating: priorWeight / Double(count), count: count)
-            for k in indices { w[k] += 1 }
-            let total = w.reduce(0, +)
-            return w.map { $0 / total }
-        }
-        let l = weights(good), g = weights(bad)
-        var best = 0, bestScore = -Double.infinity
-        for _ in 0..<candidates {
-            let k = pickComponent(l, using: &rng)
-            let score = log(l[k]) - log(g[k])
-            if score > bestScore { (best, bestScore) = (k, score) }
-        }
-        return best
+    /// Category weights by smoothed counts: w(k) ∝ prior/K + count of k.
+    private func categoryWeights(count: Int, _ indices: [Int]) -> [Double] {
+        var w = Array(repeating: priorWeight / Double(count), count: count)
+        for k in indices { w[k] += 1 }
+        let total = w.reduce(0, +)
+        return w.map { $0 / total }
     }
 }
