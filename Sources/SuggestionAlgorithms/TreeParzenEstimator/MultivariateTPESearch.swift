@@ -33,15 +33,18 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let encoding = ParameterEncoding(context.searchSpace)
         let history = ObservationHistory(context)
+        let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
+        let l = JointParzen(encoding: encoding, points: good, priorWeight: priorWeight)
+        // g depends on the batch so far (constant liar), not on the retries of one point: built once per batch size.
+        var cache: (batchSize: Int, g: JointParzen)?
         return context.modelBasedPoints(
             purpose: "mvtpe", startupTrials: startupTrials, observed: history.observed.count,
             retries: SuggestionContext.proposalRetries
-        ) {
-            batch, rng in
-            let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
-            let bad = worse + history.pending + batch
-            let l = JointParzen(encoding: encoding, points: good, priorWeight: priorWeight)
-            let g = JointParzen(encoding: encoding, points: bad, priorWeight: priorWeight)
+        ) { batch, rng in
+            if cache?.batchSize != batch.count {
+                cache = (batch.count, JointParzen(encoding: encoding, points: worse + history.pending + batch, priorWeight: priorWeight))
+            }
+            let g = cache!.g
             var best = l.sample(using: &rng), bestScore = -Double.infinity
             for _ in 0..<candidates {
                 let candidate = l.sample(using: &rng)
