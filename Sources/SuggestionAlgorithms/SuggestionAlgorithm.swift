@@ -104,10 +104,13 @@ extension SearchSpace {
     public func point(from assignments: [ParameterAssignment]) -> [ParameterValue]? {
         var point: [ParameterValue] = []
         point.reserveCapacity(parameters.count)
-        for parameter in parameters {
-            guard let text = assignments.last(where: { $0.name == parameter.name })?.value,
-                  let value = parameter.parse(text)
-            else { return nil }
+        // Fast path: the assignments in declaration order, one per parameter (what every Katib service sends back).
+        var inOrder = assignments.count == parameters.count
+        for index in parameters.indices where inOrder && assignments[index].name != parameters[index].name { inOrder = false }
+        for index in parameters.indices {
+            let text = inOrder
+                ? assignments[index].value : assignments.last(where: { $0.name == parameters[index].name })?.value
+            guard let text, let value = parameters[index].parse(text) else { return nil }
             point.append(value)
         }
         return point

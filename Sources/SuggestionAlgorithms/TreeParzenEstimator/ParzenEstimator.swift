@@ -13,6 +13,8 @@ struct ParzenEstimator {
     let masses: [Double]
     /// log(σ √(2π) · mass) of each component: the normaliser of its truncated density.
     let logNormalisers: [Double]
+    /// log(weight) − log normaliser of each component (−∞ for a component with no mass inside the bounds).
+    let logScaledWeights: [Double]
 
     /// Builds the mixture from observations (already in the internal, possibly log-transformed space); component i is
     /// observation i, the last component is the prior.
@@ -47,6 +49,9 @@ struct ParzenEstimator {
             normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
         }
         logNormalisers = zip(self.sigmas, masses).map { sigma, mass in log(sigma * (2 * Double.pi).squareRoot() * mass) }
+        logScaledWeights = zip(self.weights, zip(masses, logNormalisers)).map { weight, pair in
+            pair.0 > 0 ? log(weight) - pair.1 : -.infinity
+        }
     }
 
     /// A draw from component `index` (a normal truncated to [low, high], by rejection; clamped after 100 tries).
@@ -92,22 +97,52 @@ struct ParzenEstimator {
 
     /// log density at `x`; with `cell` (discrete values), the log probability of [x − cell/2, x + cell/2].
     func logDensity(_ x: Double, cell: Double? = nil) -> Double {
+        guard let cell else { return logDensity(at: x) }
+        let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
+        // A component whose whole cell lies more than 8.5σ to one side gives less than 1e-17: skipped, unless every
+        // component is that far (then all are summed).
+        var total = cellProbability(a, b, skipFar: true)
+        if total == 0 { total = cellProbability(a, b, skipFar: false) }
+        return log(max(total, 1e-300))
+    }
+
+    private func cellProbability(_ a: Double, _ b: Double, skipFar: Bool) -> Double {
         var total = 0.0
         for index in means.indices {
             let mean = means[index], sigma = sigmas[index]
             let mass = masses[index]
             guard mass > 0 else { continue }
-            let value: Double
-            if let cell {
-                let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
-                value = max(0, normalCDF((b - mean) / sigma) - normalCDF((a - mean) / sigma))
-            } else {
-                let z = (x - mean) / sigma
-                value = exp(-0.5 * z * z) / (sigma * (2 * Double.pi).squareRoot())
-            }
-            total += weights[index] * value / mass
+            let upper = (b - mean) / sigma, lower = (a - mean) / sigma
+            if skipFar, upper < -8.5 || lower > 8.5 { continue }
+            total += weights[index] * max(0, normalCDF(upper) - normalCDF(lower)) / mass
         }
-        return log(max(total, 1e-300))
+        return total
+    }
+
+    /// log Σᵢ wᵢ φ((x − μᵢ)/σᵢ)/(σᵢ massᵢ) by log-sum-exp: each term's exponent first, then exponentials only for the
+    /// terms within e⁻⁴⁰ of the largest (the others change the sum by less than 1e-17 of it) — most components of g
+    /// lie far from a candidate drawn near the good points.
+    private func logDensity(at x: Double) -> Double {
+        let count = means.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { exponents in
+            var top = -Double.infinity
+            means.withUnsafeBufferPointer { means in
+                sigmas.withUnsafeBufferPointer { sigmas in
+                    logScaledWeights.withUnsafeBufferPointer { logWeights in
+                        for index in 0..<count {
+                            let z = (x - means[index]) / sigmas[index]
+                            let exponent = logWeights[index] - 0.5 * z * z
+                            exponents[index] = exponent
+                            top = max(top, exponent)
+                        }
+                    }
+                }
+            }
+            guard top.isFinite else { return log(1e-300) }
+            var sum = 0.0
+            for index in 0..<count where exponents[index] > top - 40 { sum += exp(exponents[index] - top) }
+            return max(top + log(sum), log(1e-300))
+        }
     }
 }
 
