@@ -206,7 +206,7 @@ extension EncodedParameter {
 }
 
 /// One CMA-ES distribution N(m, σ² C) with its evolution paths, in the unit cube; strategy parameters as in Hansen's
-/// tutorial (default weights, c_σ, d_σ, c_c, c₁, c_μ).
+/// tutorial (2016: default weights with negative ones for the worse half — active CMA —, c_σ, d_σ, c_c, c₁, c_μ).
 struct CMAState {
     var mean: [Double]
     var sigma: Double
@@ -230,17 +230,23 @@ struct CMAState {
         self.mean = mean
         self.sigma = sigma
         self.population = population
+        // Hansen (2016), eq. 49-53: positive weights for the better half, negative ones (active CMA) for the worse half.
         let mu = population / 2
-        let raw = (1...mu).map { log(Double(population + 1) / 2) - log(Double($0)) }
-        let total = raw.reduce(0, +)
-        weights = raw.map { $0 / total }
-        muEffective = 1 / weights.reduce(0) { $0 + $1 * $1 }
+        let raw = (1...population).map { log(Double(population + 1) / 2) - log(Double($0)) }
+        let positive = raw.prefix(mu), negative = raw.dropFirst(mu)
+        let positiveSum = positive.reduce(0, +)
+        muEffective = positiveSum * positiveSum / positive.reduce(0) { $0 + $1 * $1 }
+        let negativeSum = negative.reduce(0) { $0 + abs($1) }
+        let muEffectiveMinus = negativeSum > 0 ? negativeSum * negativeSum / negative.reduce(0) { $0 + $1 * $1 } : 0
         let dimension = Double(n)
         cSigma = (muEffective + 2) / (dimension + muEffective + 5)
         dSigma = 1 + 2 * max(0, ((muEffective - 1) / (dimension + 1)).squareRoot() - 1) + cSigma
         cC = (4 + muEffective / dimension) / (dimension + 4 + 2 * muEffective / dimension)
         c1 = 2 / ((dimension + 1.3) * (dimension + 1.3) + muEffective)
         cMu = min(1 - c1, 2 * (muEffective - 2 + 1 / muEffective) / ((dimension + 2) * (dimension + 2) + muEffective))
+        let negativeScale = min(
+            1 + c1 / cMu, 1 + 2 * muEffectiveMinus / (muEffective + 2), (1 - c1 - cMu) / (dimension * cMu))
+        weights = raw.map { $0 >= 0 ? $0 / positiveSum : negativeScale * $0 / max(negativeSum, 1e-300) }
         chiN = dimension.squareRoot() * (1 - 1 / (4 * dimension) + 1 / (21 * dimension * dimension))
         var identity = Matrix(rows: n, columns: n)
         for i in 0..<n { identity[i, i] = 1 }
@@ -278,8 +284,12 @@ struct CMAState {
             let length = mahalanobisLength(y)
             return length > limit ? y.map { $0 * limit / length } : y
         }
+        // The mean moves by the positive weights only; a negative weight is rescaled by n/‖C^(−1/2) y‖² (eq. 46).
         var yw = [Double](repeating: 0, count: n)
-        for (w, y) in zip(weights, ys) { for i in 0..<n { yw[i] += w * y[i] } }
+        for (w, y) in zip(weights, ys) where w > 0 { for i in 0..<n { yw[i] += w * y[i] } }
+        let covarianceWeights = zip(weights, ys).map { w, y in
+            w >= 0 ? w : w * Double(n) / max(1e-300, pow(mahalanobisLength(y), 2))
+        }
         for i in 0..<n { mean[i] = old[i] + sigma * yw[i] }
         // C^(-1/2) y_w = B D⁻¹ Bᵀ y_w.
         var whitened = [Double](repeating: 0, count: n)
@@ -296,11 +306,11 @@ struct CMAState {
         let hSigma: Double = pathNorm / max(correction, 1e-300) < (1.4 + 2 / Double(n + 1)) * chiN ? 1 : 0
         let cRate = (cC * (2 - cC) * muEffective).squareRoot()
         for i in 0..<n { pathC[i] = (1 - cC) * pathC[i] + hSigma * cRate * yw[i] }
-        let keep = 1 - c1 - cMu + (1 - hSigma) * c1 * cC * (2 - cC)
+        let keep = 1 - c1 - cMu * weights.prefix(ys.count).reduce(0, +) + (1 - hSigma) * c1 * cC * (2 - cC)
         for j in 0..<n {
             for i in j..<n {
                 var rankMu = 0.0
-                for (w, y) in zip(weights, ys) { rankMu += w * y[i] * y[j] }
+                for (w, y) in zip(covarianceWeights, ys) { rankMu += w * y[i] * y[j] }
                 let value = keep * covariance[i, j] + c1 * pathC[i] * pathC[j] + cMu * rankMu
                 covariance[i, j] = value
                 covariance[j, i] = value
