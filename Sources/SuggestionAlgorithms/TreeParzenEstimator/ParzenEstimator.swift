@@ -46,7 +46,9 @@ struct ParzenEstimator {
         let total = weights.reduce(0, +)
         self.weights = weights.map { $0 / total }
         masses = zip(means, self.sigmas).map { mean, sigma in
-            normalCDF((high - mean) / sigma) - normalCDF((low - mean) / sigma)
+            let upper = (high - mean) / sigma, lower = (low - mean) / sigma
+            // Both bounds beyond 8.5σ: the mass differs from 1 by less than 1e-17.
+            return upper > 8.5 && lower < -8.5 ? 1 : normalCDF(upper) - normalCDF(lower)
         }
         logNormalisers = zip(self.sigmas, masses).map { sigma, mass in log(sigma * (2 * Double.pi).squareRoot() * mass) }
         logScaledWeights = zip(self.weights, zip(masses, logNormalisers)).map { weight, pair in
