@@ -91,6 +91,28 @@ import Testing
         #expect(abs(state.covariance[0, 1] - state.covariance[1, 0]) < 1e-15)
     }
 
+    /// A flat objective stalls every generation: after Hansen's window of 10 + ⌈30n/λ⌉ generations IPOP restarts with
+    /// twice the population; without a restart strategy the population stays.
+    @Test(arguments: [("ipop", 12), ("none", 6)])
+    func ipopDoublesThePopulationWhenTheSearchStalls(strategy: String, population: Int) throws {
+        let experiment = try Self.experiment(
+            [Self.double("a"), Self.double("b")], settings: [AlgorithmSetting(name: "restart_strategy", value: strategy)])
+        let trials = (0..<150).map { i in
+            TrialRecord(
+                name: "t\(i)",
+                assignments: [ParameterAssignment(name: "a", value: String(Double(i % 10) / 10)), ParameterAssignment(name: "b", value: "0.5")],
+                condition: .succeeded, metrics: [MetricValue(name: "loss", value: "1")])
+        }
+        let context = SuggestionContext(
+            searchSpace: experiment.searchSpace, objective: experiment.objective, trials: trials, count: 1, issuedBefore: 150,
+            seed: 2)
+        let encoding = ParameterEncoding(experiment.searchSpace)
+        var search = CMASearch(encoding: encoding, numeric: [0, 1], lists: [], initialSigma: 1.0 / 6, restarts: CMAES.RestartStrategy(rawValue: strategy)!, seed: 2)
+        #expect(search.population == 6)
+        search.replay(context)
+        #expect(search.population == population)
+    }
+
     @Test func integerParametersKeepMovingThanksToTheMargin() throws {
         let specs = [
             ParameterSpec(name: "a", parameterType: .int, feasibleSpace: FeasibleSpace(min: "0", max: "20")),

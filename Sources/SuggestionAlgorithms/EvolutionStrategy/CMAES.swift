@@ -146,6 +146,9 @@ struct CMASearch {
         }
     }
 
+    /// The current population size λ (grows with IPOP restarts).
+    var population: Int { state.population }
+
     /// A point from the current distribution.
     func sample(using rng: inout Xoshiro256) -> [ParameterValue] {
         let x = state.sample(using: &rng)
@@ -170,11 +173,8 @@ struct CMASearch {
             listCounts[j] = Array(repeating: 0, count: listCounts[j].count)
             for member in elite { listCounts[j][encoding.parameters[d].index(member.point[d])] += 1 }
         }
-        switch restarts {
-        case .ipop: largeBudget += generation.count
-        case .bipop: if state.population > basePopulation && state.isLarge { largeBudget += generation.count } else { smallBudget += generation.count }
-        case .none: break
-        }
+        // The first run (default population) counts as the large regime's, as in Hansen's BIPOP.
+        if state.isLarge { largeBudget += generation.count } else { smallBudget += generation.count }
         if restarts != .none, state.shouldStop(ranked.map(\.loss)) { restart() }
     }
 
@@ -184,7 +184,7 @@ struct CMASearch {
         restartCount += 1
         var rng = Xoshiro256(seed: seed, stream: StreamDerivation.code("cmaes-restart"), UInt64(restartCount))
         let mean = numeric.map { _ in rng.nextUnit() }
-        if restarts == .bipop, largeBudget > 0, smallBudget < largeBudget {
+        if restarts == .bipop, smallBudget < largeBudget {
             let u = rng.nextUnit()
             let population = max(basePopulation, Int(Double(basePopulation) * pow(Double(largePopulation) / Double(basePopulation) / 2, u * u)))
             state = CMAState(mean: mean, sigma: initialSigma * pow(10, -2 * rng.nextUnit()), population: population)
