@@ -10,6 +10,10 @@ let package = Package(
         .executableTarget(
             name: "SuggestBench",
             dependencies: [.product(name: "TunekitCore", package: "tunekit")]
-        )
+        ),
+        .executableTarget(
+            name: "HyperbandBench",
+            dependencies: [.product(name: "TunekitCore", package: "tunekit")]
+        ),
     ]
 )

@@ -7,6 +7,7 @@ to its peers: final median regret (ours/theirs, below 1 = we found better points
 (theirs/ours, how many times faster we answer).
 Usage: python report.py [--compact] --quality FILE... --timing FILE...
 (--compact: one row per sampler, the README's table: final median regret per problem, ms per suggestion per problem.)
+python report.py --hyperband FILE: the multi-fidelity table of HyperbandBench and hyperband_peers.py.
 """
 import json
 import statistics
@@ -66,7 +67,22 @@ def load(paths, problems):
     return runs
 
 
+def print_hyperband(path):
+    runs = defaultdict(list)
+    for line in open(path):
+        run = json.loads(line)
+        runs[run["algorithm"]].append(run)
+    print("| sampler | seeds | median best loss at 81 epochs | median epochs spent | median trials |")
+    print("|---|---|---|---|---|")
+    for name, group in runs.items():
+        print(f"| {name} | {len(group)} | {statistics.median(r['best_full'] for r in group):.4f} | "
+              f"{statistics.median(r['epochs'] for r in group):.0f} | {statistics.median(r['trials'] for r in group):.0f} |")
+
+
 def main():
+    if sys.argv[1] == "--hyperband":
+        print_hyperband(sys.argv[2])
+        return
     compact = "--compact" in sys.argv
     arguments = [a for a in sys.argv[1:] if a != "--compact"]
     split = arguments.index("--timing")

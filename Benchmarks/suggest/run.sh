@@ -5,7 +5,8 @@
 # algorithms were developed on — and two held out: a second mixed surface with integer steps and categoricals whose
 # best values depend on the category (100 trials), and a real tuning task, gbdt's validation RMSE on the bundled Seoul
 # traffic data over a 648-point grid (50 trials; every point trained once by seoul-gbdt-table.py and cached, so all
-# tools and seeds see the same surface).
+# tools and seeds see the same surface). Then hyperband on synthetic learning curves (HyperbandBench) against random
+# search and Optuna's HyperbandPruner (hyperband_peers.py) at the same number of epochs.
 #
 # Usage: Benchmarks/suggest/run.sh [SEEDS] [GP_SEEDS] [TIMING_SEEDS]   (defaults 30, 10 and 2)
 # Two passes. Quality: the fast samplers on seeds 0..SEEDS-1, the GP samplers (tunekit's, Optuna's, skopt's) on
@@ -46,7 +47,13 @@ wait
 .build/release/SuggestBench problems.json "$timing_seeds" > "$results/timing/tunekit.jsonl"
 "$venv/bin/python" -W ignore peers.py problems.json "$timing_seeds" "$fast_peers,${gp_peers// /,}" > "$results/timing/peers.jsonl"
 
+# Multi-fidelity: hyperband vs random search and Optuna's HyperbandPruner at the resource one hyperband schedule spends.
+.build/release/HyperbandBench "$seeds" > "$results/hyperband.jsonl"
+budget=$(head -1 "$results/hyperband.jsonl" | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["epochs"])')
+"$venv/bin/python" -W ignore hyperband_peers.py "$seeds" "$budget" >> "$results/hyperband.jsonl"
+
 for mode in --compact ""; do
     "$venv/bin/python" report.py $mode --quality "$results"/quality/*.jsonl --timing "$results"/timing/*.jsonl
     echo
 done | tee "$results/table.md"
+"$venv/bin/python" report.py --hyperband "$results/hyperband.jsonl" | tee -a "$results/table.md"
