@@ -89,7 +89,10 @@ public struct DoubleRange: Sendable, Equatable {
     /// Number of grid points when stepped.
     public var gridCount: Int? {
         guard let step else { return nil }
-        return Int(((upper - lower) / step + 1e-9).rounded(.down)) + 1
+        // Slack for rounding error only (0.3/0.1 is 2.9999999999999996): a max of 0.29999999999 with step 0.1 stops
+        // at 0.2.
+        let intervals = (upper - lower) / step
+        return Int((intervals + 1e-12 + intervals * 4e-16).rounded(.down)) + 1
     }
 
     /// The k-th grid value, rounded to the printed precision.
@@ -100,7 +103,10 @@ public struct DoubleRange: Sendable, Equatable {
         // k/10^d with k an exact integer: IEEE division rounds it to the double nearest the decimal value.
         let scale = (0..<decimals).reduce(1.0) { value, _ in value * 10 }
         let scaled = raw * scale
-        return scaled.isFinite ? scaled.rounded() / scale : raw
+        guard scaled.isFinite else { return raw }
+        // Rounding to the printed decimals never leaves [lower, upper].
+        let rounded = scaled.rounded() / scale
+        return rounded <= upper && rounded >= lower ? rounded : raw
     }
 }
 

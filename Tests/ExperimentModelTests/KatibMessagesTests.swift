@@ -70,6 +70,18 @@ import Testing
         try SearchSpace(specs: [ParameterSpec(name: "p", parameterType: type, feasibleSpace: space)]).parameters[0]
     }
 
+    /// A max just below a grid point does not admit it: 0…0.29999999999 step 0.1 is 0, 0.1, 0.2 (it gave 0.3, above
+    /// max); 0…0.3 step 0.1 keeps 0.3 although 0.3/0.1 is 2.9999999999999996.
+    @Test func gridsStopAtMax() throws {
+        let below = try Self.parameter(.double, FeasibleSpace(min: "0", max: "0.29999999999", step: "0.1"))
+        guard case .double(let belowRange) = below.domain else { Issue.record("not a double"); return }
+        #expect(belowRange.gridCount == 3)
+        #expect((0..<3).allSatisfy { belowRange.gridValue($0) <= 0.29999999999 })
+        let exact = try Self.parameter(.double, FeasibleSpace(min: "0", max: "0.3", step: "0.1"))
+        guard case .double(let exactRange) = exact.domain else { Issue.record("not a double"); return }
+        #expect(exactRange.gridCount == 4 && exact.format(.double(exactRange.gridValue(3))) == "0.3")
+    }
+
     @Test func formatsLikeKatib() throws {
         let grid = try Self.parameter(.double, FeasibleSpace(min: "0.01", max: "0.05", step: "0.005"))
         guard case .double(let range) = grid.domain else { Issue.record("not a double"); return }

@@ -113,6 +113,16 @@ import Testing
         #expect(search.population == population)
     }
 
+    /// `sigma` is in parameter units (log units for a log distribution), whatever the step: σ = 10 on [0, 1000] step
+    /// 100 is 1 % of the range, not 10 % (the range counted in steps).
+    @Test func sigmaIsInParameterUnits() throws {
+        let int = ParameterSpec(name: "a", parameterType: .int, feasibleSpace: FeasibleSpace(min: "0", max: "1000", step: "100"))
+        let double = ParameterSpec(name: "b", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0", max: "2000"))
+        let experiment = try Self.experiment([int, double], settings: [AlgorithmSetting(name: "sigma", value: "10")])
+        let cmaes = try CMAES(experiment: experiment)
+        #expect(abs(cmaes.initialStepSize(encoding: ParameterEncoding(experiment.searchSpace), numeric: [0, 1]) - 0.01) < 1e-12)
+    }
+
     @Test func integerParametersKeepMovingThanksToTheMargin() throws {
         let specs = [
             ParameterSpec(name: "a", parameterType: .int, feasibleSpace: FeasibleSpace(min: "0", max: "20")),

@@ -88,6 +88,30 @@ import Testing
         #expect(settings.first { $0.name == "current_s" }?.value == "-1")
     }
 
+    /// The smallest resource is never 0: 729·3⁻⁶ is 0.99999… in floating point, and r_l below 1 is refused.
+    @Test func resourcesAreWholeCountsOfAtLeastOne() throws {
+        for (rl, eta) in [(729.0, 3), (19683, 3), (49, 7), (1000, 10)] {
+            let schedule = try #require(HyperbandSchedule(maxResource: rl, eta: eta, trialLimit: 100_000))
+            #expect(schedule.brackets.first?.rungs.first?.resource == 1, "r_l \(rl), eta \(eta)")
+            #expect(schedule.brackets.first?.rungs.last?.resource == Int(rl))
+        }
+        #expect(throws: SuggestionError("r_l must be at least 1; the resource is given as an integer")) {
+            try SuggestionService.makeAlgorithm(for: Self.experiment([("r_l", "0.5"), ("resource_name", "epochs")]))
+        }
+    }
+
+    /// A double resource parameter with bounds beyond Int's range is widened without converting them.
+    @Test func aResourceWithHugeBoundsIsAccepted() throws {
+        var specs = Self.specs
+        specs[2] = ParameterSpec(name: "epochs", parameterType: .double, feasibleSpace: FeasibleSpace(min: "-1e300", max: "1e19"))
+        let algorithm = try SuggestionService.makeAlgorithm(for: Self.experiment([("r_l", "9"), ("resource_name", "epochs")], specs: specs))
+        let space = try #require(algorithm.contextSpace)
+        let points = algorithm.suggest(SuggestionContext(
+            searchSpace: space, objective: Objective(type: .minimize, objectiveMetricName: "loss"), trials: [], count: 9,
+            issuedBefore: 0, seed: 1))
+        #expect(points.count == 9 && points.allSatisfy { $0[2] == .double(1) })
+    }
+
     @Test func katibStateSettingsAreAccepted() throws {
         _ = try SuggestionService.makeAlgorithm(for: Self.experiment([
             ("r_l", "9"), ("resource_name", "epochs"), ("current_s", "1"), ("current_i", "0"), ("evaluating_trials", "0"),

@@ -17,7 +17,8 @@ import NumericKernels
 /// freeze on one value (the idea of Optuna's CMA-ES with margin, in a simpler form). Lists are not part of the normal
 /// distribution: each is drawn from its entries' frequencies among the last generation's best half (plus one
 /// uniform count), or uniformly before the first update; Katib's goptuna and Optuna draw them uniformly throughout.
-/// Settings as Katib: `sigma` (initial step size in parameter units, default a sixth of the narrowest range),
+/// Settings as Katib: `sigma` (initial step size in parameter units — log units for a log distribution —, default a
+/// sixth of the narrowest range),
 /// `restart_strategy` (none, ipop, bipop), `random_state`.
 public struct CMAES: SuggestionAlgorithm {
     public static let algorithmName = "cmaes"
@@ -75,14 +76,15 @@ public struct CMAES: SuggestionAlgorithm {
         }
     }
 
-    /// σ₀ in cube units: the `sigma` setting divided by the narrowest numeric range on the model axis, else 1/6.
-    private func initialStepSize(encoding: ParameterEncoding, numeric: [Int]) -> Double {
+    /// σ₀ in cube units: the `sigma` setting divided by the narrowest numeric range — in parameter units, log units
+    /// for a log distribution (the scale the search works on) —, else 1/6.
+    func initialStepSize(encoding: ParameterEncoding, numeric: [Int]) -> Double {
         guard let sigma else { return 1.0 / 6 }
         let widths = numeric.map { d -> Double in
             let parameter = encoding.parameters[d]
-            if case .grid(let axis) = parameter.kind { return axis.position(axis.count - 1) - axis.position(0) }
-            let (low, high) = parameter.bounds
-            return high - low
+            guard case .grid(let axis) = parameter.kind else { return parameter.bounds.high - parameter.bounds.low }
+            if axis.isLogarithmic { return axis.position(axis.count - 1) - axis.position(0) }
+            return parameter.coordinateSpan(axis)
         }.filter { $0 > 0 }
         guard let narrowest = widths.min() else { return 1.0 / 6 }
         return min(1, max(1e-6, sigma / narrowest))
@@ -91,6 +93,15 @@ public struct CMAES: SuggestionAlgorithm {
 
 extension EncodedParameter {
     var isList: Bool { listCount > 0 }
+
+    /// A linear grid's span in parameter units (last value − first value).
+    func coordinateSpan(_ axis: GridAxis) -> Double {
+        switch (axis.value(at: 0), axis.value(at: axis.count - 1)) {
+        case (.int(let first), .int(let last)): Double(last) - Double(first)
+        case (.double(let first), .double(let last)): last - first
+        default: Double(axis.count - 1)
+        }
+    }
 }
 
 /// The CMA-ES state and its replay over a history.
@@ -257,10 +268,11 @@ struct CMAState {
         pathC = Array(repeating: 0, count: n)
     }
 
-    /// m + σ B D z, z ~ N(0, I), redrawn while outside [0, 1]ⁿ (100 tries, then clipped).
+    /// m + σ B D z, z ~ N(0, I), redrawn while outside [0, 1]ⁿ (100 tries as Optuna's cmaes; above 10 dimensions,
+    /// where each try costs n² and a wide distribution rarely fits, 10), then clipped.
     func sample(using rng: inout Xoshiro256) -> [Double] {
         var x = mean
-        for _ in 0..<100 {
+        for _ in 0..<(n <= 10 ? 100 : 10) {
             let z = (0..<n).map { scales[$0] * rng.nextStandardNormal() }
             for i in 0..<n {
                 var step = 0.0

@@ -39,6 +39,8 @@ public struct Hyperband: SuggestionAlgorithm {
         guard let maxResource = Double(rlText.trimmingSpaces), maxResource.isFinite, maxResource > 0 else {
             throw SuggestionError("r_l must be a positive float number.")
         }
+        // The resource is an integer count (Katib prints int(r)): below 1 every trial would get 0.
+        guard maxResource >= 1 else { throw SuggestionError("r_l must be at least 1; the resource is given as an integer") }
         var eta = 3
         if let text = settings.values["eta"] {
             guard let value = Double(text.trimmingSpaces), value.isFinite, abs(value) < 1e9 else {
@@ -78,10 +80,10 @@ public struct Hyperband: SuggestionAlgorithm {
         var specs = specs
         if let i = specs.firstIndex(where: { $0.name == resource }) {
             var space = specs[i].feasibleSpace
-            let lower = min(Double(space.min ?? "") ?? 0, Double(resources.min() ?? 0))
-            let upper = max(Double(space.max ?? "") ?? 0, Double(resources.max() ?? 0))
-            space.min = String(Int(lower.rounded(.down)))
-            space.max = String(Int(upper.rounded(.up)))
+            // Bounds stay as written where they already cover the resources; a double's bound may lie far beyond Int.
+            let lowest = resources.min() ?? 1, highest = resources.max() ?? 1
+            if let lower = Double(space.min ?? ""), lower > Double(lowest) { space.min = String(lowest) }
+            if let upper = Double(space.max ?? ""), upper < Double(highest) { space.max = String(highest) }
             space.step = nil
             space.distribution = .uniform
             specs[i].feasibleSpace = space
@@ -94,6 +96,8 @@ public struct Hyperband: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         var points: [[ParameterValue]] = []
         var slot = context.issuedBefore
+        // A rung's survivors are ranked once per call, not once per point.
+        var ranked: [Int: [[ParameterValue]]] = [:]
         while points.count < context.count, context.cancellation?.isCancelled != true,
               let (bracket, rung, position) = schedule.locate(slot) {
             let resource = resourceValue(schedule.brackets[bracket].rungs[rung].resource, space: context.searchSpace)
@@ -102,7 +106,9 @@ public struct Hyperband: SuggestionAlgorithm {
                 var rng = Xoshiro256(seed: context.seed, stream: UInt64(slot), StreamDerivation.code("hyperband"))
                 point = context.randomPoint(using: &rng)
             } else {
-                guard let survivors = survivors(of: bracket, rung: rung - 1, context: context) else { break }
+                let key = schedule.firstSlot(bracket: bracket, rung: rung)
+                if ranked[key] == nil { ranked[key] = survivors(of: bracket, rung: rung - 1, context: context) }
+                guard let survivors = ranked[key] else { break }
                 point = survivors[position]
             }
             point[resourceIndex] = resource
@@ -199,7 +205,9 @@ struct HyperbandSchedule {
             var size = Int((Double(sMax + 1) * pow(eta, Double(s)) / Double(s + 1)).rounded(.up))
             var rungs: [Rung] = []
             for i in 0...s {
-                rungs.append(Rung(size: size, resource: Int(maxResource * pow(eta, Double(i - s)))))
+                // int(r) as Katib prints it, with a little slack: 729·3⁻⁶ is 0.99999… in floating point, not 0.
+                let resource = (maxResource * pow(eta, Double(i - s)) + 1e-9).rounded(.down)
+                rungs.append(Rung(size: size, resource: max(1, Int(resource))))
                 size = max(1, Int((Double(size) / eta).rounded(.up)))
             }
             return Bracket(rungs: rungs)
