@@ -46,6 +46,7 @@ extension SuggestionContext {
     ) -> [[ParameterValue]] {
         var taken = Set(historyPoints)
         var points: [[ParameterValue]] = []
+        var freeIndices: [Int]?
         for i in 0..<count {
             if cancellation?.isCancelled == true { break }
             var rng = Xoshiro256(seed: seed, stream: UInt64(issuedBefore + i), StreamDerivation.code(purpose))
@@ -54,7 +55,9 @@ extension SuggestionContext {
                 point = searchSpace.canonical(propose(points, &rng))
             }
             if taken.contains(point) {
-                point = DistinctDraw.draw(in: searchSpace, avoiding: taken, rng: &rng) { rng in randomPoint(using: &rng) }
+                point = DistinctDraw.draw(in: searchSpace, avoiding: taken, freeIndices: &freeIndices, rng: &rng) { rng in
+                    randomPoint(using: &rng)
+                }
             }
             taken.insert(point)
             points.append(point)

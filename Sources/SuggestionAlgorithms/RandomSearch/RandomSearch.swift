@@ -20,14 +20,15 @@ public struct RandomSearch: SuggestionAlgorithm {
     }
 }
 
-/// Draws a point not yet taken: by rejection first, then (finite spaces up to `enumerationLimit` points) by picking
-/// uniformly among the untaken points in one pass over the grid (reservoir sampling, no list of points).
+/// Draws a point not yet taken: by rejection first, then (finite spaces up to `enumerationLimit` points) uniformly
+/// among the untaken points, listed by one pass over the grid the first time a batch needs them and kept for the rest
+/// of the batch (`freeIndices`), so a nearly exhausted space costs one enumeration per call, not one per point.
 enum DistinctDraw {
     static let attempts = 64
     static let enumerationLimit = 1 << 20
 
     static func draw(
-        in space: SearchSpace, avoiding taken: Set<[ParameterValue]>, rng: inout Xoshiro256,
+        in space: SearchSpace, avoiding taken: Set<[ParameterValue]>, freeIndices: inout [Int]?, rng: inout Xoshiro256,
         sampler: (inout Xoshiro256) -> [ParameterValue]
     ) -> [ParameterValue] {
         var candidate = sampler(&rng)
@@ -36,13 +37,15 @@ enum DistinctDraw {
         }
         guard taken.contains(candidate), let size = space.finiteSize, size <= enumerationLimit else { return candidate }
         let grid = GridEnumeration(space: space)
-        var chosen = candidate, free = 0
-        for index in 0..<grid.size {
-            let point = grid.point(at: index)
-            guard !taken.contains(point) else { continue }
-            free += 1
-            if rng.nextIndex(below: free) == 0 { chosen = point }
+        if freeIndices == nil { freeIndices = (0..<grid.size).filter { !taken.contains(grid.point(at: $0)) } }
+        // Points taken since the list was made (earlier points of this batch) are dropped as they are met.
+        while let count = freeIndices?.count, count > 0 {
+            let pick = rng.nextIndex(below: count)
+            let point = grid.point(at: freeIndices![pick])
+            freeIndices!.swapAt(pick, count - 1)
+            freeIndices!.removeLast()
+            if !taken.contains(point) { return point }
         }
-        return chosen
+        return candidate
     }
 }
