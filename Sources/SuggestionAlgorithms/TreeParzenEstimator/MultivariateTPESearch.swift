@@ -113,9 +113,9 @@ struct JointParzen {
             case .categorical(let count, let observed):
                 // Component j's probability of category k (see categoryProbabilities), in log form.
                 let k = Int(x[d])
-                let miss = log(priorWeight / Double(count) / (priorWeight + 1))
-                let hit = log(priorWeight / Double(count) / (priorWeight + 1) + 1 / (priorWeight + 1))
-                for (component, category) in observed.enumerated() { logs[component] += category == k ? hit : miss }
+                let (miss, hit) = Self.categoryKernel(count: count, observations: observed.count, priorWeight: priorWeight)
+                let logMiss = log(miss), logHit = log(hit)
+                for (component, category) in observed.enumerated() { logs[component] += category == k ? logHit : logMiss }
                 logs[observed.count] -= log(Double(count))
             }
         }
@@ -124,11 +124,21 @@ struct JointParzen {
         return top + log(logs.reduce(0) { $0 + exp($1 - top) })
     }
 
-    /// Component j puts (prior/K + 1)/(prior + 1) on its observed category; the prior component is uniform.
+    /// Component j's probabilities (`categoryKernel`); the prior component is uniform.
     private func categoryProbabilities(count: Int, observed: [Int], component: Int) -> [Double] {
         guard component < observed.count else { return Array(repeating: 1 / Double(count), count: count) }
-        var p = Array(repeating: priorWeight / Double(count) / (priorWeight + 1), count: count)
-        p[observed[component]] += 1 / (priorWeight + 1)
+        let (miss, hit) = Self.categoryKernel(count: count, observations: observed.count, priorWeight: priorWeight)
+        var p = Array(repeating: miss, count: count)
+        p[observed[component]] = hit
         return p
+    }
+
+    /// An observation's kernel over K categories, as Optuna's: every category gets prior/(n + 1) (n observations plus
+    /// the prior component), the observed one 1 more, normalised — nearly one-hot with many observations, smooth with
+    /// few. Returns (probability of another category, probability of the observed one).
+    static func categoryKernel(count: Int, observations: Int, priorWeight: Double) -> (miss: Double, hit: Double) {
+        let base = priorWeight / Double(observations + 1)
+        let total = 1 + Double(count) * base
+        return (base / total, (1 + base) / total)
     }
 }

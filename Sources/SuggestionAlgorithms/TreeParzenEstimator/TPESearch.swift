@@ -135,10 +135,12 @@ public struct TPESearch: SuggestionAlgorithm {
         }
     }
 
-    /// Category weights by smoothed counts: w(k) ∝ prior/K + count of k.
+    /// Category probabilities: the mixture of one kernel per observation (`JointParzen.categoryKernel`, Optuna's)
+    /// and a uniform prior component, weighted alike.
     private func categoryWeights(count: Int, _ indices: [Int]) -> [Double] {
-        var w = Array(repeating: priorWeight / Double(count), count: count)
-        for k in indices { w[k] += 1 }
+        let (miss, hit) = JointParzen.categoryKernel(count: count, observations: indices.count, priorWeight: priorWeight)
+        var w = Array(repeating: Double(indices.count) * miss + priorWeight / Double(count), count: count)
+        for k in indices { w[k] += hit - miss }
         let total = w.reduce(0, +)
         return w.map { $0 / total }
     }
