@@ -8,7 +8,7 @@ import Foundation
 /// distribution), a finite numeric parameter's grid position (`GridAxis.position`: the index, or log(value) for a log
 /// distribution) and a list's index — what the Parzen estimators work on. The *unit cube* rescales numeric axes to
 /// [0, 1] and gives a list one coordinate per entry (one-hot; a list longer than `oneHotLimit` gets one ordinal
-/// coordinate instead, so a 10,000-entry list cannot blow up the cube) — what the Gaussian process works on.
+/// coordinate instead, so a 10,000-entry list cannot blow up the cube) — what the Gaussian process and CMA-ES work on.
 /// Decoding always lands on a feasible value: clamped to the bounds, snapped to the nearest grid point, a list entry
 /// chosen by the largest one-hot coordinate.
 struct EncodedParameter {
@@ -160,11 +160,6 @@ struct ParameterEncoding {
         }
         cubeOffsets = offsets
         cubeWidth = width
-    }
-
-    /// A point's model-axis coordinates.
-    func coordinates(_ point: [ParameterValue]) -> [Double] {
-        zip(parameters, point).map { $0.coordinate($1) }
     }
 
     /// The feasible point nearest to model-axis coordinates.
