@@ -95,7 +95,32 @@ struct EncodedParameter {
         return (axis.position(axis.count - 1) - axis.position(0)) / Double(axis.count - 1)
     }
 
+    /// The cell a grid value's density is taken over: a linear grid's cell; nil (the density at the point) for a
+    /// continuous parameter and for a log grid, whose cells differ in width.
+    var scoringCell: Double? {
+        guard case .grid(let axis) = kind, !axis.isLogarithmic else { return nil }
+        return gridCell
+    }
+
+    /// A linear grid's span in parameter units (last value − first value).
+    func valueSpan(_ axis: GridAxis) -> Double {
+        switch (axis.value(at: 0), axis.value(at: axis.count - 1)) {
+        case (.int(let first), .int(let last)): Double(last) - Double(first)
+        case (.double(let first), .double(let last)): last - first
+        default: Double(axis.count - 1)
+        }
+    }
+
+    /// True for a discrete or categorical list.
+    var isList: Bool { listCount > 0 }
+
     // MARK: Unit cube
+
+    /// A grid cell's width in cube units (nil when continuous or a list).
+    var cubeCell: Double? {
+        guard case .grid(let axis) = kind else { return nil }
+        return axis.count > 1 ? 1 / Double(axis.count - 1) : 1
+    }
 
     /// Coordinates this parameter takes in the unit cube: one per list entry (up to `oneHotLimit`), else one.
     var cubeWidth: Int { isOneHot ? listCount : 1 }
@@ -139,6 +164,22 @@ struct EncodedParameter {
         case .grid(let axis):
             let first = axis.position(0), last = axis.position(axis.count - 1)
             return value(atCoordinate: first + x[offset] * (last - first))
+        }
+    }
+}
+
+extension EncodedParameter {
+    /// The value a uniform number u ∈ [0, 1) stands for: equal sub-intervals for every grid value and list entry,
+    /// the model axis (log scale for log distributions) for continuous doubles.
+    func value(atUniform u: Double) -> ParameterValue {
+        switch kind {
+        case .categorical(let count):
+            return .choice(min(count - 1, Int(u * Double(count))))
+        case .grid(let axis) where !axis.isLogarithmic:
+            return axis.value(at: min(axis.count - 1, Int(u * Double(axis.count))))
+        case .grid, .continuous:
+            let (low, high) = bounds
+            return value(atCoordinate: low + u * (high - low))
         }
     }
 }

@@ -84,23 +84,10 @@ public struct CMAES: SuggestionAlgorithm {
             let parameter = encoding.parameters[d]
             guard case .grid(let axis) = parameter.kind else { return parameter.bounds.high - parameter.bounds.low }
             if axis.isLogarithmic { return axis.position(axis.count - 1) - axis.position(0) }
-            return parameter.coordinateSpan(axis)
+            return parameter.valueSpan(axis)
         }.filter { $0 > 0 }
         guard let narrowest = widths.min() else { return 1.0 / 6 }
         return min(1, max(1e-6, sigma / narrowest))
-    }
-}
-
-extension EncodedParameter {
-    var isList: Bool { listCount > 0 }
-
-    /// A linear grid's span in parameter units (last value − first value).
-    func coordinateSpan(_ axis: GridAxis) -> Double {
-        switch (axis.value(at: 0), axis.value(at: axis.count - 1)) {
-        case (.int(let first), .int(let last)): Double(last) - Double(first)
-        case (.double(let first), .double(let last)): last - first
-        default: Double(axis.count - 1)
-        }
     }
 }
 
@@ -205,14 +192,6 @@ struct CMASearch {
         largePopulation *= 2
         state = CMAState(mean: mean, sigma: initialSigma, population: largePopulation)
         state.isLarge = true
-    }
-}
-
-extension EncodedParameter {
-    /// A grid cell's width in cube units (nil when continuous).
-    var cubeCell: Double? {
-        guard case .grid(let axis) = kind else { return nil }
-        return axis.count > 1 ? 1 / Double(axis.count - 1) : 1
     }
 }
 

@@ -92,19 +92,3 @@ struct SobolSequence {
         return result
     }
 }
-
-extension EncodedParameter {
-    /// The value a uniform number u ∈ [0, 1) stands for: equal sub-intervals for every grid value and list entry,
-    /// the model axis (log scale for log distributions) for continuous doubles.
-    func value(atUniform u: Double) -> ParameterValue {
-        switch kind {
-        case .categorical(let count):
-            return .choice(min(count - 1, Int(u * Double(count))))
-        case .grid(let axis) where !axis.isLogarithmic:
-            return axis.value(at: min(axis.count - 1, Int(u * Double(axis.count))))
-        case .grid, .continuous:
-            let (low, high) = bounds
-            return value(atCoordinate: low + u * (high - low))
-        }
-    }
-}

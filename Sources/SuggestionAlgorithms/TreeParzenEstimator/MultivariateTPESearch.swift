@@ -79,11 +79,9 @@ struct JointParzen {
                 return .categorical(count: count, observed: points.map { parameter.index($0[d]) })
             case .continuous, .grid:
                 let (low, high) = parameter.bounds
-                var cell: Double?
-                if case .grid(let axis) = parameter.kind, !axis.isLogarithmic { cell = parameter.gridCell }
                 let estimator = ParzenEstimator(
                     observations: points.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
-                return .numeric(estimator, parameter: parameter, cell: cell)
+                return .numeric(estimator, parameter: parameter, cell: parameter.scoringCell)
             }
         }
     }

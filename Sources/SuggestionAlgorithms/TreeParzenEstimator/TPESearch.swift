@@ -52,26 +52,38 @@ public struct TPESearch: SuggestionAlgorithm {
         let (good, worse) = history.split(goodCount: goodCount)
         // The estimators depend on the batch so far (constant liar), not on the retries of one point: built once per
         // batch size and kept, with their grid scores, while a repeated point is proposed again.
-        var cache: (batchSize: Int, models: [ParameterModel])?
+        var batchSize = -1
+        var models: [ParameterModel] = []
+        var scores: [[Double]] = []
         return context.modelBasedPoints(
             purpose: "tpe", startupTrials: startupTrials, observed: n, retries: SuggestionContext.proposalRetries
         ) { batch, rng in
-            if cache?.batchSize != batch.count {
-                cache = (batch.count, models(encoding: encoding, good: good, bad: worse + history.pending + batch))
+            if batchSize != batch.count {
+                batchSize = batch.count
+                models = self.models(encoding: encoding, good: good, bad: worse + history.pending + batch)
+                scores = models.map(\.unscored)
             }
-            return propose(&cache!.models, rng: &rng)
+            return propose(models, scores: &scores, rng: &rng)
         }
     }
 
     /// One parameter's l(x) and g(x).
     private enum ParameterModel {
-        /// Numbers on the model axis; a grid's scores are kept by index once computed (`scores`, NaN until then).
-        case numeric(l: ParzenEstimator, g: ParzenEstimator, parameter: EncodedParameter, cell: Double?, scores: [Double])
+        /// Numbers on the model axis, grid values scored over `cell` (`EncodedParameter.scoringCell`).
+        case numeric(l: ParzenEstimator, g: ParzenEstimator, parameter: EncodedParameter, cell: Double?)
         case categorical(l: [Double], g: [Double])
+
+        /// A grid's scores by index, NaN until computed (empty: not kept — continuous, a list, or a grid too large).
+        var unscored: [Double] {
+            guard case .numeric(_, _, let parameter, _) = self, case .grid(let axis) = parameter.kind,
+                  axis.count <= TPESearch.scoredGridLimit
+            else { return [] }
+            return Array(repeating: .nan, count: axis.count)
+        }
     }
 
     /// Grids up to this many values keep their scores by index.
-    private static let scoredGridLimit = 4096
+    fileprivate static let scoredGridLimit = 4096
 
     private func models(encoding: ParameterEncoding, good: [[ParameterValue]], bad: [[ParameterValue]]) -> [ParameterModel] {
         encoding.parameters.enumerated().map { d, parameter in
@@ -86,19 +98,14 @@ public struct TPESearch: SuggestionAlgorithm {
                     observations: good.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
                 let g = ParzenEstimator(
                     observations: bad.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
-                var cell: Double?, scores: [Double] = []
-                if case .grid(let axis) = parameter.kind {
-                    cell = axis.isLogarithmic ? nil : parameter.gridCell
-                    if axis.count <= Self.scoredGridLimit { scores = Array(repeating: .nan, count: axis.count) }
-                }
-                return .numeric(l: l, g: g, parameter: parameter, cell: cell, scores: scores)
+                return .numeric(l: l, g: g, parameter: parameter, cell: parameter.scoringCell)
             }
         }
     }
 
     /// Each parameter's best of `candidates` draws from l by log l − log g, on the model axis. Grid values are scored
     /// on their cells (linear grids) or at their positions (log grids, whose cells differ in width).
-    private func propose(_ models: inout [ParameterModel], rng: inout Xoshiro256) -> [ParameterValue] {
+    private func propose(_ models: [ParameterModel], scores: inout [[Double]], rng: inout Xoshiro256) -> [ParameterValue] {
         models.indices.map { d in
             switch models[d] {
             case .categorical(let l, let g):
@@ -109,8 +116,7 @@ public struct TPESearch: SuggestionAlgorithm {
                     if score > bestScore { (best, bestScore) = (k, score) }
                 }
                 return .choice(best)
-            case .numeric(let l, let g, let parameter, let cell, var scores):
-                models[d] = .categorical(l: [], g: [])  // releases the model's reference, so `scores` is not copied
+            case .numeric(let l, let g, let parameter, let cell):
                 var best = l.sample(using: &rng), bestScore = -Double.infinity
                 for _ in 0..<candidates {
                     var x = l.sample(using: &rng)
@@ -118,18 +124,17 @@ public struct TPESearch: SuggestionAlgorithm {
                     if case .grid(let axis) = parameter.kind {
                         let k = axis.nearestIndex(to: x)
                         x = axis.position(k)
-                        if !scores.isEmpty, !scores[k].isNaN {
-                            score = scores[k]
+                        if !scores[d].isEmpty, !scores[d][k].isNaN {
+                            score = scores[d][k]
                         } else {
                             score = l.logDensity(x, cell: cell) - g.logDensity(x, cell: cell)
-                            if !scores.isEmpty { scores[k] = score }
+                            if !scores[d].isEmpty { scores[d][k] = score }
                         }
                     } else {
                         score = l.logDensity(x) - g.logDensity(x)
                     }
                     if score > bestScore { (best, bestScore) = (x, score) }
                 }
-                models[d] = .numeric(l: l, g: g, parameter: parameter, cell: cell, scores: scores)
                 return parameter.value(atCoordinate: best)
             }
         }
