@@ -28,10 +28,8 @@ public struct SobolSearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let encoding = ParameterEncoding(context.searchSpace)
         let sequence = SobolSequence(dimensions: encoding.parameters.count, seed: context.seed)
-        var offset = 0
-        return context.distinctPoints(purpose: "sobol") { _, _ in
-            let u = sequence.point(UInt64(context.issuedBefore + offset))
-            offset += 1
+        return context.distinctPoints(purpose: "sobol") { batch, _ in
+            let u = sequence.point(UInt64(context.issuedBefore + batch.count))
             return zip(encoding.parameters, u).map { $0.value(atUniform: $1) }
         }
     }
