@@ -6,7 +6,7 @@ import NumericKernels
 /// JMLR 2018): brackets of successive halving over a resource parameter (epochs, boosting rounds) that the trials
 /// are given more of as the weaker configurations are dropped.
 ///
-/// Settings as Katib: `r_l` (the most resource one trial gets), `resource_name` (the parameter that carries it) and
+/// Settings as Katib: `r_l` (the most resource one trial gets, at least 1), `resource_name` (the parameter that carries it) and
 /// `eta` (the halving factor, default 3). With s_max = ⌊log_eta r_l⌋, bracket s = s_max … 0 starts
 /// n = ⌈(s_max+1)·eta^s/(s+1)⌉ random configurations at resource r_l·eta^−s; each later rung keeps the best
 /// ⌈n_i/eta⌉ of the rung before (failed trials rank last) at eta times the resource. The resource value is printed as
