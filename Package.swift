@@ -5,7 +5,7 @@
 // Module dependencies point one way only:
 //   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem)
 //     -> SuggestionAlgorithms, Trainers (-> TrafficData)
-//     -> ExperimentRunner, TuningServer (Hummingbird) -> TuningCLI (executable `tunekit`)
+//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird) -> TuningCLI (executable `tunekit`)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +36,7 @@ let package = Package(
             path: "Sources/CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "NumericKernels", dependencies: ["CLapack"], swiftSettings: swiftSettings),
         .target(
             name: "ExperimentModel",
@@ -59,10 +61,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Katib's messages in protobuf binary: code generated from Protos/ by generate.sh, committed.
+        .target(
+            name: "KatibWire",
+            dependencies: ["ExperimentModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos", "generate.sh"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TuningServer",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms",
+                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,7 +109,8 @@ let package = Package(
         .testTarget(
             name: "TuningServerTests",
             dependencies: [
-                "TuningServer", "TestSupport", "ExperimentModel", "SuggestionAlgorithms",
+                "TuningServer", "TestSupport", "ExperimentModel", "SuggestionAlgorithms", "KatibWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,7 +8,7 @@ extension TunekitCommand {
     struct ServeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve Katib's Suggestion API as JSON over HTTP (gRPC-free suggestion service).",
+            abstract: "Serve Katib's Suggestion API over the Connect protocol (JSON or binary protobuf; no gRPC).",
             discussion: """
                 POST /api.v1.beta1.Suggestion/GetSuggestions and /ValidateAlgorithmSettings take Katib's messages \
                 in the protobuf JSON mapping, as `tunekit suggest` does. Also GET /healthz, /readyz, /metrics \
@@ -22,10 +22,10 @@ extension TunekitCommand {
         @Option(help: "TCP port (Katib's suggestion services use 6789; 0 picks a free port).")
         var port = 6789
 
-        @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
+        @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted, as sent and once inflated; larger ones get 429 resource_exhausted.")
         var maxBodyBytes = 8 << 20
 
-        @Option(name: .customLong("request-timeout"), help: "Seconds a suggestion may compute before it is stopped (504); small random/grid requests are exempt.")
+        @Option(name: .customLong("request-timeout"), help: "Seconds a suggestion may compute before it is stopped (504 deadline_exceeded); small random/grid requests are exempt.")
         var requestTimeout = 30.0
 
         @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")

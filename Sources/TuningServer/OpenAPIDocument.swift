@@ -7,7 +7,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "tunekit suggestion service",
     "version": "0.1.0",
-    "description": "Katib's Suggestion API (api.v1.beta1.Suggestion) as JSON over HTTP, in the protobuf JSON mapping: lowerCamelCase field names (snake_case accepted), enums as names (numbers accepted). Stateless: each request carries the experiment and its trials. The schemas give the shape; the server also checks what a schema cannot (min below max, a step that fits, known settings) and answers 400 with Katib's message."
+    "description": "Katib's Suggestion and EarlyStopping APIs (api.v1.beta1) over the Connect protocol's unary form: POST the request message as JSON in the protobuf JSON mapping (Content-Type: application/json; lowerCamelCase field names, snake_case accepted; enums as names, numbers accepted) or as binary protobuf (Content-Type: application/proto, described by Sources/KatibWire/Protos/katib_suggestion.proto); the reply comes in the same encoding. Errors are Connect's JSON error body with Connect's HTTP status for each code. Stateless: each request carries the experiment and its trials. The schemas give the shape; the server also checks what a schema cannot (min below max, a step that fits, known settings) and answers 400 invalid_argument with Katib's message."
   },
   "paths": {
     "/api.v1.beta1.Suggestion/GetSuggestions": {
@@ -36,7 +36,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "INVALID_ARGUMENT: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
+            "description": "invalid_argument: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
             "content": {
               "application/json": {
                 "schema": {
@@ -45,8 +45,18 @@ enum OpenAPIDocument {
               }
             }
           },
-          "413": {
-            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+          "415": {
+            "description": "The Content-Type is neither application/json nor application/proto (Connect's rule: the Accept-Post header lists both).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "resource_exhausted: the body (once inflated, when gzip) is larger than the server's limit (default 8 MiB).",
             "content": {
               "application/json": {
                 "schema": {
@@ -56,7 +66,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "INTERNAL: an unexpected failure; the message names the request id to look up in the logs.",
+            "description": "internal: an unexpected failure; the message names the request id to look up in the logs.",
             "content": {
               "application/json": {
                 "schema": {
@@ -94,7 +104,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "INVALID_ARGUMENT: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
+            "description": "invalid_argument: malformed JSON, a bad experiment or search space, unknown algorithm or invalid settings.",
             "content": {
               "application/json": {
                 "schema": {
@@ -103,8 +113,18 @@ enum OpenAPIDocument {
               }
             }
           },
-          "413": {
-            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+          "415": {
+            "description": "The Content-Type is neither application/json nor application/proto (Connect's rule: the Accept-Post header lists both).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "resource_exhausted: the body (once inflated, when gzip) is larger than the server's limit (default 8 MiB).",
             "content": {
               "application/json": {
                 "schema": {
@@ -114,7 +134,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "INTERNAL: an unexpected failure; the message names the request id to look up in the logs.",
+            "description": "internal: an unexpected failure; the message names the request id to look up in the logs.",
             "content": {
               "application/json": {
                 "schema": {
@@ -152,7 +172,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "description": "invalid_argument: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
             "content": {
               "application/json": {
                 "schema": {
@@ -161,8 +181,18 @@ enum OpenAPIDocument {
               }
             }
           },
-          "413": {
-            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+          "415": {
+            "description": "The Content-Type is neither application/json nor application/proto (Connect's rule: the Accept-Post header lists both).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "resource_exhausted: the body (once inflated, when gzip) is larger than the server's limit (default 8 MiB).",
             "content": {
               "application/json": {
                 "schema": {
@@ -200,7 +230,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "description": "invalid_argument: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
             "content": {
               "application/json": {
                 "schema": {
@@ -209,8 +239,18 @@ enum OpenAPIDocument {
               }
             }
           },
-          "413": {
-            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+          "415": {
+            "description": "The Content-Type is neither application/json nor application/proto (Connect's rule: the Accept-Post header lists both).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "resource_exhausted: the body (once inflated, when gzip) is larger than the server's limit (default 8 MiB).",
             "content": {
               "application/json": {
                 "schema": {
@@ -248,7 +288,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "INVALID_ARGUMENT: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
+            "description": "invalid_argument: malformed JSON, an unknown early-stopping algorithm or invalid settings.",
             "content": {
               "application/json": {
                 "schema": {
@@ -257,8 +297,18 @@ enum OpenAPIDocument {
               }
             }
           },
-          "413": {
-            "description": "RESOURCE_EXHAUSTED: the body is larger than the server's limit (default 8 MiB).",
+          "415": {
+            "description": "The Content-Type is neither application/json nor application/proto (Connect's rule: the Accept-Post header lists both).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Status"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "resource_exhausted: the body (once inflated, when gzip) is larger than the server's limit (default 8 MiB).",
             "content": {
               "application/json": {
                 "schema": {
@@ -354,7 +404,7 @@ enum OpenAPIDocument {
         "properties": {
           "code": {
             "type": "string",
-            "description": "gRPC status name, e.g. INVALID_ARGUMENT."
+            "description": "Connect error code (gRPC's code name in snake_case), e.g. invalid_argument."
           },
           "message": {
             "type": "string",

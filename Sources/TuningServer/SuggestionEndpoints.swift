@@ -2,12 +2,14 @@ import ExperimentModel
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KatibWire
 import Logging
 import NIOCore
 import SuggestionAlgorithms
 
-/// The two Suggestion API methods over HTTP: JSON body in, JSON body out, errors as `{"code", "message"}` with the
-/// HTTP status grpc-gateway gives their gRPC code. Both call `SuggestionService`, exactly as `tunekit suggest` does.
+/// Katib's Suggestion and EarlyStopping methods over the Connect protocol's unary form: the request in protobuf JSON
+/// (`application/json`) or binary protobuf (`application/proto`), the reply in the same codec, errors as Connect's JSON
+/// error body with its HTTP status. Every method calls the same service code as `tunekit suggest`.
 struct SuggestionEndpoints: Sendable {
     enum Method: String, Sendable {
         case getSuggestions = "GetSuggestions"
@@ -16,7 +18,7 @@ struct SuggestionEndpoints: Sendable {
         case validateEarlyStoppingSettings = "ValidateEarlyStoppingSettings"
         case setTrialStatus = "SetTrialStatus"
 
-        /// The HTTP path: `/api.v1.beta1.<Service>/<Method>`, as grpc-gateway names gRPC methods.
+        /// The HTTP path: `/api.v1.beta1.<Service>/<Method>`, as Connect (and grpc-gateway) name gRPC methods.
         var path: String {
             switch self {
             case .getSuggestions, .validateAlgorithmSettings: "api.v1.beta1.Suggestion/\(rawValue)"
@@ -41,19 +43,13 @@ struct SuggestionEndpoints: Sendable {
     }
 
     let maxBodyBytes: Int
-    /// How long a gated suggestion may compute before it is stopped with DEADLINE_EXCEEDED (504).
+    /// How long a gated suggestion may compute before it is stopped with deadline_exceeded (504).
     let requestTimeout: Duration
     let metrics: ServerMetrics
     let handlers: Handlers
     let gate: ComputeGate
 
-    /// A failure with its HTTP status and gRPC status name.
-    struct Failure: Error {
-        let status: HTTPResponse.Status
-        let body: KatibStatus
-
-        static func badRequest(_ status: KatibStatus) -> Failure { Failure(status: .badRequest, body: status) }
-    }
+    typealias Failure = ConnectProtocol.Failure
 
     func respond(to method: Method, request: Request, context: SuggestionRequestContext) async -> Response {
         let clock = ContinuousClock()
@@ -62,45 +58,74 @@ struct SuggestionEndpoints: Sendable {
         let response: Response
         var errorCode: String?
         do {
-            let body = try await readBody(request)
+            guard let codec = ConnectProtocol.Codec(contentType: request.headers[.contentType]) else {
+                throw UnsupportedMediaType(contentType: request.headers[.contentType])
+            }
+            let gzipped = try ConnectProtocol.bodyIsGzipped(request.headers)
+            let timeout = try ConnectProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
+            let body = try await readBody(request, gzipped: gzipped)
+            let reply: Data
             switch method {
             case .getSuggestions:
-                let decoded = try answer { try KatibJSON.decode(GetSuggestionsRequest.self, from: body) }
+                let decoded = try answer {
+                    codec == .json
+                        ? try KatibJSON.decode(GetSuggestionsRequest.self, from: body)
+                        : try KatibProtobuf.decode(GetSuggestionsRequest.self, from: body)
+                }
                 algorithm = Self.label(decoded.experiment)
-                let reply = try await suggest(decoded, logger: context.logger)
-                response = Self.json(.ok, KatibJSON.encode(reply))
+                let suggestions = try await suggest(decoded, timeout: timeout, logger: context.logger)
+                reply = codec == .json ? KatibJSON.encode(suggestions) : KatibProtobuf.encode(suggestions)
             case .validateAlgorithmSettings:
-                let decoded = try answer { try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body) }
+                let decoded = try answer {
+                    codec == .json
+                        ? try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body)
+                        : try KatibProtobuf.decode(ValidateAlgorithmSettingsRequest.self, from: body)
+                }
                 algorithm = Self.label(decoded.experiment)
                 try answer { try handlers.validate(decoded) }
-                response = Self.json(.ok, Data("{}".utf8))
+                reply = Self.emptyReply(codec)
             case .getEarlyStoppingRules:
-                let decoded = try answer { try KatibJSON.decode(GetEarlyStoppingRulesRequest.self, from: body) }
+                let decoded = try answer {
+                    codec == .json
+                        ? try KatibJSON.decode(GetEarlyStoppingRulesRequest.self, from: body)
+                        : try KatibProtobuf.decode(GetEarlyStoppingRulesRequest.self, from: body)
+                }
                 algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
-                let reply = try answer { try EarlyStoppingService.rules(decoded) }
-                response = Self.json(.ok, KatibJSON.encode(reply))
+                let rules = try answer { try EarlyStoppingService.rules(decoded) }
+                reply = codec == .json ? KatibJSON.encode(rules) : KatibProtobuf.encode(rules)
             case .validateEarlyStoppingSettings:
-                let decoded = try answer { try KatibJSON.decode(ValidateEarlyStoppingSettingsRequest.self, from: body) }
+                let decoded = try answer {
+                    codec == .json
+                        ? try KatibJSON.decode(ValidateEarlyStoppingSettingsRequest.self, from: body)
+                        : try KatibProtobuf.decode(ValidateEarlyStoppingSettingsRequest.self, from: body)
+                }
                 algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
                 try answer { try EarlyStoppingService.validate(decoded) }
-                response = Self.json(.ok, Data("{}".utf8))
+                reply = Self.emptyReply(codec)
             case .setTrialStatus:
                 // Katib's service marks the Trial resource EarlyStopped; a stateless service has nothing to record.
-                _ = try answer { try KatibJSON.decode(SetTrialStatusRequest.self, from: body) }
-                response = Self.json(.ok, Data("{}".utf8))
+                _ = try answer {
+                    codec == .json
+                        ? try KatibJSON.decode(SetTrialStatusRequest.self, from: body)
+                        : try KatibProtobuf.decode(SetTrialStatusRequest.self, from: body)
+                }
+                reply = Self.emptyReply(codec)
             }
+            response = Self.message(reply, codec: codec)
         } catch let failure as Failure {
-            errorCode = failure.body.code
+            errorCode = failure.code.rawValue
             context.logger.info(
-                "request refused", metadata: ["method": "\(method.rawValue)", "code": "\(failure.body.code)",
-                                              "reason": "\(failure.body.message)"])
-            response = Self.json(failure.status, KatibJSON.encode(failure.body))
+                "request refused", metadata: ["method": "\(method.rawValue)", "code": "\(failure.code.rawValue)",
+                                              "reason": "\(failure.message)"])
+            response = Self.error(failure)
+        } catch let unsupported as UnsupportedMediaType {
+            errorCode = "unsupported_media_type"
+            response = unsupported.response
         } catch {
             // Not a user error: log it with the request id, tell the client only that it happened.
-            errorCode = "INTERNAL"
+            errorCode = ConnectProtocol.Code.`internal`.rawValue
             context.logger.error("internal error", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
-            let status = KatibStatus(code: "INTERNAL", message: "internal error; request id \(context.requestID)")
-            response = Self.json(.internalServerError, KatibJSON.encode(status))
+            response = Self.error(Failure(.`internal`, "internal error; request id \(context.requestID)"))
         }
         metrics.record(
             endpoint: method.rawValue, algorithm: algorithm, status: response.status.code, errorCode: errorCode,
@@ -108,11 +133,26 @@ struct SuggestionEndpoints: Sendable {
         return response
     }
 
+    /// A body in a codec Connect does not define: 415, listing the two it does (Connect's rule), with a readable body.
+    private struct UnsupportedMediaType: Error {
+        let contentType: String?
+
+        var response: Response {
+            let failure = Failure(
+                .unimplemented,
+                "Content-Type '\(contentType ?? "")' is not supported; send application/json or application/proto")
+            var response = SuggestionEndpoints.error(failure)
+            response.status = .unsupportedMediaType
+            response.headers[HTTPField.Name("Accept-Post")!] = "application/json, application/proto"
+            return response
+        }
+    }
+
     /// Small random and grid requests (≤ 100 points, ≤ 10,000 trials: well under a millisecond of work) are answered on
     /// the request's own task; every other suggestion runs through the gate, off the threads that serve other
-    /// requests, with a deadline that stops it between points (504 DEADLINE_EXCEEDED); a full gate answers 503
-    /// UNAVAILABLE at once.
-    private func suggest(_ request: GetSuggestionsRequest, logger: Logger) async throws -> GetSuggestionsReply {
+    /// requests, with a deadline (the server's, or the client's `Connect-Timeout-Ms` when shorter) that stops it
+    /// between points (deadline_exceeded); a full gate answers unavailable at once.
+    private func suggest(_ request: GetSuggestionsRequest, timeout: Duration, logger: Logger) async throws -> GetSuggestionsReply {
         let cancellation = CancellationFlag()
         let handler = handlers.getSuggestions
         let warn: @Sendable (String) -> Void = { logger.warning("history ignored", metadata: ["reason": "\($0)"]) }
@@ -120,7 +160,6 @@ struct SuggestionEndpoints: Sendable {
            request.trials.count <= 10_000 {
             return try answer { try handler(request, cancellation, warn) }
         }
-        let timeout = requestTimeout
         let deadline = Task {
             try? await Task.sleep(for: timeout)
             cancellation.cancel()
@@ -129,39 +168,41 @@ struct SuggestionEndpoints: Sendable {
         do {
             return try await gate.run { try handler(request, cancellation, warn) }
         } catch is ComputeGate.Busy {
-            throw Failure(
-                status: .serviceUnavailable,
-                body: KatibStatus(code: "UNAVAILABLE", message: "the server is busy computing suggestions; retry later"))
+            throw Failure(.unavailable, "the server is busy computing suggestions; retry later")
         } catch let status as KatibStatus where status.code == "DEADLINE_EXCEEDED" {
-            throw Failure(
-                status: .gatewayTimeout,
-                body: KatibStatus(code: status.code, message: "the suggestion took longer than the server's limit of \(timeout)"))
+            throw Failure(.deadlineExceeded, "the suggestion took longer than the deadline of \(timeout)")
         } catch let status as KatibStatus {
-            throw Failure.badRequest(status)
+            throw Failure(status)
         }
     }
 
-    /// The body, up to `maxBodyBytes` (more → 413 RESOURCE_EXHAUSTED). A client that leaves mid-body is recorded as
-    /// 499 CANCELLED (nobody is there to read it), not as a server error.
-    private func readBody(_ request: Request) async throws -> Data {
+    /// The body, up to `maxBodyBytes` as sent and once inflated (more → resource_exhausted). A client that leaves
+    /// mid-body is recorded as canceled (nobody is there to read it), not as a server error.
+    private func readBody(_ request: Request, gzipped: Bool) async throws -> Data {
         var request = request
+        let tooLarge = Failure(.resourceExhausted, "request body exceeds the limit of \(maxBodyBytes) bytes")
+        let body: Data
         do {
             let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            return Data(buffer.readableBytesView)
+            body = Data(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            throw Failure(
-                status: .contentTooLarge,
-                body: KatibStatus(code: "RESOURCE_EXHAUSTED", message: "request body exceeds the limit of \(maxBodyBytes) bytes"))
+            throw tooLarge
         } catch {
-            throw Failure(
-                status: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request"),
-                body: KatibStatus(code: "CANCELLED", message: "the request body could not be read: \(error)"))
+            throw Failure(.canceled, "the request body could not be read: \(error)")
+        }
+        guard gzipped else { return body }
+        do {
+            return try GzipBody.inflate(body, limit: maxBodyBytes)
+        } catch .tooLarge {
+            throw tooLarge
+        } catch .corrupt(let reason) {
+            throw Failure(.invalidArgument, "the gzip request body could not be inflated: \(reason)")
         }
     }
 
-    /// Runs decoding or a handler; its `KatibStatus` errors are the client's (400), anything else is internal.
+    /// Runs decoding or a handler; its `KatibStatus` errors are the client's, anything else is internal.
     private func answer<T>(_ work: () throws -> T) throws -> T {
-        do { return try work() } catch let status as KatibStatus { throw Failure.badRequest(status) }
+        do { return try work() } catch let status as KatibStatus { throw Failure(status) }
     }
 
     /// An early-stopping algorithm as a metrics label (bounded like `label`).
@@ -173,6 +214,24 @@ struct SuggestionEndpoints: Sendable {
     private static func label(_ experiment: KatibExperiment) -> String {
         let name = experiment.spec.algorithm.algorithmName
         return SuggestionService.supportedNames.contains(name) ? name : "other"
+    }
+
+    /// The empty reply message (`{}` in JSON, zero bytes in protobuf).
+    private static func emptyReply(_ codec: ConnectProtocol.Codec) -> Data {
+        codec == .json ? Data("{}".utf8) : KatibProtobuf.emptyReply
+    }
+
+    /// A successful reply in the request's codec (JSON ends with a newline, for people reading it in a terminal).
+    private static func message(_ data: Data, codec: ConnectProtocol.Codec) -> Response {
+        var body = ByteBuffer()
+        body.writeBytes(data)
+        if codec == .json { body.writeString("\n") }
+        return Response(status: .ok, headers: [.contentType: codec.contentType], body: ResponseBody(byteBuffer: body))
+    }
+
+    /// Connect's error response: the code's HTTP status and the JSON error body.
+    static func error(_ failure: Failure) -> Response {
+        json(failure.code.httpStatus, failure.body)
     }
 
     static func json(_ status: HTTPResponse.Status, _ data: Data) -> Response {

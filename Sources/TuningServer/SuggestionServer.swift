@@ -11,11 +11,11 @@ public struct SuggestionServerConfiguration: Sendable {
     public var host: String
     /// TCP port; 0 picks a free one (reported through `onListening`).
     public var port: Int
-    /// Largest request body accepted; larger ones get 413.
+    /// Largest request body accepted (as sent and once inflated); larger ones get 429 resource_exhausted.
     public var maxBodyBytes: Int
     /// Sent as the `Server` response header.
     public var serverName: String
-    /// How long a suggestion through the compute gate may compute (then 504 DEADLINE_EXCEEDED).
+    /// How long a suggestion through the compute gate may compute (then 504 deadline_exceeded).
     public var requestTimeout: Duration
     /// A connection that sends nothing for this long is closed (slow or stuck clients).
     public var idleTimeout: Duration
@@ -39,7 +39,7 @@ public struct SuggestionServerConfiguration: Sendable {
     }
 }
 
-/// Katib's Suggestion API as JSON over HTTP/1.1 (the paths grpc-gateway would give the gRPC methods), plus health,
+/// Katib's Suggestion and EarlyStopping APIs over the Connect protocol (HTTP/1.1, JSON or binary protobuf), plus health,
 /// readiness, Prometheus metrics and the OpenAPI document. Stateless: every request carries the whole history.
 public enum SuggestionServer {
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and returns once in-flight requests are

@@ -165,7 +165,7 @@ import Testing
         try await LiveServer.run(requestTimeout: .milliseconds(300)) { server in
             let reply = try await server.post(Requests.suggestPath, body)
             #expect(reply.status == 504, "\(reply.text)")
-            #expect(reply.json["code"] as? String == "DEADLINE_EXCEEDED")
+            #expect(reply.json["code"] as? String == "deadline_exceeded")
             try await Self.expectAlive(server)
         }
     }
@@ -191,7 +191,7 @@ import Testing
             }
             state.withLock { $0.released = true }
             let reply = try await slow
-            #expect(reply.status == 504 && reply.json["code"] as? String == "DEADLINE_EXCEEDED", "\(reply.text)")
+            #expect(reply.status == 504 && reply.json["code"] as? String == "deadline_exceeded", "\(reply.text)")
         }
     }
 }

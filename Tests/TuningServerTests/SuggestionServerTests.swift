@@ -73,7 +73,7 @@ import Testing
                 Requests.validatePath,
                 Data(#"{"experiment": \#(Requests.experiment("tpe", settings: [("gamma", "1.5")]))}"#.utf8))
             #expect(invalid.status == 400)
-            #expect(invalid.json["code"] as? String == "INVALID_ARGUMENT")
+            #expect(invalid.json["code"] as? String == "invalid_argument")
             #expect(invalid.json["message"] as? String == "gamma should be in the range of (0, 1)")
         }
     }
@@ -92,16 +92,16 @@ import Testing
             #expect((malformed.json["message"] as? String)?.hasPrefix("malformed request JSON: at experiment.spec") == true)
 
             let truncated = try await server.post(Requests.suggestPath, Data(#"{"experiment": "#.utf8))
-            #expect(truncated.status == 400 && truncated.json["code"] as? String == "INVALID_ARGUMENT")
+            #expect(truncated.status == 400 && truncated.json["code"] as? String == "invalid_argument")
 
             let impossible = try await server.post(Requests.suggestPath, Data(String(
                 decoding: Requests.getSuggestions("random"), as: UTF8.self
             ).replacingOccurrences(of: #""min": "1", "max": "8""#, with: #""min": "9", "max": "8""#).utf8))
-            #expect(impossible.status == 400 && impossible.json["code"] as? String == "INVALID_ARGUMENT")
+            #expect(impossible.status == 400 && impossible.json["code"] as? String == "invalid_argument")
 
             let huge = try await server.post(Requests.suggestPath, Requests.getSuggestions("random", trials: 100))
-            #expect(huge.status == 413)
-            #expect(huge.json["code"] as? String == "RESOURCE_EXHAUSTED")
+            #expect(huge.status == 429)
+            #expect(huge.json["code"] as? String == "resource_exhausted")
         }
     }
 
@@ -112,7 +112,7 @@ import Testing
             let (data, response) = try await URLSession.shared.data(for: request)
             let http = try #require(response as? HTTPURLResponse)
             #expect(http.statusCode == 405 && http.value(forHTTPHeaderField: "Allow") == "POST")
-            #expect(String(decoding: data, as: UTF8.self).contains(#""code":"UNIMPLEMENTED""#))
+            #expect(String(decoding: data, as: UTF8.self).contains(#""code":"unimplemented""#))
             #expect(try await server.get("no-such-path").status == 404)
         }
     }
@@ -123,7 +123,7 @@ import Testing
         try await LiveServer.run(handlers: failing) { server in
             let reply = try await server.post(Requests.suggestPath, Requests.getSuggestions("random"), headers: ["X-Request-Id": "req-42"])
             #expect(reply.status == 500)
-            #expect(reply.json["code"] as? String == "INTERNAL")
+            #expect(reply.json["code"] as? String == "internal")
             #expect(reply.json["message"] as? String == "internal error; request id req-42")
             #expect(!reply.text.contains("secret"))
         }
@@ -140,7 +140,7 @@ import Testing
             #expect(metrics.contains(#"tunekit_requests_total{endpoint="GetSuggestions",algorithm="tpe",status="200"} 1"#))
             #expect(metrics.contains(#"tunekit_requests_total{endpoint="GetSuggestions",algorithm="none",status="400"} 1"#))
             #expect(metrics.contains(#"tunekit_request_duration_seconds_count{endpoint="GetSuggestions",algorithm="tpe"} 1"#))
-            #expect(metrics.contains(#"tunekit_request_errors_total{endpoint="GetSuggestions",code="INVALID_ARGUMENT"} 1"#))
+            #expect(metrics.contains(#"tunekit_request_errors_total{endpoint="GetSuggestions",code="invalid_argument"} 1"#))
         }
     }
 

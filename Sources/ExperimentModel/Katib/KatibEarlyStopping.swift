@@ -40,11 +40,15 @@ public struct GetEarlyStoppingRulesReply: Sendable, Encodable, Equatable {
 /// `ValidateEarlyStoppingSettingsRequest`.
 public struct ValidateEarlyStoppingSettingsRequest: Sendable, Equatable {
     public var earlyStopping: KatibAlgorithm
+
+    public init(earlyStopping: KatibAlgorithm) { self.earlyStopping = earlyStopping }
 }
 
 /// `SetTrialStatusRequest`.
 public struct SetTrialStatusRequest: Sendable, Equatable {
     public var trialName: String
+
+    public init(trialName: String) { self.trialName = trialName }
 }
 
 extension GetEarlyStoppingRulesRequest: KatibDecodable {

@@ -1,0 +1,47 @@
+import CZlib
+import Foundation
+
+/// Inflates a gzip request body (Connect clients compress unary requests with gzip by default), refusing output past
+/// `limit` bytes as it goes, so a small "zip bomb" costs at most `limit` bytes of memory.
+enum GzipBody {
+    enum Failure: Error {
+        /// The inflated body would exceed the limit.
+        case tooLarge
+        /// Not a complete gzip stream: zlib's message.
+        case corrupt(String)
+    }
+
+    static func inflate(_ compressed: Data, limit: Int) throws(Failure) -> Data {
+        var stream = z_stream()
+        // 15 window bits + 16: a gzip header is required (Content-Encoding: gzip), not zlib's.
+        guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw .corrupt("zlib could not start")
+        }
+        defer { inflateEnd(&stream) }
+        var output = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var input = [UInt8](compressed)
+        let status: Int32 = input.withUnsafeMutableBufferPointer { inputBuffer in
+            stream.next_in = inputBuffer.baseAddress
+            stream.avail_in = UInt32(inputBuffer.count)
+            var status = Z_OK
+            repeat {
+                status = chunk.withUnsafeMutableBufferPointer { chunkBuffer in
+                    stream.next_out = chunkBuffer.baseAddress
+                    stream.avail_out = UInt32(chunkBuffer.count)
+                    let result = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    output.append(chunkBuffer.baseAddress!, count: chunkBuffer.count - Int(stream.avail_out))
+                    return result
+                }
+                if output.count > limit { return Z_MEM_ERROR }
+            } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+            return status
+        }
+        if output.count > limit { throw .tooLarge }
+        guard status == Z_STREAM_END else {
+            let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_OK || status == Z_BUF_ERROR ? "truncated stream" : "error \(status)")
+            throw .corrupt(reason)
+        }
+        return output
+    }
+}
