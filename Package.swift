@@ -18,7 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tunekit", targets: ["TuningCLI"]),
-        .library(name: "TunekitCore", targets: ["ExperimentRunner", "SuggestionAlgorithms", "ExperimentModel"]),
+        .library(name: "TunekitCore", targets: ["ExperimentRunner", "SuggestionAlgorithms", "ExperimentModel", "KatibWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

@@ -15,10 +15,14 @@ public enum KatibJSON {
         try decodeRequest(type, data)
     }
 
-    static func decodeRequest<T: KatibDecodable>(_ type: T.Type, _ data: Data) throws(KatibStatus) -> T {
-        let document: JSONValue
-        do { document = try JSONReader.parse([UInt8](data)) } catch { throw .invalidArgument("malformed request JSON: \(error)") }
-        return try T(json: JSONField(value: document, path: .root))
+    static func decodeRequest<T: JSONCursorDecodable>(_ type: T.Type, _ data: Data) throws(KatibStatus) -> T {
+        do {
+            return try data.withUnsafeBytes { raw in try JSONCursor.decode(type, from: raw.bindMemory(to: UInt8.self)) }
+        } catch let status as KatibStatus {
+            throw status
+        } catch {
+            throw .invalidArgument("malformed request JSON: \(error)")  // unreachable: decoding throws only KatibStatus
+        }
     }
 
     /// Encodes a message as compact JSON with sorted keys (stable output).

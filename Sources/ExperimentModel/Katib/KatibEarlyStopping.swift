@@ -51,23 +51,38 @@ public struct SetTrialStatusRequest: Sendable, Equatable {
     public init(trialName: String) { self.trialName = trialName }
 }
 
-extension GetEarlyStoppingRulesRequest: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        experiment = try json.decode("experiment", default: KatibExperiment())
-        trials = try json.list("trials")
-        dbManagerAddress = try json.string("dbManagerAddress")
+extension GetEarlyStoppingRulesRequest: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(experiment: KatibExperiment(), trials: [])
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("experiment") {
+                experiment = try cursor.decode()
+            } else if key.is("trials") {
+                trials = try cursor.list()
+            } else if key.is("dbManagerAddress") {
+                dbManagerAddress = try cursor.string()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension ValidateEarlyStoppingSettingsRequest: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        earlyStopping = try json.decode("earlyStopping", default: KatibAlgorithm())
+extension ValidateEarlyStoppingSettingsRequest: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(earlyStopping: KatibAlgorithm())
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("earlyStopping") { earlyStopping = try cursor.decode() } else { try cursor.skip() }
+        }
     }
 }
 
-extension SetTrialStatusRequest: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        trialName = try json.string("trialName")
+extension SetTrialStatusRequest: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(trialName: "")
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("trialName") { trialName = try cursor.string() } else { try cursor.skip() }
+        }
     }
 }
 

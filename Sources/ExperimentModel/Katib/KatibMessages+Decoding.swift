@@ -1,261 +1,265 @@
-/// A Katib request message read from parsed JSON with protobuf's JSON rules: fields under their lowerCamelCase or
+/// Katib's request messages read with protobuf's JSON rules (see `JSONCursor`): fields under their lowerCamelCase or
 /// original snake_case names, absent or null fields take their zero value, unknown fields are ignored, enums and
 /// scalar values as names, strings or numbers, integers also as strings.
-protocol KatibDecodable {
-    init(json: JSONField) throws(KatibStatus)
-}
 
-/// Where a value sits in a request ("trials[3].status.condition"), spelled out only for an error message.
-indirect enum JSONPath: CustomStringConvertible {
-    case root
-    case member(JSONPath, String)
-    case element(JSONPath, Int)
-
-    var description: String {
-        switch self {
-        case .root: ""
-        case .member(.root, let name): name
-        case .member(let parent, let name): "\(parent).\(name)"
-        case .element(let parent, let index): "\(parent)[\(index)]"
-        }
-    }
-}
-
-/// A JSON value and where it sits in the request.
-struct JSONField {
-    let value: JSONValue
-    let path: JSONPath
-
-    func failure(_ expected: String) -> KatibStatus {
-        let found = switch value {
-        case .object: "an object"
-        case .array: "an array"
-        case .string: "a string"
-        case .number: "a number"
-        case .bool: "a boolean"
-        case .null: "null"
-        }
-        let location = path.description
-        return .invalidArgument("malformed request JSON: at \(location.isEmpty ? "the top level" : location): expected \(expected), found \(found)")
-    }
-
-    /// The member `name` (or its snake_case form) of this object; nil when absent or null.
-    func member(_ name: String) throws(KatibStatus) -> JSONField? {
-        guard case .object = value else { throw failure("an object") }
-        var found = value.member(name)
-        if found == nil {
-            let snake = name.reduce(into: "") { text, character in
-                if character.isUppercase { text += "_" + character.lowercased() } else { text.append(character) }
+extension GetSuggestionsRequest: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(experiment: KatibExperiment(), trials: [], currentRequestNumber: 0, totalRequestNumber: 0)
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("experiment") {
+                experiment = try cursor.decode()
+            } else if key.is("trials") {
+                trials = try cursor.list()
+            } else if key.is("currentRequestNumber") {
+                currentRequestNumber = try cursor.int()
+            } else if key.is("totalRequestNumber") {
+                totalRequestNumber = try cursor.int()
+            } else {
+                try cursor.skip()
             }
-            if snake != name { found = value.member(snake) }
-        }
-        guard let found else { return nil }
-        if case .null = found { return nil }
-        return JSONField(value: found, path: .member(path, name))
-    }
-
-    func decode<T: KatibDecodable>(_ name: String, default zero: @autoclosure () -> T) throws(KatibStatus) -> T {
-        guard let field = try member(name) else { return zero() }
-        return try T(json: field)
-    }
-
-    func list<T: KatibDecodable>(_ name: String) throws(KatibStatus) -> [T] {
-        guard let field = try member(name) else { return [] }
-        guard case .array(let items) = field.value else { throw field.failure("an array") }
-        var decoded: [T] = []
-        decoded.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            decoded.append(try T(json: JSONField(value: item, path: .element(field.path, index))))
-        }
-        return decoded
-    }
-
-    func string(_ name: String) throws(KatibStatus) -> String {
-        guard let field = try member(name) else { return "" }
-        guard case .string(let text) = field.value else { throw field.failure("a string") }
-        return text
-    }
-
-    /// A string, or a number's text (proto enums by number, numeric values sent unquoted).
-    func text(_ name: String) throws(KatibStatus) -> String {
-        guard let field = try member(name) else { return "" }
-        return try ProtoEnum(json: field).name
-    }
-
-    func int(_ name: String) throws(KatibStatus) -> Int {
-        guard let field = try member(name) else { return 0 }
-        switch field.value {
-        case .number(let text), .string(let text):
-            if let number = Int(text) { return number }
-            // 2.0 and 2e3 are integers too; 2.5 or out-of-range values are not.
-            if let number = Double(text), number.rounded() == number, abs(number) < 9.0e18 { return Int(number) }
-            throw .invalidArgument("malformed request JSON: at \(field.path): \(text) is not a 64-bit integer")
-        default:
-            throw field.failure("an integer")
-        }
-    }
-
-    func double(_ name: String) throws(KatibStatus) -> Double {
-        guard let field = try member(name) else { return 0 }
-        switch field.value {
-        case .number(let text), .string(let text):
-            if let number = Double(text) { return number }  // also "NaN", "Infinity" as protobuf allows
-            throw .invalidArgument("malformed request JSON: at \(field.path): \(text) is not a number")
-        default:
-            throw field.failure("a number")
         }
     }
 }
 
-extension ProtoEnum: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        switch json.value {
-        case .string(let text), .number(let text): name = text
-        default: throw json.failure("a string or a number")
+extension ValidateAlgorithmSettingsRequest: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(experiment: KatibExperiment())
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("experiment") { experiment = try cursor.decode() } else { try cursor.skip() }
         }
     }
 }
 
-extension GetSuggestionsRequest: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        experiment = try json.decode("experiment", default: KatibExperiment())
-        trials = try json.list("trials")
-        currentRequestNumber = try json.int("currentRequestNumber")
-        totalRequestNumber = try json.int("totalRequestNumber")
+extension KatibExperiment: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init()
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("name") {
+                name = try cursor.string()
+            } else if key.is("spec") {
+                spec = try cursor.decode()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension ValidateAlgorithmSettingsRequest: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        experiment = try json.decode("experiment", default: KatibExperiment())
+extension KatibExperimentSpec: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init()
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("parameterSpecs") {
+                parameterSpecs = try cursor.decode()
+            } else if key.is("objective") {
+                objective = try cursor.decode()
+            } else if key.is("algorithm") {
+                algorithm = try cursor.decode()
+            } else if key.is("earlyStopping") {
+                earlyStopping = try cursor.decode() as KatibAlgorithm
+            } else if key.is("parallelTrialCount") {
+                parallelTrialCount = try cursor.int()
+            } else if key.is("maxTrialCount") {
+                maxTrialCount = try cursor.int()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibExperiment: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        name = try json.string("name")
-        spec = try json.decode("spec", default: KatibExperimentSpec())
+extension KatibExperimentSpec.ParameterSpecs: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(parameters: [])
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("parameters") { parameters = try cursor.list() } else { try cursor.skip() }
+        }
     }
 }
 
-extension KatibExperimentSpec: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        parameterSpecs = try json.decode("parameterSpecs", default: ParameterSpecs(parameters: []))
-        objective = try json.decode("objective", default: KatibObjective())
-        algorithm = try json.decode("algorithm", default: KatibAlgorithm())
-        earlyStopping = try json.member("earlyStopping") == nil ? nil : try json.decode("earlyStopping", default: KatibAlgorithm())
-        parallelTrialCount = try json.int("parallelTrialCount")
-        maxTrialCount = try json.int("maxTrialCount")
+extension KatibParameterSpec: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(name: "", parameterType: "", feasibleSpace: FeasibleSpace())
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("name") {
+                name = try cursor.string()
+            } else if key.is("parameterType") {
+                parameterType = ProtoEnum(stringLiteral: try cursor.text())
+            } else if key.is("feasibleSpace") {
+                feasibleSpace = try cursor.decode()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibExperimentSpec.ParameterSpecs: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        parameters = try json.list("parameters")
+extension KatibParameterSpec.FeasibleSpace: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init()
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("max") {
+                max = try cursor.text()
+            } else if key.is("min") {
+                min = try cursor.text()
+            } else if key.is("list") {
+                list = try cursor.textList()
+            } else if key.is("step") {
+                step = try cursor.text()
+            } else if key.is("distribution") {
+                distribution = ProtoEnum(stringLiteral: try cursor.text())
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibParameterSpec: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        name = try json.string("name")
-        parameterType = ProtoEnum(stringLiteral: try json.text("parameterType"))
-        feasibleSpace = try json.decode("feasibleSpace", default: FeasibleSpace())
-    }
-}
-
-extension KatibParameterSpec.FeasibleSpace: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        max = try json.text("max")
-        min = try json.text("min")
-        list = try (json.list("list") as [ProtoEnum]).map(\.name)
-        step = try json.text("step")
-        distribution = ProtoEnum(stringLiteral: try json.text("distribution"))
-    }
-}
-
-extension KatibObjective: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        type = ProtoEnum(stringLiteral: try json.text("type"))
-        goal = try json.double("goal")
-        objectiveMetricName = try json.string("objectiveMetricName")
-        additionalMetricNames = try (json.list("additionalMetricNames") as [ProtoEnum]).map(\.name)
+extension KatibObjective: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init()
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("type") {
+                type = ProtoEnum(stringLiteral: try cursor.text())
+            } else if key.is("goal") {
+                goal = try cursor.double()
+            } else if key.is("objectiveMetricName") {
+                objectiveMetricName = try cursor.string()
+            } else if key.is("additionalMetricNames") {
+                additionalMetricNames = try cursor.textList()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
 /// `{name, value}` pairs: algorithm settings, parameter assignments, metrics (values may arrive unquoted).
-private struct NameValue: KatibDecodable {
-    let name: String
-    let value: String
+private struct NameValue: JSONCursorDecodable {
+    var name = ""
+    var value = ""
 
-    init(name: String, value: String) {
-        self.name = name
-        self.value = value
-    }
+    init() {}
 
-    init(json: JSONField) throws(KatibStatus) {
-        name = try json.string("name")
-        value = try json.text("value")
-    }
-}
-
-extension KatibAlgorithm: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        algorithmName = try json.string("algorithmName")
-        algorithmSettings = try (json.list("algorithmSettings") as [NameValue]).map { AlgorithmSetting(name: $0.name, value: $0.value) }
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("name") {
+                name = try cursor.string()
+            } else if key.is("value") {
+                value = try cursor.text()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibTrial: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        name = try json.string("name")
-        spec = try json.decode("spec", default: Spec(parameterAssignments: .init(assignments: [])))
-        status = try json.decode("status", default: Status(condition: "", observation: .init(metrics: [])))
-        observationLog = try json.member("observationLog") == nil
-            ? nil : try json.decode("observationLog", default: ObservationLog(metricLogs: [])).metricLogs.map(\.metric)
+extension KatibAlgorithm: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init()
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("algorithmName") {
+                algorithmName = try cursor.string()
+            } else if key.is("algorithmSettings") {
+                algorithmSettings = try (cursor.list() as [NameValue]).map { AlgorithmSetting(name: $0.name, value: $0.value) }
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-/// Katib's `ObservationLog`: `{metricLogs: [{timeStamp, metric: {name, value}}]}`.
-private struct ObservationLog: KatibDecodable {
-    struct MetricLog: KatibDecodable {
-        let metric: MetricValue
+extension KatibTrial: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(name: "", spec: Spec(parameterAssignments: .init(assignments: [])), status: Status(condition: "", observation: .init(metrics: [])))
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("name") {
+                name = try cursor.string()
+            } else if key.is("spec") {
+                spec = try cursor.decode()
+            } else if key.is("status") {
+                status = try cursor.decode()
+            } else if key.is("observationLog") {
+                observationLog = try (cursor.decode() as ObservationLog).metrics
+            } else {
+                try cursor.skip()
+            }
+        }
+    }
+}
 
-        init(json: JSONField) throws(KatibStatus) {
-            let value: NameValue = try json.decode("metric", default: NameValue(name: "", value: ""))
-            metric = MetricValue(name: value.name, value: value.value)
+/// Katib's `ObservationLog`: `{metricLogs: [{timeStamp, metric: {name, value}}]}`, kept as its metrics in order.
+private struct ObservationLog: JSONCursorDecodable {
+    struct MetricLog: JSONCursorDecodable {
+        var metric = MetricValue(name: "", value: "")
+
+        init(from cursor: inout JSONCursor) throws(KatibStatus) {
+            try cursor.object { (cursor, key) throws(KatibStatus) in
+                if key.is("metric") {
+                    let pair: NameValue = try cursor.decode()
+                    metric = MetricValue(name: pair.name, value: pair.value)
+                } else {
+                    try cursor.skip()
+                }
+            }
         }
     }
 
-    let metricLogs: [MetricLog]
+    var metrics: [MetricValue] = []
 
-    init(metricLogs: [MetricLog]) { self.metricLogs = metricLogs }
-
-    init(json: JSONField) throws(KatibStatus) {
-        metricLogs = try json.list("metricLogs")
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("metricLogs") { metrics = try (cursor.list() as [MetricLog]).map(\.metric) } else { try cursor.skip() }
+        }
     }
 }
 
-extension KatibTrial.Spec: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        parameterAssignments = try json.decode("parameterAssignments", default: Assignments(assignments: []))
+extension KatibTrial.Spec: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(parameterAssignments: .init(assignments: []))
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("parameterAssignments") { parameterAssignments = try cursor.decode() } else { try cursor.skip() }
+        }
     }
 }
 
-extension KatibTrial.Spec.Assignments: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        assignments = try (json.list("assignments") as [NameValue]).map { ParameterAssignment(name: $0.name, value: $0.value) }
+extension KatibTrial.Spec.Assignments: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(assignments: [])
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("assignments") {
+                assignments = try (cursor.list() as [NameValue]).map { ParameterAssignment(name: $0.name, value: $0.value) }
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibTrial.Status: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        condition = ProtoEnum(stringLiteral: try json.text("condition"))
-        observation = try json.decode("observation", default: Observation(metrics: []))
+extension KatibTrial.Status: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(condition: "", observation: .init(metrics: []))
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("condition") {
+                condition = ProtoEnum(stringLiteral: try cursor.text())
+            } else if key.is("observation") {
+                observation = try cursor.decode()
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }
 
-extension KatibTrial.Status.Observation: KatibDecodable {
-    init(json: JSONField) throws(KatibStatus) {
-        metrics = try (json.list("metrics") as [NameValue]).map { MetricValue(name: $0.name, value: $0.value) }
+extension KatibTrial.Status.Observation: JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        self.init(metrics: [])
+        try cursor.object { (cursor, key) throws(KatibStatus) in
+            if key.is("metrics") {
+                metrics = try (cursor.list() as [NameValue]).map { MetricValue(name: $0.name, value: $0.value) }
+            } else {
+                try cursor.skip()
+            }
+        }
     }
 }

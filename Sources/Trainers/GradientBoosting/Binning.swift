@@ -1,3 +1,4 @@
+import Dispatch
 import NumericKernels
 
 /// Maps one feature's values to histogram bins: quantile bins over the distinct values, missing values in a bin of their own.
@@ -78,54 +79,74 @@ public struct BinMapper: Sendable, Equatable, Codable {
     var totalBins: Int { binCount + (hasMissing ? 1 : 0) }
 }
 
-/// A dataset as the tree learner sees it: one byte per value (the bin), column-major, plus the bin mappers.
+/// A dataset as the tree learner sees it: one byte per value (the bin), row-major so that one row's bins share a cache
+/// line (histograms are built row by row over all features, LightGBM's row-wise mode), plus the bin mappers.
 public struct BinnedDataset: Sendable {
     public let rowCount: Int
     public let mappers: [BinMapper]
-    /// `bins[f * rowCount + i]`.
+    /// `bins[i * featureCount + f]`.
     let bins: [UInt8]
+    let featureCount: Int
     /// Offset of each feature's first bin in a flat histogram.
     let histogramOffsets: [Int]
     let histogramSize: Int
 
-    /// Learns the bins from `data` (a seeded sample of at most 200,000 rows, as LightGBM does) and bins every row.
-    init(_ data: Dataset, maxBin: Int, seed: UInt64 = 0) {
+    /// Learns the bins from `data` (a seeded sample of at most 200,000 rows, as LightGBM does) and bins every row on
+    /// `threads` threads.
+    init(_ data: Dataset, maxBin: Int, seed: UInt64 = 0, threads: Int = 1) {
         let n = data.rowCount
         let sampleLimit = 200_000
-        var sample: [Int]?
+        var sampled: [Int]?
         if n > sampleLimit {
             var rng = Xoshiro256(seed: seed, stream: StreamDerivation.code("bin-sample"))
             var chosen = Array(0..<n)
             for i in 0..<sampleLimit { chosen.swapAt(i, i + rng.nextIndex(below: n - i)) }
-            sample = Array(chosen.prefix(sampleLimit)).sorted()
+            sampled = Array(chosen.prefix(sampleLimit)).sorted()
         }
-        var mappers: [BinMapper] = []
-        for feature in 0..<data.featureCount {
-            let column = data.column(feature)
-            let base = column.startIndex
-            if let sample {
-                mappers.append(BinMapper(values: sample.map { column[base + $0] }, maxBin: maxBin))
-            } else {
-                mappers.append(BinMapper(values: column, maxBin: maxBin))
+        let sample = sampled
+        let mappers = [BinMapper](unsafeUninitializedCapacity: data.featureCount) { buffer, count in
+            let slots = UnsafeSendable(buffer)
+            let learn: @Sendable (Int) -> Void = { feature in
+                let column = data.column(feature)
+                let base = column.startIndex
+                let mapper = sample.map { BinMapper(values: $0.map { column[base + $0] }, maxBin: maxBin) }
+                    ?? BinMapper(values: column, maxBin: maxBin)
+                (slots.value.baseAddress! + feature).initialize(to: mapper)
             }
+            if threads > 1, data.featureCount > 1 {
+                DispatchQueue.concurrentPerform(iterations: data.featureCount, execute: learn)
+            } else {
+                for feature in 0..<data.featureCount { learn(feature) }
+            }
+            count = data.featureCount
         }
-        self.init(data, mappers: mappers)
+        self.init(data, mappers: mappers, threads: threads)
     }
 
-    /// Bins `data` with existing mappers (validation data, or a refit).
-    init(_ data: Dataset, mappers: [BinMapper]) {
+    /// Bins `data` with existing mappers (validation data, or a refit), rows split into blocks over `threads` threads.
+    init(_ data: Dataset, mappers: [BinMapper], threads: Int = 1) {
         rowCount = data.rowCount
+        featureCount = mappers.count
         self.mappers = mappers
-        var bins = [UInt8](repeating: 0, count: data.rowCount * mappers.count)
-        for (feature, mapper) in mappers.enumerated() {
-            let column = data.column(feature)
-            var i = feature * data.rowCount
-            for value in column {
-                bins[i] = mapper.bin(value)
-                i += 1
+        let n = data.rowCount, width = mappers.count
+        bins = [UInt8](unsafeUninitializedCapacity: n * width) { buffer, count in
+            let output = UnsafeSendable(buffer)
+            let blocks = max(1, min(threads, n / 16_384))
+            let binBlock: @Sendable (Int) -> Void = { block in
+                let rows = (n * block / blocks)..<(n * (block + 1) / blocks)
+                for (feature, mapper) in mappers.enumerated() {
+                    let column = data.column(feature)
+                    let base = column.startIndex
+                    var slot = output.value.baseAddress! + rows.lowerBound * width + feature
+                    for row in rows {
+                        slot.initialize(to: mapper.bin(column[base + row]))
+                        slot += width
+                    }
+                }
             }
+            if blocks == 1 { binBlock(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: binBlock) }
+            count = n * width
         }
-        self.bins = bins
         var offsets: [Int] = [], total = 0
         for mapper in mappers {
             offsets.append(total)
@@ -134,4 +155,15 @@ public struct BinnedDataset: Sendable {
         histogramOffsets = offsets
         histogramSize = total
     }
+
+    /// The bin of feature `feature` in row `row`.
+    @inline(__always)
+    func bin(row: Int, feature: Int) -> Int { Int(bins[row * featureCount + feature]) }
+}
+
+/// A buffer handed to `concurrentPerform` workers that write disjoint parts of it.
+struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
 }

@@ -16,7 +16,9 @@ public enum GBDTTrainer: Trainer {
         if let bad = data.target.firstIndex(where: { !$0.isFinite }) {
             throw .invalidData(file: "training data", line: nil, field: "target", message: "row \(bad + 1) is not a finite number")
         }
-        return GBDTPrepared(data: data, binned: BinnedDataset(data, maxBin: GBDTPrepared.defaultMaxBin))
+        // Binning gives the same bins on any number of threads: use every core.
+        let binned = BinnedDataset(data, maxBin: GBDTPrepared.defaultMaxBin, threads: ProcessInfo.processInfo.activeProcessorCount)
+        return GBDTPrepared(data: data, binned: binned)
     }
 
     public static func fit(
@@ -26,7 +28,8 @@ public enum GBDTTrainer: Trainer {
         let labels = prepared.data.target
         try parameters.objective.checkLabels(labels)
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
-            ? prepared.binned : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed)
+            ? prepared.binned
+            : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed, threads: parameters.numThreads)
         var booster = Booster(parameters: parameters, binned: binned, labels: labels, validation: validation, observer: observer)
         booster.run()
         let trees = booster.bestIteration.map { Array(booster.trees.prefix($0)) } ?? booster.trees
@@ -64,7 +67,9 @@ private struct Booster {
         self.parameters = parameters
         self.binned = binned
         self.labels = labels
-        self.validation = validation.flatMap { $0.rowCount > 0 ? (BinnedDataset($0, mappers: binned.mappers), $0.target) : nil }
+        self.validation = validation.flatMap {
+            $0.rowCount > 0 ? (BinnedDataset($0, mappers: binned.mappers, threads: parameters.numThreads), $0.target) : nil
+        }
         learner = TreeLearner(data: binned, settings: TreeSettings(
             numLeaves: parameters.numLeaves, maxDepth: parameters.maxDepth, minDataInLeaf: parameters.minDataInLeaf,
             minSumHessianInLeaf: parameters.minSumHessianInLeaf, minGainToSplit: parameters.minGainToSplit,
@@ -108,15 +113,11 @@ private struct Booster {
                     for row in rows { score[Int(row)] += value }
                 }
             }
-            if let inBag {
-                for row in 0..<n where !inBag[row] { scores[row] += tree.leafValue[tree.leaf(binned: binned, row: row)] }
-            }
+            if let inBag { add(tree, to: &scores, of: binned) { !inBag[$0] } }
             trees.append(tree)
             // The validation set is scored every round only when early stopping or an observer needs it.
             guard let validation, parameters.earlyStoppingRounds > 0 || observer != nil else { continue }
-            for row in 0..<validation.labels.count {
-                validationScores[row] += tree.leafValue[tree.leaf(binned: validation.binned, row: row)]
-            }
+            add(tree, to: &validationScores, of: validation.binned) { _ in true }
             if let observer, !observer(validationScores, validation.labels) {
                 if parameters.earlyStoppingRounds > 0 {
                     let score = parameters.objective.evaluate(scores: validationScores, labels: validation.labels, delta: parameters.huberDelta)
@@ -136,6 +137,23 @@ private struct Booster {
             }
         }
         if parameters.earlyStoppingRounds > 0, bestAt > 0 { bestIteration = bestAt }
+    }
+
+    /// Adds the tree's output to the score of every row `included` accepts, blocks of rows on `num_threads` threads.
+    private func add(
+        _ tree: RegressionTree, to scores: inout [Double], of data: BinnedDataset, where included: @escaping @Sendable (Int) -> Bool
+    ) {
+        let n = scores.count
+        let blocks = max(1, min(parameters.numThreads, n / 16_384))
+        scores.withUnsafeMutableBufferPointer { buffer in
+            let output = UnsafeSendable(buffer.baseAddress!)
+            let score: @Sendable (Int) -> Void = { block in
+                for row in (n * block / blocks)..<(n * (block + 1) / blocks) where included(row) {
+                    output.value[row] += tree.leafValue[tree.leaf(binned: data, row: row)]
+                }
+            }
+            if blocks == 1 { score(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: score) }
+        }
     }
 
     /// Each row is kept with probability `bagging_fraction`, from the stream (seed, iteration, "bagging").

@@ -40,7 +40,7 @@ public struct RegressionTree: Sendable, Codable, Equatable {
         while node >= 0 {
             let feature = splitFeature[node]
             let mapper = binned.mappers[feature]
-            let bin = Int(binned.bins[feature * binned.rowCount + row])
+            let bin = binned.bin(row: row, feature: feature)
             let goLeft = (mapper.hasMissing && bin == mapper.binCount) ? defaultLeft[node] : bin <= thresholdBin[node]
             node = goLeft ? leftChild[node] : rightChild[node]
         }

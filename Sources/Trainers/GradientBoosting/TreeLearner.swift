@@ -49,8 +49,8 @@ struct TreeSettings {
 /// Leaf-wise (best-first) growth of one tree on histograms (LightGBM's `SerialTreeLearner`).
 ///
 /// Rows of each leaf are a contiguous range of `indices`; the smaller child's histogram is built from its rows and
-/// the larger one's is the parent's minus it. Histogram building runs over features on `threads` threads; each feature
-/// is summed by one thread in row order, so results do not depend on the thread count.
+/// the larger one's is the parent's minus it. Histograms of large leaves and partitions are built on `threads` threads,
+/// in blocks fixed by the leaf alone, so results do not depend on the thread count.
 struct TreeLearner {
     let data: BinnedDataset
     let settings: TreeSettings
@@ -160,7 +160,7 @@ struct TreeLearner {
                     leftCounts.withUnsafeMutableBufferPointer { leftCount in
                         rightCounts.withUnsafeMutableBufferPointer { rightCount in
                             let work = PartitionWork(
-                                column: bins.baseAddress! + split.feature * data.rowCount, rows: rows.baseAddress! + begin,
+                                column: bins.baseAddress! + split.feature, stride: data.featureCount, rows: rows.baseAddress! + begin,
                                 spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
                                 rightCount: rightCount.baseAddress!, missingBin: mapper.hasMissing ? mapper.binCount : -1,
                                 threshold: split.thresholdBin, defaultLeft: split.defaultLeft)
@@ -244,7 +244,9 @@ struct TreeLearner {
 
 /// One block of a partition: its left rows move to the block's start (in order), its right rows to the spill buffer.
 private struct PartitionWork: @unchecked Sendable {
+    /// The split feature's bin of row 0; row i's is `stride` bytes further.
     let column: UnsafePointer<UInt8>
+    let stride: Int
     let rows: UnsafeMutablePointer<Int32>
     let spill: UnsafeMutablePointer<Int32>
     let leftCount: UnsafeMutablePointer<Int>
@@ -257,7 +259,7 @@ private struct PartitionWork: @unchecked Sendable {
         var left = range.lowerBound, right = range.lowerBound
         for position in range {
             let row = rows[position]
-            let bin = Int(column[Int(row)])
+            let bin = Int(column[Int(row) * stride])
             if bin == missingBin ? defaultLeft : bin <= threshold {
                 rows[left] = row
                 left += 1

@@ -56,14 +56,14 @@ import Testing
         }
     }
 
-    @Test func sameSeedAndThreadCountSameModel() throws {
-        // Large enough that histograms are summed on two threads (partial sums per thread, added in thread order).
+    @Test func sameSeedSameModelOnAnyNumberOfThreads() throws {
+        // Large enough that histograms are summed in several blocks on several threads (partials added in block order).
         let data = Self.data(rows: 40_000, seed: 4)
         let settings = [("num_iterations", "10"), ("bagging_fraction", "0.7"), ("bagging_freq", "1"), ("feature_fraction", "0.67"), ("seed", "9")]
         let two = try Self.fit(data, settings + [("num_threads", "2")])
         #expect(try Self.fit(data, settings + [("num_threads", "2")]).trees == two.trees)
-        let one = try Self.fit(data, settings + [("num_threads", "1")])
-        #expect(one.trees.map(\.splitFeature) == two.trees.map(\.splitFeature), "thread count changes only rounding, not the splits here")
+        #expect(try Self.fit(data, settings + [("num_threads", "1")]).trees == two.trees)
+        #expect(try Self.fit(data, settings + [("num_threads", "3")]).trees == two.trees)
         let other = try Self.fit(data, [("num_iterations", "10"), ("bagging_fraction", "0.7"), ("bagging_freq", "1"), ("feature_fraction", "0.67"), ("seed", "10"), ("num_threads", "2")])
         #expect(other.trees != two.trees)
     }

@@ -1,0 +1,423 @@
+/// Where and why a document is not JSON.
+struct JSONSyntaxError: Error, CustomStringConvertible {
+    let line: Int
+    let column: Int
+    let reason: String
+
+    var description: String { "line \(line), column \(column): \(reason)" }
+}
+
+/// A message that reads itself from a `JSONCursor` positioned at its value.
+protocol JSONCursorDecodable {
+    init(from cursor: inout JSONCursor) throws(KatibStatus)
+}
+
+/// A strict RFC 8259 reader over UTF-8 bytes that decodes straight into the request types, with no intermediate
+/// document tree: members are matched by name as they are read, unknown members are skipped (still checked for
+/// syntax), and only the strings the request keeps are made. The Suggestion API's hot path: building a tree of
+/// `String` keys and values cost more than the suggestion itself on 100-trial histories.
+///
+/// Protobuf's JSON rules: a member matches its lowerCamelCase name or its original snake_case name, `null` leaves the
+/// zero value, unknown members are ignored, enums and scalars may be names, strings or numbers. Nesting is bounded
+/// (hostile nesting is an error, never a stack overflow). Errors say where: line and column for bad JSON, the member
+/// path ("trials[3].status.condition") for a value of the wrong kind.
+struct JSONCursor {
+    static let maxDepth = 256
+
+    /// One step of the path to the current value: a member (the key's byte range in the input) or an array index.
+    private enum PathStep {
+        case member(Range<Int>)
+        case element(Int)
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    private var depth = 0
+    private var path: [PathStep] = []
+
+    /// Decodes one `T` from the whole input (only whitespace may follow it).
+    static func decode<T: JSONCursorDecodable>(_ type: T.Type, from bytes: UnsafeBufferPointer<UInt8>) throws(KatibStatus) -> T {
+        var cursor = JSONCursor(bytes: bytes)
+        cursor.path.reserveCapacity(16)
+        cursor.skipWhitespace()
+        let value = try T(from: &cursor)
+        cursor.skipWhitespace()
+        guard cursor.position == bytes.count else { throw cursor.syntaxError("unexpected text after the document") }
+        return value
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    // MARK: Reading values (the cursor sits on a value; whitespace before it is already skipped)
+
+    /// Reads an object, calling `member` with each key, the cursor on its value; `member` must read or `skip` it.
+    /// Members whose value is `null` are not passed on (they keep their zero value).
+    mutating func object(_ member: (inout JSONCursor, JSONKey) throws(KatibStatus) -> Void) throws(KatibStatus) {
+        guard current == UInt8(ascii: "{") else { throw typeError("an object") }
+        try enter()
+        position += 1
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else { throw syntaxError("expected a quoted member name") }
+            let keyStart = position
+            let key = try key()
+            let keyRange = keyStart..<position
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else {
+                throw syntaxError("expected ':' after member name \(String(decoding: bytes[keyRange], as: UTF8.self))")
+            }
+            position += 1
+            skipWhitespace()
+            if isNull {
+                position += 4
+            } else {
+                path.append(.member(keyRange))
+                try member(&self, key)
+                path.removeLast()
+            }
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"):
+                position += 1
+                depth -= 1
+                return
+            case nil: throw syntaxError("unexpected end of input inside an object")
+            default: throw syntaxError("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Reads an array, each element with `element`.
+    mutating func array<T>(_ element: (inout JSONCursor) throws(KatibStatus) -> T) throws(KatibStatus) -> [T] {
+        guard current == UInt8(ascii: "[") else { throw typeError("an array") }
+        try enter()
+        position += 1
+        var items: [T] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return items
+        }
+        while true {
+            skipWhitespace()
+            path.append(.element(items.count))
+            items.append(try element(&self))
+            path.removeLast()
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"):
+                position += 1
+                depth -= 1
+                return items
+            case nil: throw syntaxError("unexpected end of input inside an array")
+            default: throw syntaxError("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    mutating func decode<T: JSONCursorDecodable>() throws(KatibStatus) -> T { try T(from: &self) }
+
+    mutating func list<T: JSONCursorDecodable>() throws(KatibStatus) -> [T] {
+        try array { (cursor: inout JSONCursor) throws(KatibStatus) -> T in try T(from: &cursor) }
+    }
+
+    /// A list of strings or numbers, kept as text.
+    mutating func textList() throws(KatibStatus) -> [String] {
+        try array { (cursor: inout JSONCursor) throws(KatibStatus) -> String in try cursor.text() }
+    }
+
+    mutating func string() throws(KatibStatus) -> String {
+        guard current == UInt8(ascii: "\"") else { throw typeError("a string") }
+        return try stringLiteral()
+    }
+
+    /// A string, or a number's text (proto enums by number, numeric values sent unquoted).
+    mutating func text() throws(KatibStatus) -> String {
+        if current == UInt8(ascii: "\"") { return try stringLiteral() }
+        guard isNumberStart else { throw typeError("a string or a number") }
+        let range = try numberRange()
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// A 64-bit integer as a number or a string; 2.0 and 2e3 are integers too, 2.5 or out-of-range values are not.
+    mutating func int() throws(KatibStatus) -> Int {
+        guard current == UInt8(ascii: "\"") || isNumberStart else { throw typeError("an integer") }
+        let text = try text()
+        if let number = Int(text) { return number }
+        if let number = Double(text), number.rounded() == number, abs(number) < 9.0e18 { return Int(number) }
+        throw .invalidArgument("malformed request JSON: at \(pathDescription): \(text) is not a 64-bit integer")
+    }
+
+    /// A number, or a string holding one (also "NaN", "Infinity" as protobuf allows).
+    mutating func double() throws(KatibStatus) -> Double {
+        guard current == UInt8(ascii: "\"") || isNumberStart else { throw typeError("a number") }
+        let text = try text()
+        if let number = Double(text) { return number }
+        throw .invalidArgument("malformed request JSON: at \(pathDescription): \(text) is not a number")
+    }
+
+    /// Skips any value, checking its syntax (unknown members).
+    mutating func skip() throws(KatibStatus) {
+        guard let byte = current else { throw syntaxError("unexpected end of input, expected a value") }
+        switch byte {
+        case UInt8(ascii: "{"): try object { (cursor, _) throws(KatibStatus) in try cursor.skip() }
+        case UInt8(ascii: "["): _ = try array { (cursor: inout JSONCursor) throws(KatibStatus) in try cursor.skip() }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try numberRange()
+        default: throw syntaxError("unexpected character '\(Unicode.Scalar(byte))', expected a value")
+        }
+    }
+
+    // MARK: Errors
+
+    private func syntaxError(_ reason: String) -> KatibStatus {
+        var line = 1, column = 1
+        for byte in bytes[0..<min(position, bytes.count)] {
+            if byte == UInt8(ascii: "\n") { (line, column) = (line + 1, 1) } else if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        return .invalidArgument("malformed request JSON: \(JSONSyntaxError(line: line, column: column, reason: reason))")
+    }
+
+    /// A value of the wrong kind (or a syntax error, when there is no value at all).
+    private func typeError(_ expected: String) -> KatibStatus {
+        guard let byte = current else { return syntaxError("unexpected end of input, expected a value") }
+        let found: String
+        switch byte {
+        case UInt8(ascii: "{"): found = "an object"
+        case UInt8(ascii: "["): found = "an array"
+        case UInt8(ascii: "\""): found = "a string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+        case UInt8(ascii: "n"): found = "null"
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
+        default: return syntaxError("unexpected character '\(Unicode.Scalar(byte))', expected a value")
+        }
+        let location = pathDescription
+        return .invalidArgument(
+            "malformed request JSON: at \(location.isEmpty ? "the top level" : location): expected \(expected), found \(found)")
+    }
+
+    /// The path to the current value, "trials[3].status.condition" (member names as the request spelled them).
+    private var pathDescription: String {
+        var text = ""
+        for step in path {
+            switch step {
+            case .member(let range):
+                if !text.isEmpty { text += "." }
+                // The key without its quotes (escapes left as written).
+                text += String(decoding: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)], as: UTF8.self)
+            case .element(let index): text += "[\(index)]"
+            }
+        }
+        return text
+    }
+
+    // MARK: Lexing
+
+    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private var isNull: Bool {
+        position + 4 <= bytes.count && bytes[position] == UInt8(ascii: "n") && bytes[position + 1] == UInt8(ascii: "u")
+            && bytes[position + 2] == UInt8(ascii: "l") && bytes[position + 3] == UInt8(ascii: "l")
+    }
+
+    private var isNumberStart: Bool {
+        guard let byte = current else { return false }
+        return byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    private mutating func enter() throws(KatibStatus) {
+        guard depth < Self.maxDepth else { throw syntaxError("nested deeper than \(Self.maxDepth) levels") }
+        depth += 1
+    }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
+    }
+
+    private mutating func literal(_ literal: StaticString) throws(KatibStatus) {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count,
+              (0..<count).allSatisfy({ bytes[position + $0] == literal.utf8Start[$0] })
+        else { throw syntaxError("invalid literal, expected \(literal)") }
+        position += count
+    }
+
+    /// A member name: its raw bytes when it has no escapes (the common case, no copy), else decoded.
+    private mutating func key() throws(KatibStatus) -> JSONKey {
+        let start = position + 1
+        if let end = unescapedStringEnd() {
+            position = end + 1
+            return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        }
+        return JSONKey(decoded: Array(try stringLiteral().utf8))
+    }
+
+    /// The index of the closing quote of the string at the cursor when it has no escapes; nil otherwise.
+    private func unescapedStringEnd() -> Int? {
+        var index = position + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { return index }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    private mutating func skipString() throws(KatibStatus) {
+        if let end = unescapedStringEnd() {
+            position = end + 1
+        } else {
+            _ = try stringLiteral()
+        }
+    }
+
+    private mutating func stringLiteral() throws(KatibStatus) -> String {
+        position += 1
+        let start = position
+        // Fast path: no escapes.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            guard byte >= 0x20 else { throw syntaxError("control character in a string") }
+            position += 1
+        }
+        guard let stop = current else { throw syntaxError("unterminated string") }
+        if stop == UInt8(ascii: "\"") {
+            position += 1
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(position - 1)]), as: UTF8.self)
+        }
+        var utf8 = Array(bytes[start..<position])
+        while true {
+            guard let byte = current else { throw syntaxError("unterminated string") }
+            position += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: utf8, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = current else { throw syntaxError("unterminated string") }
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar), current == UInt8(ascii: "\\"),
+                       position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") {
+                        position += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw syntaxError("invalid surrogate pair") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    utf8.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
+                default: throw syntaxError("invalid escape '\\\(Unicode.Scalar(escaped))'")
+                }
+            default:
+                guard byte >= 0x20 else { throw syntaxError("control character in a string") }
+                utf8.append(byte)
+            }
+        }
+    }
+
+    private mutating func hex4() throws(KatibStatus) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = current, let digit = Self.hexValue(byte) else { throw syntaxError("invalid \\u escape") }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    private mutating func numberRange() throws(KatibStatus) -> Range<Int> {
+        let start = position
+        func digits() -> Int {
+            let from = position
+            while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { position += 1 }
+            return position - from
+        }
+        if current == UInt8(ascii: "-") { position += 1 }
+        if current == UInt8(ascii: "0") {
+            position += 1
+        } else if digits() == 0 {
+            throw syntaxError("invalid number")
+        }
+        if current == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { throw syntaxError("invalid number: digits expected after '.'") }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            position += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
+            guard digits() > 0 else { throw syntaxError("invalid number: digits expected in the exponent") }
+        }
+        return start..<position
+    }
+}
+
+/// A member name as read: matched against a field's lowerCamelCase name, or the snake_case form of it, without
+/// making a string.
+struct JSONKey {
+    private let raw: UnsafeBufferPointer<UInt8>?
+    private let decoded: [UInt8]
+
+    init(raw: UnsafeBufferPointer<UInt8>) {
+        self.raw = raw
+        decoded = []
+    }
+
+    init(decoded: [UInt8]) {
+        raw = nil
+        self.decoded = decoded
+    }
+
+    /// True when the key is `camel` ("parameterSpecs") or its snake_case form ("parameter_specs").
+    func `is`(_ camel: StaticString) -> Bool {
+        if let raw { return Self.matches(raw, camel) }
+        return decoded.withUnsafeBufferPointer { Self.matches($0, camel) }
+    }
+
+    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
+        let name = camel.utf8Start
+        let count = camel.utf8CodeUnitCount
+        // snake_case: every capital letter of the camel name is '_' and its lowercase letter.
+        var index = 0, exact = key.count == count
+        for offset in 0..<count {
+            let letter = name[offset]
+            guard index < key.count else { return false }
+            if key[index] == letter {
+                index += 1
+            } else if exact || letter < UInt8(ascii: "A") || letter > UInt8(ascii: "Z") || key[index] != UInt8(ascii: "_")
+                        || index + 1 == key.count || key[index + 1] != letter + 32 {
+                return false
+            } else {
+                index += 2
+            }
+        }
+        return index == key.count
+    }
+}
