@@ -11,10 +11,14 @@ public struct LoadedData: Sendable {
     public let kind: Kind
     public let splits: DatasetSplits
     public let encoding: FeatureEncoding
-    /// SHA-256 over the names and bytes of every input file.
-    public let checksum: String
+    /// The input files, in the order the checksum reads them.
+    public let inputFiles: [String]
     /// What the traffic featurizer dropped and kept (VolInfo data only).
     public let report: DataQualityReport?
+
+    /// SHA-256 over the names and bytes of every input file: provenance for a published model, computed only when
+    /// one is published (a trial that only reports metrics never reads its data twice).
+    public func checksum() throws(RunnerError) -> String { try DataLoader.checksum(inputFiles) }
 }
 
 /// Loads a `DataSpec`: VolInfo directories go through the traffic featurizer, other CSVs through the generic table reader.
@@ -38,7 +42,7 @@ public enum DataLoader {
             let (splits, encoding) = try wrap { () throws(TrainerError) in try featurized.datasets() }
             return LoadedData(
                 spec: spec, kind: .volInfo, splits: splits, encoding: encoding,
-                checksum: try checksum(TrafficFeaturizer.inputFiles(spec.path) + (spec.calendarPath.map { [$0] } ?? [])),
+                inputFiles: try TrafficFeaturizer.inputFiles(spec.path) + (spec.calendarPath.map { [$0] } ?? []),
                 report: featurized.report)
         } catch let error as TrafficDataError {
             throw .data(error.description)
@@ -79,16 +83,23 @@ public enum DataLoader {
             train: all.rows(0..<trainEnd), validation: validation,
             test: testCount > 0 ? all.rows((n - testCount)..<n) : nil)
         return LoadedData(
-            spec: spec, kind: .csv, splits: splits, encoding: encoding, checksum: try checksum(files), report: nil)
+            spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil)
     }
 
     /// SHA-256 over each file's name and contents, in order.
-    static func checksum(_ files: [String]) throws(RunnerError) -> String {
+    public static func checksum(_ files: [String]) throws(RunnerError) -> String {
         var hasher = SHA256()
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { throw .data("\(file): cannot be read") }
+            // Read in pieces: a large data file is never held in memory twice.
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw .data("\(file): cannot be read") }
+            defer { try? handle.close() }
             hasher.update(Array((file as NSString).lastPathComponent.utf8) + [0])
-            hasher.update(data)
+            while true {
+                let piece: Data?
+                do { piece = try handle.read(upToCount: 4 << 20) } catch { throw .data("\(file): cannot be read: \(error)") }
+                guard let piece, !piece.isEmpty else { break }
+                hasher.update(piece)
+            }
         }
         return hasher.finalizeHex()
     }

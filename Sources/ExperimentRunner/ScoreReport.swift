@@ -78,10 +78,10 @@ public struct ScoreReport: Sendable, Codable, Equatable {
 }
 
 extension ScoreReport.DataInfo {
-    /// Provenance and split sizes of loaded data.
-    public init(_ data: LoadedData) {
+    /// Provenance and split sizes of loaded data, with its checksum.
+    public init(_ data: LoadedData, checksum: String) {
         self.init(
-            path: data.spec.path, kind: data.kind.rawValue, checksum: data.checksum,
+            path: data.spec.path, kind: data.kind.rawValue, checksum: checksum,
             trainRows: data.splits.train.rowCount, validationRows: data.splits.validation.rowCount,
             testRows: data.splits.test?.rowCount ?? 0, quality: data.report)
     }

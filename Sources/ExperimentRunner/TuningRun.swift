@@ -261,20 +261,21 @@ public enum TuningRun {
         let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
         let objective = experiment.objective
         let entries = trials.map { entry($0, objective: objective) }
+        let checksum = try data.checksum()
         let score = ScoreReport(
             modelVersion: options.modelVersion, trainer: invocation.trainer, experiment: experiment.name,
             status: outcome.status, reason: outcome.reason,
             objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
             algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
             parameters: model.parameters.values, validation: validationModel.metrics, test: test,
-            fittedOn: "train+validation", data: ScoreReport.DataInfo(data), trials: entries)
+            fittedOn: "train+validation", data: ScoreReport.DataInfo(data, checksum: checksum), trials: entries)
         let record = TrainingRecord(
             trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,
             encoding: data.encoding, data: invocation.data, dataKind: data.kind.rawValue,
             featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: "train+validation",
             seed: seed)
         try ModelBundle.publish(
-            model: model, record: record, score: score, checksum: data.checksum, output: options.output,
+            model: model, record: record, score: score, checksum: checksum, output: options.output,
             version: options.modelVersion, force: options.force)
         let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
         return TuningSummary(

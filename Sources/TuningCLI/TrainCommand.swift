@@ -55,16 +55,17 @@ extension TunekitCommand {
         private func publish(_ result: TrainingResult, invocation: TrainInvocation, output: String, version: String) throws(RunnerError) {
             let data = result.data
             let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(result.model, on: $0) : nil }
+            let checksum = try data.checksum()
             let score = ScoreReport(
                 modelVersion: version, trainer: invocation.trainer, parameters: result.model.parameters.values,
-                validation: result.metrics, test: test, fittedOn: "train", data: ScoreReport.DataInfo(data))
+                validation: result.metrics, test: test, fittedOn: "train", data: ScoreReport.DataInfo(data, checksum: checksum))
             let record = TrainingRecord(
                 trainer: invocation.trainer, parameters: result.model.parameters.values,
                 featureNames: result.model.featureNames, encoding: data.encoding, data: invocation.data,
                 dataKind: data.kind.rawValue, featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil,
                 fittedOn: "train", seed: nil)
             try ModelBundle.publish(
-                model: result.model, record: record, score: score, checksum: data.checksum, output: output,
+                model: result.model, record: record, score: score, checksum: checksum, output: output,
                 version: version, force: invocation.force)
             let store = FileSystemArtifactStore(root: output)
             note("model: \(store.modelDirectory(version))\nscore: \(store.artifactDirectory(version))/score.json")

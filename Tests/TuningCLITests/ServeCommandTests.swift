@@ -51,6 +51,7 @@ import Testing
                 group.addTask {
                     var request = URLRequest(url: url)
                     request.httpMethod = "POST"
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                     request.httpBody = Self.slowRequest
                     let (data, response) = try await URLSession.shared.data(for: request)
                     return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

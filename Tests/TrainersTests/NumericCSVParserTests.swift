@@ -1,0 +1,62 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import Trainers
+
+/// The in-place parallel CSV path gives exactly what the record-by-record reader gives, or leaves the file to it.
+@Suite struct NumericCSVParserTests {
+    static func same(_ a: DataTable, _ b: DataTable) -> Bool {
+        guard a.names == b.names, a.lines == b.lines, a.columns.count == b.columns.count else { return false }
+        return zip(a.columns, b.columns).allSatisfy { pair in
+            guard case .numeric(let x) = pair.0, case .numeric(let y) = pair.1, x.count == y.count else { return false }
+            return zip(x, y).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+        }
+    }
+
+    @Test(arguments: [
+        "a,b,y\n1,2,3\n4.5,-6e-3,7\n",
+        "\u{FEFF}a, b ,y\r\n1 ,\t2,3\r\n\r\n4,,NA\r\n",  // BOM, CRLF, spaces, a blank line, empty and NA cells
+        "a,b\nnan,inf\n-Infinity,0x1p3\n1e308,null\n\n\n",  // non-finite and markers are missing values
+        "a\n1\n2\n3\n",
+    ])
+    func numericFilesReadTheSameEitherWay(text: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.write("t.csv", text)
+        let fast = try #require(NumericCSVParser.read(path: path, threads: 2))
+        #expect(Self.same(fast, try DataTable.readRecords(csv: path)))
+    }
+
+    @Test(arguments: [
+        "a,b\n\"1\",2\n",  // quotes
+        "a,b\n1,x\n",  // a text cell
+        "a,b\n1,2\n3\n",  // too few cells
+        "a,b\n1,2,3\n",  // too many
+        "a,b\n1,2",  // no final line break
+        "a,b\n1.5e,2\n",  // not quite a number
+    ])
+    func anythingElseIsLeftToTheGeneralReader(text: String) {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(NumericCSVParser.read(path: directory.write("t.csv", text), threads: 2) == nil)
+    }
+
+    @Test func chunksOnSeveralThreadsKeepRowsAndLineNumbersInOrder() throws {
+        var state: UInt64 = 12
+        var text = "x0,x1,x2,y\n"
+        for row in 0..<60_000 {
+            if row % 997 == 0 { text += "\n" }  // blank lines shift line numbers
+            text += (0..<4).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return String(Double(state >> 11) * 0x1.0p-53 * 1000)
+            }.joined(separator: ",") + "\n"
+        }
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.write("big.csv", text)
+        #expect(text.utf8.count > 2 << 20, "large enough for three chunks")
+        let fast = try #require(NumericCSVParser.read(path: path, threads: 3))
+        #expect(fast.rowCount == 60_000)
+        #expect(Self.same(fast, try DataTable.readRecords(csv: path)))
+    }
+}
