@@ -1,9 +1,12 @@
 """tunekit gbdt vs LightGBM vs scikit-learn HistGradientBoostingRegressor, same data, same parameters, same threads.
 
 Parameters: num_leaves 31, learning_rate 0.1, 200 iterations, max_bin 255, min_data_in_leaf 20, L2 objective.
-Each configuration runs ROUNDS times, the three tools alternating; medians are reported with ratios to LightGBM.
+Each configuration runs ROUNDS times, the tools alternating; medians are reported with ratios to LightGBM.
 Fit time excludes reading the files (tunekit's includes nothing but the boosting loop; LightGBM's includes its
 Dataset construction, i.e. binning, which tunekit does once per data set before any fit).
+The whole job from the CSV files is timed too: `tunekit train` end to end (read train and test CSVs, bin, fit,
+predict, score; wall time of the process) against pandas read_csv + LightGBM Dataset + train + predict in Python
+(imports excluded), reported as "whole s" and "whole/LGBM".
 """
 import argparse
 import json
@@ -18,13 +21,13 @@ PARAMS = ["--num_iterations=200", "--learning_rate=0.1", "--num_leaves=31", "--m
 
 
 def tunekit(binary, folder, threads):
-    command = ["/usr/bin/time", "-f", "maxrss=%M", binary, "train", "--trainer", "gbdt", "--data", f"{folder}/train.csv",
+    command = ["/usr/bin/time", "-f", "maxrss=%M wall=%e", binary, "train", "--trainer", "gbdt", "--data", f"{folder}/train.csv",
                "--valid", f"{folder}/test.csv", "--target", "target", f"--num_threads={threads}"] + PARAMS
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     fit, predict = re.search(r"fit: ([0-9.]+) s on \d+ rows, predict: ([0-9.]+) s", result.stderr).groups()
     rmse = re.search(r"^rmse=([0-9.e+-]+)$", result.stdout, re.M).group(1)
-    rss = re.search(r"maxrss=(\d+)", result.stderr).group(1)
-    return {"fit": float(fit), "predict": float(predict), "rmse": float(rmse), "rss_kb": int(rss)}
+    rss, wall = re.search(r"maxrss=(\d+) wall=([0-9.]+)", result.stderr).groups()
+    return {"fit": float(fit), "predict": float(predict), "rmse": float(rmse), "rss_kb": int(rss), "whole": float(wall)}
 
 
 def peer(library, folder, threads):
@@ -34,18 +37,26 @@ def peer(library, folder, threads):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def lightgbm_with_whole(folder, threads):
+    """LightGBM's fit on arrays, plus its whole job from the CSV files."""
+    run = peer("lightgbm", folder, threads)
+    run["whole"] = peer("lightgbm-csv", folder, threads)["fit"]
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tunekit", required=True)
     parser.add_argument("--data", required=True, help="folder with one subfolder per data set (from prepare.py)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--datasets", default="seoul-traffic,seoul-bike,synthetic-1m")
+    parser.add_argument("--datasets", default="seoul-traffic,seoul-bike,heldout-200k,synthetic-1m")
     args = parser.parse_args()
     tools = {"tunekit": lambda f, t: tunekit(args.tunekit, f, t),
-             "lightgbm": lambda f, t: peer("lightgbm", f, t),
+             "lightgbm": lightgbm_with_whole,
              "sklearn-hgb": lambda f, t: peer("sklearn", f, t)}
-    print(f"{'data set':16}{'thr':>4}{'tool':>13}{'fit s':>9}{'predict s':>11}{'rmse':>11}{'peak RSS MB':>13}{'fit/LGBM':>10}{'rmse/LGBM':>11}")
+    print(f"{'data set':16}{'thr':>4}{'tool':>13}{'fit s':>9}{'predict s':>11}{'rmse':>11}{'peak RSS MB':>13}{'fit/LGBM':>10}"
+          f"{'rmse/LGBM':>11}{'whole s':>9}{'whole/LGBM':>12}")
     for name in args.datasets.split(","):
         folder = os.path.join(args.data, name)
         if not os.path.isdir(folder):
@@ -59,8 +70,9 @@ def main():
             median = {tool: {k: statistics.median(r[k] for r in results) for k in results[0]} for tool, results in runs.items()}
             base = median["lightgbm"]
             for tool, m in median.items():
+                whole = f"{m['whole']:>9.2f}{m['whole'] / base['whole']:>12.2f}" if "whole" in m else ""
                 print(f"{name:16}{threads:>4}{tool:>13}{m['fit']:>9.3f}{m['predict']:>11.4f}{m['rmse']:>11.4f}"
-                      f"{m['rss_kb'] / 1024:>13.0f}{m['fit'] / base['fit']:>10.2f}{m['rmse'] / base['rmse']:>11.4f}")
+                      f"{m['rss_kb'] / 1024:>13.0f}{m['fit'] / base['fit']:>10.2f}{m['rmse'] / base['rmse']:>11.4f}{whole}")
             sys.stdout.flush()
 
 

@@ -5,6 +5,9 @@ seoul-bike:    ../shared/datasets/seoul-bike/SeoulBikeData.csv with the README's
                80 % of hours train, last 20 % test), when the file is present.
 synthetic-1m:  1,000,000 × 20 seeded regression rows (Friedman #1 terms, 5 weak linear terms, 10 noise features):
                first 800,000 train, last 200,000 test.
+heldout-200k:  a shape none of the above has (held out: not used while tuning the trainer): 200,000 × 20 with 8
+               low-cardinality integer features (2 to 30 values), 4 features with 10 % missing cells (empty in the
+               CSV, NaN in the arrays), 8 continuous ones; first 160,000 train, last 40,000 test.
 """
 import csv
 import datetime
@@ -22,7 +25,10 @@ def save(out, name, splits, columns):
         np.save(os.path.join(folder, f"{split}_y.npy"), y)
         with open(os.path.join(folder, f"{split}.csv"), "w") as handle:
             handle.write(",".join(columns + ["target"]) + "\n")
-            np.savetxt(handle, np.column_stack([X, y]), delimiter=",", fmt="%.9g")
+            lines = []
+            for row in np.column_stack([X, y]):
+                lines.append(",".join("" if np.isnan(v) else f"{v:.9g}" for v in row))
+            handle.write("\n".join(lines) + "\n")
 
 
 def seoul_traffic(features_dir, out):
@@ -63,6 +69,22 @@ def synthetic(out, rows=1_000_000, seed=20240701):
     save(out, "synthetic-1m", {"train": (X[:cut], y[:cut]), "test": (X[cut:], y[cut:])}, [f"f{i}" for i in range(20)])
 
 
+def heldout(out, rows=200_000, seed=7):
+    rng = np.random.default_rng(seed)
+    levels = [2, 3, 5, 7, 10, 12, 20, 30]
+    integers = np.column_stack([rng.integers(0, k, rows) for k in levels]).astype(float)
+    gappy = rng.normal(0, 1, (rows, 4))
+    continuous = rng.gamma(2.0, 1.0, (rows, 8))
+    y = (3 * (integers[:, 0] == 1) + np.sin(integers[:, 4]) * continuous[:, 0] + 0.5 * integers[:, 7] / 10
+         + np.where(gappy[:, 0] > 0, gappy[:, 1], -gappy[:, 2]) + np.log1p(continuous[:, 1]) * integers[:, 2]
+         + rng.normal(0, 0.5, rows))
+    gappy[rng.random((rows, 4)) < 0.1] = np.nan
+    X = np.column_stack([integers, gappy, continuous])
+    cut = int(0.8 * rows)
+    names = [f"level{k}" for k in levels] + [f"gappy{i}" for i in range(4)] + [f"amount{i}" for i in range(8)]
+    save(out, "heldout-200k", {"train": (X[:cut], y[:cut]), "test": (X[cut:], y[cut:])}, names)
+
+
 if __name__ == "__main__":
     out, features_dir, bike = sys.argv[1], sys.argv[2], sys.argv[3]
     seoul_traffic(features_dir, out)
@@ -70,3 +92,5 @@ if __name__ == "__main__":
         seoul_bike(bike, out)
     if not os.path.exists(os.path.join(out, "synthetic-1m", "train.csv")):
         synthetic(out)
+    if not os.path.exists(os.path.join(out, "heldout-200k", "train.csv")):
+        heldout(out)

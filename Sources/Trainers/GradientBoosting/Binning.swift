@@ -79,13 +79,16 @@ public struct BinMapper: Sendable, Equatable, Codable {
     var totalBins: Int { binCount + (hasMissing ? 1 : 0) }
 }
 
-/// A dataset as the tree learner sees it: one byte per value (the bin), row-major so that one row's bins share a cache
-/// line (histograms are built row by row over all features, LightGBM's row-wise mode), plus the bin mappers.
+/// A dataset as the tree learner sees it: one byte per value (the bin), in both layouts — row-major, so that one row's
+/// bins share a cache line (histograms of a leaf's scattered rows, LightGBM's row-wise mode), and column-major
+/// (histograms over all rows, partitions) — plus the bin mappers.
 public struct BinnedDataset: Sendable {
     public let rowCount: Int
     public let mappers: [BinMapper]
     /// `bins[i * featureCount + f]`.
     let bins: [UInt8]
+    /// `columnBins[f * rowCount + i]`.
+    let columnBins: [UInt8]
     let featureCount: Int
     /// Offset of each feature's first bin in a flat histogram.
     let histogramOffsets: [Int]
@@ -129,24 +132,31 @@ public struct BinnedDataset: Sendable {
         featureCount = mappers.count
         self.mappers = mappers
         let n = data.rowCount, width = mappers.count
+        var columnMajor = [UInt8](repeating: 0, count: n * width)
         bins = [UInt8](unsafeUninitializedCapacity: n * width) { buffer, count in
-            let output = UnsafeSendable(buffer)
-            let blocks = max(1, min(threads, n / 16_384))
-            let binBlock: @Sendable (Int) -> Void = { block in
-                let rows = (n * block / blocks)..<(n * (block + 1) / blocks)
-                for (feature, mapper) in mappers.enumerated() {
-                    let column = data.column(feature)
-                    let base = column.startIndex
-                    var slot = output.value.baseAddress! + rows.lowerBound * width + feature
-                    for row in rows {
-                        slot.initialize(to: mapper.bin(column[base + row]))
-                        slot += width
+            columnMajor.withUnsafeMutableBufferPointer { columns in
+                let output = UnsafeSendable((buffer.baseAddress!, columns.baseAddress!))
+                let blocks = max(1, min(threads, n / 16_384))
+                let binBlock: @Sendable (Int) -> Void = { block in
+                    let rows = (n * block / blocks)..<(n * (block + 1) / blocks)
+                    for (feature, mapper) in mappers.enumerated() {
+                        let column = data.column(feature)
+                        let base = column.startIndex
+                        var slot = output.value.0 + rows.lowerBound * width + feature
+                        let columnSlots = output.value.1 + feature * n
+                        for row in rows {
+                            let bin = mapper.bin(column[base + row])
+                            slot.initialize(to: bin)
+                            columnSlots[row] = bin
+                            slot += width
+                        }
                     }
                 }
+                if blocks == 1 { binBlock(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: binBlock) }
             }
-            if blocks == 1 { binBlock(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: binBlock) }
             count = n * width
         }
+        columnBins = columnMajor
         var offsets: [Int] = [], total = 0
         for mapper in mappers {
             offsets.append(total)
@@ -155,10 +165,6 @@ public struct BinnedDataset: Sendable {
         histogramOffsets = offsets
         histogramSize = total
     }
-
-    /// The bin of feature `feature` in row `row`.
-    @inline(__always)
-    func bin(row: Int, feature: Int) -> Int { Int(bins[row * featureCount + feature]) }
 }
 
 /// A buffer handed to `concurrentPerform` workers that write disjoint parts of it.

@@ -25,72 +25,44 @@ extension TreeLearner {
     /// summed in several passes over groups of features, so that the scattered `+=` stay in L1.
     static let binsPerPass = 2_048
 
-    /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`, row by row over every
-    /// sampled feature (one row's bins share a cache line; LightGBM's row-wise histograms). A large leaf is cut into
-    /// blocks by its size alone; each block sums into its own partial histogram, blocks run on `threads` threads and
-    /// the partials are added in block order, so results do not depend on the thread count.
+    /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`. A leaf is cut into
+    /// blocks of rows by its size alone; each block is summed in row order into its own partial histogram and the
+    /// partials are added in block order, so the sums do not depend on the thread count or on the layout used:
+    /// all rows in order (the root) are summed feature by feature over the column-major bins (sequential reads, one
+    /// feature's bins in L1, features split across threads); a leaf's scattered rows row by row over the row-major
+    /// bins (one row's bins share a cache line; LightGBM's row-wise histograms), blocks split across threads.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
         var histogram = Histogram(bins: data.histogramSize)
         let m = rows.count
         guard m > 0, !features.isEmpty else { return histogram }
         let blocks = min(Self.maxHistogramBlocks, (m + Self.histogramBlockRows - 1) / Self.histogramBlockRows)
         // Waking threads costs tens of microseconds: only large leaves are worth it.
-        let threads = max(1, min(settings.threads, blocks, m * features.count / 131_072 + 1))
+        let threads = max(1, min(settings.threads, m * features.count / 131_072 + 1))
         let slotBases = features.map { 2 * data.histogramOffsets[$0] }
-        // Consecutive features whose bins fit one pass.
-        var passEnds: [Int] = []
-        var passBins = 0
-        for (index, feature) in features.enumerated() {
-            let bins = data.mappers[feature].totalBins
-            if passBins > 0, passBins + bins > Self.binsPerPass {
-                passEnds.append(index)
-                passBins = 0
-            }
-            passBins += bins
-        }
-        passEnds.append(features.count)
-        let width = 2 * data.histogramSize
-        var partials = [Double](repeating: 0, count: (blocks - 1) * width)
         let isAllRows = m == data.rowCount
+        let work = HistogramPlan(
+            rowCount: m, blocks: blocks, threads: isAllRows ? min(threads, features.count) : min(threads, blocks),
+            constantHessian: settings.constantHessian != nil, binCounts: features.map { data.mappers[$0].totalBins })
         rows.withUnsafeBufferPointer { rowPointer in
-            data.bins.withUnsafeBufferPointer { bins in
-                gradients.withUnsafeBufferPointer { g in
-                    hessians.withUnsafeBufferPointer { h in
-                        features.withUnsafeBufferPointer { columns in
-                            slotBases.withUnsafeBufferPointer { bases in
-                              passEnds.withUnsafeBufferPointer { passes in
-                                histogram.values.withUnsafeMutableBufferPointer { values in
-                                    partials.withUnsafeMutableBufferPointer { partial in
-                                        let work = RowHistogramWork(
-                                            rows: isAllRows ? nil : rowPointer.baseAddress!, bins: bins.baseAddress!,
-                                            rowWidth: data.featureCount, gradients: g.baseAddress!, hessians: h.baseAddress!,
-                                            columns: columns.baseAddress!, slotBases: bases.baseAddress!, passEnds: passes,
-                                            constantHessian: settings.constantHessian != nil)
-                                        let output = UnsafeSendable(values.baseAddress!), spare = UnsafeSendable(partial.baseAddress)
-                                        let run: @Sendable (Int) -> Void = { thread in
-                                            for block in stride(from: thread, to: blocks, by: threads) {
-                                                work.accumulate(
-                                                    (m * block / blocks)..<(m * (block + 1) / blocks),
-                                                    into: block == 0 ? output.value : spare.value! + (block - 1) * width)
-                                            }
-                                        }
-                                        let reduce: @Sendable (Int) -> Void = { thread in
-                                            let slots = (width * thread / threads)..<(width * (thread + 1) / threads)
-                                            for block in 1..<blocks {
-                                                let source = spare.value! + (block - 1) * width
-                                                for slot in slots { output.value[slot] += source[slot] }
-                                            }
-                                        }
-                                        if threads == 1 {
-                                            run(0)
-                                            if blocks > 1 { reduce(0) }
-                                        } else {
-                                            DispatchQueue.concurrentPerform(iterations: threads, execute: run)
-                                            DispatchQueue.concurrentPerform(iterations: threads, execute: reduce)
-                                        }
+            gradients.withUnsafeBufferPointer { g in
+                hessians.withUnsafeBufferPointer { h in
+                    features.withUnsafeBufferPointer { columns in
+                        slotBases.withUnsafeBufferPointer { bases in
+                            histogram.values.withUnsafeMutableBufferPointer { values in
+                                let sums = HistogramSums(
+                                    gradients: g.baseAddress!, hessians: h.baseAddress!, features: columns.baseAddress!,
+                                    slotBases: bases.baseAddress!, output: values.baseAddress!)
+                                if isAllRows {
+                                    data.columnBins.withUnsafeBufferPointer { bins in
+                                        work.columnWise(sums, bins: bins.baseAddress!)
+                                    }
+                                } else {
+                                    data.bins.withUnsafeBufferPointer { bins in
+                                        work.rowWise(
+                                            sums, rows: rowPointer.baseAddress!, bins: bins.baseAddress!, rowWidth: data.featureCount,
+                                            histogramWidth: values.count)
                                     }
                                 }
-                              }
                             }
                         }
                     }
@@ -98,6 +70,98 @@ extension TreeLearner {
             }
         }
         return histogram
+    }
+}
+
+/// Where a histogram's inputs and output are (raw pointers, valid for one `buildHistogram` call).
+private struct HistogramSums: @unchecked Sendable {
+    let gradients: UnsafePointer<Double>
+    let hessians: UnsafePointer<Double>
+    /// The sampled features and the first histogram slot of each.
+    let features: UnsafePointer<Int>
+    let slotBases: UnsafePointer<Int>
+    let output: UnsafeMutablePointer<Double>
+}
+
+/// How one histogram is cut into blocks, passes and threads.
+private struct HistogramPlan: Sendable {
+    let rowCount: Int
+    let blocks: Int
+    let threads: Int
+    let constantHessian: Bool
+    /// Bins of each sampled feature.
+    let binCounts: [Int]
+
+    func block(_ index: Int) -> Range<Int> { (rowCount * index / blocks)..<(rowCount * (index + 1) / blocks) }
+
+    func run(_ body: @Sendable (Int) -> Void) {
+        if threads == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: body) }
+    }
+
+    /// All rows in order: each thread takes a contiguous run of features, and sums each feature block by block.
+    func columnWise(_ sums: HistogramSums, bins: UnsafePointer<UInt8>) {
+        let featureCount = binCounts.count
+        let allBins = UnsafeSendable(bins)
+        run { thread in
+            for j in (featureCount * thread / threads)..<(featureCount * (thread + 1) / threads) {
+                let feature = sums.features[j], width = 2 * binCounts[j]
+                let column = allBins.value + feature * rowCount
+                let output = sums.output + sums.slotBases[j]
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { partial in
+                    for index in 0..<blocks {
+                        let target = index == 0 ? output : partial.baseAddress!
+                        if index > 0 { target.initialize(repeating: 0, count: width) }
+                        for row in block(index) {
+                            let slot = 2 * Int(column[row])
+                            target[slot] += sums.gradients[row]
+                            target[slot + 1] += constantHessian ? 1 : sums.hessians[row]
+                        }
+                        if index > 0 { for slot in 0..<width { output[slot] += target[slot] } }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A leaf's rows: blocks split across threads, each summed row by row into its own partial, added in order.
+    func rowWise(
+        _ sums: HistogramSums, rows: UnsafePointer<Int32>, bins: UnsafePointer<UInt8>, rowWidth: Int, histogramWidth: Int
+    ) {
+        // Consecutive features whose bins fit one pass.
+        var passEnds: [Int] = []
+        var passBins = 0
+        for (index, count) in binCounts.enumerated() {
+            if passBins > 0, passBins + count > TreeLearner.binsPerPass {
+                passEnds.append(index)
+                passBins = 0
+            }
+            passBins += count
+        }
+        passEnds.append(binCounts.count)
+        let ends = passEnds
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, (blocks - 1) * histogramWidth)) { spare in
+            let partials = UnsafeSendable(spare.baseAddress!)
+            partials.value.initialize(repeating: 0, count: (blocks - 1) * histogramWidth)
+            ends.withUnsafeBufferPointer { passes in
+                let work = RowHistogramWork(
+                    rows: rows, bins: bins, rowWidth: rowWidth, gradients: sums.gradients, hessians: sums.hessians,
+                    columns: sums.features, slotBases: sums.slotBases, passEnds: passes, constantHessian: constantHessian)
+                run { thread in
+                    for index in stride(from: thread, to: blocks, by: threads) {
+                        work.accumulate(
+                            block(index), into: index == 0 ? sums.output : partials.value + (index - 1) * histogramWidth)
+                    }
+                }
+            }
+            guard blocks > 1 else { return }
+            run { thread in
+                let slots = (histogramWidth * thread / threads)..<(histogramWidth * (thread + 1) / threads)
+                for index in 1..<blocks {
+                    let source = partials.value + (index - 1) * histogramWidth
+                    for slot in slots { sums.output[slot] += source[slot] }
+                }
+            }
+        }
     }
 }
 
@@ -136,7 +200,8 @@ private struct RowHistogramWork: @unchecked Sendable {
                     let count = min(Self.stagedRows, range.upperBound - start)
                     for k in 0..<count {
                         let row = Int(rows[start + k])
-                        (binBase + k * width).update(from: bins + row * width, count: width)
+                        let source = bins + row * width, target = binBase + k * width
+                        for byte in 0..<width { target[byte] = source[byte] }
                         gradientBase[k] = gradients[row]
                         if !constantHessian { hessianBase[k] = hessians[row] }
                     }

@@ -40,7 +40,7 @@ public struct RegressionTree: Sendable, Codable, Equatable {
         while node >= 0 {
             let feature = splitFeature[node]
             let mapper = binned.mappers[feature]
-            let bin = binned.bin(row: row, feature: feature)
+            let bin = Int(binned.columnBins[feature * binned.rowCount + row])
             let goLeft = (mapper.hasMissing && bin == mapper.binCount) ? defaultLeft[node] : bin <= thresholdBin[node]
             node = goLeft ? leftChild[node] : rightChild[node]
         }

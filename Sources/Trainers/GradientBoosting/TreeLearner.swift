@@ -150,17 +150,17 @@ struct TreeLearner {
     /// separate threads and stitched back in block order, which gives exactly the serial result.
     private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate) -> Int {
         let mapper = data.mappers[split.feature]
-        let blocks = max(1, min(settings.threads, count / 131_072 + 1))
+        let blocks = max(1, min(settings.threads, count / 32_768 + 1))
         var spill = [Int32](repeating: 0, count: count)
         var leftCounts = [Int](repeating: 0, count: blocks), rightCounts = [Int](repeating: 0, count: blocks)
         var leftTotal = 0
-        data.bins.withUnsafeBufferPointer { bins in
+        data.columnBins.withUnsafeBufferPointer { bins in
             indices.withUnsafeMutableBufferPointer { rows in
                 spill.withUnsafeMutableBufferPointer { spillRows in
                     leftCounts.withUnsafeMutableBufferPointer { leftCount in
                         rightCounts.withUnsafeMutableBufferPointer { rightCount in
                             let work = PartitionWork(
-                                column: bins.baseAddress! + split.feature, stride: data.featureCount, rows: rows.baseAddress! + begin,
+                                column: bins.baseAddress! + split.feature * data.rowCount, rows: rows.baseAddress! + begin,
                                 spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
                                 rightCount: rightCount.baseAddress!, missingBin: mapper.hasMissing ? mapper.binCount : -1,
                                 threshold: split.thresholdBin, defaultLeft: split.defaultLeft)
@@ -244,9 +244,8 @@ struct TreeLearner {
 
 /// One block of a partition: its left rows move to the block's start (in order), its right rows to the spill buffer.
 private struct PartitionWork: @unchecked Sendable {
-    /// The split feature's bin of row 0; row i's is `stride` bytes further.
+    /// The split feature's column of bins.
     let column: UnsafePointer<UInt8>
-    let stride: Int
     let rows: UnsafeMutablePointer<Int32>
     let spill: UnsafeMutablePointer<Int32>
     let leftCount: UnsafeMutablePointer<Int>
@@ -259,7 +258,7 @@ private struct PartitionWork: @unchecked Sendable {
         var left = range.lowerBound, right = range.lowerBound
         for position in range {
             let row = rows[position]
-            let bin = Int(column[Int(row) * stride])
+            let bin = Int(column[Int(row)])
             if bin == missingBin ? defaultLeft : bin <= threshold {
                 rows[left] = row
                 left += 1
