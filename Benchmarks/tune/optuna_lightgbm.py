@@ -29,8 +29,12 @@ def matrix(frame):
 
 
 (X, y), (Xv, yv), (Xt, yt) = (matrix(frames[s]) for s in ("train", "valid", "test"))
-train_set = lightgbm.Dataset(X, y, free_raw_data=False)
+# min_data_in_leaf varies per trial: LightGBM must not pre-filter features with the first trial's value.
+train_set = lightgbm.Dataset(X, y, free_raw_data=False, params={"feature_pre_filter": False})
 valid_set = lightgbm.Dataset(Xv, yv, reference=train_set, free_raw_data=False)
+# Bin once, before the two trial threads share the Datasets (building one lazily from two threads crashes LightGBM).
+train_set.construct()
+valid_set.construct()
 base = dict(objective="regression", metric="rmse", num_threads=1, seed=7, verbose=-1, max_bin=255)
 
 

@@ -167,8 +167,8 @@ private struct HistogramPlan: Sendable {
 
 /// The row-wise histogram loop over raw pointers; each call writes only its own partial histogram.
 private struct RowHistogramWork: @unchecked Sendable {
-    /// The leaf's rows, or nil for all rows in order.
-    let rows: UnsafePointer<Int32>?
+    /// The leaf's rows.
+    let rows: UnsafePointer<Int32>
     let bins: UnsafePointer<UInt8>
     let rowWidth: Int
     let gradients: UnsafePointer<Double>
@@ -184,7 +184,7 @@ private struct RowHistogramWork: @unchecked Sendable {
     static let stagedRows = 2_048
 
     func accumulate(_ range: Range<Int>, into histogram: UnsafeMutablePointer<Double>) {
-        guard let rows, passEnds.count > 1 else {
+        guard passEnds.count > 1 else {
             sum(range, rows: rows, bins: bins, gradients: gradients, hessians: hessians, into: histogram)
             return
         }
