@@ -1,3 +1,6 @@
+import Foundation
+import Trainers
+
 /// The arguments of `tunekit train`, parsed the same way in a terminal, a container and an in-process trial.
 ///
 /// Known options take `--name value` or `--name=value`; anything else of the form `--NAME=VALUE` is a
@@ -32,6 +35,23 @@ public struct TrainInvocation: Sendable, Equatable {
         ("metrics-file", "also write metrics to this file (Katib File collector)"),
         ("metrics-format", "text (name=value lines, default) or json (one JSON object per line)"),
     ]
+
+    /// The invocation as one of `parallel` concurrent in-process trials runs it: unless it sets `num_threads` (or an
+    /// alias), a trainer that takes one gets the cores divided among the trials (at least 1), as Optuna's `n_jobs`
+    /// with one thread per trial does, instead of every trial waking a thread per core. The model does not change:
+    /// gbdt sums the same blocks on any number of threads.
+    func sharingCores(among parallel: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> TrainInvocation {
+        guard parallel > 1, let table = try? TrainerRegistry.parameterTable(for: trainer),
+              let threads = table.definitions.first(where: { $0.name == "num_threads" })
+        else { return self }
+        let names = Set(([threads.name] + threads.aliases).map { $0.replacingOccurrences(of: "-", with: "_") })
+        guard !hyperparameters.contains(where: { names.contains($0.name.replacingOccurrences(of: "-", with: "_")) }) else {
+            return self
+        }
+        var shared = self
+        shared.hyperparameters.append(("num_threads", String(max(1, cores / parallel))))
+        return shared
+    }
 
     public static func parse(_ arguments: [String]) throws(RunnerError) -> TrainInvocation {
         var values: [String: String] = [:]

@@ -177,7 +177,8 @@ public struct TrialExecutor: Sendable {
                     return monitor.report(value)
                 }
             }
-            let result = try await Training.run(invocation, cache: cache, observer: observer)
+            let result = try await Training.run(
+                invocation.sharingCores(among: experiment.parallelTrialCount), cache: cache, observer: observer)
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = result.metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }

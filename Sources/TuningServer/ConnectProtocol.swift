@@ -1,6 +1,7 @@
 import ExperimentModel
 import Foundation
 import HTTPTypes
+import KatibWire
 
 /// The unary form of the Connect protocol (connectrpc.com/docs/protocol): a POST to `/<package>.<Service>/<Method>`
 /// whose body is the request message in the codec `Content-Type` names, answered with 200 and the reply in the same
@@ -115,4 +116,44 @@ enum ConnectProtocol {
 
     static let versionHeader = HTTPField.Name("Connect-Protocol-Version")!
     static let timeoutHeader = HTTPField.Name("Connect-Timeout-Ms")!
+}
+
+/// The request messages in either codec.
+extension GetSuggestionsRequest {
+    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
+        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+    }
+}
+
+extension ValidateAlgorithmSettingsRequest {
+    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
+        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+    }
+}
+
+extension GetEarlyStoppingRulesRequest {
+    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
+        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+    }
+}
+
+extension ValidateEarlyStoppingSettingsRequest {
+    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
+        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+    }
+}
+
+extension SetTrialStatusRequest {
+    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
+        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+    }
+}
+
+/// The reply messages in either codec.
+extension GetSuggestionsReply {
+    func encoded(_ codec: ConnectProtocol.Codec) -> Data { codec == .json ? KatibJSON.encode(self) : KatibProtobuf.encode(self) }
+}
+
+extension GetEarlyStoppingRulesReply {
+    func encoded(_ codec: ConnectProtocol.Codec) -> Data { codec == .json ? KatibJSON.encode(self) : KatibProtobuf.encode(self) }
 }

@@ -67,48 +67,28 @@ struct SuggestionEndpoints: Sendable {
             let reply: Data
             switch method {
             case .getSuggestions:
-                let decoded = try answer {
-                    codec == .json
-                        ? try KatibJSON.decode(GetSuggestionsRequest.self, from: body)
-                        : try KatibProtobuf.decode(GetSuggestionsRequest.self, from: body)
-                }
+                let decoded = try answer { try GetSuggestionsRequest(body, codec: codec) }
                 algorithm = Self.label(decoded.experiment)
                 let suggestions = try await suggest(decoded, timeout: timeout, logger: context.logger)
-                reply = codec == .json ? KatibJSON.encode(suggestions) : KatibProtobuf.encode(suggestions)
+                reply = suggestions.encoded(codec)
             case .validateAlgorithmSettings:
-                let decoded = try answer {
-                    codec == .json
-                        ? try KatibJSON.decode(ValidateAlgorithmSettingsRequest.self, from: body)
-                        : try KatibProtobuf.decode(ValidateAlgorithmSettingsRequest.self, from: body)
-                }
+                let decoded = try answer { try ValidateAlgorithmSettingsRequest(body, codec: codec) }
                 algorithm = Self.label(decoded.experiment)
                 try answer { try handlers.validate(decoded) }
                 reply = Self.emptyReply(codec)
             case .getEarlyStoppingRules:
-                let decoded = try answer {
-                    codec == .json
-                        ? try KatibJSON.decode(GetEarlyStoppingRulesRequest.self, from: body)
-                        : try KatibProtobuf.decode(GetEarlyStoppingRulesRequest.self, from: body)
-                }
+                let decoded = try answer { try GetEarlyStoppingRulesRequest(body, codec: codec) }
                 algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
                 let rules = try answer { try EarlyStoppingService.rules(decoded) }
-                reply = codec == .json ? KatibJSON.encode(rules) : KatibProtobuf.encode(rules)
+                reply = rules.encoded(codec)
             case .validateEarlyStoppingSettings:
-                let decoded = try answer {
-                    codec == .json
-                        ? try KatibJSON.decode(ValidateEarlyStoppingSettingsRequest.self, from: body)
-                        : try KatibProtobuf.decode(ValidateEarlyStoppingSettingsRequest.self, from: body)
-                }
+                let decoded = try answer { try ValidateEarlyStoppingSettingsRequest(body, codec: codec) }
                 algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
                 try answer { try EarlyStoppingService.validate(decoded) }
                 reply = Self.emptyReply(codec)
             case .setTrialStatus:
                 // Katib's service marks the Trial resource EarlyStopped; a stateless service has nothing to record.
-                _ = try answer {
-                    codec == .json
-                        ? try KatibJSON.decode(SetTrialStatusRequest.self, from: body)
-                        : try KatibProtobuf.decode(SetTrialStatusRequest.self, from: body)
-                }
+                _ = try answer { try SetTrialStatusRequest(body, codec: codec) }
                 reply = Self.emptyReply(codec)
             }
             response = Self.message(reply, codec: codec)

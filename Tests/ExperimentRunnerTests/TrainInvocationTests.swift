@@ -1,4 +1,4 @@
-import ExperimentRunner
+@testable import ExperimentRunner
 import Testing
 
 @Suite struct TrainInvocationTests {
@@ -25,5 +25,20 @@ import Testing
     func badArgumentsSayWhatIsWrong(arguments: [String], message: String) {
         #expect(throws: RunnerError.self) { try TrainInvocation.parse(arguments) }
         do { _ = try TrainInvocation.parse(arguments) } catch { #expect(error.description == message) }
+    }
+
+    @Test func parallelInProcessTrialsShareTheCores() throws {
+        let gbdt = try TrainInvocation.parse(["--trainer=gbdt", "--data=d.csv", "--num_leaves=7"])
+        func threads(_ invocation: TrainInvocation) -> String? {
+            invocation.hyperparameters.last { $0.name == "num_threads" }?.value
+        }
+        #expect(threads(gbdt.sharingCores(among: 2, cores: 2)) == "1")
+        #expect(threads(gbdt.sharingCores(among: 2, cores: 8)) == "4")
+        #expect(threads(gbdt.sharingCores(among: 3, cores: 2)) == "1")
+        #expect(gbdt.sharingCores(among: 1, cores: 8) == gbdt, "one trial at a time keeps every core")
+        let explicit = try TrainInvocation.parse(["--trainer=gbdt", "--data=d.csv", "--n-jobs=2"])
+        #expect(explicit.sharingCores(among: 2, cores: 2) == explicit, "a trial's own thread count (any alias) wins")
+        let ridge = try TrainInvocation.parse(["--data=d.csv", "--alpha=2"])
+        #expect(ridge.sharingCores(among: 2, cores: 2) == ridge, "ridge takes no num_threads")
     }
 }

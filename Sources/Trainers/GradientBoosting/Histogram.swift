@@ -24,13 +24,16 @@ extension TreeLearner {
     /// Bins summed in one pass over a block's rows: 2,048 bins × 16 bytes fill a 32 KiB L1 data cache. Wider data is
     /// summed in several passes over groups of features, so that the scattered `+=` stay in L1.
     static let binsPerPass = 2_048
+    /// Fewest bins of every sampled feature for the column-wise pass over all rows.
+    static let columnWiseMinBins = 64
 
     /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`. A leaf is cut into
     /// blocks of rows by its size alone; each block is summed in row order into its own partial histogram and the
     /// partials are added in block order, so the sums do not depend on the thread count or on the layout used:
-    /// all rows in order (the root) are summed feature by feature over the column-major bins (sequential reads, one
-    /// feature's bins in L1, features split across threads); a leaf's scattered rows row by row over the row-major
-    /// bins (one row's bins share a cache line; LightGBM's row-wise histograms), blocks split across threads.
+    /// all rows in order (the root) of features with many bins are summed feature by feature over the column-major
+    /// bins (sequential reads, one feature's bins in L1, features split across threads); otherwise row by row over
+    /// the row-major bins (one row's bins share a cache line; LightGBM's row-wise histograms), blocks split across
+    /// threads.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
         var histogram = Histogram(bins: data.histogramSize)
         let m = rows.count
@@ -39,9 +42,11 @@ extension TreeLearner {
         // Waking threads costs tens of microseconds: only large leaves are worth it.
         let threads = max(1, min(settings.threads, m * features.count / 131_072 + 1))
         let slotBases = features.map { 2 * data.histogramOffsets[$0] }
-        let isAllRows = m == data.rowCount
+        // Column by column only pays for all rows of features with many bins: a feature with few bins sends run after
+        // run of rows to the same bin, each `+=` waiting for the one before, which the row-wise pass interleaves.
+        let columnWise = m == data.rowCount && features.allSatisfy { data.mappers[$0].totalBins > Self.columnWiseMinBins }
         let work = HistogramPlan(
-            rowCount: m, blocks: blocks, threads: isAllRows ? min(threads, features.count) : min(threads, blocks),
+            rowCount: m, blocks: blocks, threads: columnWise ? min(threads, features.count) : min(threads, blocks),
             constantHessian: settings.constantHessian != nil, binCounts: features.map { data.mappers[$0].totalBins })
         rows.withUnsafeBufferPointer { rowPointer in
             gradients.withUnsafeBufferPointer { g in
@@ -52,7 +57,7 @@ extension TreeLearner {
                                 let sums = HistogramSums(
                                     gradients: g.baseAddress!, hessians: h.baseAddress!, features: columns.baseAddress!,
                                     slotBases: bases.baseAddress!, output: values.baseAddress!)
-                                if isAllRows {
+                                if columnWise {
                                     data.columnBins.withUnsafeBufferPointer { bins in
                                         work.columnWise(sums, bins: bins.baseAddress!)
                                     }
