@@ -1,5 +1,5 @@
 import Foundation
-public import ModelArtifacts
+import ModelArtifacts
 public import TrafficData
 public import Trainers
 

@@ -20,10 +20,10 @@ enum GzipBody {
         defer { inflateEnd(&stream) }
         var output = Data()
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        var input = [UInt8](compressed)
-        let status: Int32 = input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.next_in = inputBuffer.baseAddress
-            stream.avail_in = UInt32(inputBuffer.count)
+        let status: Int32 = compressed.withUnsafeBytes { input in
+            // zlib reads the input through a mutable pointer but never writes it.
+            stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: UInt8.self).baseAddress)
+            stream.avail_in = UInt32(input.count)
             var status = Z_OK
             repeat {
                 status = chunk.withUnsafeMutableBufferPointer { chunkBuffer in
@@ -33,8 +33,7 @@ enum GzipBody {
                     output.append(chunkBuffer.baseAddress!, count: chunkBuffer.count - Int(stream.avail_out))
                     return result
                 }
-                if output.count > limit { return Z_MEM_ERROR }
-            } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+            } while status == Z_OK && output.count <= limit && (stream.avail_in > 0 || stream.avail_out == 0)
             return status
         }
         if output.count > limit { throw .tooLarge }

@@ -34,6 +34,8 @@ import Testing
         "a,b\n1,2,3\n",  // too many
         "a,b\n1,2",  // no final line break
         "a,b\n1.5e,2\n",  // not quite a number
+        "a,a\n1,2\n",  // a repeated column name
+        "a,,b\n1,2,3\n",  // an empty column name
     ])
     func anythingElseIsLeftToTheGeneralReader(text: String) {
         let directory = TemporaryDirectory()

@@ -106,7 +106,8 @@ public struct DataTable: Sendable {
     /// Cells read as missing in a numeric column (pandas' and LightGBM's usual spellings).
     static let missingMarkers: Set<Substring> = ["NA", "N/A", "n/a", "NULL", "null", "None", "Infinity", "-Infinity"]
 
-    private static func checkHeader(_ fields: [String], file: String, line: Int) throws(TrainerError) {
+    /// Every column named, no name twice.
+    static func checkHeader(_ fields: [String], file: String, line: Int) throws(TrainerError) {
         var seen: Set<String> = []
         for name in fields.map({ String($0.trimmingSpaces) }) {
             guard !name.isEmpty else {

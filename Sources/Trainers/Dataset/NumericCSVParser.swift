@@ -24,8 +24,9 @@ enum NumericCSVParser {
             var headerText = String(decoding: UnsafeBufferPointer(start: base + start, count: headerEnd - start), as: UTF8.self)
             if headerText.hasSuffix("\r") { headerText.removeLast() }
             let names = headerText.split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+            // A header the general reader refuses (an empty or repeated name) is left to it, to say so.
+            guard (try? DataTable.checkHeader(names, file: path, line: 1)) != nil else { return nil }
             let width = names.count
-            guard width > 0 else { return nil }
 
             // Chunks start after a line break.
             let body = headerEnd + 1
