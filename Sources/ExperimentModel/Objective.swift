@@ -67,7 +67,7 @@ public struct Objective: Sendable, Equatable {
 }
 
 /// One `{name, value}` algorithm setting; Katib keeps every value as a string.
-public struct AlgorithmSetting: Sendable, Equatable, Codable {
+public struct AlgorithmSetting: Sendable, Hashable, Codable {
     public var name: String
     public var value: String
 

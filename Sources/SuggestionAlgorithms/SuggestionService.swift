@@ -32,20 +32,20 @@ public enum SuggestionService {
 
     /// `ValidateAlgorithmSettings`: succeeds silently or throws INVALID_ARGUMENT.
     public static func validate(_ request: ValidateAlgorithmSettingsRequest) throws(KatibStatus) {
-        let experiment: Experiment
-        do { experiment = try request.experiment.toExperiment() } catch { throw .invalidArgument(error.description) }
-        do { _ = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
+        _ = try PreparedExperiments.prepare(request.experiment)
     }
 
     /// `GetSuggestions`: exactly `currentRequestNumber` assignment sets. Trials whose assignments do not belong to the
     /// search space (a missing parameter, a value outside its range or list) are left out of the history and reported
-    /// through `onWarning`. Once `cancellation` is set the work stops with DEADLINE_EXCEEDED.
+    /// through `onWarning`. Once `cancellation` is set the work stops with DEADLINE_EXCEEDED. `prepared` keeps the
+    /// converted experiment across requests (a server's); without it the experiment is converted for this call.
     public static func getSuggestions(
         _ request: GetSuggestionsRequest, fallbackSeed: UInt64, cancellation: CancellationFlag? = nil,
-        onWarning: (String) -> Void = { _ in }
+        prepared: PreparedExperiments? = nil, onWarning: (String) -> Void = { _ in }
     ) throws(KatibStatus) -> GetSuggestionsReply {
-        let experiment: Experiment
-        do { experiment = try request.experiment.toExperiment() } catch { throw .invalidArgument(error.description) }
+        let entry: PreparedExperiments.Entry
+        if let prepared { entry = try prepared.entry(for: request.experiment) } else { entry = try PreparedExperiments.prepare(request.experiment) }
+        let experiment = entry.experiment, algorithm = entry.algorithm
         guard request.currentRequestNumber > 0 else {
             throw .invalidArgument("currentRequestNumber must be at least 1, got \(request.currentRequestNumber)")
         }
@@ -60,8 +60,6 @@ public enum SuggestionService {
         guard request.trials.count <= SuggestionLimits.historyTrials else {
             throw .invalidArgument("the request carries \(request.trials.count) trials; the limit is \(SuggestionLimits.historyTrials)")
         }
-        let algorithm: any SuggestionAlgorithm
-        do { algorithm = try makeAlgorithm(for: experiment) } catch { throw .invalidArgument(error.message) }
         let issuedBefore = max(0, request.totalRequestNumber - request.currentRequestNumber)
         let context = SuggestionContext(
             searchSpace: algorithm.contextSpace ?? experiment.searchSpace, objective: experiment.objective,

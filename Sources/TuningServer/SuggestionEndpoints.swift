@@ -33,13 +33,18 @@ struct SuggestionEndpoints: Sendable {
         var getSuggestions: @Sendable (GetSuggestionsRequest, CancellationFlag, (String) -> Void) throws -> GetSuggestionsReply
         var validate: @Sendable (ValidateAlgorithmSettingsRequest) throws -> Void
 
-        /// Katib's semantics; requests without `random_state` get a fresh seed, as Katib's services do.
-        static let katib = Handlers(
-            getSuggestions: { request, cancellation, warn in
-                try SuggestionService.getSuggestions(
-                    request, fallbackSeed: UInt64.random(in: 0...UInt64.max), cancellation: cancellation, onWarning: warn)
-            },
-            validate: { try SuggestionService.validate($0) })
+        /// Katib's semantics; requests without `random_state` get a fresh seed, as Katib's services do. Each value keeps
+        /// its own cache of converted experiments.
+        static var katib: Handlers {
+            let prepared = PreparedExperiments()
+            return Handlers(
+                getSuggestions: { request, cancellation, warn in
+                    try SuggestionService.getSuggestions(
+                        request, fallbackSeed: UInt64.random(in: 0...UInt64.max), cancellation: cancellation,
+                        prepared: prepared, onWarning: warn)
+                },
+                validate: { try SuggestionService.validate($0) })
+        }
     }
 
     let maxBodyBytes: Int

@@ -19,6 +19,21 @@ import Testing
         #expect(request.trials.first?.status.condition.name == "2" && request.currentRequestNumber == 0)
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, backslash or control character at any offset of a word,
+    /// in keys, values and skipped members, is still found.
+    @Test func everyOffsetOfAStringIsScanned() throws {
+        for length in 0..<24 {
+            let plain = String(repeating: "é", count: length / 2) + String(repeating: "a", count: length % 2)
+            #expect(try Self.decode(#"{"experiment": {"name": "\#(plain)"}, "x\#(plain)": "\#(plain)"}"#).experiment.name == plain)
+            let escaped = plain + "\\n" + plain
+            #expect(try Self.decode(#"{"experiment": {"name": "\#(escaped)"}}"#).experiment.name == plain + "\n" + plain)
+            for control in ["\u{01}", "\u{1F}", "\n"] {
+                #expect(throws: KatibStatus.self) { try Self.decode(#"{"experiment": {"name": "\#(plain + control)z"}}"#) }
+                #expect(throws: KatibStatus.self) { try Self.decode(#"{"x": "\#(plain + control)z"}"#) }
+            }
+        }
+    }
+
     @Test(arguments: [
         ("{\"a\": 1,\n \"b\": }", "line 2, column 7: unexpected character '}', expected a value"),
         ("{\"a\": [1, 2", "line 1, column 12: unexpected end of input inside an array"),

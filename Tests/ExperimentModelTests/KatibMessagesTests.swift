@@ -58,6 +58,26 @@ import Testing
         }
     }
 
+    /// The hand-written reply encoder writes what JSONEncoder writes, escapes included.
+    @Test func replyWriterMatchesJSONEncoder() {
+        func viaEncoder<T: Encodable>(_ value: T) -> Data { KatibJSON.encode(value) }  // the generic overload
+        let awkward = "q\"b\\s/é€😀\u{01}\u{1F}\n\r\t\u{08}\u{0C}\u{7F}"
+        let replies = [
+            GetSuggestionsReply(parameterAssignments: []),
+            GetSuggestionsReply(parameterAssignments: [.init(assignments: [])], algorithm: KatibAlgorithm()),
+            GetSuggestionsReply(
+                parameterAssignments: [
+                    .init(assignments: [.init(name: "x", value: "1"), .init(name: awkward, value: awkward)],
+                          trialName: awkward, labels: ["b": awkward, "a": "1", awkward: ""]),
+                    .init(assignments: [.init(name: "y", value: "0.25")], labels: [:]),
+                ],
+                algorithm: KatibAlgorithm(algorithmName: "tpe", algorithmSettings: [.init(name: awkward, value: "2")])),
+        ]
+        for reply in replies {
+            #expect(String(decoding: KatibJSON.encode(reply), as: UTF8.self) == String(decoding: viaEncoder(reply), as: UTF8.self))
+        }
+    }
+
     @Test func repliesOmitAbsentFields() {
         let reply = GetSuggestionsReply(parameterAssignments: [.init(assignments: [.init(name: "x", value: "1")])])
         #expect(String(decoding: KatibJSON.encode(reply), as: UTF8.self)

@@ -118,8 +118,7 @@ import Testing
 }
 
 @Suite struct SuggestionServiceTests {
-    @Test func answersKatibsExampleRequestWithExactlyTheRequestedSets() throws {
-        let json = """
+    static let exampleJSON = """
             {"experiment": {"name": "random", "spec": {
                "parameterSpecs": {"parameters": [
                  {"name": "lr", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0.01", "max": "0.05"}},
@@ -129,12 +128,37 @@ import Testing
                "algorithm": {"algorithmName": "random", "algorithmSettings": [{"name": "random_state", "value": "10"}]}}},
              "trials": [], "currentRequestNumber": 2, "totalRequestNumber": 4}
             """
-        let request = try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(json.utf8))
+
+    @Test func answersKatibsExampleRequestWithExactlyTheRequestedSets() throws {
+        let request = try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(Self.exampleJSON.utf8))
         let reply = try SuggestionService.getSuggestions(request, fallbackSeed: 99)
         #expect(reply.parameterAssignments.count == 2)
         #expect(reply.parameterAssignments.allSatisfy { $0.assignments.map(\.name) == ["lr", "num-layers", "optimizer"] })
         // random_state wins over the fallback seed.
         #expect(try SuggestionService.getSuggestions(request, fallbackSeed: 1) == reply)
+    }
+
+    /// A cached experiment answers exactly as a fresh conversion; the cache stays within its capacity; a request whose
+    /// experiment is invalid is refused every time (failures are not kept).
+    @Test func preparedExperimentsAnswerAsFreshOnes() throws {
+        let prepared = PreparedExperiments(capacity: 2)
+        for algorithm in ["random", "tpe", "bayesianoptimization"] {
+            for seed in 0..<3 {
+                var json = Self.exampleJSON.replacingOccurrences(of: "\"random\"", with: "\"\(algorithm)\"")
+                json = json.replacingOccurrences(of: "\"10\"", with: "\"\(seed)\"")
+                let request = try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(json.utf8))
+                let fresh = try SuggestionService.getSuggestions(request, fallbackSeed: 5)
+                #expect(try SuggestionService.getSuggestions(request, fallbackSeed: 5, prepared: prepared) == fresh)
+                #expect(try SuggestionService.getSuggestions(request, fallbackSeed: 5, prepared: prepared) == fresh)
+            }
+        }
+        #expect(prepared.count <= 2)
+        let invalid = try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(#"{"experiment": {"spec": {"algorithm": {"algorithmName": "tpe"}}}, "currentRequestNumber": 1}"#.utf8))
+        for _ in 0..<2 {
+            #expect(throws: KatibStatus.invalidArgument("the experiment declares no parameters")) {
+                try SuggestionService.getSuggestions(invalid, fallbackSeed: 1, prepared: prepared)
+            }
+        }
     }
 
     @Test func invalidRequestsAreInvalidArgument() throws {

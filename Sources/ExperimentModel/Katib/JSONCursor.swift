@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and why a document is not JSON.
 struct JSONSyntaxError: Error, CustomStringConvertible {
     let line: Int
@@ -106,6 +108,7 @@ struct JSONCursor {
             depth -= 1
             return items
         }
+        items.reserveCapacity(4)  // most lists here are short; saves the 1 → 2 → 4 regrowths
         while true {
             skipWhitespace()
             path.append(.element(items.count))
@@ -266,14 +269,32 @@ struct JSONCursor {
 
     /// The index of the closing quote of the string at the cursor when it has no escapes; nil otherwise.
     private func unescapedStringEnd() -> Int? {
-        var index = position + 1
+        let index = Self.specialByte(in: bytes, from: position + 1)
+        return index < bytes.count && bytes[index] == UInt8(ascii: "\"") ? index : nil
+    }
+
+    /// The index of the first byte at or after `start` that ends a string's plain run — a quote, a backslash or a
+    /// control character — or `bytes.count`. Eight bytes at a time (SWAR): string contents are most of a request.
+    private static func specialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                // A byte is flagged when it equals '"' or '\\', or is below 0x20 (the classic has-zero-byte tests).
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let flagged = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word)
+                    & highs
+                if flagged != 0 { break }
+                index += 8
+            }
+        }
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { return index }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
             index += 1
         }
-        return nil
+        return index
     }
 
     private mutating func skipString() throws(KatibStatus) {
@@ -288,11 +309,9 @@ struct JSONCursor {
         position += 1
         let start = position
         // Fast path: no escapes.
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-            guard byte >= 0x20 else { throw syntaxError("control character in a string") }
-            position += 1
-        }
+        position = Self.specialByte(in: bytes, from: position)
         guard let stop = current else { throw syntaxError("unterminated string") }
+        guard stop >= 0x20 else { throw syntaxError("control character in a string") }
         if stop == UInt8(ascii: "\"") {
             position += 1
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(position - 1)]), as: UTF8.self)
@@ -404,14 +423,15 @@ struct JSONKey {
     private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
         let name = camel.utf8Start
         let count = camel.utf8CodeUnitCount
+        if key.count == count, let base = key.baseAddress { return memcmp(base, name, count) == 0 }
         // snake_case: every capital letter of the camel name is '_' and its lowercase letter.
-        var index = 0, exact = key.count == count
+        var index = 0
         for offset in 0..<count {
             let letter = name[offset]
             guard index < key.count else { return false }
             if key[index] == letter {
                 index += 1
-            } else if exact || letter < UInt8(ascii: "A") || letter > UInt8(ascii: "Z") || key[index] != UInt8(ascii: "_")
+            } else if letter < UInt8(ascii: "A") || letter > UInt8(ascii: "Z") || key[index] != UInt8(ascii: "_")
                         || index + 1 == key.count || key[index + 1] != letter + 32 {
                 return false
             } else {

@@ -134,14 +134,15 @@ extension KatibObjective: JSONCursorDecodable {
     }
 }
 
-/// `{name, value}` pairs: algorithm settings, parameter assignments, metrics (values may arrive unquoted).
-private struct NameValue: JSONCursorDecodable {
-    var name = ""
-    var value = ""
+/// `{name, value}` pairs: algorithm settings, parameter assignments, metrics (values may arrive unquoted); decoded
+/// straight into the message type.
+private protocol NameValuePair: JSONCursorDecodable {
+    init(name: String, value: String)
+}
 
-    init() {}
-
+extension NameValuePair {
     init(from cursor: inout JSONCursor) throws(KatibStatus) {
+        var name = "", value = ""
         try cursor.object { (cursor, key) throws(KatibStatus) in
             if key.is("name") {
                 name = try cursor.string()
@@ -151,8 +152,13 @@ private struct NameValue: JSONCursorDecodable {
                 try cursor.skip()
             }
         }
+        self.init(name: name, value: value)
     }
 }
+
+extension AlgorithmSetting: NameValuePair {}
+extension ParameterAssignment: NameValuePair {}
+extension MetricValue: NameValuePair {}
 
 extension KatibAlgorithm: JSONCursorDecodable {
     init(from cursor: inout JSONCursor) throws(KatibStatus) {
@@ -161,7 +167,7 @@ extension KatibAlgorithm: JSONCursorDecodable {
             if key.is("algorithmName") {
                 algorithmName = try cursor.string()
             } else if key.is("algorithmSettings") {
-                algorithmSettings = try (cursor.list() as [NameValue]).map { AlgorithmSetting(name: $0.name, value: $0.value) }
+                algorithmSettings = try cursor.list()
             } else {
                 try cursor.skip()
             }
@@ -196,8 +202,7 @@ private struct ObservationLog: JSONCursorDecodable {
         init(from cursor: inout JSONCursor) throws(KatibStatus) {
             try cursor.object { (cursor, key) throws(KatibStatus) in
                 if key.is("metric") {
-                    let pair: NameValue = try cursor.decode()
-                    metric = MetricValue(name: pair.name, value: pair.value)
+                    metric = try cursor.decode()
                 } else {
                     try cursor.skip()
                 }
@@ -228,7 +233,7 @@ extension KatibTrial.Spec.Assignments: JSONCursorDecodable {
         self.init(assignments: [])
         try cursor.object { (cursor, key) throws(KatibStatus) in
             if key.is("assignments") {
-                assignments = try (cursor.list() as [NameValue]).map { ParameterAssignment(name: $0.name, value: $0.value) }
+                assignments = try cursor.list()
             } else {
                 try cursor.skip()
             }
@@ -256,7 +261,7 @@ extension KatibTrial.Status.Observation: JSONCursorDecodable {
         self.init(metrics: [])
         try cursor.object { (cursor, key) throws(KatibStatus) in
             if key.is("metrics") {
-                metrics = try (cursor.list() as [NameValue]).map { MetricValue(name: $0.name, value: $0.value) }
+                metrics = try cursor.list()
             } else {
                 try cursor.skip()
             }

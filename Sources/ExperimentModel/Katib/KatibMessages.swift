@@ -66,7 +66,7 @@ public struct KatibStatus: Sendable, Codable, Equatable, Error {
 }
 
 /// `Experiment` as sent in suggestion requests.
-public struct KatibExperiment: Sendable, Encodable, Equatable {
+public struct KatibExperiment: Sendable, Encodable, Hashable {
     public var name: String
     public var spec: KatibExperimentSpec
 
@@ -77,8 +77,8 @@ public struct KatibExperiment: Sendable, Encodable, Equatable {
 }
 
 /// `ExperimentSpec` (the parts the suggestion API carries).
-public struct KatibExperimentSpec: Sendable, Encodable, Equatable {
-    public struct ParameterSpecs: Sendable, Encodable, Equatable {
+public struct KatibExperimentSpec: Sendable, Encodable, Hashable {
+    public struct ParameterSpecs: Sendable, Encodable, Hashable {
         public var parameters: [KatibParameterSpec]
 
         public init(parameters: [KatibParameterSpec]) { self.parameters = parameters }
@@ -107,8 +107,8 @@ public struct KatibExperimentSpec: Sendable, Encodable, Equatable {
 }
 
 /// `ParameterSpec` with its `FeasibleSpace`.
-public struct KatibParameterSpec: Sendable, Encodable, Equatable {
-    public struct FeasibleSpace: Sendable, Encodable, Equatable {
+public struct KatibParameterSpec: Sendable, Encodable, Hashable {
+    public struct FeasibleSpace: Sendable, Encodable, Hashable {
         public var max: String
         public var min: String
         public var list: [String]
@@ -136,7 +136,7 @@ public struct KatibParameterSpec: Sendable, Encodable, Equatable {
 }
 
 /// `ObjectiveSpec`.
-public struct KatibObjective: Sendable, Encodable, Equatable {
+public struct KatibObjective: Sendable, Encodable, Hashable {
     public var type: ProtoEnum
     public var goal: Double
     public var objectiveMetricName: String
@@ -151,7 +151,7 @@ public struct KatibObjective: Sendable, Encodable, Equatable {
 }
 
 /// `AlgorithmSpec`.
-public struct KatibAlgorithm: Sendable, Encodable, Equatable {
+public struct KatibAlgorithm: Sendable, Encodable, Hashable {
     public var algorithmName: String
     public var algorithmSettings: [AlgorithmSetting]
 
@@ -207,7 +207,7 @@ public struct KatibTrial: Sendable, Encodable, Equatable {
 }
 
 /// A proto enum or scalar that may arrive as a JSON string or number; kept as its text.
-public struct ProtoEnum: Sendable, Encodable, Equatable, ExpressibleByStringLiteral {
+public struct ProtoEnum: Sendable, Encodable, Hashable, ExpressibleByStringLiteral {
     public var name: String
 
     public init(stringLiteral value: String) { name = value }
