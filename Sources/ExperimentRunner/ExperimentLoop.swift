@@ -53,7 +53,7 @@ public enum RunEvent: Sendable {
 }
 
 /// Katib's experiment reconcile loop on one machine (katib-compat.md §3.7): ask for
-/// `min(parallel, maxTrials − completed) − active` suggestions, run them concurrently, stop on goal, failures or count.
+/// suggestions while a slot is free, run them concurrently, stop on goal, failures or count (see `run` for the order).
 struct ExperimentLoop {
     let experiment: Experiment
     let algorithm: any SuggestionAlgorithm
@@ -67,70 +67,105 @@ struct ExperimentLoop {
     /// `spec.earlyStopping`, validated.
     var earlyStopping: (any EarlyStoppingAlgorithm)?
 
-    /// Runs the experiment. Results are recorded in trial order (a trial that finishes early waits for its
-    /// predecessors), so every suggestion sees the same history whatever order parallel trials finish in: the same
-    /// seed gives the same trials and the same artifacts.
+    /// Runs the experiment, refilling a slot as soon as any trial finishes. Deterministic whatever order parallel trials
+    /// finish in: with P = parallelTrialCount ≥ 2, trial j (after the first P) is suggested from the results of trials
+    /// 0..<j−P only — the P before it count as running even when one has finished — and starts once those results
+    /// are in. So a slow trial holds back only the trial P places after it, where recording strictly in order
+    /// (each suggestion seeing one more result) idled a slot whenever a later trial finished first. With P = 1 every
+    /// trial sees all before it. When the algorithm
+    /// has nothing to issue on those results (hyperband between rungs) the next trial waits for one more result, and
+    /// so on: the same seed gives the same trials and the same artifacts. Results are recorded in trial order.
     func run(onEvent: @Sendable (RunEvent) -> Void) async throws(RunnerError) -> (trials: [TrialState], outcome: ExperimentOutcome) {
         var trials: [TrialState] = []
         var outcome = ExperimentOutcome.maxTrialsReached
         let executor = self.executor
+        let parallel = experiment.parallelTrialCount
+        // How many of the latest trials the next suggestion counts as running whatever their state.
+        let lag = parallel > 1 ? parallel : 0
         var failure: RunnerError?
         await withTaskGroup(of: (Int, TrialOutcome).self) { group in
             var finished: [Int: TrialOutcome] = [:]
-            var recorded = 0
+            var recorded = 0, running = 0
+            // The next suggestion sees the results of trials 0..<visible.
+            var visible = 0
+            var starting = true
             while true {
-                if let stop = stopCondition(trials) {
-                    outcome = stop
-                    break
-                }
-                let active = trials.count - recorded
-                // An interrupted run starts nothing more.
-                let wanted = executor.processes.isClosed ? 0 : min(experiment.parallelTrialCount, maxTrials - recorded) - active
-                if wanted > 0 {
-                    switch Result(catching: { () throws(RunnerError) in try nextTrials(count: wanted, after: trials) }) {
-                    case .success(let next):
-                        for trial in next {
-                            trials.append(trial)
-                            onEvent(.trialStarted(trial))
-                            if let recorded = replay?.finished[trial.index] {
-                                group.addTask { (trial.index, recorded) }
-                                continue
-                            }
-                            let journal = self.journal
-                            journal?.record(.trialStarted, trial)
-                            // The rule sees the trials finished before this one started: the same in every run.
-                            let rule = earlyStopping?.rule(
-                                succeeded: trials.filter { $0.condition == .succeeded }.map(\.intermediate),
-                                objective: experiment.objective.type)
-                            group.addTask {
-                                let outcome = await executor.run(trial.command, trial: trial, rule: rule)
-                                journal?.record(.trialFinished, trial, outcome: outcome)
-                                return (trial.index, outcome)
-                            }
-                        }
+                // Start trials while a slot is free and the results the next one is suggested from are recorded.
+                while starting, running < parallel, trials.count < maxTrials, recorded >= visible {
+                    // An interrupted run starts nothing more.
+                    guard !executor.processes.isClosed else {
+                        starting = false
+                        break
+                    }
+                    let history = Self.history(trials, visible: visible)
+                    if let stop = stopCondition(history) {
+                        outcome = stop
+                        starting = false
+                        break
+                    }
+                    // The first trials share one call (one batch, no results yet); later ones come one at a time.
+                    let count = trials.count < parallel ? min(parallel, maxTrials) - trials.count : 1
+                    let next: [TrialState]
+                    switch Result(catching: { () throws(RunnerError) in try nextTrials(count: count, after: history) }) {
+                    case .success(let trials): next = trials
                     case .failure(let error):
                         failure = error
                         outcome = .failed(error.description)
+                        starting = false
+                        continue
                     }
-                    if failure != nil { break }
+                    if next.isEmpty {
+                        // Nothing to issue on these results: ask again with one more, or stop when all are seen.
+                        if visible == trials.count { starting = false } else { visible += 1 }
+                        continue
+                    }
+                    // The early-stopping rule sees the same results as the suggestion: the same in every run.
+                    let rule = earlyStopping?.rule(
+                        succeeded: history.filter { $0.condition == .succeeded }.map(\.intermediate),
+                        objective: experiment.objective.type)
+                    for trial in next {
+                        trials.append(trial)
+                        running += 1
+                        onEvent(.trialStarted(trial))
+                        if let recorded = replay?.finished[trial.index] {
+                            group.addTask { (trial.index, recorded) }
+                            continue
+                        }
+                        let journal = self.journal
+                        journal?.record(.trialStarted, trial)
+                        group.addTask {
+                            let outcome = await executor.run(trial.command, trial: trial, rule: rule)
+                            journal?.record(.trialFinished, trial, outcome: outcome)
+                            return (trial.index, outcome)
+                        }
+                    }
+                    visible = max(visible, trials.count - lag)
                 }
-                guard recorded < trials.count else { break }
-                while finished[recorded] == nil, let (index, result) = await group.next() { finished[index] = result }
-                guard let result = finished.removeValue(forKey: recorded) else { break }
-                record(result, into: &trials[recorded])
-                onEvent(.trialFinished(trials[recorded]))
-                recorded += 1
-                Failpoint.hit("after-trial-\(recorded)")
-            }
-            // Trials still running when the experiment stopped finish and are recorded, in order.
-            for await (index, result) in group { finished[index] = result }
-            for index in finished.keys.sorted() {
-                record(finished[index]!, into: &trials[index])
-                onEvent(.trialFinished(trials[index]))
+                guard running > 0, let (index, result) = await group.next() else { break }
+                running -= 1
+                finished[index] = result
+                while let result = finished.removeValue(forKey: recorded) {
+                    record(result, into: &trials[recorded])
+                    onEvent(.trialFinished(trials[recorded]))
+                    recorded += 1
+                    Failpoint.hit("after-trial-\(recorded)")
+                }
             }
         }
         if let failure { throw failure }
-        return (trials, outcome)
+        return (trials, stopCondition(trials) ?? outcome)
+    }
+
+    /// The trials as the next suggestion sees them: results of the first `visible`, the rest running.
+    static func history(_ trials: [TrialState], visible: Int) -> [TrialState] {
+        trials.enumerated().map { index, trial in
+            guard index >= visible else { return trial }
+            var pending = trial
+            pending.condition = .running
+            pending.metrics = []
+            pending.intermediate = []
+            return pending
+        }
     }
 
     private func record(_ result: TrialOutcome, into trial: inout TrialState) {

@@ -1,5 +1,6 @@
 import ExperimentModel
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import Trainers
@@ -172,7 +173,38 @@ import Trainers
         #expect(runs[0] == runs[1])
     }
 
-    static func yaml(command: String) -> String {
+    /// A slow trial does not idle the other slot: with 2 slots and trial 0 sleeping, trials 1 and 2 run (trial 2
+    /// suggested without results, as trial 0 and 1 count as running) before trial 0 is recorded; trial 3 waits for it.
+    @Test func aSlowTrialDoesNotHoldTheOtherSlot() async throws {
+        // random_state 60 draws delays 1.5, 0, 0, 0 for trials 0–3 (checked below).
+        let yaml = Self.yaml(
+            command: "sleep ${trialParameters.delay}; echo rmse=${trialParameters.x}", algorithm: "random", seed: 60,
+            parallel: 2, maxTrials: 4, delays: ["1.5", "0"])
+        let experiment = try Experiment.parse(text: yaml, file: "slow.yaml")
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let events = Mutex<[String]>([])
+        let summary = try await TuningRun.run(
+            experiment, options: TuningOptions(output: directory.path, modelVersion: "v1", force: false, fallbackSeed: 1)
+        ) { event in
+            switch event {
+            case .trialStarted(let trial): events.withLock { $0.append("start \(trial.index)") }
+            case .trialFinished(let trial): events.withLock { $0.append("finish \(trial.index)") }
+            case .resuming: break
+            }
+        }
+        try #require(summary.trials.map { $0.assignments[1].value } == ["1.5", "0", "0", "0"])
+        let order = events.withLock { $0 }
+        let startedTwo = try #require(order.firstIndex(of: "start 2")), finishedZero = try #require(order.firstIndex(of: "finish 0"))
+        let startedThree = try #require(order.firstIndex(of: "start 3"))
+        #expect(startedTwo < finishedZero, "\(order)")
+        #expect(finishedZero < startedThree, "trial 3 is suggested from trial 0's result: \(order)")
+    }
+
+    static func yaml(
+        command: String, algorithm: String = "tpe", seed: Int = 11, parallel: Int = 3, maxTrials: Int = 9,
+        delays: [String] = ["0.15", "0", "0.05"]
+    ) -> String {
         """
             apiVersion: kubeflow.org/v1beta1
             kind: Experiment
@@ -181,17 +213,17 @@ import Trainers
             spec:
               objective: {type: minimize, objectiveMetricName: rmse}
               algorithm:
-                algorithmName: tpe
-                algorithmSettings: [{name: random_state, value: "11"}, {name: n_startup_trials, value: "3"}]
-              parallelTrialCount: 3
-              maxTrialCount: 9
+                algorithmName: \(algorithm)
+                algorithmSettings: [{name: random_state, value: "\(seed)"}\(algorithm == "tpe" ? ", {name: n_startup_trials, value: \"3\"}" : "")]
+              parallelTrialCount: \(parallel)
+              maxTrialCount: \(maxTrials)
               parameters:
                 - name: x
                   parameterType: double
                   feasibleSpace: {min: "0", max: "10"}
                 - name: delay
                   parameterType: categorical
-                  feasibleSpace: {list: ["0.15", "0", "0.05"]}
+                  feasibleSpace: {list: [\(delays.map { "\"\($0)\"" }.joined(separator: ", "))]}
               trialTemplate:
                 primaryContainerName: main
                 trialParameters:
