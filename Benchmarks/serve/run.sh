@@ -32,7 +32,8 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 
 for algorithm in random tpe; do
     echo "codecs, $algorithm body:" | tee -a "$results/summary.txt"
-    Benchmarks/serve/.build/release/CodecBench "$results/$algorithm.json" 300 | tee -a "$results/summary.txt"
+    # One BLAS thread: OpenBLAS's idle workers spin on the second core and would slow the timed thread.
+    OPENBLAS_NUM_THREADS=1 Benchmarks/serve/.build/release/CodecBench "$results/$algorithm.json" 300 | tee -a "$results/summary.txt"
 done
 
 floor_port=16791

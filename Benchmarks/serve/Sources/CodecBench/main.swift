@@ -39,6 +39,10 @@ let request = try KatibJSON.decode(GetSuggestionsRequest.self, from: json)
 try measure("suggestion (decoded request -> reply)") {
     try SuggestionService.getSuggestions(request, fallbackSeed: 1).parameterAssignments.count
 }
+let prepared = PreparedExperiments()
+try measure("suggestion, experiment cached (as served)") {
+    try SuggestionService.getSuggestions(request, fallbackSeed: 1, prepared: prepared).parameterAssignments.count
+}
 let reply = try SuggestionService.getSuggestions(request, fallbackSeed: 1)
 measure("reply -> JSON") { KatibJSON.encode(reply).count }
 measure("reply -> protobuf") { KatibProtobuf.encode(reply).count }
