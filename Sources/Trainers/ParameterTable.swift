@@ -6,6 +6,8 @@ public struct ParameterDefinition: Sendable {
         case int(ClosedRange<Int>)
         case bool
         case choice([String])
+        /// One or more of the values, comma-separated (LightGBM's `metric=l2,l1`).
+        case choices([String])
     }
 
     public let name: String
@@ -13,13 +15,18 @@ public struct ParameterDefinition: Sendable {
     public let kind: Kind
     public let defaultValue: String
     public let summary: String
+    /// Values other tools accept that this trainer refuses, each with the reason given to the user.
+    public let refused: [String: String]
 
-    public init(name: String, aliases: [String] = [], kind: Kind, defaultValue: String, summary: String) {
+    public init(
+        name: String, aliases: [String] = [], kind: Kind, defaultValue: String, summary: String, refused: [String: String] = [:]
+    ) {
         self.name = name
         self.aliases = aliases
         self.kind = kind
         self.defaultValue = defaultValue
         self.summary = summary
+        self.refused = refused
     }
 
     /// The allowed values in words, for error messages.
@@ -27,10 +34,12 @@ public struct ParameterDefinition: Sendable {
         switch kind {
         case .double(let range, let exclusive):
             "\(exclusive ? "(" : "[")\(range.lowerBound), \(range.upperBound == .infinity ? "∞)" : "\(range.upperBound)]")"
+        case .int(let range) where range.lowerBound == Int.min && range.upperBound == Int.max: "any integer"
         case .int(let range):
             "[\(range.lowerBound), \(range.upperBound == Int.max ? "∞)" : "\(range.upperBound)]")"
         case .bool: "true or false"
         case .choice(let values): values.joined(separator: ", ")
+        case .choices(let values): "one or more of " + values.joined(separator: ", ")
         }
     }
 
@@ -60,11 +69,26 @@ public struct ParameterDefinition: Sendable {
             default: throw .invalidParameter(name: name, message: "'\(raw)' is not a boolean; use true or false")
             }
         case .choice(let values):
-            guard values.contains(text) else {
-                throw .invalidParameter(name: name, message: "'\(raw)' is not one of \(allowed)")
-            }
+            try checkChoice(text, raw: raw, in: values)
             return text
+        case .choices(let values):
+            guard !text.isEmpty else { return "" }
+            let items = text.split(separator: ",").map { String(String($0).trimmingSpaces) }
+            guard !items.isEmpty else { throw .invalidParameter(name: name, message: "'\(raw)' names no value; allowed: \(allowed)") }
+            for item in items { try checkChoice(item, raw: raw, in: values) }
+            return items.joined(separator: ",")
         }
+    }
+
+    private func checkChoice(_ value: String, raw: String, in values: [String]) throws(TrainerError) {
+        if let reason = refused[value] { throw .invalidParameter(name: name, message: "'\(value)' is not supported: \(reason)") }
+        guard values.contains(value) else { throw .invalidParameter(name: name, message: "'\(raw)' is not one of \(allowed)") }
+    }
+
+    /// One line of `train --help`: `--name (aliases) = default, allowed: summary`.
+    public var helpLine: String {
+        let names = aliases.isEmpty ? "" : " (\(aliases.joined(separator: ", ")))"
+        return "  --\(name)\(names) = \(defaultValue.isEmpty ? "(none)" : defaultValue), \(allowed): \(summary)"
     }
 }
 

@@ -11,8 +11,9 @@ extension TunekitCommand {
             commandName: "train",
             abstract: "Train once and print validation metrics in Katib's StdOut format (a trial container's entrypoint).",
             discussion: """
-                Hyperparameters are given as --NAME=VALUE, exactly as a Katib trial template writes them \
-                (ridge: --alpha, --fit_intercept, --standardize). Options:
+                Hyperparameters are given as --NAME=VALUE, exactly as a Katib trial template writes them; \
+                `tunekit train --trainer NAME --help` lists a trainer's, with aliases, defaults and allowed values \
+                (trainers: \(TrainerRegistry.names.joined(separator: ", "))). Options:
                 \(TrainInvocation.valueOptions.map { "  --\($0.name) VALUE: \($0.help)" }.joined(separator: "\n"))
                   --force: replace an existing model version
                 """)
@@ -21,7 +22,16 @@ extension TunekitCommand {
         var arguments: [String] = []
 
         func validate() throws {
-            if arguments.contains("--help") || arguments.contains("-h") { throw CleanExit.helpRequest(self) }
+            guard arguments.contains("--help") || arguments.contains("-h") else { return }
+            // With a trainer named, its hyperparameters follow the options (generated from its parameter table).
+            let trainer = zip(arguments, arguments.dropFirst()).first { $0.0 == "--trainer" }?.1
+                ?? arguments.first { $0.hasPrefix("--trainer=") }.map { String($0.dropFirst("--trainer=".count)) }
+            guard let trainer, let table = try? TrainerRegistry.parameterTable(for: trainer) else {
+                throw CleanExit.helpRequest(self)
+            }
+            throw CleanExit.message(
+                Self.helpMessage() + "\n\(trainer) hyperparameters (--NAME=VALUE; name (aliases) = default, allowed: meaning):\n"
+                    + table.definitions.map(\.helpLine).joined(separator: "\n"))
         }
 
         func run() async throws {

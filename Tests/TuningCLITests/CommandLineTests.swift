@@ -35,6 +35,21 @@ import Testing
         #expect(valid.status == 0 && valid.stdout == "{}\n")
     }
 
+    /// `train --trainer NAME --help` lists that trainer's hyperparameters from its table: names, aliases, defaults.
+    @Test func trainHelpListsATrainersHyperparameters() throws {
+        for arguments in [["train", "--trainer", "gbdt", "--help"], ["train", "--trainer=gbdt", "-h"]] {
+            let result = try TunekitProcess.run(arguments)
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("gbdt hyperparameters"))
+            #expect(result.stdout.contains("--num_leaves (num_leaf, max_leaves, max_leaf, max_leaf_nodes) = 31, [2, 131072]"))
+            #expect(result.stdout.contains("--boosting (boosting_type, boost) = gbdt"))
+        }
+        let ridge = try TunekitProcess.run(["train", "--trainer", "ridge", "--help"])
+        #expect(ridge.stdout.contains("--alpha (lambda_l2, reg_lambda) = 1.0") && !ridge.stdout.contains("num_leaves"))
+        let plain = try TunekitProcess.run(["train", "--help"])
+        #expect(plain.status == 0 && plain.stdout.contains("--trainer NAME --help") && !plain.stdout.contains("num_leaves"))
+    }
+
     @Test func validateAcceptsTheBundledExperimentsAndLocatesErrors() throws {
         for file in ["experiments/seoul-traffic-ridge.yaml", "experiments/seoul-traffic-random.yaml", "experiments/seoul-traffic-gbdt.yaml"] {
             let result = try TunekitProcess.run(["validate", file])

@@ -3,6 +3,8 @@ import Foundation
 /// Hyperparameters of the gradient-boosted-tree trainer, with LightGBM's names and common aliases.
 public struct GBDTParameters: Sendable, Equatable {
     public var objective: GBDTObjective
+    /// What early stopping watches: the first `metric` given, else the objective's own loss.
+    public var metric: GBDTMetric
     public var numIterations: Int
     public var learningRate: Double
     public var numLeaves: Int
@@ -30,6 +32,17 @@ public struct GBDTParameters: Sendable, Equatable {
         ParameterDefinition(name: "objective", aliases: ["objective_type", "app", "application", "loss"],
                             kind: .choice(GBDTObjective.names), defaultValue: "regression",
                             summary: "regression (L2), regression_l1, huber or poisson"),
+        ParameterDefinition(name: "metric", aliases: ["metrics", "metric_types"], kind: .choices(GBDTMetric.names), defaultValue: "",
+                            summary: "validation metric(s); early stopping watches the first (default: the objective's loss)",
+                            refused: GBDTMetric.refused),
+        ParameterDefinition(name: "boosting", aliases: ["boosting_type", "boost"], kind: .choice(["gbdt", "gbrt"]), defaultValue: "gbdt",
+                            summary: "gradient boosting (the only kind tunekit trains)",
+                            refused: ["dart": "DART (dropout of trees) is not implemented; use gbdt",
+                                      "goss": "GOSS row sampling is not implemented; use gbdt with bagging_fraction and bagging_freq",
+                                      "rf": "random-forest mode is not implemented; use gbdt",
+                                      "random_forest": "random-forest mode is not implemented; use gbdt"]),
+        ParameterDefinition(name: "verbosity", aliases: ["verbose"], kind: .int(Int.min...Int.max), defaultValue: "1",
+                            summary: "accepted for LightGBM scripts; tunekit's output does not depend on it"),
         ParameterDefinition(name: "num_iterations", aliases: ["num_iteration", "n_iter", "num_tree", "num_trees", "num_round", "num_rounds", "num_boost_round", "n_estimators", "max_iter"],
                             kind: .int(1...1_000_000), defaultValue: "100", summary: "boosting rounds"),
         ParameterDefinition(name: "learning_rate", aliases: ["shrinkage_rate", "eta"], kind: .double(0...Double.infinity, exclusiveLower: true),
@@ -69,6 +82,8 @@ public struct GBDTParameters: Sendable, Equatable {
     init(_ resolved: ResolvedParameters) {
         func int(_ name: String) -> Int { Int(resolved.values[name] ?? "") ?? 0 }
         objective = GBDTObjective(name: resolved.values["objective"] ?? "") ?? .regression
+        let firstMetric = (resolved.values["metric"] ?? "").split(separator: ",").first.map(String.init) ?? ""
+        metric = GBDTMetric(name: firstMetric) ?? objective.defaultMetric
         numIterations = int("num_iterations")
         learningRate = resolved.double("learning_rate")
         numLeaves = int("num_leaves")

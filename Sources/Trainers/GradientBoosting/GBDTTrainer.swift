@@ -120,14 +120,17 @@ private struct Booster {
             add(tree, to: &validationScores, of: validation.binned) { _ in true }
             if let observer, !observer(validationScores, validation.labels) {
                 if parameters.earlyStoppingRounds > 0 {
-                    let score = parameters.objective.evaluate(scores: validationScores, labels: validation.labels, delta: parameters.huberDelta)
+                    let score = parameters.metric.evaluate(
+                        scores: validationScores, labels: validation.labels, objective: parameters.objective,
+                        delta: parameters.huberDelta)
                     curve.append(score)
                     if score < bestScore { (bestScore, bestAt) = (score, iteration + 1) }
                 }
                 break
             }
             guard parameters.earlyStoppingRounds > 0 else { continue }
-            let score = parameters.objective.evaluate(scores: validationScores, labels: validation.labels, delta: parameters.huberDelta)
+            let score = parameters.metric.evaluate(
+                scores: validationScores, labels: validation.labels, objective: parameters.objective, delta: parameters.huberDelta)
             curve.append(score)
             if score < bestScore {
                 bestScore = score

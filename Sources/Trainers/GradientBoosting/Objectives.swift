@@ -54,30 +54,15 @@ extension GBDTObjective {
     /// The prediction from a raw score (Poisson's log link).
     func transform(_ score: Double) -> Double { self == .poisson ? exp(score) : score }
 
-    /// The metric used for early stopping: rmse, mae, huber or poisson (negative log-likelihood), lower is better.
-    var metricName: String {
+    /// The metric early stopping watches when `metric` is not given: the objective's own loss (rmse for L2, which
+    /// has the same best iteration as LightGBM's default l2).
+    var defaultMetric: GBDTMetric {
         switch self {
-        case .regression: "rmse"
-        case .regressionL1: "mae"
-        case .huber: "huber"
-        case .poisson: "poisson"
+        case .regression: .rmse
+        case .regressionL1: .l1
+        case .huber: .huber
+        case .poisson: .poisson
         }
-    }
-
-    func evaluate(scores: [Double], labels: [Double], delta: Double) -> Double {
-        let n = Double(max(1, labels.count))
-        var total = 0.0
-        for (score, label) in zip(scores, labels) {
-            switch self {
-            case .regression: total += (score - label) * (score - label)
-            case .regressionL1: total += abs(score - label)
-            case .huber:
-                let diff = abs(score - label)
-                total += diff <= delta ? 0.5 * diff * diff : delta * (diff - 0.5 * delta)
-            case .poisson: total += exp(score) - label * score
-            }
-        }
-        return self == .regression ? (total / n).squareRoot() : total / n
     }
 
     /// Validates labels for the objective.
@@ -85,6 +70,65 @@ extension GBDTObjective {
         if self == .poisson, let bad = labels.first(where: { $0 < 0 }) {
             throw .invalidParameter(name: "objective", message: "poisson needs non-negative targets, found \(bad)")
         }
+    }
+}
+
+/// A validation metric, by LightGBM's names; lower is better for each. Computed on the predictions
+/// (`objective.transform` of the raw scores), as LightGBM's metrics are.
+public enum GBDTMetric: String, Sendable {
+    case l2, rmse, l1, huber, poisson, mape
+
+    /// Accepted names, with LightGBM's aliases.
+    static let names = ["l2", "mean_squared_error", "mse", "regression_l2", "regression", "rmse", "root_mean_squared_error",
+                        "l2_root", "l1", "mean_absolute_error", "mae", "regression_l1", "huber", "poisson", "mape",
+                        "mean_absolute_percentage_error"]
+
+    /// LightGBM's metrics tunekit does not compute, with the reason.
+    static let refused: [String: String] = {
+        let classification = "a classification metric; tunekit's gbdt trains regression objectives only so far"
+        let other = "not implemented; use l2, rmse, l1, huber, poisson or mape"
+        var refused: [String: String] = [:]
+        for name in ["binary_logloss", "binary", "binary_error", "auc", "average_precision", "auc_mu", "multi_logloss",
+                     "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova", "ovr", "multi_error",
+                     "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda", "kullback_leibler", "kldiv"] {
+            refused[name] = classification
+        }
+        for name in ["quantile", "fair", "gamma", "gamma_deviance", "tweedie", "ndcg", "lambdarank", "rank_xendcg",
+                     "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart", "map", "mean_average_precision"] {
+            refused[name] = other
+        }
+        return refused
+    }()
+
+    init?(name: String) {
+        switch name {
+        case "l2", "mean_squared_error", "mse", "regression_l2", "regression": self = .l2
+        case "rmse", "root_mean_squared_error", "l2_root": self = .rmse
+        case "l1", "mean_absolute_error", "mae", "regression_l1": self = .l1
+        case "huber": self = .huber
+        case "poisson": self = .poisson
+        case "mape", "mean_absolute_percentage_error": self = .mape
+        default: return nil
+        }
+    }
+
+    /// The metric of raw `scores` against `labels`; `delta` is Huber's δ.
+    func evaluate(scores: [Double], labels: [Double], objective: GBDTObjective, delta: Double) -> Double {
+        let n = Double(max(1, labels.count))
+        var total = 0.0
+        for (score, label) in zip(scores, labels) {
+            let prediction = objective.transform(score)
+            let error = prediction - label
+            switch self {
+            case .l2, .rmse: total += error * error
+            case .l1: total += abs(error)
+            case .huber: total += abs(error) <= delta ? 0.5 * error * error : delta * (abs(error) - 0.5 * delta)
+            // Negative log-likelihood up to a constant: ŷ − y·log ŷ (LightGBM clamps ŷ away from 0).
+            case .poisson: total += prediction - label * log(max(prediction, 1e-10))
+            case .mape: total += abs(error) / max(1, abs(label))
+            }
+        }
+        return self == .rmse ? (total / n).squareRoot() : total / n
     }
 }
 

@@ -122,6 +122,36 @@ import Testing
         #expect(model.refitOverrides.map(\.name) == ["num_iterations", "early_stopping_rounds"])
     }
 
+    /// `metric` chooses what early stopping watches (the first of a list); the recorded curve is that metric of the
+    /// model's predictions.
+    @Test(arguments: [("l1", "l1"), ("mape,l2", "mape"), ("rmse", "rmse"), ("", "rmse")])
+    func earlyStoppingWatchesTheChosenMetric(metric: String, first: String) throws {
+        let train = Self.data(rows: 600, seed: 8), valid = Self.data(rows: 300, seed: 9)
+        let model = try Self.fit(train, [("num_iterations", "300"), ("learning_rate", "0.5"), ("min_data_in_leaf", "2"),
+                                         ("early_stopping_rounds", "10"), ("metric", metric)], validation: valid)
+        let best = try #require(model.bestIteration)
+        let predictions = model.predict(valid.features), metrics = RegressionMetrics(predictions: predictions, targets: valid.target)
+        let expected = ["l1": metrics.mae, "mape": metrics.mape, "rmse": metrics.rmse][first]!
+        #expect(abs(model.validationCurve[best - 1] - expected) <= 1e-9 * expected)
+        #expect(model.validationCurve[best - 1] == model.validationCurve.min())
+    }
+
+    /// LightGBM settings that change nothing here are accepted; ones tunekit does not implement are refused by name.
+    @Test func lightGBMSettingsAreAcceptedOrRefusedByName() throws {
+        let data = Self.data(rows: 300, seed: 1)
+        let plain = try Self.fit(data, [("num_iterations", "5")])
+        #expect(try Self.fit(data, [("num_iterations", "5"), ("boosting_type", "gbdt"), ("verbose", "-1"), ("metric", "l2,l1")]).trees
+            == plain.trees)
+        let refused: [(String, String, String)] = [
+            ("boosting", "dart", "DART"), ("boosting", "goss", "GOSS"), ("boost", "rf", "random-forest"),
+            ("metric", "auc", "classification metric"), ("metric", "l2,binary_logloss", "classification metric"),
+            ("metric", "quantile", "not implemented"), ("metric", "accuracy", "is not one of"),
+        ]
+        for (name, value, reason) in refused {
+            #expect { try Self.fit(data, [(name, value)]) } throws: { "\($0)".contains(reason) && "\($0)".contains(name) }
+        }
+    }
+
     @Test func l1LeavesAreResidualMedians() throws {
         let data = Dataset(featureNames: ["x"], columns: [[0, 0, 0, 1, 1, 1]], target: [0, 0, 10, 100, 100, 1000])
         let model = try Self.fit(data, [("objective", "regression_l1"), ("num_iterations", "1"), ("learning_rate", "1"),
