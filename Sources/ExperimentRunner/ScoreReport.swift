@@ -41,9 +41,11 @@ public struct ScoreReport: Sendable, Codable, Equatable {
     public var bestTrial: TrialEntry?
     /// The parameters of the published model.
     public var parameters: [String: String]
-    /// Validation metrics of the published parameters fitted on the training split only, as in their trial (training-row
-    /// metrics when no validation rows were held out).
+    /// Validation metrics of the published parameters fitted on the training split only, as in their trial (nil when
+    /// no validation rows were held out: `train` has the metrics then).
     public var validation: RegressionMetrics?
+    /// Metrics on the training rows, when no validation rows were held out (never labelled validation).
+    public var train: RegressionMetrics?
     /// Metrics of the published model on the held-out test split.
     public var test: RegressionMetrics?
     /// Which rows the published model was fitted on: `train` or `train+validation` (`none` when the trials were
@@ -56,8 +58,8 @@ public struct ScoreReport: Sendable, Codable, Equatable {
     public init(
         modelVersion: String, trainer: String, experiment: String? = nil, status: String? = nil, reason: String? = nil,
         objective: ObjectiveInfo? = nil, algorithm: String? = nil, seed: UInt64? = nil, bestTrial: TrialEntry? = nil,
-        parameters: [String: String], validation: RegressionMetrics?, test: RegressionMetrics?, fittedOn: String,
-        data: DataInfo?, trials: [TrialEntry]? = nil
+        parameters: [String: String], validation: RegressionMetrics?, train: RegressionMetrics? = nil, test: RegressionMetrics?,
+        fittedOn: String, data: DataInfo?, trials: [TrialEntry]? = nil
     ) {
         self.modelVersion = modelVersion
         self.trainer = trainer
@@ -70,6 +72,7 @@ public struct ScoreReport: Sendable, Codable, Equatable {
         self.bestTrial = bestTrial
         self.parameters = parameters
         self.validation = validation
+        self.train = train
         self.test = test
         self.fittedOn = fittedOn
         self.data = data

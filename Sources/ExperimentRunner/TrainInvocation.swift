@@ -15,12 +15,14 @@ public struct TrainInvocation: Sendable, Equatable {
     /// Katib File collector output: append metric lines here too.
     public var metricsFile: String?
     public var metricsFormat: MetricsFileFormat = .text
+    /// Print the validation metrics every this many iterations of an iterative trainer (gbdt); nil: never.
+    public var logEvery: Int?
 
     public enum MetricsFileFormat: String, Sendable { case text, json }
 
     /// Options that take a value, with their help text.
     public static let valueOptions: [(name: String, help: String)] = [
-        ("trainer", "trainer name: ridge (default)"),
+        ("trainer", "trainer name: ridge (default) or gbdt"),
         ("data", "a directory of VolInfo monthly CSVs, or one CSV file with a header"),
         ("target", "target column of a plain CSV (traffic data: volume)"),
         ("valid", "a separate validation CSV (plain CSV data)"),
@@ -34,6 +36,7 @@ public struct TrainInvocation: Sendable, Equatable {
         ("output", "artifact root: model/<V>/ and artifact/<V>/score.json go under it"),
         ("metrics-file", "also write metrics to this file (Katib File collector)"),
         ("metrics-format", "text (name=value lines, default) or json (one JSON object per line)"),
+        ("log-every", "gbdt: print the validation metrics every N iterations (on stderr)"),
     ]
 
     /// The invocation as one of `parallel` concurrent in-process trials runs it: unless it sets `num_threads` (or an
@@ -132,6 +135,7 @@ public struct TrainInvocation: Sendable, Equatable {
         output = values["output"]
         self.force = force
         metricsFile = values["metrics-file"]
+        logEvery = try count("log-every")
         if let format = values["metrics-format"] {
             guard let parsed = MetricsFileFormat(rawValue: format.lowercased()) else {
                 throw .invalidArguments("--metrics-format must be text or json")
@@ -144,7 +148,7 @@ public struct TrainInvocation: Sendable, Equatable {
     public static func == (lhs: TrainInvocation, rhs: TrainInvocation) -> Bool {
         lhs.trainer == rhs.trainer && lhs.data == rhs.data && lhs.modelVersion == rhs.modelVersion
             && lhs.output == rhs.output && lhs.force == rhs.force && lhs.metricsFile == rhs.metricsFile
-            && lhs.metricsFormat == rhs.metricsFormat
+            && lhs.metricsFormat == rhs.metricsFormat && lhs.logEvery == rhs.logEvery
             && lhs.hyperparameters.map { "\($0.name)=\($0.value)" } == rhs.hyperparameters.map { "\($0.name)=\($0.value)" }
     }
 }

@@ -12,6 +12,11 @@ public struct TrainingResult: Sendable {
     public let fitSeconds: Double
     /// Wall-clock seconds to predict the scored rows.
     public let predictSeconds: Double
+
+    /// `metrics` when they are validation metrics.
+    public var validationMetrics: RegressionMetrics? { scoredSplit == "validation" ? metrics : nil }
+    /// `metrics` when no validation rows were held out and they are on the training rows.
+    public var trainMetrics: RegressionMetrics? { scoredSplit == "train" ? metrics : nil }
 }
 
 public enum Training {

@@ -267,7 +267,8 @@ public enum TuningRun {
             status: outcome.status, reason: outcome.reason,
             objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
             algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
-            parameters: model.parameters.values, validation: validationModel.metrics, test: test,
+            parameters: model.parameters.values, validation: validationModel.validationMetrics,
+            train: validationModel.trainMetrics, test: test,
             fittedOn: "train+validation", data: ScoreReport.DataInfo(data, checksum: checksum), trials: entries)
         let record = TrainingRecord(
             trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,

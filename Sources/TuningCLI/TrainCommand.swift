@@ -4,6 +4,7 @@ import Foundation
 import Trainers
 import TrafficData
 import ModelArtifacts
+import Synchronization
 
 extension TunekitCommand {
     struct TrainCommand: AsyncParsableCommand {
@@ -43,32 +44,61 @@ extension TunekitCommand {
                 }
             }
             let result: TrainingResult
-            do { result = try await Training.run(invocation, cache: TrainingCache()) } catch { throw fail(error.description) }
+            do {
+                result = try await Training.run(invocation, cache: TrainingCache(), observer: invocation.logEvery.map(Self.logger))
+            } catch {
+                throw fail(error.description)
+            }
             if let report = result.data.report { note(report.summary) }
             let lines = result.metrics.named.map { "\($0.name)=\($0.value)" }
             for line in lines { print(line) }
-            if result.scoredSplit == "train" { note("(no validation rows: metrics are on the training rows)") }
+            if result.scoredSplit == "train" { note("(no validation rows: these metrics are on the training rows)") }
+            if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary { note("early stopping: \(summary)") }
             note("fit: \(String(format: "%.4f", result.fitSeconds)) s on \(result.data.splits.train.rowCount) rows, "
                 + "predict: \(String(format: "%.4f", result.predictSeconds)) s on \(result.scoredSplit) rows")
+            let testSplit = result.data.splits.test.flatMap { $0.rowCount > 0 ? $0 : nil }
+            let test = testSplit.map { Training.evaluate(result.model, on: $0) }
+            if let test, let testSplit {
+                note("test (\(testSplit.rowCount) rows): " + test.named.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+            }
             if let path = invocation.metricsFile {
                 do { try MetricsFile.append(result.metrics.named, to: path, format: invocation.metricsFormat) } catch {
                     throw fail(error.description)
                 }
             }
             if let output = invocation.output, let version = invocation.modelVersion {
-                do { try publish(result, invocation: invocation, output: output, version: version) } catch {
+                do { try publish(result, test: test, invocation: invocation, output: output, version: version) } catch {
                     throw fail(error.description)
                 }
             }
         }
 
-        private func publish(_ result: TrainingResult, invocation: TrainInvocation, output: String, version: String) throws(RunnerError) {
+        /// `--log-every N`: the validation metrics of every N-th iteration, on stderr (so Katib's collector, which reads
+        /// stdout, sees only the final metrics).
+        private static func logger(every interval: Int) -> FitObserver {
+            let iteration = Mutex(0)
+            return { predictions, targets in
+                let current = iteration.withLock {
+                    $0 += 1
+                    return $0
+                }
+                if current % interval == 0 {
+                    let metrics = RegressionMetrics(predictions: predictions, targets: targets).named
+                    note("[\(current)] validation " + metrics.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+                }
+                return true
+            }
+        }
+
+        private func publish(
+            _ result: TrainingResult, test: RegressionMetrics?, invocation: TrainInvocation, output: String, version: String
+        ) throws(RunnerError) {
             let data = result.data
-            let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(result.model, on: $0) : nil }
             let checksum = try data.checksum()
             let score = ScoreReport(
                 modelVersion: version, trainer: invocation.trainer, parameters: result.model.parameters.values,
-                validation: result.metrics, test: test, fittedOn: "train", data: ScoreReport.DataInfo(data, checksum: checksum))
+                validation: result.validationMetrics, train: result.trainMetrics, test: test, fittedOn: "train",
+                data: ScoreReport.DataInfo(data, checksum: checksum))
             let record = TrainingRecord(
                 trainer: invocation.trainer, parameters: result.model.parameters.values,
                 featureNames: result.model.featureNames, encoding: data.encoding, data: invocation.data,

@@ -89,6 +89,36 @@ import Testing
         #expect(noFile.status == 1 && noFile.stderr.contains("no such file"))
     }
 
+    /// gbdt training says what it did: per-iteration validation metrics with --log-every, the iteration early stopping
+    /// kept, the test metrics; all on stderr, so stdout carries only the Katib metric lines. Without validation rows
+    /// the metrics are called training metrics, in the terminal and in score.json.
+    @Test func trainSaysWhatItDid() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", regressionCSV(rows: 400))
+        let result = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", csv, "--target=y", "--test-fraction=0.2", "--num_iterations=40",
+            "--early_stopping_rounds=5", "--min_data_in_leaf=5", "--log-every", "10",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").map { $0.split(separator: "=")[0] } == ["rmse", "mae", "r2", "mape"])
+        #expect(result.stderr.contains("[10] validation rmse="))
+        #expect(result.stderr.contains("early stopping: best iteration "))
+        #expect(result.stderr.contains("test (80 rows): rmse="))
+
+        let noValidation = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", csv, "--target=y", "--valid-fraction=0", "--num_iterations=5",
+            "--model-version=v1", "--output", directory.file("out"),
+        ])
+        #expect(noValidation.status == 0, "\(noValidation.stderr)")
+        #expect(noValidation.stderr.contains("these metrics are on the training rows"))
+        let score = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: directory.file("out/artifact/v1/score.json")))) as? [String: Any]
+        #expect(score?["train"] != nil && score?["validation"] == nil)
+        let zero = try TunekitProcess.run(["train", "--data", csv, "--target=y", "--log-every", "0"])
+        #expect(zero.status == 1 && zero.stderr.contains("--log-every '0' must be a whole number ≥ 1"))
+    }
+
     @Test func synthesizeReproducesTheBundledData() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

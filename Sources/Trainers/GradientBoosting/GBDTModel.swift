@@ -38,6 +38,13 @@ public struct GBDTModel: FittedModel, Equatable {
         return ["model.txt": text, "model.bst": text]
     }
 
+    /// "best iteration 57 of 87 run (validation rmse 131.2)" when early stopping ran, else nil.
+    public var earlyStoppingSummary: String? {
+        guard let bestIteration, bestIteration >= 1, bestIteration <= validationCurve.count else { return nil }
+        let metric = GBDTParameters(parameters).metric.rawValue
+        return "best iteration \(bestIteration) of \(validationCurve.count) run (validation \(metric) \(validationCurve[bestIteration - 1]))"
+    }
+
     /// Refit with the number of trees early stopping chose, and no early stopping (no validation data then).
     public var refitOverrides: [(name: String, value: String)] {
         guard let bestIteration else { return [] }

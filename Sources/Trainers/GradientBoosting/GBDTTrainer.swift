@@ -118,7 +118,10 @@ private struct Booster {
             // The validation set is scored every round only when early stopping or an observer needs it.
             guard let validation, parameters.earlyStoppingRounds > 0 || observer != nil else { continue }
             add(tree, to: &validationScores, of: validation.binned) { _ in true }
-            if let observer, !observer(validationScores, validation.labels) {
+            // The observer sees predictions (after the link), as the model makes them.
+            if let observer, !observer(
+                parameters.objective.hasLink ? validationScores.map(parameters.objective.transform) : validationScores,
+                validation.labels) {
                 if parameters.earlyStoppingRounds > 0 {
                     let score = parameters.metric.evaluate(
                         scores: validationScores, labels: validation.labels, objective: parameters.objective,

@@ -52,7 +52,10 @@ extension GBDTObjective {
     }
 
     /// The prediction from a raw score (Poisson's log link).
-    func transform(_ score: Double) -> Double { self == .poisson ? exp(score) : score }
+    func transform(_ score: Double) -> Double { hasLink ? exp(score) : score }
+
+    /// Whether predictions differ from raw scores (a link function).
+    var hasLink: Bool { self == .poisson }
 
     /// The metric early stopping watches when `metric` is not given: the objective's own loss (rmse for L2, which
     /// has the same best iteration as LightGBM's default l2).

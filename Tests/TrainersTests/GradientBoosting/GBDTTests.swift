@@ -1,5 +1,6 @@
 import Foundation
 import NumericKernels
+import Synchronization
 import TestSupport
 import Testing
 @testable import Trainers
@@ -134,6 +135,25 @@ import Testing
         let expected = ["l1": metrics.mae, "mape": metrics.mape, "rmse": metrics.rmse][first]!
         #expect(abs(model.validationCurve[best - 1] - expected) <= 1e-9 * expected)
         #expect(model.validationCurve[best - 1] == model.validationCurve.min())
+    }
+
+    /// An observer sees predictions as the model makes them: Poisson's after its log link, not raw scores.
+    @Test func observersSeePredictionsNotRawScores() throws {
+        let train = Self.data(rows: 600, seed: 8), valid = Self.data(rows: 300, seed: 9)
+        func counts(_ data: Dataset) -> Dataset {
+            Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { ($0 + 5).rounded() })
+        }
+        let last = Mutex<[Double]>([])
+        let model = try GBDTTrainer.fit(
+            GBDTTrainer.prepare(counts(train)),
+            parameters: GBDTTrainer.parameterTable.resolve([("objective", "poisson"), ("num_iterations", "20")]),
+            validation: counts(valid)) { predictions, _ in
+            last.withLock { $0 = predictions }
+            return true
+        }
+        let expected = model.predict(valid.features), seen = last.withLock { $0 }
+        #expect(seen.count == expected.count)
+        for (a, b) in zip(seen, expected) { #expect(abs(a - b) <= 1e-9 * max(1, abs(b))) }
     }
 
     /// LightGBM settings that change nothing here are accepted; ones tunekit does not implement are refused by name.
