@@ -92,19 +92,46 @@ public enum ModelBundle {
         }
     }
 
-    /// Predicts every row of a CSV that has the model's feature columns; returns the input table and predictions.
-    public static func predict(directory: String, input: String) throws(RunnerError) -> (table: DataTable, predictions: [Double]) {
+    /// Predicts every row of a CSV that has the model's feature columns.
+    public static func predict(directory: String, input: String) throws(RunnerError) -> PredictedTable {
         let (model, record) = try load(directory: directory)
         do {
             let table = try DataTable.read(csv: input)
             let data = try record.encoding.dataset(from: table, requireTarget: false)
-            return (table, model.predict(data.features))
+            return PredictedTable(table: table, predictions: model.predictions(data.features), targetClasses: record.encoding.targetClasses)
         } catch {
             throw .data(error.description)
         }
     }
 
     static func encode(_ model: some FittedModel) -> Data { FileSystemArtifactStore.encode(model) }
+}
+
+/// An input table with its predictions.
+public struct PredictedTable: Sendable {
+    public let table: DataTable
+    public let predictions: Predictions
+    /// Class names of a text target (class label k is the k-th name); nil when labels are numbers.
+    public let targetClasses: [String]?
+
+    /// The columns `predict` adds: `prediction` (a classifier's: the most probable class), and for classifiers
+    /// `probability` (binary: of the positive class) or `probability_<class>` per class.
+    public var columns: [(name: String, cells: [String])] {
+        switch predictions {
+        case .values(let values):
+            return [("prediction", values.map(DataTable.format))]
+        case .probabilities(let probabilities, let classes):
+            let names = classes.map(className)
+            let predicted = predictions.values.map(className)
+            if classes.count == 2 { return [("prediction", predicted), ("probability", probabilities[1].map { String($0) })] }
+            return [("prediction", predicted)] + zip(names, probabilities).map { ("probability_\($0)", $1.map { String($0) }) }
+        }
+    }
+
+    private func className(_ label: Double) -> String {
+        if let targetClasses, label >= 0, Int(label) < targetClasses.count { return targetClasses[Int(label)] }
+        return DataTable.format(label)
+    }
 }
 
 /// The published paths of one version.

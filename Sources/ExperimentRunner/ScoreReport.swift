@@ -43,11 +43,11 @@ public struct ScoreReport: Sendable, Codable, Equatable {
     public var parameters: [String: String]
     /// Validation metrics of the published parameters fitted on the training split only, as in their trial (nil when
     /// no validation rows were held out: `train` has the metrics then).
-    public var validation: RegressionMetrics?
+    public var validation: ModelMetrics?
     /// Metrics on the training rows, when no validation rows were held out (never labelled validation).
-    public var train: RegressionMetrics?
+    public var train: ModelMetrics?
     /// Metrics of the published model on the held-out test split.
-    public var test: RegressionMetrics?
+    public var test: ModelMetrics?
     /// Which rows the published model was fitted on: `train` or `train+validation` (`none` when the trials were
     /// external commands, which keep their own models).
     public var fittedOn: String
@@ -58,7 +58,7 @@ public struct ScoreReport: Sendable, Codable, Equatable {
     public init(
         modelVersion: String, trainer: String, experiment: String? = nil, status: String? = nil, reason: String? = nil,
         objective: ObjectiveInfo? = nil, algorithm: String? = nil, seed: UInt64? = nil, bestTrial: TrialEntry? = nil,
-        parameters: [String: String], validation: RegressionMetrics?, train: RegressionMetrics? = nil, test: RegressionMetrics?,
+        parameters: [String: String], validation: ModelMetrics?, train: ModelMetrics? = nil, test: ModelMetrics?,
         fittedOn: String, data: DataInfo?, trials: [TrialEntry]? = nil
     ) {
         self.modelVersion = modelVersion

@@ -4,8 +4,9 @@ public import Trainers
 public struct TrainingResult: Sendable {
     public let model: any FittedModel
     public let data: LoadedData
-    /// Metrics in report order (rmse, mae, r2, mape), on `scoredSplit`.
-    public let metrics: RegressionMetrics
+    /// Metrics in report order (regression: rmse, mae, r2, mape; classification: accuracy, logloss, …), on
+    /// `scoredSplit`.
+    public let metrics: ModelMetrics
     /// `validation`, or `train` when no validation rows were held out.
     public let scoredSplit: String
     /// Wall-clock seconds of the fit alone (data loading and preparation excluded).
@@ -14,9 +15,9 @@ public struct TrainingResult: Sendable {
     public let predictSeconds: Double
 
     /// `metrics` when they are validation metrics.
-    public var validationMetrics: RegressionMetrics? { scoredSplit == "validation" ? metrics : nil }
+    public var validationMetrics: ModelMetrics? { scoredSplit == "validation" ? metrics : nil }
     /// `metrics` when no validation rows were held out and they are on the training rows.
-    public var trainMetrics: RegressionMetrics? { scoredSplit == "train" ? metrics : nil }
+    public var trainMetrics: ModelMetrics? { scoredSplit == "train" ? metrics : nil }
 }
 
 public enum Training {
@@ -29,6 +30,7 @@ public enum Training {
             throw .invalidArguments(error.description)
         }
         let data = try await cache.data(invocation.data)
+        try checkTarget(of: data, invocation: invocation)
         let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .train)
         let validation = data.splits.validation
         let clock = ContinuousClock()
@@ -48,9 +50,22 @@ public enum Training {
             fitSeconds: (fitted - start).inSeconds, predictSeconds: (clock.now - fitted).inSeconds)
     }
 
-    /// Regression metrics of a model on a dataset.
-    public static func evaluate(_ model: any FittedModel, on data: Dataset) -> RegressionMetrics {
-        RegressionMetrics(predictions: model.predict(data.features), targets: data.target)
+    /// The metrics of a model on a dataset (regression or classification, as the model predicts).
+    public static func evaluate(_ model: any FittedModel, on data: Dataset) -> ModelMetrics {
+        model.predictions(data.features).metrics(targets: data.target)
+    }
+
+    /// A text target holds class names: only a classifier can learn it.
+    private static func checkTarget(of data: LoadedData, invocation: TrainInvocation) throws(RunnerError) {
+        guard let classes = data.encoding.targetClasses else { return }
+        let classifier: Bool
+        do { classifier = try TrainerRegistry.isClassifier(invocation.trainer, invocation.hyperparameters) } catch {
+            throw .invalidArguments(error.description)
+        }
+        guard !classifier else { return }
+        throw .data(
+            "target column '\(data.encoding.targetName)' holds text (\(classes.prefix(5).joined(separator: ", "))\(classes.count > 5 ? ", …" : "")): "
+                + "train a classifier (--trainer gbdt --objective=\(classes.count == 2 ? "binary" : "multiclass"), or --trainer logistic) or use a numeric target")
     }
 }
 

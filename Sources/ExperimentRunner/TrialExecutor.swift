@@ -171,9 +171,8 @@ public struct TrialExecutor: Sendable {
             let metric = experiment.objective.objectiveMetricName
             var observer: FitObserver?
             if let monitor {
-                observer = { @Sendable (predictions: [Double], targets: [Double]) -> Bool in
-                    let metrics = RegressionMetrics(predictions: predictions, targets: targets)
-                    guard let value = metrics.named.first(where: { $0.name == metric })?.value else { return true }
+                observer = { @Sendable (predictions: Predictions, targets: [Double]) -> Bool in
+                    guard let value = predictions.metrics(targets: targets)[metric], value.isFinite else { return true }
                     return monitor.report(value)
                 }
             }

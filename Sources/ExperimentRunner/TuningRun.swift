@@ -47,7 +47,7 @@ public struct TuningSummary: Sendable {
     public let best: TrialState?
     public let seed: UInt64
     /// Test metrics of the refitted best model (in-process trials with a test split only).
-    public let test: RegressionMetrics?
+    public let test: ModelMetrics?
     /// Where the model and score went; nil when nothing was published.
     public let modelDirectory: String?
     public let scorePath: String?
@@ -128,7 +128,7 @@ public enum TuningRun {
             trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options, cache: cache)
         var published = JournalEvent(.published)
         (published.modelDirectory, published.scorePath) = (summary.modelDirectory, summary.scorePath)
-        published.test = summary.test.map { Dictionary(uniqueKeysWithValues: $0.named.map { ($0.name, $0.value) }) }
+        published.test = summary.test.map { Dictionary(uniqueKeysWithValues: $0.named.filter(\.value.isFinite).map { ($0.name, $0.value) }) }
         try journal.append(published)
         return summary
     }
@@ -226,9 +226,11 @@ public enum TuningRun {
             throw .notRunnable("the trial command is invalid: \(error.description)")
         }
         let objective = experiment.objective.objectiveMetricName
-        guard RegressionMetrics.names.contains(objective) else {
+        let classifier = (try? TrainerRegistry.isClassifier(invocation.trainer, invocation.hyperparameters)) ?? false
+        let reported = classifier ? ClassificationMetrics.names : RegressionMetrics.names
+        guard reported.contains(objective) else {
             throw .notRunnable(
-                "tunekit train reports \(RegressionMetrics.names.joined(separator: ", ")); the objective metric '\(objective)' would never be reported")
+                "tunekit train reports \(reported.joined(separator: ", ")) for this \(classifier ? "classifier" : "regression"); the objective metric '\(objective)' would never be reported")
         }
         _ = try await executor.cache.data(invocation.data)
     }

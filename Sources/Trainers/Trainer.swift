@@ -13,6 +13,9 @@ public protocol Trainer: Sendable {
     static var name: String { get }
     static var parameterTable: ParameterTable { get }
 
+    /// Whether `parameters` make this trainer a classifier (its targets are class labels).
+    static func isClassifier(_ parameters: ResolvedParameters) -> Bool
+
     static func prepare(_ data: Dataset) throws(TrainerError) -> Prepared
     /// Fits one model; `validation` (when given) drives early stopping for trainers that have it, and iterative
     /// trainers report each iteration to `observer`.
@@ -27,14 +30,22 @@ public protocol FittedModel: Codable, Sendable {
     static var kind: String { get }
     var featureNames: [String] { get }
     var parameters: ResolvedParameters { get }
+    /// The predicted value of each row (a classifier's: the most probable class's label).
     func predict(_ features: Matrix) -> [Double]
+    /// Values, or class probabilities for classifiers.
+    func predictions(_ features: Matrix) -> Predictions
     /// Parameter changes for refitting this configuration on more data (e.g. the tree count early stopping chose).
     var refitOverrides: [(name: String, value: String)] { get }
     /// Extra files in other tools' formats, by file name (e.g. LightGBM's `model.txt`).
     var interoperableFiles: [String: Data] { get }
 }
 
+extension Trainer {
+    public static func isClassifier(_ parameters: ResolvedParameters) -> Bool { false }
+}
+
 extension FittedModel {
+    public func predictions(_ features: Matrix) -> Predictions { .values(predict(features)) }
     public var refitOverrides: [(name: String, value: String)] { [] }
     public var interoperableFiles: [String: Data] { [:] }
 }
@@ -79,6 +90,12 @@ public enum TrainerRegistry {
 
     public static func parameterTable(for name: String) throws(TrainerError) -> ParameterTable {
         try trainer(named: name).parameterTable
+    }
+
+    /// Whether trainer `name` with these raw hyperparameters trains a classifier.
+    public static func isClassifier(_ name: String, _ raw: [(name: String, value: String)]) throws(TrainerError) -> Bool {
+        let trainer = try trainer(named: name)
+        return trainer.isClassifier(try trainer.parameterTable.resolve(raw))
     }
 
     /// Prepares `name` on `data` for repeated fits.

@@ -9,7 +9,7 @@ extension TunekitCommand {
     struct PredictCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "predict",
-            abstract: "Predict a CSV with a published model; writes the input columns plus a `prediction` column.")
+            abstract: "Predict a CSV with a published model; writes the input columns plus `prediction` (and class probabilities for classifiers).")
 
         @Option(help: "Model directory (OUTPUT/model/VERSION).")
         var model: String
@@ -30,9 +30,9 @@ extension TunekitCommand {
 
         func run() throws {
             do {
-                let (table, predictions) = try ModelBundle.predict(directory: model, input: input)
-                try Durable.replace(output, with: Data(table.csvText(extraColumn: ("prediction", predictions)).utf8))
-                note("wrote \(predictions.count) predictions to \(output)")
+                let predicted = try ModelBundle.predict(directory: model, input: input)
+                try Durable.replace(output, with: Data(predicted.table.csvText(extraColumns: predicted.columns).utf8))
+                note("wrote \(predicted.table.rowCount) predictions to \(output)")
             } catch {
                 throw fail("\(error)")
             }

@@ -43,7 +43,7 @@ struct ProgressPrinter: Sendable {
         note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
             + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", elapsed.inSeconds)) s, seed \(summary.seed)")
         if let test = summary.test {
-            note("refitted on train+validation; test rmse=\(fmt(test.rmse)) mae=\(fmt(test.mae)) r2=\(fmt(test.r2)) mape=\(fmt(test.mape))")
+            note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(fmt($0.value))" }.joined(separator: " "))
         }
         if let model = summary.modelDirectory, let score = summary.scorePath {
             print("model: \(model)")

@@ -50,7 +50,7 @@ extension TunekitCommand {
                 throw fail(error.description)
             }
             if let report = result.data.report { note(report.summary) }
-            let lines = result.metrics.named.map { "\($0.name)=\($0.value)" }
+            let lines = result.metrics.named.filter(\.value.isFinite).map { "\($0.name)=\($0.value)" }
             for line in lines { print(line) }
             if result.scoredSplit == "train" { note("(no validation rows: these metrics are on the training rows)") }
             if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary { note("early stopping: \(summary)") }
@@ -62,7 +62,7 @@ extension TunekitCommand {
                 note("test (\(testSplit.rowCount) rows): " + test.named.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
             }
             if let path = invocation.metricsFile {
-                do { try MetricsFile.append(result.metrics.named, to: path, format: invocation.metricsFormat) } catch {
+                do { try MetricsFile.append(result.metrics.named.filter(\.value.isFinite), to: path, format: invocation.metricsFormat) } catch {
                     throw fail(error.description)
                 }
             }
@@ -83,7 +83,7 @@ extension TunekitCommand {
                     return $0
                 }
                 if current % interval == 0 {
-                    let metrics = RegressionMetrics(predictions: predictions, targets: targets).named
+                    let metrics = predictions.metrics(targets: targets).named
                     note("[\(current)] validation " + metrics.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
                 }
                 return true
@@ -91,7 +91,7 @@ extension TunekitCommand {
         }
 
         private func publish(
-            _ result: TrainingResult, test: RegressionMetrics?, invocation: TrainInvocation, output: String, version: String
+            _ result: TrainingResult, test: ModelMetrics?, invocation: TrainInvocation, output: String, version: String
         ) throws(RunnerError) {
             let data = result.data
             let checksum = try data.checksum()

@@ -59,3 +59,22 @@ public func regressionCSV(rows: Int, seed: UInt64 = 1, noise: Double = 0.1) -> S
     }
     return text
 }
+
+/// A classification CSV: `x1`, `x2`, a text `site` and a text `label` from `classes` decided by x1 and x2 (5 % noise).
+public func classificationCSV(rows: Int, seed: UInt64 = 1, classes: [String]) -> String {
+    var state = seed
+    func unit() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) * 0x1.0p-53
+    }
+    var text = "x1,x2,site,label\n"
+    for _ in 0..<rows {
+        let x1 = unit() * 4 - 2, x2 = unit() * 4 - 2
+        let site = ["north", "south", "east"][Int(unit() * 3) % 3]
+        var k = x1 * x1 + x2 * x2 < 1.5 ? 0 : (x2 > 0 ? 1 : 2)
+        k = min(k, classes.count - 1)
+        if unit() < 0.05 { k = Int(unit() * Double(classes.count)) % classes.count }
+        text += "\(x1),\(x2),\(site),\(classes[k])\n"
+    }
+    return text
+}

@@ -211,4 +211,87 @@ import Testing
         ])
         #expect(predict.status == 0, "\(predict.stderr)")
     }
+
+    /// A classifier tuned for accuracy from a Katib YAML, on a text label: class names kept, probabilities predicted.
+    @Test func tuneAClassifierMaximisingAccuracy() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", classificationCSV(rows: 600, classes: ["quiet", "busy"]))
+        let experiment = directory.write("classifier.yaml", """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata:
+              name: small-classifier
+            spec:
+              objective: {type: maximize, objectiveMetricName: accuracy, additionalMetricNames: [auc, logloss]}
+              algorithm:
+                algorithmName: random
+                algorithmSettings: [{name: random_state, value: "5"}]
+              maxTrialCount: 3
+              parameters:
+                - name: num_leaves
+                  parameterType: int
+                  feasibleSpace: {min: "4", max: "16"}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters:
+                  - {name: leaves, reference: num_leaves}
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - name: main
+                            image: tunekit
+                            command: [tunekit, train, --trainer=gbdt, "--data=\(csv)", --target=label, --test-fraction=0.2,
+                                      --objective=binary, --metric=auc, --num_iterations=100, --early_stopping_rounds=10,
+                                      "--num_leaves=${trialParameters.leaves}"]
+            """)
+        let result = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let score = try #require(FileManager.default.contents(atPath: directory.file("out/artifact/v1/score.json")))
+        let report = try #require(try JSONSerialization.jsonObject(with: score) as? [String: Any])
+        let test = try #require(report["test"] as? [String: Double])
+        #expect(try #require(test["accuracy"]) > 0.85 && test["auc"] != nil && test["rmse"] == nil)
+        #expect(FileManager.default.fileExists(atPath: directory.file("out/model/v1/model.txt")))
+        let predict = try TunekitProcess.run([
+            "predict", "--model", directory.file("out/model/v1"), "--input", csv, "--output", directory.file("p.csv"),
+        ])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let lines = try String(contentsOfFile: directory.file("p.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines[0] == "x1,x2,site,label,prediction,probability")
+        let predicted = Set(lines.dropFirst().map { $0.split(separator: ",")[4] })
+        #expect(predicted == ["quiet", "busy"])
+
+        // The objective must be a metric a classifier reports.
+        let wrong = directory.write("wrong.yaml", try String(contentsOfFile: experiment, encoding: .utf8)
+            .replacingOccurrences(of: "objectiveMetricName: accuracy", with: "objectiveMetricName: rmse"))
+        let refused = try TunekitProcess.run(["tune", wrong, "--output", directory.file("out2"), "--model-version", "v1"])
+        #expect(refused.status == 1 && refused.stderr.contains("tunekit train reports accuracy, logloss, auc"))
+    }
+
+    /// Three text classes: Katib metric lines of a classifier, one probability column per class, and a clear error
+    /// when a regression is asked to learn text labels.
+    @Test func trainMulticlassOnTextLabels() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", classificationCSV(rows: 500, classes: ["calm", "north", "south"]))
+        let result = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", csv, "--target=label", "--objective=multiclass", "--num_iterations=30",
+            "--model-version=v1", "--output", directory.file("out"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").map { $0.split(separator: "=")[0] } == ["accuracy", "logloss", "auc", "f1", "precision", "recall"])
+        let predict = try TunekitProcess.run([
+            "predict", "--model", directory.file("out/model/v1"), "--input", csv, "--output", directory.file("p.csv"),
+        ])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let header = try String(contentsOfFile: directory.file("p.csv"), encoding: .utf8).split(separator: "\n")[0]
+        #expect(header == "x1,x2,site,label,prediction,probability_calm,probability_north,probability_south")
+
+        let ridge = try TunekitProcess.run(["train", "--data", csv, "--target=label"])
+        #expect(ridge.status == 1 && ridge.stderr.contains("target column 'label' holds text (calm, north, south)"))
+    }
 }

@@ -1,9 +1,10 @@
 import Foundation
 
 extension DataTable {
-    /// The table as CSV text with a header; integral numbers print without a fraction, NaN as an empty cell.
-    public func csvText(extraColumn: (name: String, values: [Double])? = nil) -> String {
-        var text = (names + (extraColumn.map { [$0.name] } ?? [])).map(Self.quote).joined(separator: ",") + "\n"
+    /// The table as CSV text with a header, plus `extraColumns` of ready-made cells; integral numbers print without a
+    /// fraction, NaN as an empty cell.
+    public func csvText(extraColumns: [(name: String, cells: [String])] = []) -> String {
+        var text = (names + extraColumns.map(\.name)).map(Self.quote).joined(separator: ",") + "\n"
         for row in 0..<rowCount {
             var cells = columns.map { column -> String in
                 switch column {
@@ -11,13 +12,14 @@ extension DataTable {
                 case .text(let values): Self.quote(values[row])
                 }
             }
-            if let extraColumn { cells.append(Self.format(extraColumn.values[row])) }
+            for column in extraColumns { cells.append(Self.quote(column.cells[row])) }
             text += cells.joined(separator: ",") + "\n"
         }
         return text
     }
 
-    static func format(_ value: Double) -> String {
+    /// A number as a CSV cell: integral values without a fraction, NaN as an empty cell.
+    public static func format(_ value: Double) -> String {
         if value.isNaN { return "" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return String(value)

@@ -4,15 +4,18 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
     public let featureNames: [String]
     /// For each text column, its values in code order (code = index).
     public let categories: [String: [String]]
+    /// A text target's class names in code order (the target is the class index); nil for a numeric target.
+    public let targetClasses: [String]?
 
-    public init(targetName: String, featureNames: [String], categories: [String: [String]]) {
+    public init(targetName: String, featureNames: [String], categories: [String: [String]], targetClasses: [String]? = nil) {
         self.targetName = targetName
         self.featureNames = featureNames
         self.categories = categories
+        self.targetClasses = targetClasses
     }
 
     /// Learns the encoding from a table: every column but the target and `ignoring` is a feature; text columns are coded
-    /// by sorted distinct value.
+    /// by sorted distinct value. A text target is a class label, coded the same way.
     public static func fit(_ table: DataTable, target: String, ignoring: Set<String> = []) throws(TrainerError) -> FeatureEncoding {
         guard table.names.contains(target) else {
             throw .invalidData(
@@ -31,7 +34,17 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
         guard !features.isEmpty else {
             throw .invalidData(file: table.file, line: 1, field: nil, message: "no feature columns besides the target")
         }
-        return FeatureEncoding(targetName: target, featureNames: features, categories: categories)
+        var targetClasses: [String]?
+        if case .text(let labels) = table.column(named: target) {
+            let present = labels.filter { !$0.trimmingSpaces.isEmpty }
+            // Mostly numbers with a few words is a numeric target with bad cells, not class names: say where.
+            let numbers = present.filter { Double($0.trimmingSpaces) != nil }.count
+            if numbers * 2 >= present.count, let bad = labels.firstIndex(where: { !$0.trimmingSpaces.isEmpty && Double($0.trimmingSpaces) == nil }) {
+                throw .invalidData(file: table.file, line: table.lines[bad], field: target, message: "target must be numeric, found '\(labels[bad])'")
+            }
+            targetClasses = Array(Set(present)).sorted()
+        }
+        return FeatureEncoding(targetName: target, featureNames: features, categories: categories, targetClasses: targetClasses)
     }
 
     /// Applies the encoding; with `requireTarget` the target must be present and numeric on every row.
@@ -44,7 +57,9 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
             columns.append(try encode(column, name: name, table: table))
         }
         var target = [Double](repeating: .nan, count: table.rowCount)
-        if let column = table.column(named: targetName) {
+        if let column = table.column(named: targetName), let targetClasses {
+            target = try classIndices(column, classes: targetClasses, table: table, requireTarget: requireTarget)
+        } else if let column = table.column(named: targetName) {
             guard case .numeric(let values) = column else {
                 let bad = firstNonNumeric(column)
                 throw .invalidData(
@@ -59,6 +74,28 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
             throw .invalidData(file: table.file, line: 1, field: targetName, message: "target column not found")
         }
         return Dataset(featureNames: featureNames, columns: columns, target: target)
+    }
+
+    /// Class names as class indices; with `requireTarget` every row needs a known class, else unknown ones are NaN.
+    private func classIndices(
+        _ column: DataTable.Column, classes: [String], table: DataTable, requireTarget: Bool
+    ) throws(TrainerError) -> [Double] {
+        let codes = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, Double($0)) })
+        var indices: [Double] = []
+        indices.reserveCapacity(column.count)
+        for row in 0..<column.count {
+            let text = column.isMissing(row) ? "" : column.text(row)
+            if let code = codes[text] {
+                indices.append(code)
+            } else if requireTarget {
+                throw .invalidData(
+                    file: table.file, line: table.lines[row], field: targetName,
+                    message: text.isEmpty ? "target is empty" : "class '\(text)' is not one of the training classes (\(classes.prefix(10).joined(separator: ", ")))")
+            } else {
+                indices.append(.nan)
+            }
+        }
+        return indices
     }
 
     private func encode(_ column: DataTable.Column, name: String, table: DataTable) throws(TrainerError) -> [Double] {
@@ -96,6 +133,14 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
 }
 
 extension DataTable.Column {
+    /// Whether the cell is empty (NaN in a numeric column).
+    func isMissing(_ row: Int) -> Bool {
+        switch self {
+        case .numeric(let values): values[row].isNaN
+        case .text(let values): values[row].trimmingSpaces.isEmpty
+        }
+    }
+
     /// The cell as text (numbers print in Swift's shortest form).
     func text(_ row: Int) -> String {
         switch self {

@@ -1,14 +1,19 @@
 public import Foundation
 public import NumericKernels
 
-/// A fitted gradient-boosted-tree model: `transform(initialScore + Σ trees)`.
+/// A fitted gradient-boosted-tree model: per class k, `initialScores[k] + Σ trees of class k`, through the
+/// objective's link (identity, exp, sigmoid or softmax).
 public struct GBDTModel: FittedModel, Equatable {
     public static let kind = "gbdt"
 
     public let featureNames: [String]
     public let parameters: ResolvedParameters
     public let objective: GBDTObjective
-    public let initialScore: Double
+    /// One starting score per class (one for single-output objectives).
+    public let initialScores: [Double]
+    /// Classifiers: the label value of each class (binary: negative, positive); nil for regression.
+    public let classes: [Double]?
+    /// Iteration by iteration, one tree per class each (tree t belongs to class t mod `initialScores.count`).
     public let trees: [RegressionTree]
     /// Per-feature bins learned on the training data (kept for LightGBM's `feature_infos`).
     public let binMappers: [BinMapper]
@@ -17,19 +22,43 @@ public struct GBDTModel: FittedModel, Equatable {
     /// Validation metric per iteration, when early stopping ran on validation data.
     public let validationCurve: [Double]
 
-    public func predict(_ features: Matrix) -> [Double] {
+    public init(
+        featureNames: [String], parameters: ResolvedParameters, objective: GBDTObjective, initialScores: [Double],
+        classes: [Double]?, trees: [RegressionTree], binMappers: [BinMapper], bestIteration: Int?, validationCurve: [Double]
+    ) {
+        self.featureNames = featureNames
+        self.parameters = parameters
+        self.objective = objective
+        self.initialScores = initialScores
+        self.classes = classes
+        self.trees = trees
+        self.binMappers = binMappers
+        self.bestIteration = bestIteration
+        self.validationCurve = validationCurve
+    }
+
+    /// Raw scores (before the link), one array per class.
+    public func rawScores(_ features: Matrix) -> [[Double]] {
         precondition(features.columns == featureNames.count, "feature count does not match the model")
-        let n = features.rows
-        var scores = [Double](repeating: initialScore, count: n)
+        let n = features.rows, perIteration = initialScores.count
+        var scores = initialScores.map { [Double](repeating: $0, count: n) }
         features.storage.withUnsafeBufferPointer { storage in
-            for tree in trees {
-                for row in 0..<n {
-                    scores[row] += tree.leafValue[tree.leaf { storage[row + $0 * n] }]
+            for (index, tree) in trees.enumerated() where !tree.splitFeature.isEmpty {
+                scores[index % perIteration].withUnsafeMutableBufferPointer { score in
+                    for row in 0..<n {
+                        score[row] += tree.leafValue[tree.leaf { storage[row + $0 * n] }]
+                    }
                 }
             }
         }
-        return scores.map(objective.transform)
+        return scores
     }
+
+    public func predictions(_ features: Matrix) -> Predictions {
+        objective.predictions(raw: rawScores(features), classes: classes)
+    }
+
+    public func predict(_ features: Matrix) -> [Double] { predictions(features).values }
 
     /// `model.txt` in LightGBM's text format, and the same bytes as `model.bst`, the name KServe's LightGBM
     /// server loads from a model directory.
@@ -49,5 +78,47 @@ public struct GBDTModel: FittedModel, Equatable {
     public var refitOverrides: [(name: String, value: String)] {
         guard let bestIteration else { return [] }
         return [("num_iterations", String(bestIteration)), ("early_stopping_rounds", "0")]
+    }
+
+    /// A class label as text: whole numbers without a fraction.
+    static func labelText(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case featureNames, parameters, objective, initialScores, classes, trees, binMappers, bestIteration, validationCurve
+        /// tunekit 0.1 stored the single starting score under this name.
+        case initialScore
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        featureNames = try container.decode([String].self, forKey: .featureNames)
+        parameters = try container.decode(ResolvedParameters.self, forKey: .parameters)
+        objective = try container.decode(GBDTObjective.self, forKey: .objective)
+        initialScores = try container.decodeIfPresent([Double].self, forKey: .initialScores)
+            ?? [container.decode(Double.self, forKey: .initialScore)]
+        classes = try container.decodeIfPresent([Double].self, forKey: .classes)
+        trees = try container.decode([RegressionTree].self, forKey: .trees)
+        binMappers = try container.decode([BinMapper].self, forKey: .binMappers)
+        bestIteration = try container.decodeIfPresent(Int.self, forKey: .bestIteration)
+        validationCurve = try container.decode([Double].self, forKey: .validationCurve)
+        let perIteration = objective == .multiclass ? (classes?.count ?? 0) : 1
+        guard initialScores.count == perIteration, perIteration >= 1, objective.isClassifier == (classes != nil) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.initialScores], debugDescription: "classes and starting scores do not match the objective"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(featureNames, forKey: .featureNames)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(objective, forKey: .objective)
+        try container.encode(initialScores, forKey: .initialScores)
+        try container.encodeIfPresent(classes, forKey: .classes)
+        try container.encode(trees, forKey: .trees)
+        try container.encode(binMappers, forKey: .binMappers)
+        try container.encodeIfPresent(bestIteration, forKey: .bestIteration)
+        try container.encode(validationCurve, forKey: .validationCurve)
     }
 }

@@ -3,8 +3,14 @@ import Foundation
 /// Hyperparameters of the gradient-boosted-tree trainer, with LightGBM's names and common aliases.
 public struct GBDTParameters: Sendable, Equatable {
     public var objective: GBDTObjective
-    /// What early stopping watches: the first `metric` given, else the objective's own loss.
-    public var metric: GBDTMetric
+    /// `num_class` as given (1 = infer from the labels).
+    public var numClass: Int
+    public var isUnbalance: Bool
+    public var scalePosWeight: Double
+    /// The metrics given (`metric`), in order.
+    public var metrics: [GBDTMetric]
+    /// What early stopping watches: the first metric given, else the objective's own loss.
+    public var metric: GBDTMetric { metrics.first ?? objective.defaultMetric }
     public var numIterations: Int
     public var learningRate: Double
     public var numLeaves: Int
@@ -28,10 +34,20 @@ public struct GBDTParameters: Sendable, Equatable {
     /// 0 means one per core.
     public var numThreads: Int
 
+    /// The most classes a multiclass model may have (bounds the per-class score arrays before they are allocated).
+    public static let maxClasses = 1024
+
     public static let table = ParameterTable([
         ParameterDefinition(name: "objective", aliases: ["objective_type", "app", "application", "loss"],
                             kind: .choice(GBDTObjective.names), defaultValue: "regression",
-                            summary: "regression (L2), regression_l1, huber or poisson"),
+                            summary: "regression (L2), regression_l1, huber, poisson, cross_entropy, binary or multiclass",
+                            refused: GBDTObjective.refused),
+        ParameterDefinition(name: "num_class", aliases: ["num_classes"], kind: .int(1...GBDTParameters.maxClasses), defaultValue: "1",
+                            summary: "classes of objective multiclass (1: the largest label + 1)"),
+        ParameterDefinition(name: "is_unbalance", aliases: ["unbalance", "unbalanced_sets"], kind: .bool, defaultValue: "false",
+                            summary: "binary: weight the classes to balance their counts"),
+        ParameterDefinition(name: "scale_pos_weight", kind: .double(0...Double.infinity, exclusiveLower: true), defaultValue: "1.0",
+                            summary: "binary: weight of the positive class"),
         ParameterDefinition(name: "metric", aliases: ["metrics", "metric_types"], kind: .choices(GBDTMetric.names), defaultValue: "",
                             summary: "validation metric(s); early stopping watches the first (default: the objective's loss)",
                             refused: GBDTMetric.refused),
@@ -82,8 +98,10 @@ public struct GBDTParameters: Sendable, Equatable {
     init(_ resolved: ResolvedParameters) {
         func int(_ name: String) -> Int { Int(resolved.values[name] ?? "") ?? 0 }
         objective = GBDTObjective(name: resolved.values["objective"] ?? "") ?? .regression
-        let firstMetric = (resolved.values["metric"] ?? "").split(separator: ",").first.map(String.init) ?? ""
-        metric = GBDTMetric(name: firstMetric) ?? objective.defaultMetric
+        numClass = int("num_class")
+        isUnbalance = resolved.values["is_unbalance"] == "true"
+        scalePosWeight = resolved.double("scale_pos_weight")
+        metrics = (resolved.values["metric"] ?? "").split(separator: ",").compactMap { GBDTMetric(name: String($0)) }
         numIterations = int("num_iterations")
         learningRate = resolved.double("learning_rate")
         numLeaves = int("num_leaves")
@@ -108,11 +126,24 @@ public struct GBDTParameters: Sendable, Equatable {
 
 /// The loss being minimised; each produces gradients and hessians of the raw score.
 public enum GBDTObjective: String, Sendable, Codable {
-    case regression, regressionL1 = "regression_l1", huber, poisson
+    case regression, regressionL1 = "regression_l1", huber, poisson, crossEntropy = "cross_entropy", binary, multiclass
 
     /// Accepted names, with LightGBM's aliases.
     static let names = ["regression", "regression_l2", "l2", "mean_squared_error", "mse", "rmse", "regression_l1", "l1", "mae",
-                        "mean_absolute_error", "huber", "poisson"]
+                        "mean_absolute_error", "huber", "poisson", "cross_entropy", "xentropy", "binary", "multiclass", "softmax"]
+
+    /// LightGBM's objectives tunekit does not train, with the reason.
+    static let refused: [String: String] = {
+        var refused: [String: String] = [:]
+        for name in ["multiclassova", "multiclass_ova", "ova", "ovr"] {
+            refused[name] = "one-vs-all multiclass is not implemented; use multiclass (softmax)"
+        }
+        for name in ["quantile", "fair", "gamma", "tweedie", "mape", "mean_absolute_percentage_error", "cross_entropy_lambda",
+                     "xentlambda", "lambdarank", "rank_xendcg", "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart", "custom"] {
+            refused[name] = "not implemented; objectives: regression, regression_l1, huber, poisson, cross_entropy, binary, multiclass"
+        }
+        return refused
+    }()
 
     /// The objective for a name or LightGBM alias.
     init?(name: String) {
@@ -121,6 +152,9 @@ public enum GBDTObjective: String, Sendable, Codable {
         case "regression_l1", "l1", "mae", "mean_absolute_error": self = .regressionL1
         case "huber": self = .huber
         case "poisson": self = .poisson
+        case "cross_entropy", "xentropy": self = .crossEntropy
+        case "binary": self = .binary
+        case "multiclass", "softmax": self = .multiclass
         default: return nil
         }
     }

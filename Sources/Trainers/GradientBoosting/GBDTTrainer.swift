@@ -5,7 +5,8 @@ import NumericKernels
 ///
 /// Follows LightGBM (`src/boosting/gbdt.cpp`, `src/treelearner/serial_tree_learner.cpp`): features binned once,
 /// leaf-wise growth, histogram subtraction, L1/L2-regularised leaf values, row bagging and per-tree feature sampling
-/// from a master seed, early stopping on the validation split. Deviations: bins are equal-frequency cuts (LightGBM's
+/// from a master seed, early stopping on the validation split; regression, binary (sigmoid) and multiclass (softmax)
+/// objectives. Deviations: bins are equal-frequency cuts (LightGBM's
 /// greedy binning also looks at bin spans), there is no categorical split, no exclusive feature bundling and no GOSS.
 public enum GBDTTrainer: Trainer {
     public static let name = "gbdt"
@@ -25,18 +26,31 @@ public enum GBDTTrainer: Trainer {
         _ prepared: GBDTPrepared, parameters resolved: ResolvedParameters, validation: Dataset?, observer: FitObserver? = nil
     ) throws(TrainerError) -> GBDTModel {
         let parameters = GBDTParameters(resolved)
-        let labels = prepared.data.target
+        if let problem = parameters.metrics.lazy.compactMap({ $0.problem(with: parameters.objective) }).first {
+            throw .invalidParameter(name: "metric", message: problem)
+        }
+        var labels = prepared.data.target
         try parameters.objective.checkLabels(labels)
+        let classes = try parameters.objective.classes(of: labels, numClass: parameters.numClass)
+        if let classes { labels = classes.indices }
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
             ? prepared.binned
             : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed, threads: parameters.numThreads)
-        var booster = Booster(parameters: parameters, binned: binned, labels: labels, validation: validation, observer: observer)
+        var booster = Booster(
+            parameters: parameters, binned: binned, labels: labels, classes: classes?.classes, validation: validation,
+            observer: observer)
         booster.run()
-        let trees = booster.bestIteration.map { Array(booster.trees.prefix($0)) } ?? booster.trees
+        let perIteration = booster.initialScores.count
+        let trees = booster.bestIteration.map { Array(booster.trees.prefix($0 * perIteration)) } ?? booster.trees
         return GBDTModel(
             featureNames: prepared.data.featureNames, parameters: resolved, objective: parameters.objective,
-            initialScore: booster.initialScore, trees: trees, binMappers: binned.mappers,
+            initialScores: booster.initialScores, classes: classes?.classes, trees: trees, binMappers: binned.mappers,
             bestIteration: booster.bestIteration, validationCurve: booster.curve)
+    }
+
+    /// Whether these parameters train a classifier (objective binary or multiclass).
+    public static func isClassifier(_ parameters: ResolvedParameters) -> Bool {
+        GBDTParameters(parameters).objective.isClassifier
     }
 }
 
@@ -47,26 +61,35 @@ public struct GBDTPrepared: Sendable {
     let binned: BinnedDataset
 }
 
-/// The boosting loop's state.
+/// The boosting loop's state. Classifiers grow one tree per class each iteration (LightGBM's
+/// `num_tree_per_iteration`), stored iteration by iteration.
 private struct Booster {
     let parameters: GBDTParameters
     let binned: BinnedDataset
+    /// Regression targets, or class indices for classifiers.
     let labels: [Double]
-    let validation: (binned: BinnedDataset, labels: [Double])?
+    let classes: [Double]?
+    /// The validation rows binned, and their true targets (class labels, not indices).
+    let validation: (binned: BinnedDataset, targets: [Double])?
     let learner: TreeLearner
-    let initialScore: Double
-    var scores: [Double]
-    var validationScores: [Double]
+    let initialScores: [Double]
+    let weights: (negative: Double, positive: Double)
+    var scores: [[Double]]
+    var validationScores: [[Double]]
     var trees: [RegressionTree] = []
     var curve: [Double] = []
     var bestIteration: Int?
     let observer: FitObserver?
 
-    init(parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], validation: Dataset?, observer: FitObserver?) {
+    init(
+        parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], classes: [Double]?, validation: Dataset?,
+        observer: FitObserver?
+    ) {
         self.observer = observer
         self.parameters = parameters
         self.binned = binned
         self.labels = labels
+        self.classes = classes
         self.validation = validation.flatMap {
             $0.rowCount > 0 ? (BinnedDataset($0, mappers: binned.mappers, threads: parameters.numThreads), $0.target) : nil
         }
@@ -75,72 +98,87 @@ private struct Booster {
             minSumHessianInLeaf: parameters.minSumHessianInLeaf, minGainToSplit: parameters.minGainToSplit,
             lambdaL1: parameters.lambdaL1, lambdaL2: parameters.lambdaL2, threads: parameters.numThreads,
             constantHessian: parameters.objective.constantHessian))
-        initialScore = parameters.objective.initialScore(labels)
-        scores = Array(repeating: initialScore, count: labels.count)
-        validationScores = Array(repeating: initialScore, count: self.validation?.labels.count ?? 0)
+        initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1)
+        // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
+        // the positive class's weight.
+        var weights = (negative: 1.0, positive: 1.0)
+        if parameters.objective == .binary {
+            let positives = Double(labels.filter { $0 > 0 }.count), negatives = Double(labels.count) - positives
+            if parameters.isUnbalance, positives > 0, negatives > 0 {
+                if positives > negatives { weights.negative = positives / negatives } else { weights.positive = negatives / positives }
+            }
+            weights.positive *= parameters.scalePosWeight
+        }
+        self.weights = weights
+        scores = initialScores.map { [Double](repeating: $0, count: labels.count) }
+        let validationRows = self.validation?.targets.count ?? 0
+        validationScores = initialScores.map { [Double](repeating: $0, count: validationRows) }
     }
 
     mutating func run() {
-        let n = labels.count
+        let n = labels.count, perIteration = initialScores.count
         let allRows = (0..<n).map { Int32($0) }
         let usable = binned.mappers.indices.filter { binned.mappers[$0].binCount > 1 }
-        var gradients = [Double](repeating: 0, count: n), hessians = [Double](repeating: 1, count: n)
+        var gradients = initialScores.map { _ in [Double](repeating: 0, count: n) }
+        var hessians = initialScores.map { _ in [Double](repeating: 1, count: n) }
         var bag = allRows
         var inBag: [Bool]?
         let bagging = parameters.baggingFrequency > 0 && parameters.baggingFraction < 1
-        var bestScore = Double.infinity, bestAt = 0
+        let metric = parameters.metric
+        var bestScore = metric.higherIsBetter ? -Double.infinity : Double.infinity, bestAt = 0
         for iteration in 0..<parameters.numIterations {
             if bagging, iteration % parameters.baggingFrequency == 0 {
                 (bag, inBag) = sampleRows(iteration: iteration)
             }
             parameters.objective.gradients(
-                scores: scores, labels: labels, rows: bagging ? bag : nil, parameters: parameters,
+                scores: scores, labels: labels, rows: bagging ? bag : nil, parameters: parameters, weights: weights,
                 gradients: &gradients, hessians: &hessians)
-            let features = sampleFeatures(usable, iteration: iteration)
-            var (tree, leafRows) = learner.grow(rows: bag, gradients: gradients, hessians: hessians, features: features)
-            // Like LightGBM: a tree without a split means nothing is left to learn.
-            if tree.splitFeature.isEmpty { break }
-            if parameters.objective == .regressionL1 {
-                for (leaf, rows) in leafRows.enumerated() {
-                    tree.leafValue[leaf] = median(rows.map { labels[Int($0)] - scores[Int($0)] })
+            var grown: [RegressionTree] = []
+            for k in 0..<perIteration {
+                let features = sampleFeatures(usable, tree: iteration * perIteration + k)
+                var (tree, leafRows) = learner.grow(rows: bag, gradients: gradients[k], hessians: hessians[k], features: features)
+                // A class whose tree cannot split adds nothing this iteration (LightGBM's constant tree of 0).
+                if tree.splitFeature.isEmpty {
+                    grown.append(RegressionTree())
+                    continue
                 }
-            }
-            for leaf in tree.leafValue.indices { tree.leafValue[leaf] *= parameters.learningRate }
-            for node in tree.internalValue.indices { tree.internalValue[node] *= parameters.learningRate }
-            scores.withUnsafeMutableBufferPointer { score in
-                for (leaf, rows) in leafRows.enumerated() {
-                    let value = tree.leafValue[leaf]
-                    for row in rows { score[Int(row)] += value }
+                if parameters.objective == .regressionL1 {
+                    for (leaf, rows) in leafRows.enumerated() {
+                        tree.leafValue[leaf] = median(rows.map { labels[Int($0)] - scores[0][Int($0)] })
+                    }
                 }
+                for leaf in tree.leafValue.indices { tree.leafValue[leaf] *= parameters.learningRate }
+                for node in tree.internalValue.indices { tree.internalValue[node] *= parameters.learningRate }
+                scores[k].withUnsafeMutableBufferPointer { score in
+                    for (leaf, rows) in leafRows.enumerated() {
+                        let value = tree.leafValue[leaf]
+                        for row in rows { score[Int(row)] += value }
+                    }
+                }
+                if let inBag { add(tree, to: &scores[k], of: binned) { !inBag[$0] } }
+                grown.append(tree)
             }
-            if let inBag { add(tree, to: &scores, of: binned) { !inBag[$0] } }
-            trees.append(tree)
+            // Like LightGBM: when no tree of the iteration splits, nothing is left to learn.
+            if grown.allSatisfy({ $0.splitFeature.isEmpty }) { break }
+            trees += grown
             // The validation set is scored every round only when early stopping or an observer needs it.
             guard let validation, parameters.earlyStoppingRounds > 0 || observer != nil else { continue }
-            add(tree, to: &validationScores, of: validation.binned) { _ in true }
+            for (k, tree) in grown.enumerated() where !tree.splitFeature.isEmpty {
+                add(tree, to: &validationScores[k], of: validation.binned) { _ in true }
+            }
             // The observer sees predictions (after the link), as the model makes them.
-            if let observer, !observer(
-                parameters.objective.hasLink ? validationScores.map(parameters.objective.transform) : validationScores,
-                validation.labels) {
-                if parameters.earlyStoppingRounds > 0 {
-                    let score = parameters.metric.evaluate(
-                        scores: validationScores, labels: validation.labels, objective: parameters.objective,
-                        delta: parameters.huberDelta)
-                    curve.append(score)
-                    if score < bestScore { (bestScore, bestAt) = (score, iteration + 1) }
+            let predictions = parameters.objective.predictions(raw: validationScores, classes: classes)
+            let stopped = observer.map { !$0(predictions, validation.targets) } ?? false
+            if parameters.earlyStoppingRounds > 0 {
+                let score = metric.evaluate(predictions, targets: validation.targets, delta: parameters.huberDelta)
+                curve.append(score)
+                if metric.higherIsBetter ? score > bestScore : score < bestScore {
+                    (bestScore, bestAt) = (score, iteration + 1)
+                } else if iteration + 1 - bestAt >= parameters.earlyStoppingRounds {
+                    break
                 }
-                break
             }
-            guard parameters.earlyStoppingRounds > 0 else { continue }
-            let score = parameters.metric.evaluate(
-                scores: validationScores, labels: validation.labels, objective: parameters.objective, delta: parameters.huberDelta)
-            curve.append(score)
-            if score < bestScore {
-                bestScore = score
-                bestAt = iteration + 1
-            } else if parameters.earlyStoppingRounds > 0, iteration + 1 - bestAt >= parameters.earlyStoppingRounds {
-                break
-            }
+            if stopped { break }
         }
         if parameters.earlyStoppingRounds > 0, bestAt > 0 { bestIteration = bestAt }
     }
@@ -175,11 +213,12 @@ private struct Booster {
         return (rows, mask)
     }
 
-    /// `round(feature_fraction × count)` features per tree (at least one), from the stream (seed, iteration, "feature").
-    private func sampleFeatures(_ usable: [Int], iteration: Int) -> [Int] {
+    /// `round(feature_fraction × count)` features per tree (at least one), from the stream (seed, tree, "feature"),
+    /// where `tree` counts trees (iterations, for single-output objectives).
+    private func sampleFeatures(_ usable: [Int], tree: Int) -> [Int] {
         guard parameters.featureFraction < 1, usable.count > 1 else { return usable }
         let take = max(1, Int((Double(usable.count) * parameters.featureFraction).rounded()))
-        var rng = Xoshiro256(seed: parameters.seed, stream: StreamDerivation.code("feature"), UInt64(iteration))
+        var rng = Xoshiro256(seed: parameters.seed, stream: StreamDerivation.code("feature"), UInt64(tree))
         var pool = usable
         for i in 0..<take { pool.swapAt(i, i + rng.nextIndex(below: pool.count - i)) }
         return Array(pool.prefix(take)).sorted()

@@ -5,25 +5,28 @@ import Foundation
 ///
 /// Layout from LightGBM's `GBDT::SaveModelToString` and `Tree::ToString` (src/boosting/gbdt_model_text.cpp,
 /// src/io/tree.cpp). The initial score is folded into the first tree's values, as LightGBM does with
-/// `boost_from_average`. Every split uses missing type NaN (`decision_type` 8, plus 2 when missing values go left), so
+/// `boost_from_average` (into each class's first tree). Every split uses missing type NaN (`decision_type` 8, plus 2 when missing values go left), so
 /// LightGBM routes NaN exactly as tunekit does.
 extension GBDTModel {
     public var lightGBMText: String {
         var trees = self.trees
-        if trees.isEmpty { trees = [RegressionTree()] }
-        for leaf in trees[0].leafValue.indices { trees[0].leafValue[leaf] += initialScore }
-        for node in trees[0].internalValue.indices { trees[0].internalValue[node] += initialScore }
+        let perIteration = initialScores.count
+        if trees.isEmpty { trees = Array(repeating: RegressionTree(), count: perIteration) }
+        for (k, score) in initialScores.enumerated() {
+            for leaf in trees[k].leafValue.indices { trees[k].leafValue[leaf] += score }
+            for node in trees[k].internalValue.indices { trees[k].internalValue[node] += score }
+        }
         let blocks = trees.enumerated().map { "Tree=\($0.offset)\n" + Self.text(of: $0.element) + "\n" }
         let names = featureNames.map(Self.safeName)
         let infos = binMappers.map { $0.binCount > 1 ? "[\(Self.number($0.minValue)):\(Self.number($0.maxValue))]" : "none" }
         var text = """
             tree
             version=v4
-            num_class=1
-            num_tree_per_iteration=1
+            num_class=\(perIteration)
+            num_tree_per_iteration=\(perIteration)
             label_index=0
             max_feature_idx=\(featureNames.count - 1)
-            objective=\(objective.rawValue)
+            objective=\(objectiveText)
             feature_names=\(names.joined(separator: " "))
             feature_infos=\(infos.joined(separator: " "))
             tree_sizes=\(blocks.map { String($0.utf8.count) }.joined(separator: " "))
@@ -38,6 +41,15 @@ extension GBDTModel {
         for (feature, count) in ranked { text += "\(names[feature])=\(count)\n" }
         text += "\npandas_categorical:null\n"
         return text
+    }
+
+    /// The objective line as LightGBM writes it (its loader reads the sigmoid and class count from it).
+    private var objectiveText: String {
+        switch objective {
+        case .binary: "binary sigmoid:1"
+        case .multiclass: "multiclass num_class:\(initialScores.count)"
+        default: objective.rawValue
+        }
     }
 
     private static func text(of tree: RegressionTree) -> String {

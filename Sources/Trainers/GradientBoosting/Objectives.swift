@@ -1,34 +1,60 @@
 import Foundation
 
-/// Gradients, hessians, starting score and evaluation of each objective (LightGBM's regression_objective.hpp).
+/// Gradients, hessians, starting scores and outputs of each objective (LightGBM's regression_objective.hpp,
+/// binary_objective.hpp, multiclass_objective.hpp, xentropy_objective.hpp).
+///
+/// Classifiers train on label indices: binary 0 (negative) / 1 (positive), multiclass 0…K−1. Scores are kept per
+/// class: `scores[k][row]`, one array for single-output objectives.
 extension GBDTObjective {
-    /// The constant score the first tree starts from (LightGBM's `boost_from_average`).
-    func initialScore(_ labels: [Double]) -> Double {
+    /// Whether the model predicts class probabilities.
+    public var isClassifier: Bool { self == .binary || self == .multiclass }
+
+    /// The constant scores the first trees start from, one per class (LightGBM's `boost_from_average`).
+    func initialScores(_ labels: [Double], classCount: Int) -> [Double] {
+        let mean = labels.reduce(0, +) / Double(max(1, labels.count))
         switch self {
         case .regression, .huber:
-            return labels.reduce(0, +) / Double(max(1, labels.count))
+            return [mean]
         case .regressionL1:
-            return median(labels)
+            return [median(labels)]
         case .poisson:
-            return log(max(1e-10, labels.reduce(0, +) / Double(max(1, labels.count))))
+            return [log(max(1e-10, mean))]
+        case .binary, .crossEntropy:
+            let p = min(max(mean, 1e-15), 1 - 1e-15)
+            return [log(p / (1 - p))]
+        case .multiclass:
+            var counts = [Double](repeating: 0, count: classCount)
+            for label in labels { counts[Int(label)] += 1 }
+            return counts.map { log(max(1e-15, $0 / Double(max(1, labels.count)))) }
         }
     }
 
     /// Every hessian equals this constant (so histograms need not sum them), or nil.
-    var constantHessian: Double? { self == .poisson ? nil : 1 }
+    var constantHessian: Double? {
+        switch self {
+        case .regression, .regressionL1, .huber: 1
+        case .poisson, .binary, .multiclass, .crossEntropy: nil
+        }
+    }
 
-    /// Fills gradients and hessians of the loss at `scores` (raw, before any link function), for `rows` or all rows.
+    /// Fills each class's gradients and hessians of the loss at the raw `scores`, for `rows` or all rows.
+    /// `positiveWeight` scales binary rows of the positive class, `negativeWeight` the others (`is_unbalance`,
+    /// `scale_pos_weight`).
     func gradients(
-        scores: [Double], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
-        gradients: inout [Double], hessians: inout [Double]
+        scores: [[Double]], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
+        weights: (negative: Double, positive: Double), gradients: inout [[Double]], hessians: inout [[Double]]
     ) {
+        if self == .multiclass {
+            multiclassGradients(scores: scores, labels: labels, rows: rows, gradients: &gradients, hessians: &hessians)
+            return
+        }
         let delta = parameters.huberDelta
         let maxDelta = exp(parameters.poissonMaxDeltaStep)
         let objective = self
-        scores.withUnsafeBufferPointer { score in
+        scores[0].withUnsafeBufferPointer { score in
             labels.withUnsafeBufferPointer { label in
-                gradients.withUnsafeMutableBufferPointer { gradient in
-                    hessians.withUnsafeMutableBufferPointer { hessian in
+                gradients[0].withUnsafeMutableBufferPointer { gradient in
+                    hessians[0].withUnsafeMutableBufferPointer { hessian in
                         func fill(_ i: Int) {
                             let diff = score[i] - label[i]
                             switch objective {
@@ -42,6 +68,13 @@ extension GBDTObjective {
                                 let e = exp(score[i])
                                 gradient[i] = e - label[i]
                                 hessian[i] = e * maxDelta
+                            case .binary, .crossEntropy:
+                                let p = sigmoid(score[i])
+                                let weight = objective == .binary ? (label[i] > 0 ? weights.positive : weights.negative) : 1
+                                gradient[i] = (p - label[i]) * weight
+                                hessian[i] = p * (1 - p) * weight
+                            case .multiclass:
+                                break
                             }
                         }
                         if let rows { for row in rows { fill(Int(row)) } } else { for i in 0..<label.count { fill(i) } }
@@ -51,11 +84,61 @@ extension GBDTObjective {
         }
     }
 
-    /// The prediction from a raw score (Poisson's log link).
-    func transform(_ score: Double) -> Double { hasLink ? exp(score) : score }
+    /// Softmax cross-entropy: gradient pₖ − [y = k], hessian K/(K − 1) · pₖ(1 − pₖ) (LightGBM's factor).
+    private func multiclassGradients(
+        scores: [[Double]], labels: [Double], rows: [Int32]?, gradients: inout [[Double]], hessians: inout [[Double]]
+    ) {
+        let classCount = scores.count, n = labels.count
+        let factor = Double(classCount) / Double(classCount - 1)
+        // Probabilities row by row, then each class's arrays written in one pass.
+        var probabilities = [Double](repeating: 0, count: classCount * n)
+        var row = [Double](repeating: 0, count: classCount)
+        func fill(_ i: Int) {
+            softmax(scores, row: i, into: &row)
+            for k in 0..<classCount { probabilities[k * n + i] = row[k] }
+        }
+        if let rows { for i in rows { fill(Int(i)) } } else { for i in 0..<n { fill(i) } }
+        for k in 0..<classCount {
+            probabilities.withUnsafeBufferPointer { probability in
+                labels.withUnsafeBufferPointer { label in
+                    gradients[k].withUnsafeMutableBufferPointer { gradient in
+                        hessians[k].withUnsafeMutableBufferPointer { hessian in
+                            func write(_ i: Int) {
+                                let p = probability[k * n + i]
+                                gradient[i] = Int(label[i]) == k ? p - 1 : p
+                                hessian[i] = factor * p * (1 - p)
+                            }
+                            if let rows { for i in rows { write(Int(i)) } } else { for i in 0..<n { write(i) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
-    /// Whether predictions differ from raw scores (a link function).
-    var hasLink: Bool { self == .poisson }
+    /// The predictions from raw scores: values through the link function, or class probabilities.
+    func predictions(raw scores: [[Double]], classes: [Double]?) -> Predictions {
+        switch self {
+        case .regression, .regressionL1, .huber:
+            return .values(scores[0])
+        case .poisson:
+            return .values(scores[0].map(exp))
+        case .crossEntropy:
+            return .values(scores[0].map(sigmoid))
+        case .binary:
+            let positive = scores[0].map(sigmoid)
+            return .probabilities([positive.map { 1 - $0 }, positive], classes: classes ?? [0, 1])
+        case .multiclass:
+            let rows = scores.first?.count ?? 0
+            var columns = scores.map { _ in [Double](repeating: 0, count: rows) }
+            var probabilities = [Double](repeating: 0, count: scores.count)
+            for row in 0..<rows {
+                softmax(scores, row: row, into: &probabilities)
+                for k in scores.indices { columns[k][row] = probabilities[k] }
+            }
+            return .probabilities(columns, classes: classes ?? scores.indices.map(Double.init))
+        }
+    }
 
     /// The metric early stopping watches when `metric` is not given: the objective's own loss (rmse for L2, which
     /// has the same best iteration as LightGBM's default l2).
@@ -65,40 +148,96 @@ extension GBDTObjective {
         case .regressionL1: .l1
         case .huber: .huber
         case .poisson: .poisson
+        case .binary: .binaryLogloss
+        case .multiclass: .multiLogloss
+        case .crossEntropy: .crossEntropy
         }
     }
 
-    /// Validates labels for the objective.
+    /// Validates regression labels (classifiers' labels are checked while mapping them to classes).
     func checkLabels(_ labels: [Double]) throws(TrainerError) {
         if self == .poisson, let bad = labels.first(where: { $0 < 0 }) {
             throw .invalidParameter(name: "objective", message: "poisson needs non-negative targets, found \(bad)")
         }
+        if self == .crossEntropy, let bad = labels.first(where: { !(0...1).contains($0) }) {
+            throw .invalidParameter(name: "objective", message: "cross_entropy needs targets in [0, 1], found \(bad)")
+        }
+    }
+
+    /// The class labels of a classifier's training targets, and the targets as class indices.
+    ///
+    /// Binary: exactly two distinct values; the larger is the positive class. Multiclass: whole numbers 0…K−1 as
+    /// LightGBM requires, K = `num_class` (or the largest label + 1 when `num_class` is 1).
+    func classes(of targets: [Double], numClass: Int) throws(TrainerError) -> (classes: [Double], indices: [Double])? {
+        switch self {
+        case .binary:
+            let distinct = Array(Set(targets)).sorted()
+            guard distinct.count == 2 else {
+                throw .invalidData(
+                    file: "training data", line: nil, field: "target",
+                    message: "objective binary needs exactly two distinct target values, found \(distinct.count)"
+                        + (distinct.count > 2 ? " (\(distinct.prefix(5).map { GBDTModel.labelText($0) }.joined(separator: ", ")), …); use objective=multiclass" : ""))
+            }
+            return (distinct, targets.map { $0 == distinct[1] ? 1 : 0 })
+        case .multiclass:
+            if let bad = targets.firstIndex(where: { $0 < 0 || $0 != $0.rounded() || $0 >= Double(GBDTParameters.maxClasses) }) {
+                throw .invalidData(
+                    file: "training data", line: nil, field: "target",
+                    message: "objective multiclass needs class labels 0, 1, …, num_class − 1 (at most \(GBDTParameters.maxClasses)); row \(bad + 1) has \(targets[bad])")
+            }
+            let largest = Int(targets.max() ?? 0)
+            let count = numClass > 1 ? numClass : largest + 1
+            guard count >= 2 else {
+                throw .invalidData(file: "training data", line: nil, field: "target", message: "objective multiclass needs at least two classes")
+            }
+            guard largest < count else {
+                throw .invalidParameter(name: "num_class", message: "is \(numClass) but the targets hold label \(largest)")
+            }
+            return ((0..<count).map(Double.init), targets)
+        case .regression, .regressionL1, .huber, .poisson, .crossEntropy:
+            return nil
+        }
     }
 }
 
-/// A validation metric, by LightGBM's names; lower is better for each. Computed on the predictions
-/// (`objective.transform` of the raw scores), as LightGBM's metrics are.
+@inline(__always)
+func sigmoid(_ score: Double) -> Double { 1 / (1 + exp(-score)) }
+
+/// Row `row`'s class probabilities from per-class raw scores (max subtracted for stability).
+@inline(__always)
+func softmax(_ scores: [[Double]], row: Int, into probabilities: inout [Double]) {
+    var largest = -Double.infinity
+    for k in scores.indices { largest = max(largest, scores[k][row]) }
+    var total = 0.0
+    for k in scores.indices {
+        probabilities[k] = exp(scores[k][row] - largest)
+        total += probabilities[k]
+    }
+    for k in scores.indices { probabilities[k] /= total }
+}
+
+/// A validation metric, by LightGBM's names. Computed on predictions (after the link function), as LightGBM's
+/// metrics are; `auc` and `average_precision` are better when higher, the others when lower.
 public enum GBDTMetric: String, Sendable {
     case l2, rmse, l1, huber, poisson, mape
+    case binaryLogloss = "binary_logloss", binaryError = "binary_error", auc, averagePrecision = "average_precision"
+    case multiLogloss = "multi_logloss", multiError = "multi_error", crossEntropy = "cross_entropy"
 
     /// Accepted names, with LightGBM's aliases.
     static let names = ["l2", "mean_squared_error", "mse", "regression_l2", "regression", "rmse", "root_mean_squared_error",
                         "l2_root", "l1", "mean_absolute_error", "mae", "regression_l1", "huber", "poisson", "mape",
-                        "mean_absolute_percentage_error"]
+                        "mean_absolute_percentage_error", "binary_logloss", "binary", "binary_error", "auc",
+                        "average_precision", "multi_logloss", "multiclass", "softmax", "multi_error", "cross_entropy",
+                        "xentropy"]
 
     /// LightGBM's metrics tunekit does not compute, with the reason.
     static let refused: [String: String] = {
-        let classification = "a classification metric; tunekit's gbdt trains regression objectives only so far"
-        let other = "not implemented; use l2, rmse, l1, huber, poisson or mape"
         var refused: [String: String] = [:]
-        for name in ["binary_logloss", "binary", "binary_error", "auc", "average_precision", "auc_mu", "multi_logloss",
-                     "multiclass", "softmax", "multiclassova", "multiclass_ova", "ova", "ovr", "multi_error",
-                     "cross_entropy", "xentropy", "cross_entropy_lambda", "xentlambda", "kullback_leibler", "kldiv"] {
-            refused[name] = classification
-        }
         for name in ["quantile", "fair", "gamma", "gamma_deviance", "tweedie", "ndcg", "lambdarank", "rank_xendcg",
-                     "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart", "map", "mean_average_precision"] {
-            refused[name] = other
+                     "xendcg", "xe_ndcg", "xe_ndcg_mart", "xendcg_mart", "map", "mean_average_precision", "auc_mu",
+                     "multiclassova", "multiclass_ova", "ova", "ovr", "cross_entropy_lambda", "xentlambda",
+                     "kullback_leibler", "kldiv"] {
+            refused[name] = "not implemented; see `tunekit train --trainer gbdt --help` for the metrics tunekit computes"
         }
         return refused
     }()
@@ -111,16 +250,68 @@ public enum GBDTMetric: String, Sendable {
         case "huber": self = .huber
         case "poisson": self = .poisson
         case "mape", "mean_absolute_percentage_error": self = .mape
+        case "binary_logloss", "binary": self = .binaryLogloss
+        case "binary_error": self = .binaryError
+        case "auc": self = .auc
+        case "average_precision": self = .averagePrecision
+        case "multi_logloss", "multiclass", "softmax": self = .multiLogloss
+        case "multi_error": self = .multiError
+        case "cross_entropy", "xentropy": self = .crossEntropy
         default: return nil
         }
     }
 
-    /// The metric of raw `scores` against `labels`; `delta` is Huber's δ.
-    func evaluate(scores: [Double], labels: [Double], objective: GBDTObjective, delta: Double) -> Double {
-        let n = Double(max(1, labels.count))
+    var higherIsBetter: Bool { self == .auc || self == .averagePrecision }
+
+    /// Whether the metric is defined for the objective's predictions, else why not.
+    func problem(with objective: GBDTObjective) -> String? {
+        switch self {
+        case .binaryLogloss, .binaryError, .auc, .averagePrecision:
+            objective == .binary ? nil : "\(rawValue) needs objective binary"
+        case .multiLogloss, .multiError:
+            objective == .multiclass ? nil : "\(rawValue) needs objective multiclass"
+        case .crossEntropy:
+            objective == .crossEntropy || objective == .binary ? nil : "cross_entropy needs objective cross_entropy or binary"
+        case .l2, .rmse, .l1, .huber, .poisson, .mape:
+            objective.isClassifier ? "\(rawValue) is a regression metric; objective \(objective.rawValue) is scored with classification metrics" : nil
+        }
+    }
+
+    /// The metric of `predictions` against the true targets; `delta` is Huber's δ.
+    func evaluate(_ predictions: Predictions, targets: [Double], delta: Double) -> Double {
+        switch predictions {
+        case .values(let values):
+            return evaluate(values: values, targets: targets, delta: delta)
+        case .probabilities(let probabilities, let classes):
+            let n = Double(max(1, targets.count))
+            let truth = targets.map { classes.firstIndex(of: $0) ?? -1 }
+            switch self {
+            case .auc:
+                return ClassificationMetrics.rocAUC(scores: probabilities[1], positive: truth.map { $0 == 1 })
+            case .averagePrecision:
+                return ClassificationMetrics.averagePrecision(scores: probabilities[1], positive: truth.map { $0 == 1 })
+            case .binaryError:
+                // LightGBM: a probability ≤ 0.5 predicts the negative class.
+                return Double(zip(probabilities[1], truth).filter { ($0 > 0.5) != ($1 == 1) }.count) / n
+            case .multiError:
+                let predicted = predictions.values
+                return Double(zip(predicted, targets).filter { $0 != $1 }.count) / n
+            case .crossEntropy where classes.count == 2:
+                return evaluate(values: probabilities[1], targets: truth.map { Double($0) }, delta: delta)
+            default:
+                var loss = 0.0
+                for (row, k) in truth.enumerated() {
+                    loss -= log(min(max(k >= 0 ? probabilities[k][row] : 0, 1e-15), 1 - 1e-15))
+                }
+                return loss / n
+            }
+        }
+    }
+
+    private func evaluate(values: [Double], targets: [Double], delta: Double) -> Double {
+        let n = Double(max(1, targets.count))
         var total = 0.0
-        for (score, label) in zip(scores, labels) {
-            let prediction = objective.transform(score)
+        for (prediction, label) in zip(values, targets) {
             let error = prediction - label
             switch self {
             case .l2, .rmse: total += error * error
@@ -129,6 +320,11 @@ public enum GBDTMetric: String, Sendable {
             // Negative log-likelihood up to a constant: ŷ − y·log ŷ (LightGBM clamps ŷ away from 0).
             case .poisson: total += prediction - label * log(max(prediction, 1e-10))
             case .mape: total += abs(error) / max(1, abs(label))
+            case .crossEntropy:
+                let p = min(max(prediction, 1e-15), 1 - 1e-15)
+                total -= label * log(p) + (1 - label) * log(1 - p)
+            case .binaryLogloss, .binaryError, .auc, .averagePrecision, .multiLogloss, .multiError:
+                total = .nan
             }
         }
         return self == .rmse ? (total / n).squareRoot() : total / n

@@ -35,3 +35,7 @@ public struct RegressionMetrics: Sendable, Codable, Equatable {
     /// The names `named` reports, in order.
     public static let names = ["rmse", "mae", "r2", "mape"]
 }
+
+extension RegressionMetrics {
+    var modelMetrics: ModelMetrics { ModelMetrics(named) }
+}

@@ -37,21 +37,27 @@ let pythonWithLightGBM: String? = {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let data = GBDTTests.data(rows: 2000, seed: 12)
-        for objective in ["regression", "poisson"] {
-            let target = objective == "poisson" ? data.target.map { ($0 + 5).rounded() } : data.target
-            let model = try GBDTTests.fit(
-                Dataset(featureNames: data.featureNames, features: data.features, target: target),
-                [("objective", objective), ("num_iterations", "30")])
+        let classes = GBDTClassificationTests.data(rows: 2000, seed: 13, classes: [0, 1, 2])
+        let cases: [(objective: String, data: Dataset)] = [
+            ("regression", data),
+            ("poisson", Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { ($0 + 5).rounded() })),
+            ("cross_entropy", Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { 1 / (1 + exp(-$0 + 3)) })),
+            ("binary", Dataset(featureNames: classes.featureNames, features: classes.features, target: classes.target.map { $0 == 0 ? 4 : 9 })),
+            ("multiclass", classes),
+        ]
+        for (objective, data) in cases {
+            let model = try GBDTTests.fit(data, [("objective", objective), ("num_iterations", "30")])
             try model.lightGBMText.write(toFile: directory.file("model.txt"), atomically: true, encoding: .utf8)
             var rows = ""
             for i in 0..<data.rowCount {
                 rows += (0..<data.featureCount).map { data.features[i, $0].isNaN ? "nan" : String(data.features[i, $0]) }.joined(separator: ",") + "\n"
             }
             try rows.write(toFile: directory.file("x.csv"), atomically: true, encoding: .utf8)
+            // One line per row: the prediction, or every class's probability for multiclass.
             let script = """
                 import lightgbm, numpy, sys
                 x = numpy.loadtxt(sys.argv[2], delimiter=",", ndmin=2)
-                for p in lightgbm.Booster(model_file=sys.argv[1]).predict(x): print(repr(float(p)))
+                for p in lightgbm.Booster(model_file=sys.argv[1]).predict(x): print(" ".join(repr(float(v)) for v in numpy.atleast_1d(p)))
                 """
             let process = Process()
             let output = Pipe()
@@ -62,10 +68,18 @@ let pythonWithLightGBM: String? = {
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
-            let theirs = text.split(separator: "\n").compactMap { Double($0) }
-            let ours = model.predict(data.features)
+            let theirs = text.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
+            let ours: [[Double]]
+            switch model.predictions(data.features) {
+            case .values(let values): ours = values.map { [$0] }
+            case .probabilities(let p, _) where p.count == 2: ours = p[1].map { [$0] }
+            case .probabilities(let p, _): ours = (0..<data.rowCount).map { row in p.map { $0[row] } }
+            }
             #expect(theirs.count == ours.count)
-            for (a, b) in zip(ours, theirs) { #expect(isClose(a, b, relative: 1e-6), "\(objective): \(a) vs LightGBM \(b)") }
+            for (a, b) in zip(ours, theirs) {
+                #expect(a.count == b.count)
+                for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-6 * max(1, abs(y)), "\(objective): \(x) vs LightGBM \(y)") }
+            }
         }
     }
 }
