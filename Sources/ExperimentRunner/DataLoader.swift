@@ -59,7 +59,9 @@ public enum DataLoader {
         }
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
         let encoding = try wrap { () throws(TrainerError) in
-            try FeatureEncoding.fit(table, target: target, ignoring: Set(spec.ignoredColumns))
+            try FeatureEncoding.fit(
+                table, target: target, ignoring: Set(spec.ignoredColumns), dateColumns: Set(spec.dateColumns ?? []),
+                categoricalColumns: Set(spec.categoricalColumns ?? []))
         }
         let all = try wrap { () throws(TrainerError) in try encoding.dataset(from: table) }
         let n = all.rowCount

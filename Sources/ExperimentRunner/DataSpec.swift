@@ -14,6 +14,10 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var testFraction: Double
     /// Plain CSV columns that are not features.
     public var ignoredColumns: [String]
+    /// Plain CSV text columns read as dates (others are found when every value is a date); nil = none named.
+    public var dateColumns: [String]?
+    /// Plain CSV columns kept as categories whatever their number of distinct values; nil = none named.
+    public var categoricalColumns: [String]?
     /// VolInfo data: validation and test months (the latest ones).
     public var validMonths: Int
     public var testMonths: Int
@@ -22,7 +26,8 @@ public struct DataSpec: Sendable, Hashable, Codable {
 
     public init(
         path: String, target: String? = nil, validPath: String? = nil, validFraction: Double = 0.2, testFraction: Double = 0,
-        ignoredColumns: [String] = [], validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil
+        ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil, validMonths: Int = 1,
+        testMonths: Int = 1, calendarPath: String? = nil
     ) {
         self.path = path
         self.target = target
@@ -30,6 +35,8 @@ public struct DataSpec: Sendable, Hashable, Codable {
         self.validFraction = validFraction
         self.testFraction = testFraction
         self.ignoredColumns = ignoredColumns
+        self.dateColumns = dateColumns
+        self.categoricalColumns = categoricalColumns
         self.validMonths = validMonths
         self.testMonths = testMonths
         self.calendarPath = calendarPath

@@ -41,6 +41,10 @@ public enum ModelBundle {
     ) throws(RunnerError) {
         let files = model.interoperableFiles.merging(
             ["model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record)]) { $1 }
+        // An encoder failure (e.g. a non-finite number) gives empty bytes: never publish those as a model.
+        if let empty = files.first(where: { $0.value.isEmpty }) {
+            throw .artifacts("\(empty.key) could not be encoded; nothing was published")
+        }
         let manifest = ArtifactManifest(
             modelKind: record.trainer, modelVersion: version, tunekitVersion: Tunekit.version, dataChecksum: checksum,
             files: files.mapValues { SHA256.hex($0) })
@@ -97,8 +101,10 @@ public enum ModelBundle {
         let (model, record) = try load(directory: directory)
         do {
             let table = try DataTable.read(csv: input)
-            let data = try record.encoding.dataset(from: table, requireTarget: false)
-            return PredictedTable(table: table, predictions: model.predictions(data.features), targetClasses: record.encoding.targetClasses)
+            let (data, unseen) = try record.encoding.encoded(table, requireTarget: false)
+            return PredictedTable(
+                table: table, predictions: model.predictions(data.features), targetClasses: record.encoding.targetClasses,
+                unseen: unseen)
         } catch {
             throw .data(error.description)
         }
@@ -113,6 +119,8 @@ public struct PredictedTable: Sendable {
     public let predictions: Predictions
     /// Class names of a text target (class label k is the k-th name); nil when labels are numbers.
     public let targetClasses: [String]?
+    /// Text values the model had not seen and unreadable dates, per column: predicted as missing values.
+    public let unseen: [FeatureEncoding.UnseenValues]
 
     /// The columns `predict` adds: `prediction` (a classifier's: the most probable class), and for classifiers
     /// `probability` (binary: of the positive class) or `probability_<class>` per class.

@@ -22,13 +22,15 @@ public struct TrainInvocation: Sendable, Equatable {
 
     /// Options that take a value, with their help text.
     public static let valueOptions: [(name: String, help: String)] = [
-        ("trainer", "trainer name: ridge (default) or gbdt"),
+        ("trainer", "trainer name: ridge (default), gbdt or logistic"),
         ("data", "a directory of VolInfo monthly CSVs, or one CSV file with a header"),
         ("target", "target column of a plain CSV (traffic data: volume)"),
         ("valid", "a separate validation CSV (plain CSV data)"),
         ("valid-fraction", "last fraction of a plain CSV used for validation (default 0.2; 0 = train on all rows)"),
         ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
         ("ignore-columns", "comma-separated columns of a plain CSV that are not features"),
+        ("date-columns", "comma-separated text columns read as dates (year, month, day, weekday, hour features); found automatically when every value is a date"),
+        ("categorical-columns", "comma-separated columns kept as categories however many distinct values they have"),
         ("valid-months", "traffic data: months before the test months used for validation (default 1)"),
         ("test-months", "traffic data: latest months held out for testing (default 1)"),
         ("calendar", "traffic data: holiday calendar file (one YYYY-MM-DD per line) for years past 2025"),
@@ -127,6 +129,8 @@ public struct TrainInvocation: Sendable, Equatable {
             path: path, target: values["target"], validPath: values["valid"], validFraction: validFraction ?? 0.2,
             testFraction: testFraction ?? 0,
             ignoredColumns: values["ignore-columns"].map { $0.split(separator: ",").map { String($0) } } ?? [],
+            dateColumns: values["date-columns"].map { $0.split(separator: ",").map { String($0) } },
+            categoricalColumns: values["categorical-columns"].map { $0.split(separator: ",").map { String($0) } },
             validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
             calendarPath: values["calendar"])
         trainer = values["trainer"] ?? "ridge"

@@ -32,6 +32,14 @@ extension TunekitCommand {
             do {
                 let predicted = try ModelBundle.predict(directory: model, input: input)
                 try Durable.replace(output, with: Data(predicted.table.csvText(extraColumns: predicted.columns).utf8))
+                for column in predicted.unseen {
+                    let problem = column.isDate ? "values that are not dates" : "values not seen in training"
+                    note("column '\(column.column)': \(column.rows) row(s) with \(problem) (e.g. '\(column.example)'), predicted as missing values")
+                }
+                let unpredicted = predicted.predictions.values.filter(\.isNaN).count
+                if unpredicted > 0 {
+                    note("\(unpredicted) rows have no prediction: this model cannot use missing feature values (gbdt can)")
+                }
                 note("wrote \(predicted.table.rowCount) predictions to \(output)")
             } catch {
                 throw fail("\(error)")

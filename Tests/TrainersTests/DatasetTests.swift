@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
-import Trainers
+import NumericKernels
+@testable import Trainers
 
 @Suite struct DatasetTests {
     @Test func csvReaderHandlesQuotesCRLFAndBOM() throws {
@@ -51,9 +52,12 @@ import Trainers
             try FeatureEncoding.fit(table, target: "y").dataset(from: table)
         }
         let train = try DataTable.read(csv: directory.write("train.csv", "site,y\na,1\nb,2\n"))
-        let other = try DataTable.read(csv: directory.write("new.csv", "site,y\nc,1\n"))
-        #expect(throws: TrainerError.self) { try FeatureEncoding.fit(train, target: "y").dataset(from: other) }
         #expect(throws: TrainerError.self) { try FeatureEncoding.fit(train, target: "missing") }
+        // An unseen category is a missing value, as in LightGBM, and is counted.
+        let other = try DataTable.read(csv: directory.write("new.csv", "site,y\nc,1\nb,1\nc,2\n"))
+        let (data, unseen) = try FeatureEncoding.fit(train, target: "y").encoded(other)
+        #expect(data.column(0).map { $0.isNaN } == [true, false, true] && data.column(0)[1] == 1)
+        #expect(unseen == [FeatureEncoding.UnseenValues(column: "site", rows: 2, example: "c", isDate: false)])
     }
 
     @Test func rowsAndAppendKeepOrder() {
@@ -80,5 +84,59 @@ import Trainers
 
     @Test func mapeStaysFiniteOnZeroCounts() {
         #expect(RegressionMetrics(predictions: [3], targets: [0]).mape == 3)
+    }
+}
+
+@Suite struct TableEncodingTests {
+    @Test func dateLayoutsAreFoundAndExpanded() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        // 1/12/2017 is day first (a Friday); 2025-06-01T13 is a Sunday at 13:00; 12/31/2024 must be month first.
+        let table = try DataTable.read(csv: directory.write("dates.csv", """
+            day,stamp,us,y
+            1/12/2017,2025-06-01T13,12/31/2024,1
+            30/11/2018,2025-06-02 07:30:00Z,1/2/2025,2
+            ,2025-06-03,2/1/2025,3
+            """))
+        let encoding = try FeatureEncoding.fit(table, target: "y")
+        #expect(encoding.featureNames == ["day_year", "day_month", "day_day", "day_weekday", "stamp_year", "stamp_month",
+                                          "stamp_day", "stamp_weekday", "stamp_hour", "us_year", "us_month", "us_day", "us_weekday"])
+        #expect(encoding.dates?.map(\.order) == [.dayFirst, .yearFirst, .monthFirst])
+        let data = try encoding.dataset(from: table)
+        func row(_ i: Int) -> [Double] { (0..<data.featureCount).map { data.features[i, $0] } }
+        #expect(Array(row(0)[0..<9]) == [2017, 12, 1, 4, 2025, 6, 1, 6, 13])
+        #expect(Array(row(0)[9...]) == [2024, 12, 31, 1])
+        #expect(row(1)[8] == 7 && row(2)[0].isNaN && row(2)[8].isNaN)
+        // Known weekdays (Monday 0): 1970-01-01 Thursday, 2000-02-29 Tuesday, 2024-12-31 Tuesday.
+        #expect(DateColumn.weekday(year: 1970, month: 1, day: 1) == 3)
+        #expect(DateColumn.weekday(year: 2000, month: 2, day: 29) == 1)
+        #expect(DateColumn.weekday(year: 1969, month: 12, day: 31) == 2)
+    }
+
+    @Test func textThatIsNotADateStaysACategory() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        // 31 April does not exist; 13/13/2020 has no order; a version string is not a date.
+        let table = try DataTable.read(csv: directory.write("t.csv", "a,b,c,y\n31/04/2018,13/13/2020,1.2.3,1\n1/4/2018,1/1/2020,1.2.4,2\n"))
+        let encoding = try FeatureEncoding.fit(table, target: "y")
+        #expect(encoding.dates == nil && encoding.featureNames == ["a", "b", "c"])
+        #expect { try FeatureEncoding.fit(table, target: "y", dateColumns: ["a"]) } throws: {
+            "\($0)".contains("line 2") && "\($0)".contains("'31/04/2018' is not a date")
+        }
+    }
+
+    @Test func highCardinalityTextIsRefusedUnlessNamedCategorical() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var text = "id,site,y\n"
+        for i in 0..<400 { text += "user-\(i),s\(i % 4),\(i)\n" }
+        let table = try DataTable.read(csv: directory.write("ids.csv", text))
+        #expect { try FeatureEncoding.fit(table, target: "y") } throws: {
+            "\($0)".contains("field 'id'") && "\($0)".contains("400 distinct values in 400 rows")
+                && "\($0)".contains("--ignore-columns id") && "\($0)".contains("--categorical-columns id")
+        }
+        #expect(try FeatureEncoding.fit(table, target: "y", ignoring: ["id"]).featureNames == ["site"])
+        #expect(try FeatureEncoding.fit(table, target: "y", categoricalColumns: ["id"]).categories["id"]?.count == 400)
+        #expect { try FeatureEncoding.fit(table, target: "y", categoricalColumns: ["nope"]) } throws: { "\($0)".contains("categorical column not found") }
     }
 }

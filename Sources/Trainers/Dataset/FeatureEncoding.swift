@@ -1,4 +1,5 @@
-/// How a table becomes features: which columns, and the integer code of every text value (kept in the model).
+/// How a table becomes features: which columns, the integer code of every text value, how date columns are read
+/// (all kept in the model).
 public struct FeatureEncoding: Sendable, Codable, Equatable {
     public let targetName: String
     public let featureNames: [String]
@@ -6,30 +7,72 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
     public let categories: [String: [String]]
     /// A text target's class names in code order (the target is the class index); nil for a numeric target.
     public let targetClasses: [String]?
+    /// Date columns, each expanded into the features its `featureNames` lists (nil in models from tunekit 0.1).
+    public let dates: [DateColumn]?
 
-    public init(targetName: String, featureNames: [String], categories: [String: [String]], targetClasses: [String]? = nil) {
+    public init(
+        targetName: String, featureNames: [String], categories: [String: [String]], targetClasses: [String]? = nil,
+        dates: [DateColumn]? = nil
+    ) {
         self.targetName = targetName
         self.featureNames = featureNames
         self.categories = categories
         self.targetClasses = targetClasses
+        self.dates = dates
     }
 
-    /// Learns the encoding from a table: every column but the target and `ignoring` is a feature; text columns are coded
-    /// by sorted distinct value. A text target is a class label, coded the same way.
-    public static func fit(_ table: DataTable, target: String, ignoring: Set<String> = []) throws(TrainerError) -> FeatureEncoding {
+    /// Text columns with more distinct values than this share of rows (and more than `minHighCardinality`) look like
+    /// identifiers or free text, not categories, and are refused unless named categorical.
+    static let highCardinalityShare = 0.05
+    static let minHighCardinality = 50
+
+    /// Learns the encoding from a table: every column but the target and `ignoring` is a feature. Text columns of dates
+    /// (found, or named in `dateColumns`) become year/month/day/weekday(/hour) features; other text columns are coded
+    /// by sorted distinct value — refused when they have too many distinct values, unless named in
+    /// `categoricalColumns`. A text target is a class label, coded the same way.
+    public static func fit(
+        _ table: DataTable, target: String, ignoring: Set<String> = [], dateColumns: Set<String> = [],
+        categoricalColumns: Set<String> = []
+    ) throws(TrainerError) -> FeatureEncoding {
         guard table.names.contains(target) else {
             throw .invalidData(
                 file: table.file, line: 1, field: target,
                 message: "target column not found; columns are \(table.names.joined(separator: ", "))")
         }
-        for name in ignoring where !table.names.contains(name) {
-            throw .invalidData(file: table.file, line: 1, field: name, message: "column to ignore not found")
+        for (option, names) in [("ignore", ignoring), ("date", dateColumns), ("categorical", categoricalColumns)] {
+            for name in names.sorted() where !table.names.contains(name) {
+                throw .invalidData(file: table.file, line: 1, field: name, message: "\(option) column not found; columns are \(table.names.joined(separator: ", "))")
+            }
         }
         var features: [String] = []
         var categories: [String: [String]] = [:]
+        var dates: [DateColumn] = []
         for (name, column) in zip(table.names, table.columns) where name != target && !ignoring.contains(name) {
+            guard case .text(let values) = column, !categoricalColumns.contains(name) || dateColumns.contains(name) else {
+                features.append(name)
+                if categoricalColumns.contains(name) { categories[name] = Array(Set((0..<column.count).map(column.text))).sorted() }
+                continue
+            }
+            if let date = DateColumn.detect(name: name, values: values) {
+                dates.append(date)
+                features += date.featureNames
+                continue
+            }
+            if dateColumns.contains(name) {
+                let bad = values.firstIndex { !$0.trimmingSpaces.isEmpty && DateColumn.detect(name: name, values: [$0]) == nil } ?? 0
+                throw .invalidData(
+                    file: table.file, line: table.lines.isEmpty ? 1 : table.lines[bad], field: name,
+                    message: "'\(values.isEmpty ? "" : values[bad])' is not a date (e.g. 2025-06-01, 2025-06-01T13:00, 1/12/2017), or the column mixes layouts")
+            }
+            let distinct = Array(Set(values)).sorted()
+            if !categoricalColumns.contains(name), distinct.count > minHighCardinality,
+               Double(distinct.count) > highCardinalityShare * Double(table.rowCount) {
+                throw .invalidData(
+                    file: table.file, line: 1, field: name,
+                    message: "text column with \(distinct.count) distinct values in \(table.rowCount) rows (e.g. \(distinct.prefix(3).map { "'\($0)'" }.joined(separator: ", "))) looks like an identifier or free text; drop it with --ignore-columns \(name), keep it as categories with --categorical-columns \(name), or name it in --date-columns if it holds dates")
+            }
             features.append(name)
-            if case .text(let values) = column { categories[name] = Array(Set(values)).sorted() }
+            categories[name] = distinct
         }
         guard !features.isEmpty else {
             throw .invalidData(file: table.file, line: 1, field: nil, message: "no feature columns besides the target")
@@ -44,17 +87,60 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
             }
             targetClasses = Array(Set(present)).sorted()
         }
-        return FeatureEncoding(targetName: target, featureNames: features, categories: categories, targetClasses: targetClasses)
+        return FeatureEncoding(
+            targetName: target, featureNames: features, categories: categories, targetClasses: targetClasses,
+            dates: dates.isEmpty ? nil : dates)
     }
 
     /// Applies the encoding; with `requireTarget` the target must be present and numeric on every row.
     public func dataset(from table: DataTable, requireTarget: Bool = true) throws(TrainerError) -> Dataset {
+        try encoded(table, requireTarget: requireTarget).data
+    }
+
+    /// Values of a text column the encoding had not seen, or dates it could not read: encoded as missing (as LightGBM
+    /// does with unseen categories), counted here.
+    public struct UnseenValues: Sendable, Equatable {
+        public let column: String
+        public let rows: Int
+        public let example: String
+        /// True for a date column's unreadable values, false for unseen categories.
+        public let isDate: Bool
+    }
+
+    /// Applies the encoding, and counts the values of each text column that were not seen in training (and became
+    /// missing values) and date cells that could not be read (missing too).
+    public func encoded(_ table: DataTable, requireTarget: Bool = true) throws(TrainerError) -> (data: Dataset, unseen: [UnseenValues]) {
         var columns: [[Double]] = []
+        var unseen: [UnseenValues] = []
+        var dateFeatures: [String: [Double]] = [:]
+        for date in dates ?? [] {
+            guard let column = table.column(named: date.name) else {
+                throw .invalidData(file: table.file, line: 1, field: date.name, message: "date column missing from the header")
+            }
+            var parts = date.featureNames.map { _ in [Double](repeating: .nan, count: column.count) }
+            var unreadable = 0, example = ""
+            for row in 0..<column.count where !column.isMissing(row) {
+                guard let values = date.parts(column.text(row)) else {
+                    unreadable += 1
+                    if example.isEmpty { example = column.text(row) }
+                    continue
+                }
+                for (k, value) in values.enumerated() { parts[k][row] = value }
+            }
+            if unreadable > 0 { unseen.append(UnseenValues(column: date.name, rows: unreadable, example: example, isDate: true)) }
+            for (k, feature) in date.featureNames.enumerated() { dateFeatures[feature] = parts[k] }
+        }
         for name in featureNames {
+            if let derived = dateFeatures[name] {
+                columns.append(derived)
+                continue
+            }
             guard let column = table.column(named: name) else {
                 throw .invalidData(file: table.file, line: 1, field: name, message: "feature column missing from the header")
             }
-            columns.append(try encode(column, name: name, table: table))
+            let (values, missed) = try encode(column, name: name, table: table)
+            columns.append(values)
+            if let missed { unseen.append(missed) }
         }
         var target = [Double](repeating: .nan, count: table.rowCount)
         if let column = table.column(named: targetName), let targetClasses {
@@ -73,7 +159,7 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
         } else if requireTarget {
             throw .invalidData(file: table.file, line: 1, field: targetName, message: "target column not found")
         }
-        return Dataset(featureNames: featureNames, columns: columns, target: target)
+        return (Dataset(featureNames: featureNames, columns: columns, target: target), unseen)
     }
 
     /// Class names as class indices; with `requireTarget` every row needs a known class, else unknown ones are NaN.
@@ -98,7 +184,9 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
         return indices
     }
 
-    private func encode(_ column: DataTable.Column, name: String, table: DataTable) throws(TrainerError) -> [Double] {
+    private func encode(
+        _ column: DataTable.Column, name: String, table: DataTable
+    ) throws(TrainerError) -> (values: [Double], unseen: UnseenValues?) {
         guard let values = categories[name] else {
             guard case .numeric(let numbers) = column else {
                 let bad = firstNonNumeric(column)
@@ -106,21 +194,23 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
                     file: table.file, line: bad.map { table.lines[$0] }, field: name,
                     message: "expected a number, found '\(bad.map { column.text($0) } ?? "")'")
             }
-            return numbers
+            return (numbers, nil)
         }
         let codes = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Double($0)) })
         var encoded: [Double] = []
         encoded.reserveCapacity(column.count)
+        var unseen = 0, example = ""
         for row in 0..<column.count {
             let text = column.text(row)
-            guard let code = codes[text] else {
-                throw .invalidData(
-                    file: table.file, line: table.lines[row], field: name,
-                    message: "value '\(text)' was not seen in training; known values: \(values.prefix(10).joined(separator: ", "))")
+            if let code = codes[text] {
+                encoded.append(code)
+            } else {
+                encoded.append(.nan)
+                unseen += 1
+                if example.isEmpty { example = text }
             }
-            encoded.append(code)
         }
-        return encoded
+        return (encoded, unseen > 0 ? UnseenValues(column: name, rows: unseen, example: example, isDate: false) : nil)
     }
 
     private func firstNonNumeric(_ column: DataTable.Column) -> Int? {

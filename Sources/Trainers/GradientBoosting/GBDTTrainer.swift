@@ -33,6 +33,12 @@ public enum GBDTTrainer: Trainer {
         try parameters.objective.checkLabels(labels)
         let classes = try parameters.objective.classes(of: labels, numClass: parameters.numClass)
         if let classes { labels = classes.indices }
+        if let validation, validation.rowCount > 0, parameters.earlyStoppingRounds > 0, parameters.metric.higherIsBetter,
+           Set(validation.target).count < 2 {
+            throw .invalidData(
+                file: "validation data", line: nil, field: "target",
+                message: "every validation row has the same class, so \(parameters.metric.rawValue) is undefined; early-stop on binary_logloss or hold out more rows")
+        }
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
             ? prepared.binned
             : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed, threads: parameters.numThreads)
