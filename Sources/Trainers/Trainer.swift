@@ -77,7 +77,7 @@ public struct PreparedTrainer: Sendable {
 
 /// The trainers tunekit ships, by name.
 public enum TrainerRegistry {
-    static let trainers: [any Trainer.Type] = [RidgeTrainer.self, GBDTTrainer.self]
+    static let trainers: [any Trainer.Type] = [RidgeTrainer.self, GBDTTrainer.self, LogisticTrainer.self]
 
     public static var names: [String] { trainers.map { $0.name } }
 

@@ -293,5 +293,45 @@ import Testing
 
         let ridge = try TunekitProcess.run(["train", "--data", csv, "--target=label"])
         #expect(ridge.status == 1 && ridge.stderr.contains("target column 'label' holds text (calm, north, south)"))
+        let logistic = try TunekitProcess.run(["train", "--trainer", "logistic", "--data", csv, "--target=label", "--C=10"])
+        #expect(logistic.status == 0 && logistic.stdout.hasPrefix("accuracy="), "\(logistic.stderr)")
+    }
+
+    /// A table shaped like the public Seoul bike data: a day-first Date column, text categories. It trains with no
+    /// preprocessing (dates expanded into numbers), and rows with an unseen category or an unreadable date still get a
+    /// prediction, with a note on what was treated as missing.
+    @Test func aRealWorldTableTrainsAndPredictsWithoutPreprocessing() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var text = "Date,Rented Bike Count,Hour,Temperature(C),Seasons,Holiday\n"
+        for day in 0..<60 {
+            for hour in stride(from: 0, to: 24, by: 3) {
+                let date = "\(day % 30 + 1)/\(day < 30 ? 11 : 12)/2018"
+                let temperature = 10 - Double(day) / 6 + Double(hour) / 4
+                let count = 200 + 30 * hour + Int(temperature * 10) + (day % 7 == 6 ? -100 : 0)
+                text += "\(date),\(count),\(hour),\(temperature),\(day < 30 ? "Autumn" : "Winter"),\(day % 7 == 6 ? "Holiday" : "No Holiday")\n"
+            }
+        }
+        let csv = directory.write("bike.csv", text)
+        let result = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", csv, "--target", "Rented Bike Count", "--num_iterations=30",
+            "--min_data_in_leaf=5", "--model-version=v1", "--output", directory.file("out"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let training = try String(contentsOfFile: directory.file("out/model/v1/training.json"), encoding: .utf8)
+        #expect(training.contains("\"Date_weekday\"") && training.contains("\"dayFirst\""))
+        let rows = directory.write("new.csv", """
+            Date,Hour,Temperature(C),Seasons,Holiday
+            2018-12-24T00,9,1.5,Monsoon,No Holiday
+            soon,9,1.5,Winter,No Holiday
+            """)
+        let predict = try TunekitProcess.run([
+            "predict", "--model", directory.file("out/model/v1"), "--input", rows, "--output", directory.file("p.csv"),
+        ])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        #expect(predict.stderr.contains("column 'Seasons': 1 row(s) with values not seen in training (e.g. 'Monsoon')"))
+        #expect(predict.stderr.contains("column 'Date': 1 row(s) with values that are not dates (e.g. 'soon')"))
+        let predictions = try String(contentsOfFile: directory.file("p.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(predictions.count == 2 && predictions.allSatisfy { Double($0.split(separator: ",").last!) != nil })
     }
 }

@@ -19,6 +19,26 @@ public enum DenseSolvers {
         return Matrix(rows: n, columns: n, storage: c)
     }
 
+    /// `Xᵀ diag(w) Z` for column-major `X` (n × p) and `Z` (n × q) with row weights `w` of any sign (BLAS dgemm).
+    public static func weightedCrossProduct(_ x: Matrix, _ weights: [Double], _ z: Matrix) -> Matrix {
+        _ = singleThreaded
+        precondition(weights.count == x.rows && z.rows == x.rows, "one weight per row")
+        var scaled = z.storage
+        for j in 0..<z.columns { for i in 0..<z.rows { scaled[i + j * z.rows] *= weights[i] } }
+        var c = [Double](repeating: 0, count: x.columns * z.columns)
+        guard x.rows > 0, x.columns > 0, z.columns > 0 else { return Matrix(rows: x.columns, columns: z.columns, storage: c) }
+        x.storage.withUnsafeBufferPointer { a in
+            scaled.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { out in
+                    cblas_dgemm(
+                        CblasColMajor, CblasTrans, CblasNoTrans, Int32(x.columns), Int32(z.columns), Int32(x.rows),
+                        1.0, a.baseAddress, Int32(x.rows), b.baseAddress, Int32(x.rows), 0.0, out.baseAddress, Int32(x.columns))
+                }
+            }
+        }
+        return Matrix(rows: x.columns, columns: z.columns, storage: c)
+    }
+
     /// `Xᵀy` for a column-major matrix `X`.
     public static func transposeMultiply(_ x: Matrix, _ y: [Double]) -> [Double] {
         _ = singleThreaded
