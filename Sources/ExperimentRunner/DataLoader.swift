@@ -16,6 +16,23 @@ public struct LoadedData: Sendable {
     /// What the traffic featurizer dropped and kept (VolInfo data only).
     public let report: DataQualityReport?
 
+    /// The data with a binary target: 1 where the target exceeds `threshold`, else 0 (e.g. congested hours).
+    func labellingTarget(above threshold: Double) throws(RunnerError) -> LoadedData {
+        guard encoding.targetClasses == nil else {
+            throw .invalidArguments("--target-above needs a numeric target; '\(encoding.targetName)' already holds class names")
+        }
+        func label(_ data: Dataset) -> Dataset {
+            Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { $0 > threshold ? 1 : 0 })
+        }
+        let train = label(splits.train)
+        guard Set(train.target).count == 2 else {
+            throw .data("--target-above \(threshold): every training row is on the same side, so there is nothing to classify")
+        }
+        return LoadedData(
+            spec: spec, kind: kind, splits: DatasetSplits(train: train, validation: label(splits.validation), test: splits.test.map(label)),
+            encoding: encoding, inputFiles: inputFiles, report: report)
+    }
+
     /// SHA-256 over the names and bytes of every input file: provenance for a published model, computed only when
     /// one is published (a trial that only reports metrics never reads its data twice).
     public func checksum() throws(RunnerError) -> String { try DataLoader.checksum(inputFiles) }
@@ -28,10 +45,8 @@ public enum DataLoader {
         guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
             throw .data("\(spec.path): no such file or directory")
         }
-        if isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path) {
-            return try loadVolInfo(spec)
-        }
-        return try loadCSV(spec)
+        let data = isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path) ? try loadVolInfo(spec) : try loadCSV(spec)
+        return try spec.targetAbove.map { threshold throws(RunnerError) in try data.labellingTarget(above: threshold) } ?? data
     }
 
     private static func loadVolInfo(_ spec: DataSpec) throws(RunnerError) -> LoadedData {

@@ -18,6 +18,8 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var dateColumns: [String]?
     /// Plain CSV columns kept as categories whatever their number of distinct values; nil = none named.
     public var categoricalColumns: [String]?
+    /// A binary target instead of the numeric one: 1 where it exceeds this value, else 0.
+    public var targetAbove: Double?
     /// VolInfo data: validation and test months (the latest ones).
     public var validMonths: Int
     public var testMonths: Int
@@ -26,8 +28,8 @@ public struct DataSpec: Sendable, Hashable, Codable {
 
     public init(
         path: String, target: String? = nil, validPath: String? = nil, validFraction: Double = 0.2, testFraction: Double = 0,
-        ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil, validMonths: Int = 1,
-        testMonths: Int = 1, calendarPath: String? = nil
+        ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil,
+        targetAbove: Double? = nil, validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil
     ) {
         self.path = path
         self.target = target
@@ -37,6 +39,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         self.ignoredColumns = ignoredColumns
         self.dateColumns = dateColumns
         self.categoricalColumns = categoricalColumns
+        self.targetAbove = targetAbove
         self.validMonths = validMonths
         self.testMonths = testMonths
         self.calendarPath = calendarPath

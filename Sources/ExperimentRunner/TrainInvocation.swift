@@ -31,6 +31,7 @@ public struct TrainInvocation: Sendable, Equatable {
         ("ignore-columns", "comma-separated columns of a plain CSV that are not features"),
         ("date-columns", "comma-separated text columns read as dates (year, month, day, weekday, hour features); found automatically when every value is a date"),
         ("categorical-columns", "comma-separated columns kept as categories however many distinct values they have"),
+        ("target-above", "classify instead: the target becomes 1 where it exceeds this value, else 0 (e.g. congested hours)"),
         ("valid-months", "traffic data: months before the test months used for validation (default 1)"),
         ("test-months", "traffic data: latest months held out for testing (default 1)"),
         ("calendar", "traffic data: holiday calendar file (one YYYY-MM-DD per line) for years past 2025"),
@@ -131,6 +132,7 @@ public struct TrainInvocation: Sendable, Equatable {
             ignoredColumns: values["ignore-columns"].map { $0.split(separator: ",").map { String($0) } } ?? [],
             dateColumns: values["date-columns"].map { $0.split(separator: ",").map { String($0) } },
             categoricalColumns: values["categorical-columns"].map { $0.split(separator: ",").map { String($0) } },
+            targetAbove: try number("target-above"),
             validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
             calendarPath: values["calendar"])
         trainer = values["trainer"] ?? "ridge"

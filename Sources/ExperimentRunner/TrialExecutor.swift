@@ -22,15 +22,41 @@ public enum TrialCommand: Sendable, Equatable {
         }
         let values = Dictionary(assignments.map { ($0.name, $0.value) }) { $1 }
         let substitute = { (text: String) in template.substitute(text, values: values, trialName: trialName) }
-        let substituted = command.map(substitute)
-        if let inProcess = try inProcessInvocation(substituted) { return .inProcess(inProcess) }
         let environment = template.primaryContainerEnvironment()
+        // Kubernetes expands $(NAME) in command and args from the container's env. Locally tunekit's own environment
+        // overrides it, so a local run passes e.g. a data path where the cluster mounts a volume.
+        let variables = Dictionary(environment.values.map { ($0.name, substitute($0.value)) }) { $1 }
+            .merging(ProcessInfo.processInfo.environment) { $1 }
+        let substituted = command.map { expandVariables(substitute($0), from: variables) }
+        if let inProcess = try inProcessInvocation(substituted) { return .inProcess(inProcess) }
         if let name = environment.unresolved.first {
             throw .notRunnable("env \(name) of container '\(template.primaryContainerName)' uses valueFrom, which only a cluster can resolve")
         }
         return .external(ExternalCommand(
             words: substituted, environment: environment.values.map { ExternalCommand.Variable(name: $0.name, value: substitute($0.value)) },
             workingDirectory: template.primaryContainerWorkingDirectory))
+    }
+
+    /// Kubernetes' `$(NAME)` references: replaced when `NAME` is known, left as written otherwise; `$$` is a literal `$`.
+    static func expandVariables(_ text: String, from variables: [String: String]) -> String {
+        guard text.contains("$") else { return text }
+        var result = "", rest = Substring(text)
+        while let dollar = rest.firstIndex(of: "$") {
+            result += rest[..<dollar]
+            let after = rest[rest.index(after: dollar)...]
+            if after.first == "$" {
+                result += "$"
+                rest = after.dropFirst()
+            } else if after.first == "(", let close = after.firstIndex(of: ")"),
+                      let value = variables[String(after[after.index(after: after.startIndex)..<close])] {
+                result += value
+                rest = after[after.index(after: close)...]
+            } else {
+                result += "$"
+                rest = after
+            }
+        }
+        return result + rest
     }
 
     /// `tunekit train ARGS` (possibly wrapped in `sh -c "…"`) becomes an in-process invocation.

@@ -41,4 +41,22 @@ import Testing
         let ridge = try TrainInvocation.parse(["--data=d.csv", "--alpha=2"])
         #expect(ridge.sharingCores(among: 2, cores: 2) == ridge, "ridge takes no num_threads")
     }
+
+    /// Kubernetes' $(NAME) expansion in trial commands: known names replaced, unknown ones kept, $$ a literal $.
+    @Test func containerVariablesExpandAsKubernetesDoes() {
+        let variables = ["DATA": "/data/bike.csv", "EMPTY": ""]
+        #expect(TrialCommand.expandVariables("--data=$(DATA)", from: variables) == "--data=/data/bike.csv")
+        #expect(TrialCommand.expandVariables("$(UNKNOWN) $(DATA", from: variables) == "$(UNKNOWN) $(DATA")
+        #expect(TrialCommand.expandVariables("$$(DATA) costs $5 $(EMPTY)x", from: variables) == "$(DATA) costs $5 x")
+    }
+
+    @Test func classificationAndTableOptions() throws {
+        let invocation = try TrainInvocation.parse([
+            "--data", "bike.csv", "--target", "count", "--date-columns=Date,When", "--categorical-columns", "Seasons",
+            "--target-above=3000",
+        ])
+        #expect(invocation.data.dateColumns == ["Date", "When"] && invocation.data.categoricalColumns == ["Seasons"])
+        #expect(invocation.data.targetAbove == 3000)
+        #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", "x.csv", "--target-above=lots"]) }
+    }
 }

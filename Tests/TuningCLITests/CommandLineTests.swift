@@ -270,6 +270,15 @@ import Testing
             .replacingOccurrences(of: "objectiveMetricName: accuracy", with: "objectiveMetricName: rmse"))
         let refused = try TunekitProcess.run(["tune", wrong, "--output", directory.file("out2"), "--model-version", "v1"])
         #expect(refused.status == 1 && refused.stderr.contains("tunekit train reports accuracy, logloss, auc"))
+
+        // A numeric target turned into a binary one, as the bundled congestion experiment does.
+        let numeric = directory.write("numeric.csv", regressionCSV(rows: 300))
+        let above = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--target-above=15", "--objective=binary", "--num_iterations=20",
+        ])
+        #expect(above.status == 0 && above.stdout.hasPrefix("accuracy="), "\(above.stderr)")
+        let nothing = try TunekitProcess.run(["train", "--data", numeric, "--target=y", "--target-above=1e9", "--trainer=logistic"])
+        #expect(nothing.status == 1 && nothing.stderr.contains("every training row is on the same side"))
     }
 
     /// Three text classes: Katib metric lines of a classifier, one probability column per class, and a clear error
