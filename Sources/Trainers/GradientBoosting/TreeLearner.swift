@@ -110,8 +110,11 @@ struct TreeLearner {
             tree.leafValue.append(settings.leafOutput(split.right.gradient, split.right.hessian))
             tree.leafWeight.append(split.right.hessian)
             tree.leafCount.append(rightCount)
+            // The children's real row counts: the split's are estimates from hessians when hessians vary.
             sums[best] = split.left
+            sums[best].count = leftCount
             sums.append(split.right)
+            sums[newLeaf].count = rightCount
 
             // Histograms: build the smaller child, subtract for the larger.
             var parent = histograms[best]!
@@ -225,9 +228,16 @@ struct TreeLearner {
                         left.gradient += add.gradient
                         left.hessian += add.hessian
                         left.count += add.count
-                        if left.count < minData || left.hessian < minHessian { continue }
-                        let right = LeafSums(
+                        var right = LeafSums(
                             gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
+                        if constant == nil {
+                            // Each side's count from its own hessian sum, rounded once: rounding bin by bin (as LightGBM
+                            // does) piles the error of a many-bin side onto the other, letting a leaf far below
+                            // min_data_in_leaf through.
+                            left.count = Int((left.hessian * countFactor).rounded())
+                            right.count = Int((right.hessian * countFactor).rounded())
+                        }
+                        if left.count < minData || left.hessian < minHessian { continue }
                         if right.count < minData || right.hessian < minHessian { break }
                         let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(right.gradient, right.hessian) - parentGain
                         if gain > best.gain {
@@ -238,6 +248,9 @@ struct TreeLearner {
                 }
             }
         }
+        // A gain within rounding of zero (a leaf whose rows all have the same gradient ratio, e.g. one class in the
+        // first round) splits nothing: both children would predict the parent's value.
+        if best.gain <= 1e-10 * settings.leafGain(sums.gradient, sums.hessian) { return SplitCandidate() }
         return best
     }
 }
