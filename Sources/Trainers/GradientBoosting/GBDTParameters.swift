@@ -36,6 +36,8 @@ public struct GBDTParameters: Sendable, Equatable {
 
     /// The most classes a multiclass model may have (bounds the per-class score arrays before they are allocated).
     public static let maxClasses = 1024
+    /// The most classes × training rows a multiclass fit holds (four doubles each: about 3 GB).
+    public static let maxClassRows = 100_000_000
 
     public static let table = ParameterTable([
         ParameterDefinition(name: "objective", aliases: ["objective_type", "app", "application", "loss"],

@@ -193,6 +193,12 @@ extension GBDTObjective {
             guard largest < count else {
                 throw .invalidParameter(name: "num_class", message: "is \(numClass) but the targets hold label \(largest)")
             }
+            // Scores, gradients, hessians and probabilities are held per class and row: bound them before allocating.
+            guard count * targets.count <= GBDTParameters.maxClassRows else {
+                throw .invalidData(
+                    file: "training data", line: nil, field: "target",
+                    message: "\(count) classes × \(targets.count) rows needs \(count * targets.count * 32 >> 20) MB of per-class scores; multiclass accepts at most \(GBDTParameters.maxClassRows) class-rows (fewer classes or rows)")
+            }
             return ((0..<count).map(Double.init), targets)
         case .regression, .regressionL1, .huber, .poisson, .crossEntropy:
             return nil

@@ -215,9 +215,11 @@ struct TreeLearner {
                 @inline(__always) func slot(_ bin: Int) -> LeafSums {
                     let second = values[base + 2 * bin + 1]
                     if let constant { return LeafSums(gradient: values[base + 2 * bin], hessian: second * constant, count: Int(second)) }
-                    return LeafSums(gradient: values[base + 2 * bin], hessian: second, count: Int((second * countFactor).rounded()))
+                    // Counts of varying-hessian sides are estimated below, once per side.
+                    return LeafSums(gradient: values[base + 2 * bin], hessian: second, count: 0)
                 }
-                let missing = mapper.hasMissing ? slot(mapper.binCount) : LeafSums()
+                var missing = mapper.hasMissing ? slot(mapper.binCount) : LeafSums()
+                if constant == nil { missing.count = Int(missing.hessian * countFactor + 0.5) }
                 for direction in 0..<(missing.count > 0 ? 2 : 1) {
                     let missingLeft = direction == 1
                     var left = missingLeft ? missing : LeafSums()
@@ -234,8 +236,9 @@ struct TreeLearner {
                             // Each side's count from its own hessian sum, rounded once: rounding bin by bin (as LightGBM
                             // does) piles the error of a many-bin side onto the other, letting a leaf far below
                             // min_data_in_leaf through.
-                            left.count = Int((left.hessian * countFactor).rounded())
-                            right.count = Int((right.hessian * countFactor).rounded())
+                            // Hessians are non-negative: adding ½ and truncating rounds (libm's round is a call).
+                            left.count = Int(left.hessian * countFactor + 0.5)
+                            right.count = Int(max(0, right.hessian) * countFactor + 0.5)
                         }
                         if left.count < minData || left.hessian < minHessian { continue }
                         if right.count < minData || right.hessian < minHessian { break }
