@@ -22,7 +22,7 @@ public struct LoadedData: Sendable {
             throw .invalidArguments("--target-above needs a numeric target; '\(encoding.targetName)' already holds class names")
         }
         func label(_ data: Dataset) -> Dataset {
-            Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { $0 > threshold ? 1 : 0 })
+            data.withTarget(data.target.map { $0 > threshold ? 1 : 0 })
         }
         let train = label(splits.train)
         guard Set(train.target).count == 2 else {

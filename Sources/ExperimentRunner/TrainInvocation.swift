@@ -30,7 +30,7 @@ public struct TrainInvocation: Sendable, Equatable {
         ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
         ("ignore-columns", "comma-separated columns of a plain CSV that are not features"),
         ("date-columns", "comma-separated text columns read as dates (year, month, day, weekday, hour features); found automatically when every value is a date"),
-        ("categorical-columns", "comma-separated columns kept as categories however many distinct values they have"),
+        ("categorical-columns", "comma-separated columns that are categories (gbdt splits them by category sets), numeric ones too, however many distinct values they have"),
         ("target-above", "classify instead: the target becomes 1 where it exceeds this value, else 0 (e.g. congested hours)"),
         ("valid-months", "traffic data: months before the test months used for validation (default 1)"),
         ("test-months", "traffic data: latest months held out for testing (default 1)"),

@@ -39,6 +39,8 @@ import NumericKernels
         #expect(encoding.categories == ["site": ["north", "south"]])
         let data = try encoding.dataset(from: table)
         #expect(Array(data.column(0)) == [1, 0, 1])
+        #expect(data.categoricalFeatures == [0], "text columns are categorical features for gbdt")
+        #expect(data.rows(0..<2).categoricalFeatures == [0] && data.withTarget([0, 1, 0]).categoricalFeatures == [0])
         #expect(data.column(1).last!.isNaN)
         #expect(data.target == [2, 3, 4])
     }

@@ -329,6 +329,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let training = try String(contentsOfFile: directory.file("out/model/v1/training.json"), encoding: .utf8)
         #expect(training.contains("\"Date_weekday\"") && training.contains("\"dayFirst\""))
+        // Holiday and Seasons are categorical features: LightGBM's feature_infos list their categories.
+        let modelText = try String(contentsOfFile: directory.file("out/model/v1/model.txt"), encoding: .utf8)
+        #expect(modelText.contains(" -1:0:1 ") || modelText.contains(" -1:1:0 "), "categorical feature_infos")
         let rows = directory.write("new.csv", """
             Date,Hour,Temperature(C),Seasons,Holiday
             2018-12-24T00,9,1.5,Monsoon,No Holiday

@@ -6,26 +6,36 @@ public struct Dataset: Sendable {
     /// `rowCount × featureCount`, column-major.
     public let features: Matrix
     public let target: [Double]
+    /// Features holding category codes (non-negative integers, NaN = missing) rather than quantities: gbdt splits them
+    /// by category sets (LightGBM's `categorical_feature`).
+    public let categoricalFeatures: Set<Int>
 
-    public init(featureNames: [String], features: Matrix, target: [Double]) {
+    public init(featureNames: [String], features: Matrix, target: [Double], categoricalFeatures: Set<Int> = []) {
         precondition(features.columns == featureNames.count, "one name per feature column")
         precondition(features.rows == target.count, "one target per row")
+        precondition(categoricalFeatures.allSatisfy { featureNames.indices.contains($0) }, "categorical features are feature indices")
         self.featureNames = featureNames
         self.features = features
         self.target = target
+        self.categoricalFeatures = categoricalFeatures
     }
 
     public var rowCount: Int { target.count }
     public var featureCount: Int { featureNames.count }
 
     /// Builds a dataset from feature columns.
-    public init(featureNames: [String], columns: [[Double]], target: [Double]) {
+    public init(featureNames: [String], columns: [[Double]], target: [Double], categoricalFeatures: Set<Int> = []) {
         var storage: [Double] = []
         storage.reserveCapacity(columns.count * target.count)
         for column in columns { storage.append(contentsOf: column) }
         self.init(
             featureNames: featureNames, features: Matrix(rows: target.count, columns: columns.count, storage: storage),
-            target: target)
+            target: target, categoricalFeatures: categoricalFeatures)
+    }
+
+    /// The same features with another target.
+    public func withTarget(_ target: [Double]) -> Dataset {
+        Dataset(featureNames: featureNames, features: features, target: target, categoricalFeatures: categoricalFeatures)
     }
 
     /// One feature column.
@@ -38,7 +48,7 @@ public struct Dataset: Sendable {
         let columns = (0..<featureCount).map { j in
             Array(features.storage[(j * rowCount + range.lowerBound)..<(j * rowCount + range.upperBound)])
         }
-        return Dataset(featureNames: featureNames, columns: columns, target: Array(target[range]))
+        return Dataset(featureNames: featureNames, columns: columns, target: Array(target[range]), categoricalFeatures: categoricalFeatures)
     }
 
     /// This dataset followed by `other` (same features).
@@ -47,7 +57,7 @@ public struct Dataset: Sendable {
         return Dataset(
             featureNames: featureNames,
             columns: (0..<featureCount).map { Array(column($0)) + Array(other.column($0)) },
-            target: target + other.target)
+            target: target + other.target, categoricalFeatures: categoricalFeatures)
     }
 }
 

@@ -3,7 +3,8 @@
 public struct FeatureEncoding: Sendable, Codable, Equatable {
     public let targetName: String
     public let featureNames: [String]
-    /// For each text column, its values in code order (code = index).
+    /// For each text column (and each column named categorical), its values in code order (code = index); these
+    /// features are the dataset's categorical features.
     public let categories: [String: [String]]
     /// A text target's class names in code order (the target is the class index); nil for a numeric target.
     public let targetClasses: [String]?
@@ -159,7 +160,8 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
         } else if requireTarget {
             throw .invalidData(file: table.file, line: 1, field: targetName, message: "target column not found")
         }
-        return (Dataset(featureNames: featureNames, columns: columns, target: target), unseen)
+        let categorical = Set(featureNames.indices.filter { categories[featureNames[$0]] != nil })
+        return (Dataset(featureNames: featureNames, columns: columns, target: target, categoricalFeatures: categorical), unseen)
     }
 
     /// Class names as class indices; with `requireTarget` every row needs a known class, else unknown ones are NaN.

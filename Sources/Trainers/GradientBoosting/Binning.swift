@@ -1,25 +1,35 @@
 import Dispatch
 import NumericKernels
 
-/// Maps one feature's values to histogram bins: quantile bins over the distinct values, missing values in a bin of their own.
+/// Maps one feature's values to histogram bins: quantile bins over the distinct values, missing values in a bin of their
+/// own; or, for a categorical feature, one bin per frequent category.
 ///
 /// After LightGBM's `BinMapper::FindBin` (src/io/bin.cpp), simplified: bins have equal counts where possible, never
 /// split a distinct value, and hold at least `minDataInBin` rows; the threshold of bin k is the midpoint between the
 /// largest value in bin k and the smallest in bin k+1, so a split "bin ≤ k" is the real-valued test "x ≤ threshold".
+/// Categorical features follow LightGBM too: categories by descending count (ties by value) in bins 1, 2, …, at most
+/// `maxBin − 1` of them and none rarer than `minDataInBin` rows after the first two; bin 0 holds missing values,
+/// negative values and every category left out (unseen ones at prediction), and is never on the left of a split.
 public struct BinMapper: Sendable, Equatable, Codable {
     /// Upper bounds of the non-missing bins except the last (which extends to +∞): `upperBounds.count == binCount − 1`.
     public let upperBounds: [Double]
-    /// Non-missing bins (≥ 1; 1 means the feature is constant and never split).
-    public var binCount: Int { upperBounds.count + 1 }
-    /// Whether the training data had NaN in this feature; NaN then maps to bin `binCount`.
+    /// A categorical feature's category of bin `b` at `categories[b − 1]`; nil for a numeric feature.
+    public let categories: [Int]?
+    /// Non-missing bins (≥ 1; 1 means the feature is constant and never split). A categorical feature's bins include
+    /// bin 0 (missing and left-out categories).
+    public var binCount: Int { categories.map { $0.count + 1 } ?? upperBounds.count + 1 }
+    /// Whether the training data had NaN in this (numeric) feature; NaN then maps to bin `binCount`.
     public let hasMissing: Bool
     public let minValue: Double
     public let maxValue: Double
 
     static let minDataInBin = 3
+    /// The largest category value a categorical feature may hold (LightGBM stores categories as `int32`).
+    public static let maxCategory = Int(Int32.max)
 
     /// Bins for `values` (NaN = missing) with at most `maxBin` non-missing bins.
     init(values: some Collection<Double>, maxBin: Int) {
+        categories = nil
         var finite = values.filter { !$0.isNaN }
         hasMissing = finite.count < values.count
         finite.sort()
@@ -55,12 +65,45 @@ public struct BinMapper: Sendable, Equatable, Codable {
         upperBounds = bounds
     }
 
+    /// Bins for the category codes `values` (whole numbers from 0; NaN or negative = missing) with at most `maxBin`
+    /// bins including bin 0.
+    init(categoryCodes values: some Collection<Double>, maxBin: Int) {
+        upperBounds = []
+        hasMissing = false
+        var counts: [Int: Int] = [:]
+        for value in values {
+            guard let category = Self.category(value) else { continue }
+            counts[category, default: 0] += 1
+        }
+        let ranked = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        var kept: [Int] = []
+        for (index, entry) in ranked.enumerated() where kept.count < maxBin - 1 {
+            if index > 1, entry.value < Self.minDataInBin { break }
+            kept.append(entry.key)
+        }
+        categories = kept
+        minValue = Double(kept.min() ?? 0)
+        maxValue = Double(kept.max() ?? 0)
+    }
+
+    /// A value as a category: whole and in 0…`maxCategory` (LightGBM truncates a fraction; so does tunekit), else nil.
+    @inline(__always)
+    static func category(_ value: Double) -> Int? {
+        guard value >= 0, value < Double(maxCategory) + 1 else { return nil }
+        return Int(value)
+    }
+
+    /// A categorical feature's bin of each category.
+    func categoryBins() -> [Int: UInt8] {
+        Dictionary(uniqueKeysWithValues: (categories ?? []).enumerated().map { ($1, UInt8($0 + 1)) })
+    }
+
     private static func midpoint(_ a: Double, _ b: Double) -> Double {
         let mid = a + (b - a) / 2
         return mid < b ? mid : a
     }
 
-    /// The bin of a value (binary search over the upper bounds).
+    /// The bin of a numeric feature's value (binary search over the upper bounds).
     @inline(__always)
     func bin(_ value: Double) -> UInt8 {
         if value.isNaN { return UInt8(hasMissing ? binCount : 0) }
@@ -72,8 +115,10 @@ public struct BinMapper: Sendable, Equatable, Codable {
         return UInt8(low)
     }
 
-    /// The real-valued threshold of "bin ≤ k".
+    /// The real-valued threshold of "bin ≤ k" (numeric features).
     func threshold(ofBin bin: Int) -> Double { upperBounds[bin] }
+
+    var isCategorical: Bool { categories != nil }
 
     /// Total bins including the missing one.
     var totalBins: Int { binCount + (hasMissing ? 1 : 0) }
@@ -112,8 +157,9 @@ public struct BinnedDataset: Sendable {
             let learn: @Sendable (Int) -> Void = { feature in
                 let column = data.column(feature)
                 let base = column.startIndex
-                let mapper = sample.map { BinMapper(values: $0.map { column[base + $0] }, maxBin: maxBin) }
-                    ?? BinMapper(values: column, maxBin: maxBin)
+                let values = sample.map { $0.map { column[base + $0] } } ?? Array(column)
+                let mapper = data.categoricalFeatures.contains(feature)
+                    ? BinMapper(categoryCodes: values, maxBin: maxBin) : BinMapper(values: values, maxBin: maxBin)
                 (slots.value.baseAddress! + feature).initialize(to: mapper)
             }
             if threads > 1, data.featureCount > 1 {
@@ -144,8 +190,10 @@ public struct BinnedDataset: Sendable {
                         let base = column.startIndex
                         var slot = output.value.0 + rows.lowerBound * width + feature
                         let columnSlots = output.value.1 + feature * n
+                        let categoryBins = mapper.isCategorical ? mapper.categoryBins() : nil
                         for row in rows {
-                            let bin = mapper.bin(column[base + row])
+                            let value = column[base + row]
+                            let bin = categoryBins.map { bins in BinMapper.category(value).flatMap { bins[$0] } ?? 0 } ?? mapper.bin(value)
                             slot.initialize(to: bin)
                             columnSlots[row] = bin
                             slot += width

@@ -104,6 +104,10 @@ public struct GBDTModel: FittedModel, Equatable {
         bestIteration = try container.decodeIfPresent(Int.self, forKey: .bestIteration)
         validationCurve = try container.decode([Double].self, forKey: .validationCurve)
         let perIteration = objective == .multiclass ? (classes?.count ?? 0) : 1
+        guard binMappers.count == featureNames.count,
+              trees.allSatisfy({ $0.splitFeature.allSatisfy { $0 < featureNames.count } }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.trees], debugDescription: "trees split features the model does not have"))
+        }
         guard initialScores.count == perIteration, perIteration >= 1, objective.isClassifier == (classes != nil) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.initialScores], debugDescription: "classes and starting scores do not match the objective"))
         }

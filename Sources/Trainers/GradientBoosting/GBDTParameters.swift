@@ -33,6 +33,12 @@ public struct GBDTParameters: Sendable, Equatable {
     public var earlyStoppingRounds: Int
     /// 0 means one per core.
     public var numThreads: Int
+    /// Categorical features (LightGBM's names): one-vs-rest below this many bins.
+    public var maxCatToOnehot: Int
+    public var maxCatThreshold: Int
+    public var catL2: Double
+    public var catSmooth: Double
+    public var minDataPerGroup: Int
 
     /// The most classes a multiclass model may have (bounds the per-class score arrays before they are allocated).
     public static let maxClasses = 1024
@@ -93,6 +99,16 @@ public struct GBDTParameters: Sendable, Equatable {
                             summary: "Poisson hessian safeguard"),
         ParameterDefinition(name: "early_stopping_rounds", aliases: ["early_stopping_round", "early_stopping", "n_iter_no_change"],
                             kind: .int(0...Int.max), defaultValue: "0", summary: "stop after k rounds without validation improvement"),
+        ParameterDefinition(name: "max_cat_to_onehot", kind: .int(1...Int.max), defaultValue: "4",
+                            summary: "categorical features with at most this many bins split one category against the rest"),
+        ParameterDefinition(name: "max_cat_threshold", kind: .int(1...Int.max), defaultValue: "32",
+                            summary: "most categories on the left of a categorical split"),
+        ParameterDefinition(name: "cat_l2", kind: .double(0...Double.infinity), defaultValue: "10.0",
+                            summary: "extra L2 penalty of categorical splits"),
+        ParameterDefinition(name: "cat_smooth", kind: .double(0...Double.infinity), defaultValue: "10.0",
+                            summary: "smoothing of category statistics; categories with fewer rows are not split off"),
+        ParameterDefinition(name: "min_data_per_group", kind: .int(1...Int.max), defaultValue: "100",
+                            summary: "minimum rows per categorical group"),
         ParameterDefinition(name: "num_threads", aliases: ["num_thread", "nthread", "nthreads", "n_jobs"], kind: .int(0...1024),
                             defaultValue: "0", summary: "threads, 0 = one per core"),
     ])
@@ -121,6 +137,11 @@ public struct GBDTParameters: Sendable, Equatable {
         huberDelta = resolved.double("alpha")
         poissonMaxDeltaStep = resolved.double("poisson_max_delta_step")
         earlyStoppingRounds = int("early_stopping_rounds")
+        maxCatToOnehot = int("max_cat_to_onehot")
+        maxCatThreshold = int("max_cat_threshold")
+        catL2 = resolved.double("cat_l2")
+        catSmooth = resolved.double("cat_smooth")
+        minDataPerGroup = int("min_data_per_group")
         let threads = int("num_threads")
         numThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
     }

@@ -6,8 +6,8 @@ import NumericKernels
 /// Follows LightGBM (`src/boosting/gbdt.cpp`, `src/treelearner/serial_tree_learner.cpp`): features binned once,
 /// leaf-wise growth, histogram subtraction, L1/L2-regularised leaf values, row bagging and per-tree feature sampling
 /// from a master seed, early stopping on the validation split; regression, binary (sigmoid) and multiclass (softmax)
-/// objectives. Deviations: bins are equal-frequency cuts (LightGBM's
-/// greedy binning also looks at bin spans), there is no categorical split, no exclusive feature bundling and no GOSS.
+/// objectives, categorical splits by category sets. Deviations: bins are equal-frequency cuts (LightGBM's
+/// greedy binning also looks at bin spans), there is no exclusive feature bundling and no GOSS.
 public enum GBDTTrainer: Trainer {
     public static let name = "gbdt"
     public static var parameterTable: ParameterTable { GBDTParameters.table }
@@ -103,7 +103,9 @@ private struct Booster {
             numLeaves: parameters.numLeaves, maxDepth: parameters.maxDepth, minDataInLeaf: parameters.minDataInLeaf,
             minSumHessianInLeaf: parameters.minSumHessianInLeaf, minGainToSplit: parameters.minGainToSplit,
             lambdaL1: parameters.lambdaL1, lambdaL2: parameters.lambdaL2, threads: parameters.numThreads,
-            constantHessian: parameters.objective.constantHessian))
+            constantHessian: parameters.objective.constantHessian, maxCatToOnehot: parameters.maxCatToOnehot,
+            maxCatThreshold: parameters.maxCatThreshold, catL2: parameters.catL2, catSmooth: parameters.catSmooth,
+            minDataPerGroup: parameters.minDataPerGroup))
         initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1)
         // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
         // the positive class's weight.

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Layout from LightGBM's `GBDT::SaveModelToString` and `Tree::ToString` (src/boosting/gbdt_model_text.cpp,
 /// src/io/tree.cpp). The initial score is folded into the first tree's values, as LightGBM does with
-/// `boost_from_average` (into each class's first tree). Every split uses missing type NaN (`decision_type` 8, plus 2 when missing values go left), so
-/// LightGBM routes NaN exactly as tunekit does.
+/// `boost_from_average` (into each class's first tree). Every numeric split uses missing type NaN (`decision_type` 8,
+/// plus 2 when missing values go left), so LightGBM routes NaN exactly as tunekit does; a categorical split is
+/// `decision_type` 1 with its left categories as a bitset in `cat_threshold` (missing values go right, as in LightGBM).
 extension GBDTModel {
     public var lightGBMText: String {
         var trees = self.trees
@@ -18,7 +19,10 @@ extension GBDTModel {
         }
         let blocks = trees.enumerated().map { "Tree=\($0.offset)\n" + Self.text(of: $0.element) + "\n" }
         let names = featureNames.map(Self.safeName)
-        let infos = binMappers.map { $0.binCount > 1 ? "[\(Self.number($0.minValue)):\(Self.number($0.maxValue))]" : "none" }
+        let infos = binMappers.map { mapper in
+            if let categories = mapper.categories { return ([-1] + categories).map(String.init).joined(separator: ":") }
+            return mapper.binCount > 1 ? "[\(Self.number(mapper.minValue)):\(Self.number(mapper.maxValue))]" : "none"
+        }
         var text = """
             tree
             version=v4
@@ -55,10 +59,15 @@ extension GBDTModel {
     private static func text(of tree: RegressionTree) -> String {
         func join(_ values: [Double]) -> String { values.map(number).joined(separator: " ") }
         func join(_ values: [Int]) -> String { values.map(String.init).joined(separator: " ") }
-        let decisionTypes = tree.defaultLeft.map { $0 ? 10 : 8 }
+        let decisionTypes = tree.defaultLeft.indices.map { tree.categoricalSplit[$0] >= 0 ? 1 : tree.defaultLeft[$0] ? 10 : 8 }
+        var categorical = ""
+        if !tree.leftCategories.isEmpty {
+            let boundaries = tree.leftCategories.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+            categorical = "cat_boundaries=\(join(boundaries))\ncat_threshold=\(tree.leftCategories.flatMap { $0 }.map(String.init).joined(separator: " "))\n"
+        }
         return """
             num_leaves=\(tree.leafValue.count)
-            num_cat=0
+            num_cat=\(tree.leftCategories.count)
             split_feature=\(join(tree.splitFeature))
             split_gain=\(join(tree.splitGain))
             threshold=\(join(tree.threshold))
@@ -71,7 +80,7 @@ extension GBDTModel {
             internal_value=\(join(tree.internalValue))
             internal_weight=\(join(tree.internalWeight))
             internal_count=\(join(tree.internalCount))
-            is_linear=0
+            \(categorical)is_linear=0
             shrinkage=1
 
             """

@@ -8,6 +8,10 @@ struct SplitCandidate {
     var defaultLeft = false
     var gain = -Double.infinity
     var left = LeafSums(), right = LeafSums()
+    /// A categorical split's bins going left (every other bin goes right); nil for a numeric split.
+    var leftBins: [Int]?
+    /// L2 penalty added to `lambda_l2` for the children's values (`cat_l2` after a many-vs-many categorical split).
+    var extraL2 = 0.0
 
     var isValid: Bool { feature >= 0 && gain > 0 }
 }
@@ -29,6 +33,14 @@ struct TreeSettings {
     let threads: Int
     /// Every hessian equals this (L2, L1, Huber): hessian sums are counts × constant and are not accumulated.
     let constantHessian: Double?
+    /// LightGBM's categorical settings: one-vs-rest below `maxCatToOnehot` bins, else at most `maxCatThreshold`
+    /// categories on the left, ordered by gradient / (hessian + `catSmooth`) over categories of at least `catSmooth`
+    /// rows, `catL2` extra penalty, `minDataPerGroup` rows per side and per step.
+    var maxCatToOnehot = 4
+    var maxCatThreshold = 32
+    var catL2 = 10.0
+    var catSmooth = 10.0
+    var minDataPerGroup = 100
 
     @inline(__always)
     func thresholdL1(_ g: Double) -> Double {
@@ -38,12 +50,12 @@ struct TreeSettings {
     }
 
     @inline(__always)
-    func leafGain(_ g: Double, _ h: Double) -> Double {
+    func leafGain(_ g: Double, _ h: Double, extraL2: Double = 0) -> Double {
         let t = thresholdL1(g)
-        return t * t / (h + lambdaL2)
+        return t * t / (h + lambdaL2 + extraL2)
     }
 
-    func leafOutput(_ g: Double, _ h: Double) -> Double { -thresholdL1(g) / (h + lambdaL2) }
+    func leafOutput(_ g: Double, _ h: Double, extraL2: Double = 0) -> Double { -thresholdL1(g) / (h + lambdaL2 + extraL2) }
 }
 
 /// Leaf-wise (best-first) growth of one tree on histograms (LightGBM's `SerialTreeLearner`).
@@ -82,8 +94,18 @@ struct TreeLearner {
             let newLeaf = tree.leafValue.count
             // Record the split: the left child keeps the leaf id, the right child gets a new one.
             tree.splitFeature.append(split.feature)
-            tree.thresholdBin.append(split.thresholdBin)
-            tree.threshold.append(data.mappers[split.feature].threshold(ofBin: split.thresholdBin))
+            if let bins = split.leftBins {
+                let categories = data.mappers[split.feature].categories!
+                tree.categoricalSplit.append(tree.leftBins.count)
+                tree.threshold.append(Double(tree.leftBins.count))
+                tree.thresholdBin.append(-1)
+                tree.leftBins.append(RegressionTree.bitset(bins))
+                tree.leftCategories.append(RegressionTree.bitset(bins.map { categories[$0 - 1] }))
+            } else {
+                tree.categoricalSplit.append(-1)
+                tree.threshold.append(data.mappers[split.feature].threshold(ofBin: split.thresholdBin))
+                tree.thresholdBin.append(split.thresholdBin)
+            }
             tree.defaultLeft.append(split.defaultLeft)
             tree.splitGain.append(split.gain)
             tree.internalValue.append(tree.leafValue[best])
@@ -104,10 +126,10 @@ struct TreeLearner {
             begins.append(rightBegin); counts.append(rightCount)
             let depth = depths[best] + 1
             depths[best] = depth; depths.append(depth)
-            tree.leafValue[best] = settings.leafOutput(split.left.gradient, split.left.hessian)
+            tree.leafValue[best] = settings.leafOutput(split.left.gradient, split.left.hessian, extraL2: split.extraL2)
             tree.leafWeight[best] = split.left.hessian
             tree.leafCount[best] = leftCount
-            tree.leafValue.append(settings.leafOutput(split.right.gradient, split.right.hessian))
+            tree.leafValue.append(settings.leafOutput(split.right.gradient, split.right.hessian, extraL2: split.extraL2))
             tree.leafWeight.append(split.right.hessian)
             tree.leafCount.append(rightCount)
             // The children's real row counts: the split's are estimates from hessians when hessians vary.
@@ -153,6 +175,14 @@ struct TreeLearner {
     /// separate threads and stitched back in block order, which gives exactly the serial result.
     private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate) -> Int {
         let mapper = data.mappers[split.feature]
+        // Which side each bin goes to.
+        var goesLeft = [Bool](repeating: false, count: 256)
+        if let bins = split.leftBins {
+            for bin in bins { goesLeft[bin] = true }
+        } else {
+            for bin in 0...split.thresholdBin { goesLeft[bin] = true }
+            if mapper.hasMissing { goesLeft[mapper.binCount] = split.defaultLeft }
+        }
         let blocks = max(1, min(settings.threads, count / 32_768 + 1))
         var spill = [Int32](repeating: 0, count: count)
         var leftCounts = [Int](repeating: 0, count: blocks), rightCounts = [Int](repeating: 0, count: blocks)
@@ -160,13 +190,13 @@ struct TreeLearner {
         data.columnBins.withUnsafeBufferPointer { bins in
             indices.withUnsafeMutableBufferPointer { rows in
                 spill.withUnsafeMutableBufferPointer { spillRows in
+                    goesLeft.withUnsafeBufferPointer { sides in
                     leftCounts.withUnsafeMutableBufferPointer { leftCount in
                         rightCounts.withUnsafeMutableBufferPointer { rightCount in
                             let work = PartitionWork(
                                 column: bins.baseAddress! + split.feature * data.rowCount, rows: rows.baseAddress! + begin,
                                 spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
-                                rightCount: rightCount.baseAddress!, missingBin: mapper.hasMissing ? mapper.binCount : -1,
-                                threshold: split.thresholdBin, defaultLeft: split.defaultLeft)
+                                rightCount: rightCount.baseAddress!, goesLeft: sides.baseAddress!)
                             if blocks == 1 {
                                 work.run(block: 0, range: 0..<count)
                             } else {
@@ -189,6 +219,7 @@ struct TreeLearner {
                                 write += rightCount[block]
                             }
                         }
+                    }
                     }
                 }
             }
@@ -217,6 +248,13 @@ struct TreeLearner {
                     if let constant { return LeafSums(gradient: values[base + 2 * bin], hessian: second * constant, count: Int(second)) }
                     // Counts of varying-hessian sides are estimated below, once per side.
                     return LeafSums(gradient: values[base + 2 * bin], hessian: second, count: 0)
+                }
+                if mapper.isCategorical {
+                    let candidate = bestCategoricalSplit(
+                        feature: feature, binCount: mapper.binCount, sums: sums, parentGain: parentGain, countFactor: countFactor,
+                        bin: slot)
+                    if let candidate, candidate.gain > best.gain { best = candidate }
+                    continue
                 }
                 var missing = mapper.hasMissing ? slot(mapper.binCount) : LeafSums()
                 if constant == nil { missing.count = Int(missing.hessian * countFactor + 0.5) }
@@ -258,6 +296,68 @@ struct TreeLearner {
     }
 }
 
+extension TreeLearner {
+    /// The best split of a categorical feature by LightGBM's rules (`FindBestThresholdCategoricalInner`): with few
+    /// bins, one category against the rest; otherwise categories sorted by gradient / (hessian + `cat_smooth`) and the
+    /// best prefix from either end, with `cat_l2` added to the penalty. Bin 0 (missing, left-out and unseen categories)
+    /// always goes right. `bin` gives a bin's sums (counts are 0 when hessians vary: estimated here as LightGBM does).
+    fileprivate func bestCategoricalSplit(
+        feature: Int, binCount: Int, sums: LeafSums, parentGain: Double, countFactor: Double, bin: (Int) -> LeafSums
+    ) -> SplitCandidate? {
+        let minData = settings.minDataInLeaf, minHessian = settings.minSumHessianInLeaf
+        let varying = settings.constantHessian == nil
+        func sumsOf(_ b: Int) -> LeafSums {
+            var entry = bin(b)
+            if varying { entry.count = Int(entry.hessian * countFactor + 0.5) }
+            return entry
+        }
+        func right(of left: LeafSums) -> LeafSums {
+            LeafSums(gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
+        }
+        var best: SplitCandidate?
+        if binCount <= settings.maxCatToOnehot {
+            for b in 1..<binCount {
+                let left = sumsOf(b), other = right(of: left)
+                guard left.count >= minData, left.hessian >= minHessian, other.count >= minData, other.hessian >= minHessian else { continue }
+                let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(other.gradient, other.hessian) - parentGain
+                if gain > 0, gain > best?.gain ?? 0 {
+                    best = SplitCandidate(feature: feature, thresholdBin: -1, gain: gain, left: left, right: other, leftBins: [b])
+                }
+            }
+            return best
+        }
+        let catSmooth = settings.catSmooth, extraL2 = settings.catL2
+        let used = (1..<binCount).map(sumsOf).enumerated().filter { Double($0.element.count) >= catSmooth }
+            .map { (bin: $0.offset + 1, sums: $0.element) }
+        // Swift's sort is stable, as LightGBM's std::stable_sort: ties keep bin (count) order.
+        let sorted = used.sorted { $0.sums.gradient / ($0.sums.hessian + catSmooth) < $1.sums.gradient / ($1.sums.hessian + catSmooth) }
+        let maxCategories = min(settings.maxCatThreshold, (sorted.count + 1) / 2)
+        for ascending in [true, false] {
+            var left = LeafSums(), group = 0
+            for i in 0..<min(sorted.count, maxCategories) {
+                let entry = sorted[ascending ? i : sorted.count - 1 - i].sums
+                left.gradient += entry.gradient
+                left.hessian += entry.hessian
+                left.count += entry.count
+                group += entry.count
+                if left.count < minData || left.hessian < minHessian { continue }
+                let other = right(of: left)
+                if other.count < minData || other.count < settings.minDataPerGroup || other.hessian < minHessian { break }
+                if group < settings.minDataPerGroup { continue }
+                group = 0
+                let gain = settings.leafGain(left.gradient, left.hessian, extraL2: extraL2)
+                    + settings.leafGain(other.gradient, other.hessian, extraL2: extraL2) - parentGain
+                if gain > 0, gain > best?.gain ?? 0 {
+                    let bins = (0...i).map { sorted[ascending ? $0 : sorted.count - 1 - $0].bin }
+                    best = SplitCandidate(
+                        feature: feature, thresholdBin: -1, gain: gain, left: left, right: other, leftBins: bins, extraL2: extraL2)
+                }
+            }
+        }
+        return best
+    }
+}
+
 /// One block of a partition: its left rows move to the block's start (in order), its right rows to the spill buffer.
 private struct PartitionWork: @unchecked Sendable {
     /// The split feature's column of bins.
@@ -266,16 +366,14 @@ private struct PartitionWork: @unchecked Sendable {
     let spill: UnsafeMutablePointer<Int32>
     let leftCount: UnsafeMutablePointer<Int>
     let rightCount: UnsafeMutablePointer<Int>
-    let missingBin: Int
-    let threshold: Int
-    let defaultLeft: Bool
+    /// The side of each of the 256 bins.
+    let goesLeft: UnsafePointer<Bool>
 
     func run(block: Int, range: Range<Int>) {
         var left = range.lowerBound, right = range.lowerBound
         for position in range {
             let row = rows[position]
-            let bin = Int(column[Int(row)])
-            if bin == missingBin ? defaultLeft : bin <= threshold {
+            if goesLeft[Int(column[Int(row)])] {
                 rows[left] = row
                 left += 1
             } else {
