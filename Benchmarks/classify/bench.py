@@ -20,6 +20,9 @@ PARAMS = ["--num_iterations=200", "--learning_rate=0.1", "--num_leaves=31", "--m
 def tunekit(binary, folder, threads, objective):
     command = [binary, "train", "--trainer", "gbdt", "--data", f"{folder}/train.csv", "--valid", f"{folder}/test.csv",
                "--target", "target", f"--objective={objective}", f"--num_threads={threads}"] + PARAMS
+    marker = f"{folder}/categorical.json"
+    if os.path.exists(marker):
+        command.append("--categorical-columns=" + ",".join(json.load(open(marker))["names"]))
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     metrics = dict(re.findall(r"^(\w+)=([0-9.e+-]+)$", result.stdout, re.M))
     fit = re.search(r"fit: ([0-9.]+) s on \d+ rows", result.stderr).group(1)
@@ -40,7 +43,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--datasets", default="breast-cancer,digits,synthetic-1m,congestion")
+    parser.add_argument("--datasets", default="breast-cancer,digits,synthetic-1m,congestion,categorical")
     args = parser.parse_args()
     print(f"{'data set':15}{'thr':>4}{'tool':>13}{'fit s':>9}{'fit/LGBM':>10}{'logloss':>10}{'logloss/LGBM':>14}{'auc':>9}{'accuracy':>10}")
     for name in args.datasets.split(","):

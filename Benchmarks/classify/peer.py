@@ -4,6 +4,7 @@ Usage: peer.py lightgbm|sklearn THREADS FOLDER   (OMP_NUM_THREADS=THREADS is set
 Parameters as bench.py gives tunekit: num_leaves 31, learning_rate 0.1, 200 iterations, max_bin 255, min_data_in_leaf 20.
 """
 import json
+import os
 import sys
 import time
 
@@ -14,12 +15,15 @@ library, threads, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 X, y = np.load(f"{folder}/train_X.npy"), np.load(f"{folder}/train_y.npy")
 Xt, yt = np.load(f"{folder}/test_X.npy"), np.load(f"{folder}/test_y.npy")
 classes = int(max(y.max(), yt.max())) + 1
+# Categorical columns, when the data set names them.
+marker = f"{folder}/categorical.json"
+categorical = json.load(open(marker))["indices"] if os.path.exists(marker) else []
 if library == "lightgbm":
     import lightgbm
     params = dict(num_leaves=31, learning_rate=0.1, max_bin=255, min_data_in_leaf=20, num_threads=threads, verbose=-1)
     params.update(objective="binary") if classes == 2 else params.update(objective="multiclass", num_class=classes)
     start = time.perf_counter()
-    model = lightgbm.train(params, lightgbm.Dataset(X, y), num_boost_round=200)
+    model = lightgbm.train(params, lightgbm.Dataset(X, y, categorical_feature=categorical or "auto"), num_boost_round=200)
     fit = time.perf_counter() - start
     probabilities = model.predict(Xt)
     if classes == 2:
@@ -27,7 +31,8 @@ if library == "lightgbm":
 else:
     from sklearn.ensemble import HistGradientBoostingClassifier
     model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20,
-                                           max_bins=255, l2_regularization=0.0, early_stopping=False)
+                                           max_bins=255, l2_regularization=0.0, early_stopping=False,
+                                           categorical_features=categorical or None)
     start = time.perf_counter()
     model.fit(X, y)
     fit = time.perf_counter() - start

@@ -7,7 +7,13 @@ synthetic-1m:  1,000,000 × 20 seeded binary rows (a logistic of Friedman-like t
 congestion:    held out (not looked at while building the classifiers): the bundled Seoul traffic data, featurized
                by tunekit, labelled 1 where the hour's volume exceeds 3,000 (about a fifth of hours; the "congested
                hour" example experiment), train months vs the test month.
+categorical:   held out for categorical splits (not looked at while building them): 300,000 × 6 seeded binary rows,
+               4 categorical columns (4, 20, 60 and 200 categories, skewed frequencies, effects unrelated to the code
+               order) and 2 numeric; first 240,000 train, last 60,000 test. `categorical.json` lists the categorical
+               columns, given to every tool (tunekit --categorical-columns, LightGBM categorical_feature,
+               scikit-learn categorical_features).
 """
+import json
 import csv
 import os
 import sys
@@ -44,6 +50,25 @@ def synthetic(out, rows=1_000_000, seed=20261201):
     save(out, "synthetic-1m", {"train": (X[:cut], y[:cut]), "test": (X[cut:], y[cut:])}, [f"f{i}" for i in range(20)])
 
 
+def categorical(out, rows=300_000, seed=20261202):
+    rng = np.random.default_rng(seed)
+    columns, logit = [], np.zeros(rows)
+    for count, scale in [(4, 1.0), (20, 0.8), (60, 0.7), (200, 0.6)]:
+        weights = rng.random(count) ** 3 + 0.02
+        codes = rng.choice(count, size=rows, p=weights / weights.sum())
+        logit += scale * rng.standard_normal(count)[codes]
+        columns.append(codes.astype(float))
+    x1, x2 = rng.random(rows), rng.standard_normal(rows)
+    logit += 1.5 * np.sin(3 * x1) + 0.5 * x2 * (columns[0] == 1) - 1.0
+    X = np.column_stack(columns + [x1, x2])
+    y = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(float)
+    cut = int(0.8 * rows)
+    names = ["c4", "c20", "c60", "c200", "x1", "x2"]
+    save(out, "categorical", {"train": (X[:cut], y[:cut]), "test": (X[cut:], y[cut:])}, names)
+    with open(os.path.join(out, "categorical", "categorical.json"), "w") as handle:
+        json.dump({"names": names[:4], "indices": [0, 1, 2, 3]}, handle)
+
+
 def congestion(features_dir, out):
     def load(path, spots):
         rows = list(csv.DictReader(open(path)))
@@ -64,3 +89,4 @@ if __name__ == "__main__":
     if not os.path.exists(os.path.join(out, "synthetic-1m", "train.csv")):
         synthetic(out)
     congestion(features_dir, out)
+    categorical(out)

@@ -221,3 +221,16 @@ struct UnsafeSendable<Value>: @unchecked Sendable {
 
     init(_ value: Value) { self.value = value }
 }
+
+/// Runs `body` over `0..<count` cut into contiguous blocks, one per thread (up to `threads`), when there are at least
+/// `minimumPerBlock` items per block; otherwise in one call on this thread.
+func forEachBlock(of count: Int, threads: Int, minimumPerBlock: Int = 16_384, _ body: @Sendable (Range<Int>) -> Void) {
+    let blocks = max(1, min(threads, count / minimumPerBlock))
+    if blocks == 1 {
+        body(0..<count)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+            body((count * block / blocks)..<(count * (block + 1) / blocks))
+        }
+    }
+}

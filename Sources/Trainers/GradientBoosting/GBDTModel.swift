@@ -37,21 +37,37 @@ public struct GBDTModel: FittedModel, Equatable {
         self.validationCurve = validationCurve
     }
 
-    /// Raw scores (before the link), one array per class.
+    /// Raw scores (before the link), one array per class. Rows go in blocks, each copied row-major first (a tree walk
+    /// then reads one row's features from one place), each row walked through every tree in order over the packed
+    /// forest; large inputs use every core (each row's sum is the same on any number of threads).
     public func rawScores(_ features: Matrix) -> [[Double]] {
         precondition(features.columns == featureNames.count, "feature count does not match the model")
-        let n = features.rows, perIteration = initialScores.count
-        var scores = initialScores.map { [Double](repeating: $0, count: n) }
+        let n = features.rows, width = features.columns, perIteration = initialScores.count
+        let blockRows = 256, blocks = (n + blockRows - 1) / blockRows
+        var flat = [Double](repeating: 0, count: perIteration * n)
+        let forest = FlatForest(trees, outputs: perIteration), initialScores = self.initialScores
         features.storage.withUnsafeBufferPointer { storage in
-            for (index, tree) in trees.enumerated() where !tree.splitFeature.isEmpty {
-                scores[index % perIteration].withUnsafeMutableBufferPointer { score in
-                    for row in 0..<n {
-                        score[row] += tree.leafValue[tree.leaf { storage[row + $0 * n] }]
+            flat.withUnsafeMutableBufferPointer { output in
+                let buffers = UnsafeSendable((storage, output))
+                forEachBlock(of: blocks, threads: ProcessInfo.processInfo.activeProcessorCount, minimumPerBlock: 64) { range in
+                    let (storage, output) = buffers.value
+                    var rowMajor = [Double](repeating: 0, count: blockRows * width)
+                    for block in range {
+                        let rows = (block * blockRows)..<min(n, (block + 1) * blockRows)
+                        for (r, row) in rows.enumerated() {
+                            for feature in 0..<width { rowMajor[r * width + feature] = storage[row + feature * n] }
+                        }
+                        rowMajor.withUnsafeBufferPointer { values in
+                            for (r, row) in rows.enumerated() {
+                                for k in 0..<perIteration { output[k * n + row] = initialScores[k] }
+                                forest.accumulate(row: values.baseAddress! + r * width, into: output.baseAddress! + row, stride: n)
+                            }
+                        }
                     }
                 }
             }
         }
-        return scores
+        return (0..<perIteration).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
     }
 
     public func predictions(_ features: Matrix) -> Predictions {

@@ -157,10 +157,17 @@ private struct Booster {
                 }
                 for leaf in tree.leafValue.indices { tree.leafValue[leaf] *= parameters.learningRate }
                 for node in tree.internalValue.indices { tree.internalValue[node] *= parameters.learningRate }
-                scores[k].withUnsafeMutableBufferPointer { score in
-                    for (leaf, rows) in leafRows.enumerated() {
-                        let value = tree.leafValue[leaf]
-                        for row in rows { score[Int(row)] += value }
+                // Leaves hold disjoint rows: large trees update their leaves' scores on several threads.
+                scores[k].withUnsafeMutableBufferPointer { buffer in
+                    let score = UnsafeSendable(buffer.baseAddress!), values = tree.leafValue, leafRows = leafRows
+                    let update: @Sendable (Int) -> Void = { leaf in
+                        let value = values[leaf]
+                        for row in leafRows[leaf] { score.value[Int(row)] += value }
+                    }
+                    if parameters.numThreads > 1, bag.count >= 65_536 {
+                        DispatchQueue.concurrentPerform(iterations: leafRows.count, execute: update)
+                    } else {
+                        for leaf in leafRows.indices { update(leaf) }
                     }
                 }
                 if let inBag { add(tree, to: &scores[k], of: binned) { !inBag[$0] } }

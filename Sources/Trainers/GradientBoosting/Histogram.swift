@@ -40,7 +40,7 @@ extension TreeLearner {
         guard m > 0, !features.isEmpty else { return histogram }
         let blocks = min(Self.maxHistogramBlocks, (m + Self.histogramBlockRows - 1) / Self.histogramBlockRows)
         // Waking threads costs tens of microseconds: only large leaves are worth it.
-        let threads = max(1, min(settings.threads, m * features.count / 131_072 + 1))
+        let threads = max(1, min(settings.threads, m * features.count / 32_768 + 1))
         let slotBases = features.map { 2 * data.histogramOffsets[$0] }
         // Column by column only pays for all rows of features with many bins: a feature with few bins sends run after
         // run of rows to the same bin, each `+=` waiting for the one before, which the row-wise pass interleaves.

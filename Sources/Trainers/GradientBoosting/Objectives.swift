@@ -37,47 +37,54 @@ extension GBDTObjective {
         }
     }
 
-    /// Fills each class's gradients and hessians of the loss at the raw `scores`, for `rows` or all rows.
-    /// `positiveWeight` scales binary rows of the positive class, `negativeWeight` the others (`is_unbalance`,
-    /// `scale_pos_weight`).
+    /// Fills each class's gradients and hessians of the loss at the raw `scores`, for `rows` or all rows, in blocks of
+    /// rows on `parameters.numThreads` threads (each row's values do not depend on the blocks). `weights` scale binary
+    /// rows of each class (`is_unbalance`, `scale_pos_weight`).
     func gradients(
         scores: [[Double]], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
         weights: (negative: Double, positive: Double), gradients: inout [[Double]], hessians: inout [[Double]]
     ) {
+        let count = rows?.count ?? labels.count
+        let rowIndices = rows ?? []
         if self == .multiclass {
-            multiclassGradients(scores: scores, labels: labels, rows: rows, gradients: &gradients, hessians: &hessians)
+            multiclassGradients(scores: scores, labels: labels, rows: rows, threads: parameters.numThreads, gradients: &gradients, hessians: &hessians)
             return
         }
-        let delta = parameters.huberDelta
-        let maxDelta = exp(parameters.poissonMaxDeltaStep)
-        let objective = self
+        let objective = self, delta = parameters.huberDelta, maxDelta = exp(parameters.poissonMaxDeltaStep)
+        let classWeights = [weights.negative, weights.positive]
         scores[0].withUnsafeBufferPointer { score in
             labels.withUnsafeBufferPointer { label in
-                gradients[0].withUnsafeMutableBufferPointer { gradient in
-                    hessians[0].withUnsafeMutableBufferPointer { hessian in
-                        func fill(_ i: Int) {
-                            let diff = score[i] - label[i]
-                            switch objective {
-                            case .regression:
-                                gradient[i] = diff
-                            case .regressionL1:
-                                gradient[i] = diff > 0 ? 1 : (diff < 0 ? -1 : 0)
-                            case .huber:
-                                gradient[i] = abs(diff) <= delta ? diff : (diff > 0 ? delta : -delta)
-                            case .poisson:
-                                let e = exp(score[i])
-                                gradient[i] = e - label[i]
-                                hessian[i] = e * maxDelta
-                            case .binary, .crossEntropy:
-                                let p = sigmoid(score[i])
-                                let weight = objective == .binary ? (label[i] > 0 ? weights.positive : weights.negative) : 1
-                                gradient[i] = (p - label[i]) * weight
-                                hessian[i] = p * (1 - p) * weight
-                            case .multiclass:
-                                break
+                rowIndices.withUnsafeBufferPointer { rowIndex in
+                    gradients[0].withUnsafeMutableBufferPointer { gradient in
+                        hessians[0].withUnsafeMutableBufferPointer { hessian in
+                            let buffers = UnsafeSendable((score, label, rowIndex, gradient, hessian))
+                            forEachBlock(of: count, threads: parameters.numThreads) { block in
+                                let (score, label, rowIndex, gradient, hessian) = buffers.value
+                                for k in block {
+                                    let i = rows == nil ? k : Int(rowIndex[k])
+                                    let diff = score[i] - label[i]
+                                    switch objective {
+                                    case .regression:
+                                        gradient[i] = diff
+                                    case .regressionL1:
+                                        gradient[i] = diff > 0 ? 1 : (diff < 0 ? -1 : 0)
+                                    case .huber:
+                                        gradient[i] = abs(diff) <= delta ? diff : (diff > 0 ? delta : -delta)
+                                    case .poisson:
+                                        let e = exp(score[i])
+                                        gradient[i] = e - label[i]
+                                        hessian[i] = e * maxDelta
+                                    case .binary, .crossEntropy:
+                                        let p = sigmoid(score[i])
+                                        let weight = objective == .binary ? classWeights[label[i] > 0 ? 1 : 0] : 1
+                                        gradient[i] = (p - label[i]) * weight
+                                        hessian[i] = p * (1 - p) * weight
+                                    case .multiclass:
+                                        break
+                                    }
+                                }
                             }
                         }
-                        if let rows { for row in rows { fill(Int(row)) } } else { for i in 0..<label.count { fill(i) } }
                     }
                 }
             }
@@ -86,29 +93,44 @@ extension GBDTObjective {
 
     /// Softmax cross-entropy: gradient pₖ − [y = k], hessian K/(K − 1) · pₖ(1 − pₖ) (LightGBM's factor).
     private func multiclassGradients(
-        scores: [[Double]], labels: [Double], rows: [Int32]?, gradients: inout [[Double]], hessians: inout [[Double]]
+        scores: [[Double]], labels: [Double], rows: [Int32]?, threads: Int, gradients: inout [[Double]], hessians: inout [[Double]]
     ) {
-        let classCount = scores.count, n = labels.count
+        let classCount = scores.count, count = rows?.count ?? labels.count
         let factor = Double(classCount) / Double(classCount - 1)
+        let rowIndices = rows ?? [], n = labels.count
         // Probabilities row by row, then each class's arrays written in one pass.
         var probabilities = [Double](repeating: 0, count: classCount * n)
-        var row = [Double](repeating: 0, count: classCount)
-        func fill(_ i: Int) {
-            softmax(scores, row: i, into: &row)
-            for k in 0..<classCount { probabilities[k * n + i] = row[k] }
+        rowIndices.withUnsafeBufferPointer { rowIndex in
+            probabilities.withUnsafeMutableBufferPointer { output in
+                let buffers = UnsafeSendable((rowIndex, output))
+                forEachBlock(of: count, threads: threads) { block in
+                    let (rowIndex, output) = buffers.value
+                    var row = [Double](repeating: 0, count: classCount)
+                    for k in block {
+                        let i = rows == nil ? k : Int(rowIndex[k])
+                        softmax(scores, row: i, into: &row)
+                        for c in 0..<classCount { output[c * n + i] = row[c] }
+                    }
+                }
+            }
         }
-        if let rows { for i in rows { fill(Int(i)) } } else { for i in 0..<n { fill(i) } }
-        for k in 0..<classCount {
+        for c in 0..<classCount {
             probabilities.withUnsafeBufferPointer { probability in
                 labels.withUnsafeBufferPointer { label in
-                    gradients[k].withUnsafeMutableBufferPointer { gradient in
-                        hessians[k].withUnsafeMutableBufferPointer { hessian in
-                            func write(_ i: Int) {
-                                let p = probability[k * n + i]
-                                gradient[i] = Int(label[i]) == k ? p - 1 : p
-                                hessian[i] = factor * p * (1 - p)
+                    rowIndices.withUnsafeBufferPointer { rowIndex in
+                        gradients[c].withUnsafeMutableBufferPointer { gradient in
+                            hessians[c].withUnsafeMutableBufferPointer { hessian in
+                                let buffers = UnsafeSendable((probability, label, rowIndex, gradient, hessian))
+                                forEachBlock(of: count, threads: threads) { block in
+                                    let (probability, label, rowIndex, gradient, hessian) = buffers.value
+                                    for k in block {
+                                        let i = rows == nil ? k : Int(rowIndex[k])
+                                        let p = probability[c * n + i]
+                                        gradient[i] = Int(label[i]) == c ? p - 1 : p
+                                        hessian[i] = factor * p * (1 - p)
+                                    }
+                                }
                             }
-                            if let rows { for i in rows { write(Int(i)) } } else { for i in 0..<n { write(i) } }
                         }
                     }
                 }

@@ -183,7 +183,7 @@ struct TreeLearner {
             for bin in 0...split.thresholdBin { goesLeft[bin] = true }
             if mapper.hasMissing { goesLeft[mapper.binCount] = split.defaultLeft }
         }
-        let blocks = max(1, min(settings.threads, count / 32_768 + 1))
+        let blocks = max(1, min(settings.threads, count / 16_384 + 1))
         var spill = [Int32](repeating: 0, count: count)
         var leftCounts = [Int](repeating: 0, count: blocks), rightCounts = [Int](repeating: 0, count: blocks)
         var leftTotal = 0
@@ -370,16 +370,16 @@ private struct PartitionWork: @unchecked Sendable {
     let goesLeft: UnsafePointer<Bool>
 
     func run(block: Int, range: Range<Int>) {
+        // Branch-free: each row is written to both sides and only its own side's cursor moves (a branch on the side
+        // is mispredicted for about half the rows of a good split).
         var left = range.lowerBound, right = range.lowerBound
         for position in range {
             let row = rows[position]
-            if goesLeft[Int(column[Int(row)])] {
-                rows[left] = row
-                left += 1
-            } else {
-                spill[right] = row
-                right += 1
-            }
+            let isLeft = goesLeft[Int(column[Int(row)])] ? 1 : 0
+            rows[left] = row
+            spill[right] = row
+            left += isLeft
+            right += 1 - isLeft
         }
         leftCount[block] = left - range.lowerBound
         rightCount[block] = right - range.lowerBound
