@@ -24,6 +24,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var seed: UInt64?
     public var modelVersion: String?
     public var tunekitVersion: String?
+    /// The objective's metric name (journals from tunekit 0.1 lack it).
+    public var objectiveMetric: String?
     // trial events
     public var trial: Int?
     public var name: String?

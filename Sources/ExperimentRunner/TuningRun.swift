@@ -116,6 +116,7 @@ public enum TuningRun {
         var start = JournalEvent(replay == nil ? .runStarted : .runResumed)
         (start.experiment, start.experimentSHA256, start.seed) = (experiment.name, options.experimentSHA256, seed)
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
+        start.objectiveMetric = experiment.objective.objectiveMetricName
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,

@@ -1,49 +1,133 @@
 import ExperimentModel
 import ExperimentRunner
 import Foundation
+import Synchronization
 import Trainers
 import TrafficData
 
-/// Prints one line per finished trial and a final table to stderr; the summary's paths go to stdout.
-struct ProgressPrinter: Sendable {
+/// Prints one line per finished trial and a final table to stderr; the summary's paths go to stdout. On a terminal a
+/// live status line (trials done, running and failed of the maximum, the best so far, elapsed time and an estimate of
+/// the time left) stays below the trial lines; elsewhere (CI, Katib logs) only the plain lines are written. Numbers
+/// show 6 significant digits; the journal and score.json keep full precision.
+final class ProgressPrinter: Sendable {
     let experiment: Experiment
+    /// Whether stderr is a terminal that can redraw a line.
+    let live: Bool
+    private let state: Mutex<Progress>
+    private let clock = ContinuousClock()
+
+    private struct Progress {
+        var started: ContinuousClock.Instant
+        var done = 0, running = 0, failed = 0
+        var best: (value: Double, trial: Int)?
+        var statusShown = false
+    }
+
+    init(experiment: Experiment, live: Bool = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb") {
+        self.experiment = experiment
+        self.live = live
+        state = Mutex(Progress(started: ContinuousClock().now))
+    }
 
     func report(_ event: RunEvent) {
+        var lines: [String] = []
         if case .resuming(let journal, let finished) = event {
-            note("resuming the unfinished run in \(journal): \(finished) trial(s) already finished are taken from it")
+            lines.append("resuming the unfinished run in \(journal): \(finished) trial(s) already finished are taken from it")
         }
         if case .trialStarted(let trial) = event, trial.index == 0 {
-            note("tuning \(experiment.name): algorithm \(experiment.algorithm.algorithmName), \(experiment.parameters.count) "
+            lines.append("tuning \(experiment.name): algorithm \(experiment.algorithm.algorithmName), \(experiment.parameters.count) "
                 + "parameter(s), up to \(experiment.maxTrialCount.map(String.init) ?? "all") trials, "
                 + "\(experiment.parallelTrialCount) in parallel")
         }
-        guard case .trialFinished(let trial) = event else { return }
-        let total = experiment.maxTrialCount.map(String.init) ?? "?"
-        let parameters = trial.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-        let objective = trial.metrics.first { $0.name == experiment.objective.objectiveMetricName }?.value ?? "-"
-        var line = "[\(trial.index + 1)/\(total)] \(trial.name) \(trial.condition.rawValue.lowercased()) "
-            + "\(experiment.objective.objectiveMetricName)=\(objective) \(parameters) (\(String(format: "%.2f", trial.seconds)) s)"
-        if let message = trial.message, trial.condition != .succeeded { line += " — \(message)" }
-        note(line)
+        let metric = experiment.objective.objectiveMetricName
+        switch event {
+        case .trialStarted:
+            state.withLock { $0.running += 1 }
+        case .trialFinished(let trial):
+            let total = experiment.maxTrialCount.map(String.init) ?? "?"
+            let parameters = trial.assignments.map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " ")
+            let objective = trial.metrics.first { $0.name == metric }?.value
+            var line = "[\(trial.index + 1)/\(total)] \(trial.name) \(trial.condition.rawValue.lowercased()) "
+                + "\(metric)=\(objective.map(Self.short) ?? "-") \(parameters) (\(String(format: "%.2f", trial.seconds)) s)"
+            if let message = trial.message, trial.condition != .succeeded { line += " — \(message)" }
+            lines.append(line)
+            state.withLock { progress in
+                progress.done += 1
+                progress.running = max(0, progress.running - 1)
+                if trial.condition == .failed || trial.condition == .metricsUnavailable { progress.failed += 1 }
+                if trial.condition == .succeeded, let value = objective.flatMap(Double.init), value.isFinite,
+                   progress.best.map({ experiment.objective.type.isBetter(value, than: $0.value) }) ?? true {
+                    progress.best = (value, trial.index)
+                }
+            }
+        case .resuming:
+            break
+        }
+        write(lines)
+    }
+
+    /// Writes lines above the status line (redrawn after them on a terminal).
+    private func write(_ lines: [String], status: Bool = true) {
+        var text = ""
+        state.withLock { progress in
+            if live, progress.statusShown { text += "\r\u{1B}[2K" }
+            for line in lines { text += line + "\n" }
+            progress.statusShown = live && status
+            if progress.statusShown { text += statusLine(progress) }
+        }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// "5/12 done (1 failed), 2 running · best rmse 133.664 (trial 10) · 7.1 s · about 9 s left"
+    private func statusLine(_ progress: Progress) -> String {
+        let elapsed = (clock.now - progress.started).inSeconds
+        let maximum = experiment.maxTrialCount
+        var line = "\(progress.done)/\(maximum.map(String.init) ?? "?") done"
+        if progress.failed > 0 { line += " (\(progress.failed) failed)" }
+        line += ", \(progress.running) running"
+        if let best = progress.best { line += " · best \(experiment.objective.objectiveMetricName) \(Self.short(best.value)) (trial \(best.trial + 1))" }
+        line += " · " + Self.duration(elapsed)
+        if let maximum, progress.done > 0, progress.done < maximum {
+            line += " · about " + Self.duration(elapsed / Double(progress.done) * Double(maximum - progress.done)) + " left"
+        }
+        return line
+    }
+
+    /// Clears the status line before the run's closing output.
+    private func finishLive() { write([], status: false) }
+
+    static func duration(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.1f s", seconds) : String(format: "%d:%02d", Int(seconds) / 60, Int(seconds) % 60)
+    }
+
+    /// A number to 6 significant digits (whole numbers as they are); other text unchanged.
+    static func short(_ text: String) -> String {
+        guard let value = Double(text), value.isFinite, !text.contains(where: \.isLetter) else { return text }
+        return short(value)
+    }
+
+    static func short(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.6g", value)
     }
 
     func printSummary(_ summary: TuningSummary, elapsed: Duration) {
+        finishLive()
         let metric = experiment.objective.objectiveMetricName
         let ranked = summary.trials.compactMap { trial in
             trial.record.observedValue(of: metric).map { (trial, $0) }
         }.sorted { experiment.objective.type.isBetter($0.1, than: $1.1) || ($0.1 == $1.1 && $0.0.index < $1.0.index) }
         note("\nbest trials (\(metric), \(experiment.objective.type.rawValue)):")
-        note(pad("rank", 5) + pad("trial", 28) + pad(metric, 14) + "parameters")
-        for (rank, (trial, value)) in ranked.prefix(10).enumerated() {
-            let parameters = trial.assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-            note(pad("\(rank + 1)", 5) + pad(trial.name, 28) + pad(String(format: "%.6g", value), 14) + parameters)
+        let rows = ranked.prefix(10).enumerated().map { rank, entry in
+            [String(rank + 1), entry.0.name, Self.short(entry.1),
+             entry.0.assignments.map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " ")]
         }
+        for line in Self.aligned([["rank", "trial", metric, "parameters"]] + rows) { note(line) }
         let counts = Dictionary(grouping: summary.trials, by: \.condition).mapValues(\.count)
             .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
         note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
             + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", elapsed.inSeconds)) s, seed \(summary.seed)")
         if let test = summary.test {
-            note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(fmt($0.value))" }.joined(separator: " "))
+            note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " "))
         }
         if let model = summary.modelDirectory, let score = summary.scorePath {
             print("model: \(model)")
@@ -53,6 +137,7 @@ struct ProgressPrinter: Sendable {
 
     /// After SIGINT/SIGTERM: the best trials the journal holds and how to continue.
     func printInterrupted(journal: String?, signal: String, resumeCommand: String) {
+        finishLive()
         note("\n\(signal): stopped starting trials and terminated the running ones")
         if let journal, let events = try? RunJournal.read(journal), let replay = JournalReplay(events) {
             let metric = experiment.objective.objectiveMetricName
@@ -61,11 +146,11 @@ struct ProgressPrinter: Sendable {
                 return (index, value)
             }.sorted { experiment.objective.type.isBetter($0.1, than: $1.1) || ($0.1 == $1.1 && $0.0 < $1.0) }
             note("\(replay.finished.count) trial(s) finished" + (ranked.isEmpty ? "" : "; best so far (\(metric), \(experiment.objective.type.rawValue)):"))
-            if !ranked.isEmpty { note(pad("rank", 5) + pad("trial", 8) + pad(metric, 14) + "parameters") }
-            for (rank, (index, value)) in ranked.prefix(5).enumerated() {
-                let parameters = (replay.suggested[index] ?? []).map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-                note(pad("\(rank + 1)", 5) + pad("\(index + 1)", 8) + pad(fmt(value), 14) + parameters)
+            let rows = ranked.prefix(5).enumerated().map { rank, entry in
+                [String(rank + 1), String(entry.0 + 1), Self.short(entry.1),
+                 (replay.suggested[entry.0] ?? []).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " ")]
             }
+            if !rows.isEmpty { for line in Self.aligned([["rank", "trial", metric, "parameters"]] + rows) { note(line) } }
             note("journal: \(journal)")
         }
         // Before the journal existed there is nothing to resume: the same command starts the run again.
@@ -76,9 +161,12 @@ struct ProgressPrinter: Sendable {
         }
     }
 
-    private func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    /// Rows as lines of left-aligned columns two spaces apart, each as wide as its widest cell.
+    static func aligned(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
     }
-
-    private func fmt(_ value: Double) -> String { String(format: "%.6g", value) }
 }

@@ -150,8 +150,26 @@ import Testing
         for file in ["model.json", "training.json", "manifest.json"] {
             #expect(FileManager.default.fileExists(atPath: directory.file("out/model/2025-06-01/\(file)")))
         }
+        #expect(!result.stderr.contains("\u{1B}"), "no live status line when stderr is not a terminal")
+        #expect(result.stderr.contains("rank  trial  "), "the best-trials table is aligned")
         let again = try TunekitProcess.run(["tune", "experiments/seoul-traffic-ridge.yaml", "--output", output, "--model-version", "2025-06-01"])
         #expect(again.status == 1 && again.stderr.contains("already exists"))
+
+        // The trials, as Optuna's trials_dataframe columns, in each format.
+        let csv = try TunekitProcess.run(["trials", output, "--format", "csv"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "number,value,datetime_start,datetime_complete,duration,params_alpha,user_attrs_mae,user_attrs_r2,user_attrs_mape,user_attrs_iterations,state,condition,name")
+        #expect(lines.count == 10 && lines.dropFirst().allSatisfy { $0.contains(",COMPLETE,SUCCEEDED,") })
+        let json = try TunekitProcess.run(["trials", output, "--version", "2025-06-01", "--format", "json"])
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == 9 && objects.allSatisfy { ($0["value"] as? Double).map { $0 > 400 } ?? false })
+        let table = try TunekitProcess.run(["trials", output])
+        #expect(table.status == 0 && table.stdout.hasPrefix("number  rmse") && table.stdout.split(separator: "\n").count == 10)
+        let missing = try TunekitProcess.run(["trials", output, "--version", "nope"])
+        #expect(missing.status == 1 && missing.stderr.contains("no such run journal"))
+        let empty = try TunekitProcess.run(["trials", directory.file("nothing")])
+        #expect(empty.status == 1 && empty.stderr.contains("no run journal here"))
     }
 }
 

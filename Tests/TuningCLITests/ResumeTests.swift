@@ -119,6 +119,11 @@ import Testing
         try Self.waitFor(seconds: 10) { children.allSatisfy { kill($0, 0) != 0 } }
         #expect(Self.count("interrupted", in: output + "/runs/v1/journal.jsonl") == 1)
         #expect(Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") == 0, "killed trials are re-run, not recorded as failed")
+        // The trials the interruption left behind show as killed, from the journal alone.
+        let trials = try TunekitProcess.run(["trials", output, "--format", "csv"])
+        #expect(trials.status == 0, "\(trials.stderr)")
+        let rows = trials.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count == 2 && rows.allSatisfy { $0.contains(",FAIL,KILLED,") }, "\(trials.stdout)")
     }
 
     static func count(_ event: String, in journal: String) -> Int {

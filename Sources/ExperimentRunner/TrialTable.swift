@@ -1,0 +1,185 @@
+import ExperimentModel
+import Foundation
+
+/// A run's trials as a table, in the columns of Optuna's `trials_dataframe()`: number, value, start and completion
+/// times, duration, `params_<name>`, `user_attrs_<name>` (the other metrics and the number of intermediate values),
+/// state — plus Katib's condition. Built from the journal, so it works on finished, running, killed and resumed runs.
+public struct TrialTable: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var number: Int
+        public var name: String
+        /// The objective metric, when the trial reported it.
+        public var value: Double?
+        /// Optuna's state: COMPLETE, PRUNED (early-stopped), FAIL, RUNNING, WAITING (suggested, not started).
+        public var state: String
+        /// Katib's condition (SUCCEEDED, EARLYSTOPPED, FAILED, …; KILLED for trials an interrupted run left behind).
+        public var condition: String
+        /// UTC, ISO 8601.
+        public var start: String?
+        public var complete: String?
+        /// Seconds the trial ran (as the trial measured it).
+        public var duration: Double?
+        public var parameters: [String: String]
+        /// Every reported metric but the objective, as numbers (unparseable values are left out).
+        public var metrics: [String: Double]
+        /// Intermediate values reported (gbdt iterations), when any.
+        public var iterations: Int?
+    }
+
+    /// The objective's metric: from the journal, or (older journals) the first metric a trial reported.
+    public let objectiveMetric: String?
+    public let parameterNames: [String]
+    public let metricNames: [String]
+    public let rows: [Row]
+
+    /// Folds a journal's events: a trial's latest suggestion, start and finish win (a resumed run re-runs the trials
+    /// an interruption left unfinished). Trials in flight are RUNNING while the journal's last run event is a start or
+    /// resume, and FAIL / KILLED once it is an interruption.
+    public init(events: [JournalEvent]) {
+        var rows: [Int: Row] = [:]
+        var objective: String?
+        var interrupted = false
+        var parameterNames: [String] = [], metricNames: [String] = []
+        for event in events {
+            switch event.event {
+            case .runStarted, .runResumed:
+                objective = event.objectiveMetric ?? objective
+                interrupted = false
+            case .interrupted:
+                interrupted = true
+            case .published:
+                interrupted = false
+            case .trialSuggested, .trialStarted, .trialFinished:
+                guard let number = event.trial else { continue }
+                var row = rows[number] ?? Row(
+                    number: number, name: event.name ?? "", value: nil, state: "WAITING", condition: "CREATED", start: nil,
+                    complete: nil, duration: nil, parameters: [:], metrics: [:], iterations: nil)
+                if let name = event.name { row.name = name }
+                switch event.event {
+                case .trialSuggested:
+                    for assignment in event.assignments ?? [] {
+                        row.parameters[assignment.name] = assignment.value
+                        if !parameterNames.contains(assignment.name) { parameterNames.append(assignment.name) }
+                    }
+                case .trialStarted:
+                    (row.state, row.condition, row.start, row.complete) = ("RUNNING", "RUNNING", event.time, nil)
+                default:
+                    row.condition = event.condition?.rawValue ?? "UNKNOWN"
+                    row.state = switch event.condition {
+                    case .succeeded: "COMPLETE"
+                    case .earlyStopped: "PRUNED"
+                    default: "FAIL"
+                    }
+                    (row.complete, row.duration) = (event.time, event.seconds)
+                    row.metrics = [:]
+                    for metric in event.metrics ?? [] {
+                        guard let value = Double(metric.value) else { continue }
+                        row.metrics[metric.name] = value
+                        if !metricNames.contains(metric.name) { metricNames.append(metric.name) }
+                    }
+                    row.iterations = event.intermediate.map(\.count)
+                }
+                rows[number] = row
+            }
+        }
+        objective = objective ?? metricNames.first
+        for number in rows.keys {
+            if let objective { rows[number]!.value = rows[number]!.metrics.removeValue(forKey: objective) }
+            if interrupted, rows[number]!.state == "RUNNING" { (rows[number]!.state, rows[number]!.condition) = ("FAIL", "KILLED") }
+        }
+        objectiveMetric = objective
+        self.parameterNames = parameterNames
+        self.metricNames = metricNames.filter { $0 != objective }
+        self.rows = rows.values.sorted { $0.number < $1.number }
+    }
+
+    /// The column names, Optuna's first.
+    public var columns: [String] {
+        ["number", "value", "datetime_start", "datetime_complete", "duration"] + parameterNames.map { "params_\($0)" }
+            + metricNames.map { "user_attrs_\($0)" } + ["user_attrs_iterations", "state", "condition", "name"]
+    }
+
+    /// A row's cells, by column; nil is an empty cell.
+    private func cells(_ row: Row) -> [Cell?] {
+        [.number(Double(row.number)), row.value.map(Cell.number), row.start.map(Cell.text), row.complete.map(Cell.text),
+         row.duration.map(Cell.number)]
+            + parameterNames.map { row.parameters[$0].map(Cell.text) }
+            + metricNames.map { row.metrics[$0].map(Cell.number) }
+            + [row.iterations.map { .number(Double($0)) }, .text(row.state), .text(row.condition), .text(row.name)]
+    }
+
+    private enum Cell {
+        case number(Double), text(String)
+
+        /// Full precision (the shortest text that reads back as the same double); whole numbers without a fraction.
+        var exact: String {
+            switch self {
+            case .text(let text): text
+            case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+            }
+        }
+
+        /// Six significant digits, for reading.
+        var short: String {
+            switch self {
+            case .text(let text): text
+            case .number(let value): value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.6g", value)
+            }
+        }
+    }
+
+    /// RFC 4180 CSV with full precision.
+    public func csv() -> String {
+        func quoted(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var lines = [columns.map(quoted).joined(separator: ",")]
+        for row in rows { lines.append(cells(row).map { quoted($0?.exact ?? "") }.joined(separator: ",")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A JSON array of one object per trial (columns as keys, null for empty cells, numeric parameters as numbers), full
+    /// precision.
+    public func json() -> String {
+        let objects: [[String: Any]] = rows.map { row in
+            var object: [String: Any] = [:]
+            for (column, cell) in zip(columns, cells(row)) {
+                switch cell {
+                case .number(let value)?: object[column] = value.isFinite ? value : NSNull()
+                // Parameters that are numbers are JSON numbers, as in a dataframe; categories stay strings.
+                case .text(let text)? where column.hasPrefix("params_"):
+                    object[column] = Double(text).flatMap { $0.isFinite && !text.contains(where: \.isLetter) ? $0 : nil } ?? text
+                case .text(let text)?: object[column] = text
+                case nil: object[column] = NSNull()
+                }
+            }
+            return object
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Aligned columns for reading (number, objective, state, duration, iterations, parameters, other metrics), numbers
+    /// to 6 significant digits.
+    public func table() -> String {
+        let header = ["number", objectiveMetric ?? "value", "state", "duration s", "iterations"] + parameterNames + metricNames
+        func short(_ value: Double?) -> String { value.map { Cell.number($0).short } ?? "-" }
+        let body: [[String]] = rows.map { row in
+            let fixed: [String] = [
+                String(row.number), short(row.value), row.state, row.duration.map { String(format: "%.2f", $0) } ?? "-",
+                row.iterations.map(String.init) ?? "-",
+            ]
+            let parameters: [String] = parameterNames.map { name in
+                guard let text = row.parameters[name] else { return "-" }
+                return Double(text).map { short($0) } ?? text
+            }
+            return fixed + parameters + metricNames.map { short(row.metrics[$0]) }
+        }
+        let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + body.map(line)).joined(separator: "\n") + "\n"
+    }
+}
