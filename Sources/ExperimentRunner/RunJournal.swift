@@ -24,8 +24,11 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var seed: UInt64?
     public var modelVersion: String?
     public var tunekitVersion: String?
-    /// The objective's metric name (journals from tunekit 0.1 lack it).
+    /// The objective's metric name, its direction (`maximize` or `minimize`) and the algorithm (journals from tunekit
+    /// 0.1 lack them).
     public var objectiveMetric: String?
+    public var objectiveGoal: String?
+    public var algorithm: String?
     // trial events
     public var trial: Int?
     public var name: String?

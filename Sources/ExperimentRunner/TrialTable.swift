@@ -22,8 +22,10 @@ public struct TrialTable: Sendable, Equatable {
         public var parameters: [String: String]
         /// Every reported metric but the objective, as numbers (unparseable values are left out).
         public var metrics: [String: Double]
+        /// The objective step by step (early stopping), when reported.
+        public var intermediate: [Double]?
         /// Intermediate values reported (gbdt iterations), when any.
-        public var iterations: Int?
+        public var iterations: Int? { intermediate?.count }
     }
 
     /// The objective's metric: from the journal, or (older journals) the first metric a trial reported.
@@ -53,7 +55,7 @@ public struct TrialTable: Sendable, Equatable {
                 guard let number = event.trial else { continue }
                 var row = rows[number] ?? Row(
                     number: number, name: event.name ?? "", value: nil, state: "WAITING", condition: "CREATED", start: nil,
-                    complete: nil, duration: nil, parameters: [:], metrics: [:], iterations: nil)
+                    complete: nil, duration: nil, parameters: [:], metrics: [:], intermediate: nil)
                 if let name = event.name { row.name = name }
                 switch event.event {
                 case .trialSuggested:
@@ -77,7 +79,7 @@ public struct TrialTable: Sendable, Equatable {
                         row.metrics[metric.name] = value
                         if !metricNames.contains(metric.name) { metricNames.append(metric.name) }
                     }
-                    row.iterations = event.intermediate.map(\.count)
+                    row.intermediate = event.intermediate
                 }
                 rows[number] = row
             }

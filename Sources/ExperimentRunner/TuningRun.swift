@@ -116,7 +116,8 @@ public enum TuningRun {
         var start = JournalEvent(replay == nil ? .runStarted : .runResumed)
         (start.experiment, start.experimentSHA256, start.seed) = (experiment.name, options.experimentSHA256, seed)
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
-        start.objectiveMetric = experiment.objective.objectiveMetricName
+        (start.objectiveMetric, start.algorithm) = (experiment.objective.objectiveMetricName, experiment.algorithm.algorithmName)
+        start.objectiveGoal = experiment.objective.type == .maximize ? "maximize" : "minimize"
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,

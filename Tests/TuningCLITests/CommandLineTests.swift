@@ -170,6 +170,30 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.contains("no such run journal"))
         let empty = try TunekitProcess.run(["trials", directory.file("nothing")])
         #expect(empty.status == 1 && empty.stderr.contains("no run journal here"))
+
+        // MLflow: the export is read by MLflow's own client when it is installed.
+        let store = directory.file("mlruns")
+        let export = try TunekitProcess.run(["export", "mlflow", output, "--to", store])
+        #expect(export.status == 0 && export.stderr.contains("exported"), "\(export.stderr)")
+        if let python = pythonWithMLflow {
+            let script = """
+                import sys, json
+                from mlflow.tracking import MlflowClient
+                c = MlflowClient(tracking_uri="file://" + sys.argv[1])
+                e = c.get_experiment_by_name("seoul-traffic-ridge")
+                runs = c.search_runs([e.experiment_id], max_results=1000)
+                parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags][0]
+                children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+                print(json.dumps({"children": len(children), "status": parent.info.status, "alpha": parent.data.params["alpha"],
+                                  "test_r2": parent.data.metrics["test_r2"], "rmse": sorted(c.data.metrics["rmse"] for c in children)[0],
+                                  "model": sorted(a.path for a in c.list_artifacts(parent.info.run_id, "model"))}))
+                """
+            let read = try TunekitProcess.runTool(python, ["-c", script, store], environment: ["MLFLOW_ALLOW_FILE_STORE": "true"])
+            let result = try #require(try JSONSerialization.jsonObject(with: Data((read.stdout.split(separator: "\n").last ?? "").utf8)) as? [String: Any], "\(read.stderr)")
+            #expect(result["children"] as? Int == 9 && result["status"] as? String == "FINISHED" && result["alpha"] as? String == "1500.0")
+            #expect((result["test_r2"] as? Double).map { abs($0 - test["r2"]!) < 1e-12 } == true)
+            #expect((result["model"] as? [String])?.contains("model/model.json") == true)
+        }
     }
 }
 

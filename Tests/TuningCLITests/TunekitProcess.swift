@@ -37,14 +37,20 @@ enum TunekitProcess {
         return process
     }
 
+    /// Runs another program (found on PATH) the same way, e.g. a Python client reading what tunekit wrote.
+    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        try run([tool] + arguments, environment: environment, program: "/usr/bin/env")
+    }
+
     static func run(
-        _ arguments: [String], stdin: String = "", environment: [String: String] = [:], in directory: String = PackagePaths.root
+        _ arguments: [String], stdin: String = "", environment: [String: String] = [:], in directory: String = PackagePaths.root,
+        program: String = executable
     ) throws -> Result {
         let scratch = TemporaryDirectory("tunekit-cli")
         defer { scratch.remove() }
         let input = scratch.write("stdin", stdin), output = scratch.write("stdout", ""), errors = scratch.write("stderr", "")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -59,3 +65,11 @@ enum TunekitProcess {
             stderr: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
     }
 }
+
+/// The Python interpreter with MLflow's client (`mlflow` or `mlflow-skinny`): `$TUNEKIT_PYTHON`, else `python3`; nil
+/// when it is absent (the MLflow read-back check is then skipped).
+let pythonWithMLflow: String? = {
+    let python = ProcessInfo.processInfo.environment["TUNEKIT_PYTHON"] ?? "python3"
+    let check = try? TunekitProcess.runTool(python, ["-c", "import mlflow.tracking"])
+    return check?.status == 0 ? python : nil
+}()
