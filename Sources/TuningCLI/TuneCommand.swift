@@ -77,6 +77,11 @@ extension TunekitCommand {
                 throw fail(error.description)
             }
             progress.printSummary(summary, elapsed: clock.now - start)
+            do {
+                note("report: \(try RunReport.write(journal: options.journalPath))")
+            } catch {
+                note("warning: no report.html: \(error)")
+            }
         }
 
         static func timestampVersion() -> String {

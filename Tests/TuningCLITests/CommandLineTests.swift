@@ -151,6 +151,18 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: directory.file("out/model/2025-06-01/\(file)")))
         }
         #expect(!result.stderr.contains("\u{1B}"), "no live status line when stderr is not a terminal")
+        let page = directory.file("out/runs/2025-06-01/report.html")
+        #expect(result.stderr.contains("report: ") && FileManager.default.fileExists(atPath: page))
+        if let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) {
+            // A real browser renders the page to an image without errors.
+            let png = directory.file("report.png")
+            let render = try TunekitProcess.runTool(chromium, [
+                "--headless", "--no-sandbox", "--disable-gpu", "--screenshot=\(png)", "--window-size=1200,2400", "file://\(page)",
+            ])
+            #expect(render.status == 0, "\(render.stderr)")
+            let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+            #expect(size > 10_000, "a rendered page, \(size) bytes")
+        }
         #expect(result.stderr.contains("rank  trial  "), "the best-trials table is aligned")
         let again = try TunekitProcess.run(["tune", "experiments/seoul-traffic-ridge.yaml", "--output", output, "--model-version", "2025-06-01"])
         #expect(again.status == 1 && again.stderr.contains("already exists"))

@@ -142,3 +142,17 @@ public struct GBDTModel: FittedModel, Equatable {
         try container.encode(validationCurve, forKey: .validationCurve)
     }
 }
+
+extension GBDTModel {
+    /// LightGBM's two feature importances: how many splits use each feature, and the total gain of those splits.
+    public var featureImportances: [(feature: String, splits: Int, gain: Double)] {
+        var splits = [Int](repeating: 0, count: featureNames.count), gains = [Double](repeating: 0, count: featureNames.count)
+        for tree in trees {
+            for (node, feature) in tree.splitFeature.enumerated() {
+                splits[feature] += 1
+                gains[feature] += tree.splitGain[node]
+            }
+        }
+        return featureNames.indices.map { (featureNames[$0], splits[$0], gains[$0]) }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import ModelArtifacts
+import Trainers
+
+/// `report.html` of a tuning run: one self-contained page (inline SVG and CSS, no script, nothing fetched) with the
+/// run's summary, the optimisation history (objective per trial and best so far), a slice plot per parameter, the
+/// trials' learning curves (intermediate values; early-stopped trials marked), the published model's test metrics
+/// and gbdt feature importances (splits and gain), and the trial table. Built from the journal (and the published
+/// model), so it works for finished, running, killed and resumed runs.
+public enum RunReport {
+    /// Writes `report.html` beside the journal (OUTPUT/runs/V/) and returns its path.
+    @discardableResult
+    public static func write(journal: String) throws(RunnerError) -> String {
+        let path = ((journal as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report.html")
+        let text = try page(journal: journal)
+        do { try Durable.replace(path, with: Data(text.utf8)) } catch {
+            throw .artifacts("\(path): cannot write the report: \(error)")
+        }
+        return path
+    }
+
+    public static func page(journal: String) throws(RunnerError) -> String {
+        let events = try RunJournal.read(journal)
+        let start = events.first { $0.event == .runStarted }
+        let published = events.last { $0.event == .published }
+        let table = TrialTable(events: events)
+        let maximize = start?.objectiveGoal == "maximize"
+        let metric = table.objectiveMetric ?? "objective"
+        let title = "\(start?.experiment ?? "tuning run") · \(start?.modelVersion ?? "")"
+        var body = "<h1>\(html(title))</h1>"
+        body += summary(table, start: start, published: published, maximize: maximize)
+        body += "<h2>Optimisation history</h2>" + history(table, metric: metric, maximize: maximize)
+        if !table.parameterNames.isEmpty {
+            body += "<h2>Parameters (slice plots)</h2><div class=\"grid\">"
+            for name in table.parameterNames { body += slice(table, parameter: name, metric: metric) }
+            body += "</div>"
+        }
+        let curves = table.rows.filter { ($0.intermediate ?? []).count > 1 }
+        if !curves.isEmpty { body += "<h2>Learning curves</h2>" + learningCurves(curves, metric: metric) }
+        if let directory = published?.modelDirectory { body += modelSection(directory: directory, test: published?.test) }
+        body += "<h2>Trials</h2>" + trialTable(table)
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(html(title))</title>
+            <style>
+            body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+            h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}
+            table{border-collapse:collapse;font-size:12px}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}
+            th{background:#f6f6f6}td.l,th.l{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:12px}
+            svg text{font:11px system-ui,sans-serif;fill:#333}svg .t{font-weight:600;font-size:12px}
+            .frame{fill:none;stroke:#bbb}.grid line,.grid{stroke:none}line.grid{stroke:#eee}
+            .bar{background:#4878d0;height:10px;display:inline-block}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
+            </style></head><body>
+            \(body)
+            <p style="color:#888;font-size:11px">written by tunekit from \(html((journal as NSString).lastPathComponent))</p>
+            </body></html>
+
+            """
+    }
+
+    private static func summary(_ table: TrialTable, start: JournalEvent?, published: JournalEvent?, maximize: Bool) -> String {
+        let counts = Dictionary(grouping: table.rows, by: \.state).mapValues(\.count).sorted { $0.key < $1.key }
+            .map { "\($0.value) \($0.key.lowercased())" }.joined(separator: ", ")
+        var rows: [(String, String)] = [
+            ("algorithm", start?.algorithm ?? "-"), ("seed", start?.seed.map(String.init) ?? "-"),
+            ("objective", "\(maximize ? "maximize" : "minimize") \(table.objectiveMetric ?? "-")"),
+            ("trials", "\(table.rows.count) (\(counts))"),
+        ]
+        if let best = best(table, maximize: maximize) {
+            let parameters = table.parameterNames.compactMap { name in best.parameters[name].map { "\(name)=\($0)" } }
+            rows.append(("best trial", "\(best.number) (\(best.name)): \(short(best.value!)) with \(parameters.joined(separator: " "))"))
+        }
+        rows.append(("published", published?.modelDirectory ?? "not (yet)"))
+        return "<table>" + rows.map { "<tr><th class=\"l\">\(html($0.0))</th><td class=\"l\">\(html($0.1))</td></tr>" }.joined() + "</table>"
+    }
+
+    static func best(_ table: TrialTable, maximize: Bool) -> TrialTable.Row? {
+        let finished = table.rows.filter { $0.state == "COMPLETE" && $0.value.map(\.isFinite) == true }
+        return maximize
+            ? finished.max { $0.value! < $1.value! || ($0.value! == $1.value! && $0.number > $1.number) }
+            : finished.min { $0.value! < $1.value! || ($0.value! == $1.value! && $0.number < $1.number) }
+    }
+
+    private static func history(_ table: TrialTable, metric: String, maximize: Bool) -> String {
+        let values = table.rows.compactMap { row in row.value.map { (Double(row.number), $0) } }
+        var best: [(x: Double, y: Double)] = []
+        for (x, y) in values where row(in: table, Int(x))?.state == "COMPLETE" {
+            if let last = best.last?.y, maximize ? y <= last : y >= last { best.append((x, last)) } else { best.append((x, y)) }
+        }
+        let chart = SVGChart(
+            title: "\(metric) per trial", xLabel: "trial", yLabel: metric,
+            series: [.init(points: values.map { (x: $0.0, y: $0.1) }, style: .points, color: "#4878d0", label: metric),
+                     .init(points: best, style: .steps, color: "#d65f5f", label: "best so far")])
+        return chart.render() + "<div><span class=\"key\" style=\"background:#4878d0\"></span>trial<span class=\"key\" style=\"background:#d65f5f\"></span>best so far</div>"
+    }
+
+    private static func row(in table: TrialTable, _ number: Int) -> TrialTable.Row? { table.rows.first { $0.number == number } }
+
+    private static func slice(_ table: TrialTable, parameter: String, metric: String) -> String {
+        let rows = table.rows.filter { $0.value != nil && $0.parameters[parameter] != nil }
+        let texts = rows.map { $0.parameters[parameter]! }
+        let numeric = texts.allSatisfy { Double($0) != nil }
+        let categories = numeric ? nil : Array(Set(texts)).sorted()
+        let points = rows.map { row -> (x: Double, y: Double) in
+            let text = row.parameters[parameter]!
+            return (numeric ? Double(text)! : Double(categories!.firstIndex(of: text)!), row.value!)
+        }
+        return SVGChart(
+            title: parameter, xLabel: parameter, yLabel: metric,
+            series: [.init(points: points, style: .points, color: "#4878d0", label: parameter)], xCategories: categories,
+            width: 380, height: 260
+        ).render()
+    }
+
+    private static func learningCurves(_ rows: [TrialTable.Row], metric: String) -> String {
+        let series = rows.map { row in
+            SVGChart.Series(
+                points: (row.intermediate ?? []).enumerated().map { (x: Double($0 + 1), y: $1) }, style: .line,
+                color: row.state == "PRUNED" ? "#d65f5f" : "#4878d0", label: "trial \(row.number)")
+        }
+        return SVGChart(title: "\(metric) by step", xLabel: "step", yLabel: metric, series: series, width: 760, height: 320).render()
+            + "<div><span class=\"key\" style=\"background:#4878d0\"></span>ran to the end<span class=\"key\" style=\"background:#d65f5f\"></span>stopped early</div>"
+    }
+
+    private static func modelSection(directory: String, test: [String: Double]?) -> String {
+        var section = "<h2>Published model</h2><p>\(html(directory))</p>"
+        if let test, !test.isEmpty {
+            section += "<table><tr>" + test.keys.sorted().map { "<th>test \(html($0))</th>" }.joined() + "</tr><tr>"
+                + test.keys.sorted().map { "<td>\(short(test[$0]!))</td>" }.joined() + "</tr></table>"
+        }
+        guard let model = try? ModelBundle.load(directory: directory).model as? GBDTModel else { return section }
+        let importances = model.featureImportances.sorted { $0.gain > $1.gain || ($0.gain == $1.gain && $0.feature < $1.feature) }
+        let largest = max(importances.first?.gain ?? 1, 1e-300)
+        section += "<h3>Feature importances (gbdt)</h3><table><tr><th class=\"l\">feature</th><th>splits</th><th>gain</th><th class=\"l\"></th></tr>"
+        for entry in importances {
+            section += "<tr><td class=\"l\">\(html(entry.feature))</td><td>\(entry.splits)</td><td>\(short(entry.gain))</td>"
+                + "<td class=\"l\"><span class=\"bar\" style=\"width:\(Int(200 * entry.gain / largest))px\"></span></td></tr>"
+        }
+        return section + "</table>"
+    }
+
+    private static func trialTable(_ table: TrialTable) -> String {
+        let lines = table.table().split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        guard let header = lines.first else { return "" }
+        var text = "<table><tr>" + header.map { "<th>\(html($0))</th>" }.joined() + "</tr>"
+        for cells in lines.dropFirst() { text += "<tr>" + cells.map { "<td>\(html($0))</td>" }.joined() + "</tr>" }
+        return text + "</table>"
+    }
+
+    private static func short(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%.6g", value)
+    }
+}
