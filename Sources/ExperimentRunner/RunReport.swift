@@ -140,10 +140,9 @@ public enum RunReport {
     }
 
     private static func trialTable(_ table: TrialTable) -> String {
-        let lines = table.table().split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        guard let header = lines.first else { return "" }
+        let (header, rows) = table.readableCells()
         var text = "<table><tr>" + header.map { "<th>\(html($0))</th>" }.joined() + "</tr>"
-        for cells in lines.dropFirst() { text += "<tr>" + cells.map { "<td>\(html($0))</td>" }.joined() + "</tr>" }
+        for cells in rows { text += "<tr>" + cells.map { "<td>\(html($0))</td>" }.joined() + "</tr>" }
         return text + "</table>"
     }
 

@@ -164,6 +164,17 @@ public struct TrialTable: Sendable, Equatable {
     /// Aligned columns for reading (number, objective, state, duration, iterations, parameters, other metrics), numbers
     /// to 6 significant digits.
     public func table() -> String {
+        let (header, body) = readableCells()
+        let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return ([line(header)] + body.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// The readable table's header and rows, cell by cell, numbers to 6 significant digits.
+    public func readableCells() -> (header: [String], rows: [[String]]) {
         let header = ["number", objectiveMetric ?? "value", "state", "duration s", "iterations"] + parameterNames + metricNames
         func short(_ value: Double?) -> String { value.map { Cell.number($0).short } ?? "-" }
         let body: [[String]] = rows.map { row in
@@ -177,11 +188,6 @@ public struct TrialTable: Sendable, Equatable {
             }
             return fixed + parameters + metricNames.map { short(row.metrics[$0]) }
         }
-        let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return ([line(header)] + body.map(line)).joined(separator: "\n") + "\n"
+        return (header, body)
     }
 }

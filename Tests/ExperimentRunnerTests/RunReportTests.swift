@@ -14,7 +14,7 @@ import Testing
             },
         ]
         for trial in 0..<6 {
-            events.append(T.suggested(trial, [("lr", String(0.05 * Double(trial + 1))), ("booster", trial % 2 == 0 ? "gbtree" : "dart")]))
+            events.append(T.suggested(trial, [("lr", String(0.05 * Double(trial + 1))), ("booster", trial % 2 == 0 ? "gbtree" : "dart boost")]))
             events.append(T.event(.trialStarted, trial: trial))
             let curve = (1...5).map { 10 - Double($0) * Double(trial + 1) / 3 }
             events.append(T.finished(trial, trial == 4 ? .earlyStopped : .succeeded, [("rmse", String(curve.last!))], intermediate: curve))
@@ -54,7 +54,8 @@ import Testing
         let svgs = page.components(separatedBy: "<svg").dropFirst().map { "<svg" + $0.components(separatedBy: "</svg>")[0] + "</svg>" }
         #expect(svgs.count == 4, "history, two slice plots, learning curves")
         for svg in svgs { #expect(Self.wellFormed(svg), "SVG tags nest and text is escaped: \(svg.prefix(200))") }
-        #expect(page.contains("<title>lr</title>") && page.contains("<title>booster</title>") && page.contains(">dart<") && page.contains(">gbtree<"))
+        #expect(page.contains("<title>lr</title>") && page.contains("<title>booster</title>") && page.contains(">dart boost<") && page.contains(">gbtree<"))
+        #expect(page.contains("<td>dart boost</td>"), "a value with a space stays one cell of the trial table")
         #expect(page.contains("stroke=\"#d65f5f\" stroke-width=\"1.5\"><title>trial 4</title>"), "the early-stopped trial's curve is marked")
         #expect(page.contains("best trial</th><td class=\"l\">5 (t5)"), "the best (lowest rmse) trial is named")
         #expect(page.components(separatedBy: "<tr>").count - 1 >= 6 + 1)
