@@ -29,6 +29,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var objectiveMetric: String?
     public var objectiveGoal: String?
     public var algorithm: String?
+    /// The parameters' bounds and choices, for the report's analysis (older journals lack them).
+    public var searchSpace: [ParameterImportance.Parameter]?
     // trial events
     public var trial: Int?
     public var name: String?

@@ -118,6 +118,7 @@ public enum TuningRun {
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
         (start.objectiveMetric, start.algorithm) = (experiment.objective.objectiveMetricName, experiment.algorithm.algorithmName)
         start.objectiveGoal = experiment.objective.type == .maximize ? "maximize" : "minimize"
+        start.searchSpace = experiment.searchSpace.parameters.map(ParameterImportance.Parameter.init)
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,
