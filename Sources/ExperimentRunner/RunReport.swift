@@ -1,12 +1,15 @@
 import Foundation
 import ModelArtifacts
+import TrafficData
 import Trainers
 
 /// `report.html` of a tuning run: one self-contained page (inline SVG and CSS, no script, nothing fetched) with the
-/// run's summary, the optimisation history (objective per trial and best so far), a slice plot per parameter, the
-/// trials' learning curves (intermediate values; early-stopped trials marked), the published model's test metrics
-/// and gbdt feature importances (splits and gain), and the trial table. Built from the journal (and the published
-/// model), so it works for finished, running, killed and resumed runs.
+/// run's summary, the optimisation history (objective per trial and best so far), hyperparameter importances (fANOVA),
+/// parallel coordinates, a slice plot per parameter, a contour of the two most important parameters, the trials'
+/// learning curves (intermediate values; early-stopped trials marked), the data the model was fitted on with its
+/// quality report, the published model's test metrics and gbdt feature importances (splits and gain), and the trial
+/// table. Built from the journal (and the published model and score.json), so it works for finished, running, killed
+/// and resumed runs.
 public enum RunReport {
     /// Writes `report.html` beside the journal (OUTPUT/runs/V/) and returns its path.
     @discardableResult
@@ -30,13 +33,32 @@ public enum RunReport {
         var body = "<h1>\(html(title))</h1>"
         body += summary(table, start: start, published: published, maximize: maximize)
         body += "<h2>Optimisation history</h2>" + history(table, metric: metric, maximize: maximize)
-        if !table.parameterNames.isEmpty {
+        let completed = table.rows.compactMap { row in
+            row.state == "COMPLETE" ? row.value.flatMap { $0.isFinite ? (row.number, row.parameters, $0) : nil } : nil
+        }
+        let space = searchSpace(start?.searchSpace, table: table)
+        let analysis = ParameterImportance.Analysis(
+            parameters: space, trials: completed.map { ($0.1, $0.2) }, seed: start?.seed ?? 0)
+        let ranked = space.map(\.name).sorted {
+            (analysis.importances[$0] ?? 0, $1) > (analysis.importances[$1] ?? 0, $0)
+        }
+        if !space.isEmpty {
+            body += "<h2>Hyperparameter importances (fANOVA)</h2>" + importances(analysis, ranked: ranked)
+            let axes = ranked.compactMap { name in space.first { $0.name == name }.map(ReportPlots.Axis.init) }
+            body += "<h2>Parallel coordinates</h2>" + ReportPlots.parallelCoordinates(axes: axes, trials: completed, metric: metric)
             body += "<h2>Parameters (slice plots)</h2><div class=\"grid\">"
             for name in table.parameterNames { body += slice(table, parameter: name, metric: metric) }
             body += "</div>"
+            if axes.count >= 2, analysis.trialCount > 1 {
+                body += "<h2>Contour of the two most important parameters</h2><p>The importance forest's prediction of "
+                    + "\(html(metric)) over \(html(axes[0].name)) and \(html(axes[1].name)), the other parameters averaged "
+                    + "over their ranges; dots are the completed trials.</p>"
+                    + ReportPlots.contour(x: axes[0], y: axes[1], trials: completed, metric: metric, prediction: analysis.marginal)
+            }
         }
         let curves = table.rows.filter { ($0.intermediate ?? []).count > 1 }
         if !curves.isEmpty { body += "<h2>Learning curves</h2>" + learningCurves(curves, metric: metric) }
+        if let path = published?.scorePath { body += dataSection(scorePath: path) }
         if let directory = published?.modelDirectory { body += modelSection(directory: directory, test: published?.test) }
         body += "<h2>Trials</h2>" + trialTable(table)
         return """
@@ -95,6 +117,59 @@ public enum RunReport {
     }
 
     private static func row(in table: TrialTable, _ number: Int) -> TrialTable.Row? { table.rows.first { $0.number == number } }
+
+    /// The journal's search space, or (older journals) one inferred from the trials: numbers by their observed range,
+    /// anything else as the choices seen.
+    private static func searchSpace(_ recorded: [ParameterImportance.Parameter]?, table: TrialTable) -> [ParameterImportance.Parameter] {
+        if let recorded { return recorded }
+        return table.parameterNames.map { name in
+            let texts = table.rows.compactMap { $0.parameters[name] }
+            let numbers = texts.compactMap(Double.init).filter(\.isFinite)
+            if numbers.count == texts.count, let low = numbers.min(), let high = numbers.max() {
+                return .init(name: name, domain: .numeric(low: low, high: high))
+            }
+            return .init(name: name, domain: .categorical(choices: Array(Set(texts)).sorted()))
+        }
+    }
+
+    private static func importances(_ analysis: ParameterImportance.Analysis, ranked: [String]) -> String {
+        guard analysis.trialCount > 1 else { return "<p>Needs at least two completed trials.</p>" }
+        var text = "<p>Share of the objective's variance each parameter explains on its own, by functional ANOVA over a "
+            + "random forest of the \(analysis.trialCount) completed trials (Optuna's default evaluator).</p>"
+            + "<table><tr><th class=\"l\">parameter</th><th>importance</th><th class=\"l\"></th></tr>"
+        for name in ranked {
+            let value = analysis.importances[name] ?? 0
+            text += "<tr><td class=\"l\">\(html(name))</td><td>\(String(format: "%.3f", value))</td>"
+                + "<td class=\"l\"><span class=\"bar\" style=\"width:\(Int(200 * value))px\"></span></td></tr>"
+        }
+        return text + "</table>"
+    }
+
+    /// The data the published model was fitted on, from score.json: provenance, split sizes and (traffic data) what
+    /// the featurizer read, dropped and kept.
+    private static func dataSection(scorePath: String) -> String {
+        guard let bytes = FileManager.default.contents(atPath: scorePath),
+              let score = try? JSONDecoder().decode(ScoreReport.self, from: bytes), let data = score.data
+        else { return "" }
+        var rows: [(String, String)] = [
+            ("path", data.path), ("kind", data.kind), ("checksum", data.checksum),
+            ("rows", "train \(data.trainRows), validation \(data.validationRows), test \(data.testRows)"),
+        ]
+        if let quality = data.quality {
+            rows += [
+                ("read", "\(quality.rowsRead) rows from \(quality.files) files, \(quality.spots) spots, months \(quality.months.first ?? "-")…\(quality.months.last ?? "-")"),
+                ("duplicate rows removed", "\(quality.duplicateRowsRemoved)"),
+                ("spot-hours missing", "\(quality.missingHours)"), ("spot-hours incomplete", "\(quality.incompleteHours)"),
+                ("spot-hours with unusable vol", "\(quality.hoursWithUnusableVolume) (\(quality.unusableVolumeRows) rows)"),
+                ("spot-hours in lane outage", "\(quality.laneOutageHours)"),
+                ("spot-hours with conflicting duplicates", "\(quality.conflictingDuplicateHours)"),
+                ("spot-hours without lag history", quality.noLagHistory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+                ("spot-hours kept", "\(quality.usableRows)"),
+            ]
+        }
+        return "<h2>Data\(data.quality == nil ? "" : " and its quality")</h2><table>"
+            + rows.map { "<tr><th class=\"l\">\(html($0.0))</th><td class=\"l\">\(html($0.1))</td></tr>" }.joined() + "</table>"
+    }
 
     private static func slice(_ table: TrialTable, parameter: String, metric: String) -> String {
         let rows = table.rows.filter { $0.value != nil && $0.parameters[parameter] != nil }

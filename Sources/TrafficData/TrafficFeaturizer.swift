@@ -51,6 +51,8 @@ public struct DataQualityReport: Sendable, Codable, Equatable {
     public var validRows = 0
     public var testRows = 0
 
+    public init() {}
+
     /// A short multi-line summary for terminals.
     public var summary: String {
         let lags = noLagHistory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -88,6 +88,25 @@ import Testing
         #expect(ParameterImportance.fanova(parameters: parameters, trials: ragged) == ["x": 1, "fixed": 0, "c": 0])
     }
 
+    @Test func marginalPredictionsAverageOverTheOtherParameters() {
+        // y = 10·[c = b] + x on a grid of x in [0, 1]: fixing c moves the prediction by 10, fixing x by x.
+        var trials: [(parameters: [String: String], value: Double)] = []
+        for step in 0...20 {
+            let x = Double(step) / 20
+            for choice in ["a", "b"] { trials.append((["c": choice, "x": "\(x)"], (choice == "b" ? 10 : 0) + x)) }
+        }
+        let analysis = ParameterImportance.Analysis(
+            parameters: [.init(name: "c", domain: .categorical(choices: ["a", "b"])), .init(name: "x", domain: .numeric(low: 0, high: 1))],
+            trials: trials, seed: 3)
+        #expect(analysis.trialCount == 42)
+        #expect(abs(analysis.marginal(["c": "b"])! - analysis.marginal(["c": "a"])! - 10) < 0.5)
+        #expect(abs(analysis.marginal(["x": "0.9"])! - analysis.marginal(["x": "0.1"])! - 0.8) < 0.15)
+        #expect(abs(analysis.marginal(["c": "b", "x": "0.5"])! - 10.5) < 0.5)
+        #expect(abs(analysis.marginal([:])! - 5.5) < 0.5)
+        #expect(analysis.marginal(["c": "z"]) == nil && analysis.marginal(["x": "nan"]) == nil)
+        #expect(analysis.importances["c"]! > 0.9)
+    }
+
     @Test func manyCategoricalChoicesStayCheap() {
         // 300 choices are 300 one-hot columns: boxes are kept sparse, so this is milliseconds, not minutes.
         let choices = (0..<300).map { "c\($0)" }

@@ -1,16 +1,26 @@
 import ExperimentModel
+import TrafficData
 import Foundation
 import TestSupport
 import Testing
 @testable import ExperimentRunner
 
 @Suite struct RunReportTests {
-    static func journal(in directory: TemporaryDirectory) throws -> String {
+    /// Six trials over `lr` and `booster` (trial 4 stopped early); with `recordSpace`, the journal holds the search
+    /// space (else, as in older journals, the report infers it), and the run published a model whose score.json
+    /// holds a data-quality report.
+    static func journal(in directory: TemporaryDirectory, recordSpace: Bool = false) throws -> String {
         typealias T = TrialTableTests
         var events: [JournalEvent] = [
             T.event(.runStarted) {
                 ($0.experiment, $0.objectiveMetric, $0.objectiveGoal, $0.algorithm, $0.seed, $0.modelVersion)
                     = ("<script>alert(1)</script> & co", "rmse", "minimize", "tpe", 3, "v1")
+                if recordSpace {
+                    $0.searchSpace = [
+                        .init(name: "booster", domain: .categorical(choices: ["gbtree", "dart boost", "linear"])),
+                        .init(name: "lr", domain: .numeric(low: 0.01, high: 0.5), logScale: true),
+                    ]
+                }
             },
         ]
         for trial in 0..<6 {
@@ -18,6 +28,17 @@ import Testing
             events.append(T.event(.trialStarted, trial: trial))
             let curve = (1...5).map { 10 - Double($0) * Double(trial + 1) / 3 }
             events.append(T.finished(trial, trial == 4 ? .earlyStopped : .succeeded, [("rmse", String(curve.last!))], intermediate: curve))
+        }
+        if recordSpace {
+            var quality = DataQualityReport()
+            (quality.files, quality.rowsRead, quality.spots, quality.months, quality.laneOutageHours, quality.usableRows)
+                = (2, 5000, 3, ["2024-01", "2024-02"], 17, 4321)
+            let score = ScoreReport(
+                modelVersion: "v1", trainer: "gbdt", parameters: [:], validation: nil, test: nil, fittedOn: "train",
+                data: .init(path: "datasets/<x>", kind: "traffic", checksum: "abc", trainRows: 3000, validationRows: 700,
+                            testRows: 621, quality: quality))
+            let scorePath = directory.write("artifact/v1/score.json", String(decoding: try JSONEncoder().encode(score), as: UTF8.self))
+            events.append(T.event(.published) { $0.scorePath = scorePath })
         }
         return directory.write("runs/v1/journal.jsonl", try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n")
     }
@@ -41,8 +62,9 @@ import Testing
         return stack.isEmpty
     }
 
-    /// The page holds the history, one slice plot per parameter and the learning curves, as inline SVG that parses as
-    /// XML (so every name is escaped), fetches nothing and runs no script.
+    /// The page holds the history, parallel coordinates, one slice plot per parameter, the contour and the learning
+    /// curves, as inline SVG that parses as
+    /// XML (so every name is escaped); it fetches nothing and runs no script.
     @Test func selfContainedPageWithEveryPlot() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -52,12 +74,36 @@ import Testing
         #expect(!page.lowercased().contains("<script") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"))
         #expect(page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "https?://", options: .regularExpression) == nil)
         let svgs = page.components(separatedBy: "<svg").dropFirst().map { "<svg" + $0.components(separatedBy: "</svg>")[0] + "</svg>" }
-        #expect(svgs.count == 4, "history, two slice plots, learning curves")
+        #expect(svgs.count == 6, "history, parallel coordinates, two slice plots, contour, learning curves")
         for svg in svgs { #expect(Self.wellFormed(svg), "SVG tags nest and text is escaped: \(svg.prefix(200))") }
         #expect(page.contains("<title>lr</title>") && page.contains("<title>booster</title>") && page.contains(">dart boost<") && page.contains(">gbtree<"))
         #expect(page.contains("<td>dart boost</td>"), "a value with a space stays one cell of the trial table")
         #expect(page.contains("stroke=\"#d65f5f\" stroke-width=\"1.5\"><title>trial 4</title>"), "the early-stopped trial's curve is marked")
         #expect(page.contains("best trial</th><td class=\"l\">5 (t5)"), "the best (lowest rmse) trial is named")
         #expect(page.components(separatedBy: "<tr>").count - 1 >= 6 + 1)
+        // Importances over the five completed trials, each a polyline of the parallel coordinates; the contour is
+        // 24 cells of lr by the two booster choices seen (the space is inferred from the trials here).
+        #expect(page.contains("random forest of the 5 completed trials"))
+        #expect(page.components(separatedBy: "<polyline").count - 1 == 5)
+        #expect(page.components(separatedBy: "<rect").count - 1 == 4 + 24 * 2 + 1, "four chart frames, contour cells, contour frame")
+        #expect(!page.contains("Data and its quality"), "nothing was published")
+    }
+
+    /// With the search space in the journal, axes and contour span the declared bounds and every declared choice,
+    /// and the published model's data-quality report is shown.
+    @Test func recordedSearchSpaceAndDataQuality() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let page = try RunReport.page(journal: Self.journal(in: directory, recordSpace: true))
+        #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
+        #expect(page.contains(">linear<"), "a declared choice no trial took is still an axis label")
+        #expect(page.components(separatedBy: "<rect").count - 1 == 4 + 24 * 3 + 1)
+        #expect(page.contains(">0.01<") && page.contains(">0.5<"), "the lr axis spans the declared bounds")
+        #expect(page.contains(">0.07071<"), "on a log scale: the geometric middle is labelled")
+        #expect(page.contains("Data and its quality") && page.contains("<td class=\"l\">4321</td>") && page.contains("2024-01…2024-02"))
+        #expect(page.contains("datasets/&lt;x&gt;"))
+        let importances = page.components(separatedBy: "Hyperparameter importances")[1].components(separatedBy: "</table>")[0]
+        let values = importances.matches(of: /<td>([0-9.]+)<\/td>/).map { Double($0.1)! }
+        #expect(values.count == 2 && abs(values.reduce(0, +) - 1) < 0.002)
     }
 }

@@ -15,23 +15,32 @@ public enum ParameterImportance {
         case categorical(choices: [String])
     }
 
-    /// A parameter as the analysis sees it; in the journal as `{"name", "low", "high"}` or `{"name", "choices"}`.
+    /// A parameter as the analysis sees it; in the journal as `{"name", "low", "high"[, "log": true]}` or
+    /// `{"name", "choices"}`.
     public struct Parameter: Sendable, Equatable, Codable {
         public var name: String
         public var domain: Domain
+        /// Sampled on a log scale (Katib's logUniform/logNormal): plots use a log axis; fANOVA, like Optuna's, does not.
+        public var logScale: Bool
 
-        public init(name: String, domain: Domain) {
+        public init(name: String, domain: Domain, logScale: Bool = false) {
             self.name = name
             self.domain = domain
+            self.logScale = logScale
         }
 
         /// An experiment's parameter: doubles and ints by their bounds, a discrete list of numbers by its smallest
         /// and largest value, other lists as categories.
         public init(_ parameter: SearchParameter) {
             name = parameter.name
+            logScale = false
             switch parameter.domain {
-            case let .double(range): domain = .numeric(low: range.lower, high: range.upper)
-            case let .int(range): domain = .numeric(low: Double(range.lower), high: Double(range.upper))
+            case let .double(range):
+                domain = .numeric(low: range.lower, high: range.upper)
+                logScale = range.distribution.isLogarithmic && range.lower > 0
+            case let .int(range):
+                domain = .numeric(low: Double(range.lower), high: Double(range.upper))
+                logScale = range.distribution.isLogarithmic && range.lower > 0
             case let .discrete(list):
                 let numbers = list.compactMap(Double.init).filter(\.isFinite)
                 domain = numbers.count == list.count && !list.isEmpty
@@ -40,7 +49,7 @@ public enum ParameterImportance {
             }
         }
 
-        private enum CodingKeys: String, CodingKey { case name, low, high, choices }
+        private enum CodingKeys: String, CodingKey { case name, low, high, log, choices }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -50,6 +59,7 @@ public enum ParameterImportance {
             } else {
                 domain = .numeric(low: try container.decode(Double.self, forKey: .low), high: try container.decode(Double.self, forKey: .high))
             }
+            logScale = try container.decodeIfPresent(Bool.self, forKey: .log) ?? false
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -59,6 +69,7 @@ public enum ParameterImportance {
             case let .numeric(low, high):
                 try container.encode(low, forKey: .low)
                 try container.encode(high, forKey: .high)
+                if logScale { try container.encode(true, forKey: .log) }
             case let .categorical(choices): try container.encode(choices, forKey: .choices)
             }
         }
@@ -71,28 +82,89 @@ public enum ParameterImportance {
         parameters: [Parameter], trials: [(parameters: [String: String], value: Double)],
         trees: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
     ) -> [String: Double] {
-        var importances = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, 0.0) })
-        let varying = parameters.filter { parameter in
-            switch parameter.domain {
-            case let .numeric(low, high): high > low
-            case let .categorical(choices): choices.count > 1
+        Analysis(parameters: parameters, trials: trials, trees: trees, maxDepth: maxDepth, seed: seed).importances
+    }
+
+    /// The fitted forest of a set of trials: the importances, and the forest's marginal predictions for plots.
+    public struct Analysis: Sendable {
+        /// By parameter name, summing to one (all zero when nothing could be fitted or nothing varies).
+        public let importances: [String: Double]
+        /// How many trials the forest was fitted on.
+        public let trialCount: Int
+        private let encoding: Encoding
+        private let trees: [Leaves]
+
+        public init(
+            parameters: [Parameter], trials: [(parameters: [String: String], value: Double)],
+            trees count: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
+        ) {
+            var importances = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, 0.0) })
+            let varying = parameters.filter { parameter in
+                switch parameter.domain {
+                case let .numeric(low, high): high > low
+                case let .categorical(choices): choices.count > 1
+                }
+            }
+            encoding = Encoding(varying)
+            let encoded = trials.compactMap { [encoding] trial in
+                trial.value.isFinite ? encoding.encode(trial.parameters).map { ($0, trial.value) } : nil
+            }
+            trialCount = encoded.count
+            guard encoded.count > 1, !varying.isEmpty else {
+                (self.importances, trees) = (importances, [])
+                return
+            }
+            let forest = RegressionForest(
+                rows: encoded.map(\.0), targets: encoded.map(\.1), trees: count, maxDepth: maxDepth, seed: seed)
+            trees = forest.trees.map { [encoding] in Leaves($0, bounds: encoding.bounds) }
+            let fractions = ParameterImportance.mainEffectFractions(trees, groups: encoding.groups)
+            let total = fractions.reduce(0, +)
+            for (parameter, fraction) in zip(varying, fractions) { importances[parameter.name] = total > 0 ? fraction / total : 0 }
+            self.importances = importances
+        }
+
+        /// The forest's prediction with the given parameters fixed (numbers as text, or choices) and every other one
+        /// averaged over its domain; nil when nothing was fitted or a value cannot be encoded.
+        public func marginal(_ values: [String: String]) -> Double? {
+            guard !trees.isEmpty else { return nil }
+            var point: [(column: Int, value: Double)] = []
+            for (parameter, group) in zip(encoding.parameters, encoding.groups) {
+                guard let text = values[parameter.name] else { continue }
+                switch parameter.domain {
+                case .numeric:
+                    guard let number = Double(text), number.isFinite else { return nil }
+                    point.append((group[0], number))
+                case let .categorical(choices):
+                    guard let chosen = choices.firstIndex(of: text) else { return nil }
+                    point += zip(group, choices.indices).map { ($0, $1 == chosen ? 1 : 0) }
+                }
+            }
+            return trees.reduce(0) { $0 + $1.marginal(at: point) } / Double(trees.count)
+        }
+    }
+
+    /// Per column group, the mean over trees (of non-zero variance) of the group's main-effect variance divided by
+    /// the tree's variance. Exposed to tests, which compare single trees with Optuna's computation.
+    static func mainEffectFractions(
+        _ trees: [RegressionForest.Tree], bounds: [(low: Double, high: Double)], groups: [[Int]]
+    ) -> [Double] {
+        mainEffectFractions(trees.map { Leaves($0, bounds: bounds) }, groups: groups)
+    }
+
+    private static func mainEffectFractions(_ trees: [Leaves], groups: [[Int]]) -> [Double] {
+        var sums = [Double](repeating: 0, count: groups.count)
+        var counted = 0
+        for leaves in trees where leaves.variance > 0 {
+            counted += 1
+            for (index, group) in groups.enumerated() {
+                sums[index] += max(0, leaves.mainEffectVariance(of: group)) / leaves.variance
             }
         }
-        let encoding = Encoding(varying)
-        let encoded = trials.compactMap { trial in
-            trial.value.isFinite ? encoding.encode(trial.parameters).map { ($0, trial.value) } : nil
-        }
-        guard encoded.count > 1, !varying.isEmpty else { return importances }
-        let forest = RegressionForest(
-            rows: encoded.map(\.0), targets: encoded.map(\.1), trees: trees, maxDepth: maxDepth, seed: seed)
-        let fractions = mainEffectFractions(forest.trees, bounds: encoding.bounds, groups: encoding.groups)
-        let total = fractions.reduce(0, +)
-        for (parameter, fraction) in zip(varying, fractions) { importances[parameter.name] = total > 0 ? fraction / total : 0 }
-        return importances
+        return counted == 0 ? sums : sums.map { $0 / Double(counted) }
     }
 
     /// The parameters' columns: one per numeric parameter, one per choice of a categorical one.
-    private struct Encoding {
+    private struct Encoding: Sendable {
         let parameters: [Parameter]
         var bounds: [(low: Double, high: Double)] = []
         var groups: [[Int]] = []
@@ -129,26 +201,8 @@ public enum ParameterImportance {
         }
     }
 
-    /// Per column group, the mean over trees (of non-zero variance) of the group's main-effect variance divided by
-    /// the tree's variance. Exposed to tests, which compare single trees with Optuna's computation.
-    static func mainEffectFractions(
-        _ trees: [RegressionForest.Tree], bounds: [(low: Double, high: Double)], groups: [[Int]]
-    ) -> [Double] {
-        var sums = [Double](repeating: 0, count: groups.count)
-        var counted = 0
-        for tree in trees {
-            let leaves = Leaves(tree, bounds: bounds)
-            guard leaves.variance > 0 else { continue }
-            counted += 1
-            for (index, group) in groups.enumerated() {
-                sums[index] += max(0, leaves.mainEffectVariance(of: group)) / leaves.variance
-            }
-        }
-        return counted == 0 ? sums : sums.map { $0 / Double(counted) }
-    }
-
     /// A tree as the boxes of its leaves, each box's share of the search space per column, and its value.
-    struct Leaves {
+    struct Leaves: Sendable {
         var values: [Double] = []
         /// Per leaf, per column: the box's interval.
         var lows: [[Double]] = [], highs: [[Double]] = []
@@ -180,6 +234,23 @@ public enum ParameterImportance {
             let shares = values.indices.map { share(leaf: $0, outside: nothing) }
             mean = zip(values, shares).reduce(0) { $0 + $1.0 * $1.1 }
             variance = zip(values, shares).reduce(0) { $0 + $1.1 * ($1.0 - mean) * ($1.0 - mean) }
+        }
+
+        /// The prediction at a point given in some columns, averaged over the others: the sum over the leaves whose
+        /// box holds the point (left children hold their threshold, as in the tree) of value × share outside them.
+        func marginal(at point: [(column: Int, value: Double)]) -> Double {
+            var inGroup = [Bool](repeating: false, count: widths.count)
+            for (column, _) in point { inGroup[column] = true }
+            var sum = 0.0
+            for leaf in values.indices {
+                let holds = point.allSatisfy { column, value in
+                    let x = min(max(value, bounds[column].low), bounds[column].high)
+                    let (low, high) = (lows[leaf][column], highs[leaf][column])
+                    return high > low && (x > low || low == bounds[column].low) && x <= high
+                }
+                if holds { sum += values[leaf] * share(leaf: leaf, outside: inGroup) }
+            }
+            return sum
         }
 
         /// The fraction of the search space's volume the leaf's box covers in the columns outside the group.
