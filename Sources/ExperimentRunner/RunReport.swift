@@ -33,15 +33,7 @@ public enum RunReport {
         var body = "<h1>\(html(title))</h1>"
         body += summary(table, start: start, published: published, maximize: maximize)
         body += "<h2>Optimisation history</h2>" + history(table, metric: metric, maximize: maximize)
-        let completed = table.rows.compactMap { row in
-            row.state == "COMPLETE" ? row.value.flatMap { $0.isFinite ? (row.number, row.parameters, $0) : nil } : nil
-        }
-        let space = searchSpace(start?.searchSpace, table: table)
-        let analysis = ParameterImportance.Analysis(
-            parameters: space, trials: completed.map { ($0.1, $0.2) }, seed: start?.seed ?? 0)
-        let ranked = space.map(\.name).sorted {
-            (analysis.importances[$0] ?? 0, $1) > (analysis.importances[$1] ?? 0, $0)
-        }
+        let (space, completed, analysis, ranked) = analyse(table, start: start)
         if !space.isEmpty {
             body += "<h2>Hyperparameter importances (fANOVA)</h2>" + importances(analysis, ranked: ranked)
             let axes = ranked.compactMap { name in space.first { $0.name == name }.map(ReportPlots.Axis.init) }
@@ -117,6 +109,30 @@ public enum RunReport {
     }
 
     private static func row(in table: TrialTable, _ number: Int) -> TrialTable.Row? { table.rows.first { $0.number == number } }
+
+    /// A run's hyperparameter importances (fANOVA over its completed trials, seeded by the run's seed), most
+    /// important first, and how many trials they rest on.
+    public static func importances(journal: String) throws(RunnerError) -> (ranked: [(name: String, importance: Double)], trials: Int) {
+        let events = try RunJournal.read(journal)
+        let (_, _, analysis, ranked) = analyse(TrialTable(events: events), start: events.first { $0.event == .runStarted })
+        return (ranked.map { ($0, analysis.importances[$0] ?? 0) }, analysis.trialCount)
+    }
+
+    private static func analyse(_ table: TrialTable, start: JournalEvent?) -> (
+        space: [ParameterImportance.Parameter], completed: [(number: Int, parameters: [String: String], value: Double)],
+        analysis: ParameterImportance.Analysis, ranked: [String]
+    ) {
+        let completed = table.rows.compactMap { row in
+            row.state == "COMPLETE" ? row.value.flatMap { $0.isFinite ? (row.number, row.parameters, $0) : nil } : nil
+        }
+        let space = searchSpace(start?.searchSpace, table: table)
+        let analysis = ParameterImportance.Analysis(
+            parameters: space, trials: completed.map { ($0.1, $0.2) }, seed: start?.seed ?? 0)
+        let ranked = space.map(\.name).sorted {
+            (analysis.importances[$0] ?? 0, $1) > (analysis.importances[$1] ?? 0, $0)
+        }
+        return (space, completed, analysis, ranked)
+    }
 
     /// The journal's search space, or (older journals) one inferred from the trials: numbers by their observed range,
     /// anything else as the choices seen.

@@ -183,6 +183,14 @@ import Testing
         let empty = try TunekitProcess.run(["trials", directory.file("nothing")])
         #expect(empty.status == 1 && empty.stderr.contains("no run journal here"))
 
+        // Importances over the nine trials: alpha is the only parameter, so it explains all the forest sees.
+        let importance = try TunekitProcess.run(["importance", output, "--format", "json"])
+        let importances = try #require(try JSONSerialization.jsonObject(with: Data(importance.stdout.utf8)) as? [String: Any], "\(importance.stderr)")
+        #expect(importances["trials"] as? Int == 9 && importances["importances"] as? [String: Double] == ["alpha": 1])
+        let importanceTable = try TunekitProcess.run(["importance", output])
+        #expect(importanceTable.stdout == "parameter  importance\nalpha           1.000\n")
+        #expect(try String(contentsOfFile: page, encoding: .utf8).contains("Hyperparameter importances (fANOVA)"))
+
         // MLflow: the export is read by MLflow's own client when it is installed.
         let store = directory.file("mlruns")
         let export = try TunekitProcess.run(["export", "mlflow", output, "--to", store])

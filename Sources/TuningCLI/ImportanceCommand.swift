@@ -1,0 +1,49 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+
+extension TunekitCommand {
+    struct ImportanceCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "importance",
+            abstract: "A run's hyperparameter importances: fANOVA over a random forest of its completed trials, as Optuna's get_param_importances.")
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+        @Argument(help: "The run's output directory (tune --output).")
+        var output: String
+
+        @Option(help: "The run's version (OUTPUT/runs/VERSION); default: the run whose journal changed last.")
+        var version: String?
+
+        @Option(help: "table (3 decimals) or json (full precision).")
+        var format: Format = .table
+
+        func run() throws {
+            do {
+                let journal = try TrialsCommand.journal(output: output, version: version)
+                let (ranked, trials) = try RunReport.importances(journal: journal)
+                switch format {
+                case .table:
+                    let width = max(9, ranked.map(\.name.count).max() ?? 0)
+                    var text = "parameter".padding(toLength: width, withPad: " ", startingAt: 0) + "  importance\n"
+                    for (name, importance) in ranked {
+                        text += name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%10.3f", importance) + "\n"
+                    }
+                    print(text, terminator: "")
+                    note("fANOVA over \(trials) completed trial(s) of \(journal)")
+                case .json:
+                    let pairs = ranked.map { "\"\(jsonEscaped($0.name))\":\($0.importance)" }.joined(separator: ",")
+                    print("{\"method\":\"fanova\",\"trials\":\(trials),\"importances\":{\(pairs)}}")
+                }
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+
+        private func jsonEscaped(_ text: String) -> String {
+            let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        }
+    }
+}
