@@ -83,12 +83,39 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let finishedBefore = Self.count("trial-finished", in: journal)
+        // Killed with -9, the journal is all there is: trials, report and MLflow export read it as a run in progress.
+        let trials = try TunekitProcess.run(["trials", output, "--format", "csv"])
+        #expect(trials.stdout.components(separatedBy: ",COMPLETE,SUCCEEDED,").count - 1 == finishedBefore, "\(trials.stdout)")
+        #expect(try TunekitProcess.run(["report", output]).status == 0)
+        let store = directory.file("mlruns")
+        #expect(try TunekitProcess.run(["export", "mlflow", output, "--to", store]).status == 0)
+        #expect(Self.parentStatus(store) == "status: 1", "RUNNING: neither published nor interrupted")
 
         let resumed = try Self.tune(experiment, output)
         #expect(resumed.status == 0, "a plain re-run resumes: \(resumed.stderr)")
         #expect(resumed.stderr.contains("\(finishedBefore) trial(s) already finished"))
         #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
         #expect(Self.count("trial-finished", in: journal) == 6, "finished trials were not run again")
+        // The resumed run: six completed trials, exported again over the same ids as a finished run.
+        let after = try TunekitProcess.run(["trials", output, "--format", "csv"])
+        #expect(after.stdout.components(separatedBy: ",COMPLETE,SUCCEEDED,").count - 1 == 6, "\(after.stdout)")
+        #expect(try TunekitProcess.run(["export", "mlflow", output, "--to", store]).status == 0)
+        #expect(Self.parentStatus(store) == "status: 3", "FINISHED")
+    }
+
+    /// The `status:` line of the one parent run (the run without a parent tag) in an MLflow file store.
+    static func parentStatus(_ store: String) -> String? {
+        let fm = FileManager.default
+        for experiment in (try? fm.contentsOfDirectory(atPath: store)) ?? [] where experiment != "0" {
+            let directory = "\(store)/\(experiment)"
+            for run in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where run.count == 32 {
+                guard !fm.fileExists(atPath: "\(directory)/\(run)/tags/mlflow.parentRunId"),
+                      let meta = try? String(contentsOfFile: "\(directory)/\(run)/meta.yaml", encoding: .utf8)
+                else { continue }
+                return meta.split(separator: "\n").first { $0.hasPrefix("status:") }.map(String.init)
+            }
+        }
+        return nil
     }
 
     @Test func sigtermStopsTrialsAndTheirChildrenAndTellsHowToResume() throws {
@@ -124,6 +151,9 @@ import Testing
         #expect(trials.status == 0, "\(trials.stderr)")
         let rows = trials.stdout.split(separator: "\n").dropFirst()
         #expect(rows.count == 2 && rows.allSatisfy { $0.contains(",FAIL,KILLED,") }, "\(trials.stdout)")
+        let store = directory.file("mlruns")
+        #expect(try TunekitProcess.run(["export", "mlflow", output, "--to", store]).status == 0)
+        #expect(Self.parentStatus(store) == "status: 5", "KILLED: the run was interrupted")
     }
 
     static func count(_ event: String, in journal: String) -> Int {
