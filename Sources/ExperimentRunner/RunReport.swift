@@ -41,11 +41,14 @@ public enum RunReport {
             body += "<h2>Parameters (slice plots)</h2><div class=\"grid\">"
             for name in table.parameterNames { body += slice(table, parameter: name, metric: metric) }
             body += "</div>"
-            if axes.count >= 2, analysis.trialCount > 1 {
+            // A categorical with more than 60 choices would make a contour of thousands of cells: the next one is used.
+            let contourAxes = axes.filter { if case let .categorical(choices) = $0.domain { choices.count <= 60 } else { true } }
+            if contourAxes.count >= 2, analysis.trialCount > 1 {
+                let (x, y) = (contourAxes[0], contourAxes[1])
                 body += "<h2>Contour of the two most important parameters</h2><p>The importance forest's prediction of "
-                    + "\(html(metric)) over \(html(axes[0].name)) and \(html(axes[1].name)), the other parameters averaged "
+                    + "\(html(metric)) over \(html(x.name)) and \(html(y.name)), the other parameters averaged "
                     + "over their ranges; dots are the completed trials.</p>"
-                    + ReportPlots.contour(x: axes[0], y: axes[1], trials: completed, metric: metric, prediction: analysis.marginal)
+                    + ReportPlots.contour(x: x, y: y, trials: completed, metric: metric, prediction: analysis.marginal)
             }
         }
         let curves = table.rows.filter { ($0.intermediate ?? []).count > 1 }

@@ -107,16 +107,26 @@ import Testing
         #expect(analysis.importances["c"]! > 0.9)
     }
 
-    @Test func manyCategoricalChoicesStayCheap() {
-        // 300 choices are 300 one-hot columns: boxes are kept sparse, so this is milliseconds, not minutes.
-        let choices = (0..<300).map { "c\($0)" }
-        let trials = (0..<200).map { index -> (parameters: [String: String], value: Double) in
+    @Test func hostileSearchSpacesAndRunsStayBounded() {
+        // 50,000 declared choices, 300 chosen: only chosen ones become columns, so this is quick and small.
+        let choices = (0..<50_000).map { "c\($0)" }
+        let trials = (0..<1_000).map { index -> (parameters: [String: String], value: Double) in
             let choice = (index * 37) % 300, x = Double(index % 17) / 17
-            return (["c": choices[choice], "x": "\(x)"], Double(choice % 7) + x)
+            return (["c": choices[choice * 101], "x": "\(x)"], Double(choice % 7) + x)
         }
-        let importances = ParameterImportance.fanova(
+        let wide = ParameterImportance.Analysis(
             parameters: [.init(name: "c", domain: .categorical(choices: choices)), .init(name: "x", domain: .numeric(low: 0, high: 1))],
             trials: trials, trees: 4)
-        #expect(importances["c"]! > importances["x"]!)
+        #expect(wide.trialCount == 1_000 && wide.importances["c"]! > wide.importances["x"]!)
+        #expect(wide.marginal(["c": "c7"]) != nil, "a choice no trial took is a valid point (all its group's columns 0)")
+        // Bounds that cannot be a range, a duplicated name: nothing varies, nothing crashes.
+        let odd = ParameterImportance.fanova(
+            parameters: [.init(name: "huge", domain: .numeric(low: -1e308, high: 1e308)), .init(name: "huge", domain: .numeric(low: 1, high: 0))],
+            trials: [(["huge": "0"], 1), (["huge": "1"], 2)])
+        #expect(odd == ["huge": 0])
+        // More trials than the cap: the most recent ones are used.
+        let many = (0..<(ParameterImportance.maxTrials + 7)).map { (["x": "\(Double($0 % 100) / 100)"], Double($0 % 100)) }
+        let capped = ParameterImportance.Analysis(parameters: [.init(name: "x", domain: .numeric(low: 0, high: 1))], trials: many, trees: 1)
+        #expect(capped.trialCount == ParameterImportance.maxTrials && capped.importances == ["x": 1])
     }
 }

@@ -75,9 +75,13 @@ public enum ParameterImportance {
         }
     }
 
+    /// The most trials a forest is fitted on: beyond it, the most recent ones (a forest grows as rows² in the worst
+    /// case; 5,000 trials take seconds).
+    public static let maxTrials = 5_000
+
     /// Importances summing to one (all zero when the objective does not vary), by parameter name.
-    /// Trials without a finite objective, or with a parameter missing or outside its domain's encoding, are left out;
-    /// a parameter that cannot vary (one choice, equal bounds) gets zero, as in Optuna.
+    /// Trials without a finite objective, or with a parameter missing or outside its domain, are left out; a parameter
+    /// that cannot vary (one choice, equal or non-finite bounds) gets zero, as in Optuna.
     public static func fanova(
         parameters: [Parameter], trials: [(parameters: [String: String], value: Double)],
         trees: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
@@ -89,57 +93,64 @@ public enum ParameterImportance {
     public struct Analysis: Sendable {
         /// By parameter name, summing to one (all zero when nothing could be fitted or nothing varies).
         public let importances: [String: Double]
-        /// How many trials the forest was fitted on.
+        /// How many trials the forest was fitted on (at most `maxTrials`).
         public let trialCount: Int
         private let encoding: Encoding
         private let trees: [Leaves]
 
+        /// - Parameter trials: in the order they ran (when there are more than `maxTrials`, the last ones are used).
         public init(
             parameters: [Parameter], trials: [(parameters: [String: String], value: Double)],
             trees count: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
         ) {
-            var importances = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, 0.0) })
+            var importances = Dictionary(parameters.map { ($0.name, 0.0) }, uniquingKeysWith: { first, _ in first })
             let varying = parameters.filter { parameter in
                 switch parameter.domain {
-                case let .numeric(low, high): high > low
+                case let .numeric(low, high): high > low && (high - low).isFinite
                 case let .categorical(choices): choices.count > 1
                 }
             }
-            encoding = Encoding(varying)
-            let encoded = trials.compactMap { [encoding] trial in
-                trial.value.isFinite ? encoding.encode(trial.parameters).map { ($0, trial.value) } : nil
+            var rows: [(values: [Double], value: Double)] = []
+            for trial in trials.reversed() where trial.value.isFinite && rows.count < maxTrials {
+                if let values = Encoding.values(trial.parameters, of: varying) { rows.append((values, trial.value)) }
             }
-            trialCount = encoded.count
-            guard encoded.count > 1, !varying.isEmpty else {
+            rows.reverse()
+            trialCount = rows.count
+            encoding = Encoding(varying, rows: rows.map(\.values))
+            guard rows.count > 1, !varying.isEmpty else {
                 (self.importances, trees) = (importances, [])
                 return
             }
             let forest = RegressionForest(
-                rows: encoded.map(\.0), targets: encoded.map(\.1), trees: count, maxDepth: maxDepth, seed: seed)
+                columns: encoding.columns(rows.map(\.values)), chosen: encoding.chosen(rows.map(\.values)),
+                targets: rows.map(\.value), trees: count, maxDepth: maxDepth, seed: seed)
             trees = forest.trees.map { [encoding] in Leaves($0, bounds: encoding.bounds) }
             let fractions = ParameterImportance.mainEffectFractions(trees, groups: encoding.groups)
             let total = fractions.reduce(0, +)
-            for (parameter, fraction) in zip(varying, fractions) { importances[parameter.name] = total > 0 ? fraction / total : 0 }
+            for (parameter, fraction) in zip(varying, fractions) {
+                importances[parameter.name] = total > 0 && total.isFinite ? fraction / total : 0
+            }
             self.importances = importances
         }
 
         /// The forest's prediction with the given parameters fixed (numbers as text, or choices) and every other one
-        /// averaged over its domain; nil when nothing was fitted or a value cannot be encoded.
+        /// averaged over its domain; nil when nothing was fitted or a value is not in its parameter's domain.
         public func marginal(_ values: [String: String]) -> Double? {
             guard !trees.isEmpty else { return nil }
-            var point: [(column: Int, value: Double)] = []
-            for (parameter, group) in zip(encoding.parameters, encoding.groups) {
+            var point: [Int: Double] = [:]
+            var fixed = [Bool](repeating: false, count: encoding.bounds.count)
+            for (index, parameter) in encoding.parameters.enumerated() {
                 guard let text = values[parameter.name] else { continue }
+                guard let value = Encoding.value(text, in: parameter.domain) else { return nil }
+                for column in encoding.groups[index] { fixed[column] = true }
                 switch parameter.domain {
-                case .numeric:
-                    guard let number = Double(text), number.isFinite else { return nil }
-                    point.append((group[0], number))
-                case let .categorical(choices):
-                    guard let chosen = choices.firstIndex(of: text) else { return nil }
-                    point += zip(group, choices.indices).map { ($0, $1 == chosen ? 1 : 0) }
+                case .numeric: point[encoding.groups[index][0]] = value
+                case .categorical:
+                    // One-hot: 1 in the chosen choice's column (none when no trial chose it), 0 in the others.
+                    if let column = encoding.observed[index][Int(value)] { point[column] = 1 }
                 }
             }
-            return trees.reduce(0) { $0 + $1.marginal(at: point) } / Double(trees.count)
+            return trees.reduce(0) { $0 + $1.marginal(at: point, fixed: fixed) } / Double(trees.count)
         }
     }
 
@@ -154,7 +165,7 @@ public enum ParameterImportance {
     private static func mainEffectFractions(_ trees: [Leaves], groups: [[Int]]) -> [Double] {
         var sums = [Double](repeating: 0, count: groups.count)
         var counted = 0
-        for leaves in trees where leaves.variance > 0 {
+        for leaves in trees where leaves.variance > 0 && leaves.variance.isFinite {
             counted += 1
             for (index, group) in groups.enumerated() {
                 sums[index] += max(0, leaves.mainEffectVariance(of: group)) / leaves.variance
@@ -163,49 +174,85 @@ public enum ParameterImportance {
         return counted == 0 ? sums : sums.map { $0 / Double(counted) }
     }
 
-    /// The parameters' columns: one per numeric parameter, one per choice of a categorical one.
+    /// The parameters' columns: one per numeric parameter, one per choice of a categorical one that some trial chose.
+    /// (A choice no trial chose is a column of zeros: never split on, it changes no tree and no importance, so it is
+    /// left out, which keeps a categorical with thousands of choices cheap.)
     private struct Encoding: Sendable {
         let parameters: [Parameter]
         var bounds: [(low: Double, high: Double)] = []
         var groups: [[Int]] = []
+        /// Per parameter (categoricals only): choice index → its column.
+        var observed: [[Int: Int]] = []
 
-        init(_ parameters: [Parameter]) {
+        init(_ parameters: [Parameter], rows: [[Double]]) {
             self.parameters = parameters
-            for parameter in parameters {
+            for (index, parameter) in parameters.enumerated() {
                 switch parameter.domain {
                 case let .numeric(low, high):
                     groups.append([bounds.count])
                     bounds.append((low, high))
-                case let .categorical(choices):
+                    observed.append([:])
+                case .categorical:
+                    let choices = Set(rows.map { Int($0[index]) }).sorted()
+                    observed.append(Dictionary(uniqueKeysWithValues: choices.enumerated().map { ($1, bounds.count + $0) }))
                     groups.append(Array(bounds.count..<bounds.count + choices.count))
                     bounds += Array(repeating: (0, 1), count: choices.count)
                 }
             }
         }
 
-        func encode(_ values: [String: String]) -> [Double]? {
-            var row: [Double] = []
-            row.reserveCapacity(bounds.count)
+        /// A trial's value per parameter (a number, or the choice's index); nil when one is missing or invalid.
+        static func values(_ assignments: [String: String], of parameters: [Parameter]) -> [Double]? {
+            var values: [Double] = []
+            values.reserveCapacity(parameters.count)
             for parameter in parameters {
-                guard let text = values[parameter.name] else { return nil }
+                guard let text = assignments[parameter.name], let value = value(text, in: parameter.domain) else { return nil }
+                values.append(value)
+            }
+            return values
+        }
+
+        static func value(_ text: String, in domain: Domain) -> Double? {
+            switch domain {
+            case .numeric: Double(text).flatMap { $0.isFinite ? $0 : nil }
+            case let .categorical(choices): choices.firstIndex(of: text).map(Double.init)
+            }
+        }
+
+        func columns(_ rows: [[Double]]) -> [RegressionForest.Column] {
+            var columns: [RegressionForest.Column] = []
+            var group = 0
+            for (index, parameter) in parameters.enumerated() {
                 switch parameter.domain {
-                case .numeric:
-                    guard let number = Double(text), number.isFinite else { return nil }
-                    row.append(number)
-                case let .categorical(choices):
-                    guard let chosen = choices.firstIndex(of: text) else { return nil }
-                    row += choices.indices.map { $0 == chosen ? 1 : 0 }
+                case .numeric: columns.append(.numeric(rows.map { $0[index] }))
+                case .categorical:
+                    columns += (0..<observed[index].count).map { RegressionForest.Column.oneHot(group: group, choice: $0) }
+                    group += 1
                 }
             }
-            return row
+            return columns
+        }
+
+        /// Per categorical parameter, the position of each row's choice among the observed ones.
+        func chosen(_ rows: [[Double]]) -> [[Int]] {
+            parameters.indices.filter { if case .categorical = parameters[$0].domain { true } else { false } }.map { index in
+                rows.map { observed[index][Int($0[index])]! - groups[index][0] }
+            }
         }
     }
 
-    /// A tree as the boxes of its leaves, each box's share of the search space per column, and its value.
+    /// A tree as the boxes of its leaves and their values. A box is kept as the columns where it is narrower than
+    /// the search space (at most the tree's depth), so a leaf costs O(depth), whatever the number of columns.
     struct Leaves: Sendable {
+        struct Side: Sendable, Hashable {
+            var column: Int
+            var low: Double
+            var high: Double
+        }
+
         var values: [Double] = []
-        /// Per leaf, per column: the box's interval.
-        var lows: [[Double]] = [], highs: [[Double]] = []
+        /// Per leaf: its narrowed columns, by column.
+        var boxes: [[Side]] = []
         let bounds: [(low: Double, high: Double)]
         let widths: [Double]
         /// The tree's prediction averaged over the search space, and its variance there.
@@ -214,51 +261,49 @@ public enum ParameterImportance {
         init(_ tree: RegressionForest.Tree, bounds: [(low: Double, high: Double)]) {
             self.bounds = bounds
             widths = bounds.map { $0.high - $0.low }
-            var pending: [(node: Int, low: [Double], high: [Double])] = [(0, bounds.map(\.low), bounds.map(\.high))]
-            while let (index, low, high) = pending.popLast() {
+            var pending: [(node: Int, box: [Side])] = [(0, [])]
+            while let (index, box) = pending.popLast() {
                 let node = tree[index]
                 guard node.feature >= 0 else {
                     values.append(node.value)
-                    lows.append(low)
-                    highs.append(high)
+                    boxes.append(box.sorted { $0.column < $1.column })
                     continue
                 }
-                var leftHigh = high, rightLow = low
+                let column = node.feature
+                let current = box.first { $0.column == column } ?? Side(column: column, low: bounds[column].low, high: bounds[column].high)
                 // A threshold outside the box (a value outside the declared bounds) leaves an empty side.
-                leftHigh[node.feature] = max(low[node.feature], min(high[node.feature], node.threshold))
-                rightLow[node.feature] = leftHigh[node.feature]
-                pending.append((node.right, rightLow, high))
-                pending.append((node.left, low, leftHigh))
+                let cut = max(current.low, min(current.high, node.threshold))
+                let others = box.filter { $0.column != column }
+                pending.append((node.right, others + [Side(column: column, low: cut, high: current.high)]))
+                pending.append((node.left, others + [Side(column: column, low: current.low, high: cut)]))
             }
-            let nothing = [Bool](repeating: false, count: widths.count)
-            let shares = values.indices.map { share(leaf: $0, outside: nothing) }
+            let none = [Bool](repeating: false, count: widths.count)
+            let shares = boxes.map { share($0, outside: none) }
             mean = zip(values, shares).reduce(0) { $0 + $1.0 * $1.1 }
             variance = zip(values, shares).reduce(0) { $0 + $1.1 * ($1.0 - mean) * ($1.0 - mean) }
         }
 
-        /// The prediction at a point given in some columns, averaged over the others: the sum over the leaves whose
-        /// box holds the point (left children hold their threshold, as in the tree) of value × share outside them.
-        func marginal(at point: [(column: Int, value: Double)]) -> Double {
-            var inGroup = [Bool](repeating: false, count: widths.count)
-            for (column, _) in point { inGroup[column] = true }
+        /// The prediction at a point, averaged over the columns not `fixed`: the sum over the leaves whose box holds
+        /// the point (left children hold their threshold, as in the tree) of value × share outside the fixed columns.
+        /// Fixed columns missing from `point` are 0 (the other columns of a one-hot group).
+        func marginal(at point: [Int: Double], fixed: [Bool]) -> Double {
             var sum = 0.0
-            for leaf in values.indices {
-                let holds = point.allSatisfy { column, value in
-                    let x = min(max(value, bounds[column].low), bounds[column].high)
-                    let (low, high) = (lows[leaf][column], highs[leaf][column])
-                    return high > low && (x > low || low == bounds[column].low) && x <= high
+            for (leaf, box) in boxes.enumerated() {
+                let holds = box.allSatisfy { side in
+                    guard fixed[side.column] else { return true }
+                    let bound = bounds[side.column]
+                    let x = min(max(point[side.column] ?? 0, bound.low), bound.high)
+                    return side.high > side.low && (x > side.low || side.low == bound.low) && x <= side.high
                 }
-                if holds { sum += values[leaf] * share(leaf: leaf, outside: inGroup) }
+                if holds { sum += values[leaf] * share(box, outside: fixed) }
             }
             return sum
         }
 
-        /// The fraction of the search space's volume the leaf's box covers in the columns outside the group.
-        private func share(leaf: Int, outside group: [Bool]) -> Double {
+        /// The fraction of the search space's volume a box covers in the columns outside the group.
+        private func share(_ box: [Side], outside group: [Bool]) -> Double {
             var product = 1.0
-            for column in widths.indices where !group[column] {
-                product *= (highs[leaf][column] - lows[leaf][column]) / widths[column]
-            }
+            for side in box where !group[side.column] { product *= (side.high - side.low) / widths[side.column] }
             return product
         }
 
@@ -268,46 +313,41 @@ public enum ParameterImportance {
         func mainEffectVariance(of group: [Int]) -> Double {
             var inGroup = [Bool](repeating: false, count: widths.count)
             for column in group { inGroup[column] = true }
-            // Leaves with the same box within the group act as one; a box is kept as the columns where it is narrower
-            // than the search space (few: at most the tree's depth). Values are centred on the mean (the shares
-            // outside the group of the leaves holding a point sum to one), so the mean square is the variance itself.
-            var boxIndex: [[Double]: Int] = [:]
-            var boxes: [(key: [Double], value: Double)] = []  // in leaf order, so sums are reproducible
-            for leaf in values.indices {
-                var key: [Double] = []
-                for column in group where highs[leaf][column] - lows[leaf][column] < widths[column] {
-                    key += [Double(column), lows[leaf][column], highs[leaf][column]]
-                }
-                let weight = (values[leaf] - mean) * share(leaf: leaf, outside: inGroup)
-                if let index = boxIndex[key] { boxes[index].value += weight } else {
-                    boxIndex[key] = boxes.count
-                    boxes.append((key, weight))
+            // Leaves with the same box within the group act as one. Values are centred on the mean (the shares outside
+            // the group of the leaves holding a point sum to one), so the mean square is the variance itself.
+            var boxIndex: [[Side]: Int] = [:]
+            var merged: [(box: [Side], weight: Double)] = []  // in leaf order, so sums are reproducible
+            for (leaf, box) in boxes.enumerated() {
+                let key = box.filter { inGroup[$0.column] }
+                let weight = (values[leaf] - mean) * share(box, outside: inGroup)
+                if let index = boxIndex[key] { merged[index].weight += weight } else {
+                    boxIndex[key] = merged.count
+                    merged.append((key, weight))
                 }
             }
             if group.count == 1 {
-                let column = group[0]
-                return Self.sweep(boxes.map { box in
-                    box.key.isEmpty ? (low: bounds[column].low, high: bounds[column].high, weight: box.value)
-                        : (low: box.key[1], high: box.key[2], weight: box.value)
-                }) / widths[column]
+                let bound = bounds[group[0]]
+                return Self.sweep(merged.map { entry in
+                    (low: entry.box.first?.low ?? bound.low, high: entry.box.first?.high ?? bound.high, weight: entry.weight)
+                }) / widths[group[0]]
             }
             var meanSquare = 0.0
-            for (first, a) in boxes {
-                for (second, b) in boxes { meanSquare += a * b * overlap(first, second) }
+            for first in merged {
+                for second in merged { meanSquare += first.weight * second.weight * overlap(first.box, second.box) }
             }
             return meanSquare
         }
 
-        /// The share of the group's space two sparse boxes (column, low, high triples, by column) have in common.
-        private func overlap(_ first: [Double], _ second: [Double]) -> Double {
+        /// The share of the group's space two boxes (narrowed columns, by column) have in common.
+        private func overlap(_ first: [Side], _ second: [Side]) -> Double {
             var product = 1.0
             var i = 0, j = 0
             while i < first.count || j < second.count {
-                let a = i < first.count ? Int(first[i]) : Int.max, b = j < second.count ? Int(second[j]) : Int.max
+                let a = i < first.count ? first[i].column : Int.max, b = j < second.count ? second[j].column : Int.max
                 let column = min(a, b)
                 var low = -Double.infinity, high = Double.infinity
-                if a == column { (low, high) = (first[i + 1], first[i + 2]); i += 3 }
-                if b == column { (low, high) = (max(low, second[j + 1]), min(high, second[j + 2])); j += 3 }
+                if a == column { (low, high) = (first[i].low, first[i].high); i += 1 }
+                if b == column { (low, high) = (max(low, second[j].low), min(high, second[j].high)); j += 1 }
                 product *= max(0, high - low) / widths[column]
                 if product == 0 { return 0 }
             }
