@@ -35,8 +35,8 @@ public struct TrainInvocation: Sendable, Equatable {
         ("valid-months", "traffic data: months before the test months used for validation (default 1)"),
         ("test-months", "traffic data: latest months held out for testing (default 1)"),
         ("calendar", "traffic data: holiday calendar file (one YYYY-MM-DD per line) for years past 2025"),
-        ("model-version", "write artifacts under this version (needs --output)"),
-        ("output", "artifact root: model/<V>/ and artifact/<V>/score.json go under it"),
+        ("model-version", "write artifacts under this version (needs --output; default with --output: $MODEL_VERSION)"),
+        ("output", "artifact root: model/<V>/ and artifact/<V>/score.json go under it (needs a version)"),
         ("metrics-file", "also write metrics to this file (Katib File collector)"),
         ("metrics-format", "text (name=value lines, default) or json (one JSON object per line)"),
         ("log-every", "gbdt: print the validation metrics every N iterations (on stderr)"),
@@ -59,7 +59,9 @@ public struct TrainInvocation: Sendable, Equatable {
         return shared
     }
 
-    public static func parse(_ arguments: [String]) throws(RunnerError) -> TrainInvocation {
+    /// - Parameter defaultModelVersion: the version `--output` publishes under when `--model-version` is not given
+    ///   (`train` passes `$MODEL_VERSION`, as `tune` uses it).
+    public static func parse(_ arguments: [String], defaultModelVersion: String? = nil) throws(RunnerError) -> TrainInvocation {
         var values: [String: String] = [:]
         var hyperparameters: [(name: String, value: String)] = []
         var force = false
@@ -100,10 +102,13 @@ public struct TrainInvocation: Sendable, Equatable {
                 hyperparameters.append((name, inlineValue))
             }
         }
-        return try TrainInvocation(values: values, hyperparameters: hyperparameters, force: force)
+        return try TrainInvocation(
+            values: values, hyperparameters: hyperparameters, force: force, defaultModelVersion: defaultModelVersion)
     }
 
-    private init(values: [String: String], hyperparameters: [(name: String, value: String)], force: Bool) throws(RunnerError) {
+    private init(
+        values: [String: String], hyperparameters: [(name: String, value: String)], force: Bool, defaultModelVersion: String?
+    ) throws(RunnerError) {
         guard let path = values["data"] else { throw .invalidArguments("--data is required") }
         func number(_ name: String) throws(RunnerError) -> Double? {
             guard let text = values[name] else { return nil }
@@ -137,8 +142,8 @@ public struct TrainInvocation: Sendable, Equatable {
             calendarPath: values["calendar"])
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
-        modelVersion = values["model-version"]
         output = values["output"]
+        modelVersion = values["model-version"] ?? (output == nil ? nil : defaultModelVersion.flatMap { $0.isEmpty ? nil : $0 })
         self.force = force
         metricsFile = values["metrics-file"]
         logEvery = try count("log-every")
@@ -149,6 +154,10 @@ public struct TrainInvocation: Sendable, Equatable {
             metricsFormat = parsed
         }
         if modelVersion != nil, output == nil { throw .invalidArguments("--model-version needs --output DIR") }
+        if output != nil, modelVersion == nil {
+            // Publishing nothing while exiting 0 would look like success to a pipeline.
+            throw .invalidArguments("--output needs a version to publish under: --model-version V, or set MODEL_VERSION")
+        }
     }
 
     public static func == (lhs: TrainInvocation, rhs: TrainInvocation) -> Bool {

@@ -37,7 +37,12 @@ extension TunekitCommand {
 
         func run() async throws {
             let invocation: TrainInvocation
-            do { invocation = try TrainInvocation.parse(arguments) } catch { throw fail(error.description) }
+            do {
+                invocation = try TrainInvocation.parse(
+                    arguments, defaultModelVersion: ProcessInfo.processInfo.environment["MODEL_VERSION"])
+            } catch {
+                throw fail(error.description)
+            }
             if let output = invocation.output, let version = invocation.modelVersion {
                 do { try ModelBundle.checkPublishable(output: output, version: version, force: invocation.force) } catch {
                     throw fail(error.description)

@@ -13,12 +13,23 @@ import Testing
         #expect(invocation.data.validFraction == 0.2 && invocation.data.testMonths == 1)
     }
 
+    @Test func modelVersionDefaultsToTheEnvironmentsOnlyWithOutput() throws {
+        let published = try TrainInvocation.parse(["--data", "x", "--output", "out"], defaultModelVersion: "2026-12-02")
+        #expect(published.modelVersion == "2026-12-02")
+        let explicit = try TrainInvocation.parse(["--data", "x", "--output", "out", "--model-version=v9"], defaultModelVersion: "env")
+        #expect(explicit.modelVersion == "v9")
+        // A trial (no --output) ignores MODEL_VERSION: it publishes nothing.
+        #expect(try TrainInvocation.parse(["--data", "x"], defaultModelVersion: "env").modelVersion == nil)
+        #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", "x", "--output", "out"], defaultModelVersion: "") }
+    }
+
     @Test(arguments: [
         (["--alpha=1"], "invalid train arguments: --data is required"),
         (["--data", "x", "--alpha"], "invalid train arguments: unknown option --alpha; hyperparameters are written --NAME=VALUE"),
         (["--data", "x", "--valid-fraction=1.5"], "invalid train arguments: --valid-fraction must be in [0, 1)"),
         (["--data", "x", "--valid=v.csv", "--valid-fraction=0.1"], "invalid train arguments: give either --valid or --valid-fraction, not both"),
         (["--data", "x", "--model-version=v1"], "invalid train arguments: --model-version needs --output DIR"),
+        (["--data", "x", "--output=out"], "invalid train arguments: --output needs a version to publish under: --model-version V, or set MODEL_VERSION"),
         (["data.csv"], "invalid train arguments: unexpected argument 'data.csv'; options start with --"),
         (["--data", "x", "--data", "y"], "invalid train arguments: --data is given twice"),
     ])

@@ -70,6 +70,21 @@ import Testing
         #expect(!training.contains("\"nan\""), "the column must stay numeric, not become text codes")
     }
 
+    /// `train --output` publishes under `--model-version` or `$MODEL_VERSION` (as `tune`), and refuses to run with
+    /// neither instead of exiting 0 having published nothing.
+    @Test func trainPublishesUnderModelVersionFromTheEnvironment() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("table.csv", regressionCSV(rows: 100))
+        let out = directory.file("out")
+        let arguments = ["train", "--trainer", "gbdt", "--data", csv, "--target=y", "--num_iterations=3", "--output", out]
+        let published = try TunekitProcess.run(arguments, environment: ["MODEL_VERSION": "from-env"])
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/artifact/from-env/score.json"))
+        let refused = try TunekitProcess.run(arguments, environment: ["MODEL_VERSION": ""])
+        #expect(refused.status == 1 && refused.stderr.contains("--output needs a version to publish under"), "\(refused.stderr)")
+    }
+
     @Test func ridgeRefusesTablesTooWideForItsNormalEquations() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
