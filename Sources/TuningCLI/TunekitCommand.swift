@@ -9,7 +9,8 @@ struct TunekitCommand: AsyncParsableCommand {
         version: Tunekit.version,
         subcommands: [
             TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ServeCommand.self,
-            ValidateCommand.self, DatasetsCommand.self, TrialsCommand.self, ReportCommand.self, ImportanceCommand.self, ExportCommand.self,
+            ValidateCommand.self, DatasetsCommand.self, TrialsCommand.self, ReportCommand.self, ImportanceCommand.self,
+            ExportCommand.self, PublishVersionCommand.self,
         ])
 
     static func main() async {

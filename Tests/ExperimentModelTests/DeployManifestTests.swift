@@ -85,4 +85,28 @@ import Testing
         #expect(dockerfile.contains(#"ENTRYPOINT ["tunekit"]"#))
         #expect(dockerfile.contains("EXPOSE 6789"))
     }
+
+    /// deploy/kubernetes is a kustomize base (every listed file exists and parses) and deploy/overlays/production
+    /// patches its InferenceService with the version it serves, on the models volume the base declares.
+    @Test func kustomizeBaseAndProductionOverlayHangTogether() throws {
+        let base = try #require(try Self.documents("deploy/kubernetes/kustomization.yaml").first)
+        let resources = Self.items(base["resources"]).compactMap(\.scalarText)
+        #expect(resources.contains("inference-service.yaml") && resources.contains("models-pvc.yaml"))
+        for resource in resources { #expect(!(try Self.documents("deploy/kubernetes/\(resource)")).isEmpty) }
+        let service = try #require(try Self.documents("deploy/kubernetes/inference-service.yaml").first)
+        #expect(Self.text(service, "apiVersion") == "serving.kserve.io/v1beta1" && Self.text(service, "kind") == "InferenceService")
+        #expect(Self.text(service, "spec", "predictor", "model", "modelFormat", "name") == "lightgbm")
+        let claim = try #require(Self.text(try Self.documents("deploy/kubernetes/models-pvc.yaml").first, "metadata", "name"))
+        #expect(Self.text(service, "spec", "predictor", "model", "storageUri")?.hasPrefix("pvc://\(claim)/model/") == true)
+
+        let overlay = try #require(try Self.documents("deploy/overlays/production/kustomization.yaml").first)
+        #expect(Self.items(overlay["resources"]).compactMap(\.scalarText) == ["../../kubernetes"])
+        #expect(Self.text(overlay, "patches", "0", "path") == "patch-model-version.yaml")
+        let patch = try #require(try Self.documents("deploy/overlays/production/patch-model-version.yaml").first)
+        #expect(Self.text(patch, "kind") == "InferenceService" && Self.text(patch, "metadata", "name") == Self.text(service, "metadata", "name"))
+        let uri = try #require(Self.text(patch, "spec", "predictor", "model", "storageUri"))
+        let version = try #require(Self.text(patch, "spec", "predictor", "model", "env", "0", "value"))
+        #expect(Self.text(patch, "spec", "predictor", "model", "env", "0", "name") == "MODEL_VERSION")
+        #expect(uri == "pvc://\(claim)/model/\(version)")
+    }
 }
