@@ -26,8 +26,11 @@ enum ReportPlots {
             case let .numeric(low, high):
                 guard let value = Double(text), value.isFinite else { return nil }
                 guard high > low else { return 0.5 }
-                let fraction = log ? Foundation.log(max(value, low) / low) / Foundation.log(high / low) : (value - low) / (high - low)
-                return min(max(fraction, 0), 1)
+                // Logarithms and halves, so neither tiny nor huge bounds overflow.
+                let fraction = log
+                    ? (Foundation.log(max(value, low)) - Foundation.log(low)) / (Foundation.log(high) - Foundation.log(low))
+                    : (value / 2 - low / 2) / (high / 2 - low / 2)
+                return fraction.isFinite ? min(max(fraction, 0), 1) : nil
             case let .categorical(choices):
                 guard let index = choices.firstIndex(of: text) else { return nil }
                 return choices.count > 1 ? Double(index) / Double(choices.count - 1) : 0.5
@@ -37,7 +40,8 @@ enum ReportPlots {
         /// The number at a position on 0…1 of a numeric axis.
         func value(at position: Double) -> Double {
             guard case let .numeric(low, high) = domain else { return .nan }
-            return log ? low * pow(high / low, position) : low + position * (high - low)
+            return log ? exp(Foundation.log(low) + position * (Foundation.log(high) - Foundation.log(low)))
+                : low * (1 - position) + high * position
         }
 
         /// A few labelled positions: the bounds and middle for numbers, every choice (at most 12) otherwise.
@@ -73,7 +77,7 @@ enum ReportPlots {
                 points.append("\(f(x(axisIndex))),\(f(y(position)))")
             }
             guard points.count == all.count else { continue }
-            svg += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(color((trial.value - low) / max(high - low, .leastNormalMagnitude)))\" stroke-opacity=\"0.7\" stroke-width=\"1.2\"><title>trial \(trial.number): \(SVGChart.label(trial.value))</title></polyline>"
+            svg += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(color((trial.value / 2 - low / 2) / max(high / 2 - low / 2, .leastNormalMagnitude)))\" stroke-opacity=\"0.7\" stroke-width=\"1.2\"><title>trial \(trial.number): \(SVGChart.label(trial.value))</title></polyline>"
         }
         for (axisIndex, axis) in all.enumerated() {
             svg += "<line x1=\"\(f(x(axisIndex)))\" x2=\"\(f(x(axisIndex)))\" y1=\"\(f(y(1)))\" y2=\"\(f(y(0)))\" stroke=\"#555\"/>"
@@ -119,7 +123,7 @@ enum ReportPlots {
         for (rowIndex, row) in rows.enumerated() {
             for (columnIndex, column) in columns.enumerated() {
                 guard let value = grid[rowIndex][columnIndex] else { continue }
-                let shade = color((value - low) / max(high - low, .leastNormalMagnitude))
+                let shade = color((value / 2 - low / 2) / max(high / 2 - low / 2, .leastNormalMagnitude))
                 svg += "<rect x=\"\(f(px(column.low)))\" y=\"\(f(py(row.high)))\" width=\"\(f(px(column.high) - px(column.low) + 0.5))\" height=\"\(f(py(row.low) - py(row.high) + 0.5))\" fill=\"\(shade)\"><title>\(html(x.name))=\(html(column.value)) \(html(y.name))=\(html(row.value)): \(SVGChart.label(value))</title></rect>"
             }
         }

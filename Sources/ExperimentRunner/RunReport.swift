@@ -41,14 +41,17 @@ public enum RunReport {
             body += "<h2>Parameters (slice plots)</h2><div class=\"grid\">"
             for name in table.parameterNames { body += slice(table, parameter: name, metric: metric) }
             body += "</div>"
-            // A categorical with more than 60 choices would make a contour of thousands of cells: the next one is used.
-            let contourAxes = axes.filter { if case let .categorical(choices) = $0.domain { choices.count <= 60 } else { true } }
+            // A categorical with more than 24 choices would make a contour of hundreds of cells per row: the next
+            // parameter is used.
+            let contourAxes = axes.filter { if case let .categorical(choices) = $0.domain { choices.count <= 24 } else { true } }
             if contourAxes.count >= 2, analysis.trialCount > 1 {
                 let (x, y) = (contourAxes[0], contourAxes[1])
-                body += "<h2>Contour of the two most important parameters</h2><p>The importance forest's prediction of "
-                    + "\(html(metric)) over \(html(x.name)) and \(html(y.name)), the other parameters averaged "
-                    + "over their ranges; dots are the completed trials.</p>"
-                    + ReportPlots.contour(x: x, y: y, trials: completed, metric: metric, prediction: analysis.marginal)
+                let plot = ReportPlots.contour(x: x, y: y, trials: completed, metric: metric, prediction: analysis.marginal)
+                if !plot.isEmpty {
+                    body += "<h2>Contour of the two most important parameters</h2><p>The importance forest's prediction of "
+                        + "\(html(metric)) over \(html(x.name)) and \(html(y.name)), the other parameters averaged "
+                        + "over their ranges; dots are the completed trials.</p>" + plot
+                }
             }
         }
         let curves = table.rows.filter { ($0.intermediate ?? []).count > 1 }
@@ -101,7 +104,9 @@ public enum RunReport {
     private static func history(_ table: TrialTable, metric: String, maximize: Bool) -> String {
         let values = table.rows.compactMap { row in row.value.map { (Double(row.number), $0) } }
         var best: [(x: Double, y: Double)] = []
-        for (x, y) in values where row(in: table, Int(x))?.state == "COMPLETE" {
+        for row in table.rows where row.state == "COMPLETE" {
+            guard let y = row.value else { continue }
+            let x = Double(row.number)
             if let last = best.last?.y, maximize ? y <= last : y >= last { best.append((x, last)) } else { best.append((x, y)) }
         }
         let chart = SVGChart(
@@ -110,8 +115,6 @@ public enum RunReport {
                      .init(points: best, style: .steps, color: "#d65f5f", label: "best so far")])
         return chart.render() + "<div><span class=\"key\" style=\"background:#4878d0\"></span>trial<span class=\"key\" style=\"background:#d65f5f\"></span>best so far</div>"
     }
-
-    private static func row(in table: TrialTable, _ number: Int) -> TrialTable.Row? { table.rows.first { $0.number == number } }
 
     /// A run's hyperparameter importances (fANOVA over its completed trials, seeded by the run's seed), most
     /// important first, and how many trials they rest on.
@@ -140,7 +143,11 @@ public enum RunReport {
     /// The journal's search space, or (older journals) one inferred from the trials: numbers by their observed range,
     /// anything else as the choices seen.
     private static func searchSpace(_ recorded: [ParameterImportance.Parameter]?, table: TrialTable) -> [ParameterImportance.Parameter] {
-        if let recorded { return recorded }
+        if let recorded {
+            // A name given twice (a hand-edited journal) is one parameter: its first declaration.
+            var seen: Set<String> = []
+            return recorded.filter { seen.insert($0.name).inserted }
+        }
         return table.parameterNames.map { name in
             let texts = table.rows.compactMap { $0.parameters[name] }
             let numbers = texts.compactMap(Double.init).filter(\.isFinite)

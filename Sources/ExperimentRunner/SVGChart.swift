@@ -26,8 +26,9 @@ struct SVGChart {
         guard !all.isEmpty else { return "<p class=\"empty\">\(html(title)): no values to plot</p>" }
         let (x0, x1) = Self.range(all.map(\.x)), (y0, y1) = Self.range(all.map(\.y))
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotWidth }
-        func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotHeight }
+        // Halves, so values near ±Double.greatestFiniteMagnitude do not overflow the span.
+        func px(_ x: Double) -> Double { left + (x / 2 - x0 / 2) / (x1 / 2 - x0 / 2) * plotWidth }
+        func py(_ y: Double) -> Double { top + (1 - (y / 2 - y0 / 2) / (y1 / 2 - y0 / 2)) * plotHeight }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\">"
         svg += "<title>\(html(title))</title><text x=\"\(left)\" y=\"18\" class=\"t\">\(html(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" class=\"frame\"/>"
@@ -75,13 +76,14 @@ struct SVGChart {
     static func range(_ values: [Double]) -> (Double, Double) {
         var low = values.min()!, high = values.max()!
         if low == high { (low, high) = (low - max(1, abs(low) * 0.1), high + max(1, abs(high) * 0.1)) }
-        let pad = (high - low) * 0.05
-        return (low - pad, high + pad)
+        let pad = (high / 2 - low / 2) * 0.1
+        return (low - pad).isFinite && (high + pad).isFinite ? (low - pad, high + pad) : (low, high)
     }
 
     /// About five round ticks inside the range.
     static func ticks(_ low: Double, _ high: Double) -> [Double] {
-        let raw = (high - low) / 5
+        let raw = (high / 2 - low / 2) / 2.5
+        guard raw.isFinite, raw > 0, (high - low).isFinite else { return [low, high] }
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
         var ticks: [Double] = []

@@ -26,10 +26,9 @@ extension TunekitCommand {
                 switch format {
                 case .table:
                     let width = max(9, ranked.map(\.name.count).max() ?? 0)
-                    var text = "parameter".padding(toLength: width, withPad: " ", startingAt: 0) + "  importance\n"
-                    for (name, importance) in ranked {
-                        text += name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%10.3f", importance) + "\n"
-                    }
+                    func padded(_ text: String) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+                    var text = padded("parameter") + "  importance\n"
+                    for (name, importance) in ranked { text += padded(name) + "  " + String(format: "%10.3f", importance) + "\n" }
                     print(text, terminator: "")
                     note("fANOVA over \(trials) completed trial(s) of \(journal)")
                 case .json:

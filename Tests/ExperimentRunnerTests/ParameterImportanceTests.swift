@@ -118,12 +118,19 @@ import Testing
             parameters: [.init(name: "c", domain: .categorical(choices: choices)), .init(name: "x", domain: .numeric(low: 0, high: 1))],
             trials: trials, trees: 4)
         #expect(wide.trialCount == 1_000 && wide.importances["c"]! > wide.importances["x"]!)
-        #expect(wide.marginal(["c": "c7"]) != nil, "a choice no trial took is a valid point (all its group's columns 0)")
+        #expect(wide.marginal(["c": "c0"]) != nil && wide.marginal(["c": "c7"]) == nil, "the forest knows nothing of a choice no trial took")
         // Bounds that cannot be a range, a duplicated name: nothing varies, nothing crashes.
         let odd = ParameterImportance.fanova(
             parameters: [.init(name: "huge", domain: .numeric(low: -1e308, high: 1e308)), .init(name: "huge", domain: .numeric(low: 1, high: 0))],
             trials: [(["huge": "0"], 1), (["huge": "1"], 2)])
         #expect(odd == ["huge": 0])
+        // Values outside their bounds are left out, not clamped into empty boxes: here only `b` is usable.
+        let outside = (0..<20).map { (["a": "\(5 + $0 % 2)", "b": "\(Double($0) / 20)"], Double($0 % 2)) }
+            + (0..<20).map { (["a": "\(Double($0 % 2))", "b": "\(Double($0) / 20)"], Double($0) / 20) }
+        let bounded = ParameterImportance.Analysis(
+            parameters: [.init(name: "a", domain: .numeric(low: 0, high: 1)), .init(name: "b", domain: .numeric(low: 0, high: 1))],
+            trials: outside, trees: 8)
+        #expect(bounded.trialCount == 20 && bounded.importances["b"]! > 0.9)
         // More trials than the cap: the most recent ones are used.
         let many = (0..<(ParameterImportance.maxTrials + 7)).map { (["x": "\(Double($0 % 100) / 100)"], Double($0 % 100)) }
         let capped = ParameterImportance.Analysis(parameters: [.init(name: "x", domain: .numeric(low: 0, high: 1))], trials: many, trees: 1)

@@ -97,7 +97,7 @@ import Testing
         let page = try RunReport.page(journal: Self.journal(in: directory, recordSpace: true))
         #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
         #expect(page.contains(">linear<"), "a declared choice no trial took is still an axis label")
-        #expect(page.components(separatedBy: "<rect").count - 1 == 4 + 24 * 3 + 1)
+        #expect(page.components(separatedBy: "<rect").count - 1 == 4 + 24 * 2 + 1, "no contour cells for a choice no trial took")
         #expect(page.contains(">0.01<") && page.contains(">0.5<"), "the lr axis spans the declared bounds")
         #expect(page.contains(">0.07071<"), "on a log scale: the geometric middle is labelled")
         #expect(page.contains("Data and its quality") && page.contains("<td class=\"l\">4321</td>") && page.contains("2024-01…2024-02"))
@@ -105,5 +105,34 @@ import Testing
         let importances = page.components(separatedBy: "Hyperparameter importances")[1].components(separatedBy: "</table>")[0]
         let values = importances.matches(of: /<td>([0-9.]+)<\/td>/).map { Double($0.1)! }
         #expect(values.count == 2 && abs(values.reduce(0, +) - 1) < 0.002)
+    }
+
+    /// Hostile journals (found by an attack on the report): a name declared twice, the largest trial number, bounds
+    /// whose ratio overflows on a log axis, objectives near ±Double.greatestFiniteMagnitude. The page is written,
+    /// well formed, with no NaN or infinite coordinate.
+    @Test func hostileJournalsGiveAFinitePage() throws {
+        typealias T = TrialTableTests
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var events: [JournalEvent] = [
+            T.event(.runStarted) {
+                ($0.objectiveMetric, $0.objectiveGoal, $0.seed) = ("loss", "minimize", 1)
+                $0.searchSpace = [
+                    .init(name: "a", domain: .numeric(low: 0, high: 1)), .init(name: "a", domain: .numeric(low: 0, high: 1)),
+                    .init(name: "tiny", domain: .numeric(low: 1e-320, high: 1e300), logScale: true),
+                ]
+            },
+        ]
+        for (index, trial) in [0, 1, 2, 3, Int.max].enumerated() {
+            events.append(T.suggested(trial, [("a", "\(Double(index) / 4)"), ("tiny", "\(pow(10.0, Double(index * 50)))")]))
+            events.append(T.finished(trial, .succeeded, [("loss", index % 2 == 0 ? "1e308" : "-1e308")]))
+        }
+        let journal = directory.write("runs/v/journal.jsonl", try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n")
+        let page = try RunReport.page(journal: journal)
+        #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
+        #expect(!page.lowercased().contains("nan") && !page.contains("inf<") && !page.contains("\"inf"))
+        #expect(page.components(separatedBy: "<td class=\"l\">a</td>").count - 1 == 1, "the twice-declared name is one parameter")
+        let (ranked, trials) = try RunReport.importances(journal: journal)
+        #expect(trials == 5 && ranked.map(\.name).sorted() == ["a", "tiny"])
     }
 }

@@ -75,13 +75,15 @@ public enum ParameterImportance {
         }
     }
 
-    /// The most trials a forest is fitted on: beyond it, the most recent ones (a forest grows as rows² in the worst
-    /// case; 5,000 trials take seconds).
-    public static let maxTrials = 5_000
+    /// The most trials a forest is fitted on: beyond it, the most recent ones. (Growing a forest and the variance of a
+    /// categorical's main effect cost up to rows² per tree; 2,000 trials take seconds. Optuna itself needs ~35 s for
+    /// 1,000.)
+    public static let maxTrials = 2_000
 
     /// Importances summing to one (all zero when the objective does not vary), by parameter name.
-    /// Trials without a finite objective, or with a parameter missing or outside its domain, are left out; a parameter
-    /// that cannot vary (one choice, equal or non-finite bounds) gets zero, as in Optuna.
+    /// Trials without a finite objective, or with a parameter missing or outside its domain (a number outside its
+    /// bounds, an undeclared choice), are left out; a parameter that cannot vary (one choice, equal or non-finite
+    /// bounds) gets zero, as in Optuna; a name given twice counts once (its first declaration).
     public static func fanova(
         parameters: [Parameter], trials: [(parameters: [String: String], value: Double)],
         trees: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
@@ -104,8 +106,10 @@ public enum ParameterImportance {
             trees count: Int = 64, maxDepth: Int = 64, seed: UInt64 = 0
         ) {
             var importances = Dictionary(parameters.map { ($0.name, 0.0) }, uniquingKeysWith: { first, _ in first })
+            var seen: Set<String> = []
             let varying = parameters.filter { parameter in
-                switch parameter.domain {
+                guard seen.insert(parameter.name).inserted else { return false }
+                return switch parameter.domain {
                 case let .numeric(low, high): high > low && (high - low).isFinite
                 case let .categorical(choices): choices.count > 1
                 }
@@ -134,10 +138,12 @@ public enum ParameterImportance {
         }
 
         /// The forest's prediction with the given parameters fixed (numbers as text, or choices) and every other one
-        /// averaged over its domain; nil when nothing was fitted or a value is not in its parameter's domain.
+        /// averaged over its domain; nil when nothing was fitted, a value is not in its parameter's domain, or a
+        /// choice no trial took (the forest knows nothing of it).
         public func marginal(_ values: [String: String]) -> Double? {
             guard !trees.isEmpty else { return nil }
-            var point: [Int: Double] = [:]
+            // One-hot columns of a fixed categorical are 0 but for the chosen one.
+            var point = [Double](repeating: 0, count: encoding.bounds.count)
             var fixed = [Bool](repeating: false, count: encoding.bounds.count)
             for (index, parameter) in encoding.parameters.enumerated() {
                 guard let text = values[parameter.name] else { continue }
@@ -146,8 +152,8 @@ public enum ParameterImportance {
                 switch parameter.domain {
                 case .numeric: point[encoding.groups[index][0]] = value
                 case .categorical:
-                    // One-hot: 1 in the chosen choice's column (none when no trial chose it), 0 in the others.
-                    if let column = encoding.observed[index][Int(value)] { point[column] = 1 }
+                    guard let column = encoding.observed[index][Int(value)] else { return nil }
+                    point[column] = 1
                 }
             }
             return trees.reduce(0) { $0 + $1.marginal(at: point, fixed: fixed) } / Double(trees.count)
@@ -214,7 +220,7 @@ public enum ParameterImportance {
 
         static func value(_ text: String, in domain: Domain) -> Double? {
             switch domain {
-            case .numeric: Double(text).flatMap { $0.isFinite ? $0 : nil }
+            case let .numeric(low, high): Double(text).flatMap { (low...high).contains($0) ? $0 : nil }
             case let .categorical(choices): choices.firstIndex(of: text).map(Double.init)
             }
         }
@@ -285,14 +291,13 @@ public enum ParameterImportance {
 
         /// The prediction at a point, averaged over the columns not `fixed`: the sum over the leaves whose box holds
         /// the point (left children hold their threshold, as in the tree) of value × share outside the fixed columns.
-        /// Fixed columns missing from `point` are 0 (the other columns of a one-hot group).
-        func marginal(at point: [Int: Double], fixed: [Bool]) -> Double {
+        func marginal(at point: [Double], fixed: [Bool]) -> Double {
             var sum = 0.0
             for (leaf, box) in boxes.enumerated() {
                 let holds = box.allSatisfy { side in
                     guard fixed[side.column] else { return true }
                     let bound = bounds[side.column]
-                    let x = min(max(point[side.column] ?? 0, bound.low), bound.high)
+                    let x = min(max(point[side.column], bound.low), bound.high)
                     return side.high > side.low && (x > side.low || side.low == bound.low) && x <= side.high
                 }
                 if holds { sum += values[leaf] * share(box, outside: fixed) }
