@@ -13,7 +13,7 @@ enum ReportPlots {
         init(name: String, domain: ParameterImportance.Domain, log: Bool = false) {
             self.name = name
             self.domain = domain
-            if case let .numeric(low, _) = domain, low > 0 { self.log = log }
+            if case let .numeric(low, high) = domain, low > 0, high > low { self.log = log }
         }
 
         init(_ parameter: ParameterImportance.Parameter) {
@@ -47,7 +47,8 @@ enum ReportPlots {
         /// A few labelled positions: the bounds and middle for numbers, every choice (at most 12) otherwise.
         var labels: [(position: Double, text: String)] {
             switch domain {
-            case .numeric:
+            case let .numeric(low, high):
+                guard high > low else { return [(0.5, SVGChart.label(low))] }
                 return [0, 0.5, 1].map { ($0, SVGChart.label(value(at: $0))) }
             case let .categorical(choices):
                 let shown = choices.count <= 12 ? Array(choices.indices) : stride(from: 0, to: choices.count, by: choices.count / 12 + 1).map { $0 }
@@ -60,6 +61,8 @@ enum ReportPlots {
     static func parallelCoordinates(
         axes: [Axis], trials: [(number: Int, parameters: [String: String], value: Double)], metric: String
     ) -> String {
+        // An axis some trial has no value for (a parameter not assigned, a value outside its domain) is left out.
+        let axes = axes.filter { axis in trials.allSatisfy { axis.position($0.parameters[axis.name] ?? "") != nil } }
         let values = trials.map(\.value)
         guard let low = values.min(), let high = values.max(), !axes.isEmpty else { return "" }
         let objective = Axis(name: metric, domain: .numeric(low: low, high: high))

@@ -120,6 +120,7 @@ import Testing
                 $0.searchSpace = [
                     .init(name: "a", domain: .numeric(low: 0, high: 1)), .init(name: "a", domain: .numeric(low: 0, high: 1)),
                     .init(name: "tiny", domain: .numeric(low: 1e-320, high: 1e300), logScale: true),
+                    .init(name: "backwards", domain: .numeric(low: 1, high: 0), logScale: true),
                 ]
             },
         ]
@@ -132,7 +133,8 @@ import Testing
         #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
         #expect(!page.lowercased().contains("nan") && !page.contains("inf<") && !page.contains("\"inf"))
         #expect(page.components(separatedBy: "<td class=\"l\">a</td>").count - 1 == 1, "the twice-declared name is one parameter")
+        #expect(page.components(separatedBy: "<polyline").count - 1 == 5, "parallel coordinates leave out the unassigned axis, not the trials")
         let (ranked, trials) = try RunReport.importances(journal: journal)
-        #expect(trials == 5 && ranked.map(\.name).sorted() == ["a", "tiny"])
+        #expect(trials == 5 && ranked.map(\.name).sorted() == ["a", "backwards", "tiny"])
     }
 }
