@@ -12,18 +12,14 @@ extension TunekitCommand {
                 commandName: "mlflow",
                 abstract: "Write a run into an MLflow file store (mlruns/): a parent run with the best parameters and test metrics, a nested run per trial, the published model as an artifact.")
 
-            @Argument(help: "The run's output directory (tune --output).")
-            var output: String
-
-            @Option(help: "The run's version (OUTPUT/runs/VERSION); default: the run whose journal changed last.")
-            var version: String?
+            @OptionGroup var selection: RunSelection
 
             @Option(help: "The MLflow store to write into (created if absent; e.g. mlruns).")
             var to: String
 
             func run() throws {
                 do {
-                    let journal = try TrialsCommand.journal(output: output, version: version)
+                    let journal = try selection.journal()
                     let (experiment, run) = try MLflowExport.export(journal: journal, to: to)
                     note("exported \(journal) to \(to): experiment \(experiment), run \(run)")
                     note("browse with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(to)")

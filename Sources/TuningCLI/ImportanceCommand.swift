@@ -10,18 +10,14 @@ extension TunekitCommand {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
-        @Argument(help: "The run's output directory (tune --output).")
-        var output: String
-
-        @Option(help: "The run's version (OUTPUT/runs/VERSION); default: the run whose journal changed last.")
-        var version: String?
+        @OptionGroup var selection: RunSelection
 
         @Option(help: "table (3 decimals) or json (full precision).")
         var format: Format = .table
 
         func run() throws {
             do {
-                let journal = try TrialsCommand.journal(output: output, version: version)
+                let journal = try selection.journal()
                 let (ranked, trials) = try RunReport.importances(journal: journal)
                 switch format {
                 case .table:

@@ -6,17 +6,13 @@ extension TunekitCommand {
     struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Write a run's report.html (OUTPUT/runs/VERSION/report.html): history, slice plots, learning curves, importances, trials.")
+            abstract: "Write a run's report.html (OUTPUT/runs/VERSION/report.html): history, importances, parallel coordinates, slices, contour, learning curves, data quality, model, trials.")
 
-        @Argument(help: "The run's output directory (tune --output).")
-        var output: String
-
-        @Option(help: "The run's version (OUTPUT/runs/VERSION); default: the run whose journal changed last.")
-        var version: String?
+        @OptionGroup var selection: RunSelection
 
         func run() throws {
             do {
-                let journal = try TrialsCommand.journal(output: output, version: version)
+                let journal = try selection.journal()
                 print(try RunReport.write(journal: journal))
             } catch {
                 throw fail("\(error)")
