@@ -109,4 +109,15 @@ import Testing
         #expect(Self.text(patch, "spec", "predictor", "model", "env", "0", "name") == "MODEL_VERSION")
         #expect(uri == "pvc://\(claim)/model/\(version)")
     }
+
+    /// The Argo CD Application syncs the production overlay into the namespace that overlay sets.
+    @Test func argoCDApplicationSyncsTheProductionOverlay() throws {
+        let application = try #require(try Self.documents("deploy/argocd/application.yaml").first)
+        #expect(Self.text(application, "apiVersion") == "argoproj.io/v1alpha1" && Self.text(application, "kind") == "Application")
+        let path = try #require(Self.text(application, "spec", "source", "path"))
+        #expect(FileManager.default.fileExists(atPath: PackagePaths.file("\(path)/kustomization.yaml")))
+        let overlay = try #require(try Self.documents("\(path)/kustomization.yaml").first)
+        #expect(Self.text(application, "spec", "destination", "namespace") == Self.text(overlay, "namespace"))
+        #expect(Self.text(application, "spec", "syncPolicy", "automated", "selfHeal") == "true")
+    }
 }
