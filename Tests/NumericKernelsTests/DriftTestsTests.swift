@@ -34,5 +34,6 @@ import Testing
         let same = DriftTests.kolmogorovSmirnov([1, 2, 3], [1, 2, 3])
         #expect(same.statistic == 0 && same.pValue == 1)
         #expect(DriftTests.kolmogorovSmirnov([], [1]).pValue == 1)
+        #expect(DriftTests.kolmogorovSmirnov([1, .nan, 2, 3], [4, 5, .nan, 6]) == separated, "NaNs are left out (they once looped)")
     }
 }

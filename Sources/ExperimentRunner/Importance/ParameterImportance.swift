@@ -114,13 +114,15 @@ public enum ParameterImportance {
                 case let .categorical(choices): choices.count > 1
                 }
             }
+            var encoding = Encoding(varying)
             var rows: [(values: [Double], value: Double)] = []
             for trial in trials.reversed() where trial.value.isFinite && rows.count < maxTrials {
-                if let values = Encoding.values(trial.parameters, of: varying) { rows.append((values, trial.value)) }
+                if let values = encoding.values(trial.parameters) { rows.append((values, trial.value)) }
             }
             rows.reverse()
             trialCount = rows.count
-            encoding = Encoding(varying, rows: rows.map(\.values))
+            encoding.observe(rows.map(\.values))
+            self.encoding = encoding
             guard rows.count > 1, !varying.isEmpty else {
                 (self.importances, trees) = (importances, [])
                 return
@@ -147,7 +149,7 @@ public enum ParameterImportance {
             var fixed = [Bool](repeating: false, count: encoding.bounds.count)
             for (index, parameter) in encoding.parameters.enumerated() {
                 guard let text = values[parameter.name] else { continue }
-                guard let value = Encoding.value(text, in: parameter.domain) else { return nil }
+                guard let value = encoding.value(text, of: index) else { return nil }
                 for column in encoding.groups[index] { fixed[column] = true }
                 switch parameter.domain {
                 case .numeric: point[encoding.groups[index][0]] = value
@@ -185,13 +187,23 @@ public enum ParameterImportance {
     /// left out, which keeps a categorical with thousands of choices cheap.)
     private struct Encoding: Sendable {
         let parameters: [Parameter]
+        /// Per parameter (categoricals only): choice → its index among the declared choices.
+        private let choiceIndex: [[String: Int]]
         var bounds: [(low: Double, high: Double)] = []
         var groups: [[Int]] = []
-        /// Per parameter (categoricals only): choice index → its column.
+        /// Per parameter (categoricals only): index of a choice some trial took → its column.
         var observed: [[Int: Int]] = []
 
-        init(_ parameters: [Parameter], rows: [[Double]]) {
+        init(_ parameters: [Parameter]) {
             self.parameters = parameters
+            choiceIndex = parameters.map { parameter in
+                guard case let .categorical(choices) = parameter.domain else { return [:] }
+                return Dictionary(choices.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+
+        /// Lays out the columns once the trials' rows are known: which choices they took.
+        mutating func observe(_ rows: [[Double]]) {
             for (index, parameter) in parameters.enumerated() {
                 switch parameter.domain {
                 case let .numeric(low, high):
@@ -208,20 +220,21 @@ public enum ParameterImportance {
         }
 
         /// A trial's value per parameter (a number, or the choice's index); nil when one is missing or invalid.
-        static func values(_ assignments: [String: String], of parameters: [Parameter]) -> [Double]? {
+        func values(_ assignments: [String: String]) -> [Double]? {
             var values: [Double] = []
             values.reserveCapacity(parameters.count)
-            for parameter in parameters {
-                guard let text = assignments[parameter.name], let value = value(text, in: parameter.domain) else { return nil }
+            for (index, parameter) in parameters.enumerated() {
+                guard let text = assignments[parameter.name], let value = value(text, of: index) else { return nil }
                 values.append(value)
             }
             return values
         }
 
-        static func value(_ text: String, in domain: Domain) -> Double? {
-            switch domain {
+        /// Parameter `index`'s value: a number within its bounds, or its choice's index.
+        func value(_ text: String, of index: Int) -> Double? {
+            switch parameters[index].domain {
             case let .numeric(low, high): Double(text).flatMap { (low...high).contains($0) ? $0 : nil }
-            case let .categorical(choices): choices.firstIndex(of: text).map(Double.init)
+            case .categorical: choiceIndex[index][text].map(Double.init)
             }
         }
 

@@ -39,10 +39,11 @@ public enum DriftTests {
     /// The two-sided two-sample Kolmogorov–Smirnov statistic and p-value: exact (the probability that a random
     /// lattice path leaves the band, as scipy's `ks_2samp` computes it) while both samples have at most 10,000
     /// values, else the Kolmogorov limit distribution.
+    /// NaNs are left out.
     public static func kolmogorovSmirnov(_ a: [Double], _ b: [Double]) -> (statistic: Double, pValue: Double) {
-        let (n, m) = (a.count, b.count)
+        let x = a.filter { !$0.isNaN }.sorted(), y = b.filter { !$0.isNaN }.sorted()
+        let (n, m) = (x.count, y.count)
         guard n > 0, m > 0 else { return (0, 1) }
-        let x = a.sorted(), y = b.sorted()
         // The largest |i·m − j·n| over the merged order: the statistic times n·m, an exact integer.
         var i = 0, j = 0, largest = 0
         while i < n || j < m {
