@@ -5,7 +5,8 @@
 // Module dependencies point one way only:
 //   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem)
 //     -> SuggestionAlgorithms, Trainers (-> TrafficData)
-//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird) -> TuningCLI (executable `tunekit`)
+//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird: suggestions and model serving)
+//     -> TuningCLI (executable `tunekit`)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "TuningServer",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib",
+                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "ExperimentRunner", "Trainers", "NumericKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -77,6 +77,12 @@ public enum ModelBundle {
 
     /// Loads a model directory, checking its manifest and checksums.
     public static func load(directory: String) throws(RunnerError) -> (model: any FittedModel, record: TrainingRecord) {
+        let loaded = try loadVersion(directory: directory)
+        return (loaded.model, loaded.record)
+    }
+
+    /// Loads a model directory with the version its manifest names.
+    static func loadVersion(directory: String) throws(RunnerError) -> ServedModel {
         do {
             let (manifest, files) = try FileSystemArtifactStore(root: directory).loadModel(at: directory)
             guard let modelData = files["model.json"], let recordData = files["training.json"] else {
@@ -84,7 +90,7 @@ public enum ModelBundle {
             }
             let record = try JSONDecoder().decode(TrainingRecord.self, from: recordData)
             let model = try TrainerRegistry.decodeModel(kind: manifest.modelKind, from: modelData)
-            return (model, record)
+            return ServedModel(version: manifest.modelVersion, model: model, record: record)
         } catch let error as RunnerError {
             throw error
         } catch let error as ArtifactError {

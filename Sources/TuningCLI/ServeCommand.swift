@@ -8,12 +8,17 @@ extension TunekitCommand {
     struct ServeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve Katib's Suggestion API over the Connect protocol (JSON or binary protobuf; no gRPC).",
+            abstract: "Serve Katib's Suggestion API over the Connect protocol (JSON or binary protobuf; no gRPC), and published models over KServe's V1 and V2 protocols.",
             discussion: """
                 POST /api.v1.beta1.Suggestion/GetSuggestions and /ValidateAlgorithmSettings take Katib's messages \
                 in the protobuf JSON mapping, as `tunekit suggest` does. Also GET /healthz, /readyz, /metrics \
                 (Prometheus) and /openapi.json. Logs go to stderr; SIGTERM or SIGINT stops the server after the \
                 requests in flight are answered. Prints "listening on http://HOST:PORT" once it accepts connections.
+
+                With --models, published models answer KServe's V1 protocol (GET /v1/models/NAME, \
+                POST /v1/models/NAME:predict with "instances") and the Open Inference Protocol V2 \
+                (/v2/health/live|ready, GET /v2/models/NAME[/versions/V], POST /v2/models/NAME[/versions/V]/infer, \
+                JSON or binary tensors), predicting as `tunekit predict` does.
                 """)
 
         @Option(help: "Interface to bind (0.0.0.0 to accept connections from other hosts).")
@@ -34,7 +39,36 @@ extension TunekitCommand {
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
         var logLevel = "info"
 
+        @Option(help: "Serve published models: an output folder (its model/VERSION/ folders) or one model directory.")
+        var models: String?
+
+        @Option(name: .customLong("model-name"), help: "The name clients address (/v1/models/NAME, /v2/models/NAME).")
+        var modelName = "tunekit"
+
+        @Option(name: .customLong("model-version"), help: "The version answering requests that name none (default: $MODEL_VERSION, else the latest published).")
+        var modelVersion: String?
+
+        @Flag(name: .customLong("models-only"), help: "Serve the models without the Suggestion API.")
+        var modelsOnly = false
+
+        @Option(name: .customLong("max-batch-rows"), help: "Rows in one prediction request; more get 413.")
+        var maxBatchRows = 100_000
+
+        @Option(name: .customLong("prediction-log"), help: "Folder for the prediction log: every request's rows, predictions, model version and id as CloudEvents JSON lines (KServe's logger's events), read by `tunekit drift --current`.")
+        var predictionLog: String?
+
+        @Option(name: .customLong("prediction-log-max-bytes"), help: "Start a new prediction log file past this size.")
+        var predictionLogMaxBytes = 64 << 20
+
+        @Option(name: .customLong("prediction-log-max-files"), help: "Prediction log files kept; the oldest are deleted.")
+        var predictionLogMaxFiles = 20
+
         func validate() throws {
+            guard !modelsOnly || models != nil else { throw ValidationError("--models-only needs --models") }
+            guard models != nil || predictionLog == nil else { throw ValidationError("--prediction-log needs --models") }
+            guard maxBatchRows > 0, predictionLogMaxBytes > 0, predictionLogMaxFiles > 0 else {
+                throw ValidationError("--max-batch-rows, --prediction-log-max-bytes and --prediction-log-max-files must be positive")
+            }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
             guard requestTimeout > 0, requestTimeout <= 86_400, idleTimeout > 0, idleTimeout <= 86_400 else {
                 throw ValidationError("--request-timeout and --idle-timeout must be in (0, 86400] seconds")
@@ -48,9 +82,27 @@ extension TunekitCommand {
         func run() async throws {
             var logger = Logger(label: "tunekit.serve") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let configuration = SuggestionServerConfiguration(
+            var configuration = SuggestionServerConfiguration(
                 host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)",
                 requestTimeout: .milliseconds(Int64(requestTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            var log: PredictionLog?
+            if let models {
+                let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"].flatMap { $0.isEmpty ? nil : $0 }
+                let repository: ModelRepository
+                do {
+                    repository = try ModelRepository.load(directory: models, name: modelName, defaultVersion: version)
+                    log = try predictionLog.map {
+                        try PredictionLog(directory: $0, maxFileBytes: predictionLogMaxBytes, maxFiles: predictionLogMaxFiles, logger: logger)
+                    }
+                } catch {
+                    throw fail("\(error)")
+                }
+                configuration.models = ModelServing(repository: repository, maxBatchRows: maxBatchRows, predictionLog: log)
+                configuration.suggestions = !modelsOnly
+                let kinds = repository.versionNames.map { "\($0) (\(repository.versions[$0]!.kind))" }
+                note("serving model '\(modelName)': \(kinds.joined(separator: ", ")); default version \(repository.defaultVersion)")
+            }
+            defer { log?.close() }
             let host = self.host
             try await SuggestionServer.run(configuration, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

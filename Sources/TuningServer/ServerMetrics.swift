@@ -64,14 +64,14 @@ final class ServerMetrics: Sendable {
     func prometheusText() -> String {
         let snapshot = state.withLock { $0 }
         var lines = [
-            "# HELP tunekit_requests_total Suggestion API requests answered, by endpoint, algorithm and HTTP status.",
+            "# HELP tunekit_requests_total Requests answered (Suggestion API, predictions), by endpoint, algorithm and HTTP status.",
             "# TYPE tunekit_requests_total counter",
         ]
         for (key, count) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
             lines.append("tunekit_requests_total{endpoint=\"\(key.endpoint)\",algorithm=\"\(key.algorithm)\",status=\"\(key.status)\"} \(count)")
         }
         lines += [
-            "# HELP tunekit_request_duration_seconds Time to answer a Suggestion API request, by endpoint and algorithm.",
+            "# HELP tunekit_request_duration_seconds Time to answer a Suggestion API or prediction request, by endpoint and algorithm.",
             "# TYPE tunekit_request_duration_seconds histogram",
         ]
         for (key, histogram) in snapshot.latencies.sorted(by: { $0.key < $1.key }) {
@@ -86,7 +86,7 @@ final class ServerMetrics: Sendable {
             lines.append("tunekit_request_duration_seconds_count{\(labels)} \(histogram.count)")
         }
         lines += [
-            "# HELP tunekit_request_errors_total Failed Suggestion API requests, by endpoint and gRPC status name.",
+            "# HELP tunekit_request_errors_total Failed requests, by endpoint and error code (gRPC status name, or HTTP status for predictions).",
             "# TYPE tunekit_request_errors_total counter",
         ]
         for (key, count) in snapshot.errors.sorted(by: { $0.key < $1.key }) {

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+public import ExperimentRunner
 import Foundation
 import HTTPTypes
 import HummingbirdCore
@@ -22,6 +23,10 @@ public struct SuggestionServerConfiguration: Sendable {
     /// Gated suggestions computed at once (default: one per core) and queued beyond those (then 503).
     public var computeWidth: Int
     public var computeQueue: Int
+    /// Published models served over KServe's V1 and V2 protocols; nil serves the Suggestion API alone.
+    public var models: ModelServing?
+    /// Whether the Suggestion API is served (false: models only).
+    public var suggestions = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 6789, maxBodyBytes: Int = 8 << 20, serverName: String = "tunekit",
@@ -36,6 +41,20 @@ public struct SuggestionServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.computeWidth = computeWidth
         self.computeQueue = computeQueue
+    }
+}
+
+/// What `tunekit serve --models` serves: the loaded versions, the batch limit and the optional prediction log.
+public struct ModelServing: Sendable {
+    public var repository: ModelRepository
+    /// Rows in one prediction request (more: 413).
+    public var maxBatchRows: Int
+    public var predictionLog: PredictionLog?
+
+    public init(repository: ModelRepository, maxBatchRows: Int = 100_000, predictionLog: PredictionLog? = nil) {
+        self.repository = repository
+        self.maxBatchRows = maxBatchRows
+        self.predictionLog = predictionLog
     }
 }
 
@@ -64,9 +83,10 @@ public enum SuggestionServer {
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let metrics = ServerMetrics()
+        let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
         let endpoints = SuggestionEndpoints(
             maxBodyBytes: configuration.maxBodyBytes, requestTimeout: configuration.requestTimeout, metrics: metrics,
-            handlers: handlers, gate: ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue))
+            handlers: handlers, gate: gate)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         let katibMethods: [SuggestionEndpoints.Method] = [
@@ -82,8 +102,18 @@ public enum SuggestionServer {
             ("metrics", .get, { @Sendable _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
             ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
         ]
-        let routes = katibRoutes + plainRoutes
-        router.add(middleware: MethodNotAllowedMiddleware(allowed: Dictionary(uniqueKeysWithValues: routes.map { ("/" + $0.path, $0.method) })))
+        let inferenceRoutes = configuration.models.map { models in
+            InferenceEndpoints(
+                repository: models.repository, maxBodyBytes: configuration.maxBodyBytes,
+                limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, metrics: metrics,
+                predictionLog: models.predictionLog
+            ).routes
+        } ?? []
+        let routes = (configuration.suggestions ? katibRoutes : []) + plainRoutes + inferenceRoutes
+        // Only plain paths: a path with captures may answer other methods on the same pattern.
+        let exact = Dictionary(grouping: routes.filter { !$0.path.contains(":") }, by: { "/" + $0.path })
+            .compactMapValues { $0.count == 1 ? $0[0].method : nil }
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: exact))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }
         }

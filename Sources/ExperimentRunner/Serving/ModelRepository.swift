@@ -1,0 +1,112 @@
+import Foundation
+import ModelArtifacts
+public import NumericKernels
+public import Trainers
+
+/// One published model version, loaded with its manifest checked, ready to predict.
+public struct ServedModel: Sendable {
+    public let version: String
+    public let model: any FittedModel
+    public let record: TrainingRecord
+    /// Whether it predicts classes (with probabilities) rather than values.
+    public let isClassifier: Bool
+
+    init(version: String, model: any FittedModel, record: TrainingRecord) {
+        self.version = version
+        self.model = model
+        self.record = record
+        let parameters = record.parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+        isClassifier = record.encoding.targetClasses != nil
+            || ((try? TrainerRegistry.isClassifier(record.trainer, parameters)) ?? false)
+    }
+
+    /// The model kind (its trainer's name: gbdt, ridge, logistic).
+    public var kind: String { record.trainer }
+    /// The columns of an encoded feature row, in order: what `model.bst` takes (category codes, date parts).
+    public var featureNames: [String] { record.encoding.featureNames }
+    /// The columns of a raw input row, in order: date columns in place of their parts, categories as text.
+    public var inputColumns: [String] {
+        var columns: [String] = []
+        for name in featureNames {
+            let column = record.encoding.dates?.first { $0.featureNames.contains(name) }?.name ?? name
+            if !columns.contains(column) { columns.append(column) }
+        }
+        return columns
+    }
+    /// Class names (text targets) of a classifier; nil for regression and numeric class labels.
+    public var targetClasses: [String]? { record.encoding.targetClasses }
+
+    /// Predicts already-encoded rows (`rows × featureNames.count`, category codes as numbers), as `model.bst` would.
+    public func predict(encoded features: Matrix) -> Predictions { model.predictions(features) }
+
+    /// Encodes a raw table as `tunekit predict` does, then predicts; unseen categories and unreadable dates are
+    /// missing values, reported per column.
+    public func predict(table: DataTable) throws(RunnerError) -> (predictions: Predictions, unseen: [FeatureEncoding.UnseenValues]) {
+        do {
+            let (data, unseen) = try record.encoding.encoded(table, requireTarget: false)
+            return (model.predictions(data.features), unseen)
+        } catch {
+            throw .data(error.description)
+        }
+    }
+}
+
+/// The published versions of one model, loaded from an output folder (`OUTPUT/model/<V>/`) or from one version's
+/// model directory (what KServe's storage initializer mounts at `/mnt/models`).
+public struct ModelRepository: Sendable {
+    /// The name clients address (`/v1/models/<name>`, `/v2/models/<name>`).
+    public let name: String
+    /// Loaded versions by name.
+    public let versions: [String: ServedModel]
+    /// The version answering requests that name none.
+    public let defaultVersion: String
+
+    /// At most this many versions are loaded: the newest ones, plus the default version if it is older.
+    public static let maxVersions = 16
+
+    /// Loads and checks every published version under `directory`. `defaultVersion` (e.g. `$MODEL_VERSION`) must be
+    /// one of them; without it the most recently published version is the default.
+    public static func load(directory: String, name: String, defaultVersion: String?) throws(RunnerError) -> ModelRepository {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .artifacts("\(directory): no such folder")
+        }
+        let manifestPath = (directory as NSString).appendingPathComponent("manifest.json")
+        if fm.fileExists(atPath: manifestPath) {
+            let served = try ModelBundle.loadVersion(directory: directory)
+            if let defaultVersion, defaultVersion != served.version {
+                throw .artifacts("\(directory) holds version \(served.version), not the requested \(defaultVersion)")
+            }
+            return ModelRepository(name: name, versions: [served.version: served], defaultVersion: served.version)
+        }
+        let store = FileSystemArtifactStore(root: directory)
+        let modelRoot = (directory as NSString).appendingPathComponent("model")
+        let names = (try? fm.contentsOfDirectory(atPath: modelRoot)) ?? []
+        // Published = score.json written (the store's last step); newest first by that file's time, then by name.
+        let published = names.filter { store.isPublished($0) }.map { version -> (version: String, time: Date) in
+            let time = (try? fm.attributesOfItem(atPath: store.scorePath(version))[.modificationDate] as? Date) ?? .distantPast
+            return (version, time ?? .distantPast)
+        }.sorted { ($0.time, $0.version) > ($1.time, $1.version) }
+        guard let newest = published.first else {
+            throw .artifacts("\(directory): no published model (expected model/<VERSION>/ with artifact/<VERSION>/score.json, or a model directory with manifest.json)")
+        }
+        let chosen = defaultVersion ?? newest.version
+        guard published.contains(where: { $0.version == chosen }) else {
+            throw .artifacts("\(directory): version \(chosen) is not published (published: \(published.prefix(10).map(\.version).joined(separator: ", ")))")
+        }
+        var toLoad = published.prefix(maxVersions).map(\.version)
+        if !toLoad.contains(chosen) { toLoad[toLoad.count - 1] = chosen }
+        var versions: [String: ServedModel] = [:]
+        for version in toLoad {
+            versions[version] = try ModelBundle.loadVersion(directory: store.modelDirectory(version))
+        }
+        return ModelRepository(name: name, versions: versions, defaultVersion: chosen)
+    }
+
+    /// The named version, or the default one when `version` is nil.
+    public func model(version: String?) -> ServedModel? { versions[version ?? defaultVersion] }
+
+    /// Version names, newest default first then by name.
+    public var versionNames: [String] { [defaultVersion] + versions.keys.filter { $0 != defaultVersion }.sorted() }
+}

@@ -1,0 +1,521 @@
+import ExperimentRunner
+import Foundation
+import HTTPTypes
+import NumericKernels
+import Trainers
+
+/// A request the model server refuses: its HTTP status and the message of KServe's error body `{"error": …}`.
+struct InferenceFailure: Error {
+    let status: HTTPResponse.Status
+    let message: String
+
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    static func invalid(_ message: String) -> InferenceFailure { InferenceFailure(.badRequest, message) }
+}
+
+/// What a request asks the model to predict.
+enum ModelInput {
+    /// Rows already encoded as `model.bst` takes them: one value per feature, category codes as numbers.
+    case encoded(Matrix)
+    /// Raw rows by column name, encoded as `tunekit predict` encodes a CSV.
+    case table(DataTable)
+
+    var rowCount: Int {
+        switch self {
+        case .encoded(let matrix): matrix.rows
+        case .table(let table): table.rowCount
+        }
+    }
+}
+
+/// Limits applied while decoding, before anything proportional to them is allocated.
+struct InferenceLimits: Sendable {
+    /// Rows in one request.
+    var maxRows: Int
+    /// Named input tensors in one V2 request.
+    var maxInputs = 1024
+    /// Elements in one tensor: every element takes at least a byte of the body, so the body's size bounds it.
+    var maxElements = Int.max
+}
+
+/// KServe's V1 protocol body: `{"instances": [...]}` (or `"inputs"`), each instance a row of values in column order or
+/// an object of column → value.
+enum V1Codec {
+    static func decode(_ body: Data, model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
+        guard let root = try JSONBody.parse(body) as? [String: Any] else {
+            throw .invalid("the body must be a JSON object with \"instances\"")
+        }
+        guard let instances = (root["instances"] ?? root["inputs"]) as? [Any] else {
+            throw .invalid("\"instances\" must be a list of rows")
+        }
+        guard !instances.isEmpty else { throw .invalid("\"instances\" is empty") }
+        guard instances.count <= limits.maxRows else {
+            throw InferenceFailure(.contentTooLarge, "\(instances.count) instances exceed the limit of \(limits.maxRows) rows")
+        }
+        if instances.allSatisfy({ $0 is [String: Any] }) {
+            let objects = instances.map { $0 as! [String: Any] }
+            if let absent = model.inputColumns.first(where: { column in objects.allSatisfy { $0[column] == nil } }) {
+                throw .invalid("column '\(absent)' is in no instance (this model reads: \(model.inputColumns.joined(separator: ", ")))")
+            }
+            return .table(try TableBuilder.table(
+                columns: model.inputColumns, rowCount: objects.count, source: "instances") { column, row in objects[row][column] })
+        }
+        guard let rows = instances as? [[Any]] else {
+            throw .invalid("every instance must be a list of values or an object of column: value")
+        }
+        return try TableBuilder.rows(rows, model: model, source: "instances")
+    }
+
+    /// `{"predictions": [...]}`; classifiers also get `"probabilities"` (a list per row, in class order).
+    static func encode(_ predictions: Predictions, model: ServedModel) -> Data {
+        var out = "{\"predictions\":["
+        let labels = ResponseValues.labels(predictions, model: model)
+        out += labels.joined(separator: ",")
+        out += "]"
+        if case .probabilities(let probabilities, _) = predictions {
+            out += ",\"probabilities\":["
+            let rows = probabilities.first?.count ?? 0
+            for row in 0..<rows {
+                if row > 0 { out += "," }
+                out += "[" + probabilities.map { ResponseValues.number($0[row]) }.joined(separator: ",") + "]"
+            }
+            out += "]"
+        }
+        out += "}\n"
+        return Data(out.utf8)
+    }
+}
+
+/// The Open Inference Protocol (V2) body: named tensors, as JSON or with the binary tensor data extension
+/// (`Inference-Header-Content-Length`: a JSON header followed by the raw tensors), as Triton and KServe accept.
+enum V2Codec {
+    /// The decoded request: the model input, its id, and the outputs asked for (nil: all) with their binary flags.
+    struct Request {
+        let input: ModelInput
+        let id: String?
+        let outputs: [(name: String, binary: Bool)]?
+        let binaryByDefault: Bool
+    }
+
+    static let predictionOutput = "output-0"
+    static let probabilityOutput = "probabilities"
+
+    static func decode(
+        _ body: Data, headerLength: String?, model: ServedModel, limits: InferenceLimits
+    ) throws(InferenceFailure) -> Request {
+        var jsonPart = body, binary = Data()
+        if let headerLength {
+            guard let length = Int(headerLength), length >= 0, length <= body.count else {
+                throw .invalid("Inference-Header-Content-Length \(headerLength) is not a length within the \(body.count)-byte body")
+            }
+            jsonPart = body.prefix(length)
+            binary = body.dropFirst(length)
+        }
+        guard let root = try JSONBody.parse(jsonPart) as? [String: Any] else {
+            throw .invalid("the body must be a JSON object with \"inputs\"")
+        }
+        let id = root["id"].map { $0 as? String ?? "\($0)" }
+        let parameters = root["parameters"] as? [String: Any]
+        let binaryByDefault = parameters?["binary_data_output"] as? Bool ?? false
+        guard let inputs = root["inputs"] as? [[String: Any]], !inputs.isEmpty else {
+            throw .invalid("\"inputs\" must be a non-empty list of tensors {name, shape, datatype, data}")
+        }
+        guard inputs.count <= limits.maxInputs else {
+            throw InferenceFailure(.contentTooLarge, "\(inputs.count) input tensors exceed the limit of \(limits.maxInputs)")
+        }
+        var reader = BinaryReader(data: binary)
+        var limits = limits
+        limits.maxElements = min(limits.maxElements, body.count)
+        let tensors = try inputs.enumerated().map { (index, input) throws(InferenceFailure) in
+            try Tensor(json: input, index: index, binary: &reader, limits: limits)
+        }
+        guard reader.remaining == 0 else {
+            throw .invalid("\(reader.remaining) bytes of binary data follow the tensors that name them (binary_data_size)")
+        }
+        var outputs: [(name: String, binary: Bool)]?
+        if let requested = root["outputs"] as? [[String: Any]] {
+            outputs = try requested.map { output throws(InferenceFailure) in
+                guard let name = output["name"] as? String else { throw .invalid("every requested output needs a \"name\"") }
+                let known = [predictionOutput] + (model.isClassifier ? [probabilityOutput] : [])
+                guard known.contains(name) else {
+                    throw .invalid("output '\(name)' is not one of this model's outputs (\(known.joined(separator: ", ")))")
+                }
+                let binaryFlag = (output["parameters"] as? [String: Any])?["binary_data"] as? Bool ?? binaryByDefault
+                return (name, binaryFlag)
+            }
+        }
+        return Request(input: try modelInput(tensors, model: model, limits: limits), id: id, outputs: outputs, binaryByDefault: binaryByDefault)
+    }
+
+    /// One `[rows, features]` numeric tensor is a batch of encoded rows (as lgbserver takes it), a `[rows, columns]`
+    /// BYTES tensor a batch of raw rows; otherwise every tensor is one column, named after it, shaped `[rows]` or
+    /// `[rows, 1]`.
+    private static func modelInput(_ tensors: [Tensor], model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
+        if tensors.count == 1, tensors[0].shape.count == 2, !model.inputColumns.contains(tensors[0].name) || tensors[0].shape[1] != 1 {
+            let tensor = tensors[0]
+            let rows = tensor.shape[0], width = tensor.shape[1]
+            guard rows <= limits.maxRows else {
+                throw InferenceFailure(.contentTooLarge, "\(rows) rows exceed the limit of \(limits.maxRows)")
+            }
+            let grid = (0..<rows).map { row in (0..<width).map { tensor.value(row * width + $0) } }
+            return try TableBuilder.rows(grid, model: model, source: "input '\(tensor.name)'")
+        }
+        var byName: [String: Tensor] = [:]
+        for tensor in tensors {
+            guard model.inputColumns.contains(tensor.name) else {
+                throw .invalid("input '\(tensor.name)' is not a column of this model (columns: \(model.inputColumns.joined(separator: ", "))); send one [rows, \(model.featureNames.count)] tensor or one tensor per column")
+            }
+            guard byName[tensor.name] == nil else { throw .invalid("input '\(tensor.name)' is given twice") }
+            guard tensor.shape.count == 1 || (tensor.shape.count == 2 && tensor.shape[1] == 1) else {
+                throw .invalid("input '\(tensor.name)' has shape \(tensor.shape); a column tensor is [rows] or [rows, 1]")
+            }
+            byName[tensor.name] = tensor
+        }
+        let rowCounts = Set(byName.values.map { $0.shape[0] })
+        guard rowCounts.count == 1, let rows = rowCounts.first else {
+            throw .invalid("column tensors have different row counts: \(rowCounts.sorted())")
+        }
+        guard rows <= limits.maxRows else { throw InferenceFailure(.contentTooLarge, "\(rows) rows exceed the limit of \(limits.maxRows)") }
+        guard rows > 0 else { throw .invalid("the column tensors have no rows") }
+        if let missing = model.inputColumns.first(where: { byName[$0] == nil }) {
+            throw .invalid("input '\(missing)' is missing (this model reads: \(model.inputColumns.joined(separator: ", ")))")
+        }
+        return .table(try TableBuilder.table(columns: model.inputColumns, rowCount: rows, source: "inputs") { column, row in
+            byName[column]!.value(row)
+        })
+    }
+
+    /// The response: `output-0` (the prediction, FP64 or BYTES class names) and, for classifiers, `probabilities`
+    /// (FP64 `[rows, classes]`); binary outputs follow the JSON header, whose length the second value gives.
+    static func encode(
+        _ predictions: Predictions, model: ServedModel, request: Request, modelName: String
+    ) -> (body: Data, headerLength: Int?) {
+        var available: [(name: String, tensor: OutputTensor)] = [
+            (predictionOutput, OutputTensor.prediction(predictions, model: model)),
+        ]
+        if case .probabilities(let probabilities, _) = predictions {
+            let rows = probabilities.first?.count ?? 0
+            var flat: [Double] = []
+            flat.reserveCapacity(rows * probabilities.count)
+            for row in 0..<rows { for k in probabilities.indices { flat.append(probabilities[k][row]) } }
+            available.append((probabilityOutput, OutputTensor(shape: [rows, probabilities.count], numbers: flat, texts: nil)))
+        }
+        let chosen: [(name: String, tensor: OutputTensor, binary: Bool)] = request.outputs.map { wanted in
+            wanted.compactMap { want in available.first { $0.name == want.name }.map { ($0.name, $0.tensor, want.binary) } }
+        } ?? available.map { ($0.name, $0.tensor, request.binaryByDefault) }
+        var json = "{\"model_name\":\(ResponseValues.string(modelName)),\"model_version\":\(ResponseValues.string(model.version))"
+        if let id = request.id { json += ",\"id\":\(ResponseValues.string(id))" }
+        json += ",\"outputs\":["
+        var binary = Data()
+        for (index, output) in chosen.enumerated() {
+            if index > 0 { json += "," }
+            let tensor = output.tensor
+            json += "{\"name\":\(ResponseValues.string(output.name)),\"datatype\":\"\(tensor.texts == nil ? "FP64" : "BYTES")\""
+            json += ",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))]"
+            if output.binary {
+                let bytes = tensor.binary()
+                json += ",\"parameters\":{\"binary_data_size\":\(bytes.count)}}"
+                binary.append(bytes)
+            } else if let texts = tensor.texts {
+                json += ",\"data\":[\(texts.map(ResponseValues.string).joined(separator: ","))]}"
+            } else {
+                json += ",\"data\":[\(tensor.numbers.map(ResponseValues.number).joined(separator: ","))]}"
+            }
+        }
+        json += "]}"
+        guard chosen.contains(where: \.binary) else { return (Data((json + "\n").utf8), nil) }
+        var body = Data(json.utf8)
+        let headerLength = body.count
+        body.append(binary)
+        return (body, headerLength)
+    }
+}
+
+/// One output tensor's values: numbers, or texts for BYTES.
+private struct OutputTensor {
+    let shape: [Int]
+    let numbers: [Double]
+    let texts: [String]?
+
+    static func prediction(_ predictions: Predictions, model: ServedModel) -> OutputTensor {
+        let values = predictions.values
+        if let classes = model.targetClasses {
+            return OutputTensor(shape: [values.count], numbers: values, texts: values.map { ResponseValues.className($0, classes) })
+        }
+        return OutputTensor(shape: [values.count], numbers: values, texts: nil)
+    }
+
+    /// Little-endian FP64 values, or BYTES elements each preceded by its 4-byte little-endian length.
+    func binary() -> Data {
+        var data = Data()
+        if let texts {
+            for text in texts {
+                var length = UInt32(text.utf8.count).littleEndian
+                withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+                data.append(contentsOf: text.utf8)
+            }
+        } else {
+            data.reserveCapacity(numbers.count * 8)
+            for number in numbers {
+                var bits = number.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
+            }
+        }
+        return data
+    }
+}
+
+/// A decoded V2 input tensor: row-major values, numbers or texts.
+private struct Tensor {
+    let name: String
+    let shape: [Int]
+    let numbers: [Double]?
+    let texts: [String]?
+
+    /// Element `index` as JSON would give it (a number, a string, or NSNull for NaN).
+    func value(_ index: Int) -> Any {
+        if let texts { return texts[index] }
+        let number = numbers![index]
+        return number.isNaN ? NSNull() : number
+    }
+
+    static let elementSizes: [String: Int] = [
+        "BOOL": 1, "UINT8": 1, "UINT16": 2, "UINT32": 4, "UINT64": 8, "INT8": 1, "INT16": 2, "INT32": 4, "INT64": 8,
+        "FP32": 4, "FP64": 8,
+    ]
+
+    init(json: [String: Any], index: Int, binary: inout BinaryReader, limits: InferenceLimits) throws(InferenceFailure) {
+        guard let name = json["name"] as? String, !name.isEmpty else { throw .invalid("input \(index) has no \"name\"") }
+        guard let datatype = json["datatype"] as? String else { throw .invalid("input '\(name)' has no \"datatype\"") }
+        guard let shapeValues = json["shape"] as? [Any], (1...8).contains(shapeValues.count) else {
+            throw .invalid("input '\(name)': \"shape\" must be a list of 1 to 8 sizes")
+        }
+        var shape: [Int] = []
+        var count = 1
+        for value in shapeValues {
+            guard let number = value as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
+                throw .invalid("input '\(name)': shape \(shapeValues) has a size that is not a non-negative integer")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            // Every element takes at least one byte of the body: more elements than that cannot be real.
+            guard !overflow, product <= limits.maxElements else {
+                throw InferenceFailure(.contentTooLarge, "input '\(name)': shape \(shapeValues) is too large")
+            }
+            count = product
+            shape.append(size)
+        }
+        self.name = name
+        self.shape = shape
+        if let size = (json["parameters"] as? [String: Any])?["binary_data_size"] {
+            guard let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0, bytes <= binary.remaining else {
+                throw .invalid("input '\(name)': binary_data_size \(size) exceeds the \(binary.remaining) bytes left in the body")
+            }
+            let raw = binary.take(bytes)
+            if datatype == "BYTES" {
+                texts = try Self.bytesElements(raw, count: count, name: name)
+                numbers = nil
+            } else {
+                guard let width = Self.elementSizes[datatype] else { throw Self.unsupported(datatype, name) }
+                guard raw.count == count * width else {
+                    throw .invalid("input '\(name)': \(raw.count) bytes of binary data for \(count) \(datatype) elements (expected \(count * width))")
+                }
+                numbers = Self.numbers(raw, datatype: datatype, count: count)
+                texts = nil
+            }
+            return
+        }
+        guard let data = json["data"] as? [Any] else { throw .invalid("input '\(name)' has no \"data\" list (nor binary_data_size)") }
+        var flat: [Any] = []
+        flat.reserveCapacity(min(count, data.count))
+        try Self.flatten(data, into: &flat, depth: shape.count, name: name)
+        guard flat.count == count else {
+            throw .invalid("input '\(name)': \(flat.count) values for shape \(shape) (\(count) expected)")
+        }
+        if datatype == "BYTES" {
+            texts = try flat.map { value throws(InferenceFailure) in
+                guard let text = value as? String else { throw .invalid("input '\(name)': BYTES data must be strings") }
+                return text
+            }
+            numbers = nil
+        } else {
+            guard Self.elementSizes[datatype] != nil else { throw Self.unsupported(datatype, name) }
+            numbers = try flat.map { value throws(InferenceFailure) in
+                if value is NSNull { return .nan }
+                guard let number = value as? NSNumber else { throw .invalid("input '\(name)': \(datatype) data must be numbers") }
+                return number.doubleValue
+            }
+            texts = nil
+        }
+    }
+
+    private static func unsupported(_ datatype: String, _ name: String) -> InferenceFailure {
+        .invalid("input '\(name)': datatype \(datatype) is not supported (BOOL, UINT8–64, INT8–64, FP32, FP64, BYTES)")
+    }
+
+    /// Row-major flattening of nested lists, at most `depth` levels deep.
+    private static func flatten(_ values: [Any], into flat: inout [Any], depth: Int, name: String) throws(InferenceFailure) {
+        for value in values {
+            if let nested = value as? [Any] {
+                guard depth > 1 else { throw .invalid("input '\(name)': data is nested deeper than its shape") }
+                try flatten(nested, into: &flat, depth: depth - 1, name: name)
+            } else {
+                flat.append(value)
+            }
+        }
+    }
+
+    private static func numbers(_ raw: Data, datatype: String, count: Int) -> [Double] {
+        raw.withUnsafeBytes { bytes in
+            (0..<count).map { i -> Double in
+                switch datatype {
+                case "BOOL", "UINT8": Double(bytes.load(fromByteOffset: i, as: UInt8.self))
+                case "INT8": Double(bytes.load(fromByteOffset: i, as: Int8.self))
+                case "UINT16": Double(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
+                case "INT16": Double(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)))
+                case "UINT32": Double(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                case "INT32": Double(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+                case "UINT64": Double(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                case "INT64": Double(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                case "FP32": Double(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+                default: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                }
+            }
+        }
+    }
+
+    /// BYTES elements: each a 4-byte little-endian length, then that many bytes of UTF-8.
+    private static func bytesElements(_ raw: Data, count: Int, name: String) throws(InferenceFailure) -> [String] {
+        var reader = BinaryReader(data: raw)
+        var texts: [String] = []
+        for _ in 0..<count {
+            guard reader.remaining >= 4 else { throw .invalid("input '\(name)': BYTES data ends before its \(count) elements") }
+            let length = Int(reader.take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
+            guard length <= reader.remaining else { throw .invalid("input '\(name)': a BYTES element is longer than the data left") }
+            guard let text = String(data: reader.take(length), encoding: .utf8) else {
+                throw .invalid("input '\(name)': a BYTES element is not UTF-8 text")
+            }
+            texts.append(text)
+        }
+        guard reader.remaining == 0 else { throw .invalid("input '\(name)': binary_data_size is larger than its \(count) BYTES elements") }
+        return texts
+    }
+}
+
+/// Consumes a byte range front to back.
+private struct BinaryReader {
+    private let data: Data
+    private var offset: Int
+
+    init(data: Data) {
+        self.data = data
+        offset = data.startIndex
+    }
+
+    var remaining: Int { data.endIndex - offset }
+
+    mutating func take(_ count: Int) -> Data {
+        defer { offset += count }
+        return data[offset..<(offset + count)]
+    }
+}
+
+/// Rows or columns of JSON values turned into a model input.
+enum TableBuilder {
+    /// Rows of values: all numbers and one per encoded feature → encoded rows; one per input column → a raw table.
+    static func rows(_ rows: [[Any]], model: ServedModel, source: String) throws(InferenceFailure) -> ModelInput {
+        guard let width = rows.first?.count else { throw .invalid("\(source) has no rows") }
+        if let bad = rows.firstIndex(where: { $0.count != width }) {
+            throw .invalid("\(source): row \(bad) has \(rows[bad].count) values, row 0 has \(width)")
+        }
+        let allNumbers = rows.allSatisfy { $0.allSatisfy { $0 is NSNull || ($0 is NSNumber && !($0 is String)) } }
+        if allNumbers, width == model.featureNames.count {
+            var storage = [Double](repeating: .nan, count: rows.count * width)
+            for (i, row) in rows.enumerated() {
+                for (j, value) in row.enumerated() { storage[i + j * rows.count] = (value as? NSNumber)?.doubleValue ?? .nan }
+            }
+            return .encoded(Matrix(rows: rows.count, columns: width, storage: storage))
+        }
+        guard width == model.inputColumns.count else {
+            throw .invalid(
+                "\(source): rows have \(width) values; this model takes \(model.featureNames.count) encoded features (\(model.featureNames.joined(separator: ", "))) or \(model.inputColumns.count) raw columns (\(model.inputColumns.joined(separator: ", ")))")
+        }
+        let columnIndex = Dictionary(uniqueKeysWithValues: model.inputColumns.enumerated().map { ($1, $0) })
+        return .table(try table(columns: model.inputColumns, rowCount: rows.count, source: source) { column, row in
+            rows[row][columnIndex[column]!]
+        })
+    }
+
+    /// A table of the named columns; a column whose values are all numbers (or numeric text, or null) is numeric.
+    static func table(
+        columns: [String], rowCount: Int, source: String, value: (String, Int) -> Any?
+    ) throws(InferenceFailure) -> DataTable {
+        var built: [DataTable.Column] = []
+        for name in columns {
+            var numbers = [Double](), texts = [String]()
+            numbers.reserveCapacity(rowCount)
+            var numeric = true
+            for row in 0..<rowCount {
+                let cell = value(name, row)
+                switch cell {
+                case nil, is NSNull:
+                    numbers.append(.nan)
+                    texts.append("")
+                case let text as String:
+                    let trimmed = text.trimmingCharacters(in: .whitespaces)
+                    if numeric, let number = Double(trimmed) { numbers.append(number) } else if numeric, trimmed.isEmpty { numbers.append(.nan) } else { numeric = false }
+                    texts.append(text)
+                case let number as NSNumber:
+                    numbers.append(number.doubleValue)
+                    texts.append(ResponseValues.text(number.doubleValue))
+                default:
+                    throw .invalid("\(source): row \(row), column '\(name)' is a list or object, not a value")
+                }
+            }
+            built.append(numeric ? .numeric(numbers) : .text(texts))
+        }
+        return DataTable(file: source, names: columns, columns: built, lines: Array(0..<rowCount))
+    }
+}
+
+/// JSON pieces of responses, written by hand (one pass, no intermediate objects).
+enum ResponseValues {
+    /// A finite number in Swift's shortest round-trip form; NaN and infinities (no JSON form) as null.
+    static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+
+    /// A number as a table cell: integers without a fraction (a category "3" is text "3", not "3.0").
+    static func text(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func className(_ label: Double, _ classes: [String]) -> String {
+        label >= 0 && label < Double(classes.count) ? classes[Int(label)] : text(label)
+    }
+
+    /// Each row's prediction as JSON: a number, or a class name for text targets.
+    static func labels(_ predictions: Predictions, model: ServedModel) -> [String] {
+        let values = predictions.values
+        if let classes = model.targetClasses { return values.map { string(className($0, classes)) } }
+        return values.map(number)
+    }
+}

@@ -1,0 +1,201 @@
+import ExperimentRunner
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Trainers
+
+/// KServe's V1 protocol and the Open Inference Protocol (V2, with the binary tensor data extension) over published
+/// models: the same prediction as `tunekit predict`, errors as KServe's `{"error": …}` body.
+struct InferenceEndpoints: Sendable {
+    let repository: ModelRepository
+    let maxBodyBytes: Int
+    let limits: InferenceLimits
+    let gate: ComputeGate
+    let metrics: ServerMetrics
+    let predictionLog: PredictionLog?
+
+    /// Batches above this many rows are predicted through the compute gate, off the request threads.
+    static let inlineRows = 2_000
+    static var headerLengthField: HTTPField.Name { HTTPField.Name("Inference-Header-Content-Length")! }
+
+    typealias Responder = @Sendable (Request, SuggestionRequestContext) async -> Response
+
+    /// Path (with `:name`/`:version` captures) → method → responder.
+    var routes: [(path: String, method: HTTPRequest.Method, responder: Responder)] {
+        [
+            ("", .get, { _, _ in Self.json(.ok, #"{"status":"alive"}"#) }),
+            ("v1/models", .get, { _, _ in self.modelList() }),
+            ("v1/models/:name", .get, { _, context in self.v1ModelReady(context) }),
+            ("v1/models/:name", .post, { request, context in await self.v1Predict(request, context) }),
+            ("v2", .get, { _, _ in
+                Self.json(.ok, #"{"name":"tunekit","version":\#(ResponseValues.string(Tunekit.version)),"extensions":["binary_tensor_data"]}"#)
+            }),
+            ("v2/health/live", .get, { _, _ in Self.json(.ok, #"{"live":true}"#) }),
+            ("v2/health/ready", .get, { _, _ in Self.json(.ok, #"{"ready":true}"#) }),
+            ("v2/models", .get, { _, _ in self.modelList() }),
+            ("v2/models/:name", .get, { _, context in self.v2Metadata(context) }),
+            ("v2/models/:name/versions/:version", .get, { _, context in self.v2Metadata(context) }),
+            ("v2/models/:name/ready", .get, { _, context in self.v2Ready(context) }),
+            ("v2/models/:name/versions/:version/ready", .get, { _, context in self.v2Ready(context) }),
+            ("v2/models/:name/infer", .post, { request, context in await self.v2Infer(request, context) }),
+            ("v2/models/:name/versions/:version/infer", .post, { request, context in await self.v2Infer(request, context) }),
+        ]
+    }
+
+    private func modelList() -> Response {
+        Self.json(.ok, #"{"models":[\#(ResponseValues.string(repository.name))]}"#)
+    }
+
+    /// The addressed model version; unknown names and versions are 404.
+    private func served(_ context: SuggestionRequestContext, name: String? = nil) throws(InferenceFailure) -> ServedModel {
+        let name = name ?? context.parameters.get("name") ?? ""
+        guard name == repository.name else {
+            throw InferenceFailure(.notFound, "model '\(name)' is not served here (serving: \(repository.name))")
+        }
+        let version = context.parameters.get("version")
+        guard let model = repository.model(version: version) else {
+            throw InferenceFailure(
+                .notFound, "model '\(name)' has no version '\(version ?? "")' (serving: \(repository.versionNames.joined(separator: ", ")))")
+        }
+        return model
+    }
+
+    private func v1ModelReady(_ context: SuggestionRequestContext) -> Response {
+        respond { () throws(InferenceFailure) in
+            _ = try served(context)
+            return Self.json(.ok, #"{"name":\#(ResponseValues.string(repository.name)),"ready":true}"#)
+        }
+    }
+
+    private func v2Ready(_ context: SuggestionRequestContext) -> Response {
+        respond { () throws(InferenceFailure) in
+            _ = try served(context)
+            return Self.json(.ok, #"{"name":\#(ResponseValues.string(repository.name)),"ready":true}"#)
+        }
+    }
+
+    /// Name, versions, platform and the tensors the model takes: `input-0` `[-1, features]` FP64 (encoded rows), or
+    /// one tensor per raw column.
+    private func v2Metadata(_ context: SuggestionRequestContext) -> Response {
+        respond { () throws(InferenceFailure) in
+            let model = try served(context)
+            let categories = model.record.encoding.categories
+            let dates = Set((model.record.encoding.dates ?? []).map(\.name))
+            let columns = model.inputColumns.map { column in
+                let type = categories[column] != nil || dates.contains(column) ? "BYTES" : "FP64"
+                return #"{"name":\#(ResponseValues.string(column)),"datatype":"\#(type)","shape":[-1]}"#
+            }
+            let outputs = [#"{"name":"output-0","datatype":"\#(model.targetClasses == nil ? "FP64" : "BYTES")","shape":[-1]}"#]
+                + (model.isClassifier ? [#"{"name":"probabilities","datatype":"FP64","shape":[-1,-1]}"#] : [])
+            let body = """
+                {"name":\(ResponseValues.string(repository.name)),"versions":[\(repository.versionNames.map(ResponseValues.string).joined(separator: ","))],\
+                "platform":"tunekit_\(model.kind)","inputs":[\(columns.joined(separator: ","))],\
+                "outputs":[\(outputs.joined(separator: ","))],\
+                "parameters":{"version":\(ResponseValues.string(model.version)),"features":\(ResponseValues.string(model.featureNames.joined(separator: ",")))}}
+                """
+            return Self.json(.ok, body)
+        }
+    }
+
+    private func v1Predict(_ request: Request, _ context: SuggestionRequestContext) async -> Response {
+        await respond(endpoint: "v1.predict") { () async throws(InferenceFailure) in
+            guard let segment = context.parameters.get("name"), segment.hasSuffix(":predict") else {
+                let segment = context.parameters.get("name") ?? ""
+                throw InferenceFailure(
+                    segment.hasSuffix(":explain") ? .notImplemented : .notFound,
+                    "POST /v1/models/<name>:predict; '\(segment)' is not a predict path")
+            }
+            let model = try served(context, name: String(segment.dropLast(":predict".count)))
+            let body = try await readBody(request)
+            let input = try V1Codec.decode(body, model: model, limits: limits)
+            let predictions = try await predict(input, model: model)
+            predictionLog?.record(id: context.requestID, model: repository.name, version: model.version, input: input, served: model, predictions: predictions)
+            return Self.json(.ok, V1Codec.encode(predictions, model: model))
+        }
+    }
+
+    private func v2Infer(_ request: Request, _ context: SuggestionRequestContext) async -> Response {
+        await respond(endpoint: "v2.infer") { () async throws(InferenceFailure) in
+            let model = try served(context)
+            let body = try await readBody(request)
+            let decoded = try V2Codec.decode(
+                body, headerLength: request.headers[Self.headerLengthField], model: model, limits: limits)
+            let predictions = try await predict(decoded.input, model: model)
+            predictionLog?.record(
+                id: decoded.id ?? context.requestID, model: repository.name, version: model.version, input: decoded.input,
+                served: model, predictions: predictions)
+            let (reply, headerLength) = V2Codec.encode(predictions, model: model, request: decoded, modelName: repository.name)
+            var response = Self.json(.ok, reply)
+            if let headerLength {
+                response.headers[.contentType] = "application/octet-stream"
+                response.headers[Self.headerLengthField] = String(headerLength)
+            }
+            return response
+        }
+    }
+
+    private func predict(_ input: ModelInput, model: ServedModel) async throws(InferenceFailure) -> Predictions {
+        let work: @Sendable () throws -> Predictions = {
+            switch input {
+            case .encoded(let matrix): return model.predict(encoded: matrix)
+            case .table(let table): return try model.predict(table: table).predictions
+            }
+        }
+        do {
+            if input.rowCount <= Self.inlineRows { return try work() }
+            return try await gate.run(work)
+        } catch is ComputeGate.Busy {
+            throw InferenceFailure(.serviceUnavailable, "the server is busy; retry later")
+        } catch let error as RunnerError {
+            throw .invalid(error.description)
+        } catch {
+            throw InferenceFailure(.internalServerError, "prediction failed: \(error)")
+        }
+    }
+
+    /// The body, at most `maxBodyBytes` (413 beyond).
+    private func readBody(_ request: Request) async throws(InferenceFailure) -> Data {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: maxBodyBytes)
+            return Data(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw InferenceFailure(.contentTooLarge, "request body exceeds the limit of \(maxBodyBytes) bytes")
+        } catch {
+            throw InferenceFailure(.badRequest, "the request body could not be read: \(error)")
+        }
+    }
+
+    private func respond(_ work: () throws(InferenceFailure) -> Response) -> Response {
+        do { return try work() } catch { return Self.error(error) }
+    }
+
+    private func respond(endpoint: String, _ work: () async throws(InferenceFailure) -> Response) async -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let response: Response
+        var errorCode: String?
+        do {
+            response = try await work()
+        } catch {
+            errorCode = String(error.status.code)
+            response = Self.error(error)
+        }
+        metrics.record(
+            endpoint: endpoint, algorithm: "none", status: response.status.code, errorCode: errorCode,
+            seconds: (clock.now - start).seconds)
+        return response
+    }
+
+    static func error(_ failure: InferenceFailure) -> Response {
+        json(failure.status, #"{"error":\#(ResponseValues.string(failure.message))}"#)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response { json(status, Data(text.utf8)) }
+
+    static func json(_ status: HTTPResponse.Status, _ data: Data) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

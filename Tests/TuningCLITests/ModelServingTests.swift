@@ -1,0 +1,301 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TestSupport
+import Testing
+
+/// `tunekit serve --models` over loopback: KServe's V1 protocol and the Open Inference Protocol V2 (JSON and binary
+/// tensors) must give exactly what `tunekit predict` writes, refuse hostile requests with a clear error, and log
+/// predictions where asked.
+@Suite(.serialized) struct ModelServingTests {
+    /// Published models on a small table (numeric x1…x3, text `site`): gbdt `g1`, ridge `r1`, logistic classifier `c1`.
+    final class Fixture: Sendable {
+        let directory: TemporaryDirectory
+        let rows: String
+        let classRows: String
+
+        var output: String { directory.file("out") }
+
+        init() throws {
+            directory = TemporaryDirectory("tunekit-serving")
+            let table = directory.write("table.csv", regressionCSV(rows: 400, seed: 7))
+            let classes = directory.write("classes.csv", classificationCSV(rows: 400, seed: 3, classes: ["low", "mid", "high"]))
+            rows = directory.write("rows.csv", regressionCSV(rows: 40, seed: 99))
+            classRows = directory.write("class-rows.csv", classificationCSV(rows: 30, seed: 5, classes: ["low", "mid", "high"]))
+            let out = directory.file("out")
+            for (version, arguments) in [
+                ("g1", ["--trainer", "gbdt", "--data", table, "--target", "y", "--num_iterations=30", "--min_data_in_leaf=5"]),
+                ("r1", ["--trainer", "ridge", "--data", table, "--target", "y", "--alpha=0.5"]),
+                ("c1", ["--trainer", "logistic", "--data", classes, "--target", "label"]),
+            ] {
+                let result = try TunekitProcess.run(["train"] + arguments + ["--valid-fraction", "0.2", "--output", out, "--model-version", version])
+                guard result.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: result.stderr]) }
+            }
+        }
+
+        /// `tunekit predict`'s `prediction` column for a version.
+        func expected(_ version: String, input: String? = nil) throws -> [String] {
+            let path = directory.file("pred-\(version).csv")
+            let result = try TunekitProcess.run(["predict", "--model", "\(output)/model/\(version)", "--input", input ?? rows, "--output", path])
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            let column = lines[0].split(separator: ",").firstIndex(of: "prediction")!
+            return lines.dropFirst().map { String($0.split(separator: ",", omittingEmptySubsequences: false)[column]) }
+        }
+
+        func table(_ path: String? = nil) throws -> (header: [String], rows: [[String]]) {
+            let lines = try String(contentsOfFile: path ?? rows, encoding: .utf8).split(separator: "\n")
+            return (lines[0].split(separator: ",").map(String.init), lines.dropFirst().map { $0.split(separator: ",").map(String.init) })
+        }
+    }
+
+    static let fixture: Fixture? = try? Fixture()
+
+    /// A `tunekit serve` process for the duration of `body`.
+    static func serving(
+        _ arguments: [String], environment: [String: String] = [:], _ body: (URL) async throws -> Void
+    ) async throws {
+        let scratch = TemporaryDirectory("tunekit-serve")
+        defer { scratch.remove() }
+        let stdout = scratch.file("stdout"), stderr = scratch.file("stderr")
+        let process = try TunekitProcess.launch(
+            ["serve", "--port", "0", "--models-only"] + arguments, environment: environment, stdout: stdout, stderr: stderr)
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var address: String?
+        for _ in 0..<600 where address == nil {
+            if let text = try? String(contentsOfFile: stdout, encoding: .utf8), let line = text.split(separator: "\n").first {
+                address = String(line.dropFirst("listening on ".count))
+            } else if !process.isRunning {
+                break
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let base = try #require(address.flatMap(URL.init(string:)), "serve did not start: \((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")")
+        try await body(base)
+    }
+
+    struct Reply {
+        let status: Int
+        let body: Data
+        let headers: [AnyHashable: Any]
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var error: String { json["error"] as? String ?? String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? {
+            headers.first { ($0.key as? String)?.lowercased() == name.lowercased() }?.value as? String
+        }
+    }
+
+    static func send(_ base: URL, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: base.absoluteString + "/" + path)!)
+        if let body {
+            request.httpMethod = "POST"
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return Reply(status: http?.statusCode ?? 0, body: data, headers: http?.allHeaderFields ?? [:])
+    }
+
+    static func json(_ object: Any) -> Data { try! JSONSerialization.data(withJSONObject: object) }
+
+    /// The numbers of the first `"key":[…]` list in a reply, as printed (Foundation's JSON parser on Linux can miss
+    /// the nearest double by an ulp, so numbers are compared as the text both tools print: the shortest round trip).
+    static func printed(_ body: Data, _ key: String) -> [String] {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let start = text.range(of: "\"\(key)\":[") else { return [] }
+        let rest = text[start.upperBound...]
+        return rest[..<(rest.firstIndex(of: "]") ?? rest.endIndex)].split(separator: ",").map(String.init)
+    }
+
+    @Test func v1AndV2AnswerWhatPredictWrites() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        let instances: [[String: Any]] = rows.map { row in
+            Dictionary(uniqueKeysWithValues: zip(header, row).filter { $0.0 != "y" }.map { name, cell in
+                (name, name == "site" ? cell as Any : Double(cell)! as Any)
+            })
+        }
+        let gbdt = try fixture.expected("g1"), ridge = try fixture.expected("r1")
+        try await Self.serving(["--models", fixture.output, "--model-name", "demand", "--model-version", "g1"]) { base in
+            #expect(try await Self.send(base, "v2/health/ready").json["ready"] as? Bool == true)
+            #expect(try await Self.send(base, "v1/models/demand").json["ready"] as? Bool == true)
+            let metadata = try await Self.send(base, "v2/models/demand").json
+            #expect(Set(metadata["versions"] as? [String] ?? []) == ["g1", "r1", "c1"])
+
+            // V1, rows as objects, default version (g1).
+            let v1 = try await Self.send(base, "v1/models/demand:predict", body: Self.json(["instances": instances]))
+            #expect(v1.status == 200, "\(v1.error)")
+            #expect(Self.printed(v1.body, "predictions") == gbdt)
+
+            // V1, rows as lists in column order (x1, x2, x3, site).
+            let lists = rows.map { row in [Double(row[0])!, Double(row[1])!, Double(row[2])!, row[3]] as [Any] }
+            let v1Lists = try await Self.send(base, "v1/models/demand:predict", body: Self.json(["instances": lists]))
+            #expect(Self.printed(v1Lists.body, "predictions") == gbdt, "\(v1Lists.error)")
+
+            // V2, one JSON tensor per column, ridge by version.
+            let tensors: [[String: Any]] = header.indices.filter { header[$0] != "y" }.map { k in
+                header[k] == "site"
+                    ? ["name": "site", "datatype": "BYTES", "shape": [rows.count], "data": rows.map { $0[k] }]
+                    : ["name": header[k], "datatype": "FP64", "shape": [rows.count, 1], "data": rows.map { [Double($0[k])!] }]
+            }
+            let v2 = try await Self.send(base, "v2/models/demand/versions/r1/infer", body: Self.json(["id": "q-1", "inputs": tensors]))
+            #expect(v2.status == 200, "\(v2.error)")
+            #expect(v2.json["model_version"] as? String == "r1")
+            #expect(v2.json["id"] as? String == "q-1")
+            let output = try #require((v2.json["outputs"] as? [[String: Any]])?.first)
+            #expect(output["name"] as? String == "output-0" && output["shape"] as? [Int] == [rows.count])
+            #expect(Self.printed(v2.body, "data") == ridge)
+        }
+    }
+
+    /// The binary tensor data extension: a JSON header of `Inference-Header-Content-Length` bytes, then raw tensors —
+    /// encoded rows as FP64 (category codes, as model.bst takes them) and a BYTES column — with the output in binary.
+    @Test func v2BinaryTensorsBothWays() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        let training = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: "\(fixture.output)/model/g1/training.json"))) as! [String: Any]
+        let encoding = training["encoding"] as! [String: Any]
+        let features = encoding["featureNames"] as! [String]
+        let sites = (encoding["categories"] as! [String: [String]])["site"]!
+        var raw = Data()
+        for row in rows {
+            for feature in features {
+                let cell = row[header.firstIndex(of: feature)!]
+                let value = feature == "site" ? Double(sites.firstIndex(of: cell)!) : Double(cell)!
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { raw.append(contentsOf: $0) }
+            }
+        }
+        let json = Self.json([
+            "inputs": [["name": "input-0", "datatype": "FP64", "shape": [rows.count, features.count],
+                        "parameters": ["binary_data_size": raw.count]]],
+            "outputs": [["name": "output-0", "parameters": ["binary_data": true]]],
+        ])
+        let expected = try fixture.expected("g1").map { Double($0)! }
+        try await Self.serving(["--models", "\(fixture.output)/model/g1"]) { base in
+            let reply = try await Self.send(
+                base, "v2/models/tunekit/infer", body: json + raw,
+                headers: ["Inference-Header-Content-Length": "\(json.count)", "Content-Type": "application/octet-stream"])
+            #expect(reply.status == 200, "\(reply.error)")
+            let length = try #require(reply.header("Inference-Header-Content-Length").flatMap { Int($0) })
+            let head = try JSONSerialization.jsonObject(with: reply.body.prefix(length)) as! [String: Any]
+            let output = (head["outputs"] as! [[String: Any]])[0]
+            #expect((output["parameters"] as? [String: Any])?["binary_data_size"] as? Int == rows.count * 8)
+            let values = reply.body.dropFirst(length).withUnsafeBytes { bytes in
+                (0..<rows.count).map { Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+            }
+            #expect(values == expected)
+
+            // BYTES in binary: each element a 4-byte little-endian length, then its text.
+            var columns: [[String: Any]] = [], payload = Data()
+            for (k, name) in header.enumerated() where name != "y" {
+                var bytes = Data()
+                if name == "site" {
+                    for row in rows {
+                        withUnsafeBytes(of: UInt32(row[k].utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+                        bytes.append(contentsOf: row[k].utf8)
+                    }
+                } else {
+                    for row in rows { withUnsafeBytes(of: Float(row[k])!.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+                }
+                columns.append(["name": name, "datatype": name == "site" ? "BYTES" : "FP32", "shape": [rows.count],
+                                "parameters": ["binary_data_size": bytes.count]])
+                payload.append(bytes)
+            }
+            let head2 = Self.json(["inputs": columns])
+            let mixed = try await Self.send(
+                base, "v2/models/tunekit/infer", body: head2 + payload, headers: ["Inference-Header-Content-Length": "\(head2.count)"])
+            #expect(mixed.status == 200, "\(mixed.error)")
+            let data = ((mixed.json["outputs"] as? [[String: Any]])?.first?["data"] as? [Double]) ?? []
+            #expect(data.count == rows.count)
+        }
+    }
+
+    @Test func classifierAnswersClassNamesAndProbabilities() async throws {
+        let fixture = try #require(Self.fixture)
+        let expected = try fixture.expected("c1", input: fixture.classRows)
+        let (header, rows) = try fixture.table(fixture.classRows)
+        let instances = rows.map { row in [Double(row[0])!, Double(row[1])!, row[2]] as [Any] }
+        #expect(header.prefix(3) == ["x1", "x2", "site"])
+        try await Self.serving(["--models", fixture.output, "--model-version", "c1"]) { base in
+            let v1 = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json(["instances": instances]))
+            #expect(v1.status == 200, "\(v1.error)")
+            #expect(v1.json["predictions"] as? [String] == expected)
+            let probabilities = v1.json["probabilities"] as? [[Double]] ?? []
+            #expect(probabilities.count == rows.count && probabilities.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-9 })
+
+            let metadata = try await Self.send(base, "v2/models/tunekit").json
+            let outputs = (metadata["outputs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(outputs == ["output-0", "probabilities"])
+            let v2 = try await Self.send(base, "v2/models/tunekit/infer", body: Self.json([
+                "inputs": [["name": "rows", "datatype": "BYTES", "shape": [rows.count, 3], "data": rows.map { Array($0.prefix(3)) }]],
+                "outputs": [["name": "probabilities"]],
+            ]))
+            #expect(v2.status == 200, "\(v2.error)")
+            let output = try #require((v2.json["outputs"] as? [[String: Any]])?.first)
+            #expect(output["name"] as? String == "probabilities" && output["shape"] as? [Int] == [rows.count, 3])
+        }
+    }
+
+    @Test func hostileRequestsGetClearErrorsAndTheServerStaysUp() async throws {
+        let fixture = try #require(Self.fixture)
+        try await Self.serving(["--models", fixture.output, "--model-version", "g1", "--max-batch-rows", "50"]) { base in
+            let deep = Data(("{\"instances\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8)
+            let cases: [(path: String, body: Data, headers: [String: String], status: Int, message: String)] = [
+                ("v1/models/tunekit:predict", deep, [:], 400, "nested more than"),
+                ("v1/models/tunekit:predict", Data("{\"instances\": [1, 2,, 3]}".utf8), [:], 400, "not valid JSON: line 1, column 21: unexpected character"),
+                ("v1/models/tunekit:predict", Data(#"{"instances": []}"#.utf8), [:], 400, "empty"),
+                ("v1/models/tunekit:predict", Self.json(["instances": Array(repeating: [1, 2, 3, "north"], count: 51)]), [:], 413, "limit of 50 rows"),
+                ("v1/models/tunekit:predict", Self.json(["instances": [[1, 2]]]), [:], 400, "rows have 2 values"),
+                ("v1/models/tunekit:predict", Self.json(["instances": [["x1": 1]]]), [:], 400, "column 'x2' is in no instance"),
+                ("v1/models/tunekit:predict", Self.json(["instances": [[["nested"], 2, 3, "north"]]]), [:], 400, "a list or object"),
+                ("v1/models/other:predict", Self.json(["instances": [[1, 2, 3, "north"]]]), [:], 404, "not served here"),
+                ("v1/models/tunekit:explain", Self.json(["instances": [[1, 2, 3, "north"]]]), [:], 501, "not a predict path"),
+                ("v2/models/tunekit/versions/nope/infer", Self.json(["inputs": []]), [:], 404, "no version 'nope'"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1 << 40, 1 << 40], "data": [1]]]]), [:], 413, "too large"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [0, 1 << 40], "data": []]]]), [:], 400, "no rows"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [-1, 4], "data": []]]]), [:], 400, "not a non-negative integer"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 4], "data": [1, 2]]]]), [:], 400, "2 values for shape [2, 4]"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP16", "shape": [1, 4], "data": [1, 2, 3, 4]]]]), [:], 400, "FP16 is not supported"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "x1", "datatype": "FP64", "shape": [1], "data": [1]], ["name": "x1", "datatype": "FP64", "shape": [1], "data": [1]]]]), [:], 400, "given twice"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "x9", "datatype": "FP64", "shape": [1], "data": [1]]]]), [:], 400, "not a column"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [["name": "probabilities"]]]), [:], 400, "not one of this model's outputs"),
+                ("v2/models/tunekit/infer", Data("{}".utf8), ["Inference-Header-Content-Length": "99999"], 400, "not a length within"),
+                ("v2/models/tunekit/infer", Data(#"{"inputs": [{"name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1e999, 2, 3, 4]}]}"#.utf8), [:], 400, "line 1, column 79: number 1e999 is out of range"),
+            ]
+            for item in cases {
+                let reply = try await Self.send(base, item.path, body: item.body, headers: item.headers)
+                #expect(reply.status == item.status, "\(item.path): \(reply.error)")
+                #expect(reply.error.contains(item.message), "\(item.path): \(reply.error)")
+            }
+            // Binary headers naming more bytes than follow them, or fewer, or a BYTES element longer than its data.
+            for (size, sent, message) in [(32, 8, "exceeds the 8 bytes left"), (1 << 40, 32, "exceeds the 32 bytes left"), (16, 32, "16 bytes of binary data for 4 FP64 elements")] {
+                let head = Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "parameters": ["binary_data_size": size]]]])
+                let reply = try await Self.send(
+                    base, "v2/models/tunekit/infer", body: head + Data(count: sent), headers: ["Inference-Header-Content-Length": "\(head.count)"])
+                #expect(reply.status == 400 && reply.error.contains(message), "\(reply.error)")
+            }
+            let bytesHead = Self.json(["inputs": [["name": "site", "datatype": "BYTES", "shape": [1], "parameters": ["binary_data_size": 8]]]])
+            let bytesReply = try await Self.send(
+                base, "v2/models/tunekit/infer", body: bytesHead + Data([0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3, 4]),
+                headers: ["Inference-Header-Content-Length": "\(bytesHead.count)"])
+            #expect(bytesReply.status == 400 && bytesReply.error.contains("longer than the data left"), "\(bytesReply.error)")
+            #expect(try await Self.send(base, "v2/health/live").json["live"] as? Bool == true)
+        }
+    }
+
+    @Test func refusesAMissingOrUnpublishedModel() throws {
+        let fixture = try #require(Self.fixture)
+        let missing = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.file("nowhere")])
+        #expect(missing.status != 0 && missing.stderr.contains("no such folder"), "\(missing.stderr)")
+        let unknown = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.output, "--model-version", "zz"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("version zz is not published"), "\(unknown.stderr)")
+        let empty = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.path])
+        #expect(empty.status != 0 && empty.stderr.contains("no published model"), "\(empty.stderr)")
+    }
+}
