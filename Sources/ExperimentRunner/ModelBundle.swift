@@ -34,13 +34,17 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 
 /// Publishing and loading of model directories.
 public enum ModelBundle {
-    /// Writes `model/<V>/{model.json, training.json, manifest.json}` and `artifact/<V>/score.json` atomically.
+    /// Writes `model/<V>/{model.json, training.json, reference.csv, manifest.json}` (plus the model's files in other
+    /// tools' formats) and `artifact/<V>/score.json` atomically. `reference.csv` is a sample of `trainingRows`: the
+    /// drift check's reference.
     public static func publish(
-        model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String,
+        model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String, trainingRows: Dataset,
         output: String, version: String, force: Bool
     ) throws(RunnerError) {
-        let files = model.interoperableFiles.merging(
-            ["model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record)]) { $1 }
+        let files = model.interoperableFiles.merging([
+            "model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record),
+            ReferenceSample.fileName: ReferenceSample.csv(trainingRows, encoding: record.encoding),
+        ]) { $1 }
         // An encoder failure (e.g. a non-finite number) gives empty bytes: never publish those as a model.
         if let empty = files.first(where: { $0.value.isEmpty }) {
             throw .artifacts("\(empty.key) could not be encoded; nothing was published")

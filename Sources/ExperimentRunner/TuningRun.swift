@@ -281,7 +281,7 @@ public enum TuningRun {
             featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: "train+validation",
             seed: seed)
         try ModelBundle.publish(
-            model: model, record: record, score: score, checksum: checksum, output: options.output,
+            model: model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: options.output,
             version: options.modelVersion, force: options.force)
         let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
         return TuningSummary(

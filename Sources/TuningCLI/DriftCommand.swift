@@ -7,7 +7,7 @@ extension TunekitCommand {
     struct DriftCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "drift",
-            abstract: "Per-column data drift between a reference and a current CSV, with evidently's default tests; exit 3 on dataset drift.",
+            abstract: "Per-column data drift between a reference (CSV or published model) and current data (CSV or prediction log), with evidently's default tests; exit 3 on dataset drift.",
             discussion: """
                 Each column the reference has is tested as evidently's DataDriftPreset tests it by default: up to 1,000 \
                 reference rows, Kolmogorov-Smirnov (numbers with more than 5 values), chi-square or the z-test of \
@@ -16,10 +16,10 @@ extension TunekitCommand {
                 drift, 3 dataset drift, 1 error.
                 """)
 
-        @Option(help: "The reference CSV (e.g. the training split).")
+        @Option(help: "The reference: a CSV (e.g. the training split), or a published model directory (its stored sample of the training rows).")
         var reference: String
 
-        @Option(help: "The current CSV (what the model sees now).")
+        @Option(help: "What the model sees now: a CSV, or `tunekit serve --prediction-log` files (a .jsonl file or their folder).")
         var current: String
 
         @Option(help: "Comma-separated numeric columns to test as categories (text columns always are).")
@@ -43,8 +43,8 @@ extension TunekitCommand {
         func run() throws {
             let drift: DataDrift
             do {
-                let reference = try DataTable.read(csv: self.reference)
-                let current = try DataTable.read(csv: self.current)
+                let reference = try DriftInputs.reference(self.reference)
+                let current = try DriftInputs.current(self.current)
                 func names(_ list: String?) -> Set<String> { Set((list ?? "").split(separator: ",").map { String($0) }) }
                 drift = try DataDrift(
                     reference: reference, current: current, categorical: names(categoricalColumns), ignored: names(ignoreColumns),

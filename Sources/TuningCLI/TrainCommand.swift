@@ -110,7 +110,7 @@ extension TunekitCommand {
                 dataKind: data.kind.rawValue, featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil,
                 fittedOn: "train", seed: nil)
             try ModelBundle.publish(
-                model: result.model, record: record, score: score, checksum: checksum, output: output,
+                model: result.model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: output,
                 version: version, force: invocation.force)
             let store = FileSystemArtifactStore(root: output)
             note("model: \(store.modelDirectory(version))\nscore: \(store.artifactDirectory(version))/score.json")

@@ -289,6 +289,69 @@ import Testing
         }
     }
 
+    /// tritonclient (V2, JSON and binary, named and `[rows, features]` tensors) and kserve's REST client (V1 and V2),
+    /// from PyPI, against a served gbdt and a served ridge model: the same numbers as `tunekit predict`, bit for bit.
+    @Test(.enabled(if: pythonWithKServeClients != nil)) func realKServeClientsGetWhatPredictWrites() async throws {
+        let fixture = try #require(Self.fixture)
+        let python = try #require(pythonWithKServeClients)
+        for version in ["g1", "r1"] {
+            _ = try fixture.expected(version)
+            let model = "\(fixture.output)/model/\(version)"
+            try await Self.serving(["--models", model, "--model-name", "demand"]) { base in
+                let result = try TunekitProcess.runTool(python, [
+                    PackagePaths.file("Tests/ServingClients/kserve_clients.py"), "\(base.host!):\(base.port!)", "demand", model,
+                    fixture.directory.file("pred-\(version).csv"), version,
+                ])
+                #expect(result.status == 0, "\(version): \(result.stdout)\n\(result.stderr)")
+                #expect(result.stdout.components(separatedBy: "equal tunekit predict").count - 1 == 7, "\(result.stdout)")
+            }
+        }
+    }
+
+    /// Every request lands in the rotating log as KServe-logger-shaped events; `tunekit drift` reads the log against
+    /// the model's stored reference sample: no drift for rows like the training data, drift (exit 3) for shifted ones.
+    @Test func predictionLogFeedsTheDriftCheck() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        func instances(shift: Double) -> [[String: Any]] {
+            rows.map { row in
+                ["x1": Double(row[0])! + shift, "x2": Double(row[1])! - shift, "x3": Double(row[2])!, "site": row[header.firstIndex(of: "site")!]]
+            }
+        }
+        for (name, shift, expectedStatus) in [("same", 0.0, Int32(0)), ("shifted", 25.0, Int32(3))] {
+            let log = fixture.directory.file("log-\(name)")
+            try await Self.serving([
+                "--models", "\(fixture.output)/model/g1", "--prediction-log", log, "--prediction-log-max-bytes", "4000",
+                "--prediction-log-max-files", "3",
+            ]) { base in
+                for k in 0..<8 {
+                    let reply = try await Self.send(
+                        base, "v1/models/tunekit:predict", body: Self.json(["instances": instances(shift: shift)]),
+                        headers: ["X-Request-Id": "req-\(k)"])
+                    #expect(reply.status == 200, "\(reply.error)")
+                }
+            }
+            let files = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
+            #expect(files.count == 3 && files.last == "predictions-000008.jsonl", "\(files)")
+            var ids: [String: Set<String>] = [:]
+            for file in files {
+                for line in try String(contentsOfFile: "\(log)/\(file)", encoding: .utf8).split(separator: "\n") {
+                    let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                    #expect(event["specversion"] as? String == "1.0" && event["modelversion"] as? String == "g1")
+                    ids[event["id"] as? String ?? "", default: []].insert(event["type"] as? String ?? "")
+                    if event["type"] as? String == "org.kubeflow.serving.inference.request" {
+                        let first = try #require(((event["data"] as? [String: Any])?["instances"] as? [[String: Any]])?.first)
+                        #expect(Set(first.keys) == ["x1", "x2", "x3", "site"] && first["site"] is String)
+                    }
+                }
+            }
+            #expect(ids.keys.sorted() == ["req-5", "req-6", "req-7"], "\(ids.keys)")
+            #expect(ids.values.allSatisfy { $0.count == 2 })
+            let drift = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", log])
+            #expect(drift.status == expectedStatus, "\(name): \(drift.stdout)\(drift.stderr)")
+        }
+    }
+
     @Test func refusesAMissingOrUnpublishedModel() throws {
         let fixture = try #require(Self.fixture)
         let missing = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.file("nowhere")])
@@ -299,3 +362,11 @@ import Testing
         #expect(empty.status != 0 && empty.stderr.contains("no published model"), "\(empty.stderr)")
     }
 }
+
+/// The Python interpreter with `tritonclient[http]` and `kserve` (`.ci/run` installs them): `$TUNEKIT_PYTHON`, else
+/// `python3`; nil when either is absent (the real-client check is then skipped).
+let pythonWithKServeClients: String? = {
+    let python = ProcessInfo.processInfo.environment["TUNEKIT_PYTHON"] ?? "python3"
+    let check = try? TunekitProcess.runTool(python, ["-c", "import tritonclient.http, kserve"])
+    return check?.status == 0 ? python : nil
+}()

@@ -40,11 +40,13 @@ public struct ServedModel: Sendable {
     public func predict(encoded features: Matrix) -> Predictions { model.predictions(features) }
 
     /// Encodes a raw table as `tunekit predict` does, then predicts; unseen categories and unreadable dates are
-    /// missing values, reported per column.
-    public func predict(table: DataTable) throws(RunnerError) -> (predictions: Predictions, unseen: [FeatureEncoding.UnseenValues]) {
+    /// missing values, reported per column. Also returns the encoded rows the model read.
+    public func predict(
+        table: DataTable
+    ) throws(RunnerError) -> (predictions: Predictions, features: Matrix, unseen: [FeatureEncoding.UnseenValues]) {
         do {
             let (data, unseen) = try record.encoding.encoded(table, requireTarget: false)
-            return (model.predictions(data.features), unseen)
+            return (model.predictions(data.features), data.features, unseen)
         } catch {
             throw .data(error.description)
         }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NumericKernels
 import Trainers
 
 /// KServe's V1 protocol and the Open Inference Protocol (V2, with the binary tensor data extension) over published
@@ -110,8 +111,9 @@ struct InferenceEndpoints: Sendable {
             let model = try served(context, name: String(segment.dropLast(":predict".count)))
             let body = try await readBody(request)
             let input = try V1Codec.decode(body, model: model, limits: limits)
-            let predictions = try await predict(input, model: model)
-            predictionLog?.record(id: context.requestID, model: repository.name, version: model.version, input: input, served: model, predictions: predictions)
+            let (predictions, features) = try await predict(input, model: model)
+            predictionLog?.record(
+                id: context.requestID, model: repository.name, served: model, features: features, predictions: predictions)
             return Self.json(.ok, V1Codec.encode(predictions, model: model))
         }
     }
@@ -122,10 +124,10 @@ struct InferenceEndpoints: Sendable {
             let body = try await readBody(request)
             let decoded = try V2Codec.decode(
                 body, headerLength: request.headers[Self.headerLengthField], model: model, limits: limits)
-            let predictions = try await predict(decoded.input, model: model)
+            let (predictions, features) = try await predict(decoded.input, model: model)
             predictionLog?.record(
-                id: decoded.id ?? context.requestID, model: repository.name, version: model.version, input: decoded.input,
-                served: model, predictions: predictions)
+                id: decoded.id ?? context.requestID, model: repository.name, served: model, features: features,
+                predictions: predictions)
             let (reply, headerLength) = V2Codec.encode(predictions, model: model, request: decoded, modelName: repository.name)
             var response = Self.json(.ok, reply)
             if let headerLength {
@@ -136,11 +138,14 @@ struct InferenceEndpoints: Sendable {
         }
     }
 
-    private func predict(_ input: ModelInput, model: ServedModel) async throws(InferenceFailure) -> Predictions {
-        let work: @Sendable () throws -> Predictions = {
+    /// The predictions and the encoded rows the model read.
+    private func predict(_ input: ModelInput, model: ServedModel) async throws(InferenceFailure) -> (Predictions, Matrix) {
+        let work: @Sendable () throws -> (Predictions, Matrix) = {
             switch input {
-            case .encoded(let matrix): return model.predict(encoded: matrix)
-            case .table(let table): return try model.predict(table: table).predictions
+            case .encoded(let matrix): return (model.predict(encoded: matrix), matrix)
+            case .table(let table):
+                let result = try model.predict(table: table)
+                return (result.predictions, result.features)
             }
         }
         do {

@@ -9,8 +9,8 @@ import Trainers
 /// 1.0: a `org.kubeflow.serving.inference.request` event and a `…response` event sharing the request id), so
 /// `tunekit drift --current` can read what the model saw.
 ///
-/// The request event's data is a V1 body, `{"instances": [{column: value}, …]}`, of the rows as the model read them
-/// (category codes given as numbers are written back as their names); the response's is `{"predictions": […]}`.
+/// The request event's data is a V1 body, `{"instances": [{feature: value}, …]}`, of the rows as the model read them
+/// (encoded features, category codes written as their names); the response's is `{"predictions": […]}`.
 /// Files are `predictions-000001.jsonl`, `…000002…`: a new one once a file reaches `maxFileBytes`, the oldest deleted
 /// beyond `maxFiles`. A restarted server starts a new file after the last one.
 public final class PredictionLog: Sendable {
@@ -52,10 +52,10 @@ public final class PredictionLog: Sendable {
     }
 
     /// Appends the request and response events of one answered prediction (one write, so lines never interleave).
-    func record(id: String, model: String, version: String, input: ModelInput, served: ServedModel, predictions: Predictions) {
+    func record(id: String, model: String, served: ServedModel, features: Matrix, predictions: Predictions) {
         let time = Date().formatted(.iso8601)
-        let common = #""specversion":"1.0","id":\#(ResponseValues.string(id)),"source":\#(ResponseValues.string("tunekit/\(model)")),"time":"\#(time)","datacontenttype":"application/json","inferenceservicename":\#(ResponseValues.string(model)),"modelversion":\#(ResponseValues.string(version))"#
-        let instances = Self.instances(input, model: served)
+        let common = #""specversion":"1.0","id":\#(ResponseValues.string(id)),"source":\#(ResponseValues.string("tunekit/\(model)")),"time":"\#(time)","datacontenttype":"application/json","inferenceservicename":\#(ResponseValues.string(model)),"modelversion":\#(ResponseValues.string(served.version))"#
+        let instances = Self.instances(features, model: served)
         let predictionsJSON = ResponseValues.labels(predictions, model: served).joined(separator: ",")
         let lines = """
             {\(common),"type":"org.kubeflow.serving.inference.request","data":{"instances":[\(instances)]}}
@@ -108,39 +108,26 @@ public final class PredictionLog: Sendable {
         }
     }
 
-    /// The rows as `{column: value}` objects: raw columns as given, or encoded features with category codes named.
-    private static func instances(_ input: ModelInput, model: ServedModel) -> String {
+    /// The rows as `{feature: value}` objects, category codes written as their names (the form of the model's
+    /// stored reference sample, so drift compares like with like).
+    private static func instances(_ features: Matrix, model: ServedModel) -> String {
+        let categories = model.featureNames.map { model.record.encoding.categories[$0] }
+        let keys = model.featureNames.map { ResponseValues.string($0) + ":" }
         var rows: [String] = []
-        switch input {
-        case .table(let table):
-            rows.reserveCapacity(table.rowCount)
-            for row in 0..<table.rowCount {
-                let cells = zip(table.names, table.columns).map { name, column -> String in
-                    let value: String
-                    switch column {
-                    case .numeric(let values): value = ResponseValues.number(values[row])
-                    case .text(let values): value = ResponseValues.string(values[row])
-                    }
-                    return ResponseValues.string(name) + ":" + value
+        rows.reserveCapacity(features.rows)
+        for row in 0..<features.rows {
+            var cells: [String] = []
+            cells.reserveCapacity(keys.count)
+            for (j, key) in keys.enumerated() {
+                let number = features.storage[row + j * features.rows]
+                if let names = categories[j] {
+                    let known = number >= 0 && number < Double(names.count) && number == number.rounded()
+                    cells.append(key + (known ? ResponseValues.string(names[Int(number)]) : "null"))
+                } else {
+                    cells.append(key + ResponseValues.number(number))
                 }
-                rows.append("{" + cells.joined(separator: ",") + "}")
             }
-        case .encoded(let matrix):
-            let categories = model.featureNames.map { model.record.encoding.categories[$0] }
-            for row in 0..<matrix.rows {
-                let cells = model.featureNames.enumerated().map { j, name -> String in
-                    let number = matrix.storage[row + j * matrix.rows]
-                    let value: String
-                    if let names = categories[j] {
-                        value = number >= 0 && number < Double(names.count) && number == number.rounded()
-                            ? ResponseValues.string(names[Int(number)]) : "null"
-                    } else {
-                        value = ResponseValues.number(number)
-                    }
-                    return ResponseValues.string(name) + ":" + value
-                }
-                rows.append("{" + cells.joined(separator: ",") + "}")
-            }
+            rows.append("{" + cells.joined(separator: ",") + "}")
         }
         return rows.joined(separator: ",")
     }

@@ -1,0 +1,126 @@
+import Foundation
+import ModelArtifacts
+import NumericKernels
+public import Trainers
+
+/// The tables `tunekit drift` compares, wherever they come from: CSVs, a published model's stored reference sample,
+/// or `tunekit serve`'s prediction log.
+public enum DriftInputs {
+    /// A CSV, or a published model directory (`model/<V>/`: its checksummed `reference.csv`).
+    public static func reference(_ path: String) throws(RunnerError) -> DataTable {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .data("\(path): no such file or folder") }
+        guard isDirectory.boolValue else { return try csv(path) }
+        let files: [String: Data]
+        do {
+            files = try FileSystemArtifactStore(root: path).loadModel(at: path).files
+        } catch {
+            throw .artifacts("\(path) is not a readable model directory: \(error.description)")
+        }
+        guard files[ReferenceSample.fileName] != nil else {
+            throw .artifacts("\(path) has no \(ReferenceSample.fileName) (published by an older tunekit): pass the training CSV as --reference")
+        }
+        return try csv((path as NSString).appendingPathComponent(ReferenceSample.fileName))
+    }
+
+    /// A CSV, a prediction log file (`.jsonl`), or a folder of them (every `.jsonl` file, in name order).
+    public static func current(_ path: String) throws(RunnerError) -> DataTable {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .data("\(path): no such file or folder") }
+        if isDirectory.boolValue {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
+            guard !names.isEmpty else { throw .data("\(path): no prediction log files (*.jsonl)") }
+            return try PredictionLogReader.table(files: names.map { (path as NSString).appendingPathComponent($0) }, label: path)
+        }
+        if path.hasSuffix(".jsonl") { return try PredictionLogReader.table(files: [path], label: path) }
+        return try csv(path)
+    }
+
+    private static func csv(_ path: String) throws(RunnerError) -> DataTable {
+        do { return try DataTable.read(csv: path) } catch { throw .data(error.description) }
+    }
+}
+
+/// A sample of the training rows kept with a published model (`reference.csv`), so a drift check has its reference
+/// wherever the model is: the encoded features, category codes written as their names (the prediction log's form).
+enum ReferenceSample {
+    static let fileName = "reference.csv"
+    /// Evenly spaced rows, at most this many: above evidently's 1,000-row switch from statistical tests to distances,
+    /// so the sample picks the same tests as the full training data would.
+    static let maxRows = 5_000
+
+    static func csv(_ dataset: Dataset, encoding: FeatureEncoding) -> Data {
+        let count = min(dataset.rowCount, maxRows)
+        let rows = (0..<count).map { $0 * dataset.rowCount / max(count, 1) }
+        let columns = dataset.featureNames.enumerated().map { j, name -> DataTable.Column in
+            let values = rows.map { dataset.features.storage[$0 + j * dataset.rowCount] }
+            guard let categories = encoding.categories[name] else { return .numeric(values) }
+            return .text(values.map { $0 >= 0 && $0 < Double(categories.count) && $0 == $0.rounded() ? categories[Int($0)] : "" })
+        }
+        let table = DataTable(file: fileName, names: dataset.featureNames, columns: columns, lines: Array(0..<count))
+        return Data(table.csvText().utf8)
+    }
+}
+
+/// `tunekit serve --prediction-log` files read back as a table: the rows of every request event.
+enum PredictionLogReader {
+    private struct Event: Decodable {
+        let type: String?
+        let data: Payload?
+    }
+
+    private struct Payload: Decodable {
+        let instances: [[String: Cell]]?
+    }
+
+    private enum Cell: Decodable {
+        case number(Double), text(String), missing
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .missing } else if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .text(try container.decode(String.self))
+            }
+        }
+    }
+
+    static let requestType = "org.kubeflow.serving.inference.request"
+
+    static func table(files: [String], label: String) throws(RunnerError) -> DataTable {
+        var rows: [[String: Cell]] = []
+        var lines: [Int] = []
+        let decoder = JSONDecoder()
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { throw .data("\(file): cannot be read") }
+            for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
+                let event: Event
+                do { event = try decoder.decode(Event.self, from: line) } catch {
+                    // A line cut short by a crash is the last one of its file: skip it, refuse damage elsewhere.
+                    if line.endIndex == data.endIndex { continue }
+                    throw .data("\(file), line \(index + 1): not a prediction log event: \(error)")
+                }
+                guard event.type == requestType, let instances = event.data?.instances else { continue }
+                rows += instances
+                lines += Array(repeating: index + 1, count: instances.count)
+            }
+        }
+        guard !rows.isEmpty else { throw .data("\(label): the prediction log holds no request rows") }
+        let names = Set(rows.flatMap(\.keys)).sorted()
+        let columns = names.map { name -> DataTable.Column in
+            let cells = rows.map { $0[name] ?? .missing }
+            if cells.allSatisfy({ if case .text = $0 { false } else { true } }) {
+                return .numeric(cells.map { if case .number(let value) = $0 { value } else { .nan } })
+            }
+            return .text(cells.map {
+                switch $0 {
+                case .number(let value): DataTable.format(value)
+                case .text(let text): text
+                case .missing: ""
+                }
+            })
+        }
+        return DataTable(file: label, names: names, columns: columns, lines: lines)
+    }
+}
