@@ -72,7 +72,8 @@ let package = Package(
         .target(
             name: "TuningServer",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "ExperimentRunner", "Trainers", "NumericKernels",
+                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "ExperimentRunner", "Trainers", "TrafficData",
+                "NumericKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -187,7 +187,7 @@ public enum TrafficFeaturizer {
             + settings.lagHours.map { "lag_\($0)h" } + [TrafficFeaturizerSettings.target]
     }
 
-    private static func table(
+    static func table(
         _ rows: [FeatureRow], settings: TrafficFeaturizerSettings, calendar: HolidayCalendar, file: String
     ) -> DataTable {
         var numeric = Array(repeating: [Double](), count: 8 + settings.lagHours.count + 1)
@@ -206,7 +206,7 @@ public enum TrafficFeaturizer {
     }
 }
 
-private struct FeatureRow {
+struct FeatureRow {
     let spot: String
     let hourIndex: Int
     let date: CivilDate

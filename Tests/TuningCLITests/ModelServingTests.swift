@@ -352,6 +352,66 @@ import Testing
         }
     }
 
+    /// A model trained on VolInfo data takes raw rows (spot, date, hour) with a history of hourly volumes: the served
+    /// features — calendar and lags — and so the predictions equal `tunekit predict` on the featurized rows.
+    @Test func trafficModelsTakeRawRowsWithHistory() async throws {
+        let scratch = TemporaryDirectory("tunekit-serving-traffic")
+        defer { scratch.remove() }
+        let data = PackagePaths.file("datasets/seoul-traffic"), out = scratch.file("out")
+        let train = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", data, "--num_iterations=20", "--output", out, "--model-version", "t1",
+        ])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(try TunekitProcess.run(["datasets", "featurize", data, "--out", scratch.file("featurized")]).status == 0)
+        let lines = try String(contentsOfFile: scratch.file("featurized/test.csv"), encoding: .utf8).split(separator: "\n")
+        let rowsPath = scratch.write("rows.csv", lines.prefix(31).joined(separator: "\n") + "\n")
+        let predicted = scratch.file("predicted.csv")
+        #expect(try TunekitProcess.run(["predict", "--model", "\(out)/model/t1", "--input", rowsPath, "--output", predicted]).status == 0)
+        let expected = try String(contentsOfFile: predicted, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",").last!) }
+        let header = lines[0].split(separator: ",").map(String.init)
+        let column = { (name: String) in header.firstIndex(of: name)! }
+        var instances: [[String: Any]] = [], history: [[String: Any]] = []
+        for line in lines.dropFirst().prefix(30) {
+            let cells = line.split(separator: ",").map(String.init)
+            let stamp = cells[column("date")], spot = cells[column("spot_num")]
+            instances.append(["spot_num": spot, "date": String(stamp.prefix(10)), "hour": Int(cells[column("hour")])!])
+            // The row's own lags are the volumes 24 and 168 hours earlier.
+            let day = ISO8601DateFormatter()
+            day.formatOptions = [.withFullDate]
+            let date = day.date(from: String(stamp.prefix(10)))!.addingTimeInterval(Double(Int(cells[column("hour")])!) * 3600)
+            for lag in [24, 168] {
+                let then = date.addingTimeInterval(-Double(lag) * 3600)
+                let hour = Int(then.timeIntervalSince1970) / 3600 % 24
+                history.append(["spot_num": spot, "date": "\(day.string(from: then))T\(hour < 10 ? "0" : "")\(hour)", "volume": Double(cells[column("lag_\(lag)h")])!])
+            }
+        }
+        try await Self.serving(["--models", out]) { base in
+            let v1 = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json(["instances": instances, "history": history]))
+            #expect(v1.status == 200, "\(v1.error)")
+            #expect(Self.printed(v1.body, "predictions") == expected)
+
+            let v2 = try await Self.send(base, "v2/models/tunekit/infer", body: Self.json(["inputs": [
+                ["name": "spot_num", "datatype": "BYTES", "shape": [30], "data": instances.map { $0["spot_num"]! }],
+                ["name": "date", "datatype": "BYTES", "shape": [30], "data": instances.map { $0["date"]! }],
+                ["name": "hour", "datatype": "INT32", "shape": [30], "data": instances.map { $0["hour"]! }],
+                ["name": "history_spot_num", "datatype": "BYTES", "shape": [history.count], "data": history.map { $0["spot_num"]! }],
+                ["name": "history_date", "datatype": "BYTES", "shape": [history.count], "data": history.map { $0["date"]! }],
+                ["name": "history_volume", "datatype": "FP64", "shape": [history.count], "data": history.map { $0["volume"]! }],
+            ]]))
+            #expect(v2.status == 200, "\(v2.error)")
+            #expect(Self.printed(v2.body, "data") == expected)
+
+            let noHistory = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json(["instances": instances]))
+            #expect(noHistory.status == 400 && noHistory.error.contains("row 0: lag_24h needs the volume of"), "\(noHistory.error)")
+            let future = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
+                "instances": [["spot_num": "A-01", "date": "2031-01-01", "hour": 8]], "history": history]))
+            #expect(future.status == 400 && future.error.contains("no holiday calendar for 2031"), "\(future.error)")
+            let badHour = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
+                "instances": [["spot_num": "A-01", "date": "2025-06-01", "hour": 24]], "history": history]))
+            #expect(badHour.status == 400 && badHour.error.contains("\"hour\" 0-23"), "\(badHour.error)")
+        }
+    }
+
     @Test func refusesAMissingOrUnpublishedModel() throws {
         let fixture = try #require(Self.fixture)
         let missing = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.file("nowhere")])

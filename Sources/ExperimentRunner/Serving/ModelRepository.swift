@@ -1,6 +1,7 @@
 import Foundation
 import ModelArtifacts
 public import NumericKernels
+public import TrafficData
 public import Trainers
 
 /// One published model version, loaded with its manifest checked, ready to predict.
@@ -10,6 +11,9 @@ public struct ServedModel: Sendable {
     public let record: TrainingRecord
     /// Whether it predicts classes (with probabilities) rather than values.
     public let isClassifier: Bool
+    /// For models trained on VolInfo data: the holiday calendar raw traffic rows are featurized with (the training
+    /// run's calendar file when it is still there, else the built-in one).
+    public let holidayCalendar: HolidayCalendar?
 
     init(version: String, model: any FittedModel, record: TrainingRecord) {
         self.version = version
@@ -18,6 +22,8 @@ public struct ServedModel: Sendable {
         let parameters = record.parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         isClassifier = record.encoding.targetClasses != nil
             || ((try? TrainerRegistry.isClassifier(record.trainer, parameters)) ?? false)
+        holidayCalendar = record.featurizer == nil ? nil
+            : record.data.calendarPath.flatMap { try? HolidayCalendar.load(path: $0) } ?? .korea2024_2025
     }
 
     /// The model kind (its trainer's name: gbdt, ridge, logistic).

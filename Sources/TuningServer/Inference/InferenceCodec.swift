@@ -58,6 +58,14 @@ enum V1Codec {
         }
         if instances.allSatisfy({ $0 is [String: Any] }) {
             let objects = instances.map { $0 as! [String: Any] }
+            let keys = Set(objects.flatMap(\.keys))
+            if TrafficTransform.applies(to: model, columns: keys) {
+                let history = root["history"].map { $0 as? [[String: Any]] } ?? []
+                guard let history else { throw .invalid("\"history\" must be a list of {spot_num, date, hour, volume}") }
+                return .table(try TrafficTransform.table(
+                    model: model, rows: objects.count, value: { objects[$1][$0] }, historyRows: history.count,
+                    history: { history[$1][$0] }, limits: limits))
+            }
             if let absent = model.inputColumns.first(where: { column in objects.allSatisfy { $0[column] == nil } }) {
                 throw .invalid("column '\(absent)' is in no instance (this model reads: \(model.inputColumns.joined(separator: ", ")))")
             }
@@ -164,6 +172,10 @@ enum V2Codec {
             let grid = (0..<rows).map { row in (0..<width).map { tensor.value(row * width + $0) } }
             return try TableBuilder.rows(grid, model: model, source: "input '\(tensor.name)'")
         }
+        let names = Set(tensors.map(\.name))
+        if TrafficTransform.applies(to: model, columns: names) {
+            return try trafficInput(tensors, model: model, limits: limits)
+        }
         var byName: [String: Tensor] = [:]
         for tensor in tensors {
             guard model.inputColumns.contains(tensor.name) else {
@@ -187,6 +199,35 @@ enum V2Codec {
         return .table(try TableBuilder.table(columns: model.inputColumns, rowCount: rows, source: "inputs") { column, row in
             byName[column]!.value(row)
         })
+    }
+
+    /// Raw traffic rows as tensors `spot_num`, `date` and `hour` (optional with `2025-06-01T08` dates), and the
+    /// history as `history_spot_num`, `history_date`, `history_hour`, `history_volume`.
+    private static func trafficInput(_ tensors: [Tensor], model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
+        let known: Set<String> = ["spot_num", "date", "hour", "history_spot_num", "history_date", "history_hour", "history_volume"]
+        var byName: [String: Tensor] = [:]
+        for tensor in tensors {
+            guard known.contains(tensor.name) else {
+                throw .invalid("input '\(tensor.name)' is not a raw traffic column (\(known.sorted().joined(separator: ", ")))")
+            }
+            guard byName[tensor.name] == nil else { throw .invalid("input '\(tensor.name)' is given twice") }
+            guard tensor.shape.count == 1 || (tensor.shape.count == 2 && tensor.shape[1] == 1) else {
+                throw .invalid("input '\(tensor.name)' has shape \(tensor.shape); a column tensor is [rows] or [rows, 1]")
+            }
+            byName[tensor.name] = tensor
+        }
+        let isHistory = { (name: String) in name.hasPrefix("history_") }
+        let rowCounts = Set(byName.filter { !isHistory($0.key) }.map { $0.value.shape[0] })
+        let historyCounts = Set(byName.filter { isHistory($0.key) }.map { $0.value.shape[0] })
+        guard rowCounts.count == 1, historyCounts.count <= 1, let count = rowCounts.first else {
+            throw .invalid("the row tensors, and the history tensors, must each have one row count (rows: \(rowCounts.sorted()), history: \(historyCounts.sorted()))")
+        }
+        let historyCount = historyCounts.first ?? 0
+        guard count > 0 else { throw .invalid("the row tensors have no rows") }
+        guard count <= limits.maxRows else { throw InferenceFailure(.contentTooLarge, "\(count) rows exceed the limit of \(limits.maxRows)") }
+        return .table(try TrafficTransform.table(
+            model: model, rows: count, value: { byName[$0]?.value($1) }, historyRows: historyCount,
+            history: { byName["history_" + $0]?.value($1) }, limits: limits))
     }
 
     /// The response: `output-0` (the prediction, FP64 or BYTES class names) and, for classifiers, `probabilities`
