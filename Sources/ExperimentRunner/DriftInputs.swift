@@ -23,14 +23,21 @@ public enum DriftInputs {
         return try csv((path as NSString).appendingPathComponent(ReferenceSample.fileName))
     }
 
-    /// A CSV, a prediction log file (`.jsonl`), or a folder of them (every `.jsonl` file, in name order).
+    /// A CSV, a prediction log file (`.jsonl`), or a folder of them: every `.jsonl` file in it and in its subfolders
+    /// one level down (one per serving pod), in path order.
     public static func current(_ path: String) throws(RunnerError) -> DataTable {
+        let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .data("\(path): no such file or folder") }
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .data("\(path): no such file or folder") }
         if isDirectory.boolValue {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".jsonl") }.sorted()
-            guard !names.isEmpty else { throw .data("\(path): no prediction log files (*.jsonl)") }
-            return try PredictionLogReader.table(files: names.map { (path as NSString).appendingPathComponent($0) }, label: path)
+            func entries(_ folder: String) -> [String] {
+                ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).map { (folder as NSString).appendingPathComponent($0) }
+            }
+            let top = entries(path)
+            let folders = top.filter { var folder: ObjCBool = false; return fm.fileExists(atPath: $0, isDirectory: &folder) && folder.boolValue }
+            let files = (top + folders.flatMap(entries)).filter { $0.hasSuffix(".jsonl") }.sorted()
+            guard !files.isEmpty else { throw .data("\(path): no prediction log files (*.jsonl) in it or its subfolders") }
+            return try PredictionLogReader.table(files: files, label: path)
         }
         if path.hasSuffix(".jsonl") { return try PredictionLogReader.table(files: [path], label: path) }
         return try csv(path)

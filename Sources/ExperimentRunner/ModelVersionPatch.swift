@@ -10,6 +10,15 @@ public enum ModelVersionPatch {
     public static let fileName = "patch-model-version.yaml"
 
     /// The version a patch names; an error when its storageUri and MODEL_VERSION disagree or are missing.
+    /// The version an overlay's patch names now.
+    public static func currentVersion(overlay: String) throws(RunnerError) -> String {
+        let path = (overlay as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .artifacts("\(path): cannot read the overlay's model-version patch")
+        }
+        return try version(in: text, file: path)
+    }
+
     public static func version(in text: String, file: String) throws(RunnerError) -> String {
         let root: SpecNode
         do { root = try SpecNode.parse(yaml: text, file: file) } catch { throw .artifacts(error.description) }
@@ -29,7 +38,7 @@ public enum ModelVersionPatch {
     }
 
     /// Checks that `version` is published under `output` and complete (score.json readable, model files matching
-    /// their manifest's checksums, `model.bst` present for KServe's LightGBM runtime), then rewrites the overlay's
+    /// their manifest's checksums, model.json and training.json there for the tunekit ServingRuntime), then rewrites the overlay's
     /// patch to name it (written beside and renamed over). Returns the version it named before.
     @discardableResult
     public static func bump(overlay: String, version: String, output: String) throws(RunnerError) -> String {
@@ -47,8 +56,8 @@ public enum ModelVersionPatch {
         do { files = try store.loadModel(at: model).files } catch {
             throw .artifacts("version \(version) is incomplete: \(error.description)")
         }
-        guard files["model.bst"] != nil else {
-            throw .artifacts("\(model) has no model.bst: the InferenceService serves LightGBM models (gbdt); this version cannot be served by it")
+        guard files["model.json"] != nil, files["training.json"] != nil else {
+            throw .artifacts("\(model) has no model.json or training.json: version \(version) cannot be served")
         }
         let path = (overlay as NSString).appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {

@@ -95,7 +95,16 @@ import Testing
         for resource in resources { #expect(!(try Self.documents("deploy/kubernetes/\(resource)")).isEmpty) }
         let service = try #require(try Self.documents("deploy/kubernetes/inference-service.yaml").first)
         #expect(Self.text(service, "apiVersion") == "serving.kserve.io/v1beta1" && Self.text(service, "kind") == "InferenceService")
-        #expect(Self.text(service, "spec", "predictor", "model", "modelFormat", "name") == "lightgbm")
+        #expect(Self.text(service, "spec", "predictor", "model", "modelFormat", "name") == "tunekit")
+        // The runtime it names serves that format with tunekit's image, from KServe's model mount, on KServe's port.
+        #expect(resources.contains("serving-runtime.yaml"))
+        let runtime = try #require(try Self.documents("deploy/kubernetes/serving-runtime.yaml").first)
+        #expect(Self.text(runtime, "kind") == "ServingRuntime" && Self.text(runtime, "metadata", "name") == Self.text(service, "spec", "predictor", "model", "runtime"))
+        #expect(Self.items(runtime["spec"]?["supportedModelFormats"]).compactMap { Self.text($0, "name") } == ["tunekit"])
+        let containers = Self.items(runtime["spec"]?["containers"])
+        let container = try #require(containers.first)
+        let args = Self.items(container["args"]).compactMap { Self.text($0) }
+        #expect(args.prefix(3) == ["serve", "--models", "/mnt/models"] && args.contains("{{.Name}}") && args.contains("8080"))
         let claim = try #require(Self.text(try Self.documents("deploy/kubernetes/models-pvc.yaml").first, "metadata", "name"))
         #expect(Self.text(service, "spec", "predictor", "model", "storageUri")?.hasPrefix("pvc://\(claim)/model/") == true)
 
@@ -108,6 +117,45 @@ import Testing
         let version = try #require(Self.text(patch, "spec", "predictor", "model", "env", "0", "value"))
         #expect(Self.text(patch, "spec", "predictor", "model", "env", "0", "name") == "MODEL_VERSION")
         #expect(uri == "pvc://\(claim)/model/\(version)")
+    }
+
+    /// The retrain CronJob runs the base's script (generated ConfigMap) with tunekit's image on the claims the base
+    /// declares, with the overlay and experiment paths that exist in the repository it clones, and the serving runtime
+    /// logs predictions to the claim the CronJob reads.
+    @Test func retrainCronJobHangsTogether() throws {
+        let base = try #require(try Self.documents("deploy/kubernetes/kustomization.yaml").first)
+        let resources = Self.items(base["resources"]).compactMap(\.scalarText)
+        #expect(resources.contains("retrain-cronjob.yaml") && resources.contains("predictions-pvc.yaml"))
+        let generators = Self.items(base["configMapGenerator"])
+        let generator = try #require(generators.first)
+        let files = Self.items(generator["files"]).compactMap(\.scalarText)
+        let script = try #require(files.first)
+        #expect(FileManager.default.fileExists(atPath: PackagePaths.file("deploy/kubernetes/\(script)")))
+        var claims: Set<String> = []
+        for resource in resources {
+            for document in try Self.documents("deploy/kubernetes/\(resource)") where Self.text(document, "kind") == "PersistentVolumeClaim" {
+                claims.insert(Self.text(document, "metadata", "name") ?? "")
+            }
+        }
+        let cronJob = try #require(try Self.documents("deploy/kubernetes/retrain-cronjob.yaml").first)
+        #expect(Self.text(cronJob, "kind") == "CronJob" && Self.text(cronJob, "spec", "concurrencyPolicy") == "Forbid")
+        let pod = cronJob["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
+        let volumes = Self.items(pod?["volumes"])
+        let used = Set(volumes.compactMap { Self.text($0, "persistentVolumeClaim", "claimName") })
+        #expect(used == ["tunekit-models", "tunekit-predictions", "seoul-traffic-data"] && used.isSubset(of: claims))
+        #expect(volumes.contains { Self.text($0, "configMap", "name") == Self.text(generator, "name") })
+        let initContainers = Self.items(pod?["initContainers"])
+        let retrain = try #require(initContainers.first { Self.text($0, "name") == "retrain" })
+        #expect(Self.items(retrain["command"]).compactMap { Self.text($0) } == ["/bin/sh", "/scripts/\((script as NSString).lastPathComponent)"])
+        let environment = Dictionary(uniqueKeysWithValues: Self.items(retrain["env"]).compactMap { entry in
+            Self.text(entry, "name").map { ($0, Self.text(entry, "value") ?? "") }
+        })
+        #expect(FileManager.default.fileExists(atPath: PackagePaths.file("\(environment["OVERLAY"] ?? "")/patch-model-version.yaml")))
+        #expect(try Self.documents(environment["EXPERIMENT"] ?? "").first.flatMap { Self.text($0, "kind") } == "Experiment")
+        let mounts = Self.items(retrain["volumeMounts"]).compactMap { Self.text($0, "mountPath") }
+        #expect(mounts.contains(environment["MODELS"] ?? "") && mounts.contains(environment["PREDICTIONS"] ?? ""))
+        let runtime = try #require(try Self.documents("deploy/kubernetes/serving-runtime.yaml").first)
+        #expect(Self.items(runtime["spec"]?["volumes"]).compactMap { Self.text($0, "persistentVolumeClaim", "claimName") } == ["tunekit-predictions"])
     }
 
     /// The Argo CD Application syncs the production overlay into the namespace that overlay sets.

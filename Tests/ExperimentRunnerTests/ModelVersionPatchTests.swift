@@ -12,9 +12,11 @@ import Testing
         return directory.file("overlay")
     }
 
-    /// A published version: model files with their manifest, and score.json; `bst` false makes it a ridge-like one.
-    static func publish(_ version: String, in directory: TemporaryDirectory, bst: Bool = true) throws {
-        var files = ["model.json": "{}", "training.json": "{}"]
+    /// A published version: model files with their manifest, and score.json; `bst` false makes it a ridge-like one,
+    /// `modelJSON` false one without the model itself.
+    static func publish(_ version: String, in directory: TemporaryDirectory, bst: Bool = true, modelJSON: Bool = true) throws {
+        var files = ["training.json": "{}"]
+        if modelJSON { files["model.json"] = "{}" }
         if bst { files["model.bst"] = "tree\n" }
         for (name, text) in files { _ = directory.write("out/model/\(version)/\(name)", text) }
         let manifest = ArtifactManifest(
@@ -56,8 +58,8 @@ import Testing
         }
         #expect(refusal("2030-01-01").contains("is not published"))
         #expect(refusal("../etc").contains("version"))
-        try Self.publish("ridge", in: directory, bst: false)
-        #expect(refusal("ridge").contains("has no model.bst"))
+        try Self.publish("no-model", in: directory, modelJSON: false)
+        #expect(refusal("no-model").contains("has no model.json"))
         try Self.publish("tampered", in: directory)
         _ = directory.write("out/model/tampered/model.bst", "other\n")
         #expect(refusal("tampered").contains("incomplete") && refusal("tampered").contains("checksum"))

@@ -24,8 +24,6 @@ import Testing
         let patch = "\(overlay)/patch-model-version.yaml"
         let original = try String(contentsOfFile: patch, encoding: .utf8)
 
-        let ridge = try TunekitProcess.run(["publish-version", "ridge-1", "--kustomize", overlay, "--output", out])
-        #expect(ridge.status == 1 && ridge.stderr.contains("no model.bst"), "\(ridge.stderr)")
         let missing = try TunekitProcess.run(["publish-version", "2099-01-01", "--kustomize", overlay, "--output", out])
         #expect(missing.status == 1 && missing.stderr.contains("not published"))
         #expect(try String(contentsOfFile: patch, encoding: .utf8) == original)
@@ -34,6 +32,11 @@ import Testing
         #expect(bumped.status == 0 && bumped.stderr.contains("2025-06-01 -> 2026-12-02"), "\(bumped.stderr)")
         let text = try String(contentsOfFile: patch, encoding: .utf8)
         #expect(text.contains("storageUri: pvc://tunekit-models/model/2026-12-02\n") && text.contains("value: \"2026-12-02\"\n"))
+        // The tunekit ServingRuntime serves ridge models too.
+        let ridge = try TunekitProcess.run(["publish-version", "ridge-1", "--kustomize", overlay, "--output", out])
+        #expect(ridge.status == 0 && ridge.stderr.contains("2026-12-02 -> ridge-1"), "\(ridge.stderr)")
+        try original.write(toFile: patch, atomically: true, encoding: .utf8)
+        #expect(try TunekitProcess.run(["publish-version", "2026-12-02", "--kustomize", overlay, "--output", out]).status == 0)
 
         if let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile) {
             let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", overlay])
@@ -41,6 +44,7 @@ import Testing
             #expect(rendered.stdout.contains("storageUri: pvc://tunekit-models/model/2026-12-02"))
             #expect(rendered.stdout.contains("value: \"2026-12-02\"") && rendered.stdout.contains("namespace: kubeflow"))
             #expect(rendered.stdout.contains("modelFormat:") && rendered.stdout.contains("kind: PersistentVolumeClaim"))
+            #expect(rendered.stdout.contains("kind: ServingRuntime") && rendered.stdout.contains("runtime: tunekit"))
         }
     }
 }
