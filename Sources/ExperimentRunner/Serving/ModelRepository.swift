@@ -94,7 +94,7 @@ public struct ModelRepository: Sendable {
         // Published = score.json written (the store's last step); newest first by that file's time, then by name.
         let published = names.filter { store.isPublished($0) }.map { version -> (version: String, time: Date) in
             let time = (try? fm.attributesOfItem(atPath: store.scorePath(version))[.modificationDate] as? Date) ?? .distantPast
-            return (version, time ?? .distantPast)
+            return (version, time)
         }.sorted { ($0.time, $0.version) > ($1.time, $1.version) }
         guard let newest = published.first else {
             throw .artifacts("\(directory): no published model (expected model/<VERSION>/ with artifact/<VERSION>/score.json, or a model directory with manifest.json)")

@@ -21,6 +21,8 @@ public struct GBDTModel: FittedModel, Equatable {
     public let bestIteration: Int?
     /// Validation metric per iteration, when early stopping ran on validation data.
     public let validationCurve: [Double]
+    /// The trees packed for prediction, built once (a served model predicts small batches many times).
+    private let forest: FlatForest
 
     public init(
         featureNames: [String], parameters: ResolvedParameters, objective: GBDTObjective, initialScores: [Double],
@@ -35,6 +37,15 @@ public struct GBDTModel: FittedModel, Equatable {
         self.binMappers = binMappers
         self.bestIteration = bestIteration
         self.validationCurve = validationCurve
+        forest = FlatForest(trees, outputs: initialScores.count)
+    }
+
+    /// Equal models: the same fitted values (the packed forest follows from the trees).
+    public static func == (lhs: GBDTModel, rhs: GBDTModel) -> Bool {
+        lhs.featureNames == rhs.featureNames && lhs.parameters == rhs.parameters && lhs.objective == rhs.objective
+            && lhs.initialScores == rhs.initialScores && lhs.classes == rhs.classes && lhs.trees == rhs.trees
+            && lhs.binMappers == rhs.binMappers && lhs.bestIteration == rhs.bestIteration
+            && lhs.validationCurve == rhs.validationCurve
     }
 
     /// Raw scores (before the link), one array per class. Rows go in blocks, each copied row-major first (a tree walk
@@ -45,7 +56,7 @@ public struct GBDTModel: FittedModel, Equatable {
         let n = features.rows, width = features.columns, perIteration = initialScores.count
         let blockRows = 256, blocks = (n + blockRows - 1) / blockRows
         var flat = [Double](repeating: 0, count: perIteration * n)
-        let forest = FlatForest(trees, outputs: perIteration), initialScores = self.initialScores
+        let forest = self.forest, initialScores = self.initialScores
         features.storage.withUnsafeBufferPointer { storage in
             flat.withUnsafeMutableBufferPointer { output in
                 let buffers = UnsafeSendable((storage, output))
@@ -120,13 +131,14 @@ public struct GBDTModel: FittedModel, Equatable {
         bestIteration = try container.decodeIfPresent(Int.self, forKey: .bestIteration)
         validationCurve = try container.decode([Double].self, forKey: .validationCurve)
         let perIteration = objective == .multiclass ? (classes?.count ?? 0) : 1
-        guard binMappers.count == featureNames.count,
-              trees.allSatisfy({ $0.splitFeature.allSatisfy { $0 < featureNames.count } }) else {
+        let featureCount = featureNames.count
+        guard binMappers.count == featureCount, trees.allSatisfy({ $0.splitFeature.allSatisfy { $0 < featureCount } }) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.trees], debugDescription: "trees split features the model does not have"))
         }
         guard initialScores.count == perIteration, perIteration >= 1, objective.isClassifier == (classes != nil) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.initialScores], debugDescription: "classes and starting scores do not match the objective"))
         }
+        forest = FlatForest(trees, outputs: initialScores.count)
     }
 
     public func encode(to encoder: any Encoder) throws {
