@@ -1,0 +1,51 @@
+import Foundation
+import ModelArtifacts
+import Trainers
+
+/// score.json's metrics as a Kubeflow Pipelines `Metrics` output artifact: a container step gets the executor input
+/// (KFP's `{{$}}` placeholder) and writes an ExecutorOutput to its `outputFile`, where KFP's launcher reads the
+/// artifact's metadata — what the KFP SDK's own executor does for Python components.
+public enum KFPMetrics {
+    /// Writes the ExecutorOutput with `artifact`'s metadata set to score.json's metrics (`validation_rmse`,
+    /// `test_rmse`, …, finite values only) and `model_version`; returns the path written.
+    @discardableResult
+    public static func write(score path: String, executorInput: String, artifact: String) throws(RunnerError) -> String {
+        guard let input = (try? JSONSerialization.jsonObject(with: Data(executorInput.utf8))) as? [String: Any],
+              let outputs = input["outputs"] as? [String: Any] else {
+            throw .invalidArguments("the executor input is not KFP's ExecutorInput JSON (pass '{{$}}' as the argument)")
+        }
+        guard let outputFile = outputs["outputFile"] as? String, !outputFile.isEmpty else {
+            throw .invalidArguments("the executor input names no outputs.outputFile")
+        }
+        let declared = (outputs["artifacts"] as? [String: Any]) ?? [:]
+        guard let list = (declared[artifact] as? [String: Any])?["artifacts"] as? [[String: Any]], var runtime = list.first else {
+            throw .invalidArguments("the executor input has no output artifact '\(artifact)' (it has: \(declared.keys.sorted().joined(separator: ", ")))")
+        }
+        let score: ScoreReport
+        do {
+            score = try JSONDecoder().decode(ScoreReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw .artifacts("\(path): not a readable score.json: \(error)")
+        }
+        var metadata: [String: Any] = (runtime["metadata"] as? [String: Any]) ?? [:]
+        for (split, metrics) in [("validation", score.validation), ("test", score.test), ("train", score.train)] {
+            for (name, value) in metrics?.named ?? [] where value.isFinite { metadata["\(split)_\(name)"] = value }
+        }
+        metadata["model_version"] = score.modelVersion
+        runtime["metadata"] = metadata
+        // Another step of the same task may have written outputs already: keep them.
+        var output = (FileManager.default.contents(atPath: outputFile)
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
+        var artifacts = (output["artifacts"] as? [String: Any]) ?? [:]
+        artifacts[artifact] = ["artifacts": [runtime]]
+        output["artifacts"] = artifacts
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (outputFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Durable.replace(outputFile, with: JSONSerialization.data(withJSONObject: output, options: [.sortedKeys]))
+        } catch {
+            throw .artifacts("\(outputFile): cannot write the executor output: \(error)")
+        }
+        return outputFile
+    }
+}
