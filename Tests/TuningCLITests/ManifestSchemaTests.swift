@@ -1,0 +1,85 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Every manifest in deploy/ and every Experiment in experiments/ validates against the real projects' object schemas,
+/// as their PyPI clients encode them (Tests/Schemas/validate_manifests.py: `kubernetes`, `kserve`, `kubeflow-katib`):
+/// no unknown field, declared types, required fields present. The production overlay is validated as kustomize
+/// renders it (where kubectl is installed), else file by file.
+@Suite struct ManifestSchemaTests {
+    static let validator = PackagePaths.file("Tests/Schemas/validate_manifests.py")
+
+    static func files(in folder: String, extension suffix: String = ".yaml") -> [String] {
+        let path = PackagePaths.file(folder)
+        return ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(suffix) }.sorted()
+            .map { "\(path)/\($0)" }
+    }
+
+    @Test(.enabled(if: pythonWithSchemas != nil)) func deployAndExperimentsMatchTheSchemas() throws {
+        let python = try #require(pythonWithSchemas)
+        let scratch = TemporaryDirectory("tunekit-schemas")
+        defer { scratch.remove() }
+        var documents = Self.files(in: "experiments") + Self.files(in: "experiments/katib-examples") + Self.files(in: "deploy/katib")
+        if let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile) {
+            let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", PackagePaths.file("deploy/overlays/production")])
+            #expect(rendered.status == 0, "\(rendered.stderr)")
+            documents.append(scratch.write("production.yaml", rendered.stdout))
+        } else {
+            documents += Self.files(in: "deploy/kubernetes").filter { !$0.hasSuffix("kustomization.yaml") }
+        }
+        let result = try TunekitProcess.runTool(python, [Self.validator] + documents)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for kind in ["CronJob", "ServingRuntime", "InferenceService", "Deployment", "PersistentVolumeClaim", "Experiment"] {
+            #expect(result.stdout.contains("valid") && result.stdout.contains(": \(kind) "), "no \(kind) was validated: \(result.stdout)")
+        }
+        let patch = try TunekitProcess.runTool(
+            python, [Self.validator, "--partial", PackagePaths.file("deploy/overlays/production/patch-model-version.yaml")])
+        #expect(patch.status == 0, "\(patch.stdout)")
+    }
+
+    @Test(.enabled(if: pythonWithSchemas != nil)) func mistakesAreNamedWithTheirPath() throws {
+        let python = try #require(pythonWithSchemas)
+        let scratch = TemporaryDirectory("tunekit-schemas-bad")
+        defer { scratch.remove() }
+        let bad = scratch.write("bad.yaml", """
+            apiVersion: serving.kserve.io/v1beta1
+            kind: InferenceService
+            metadata: {name: x}
+            spec:
+              predictor:
+                model: {modelFormat: {name: tunekit}, storageURI: pvc://a/b}
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata: {name: y}
+            spec:
+              schedule: "* * * * *"
+              jobTemplate: {spec: {template: {spec: {containers: [{image: a, ports: [{containerPort: "80"}]}]}}}}
+            ---
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata: {name: z}
+            spec: {maxTrialCount: "3", objective: {type: minimize, objectiveMetricName: rmse, goall: 1}}
+            """)
+        let result = try TunekitProcess.runTool(python, [Self.validator, bad])
+        #expect(result.status == 1)
+        for error in [
+            "InferenceService.spec.predictor.model.storageURI: unknown field",
+            "containers[0].ports[0].containerPort: expected an integer",
+            "containers[0]: required field name is missing",
+            "Experiment.spec.maxTrialCount: expected an integer",
+            "Experiment.spec.objective.goall: unknown field",
+        ] {
+            #expect(result.stdout.contains(error), "\(error) not reported: \(result.stdout)")
+        }
+    }
+}
+
+/// The Python interpreter with the `kubernetes`, `kserve` and `kubeflow-katib` clients (`.ci/run` installs them):
+/// `$TUNEKIT_PYTHON`, else `python3`; nil when one is absent (the schema checks are then skipped).
+let pythonWithSchemas: String? = {
+    let python = ProcessInfo.processInfo.environment["TUNEKIT_PYTHON"] ?? "python3"
+    // With no files the validator only imports the three clients' models.
+    let check = try? TunekitProcess.runTool(python, [PackagePaths.file("Tests/Schemas/validate_manifests.py")])
+    return check?.status == 0 ? python : nil
+}()
