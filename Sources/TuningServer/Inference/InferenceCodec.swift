@@ -169,6 +169,13 @@ enum V2Codec {
             guard rows <= limits.maxRows else {
                 throw InferenceFailure(.contentTooLarge, "\(rows) rows exceed the limit of \(limits.maxRows)")
             }
+            guard rows > 0 else { throw .invalid("input '\(tensor.name)' has no rows") }
+            if let numbers = tensor.numbers, width == model.featureNames.count {
+                // Encoded rows, row-major: straight into the column-major matrix, no per-value boxing.
+                var storage = [Double](repeating: .nan, count: rows * width)
+                for row in 0..<rows { for column in 0..<width { storage[row + column * rows] = numbers[row * width + column] } }
+                return .encoded(Matrix(rows: rows, columns: width, storage: storage))
+            }
             let grid = (0..<rows).map { row in (0..<width).map { tensor.value(row * width + $0) } }
             return try TableBuilder.rows(grid, model: model, source: "input '\(tensor.name)'")
         }
