@@ -13,10 +13,14 @@ import NumericKernels
 public struct TrafficSimulator: Sendable {
     public let seed: UInt64
     public let calendar: HolidayCalendar
+    /// Every spot's traffic level times this: a new traffic pattern (growth, a detour) for drift checks; 1 is the
+    /// bundled data.
+    public let volumeScale: Double
 
-    public init(seed: UInt64, calendar: HolidayCalendar = .korea2024_2025) {
+    public init(seed: UInt64, calendar: HolidayCalendar = .korea2024_2025, volumeScale: Double = 1) {
         self.seed = seed
         self.calendar = calendar
+        self.volumeScale = volumeScale
     }
 
     /// The survey points simulated: id, family, lanes per direction, peak vehicles per hour per direction.
@@ -80,7 +84,7 @@ public struct TrafficSimulator: Sendable {
             let missing = outage.map { $0.contains(hour) } ?? false
             for direction in 1...2 {
                 let level = spot.peak * demand(spot: spot, date: date, hour: hour, direction: direction) * weather
-                    * exp(0.05 * rng.nextStandardNormal())
+                    * exp(0.05 * rng.nextStandardNormal()) * volumeScale
                 for lane in 1...spot.lanes {
                     let mean = level * spot.laneShare(lane)
                     var volume = max(0, Int((mean + mean.squareRoot() * rng.nextStandardNormal()).rounded()))

@@ -32,7 +32,13 @@ extension TunekitCommand {
             @Option(help: "Holiday calendar file (one YYYY-MM-DD per line) for months past 2025.")
             var calendar: String?
 
+            @Option(name: .customLong("volume-scale"), help: "Multiply every spot's traffic by this (e.g. 1.4: a new traffic pattern to test drift checks with).")
+            var volumeScale = 1.0
+
             func validate() throws {
+                guard volumeScale.isFinite, volumeScale > 0, volumeScale <= 100 else {
+                    throw ValidationError("--volume-scale must be in (0, 100], got \(volumeScale)")
+                }
                 guard YearMonth(from) != nil else { throw ValidationError("--from must be YYYY-MM, got '\(from)'") }
                 guard months >= 1 else { throw ValidationError("--months must be at least 1") }
             }
@@ -44,7 +50,7 @@ extension TunekitCommand {
             }
 
             private func synthesize() throws(TrafficDataError) -> [String] {
-                try TrafficSimulator(seed: seed, calendar: try loadCalendar(calendar))
+                try TrafficSimulator(seed: seed, calendar: try loadCalendar(calendar), volumeScale: volumeScale)
                     .write(from: YearMonth(from)!, months: months, to: out)
             }
         }

@@ -49,4 +49,40 @@ import Testing
         let missing = try TunekitProcess.run(["drift", "--reference", reference, "--current", narrow])
         #expect(missing.status == 1 && missing.stderr.contains("no column 'lanes', 'road'"), "\(missing.stderr)")
     }
+
+    /// A simulated drift made with tunekit itself — the bundled data's first three months, and the same months with 40 %
+    /// more traffic (`synthesize --volume-scale 1.4`) — gives evidently's DataDriftPreset values and verdicts, column by
+    /// column (fixture: Tools/reference/drift_synthesized.py), and exit 3.
+    @Test func simulatedTrafficGrowthMatchesEvidently() throws {
+        let directory = TemporaryDirectory("tunekit-drift-growth")
+        defer { directory.remove() }
+        for (name, scale) in [("base", "1"), ("grown", "1.4")] {
+            let made = try TunekitProcess.run([
+                "datasets", "synthesize", "--seed", "20240701", "--from", "2024-07", "--months", "3", "--out", directory.file(name),
+                "--volume-scale", scale,
+            ])
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(try TunekitProcess.run(["datasets", "featurize", directory.file(name), "--out", directory.file("f-\(name)")]).status == 0)
+        }
+        // Scale 1 is the bundled data, byte for byte.
+        #expect(FileManager.default.contentsEqual(
+            atPath: directory.file("base/volinfo_2024-07.csv"), andPath: PackagePaths.file("datasets/seoul-traffic/volinfo_2024-07.csv")))
+        let report = directory.file("drift.json")
+        let result = try TunekitProcess.run([
+            "drift", "--reference", directory.file("f-base/train.csv"), "--current", directory.file("f-grown/test.csv"),
+            "--ignore-columns", "date,volume", "--json", report,
+        ])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        let columns = (json["columns"] as? [[String: Any]]) ?? []
+        #expect(columns.count == synthesizedDriftReference.count)
+        let methods = ["wasserstein": "Wasserstein distance (normed)", "jensenshannon": "Jensen-Shannon distance"]
+        for expected in synthesizedDriftReference {
+            let column = try #require(columns.first { $0["column"] as? String == expected.column }, "\(expected.column) not tested")
+            #expect(methods[column["test"] as? String ?? ""] == expected.method, "\(expected.column): \(column)")
+            let value = column["value"] as? Double ?? .nan
+            #expect(isClose(value, expected.value, relative: 1e-9), "\(expected.column): \(value) vs evidently \(expected.value)")
+            #expect((column["drifted"] as? Bool) == (expected.value >= expected.threshold), "\(expected.column)")
+        }
+    }
 }
