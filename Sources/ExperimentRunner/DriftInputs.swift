@@ -101,7 +101,8 @@ enum PredictionLogReader {
         let decoder = JSONDecoder()
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { throw .data("\(file): cannot be read") }
-            for (index, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
+            for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
+            where !line.isEmpty {
                 let event: Event
                 do { event = try decoder.decode(Event.self, from: line) } catch {
                     // A line cut short by a crash is the last one of its file: skip it, refuse damage elsewhere.

@@ -12,14 +12,17 @@ public enum KFPMetrics {
     public static func write(score path: String, executorInput: String, artifact: String) throws(RunnerError) -> String {
         guard let input = (try? JSONSerialization.jsonObject(with: Data(executorInput.utf8))) as? [String: Any],
               let outputs = input["outputs"] as? [String: Any] else {
-            throw .invalidArguments("the executor input is not KFP's ExecutorInput JSON (pass '{{$}}' as the argument)")
+            throw .data("the executor input is not KFP's ExecutorInput JSON (pass '{{$}}' as the argument)")
         }
         guard let outputFile = outputs["outputFile"] as? String, !outputFile.isEmpty else {
-            throw .invalidArguments("the executor input names no outputs.outputFile")
+            throw .data("the executor input names no outputs.outputFile")
         }
         let declared = (outputs["artifacts"] as? [String: Any]) ?? [:]
-        guard let list = (declared[artifact] as? [String: Any])?["artifacts"] as? [[String: Any]], var runtime = list.first else {
-            throw .invalidArguments("the executor input has no output artifact '\(artifact)' (it has: \(declared.keys.sorted().joined(separator: ", ")))")
+        guard let entry = declared[artifact] else {
+            throw .data("the executor input has no output artifact '\(artifact)' (it has: \(declared.keys.sorted().joined(separator: ", ")))")
+        }
+        guard let list = (entry as? [String: Any])?["artifacts"] as? [[String: Any]], var runtime = list.first else {
+            throw .data("the executor input's output artifact '\(artifact)' lists no artifact")
         }
         let score: ScoreReport
         do {
@@ -40,11 +43,11 @@ public enum KFPMetrics {
         artifacts[artifact] = ["artifacts": [runtime]]
         output["artifacts"] = artifacts
         do {
-            try FileManager.default.createDirectory(
-                atPath: (outputFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let folder = (outputFile as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             try Durable.replace(outputFile, with: JSONSerialization.data(withJSONObject: output, options: [.sortedKeys]))
         } catch {
-            throw .artifacts("\(outputFile): cannot write the executor output: \(error)")
+            throw .artifacts("\(outputFile): cannot write the executor output: \((error as NSError).localizedDescription)")
         }
         return outputFile
     }

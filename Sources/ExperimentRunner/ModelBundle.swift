@@ -94,6 +94,11 @@ public enum ModelBundle {
             }
             let record = try JSONDecoder().decode(TrainingRecord.self, from: recordData)
             let model = try TrainerRegistry.decodeModel(kind: manifest.modelKind, from: modelData)
+            // Checksums only prove the files are the manifest's: they must also describe the same model.
+            guard record.encoding.featureNames == model.featureNames, record.trainer == manifest.modelKind else {
+                throw RunnerError.artifacts(
+                    "\(directory): training.json (\(record.trainer), \(record.encoding.featureNames.count) features) does not describe model.json (\(manifest.modelKind), \(model.featureNames.count) features)")
+            }
             return ServedModel(version: manifest.modelVersion, model: model, record: record)
         } catch let error as RunnerError {
             throw error

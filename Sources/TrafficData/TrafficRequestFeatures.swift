@@ -52,7 +52,7 @@ extension TrafficFeaturizer {
         var volumes: [String: [Int: Double]] = [:]
         for entry in history {
             guard entry.volume.isFinite, entry.volume >= 0 else {
-                throw .invalidSettings("\(source): history volume \(entry.volume) for \(entry.spot) at \(entry.date)T\(entry.hour) is not a count")
+                throw .invalidSettings("\(source): history volume \(entry.volume) for \(entry.spot) at \(entry.date)T\(entry.hour < 10 ? "0" : "")\(entry.hour) is not a count")
             }
             volumes[entry.spot, default: [:]][entry.date.daysSinceEpoch * 24 + entry.hour] = entry.volume
         }

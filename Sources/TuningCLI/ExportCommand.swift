@@ -51,7 +51,7 @@ extension TunekitCommand {
             func run() throws {
                 do {
                     let path = try KFPMetrics.write(score: score, executorInput: executorInput, artifact: artifact)
-                    note("wrote the \(artifact) metrics of \(score) to \(path)")
+                    note("wrote \(score) as output artifact '\(artifact)' to \(path)")
                 } catch {
                     throw fail("\(error)")
                 }

@@ -101,6 +101,7 @@ extension TunekitCommand {
                 configuration.suggestions = !modelsOnly
                 let kinds = repository.versionNames.map { "\($0) (\(repository.versions[$0]!.kind))" }
                 note("serving model '\(modelName)': \(kinds.joined(separator: ", ")); default version \(repository.defaultVersion)")
+                for reason in repository.skipped { note("not serving \(reason)") }
             }
             defer { log?.close() }
             let host = self.host

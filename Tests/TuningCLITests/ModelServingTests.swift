@@ -267,6 +267,12 @@ import Testing
                 ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [["name": "probabilities"]]]), [:], 400, "not one of this model's outputs"),
                 ("v2/models/tunekit/infer", Data("{}".utf8), ["Inference-Header-Content-Length": "99999"], 400, "not a length within"),
                 ("v2/models/tunekit/infer", Data(#"{"inputs": [{"name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1e999, 2, 3, 4]}]}"#.utf8), [:], 400, "line 1, column 79: number 1e999 is out of range"),
+                // Uneven nesting would move values between rows.
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 4], "data": [[1, 2, 3], [4, 5, 6, 7, 8]]]]]), [:], 400, "not nested as its shape [2, 4]"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 4], "data": [1, 2, 3, 4, [5, 6, 7, 8]]]]]), [:], 400, "not nested as its shape"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 7], "data": Array(repeating: 0, count: 14)]]]), [:], 400, "rows of 7 values"),
+                ("v2/models/tunekit/infer", Self.json(["id": ["a": 1], "inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]]]), [:], 400, "\"id\" must be a string"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [] as [Any]]), [:], 400, "\"outputs\" must be a non-empty list"),
             ]
             for item in cases {
                 let reply = try await Self.send(base, item.path, body: item.body, headers: item.headers)
@@ -274,7 +280,10 @@ import Testing
                 #expect(reply.error.contains(item.message), "\(item.path): \(reply.error)")
             }
             // Binary headers naming more bytes than follow them, or fewer, or a BYTES element longer than its data.
-            for (size, sent, message) in [(32, 8, "exceeds the 8 bytes left"), (1 << 40, 32, "exceeds the 32 bytes left"), (16, 32, "16 bytes of binary data for 4 FP64 elements")] {
+            for (size, sent, message) in [
+                (32, 8, "exceeds the 8 bytes left"), (1 << 40, 32, "exceeds the 32 bytes left"), (16, 32, "16 bytes of binary data for 4 FP64 elements"),
+                ("32" as Any, 32, "must be a non-negative integer, got \"32\""), (-8, 32, "must be a non-negative integer, got -8"),
+            ] as [(Any, Int, String)] {
                 let head = Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "parameters": ["binary_data_size": size]]]])
                 let reply = try await Self.send(
                     base, "v2/models/tunekit/infer", body: head + Data(count: sent), headers: ["Inference-Header-Content-Length": "\(head.count)"])
@@ -285,6 +294,10 @@ import Testing
                 base, "v2/models/tunekit/infer", body: bytesHead + Data([0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3, 4]),
                 headers: ["Inference-Header-Content-Length": "\(bytesHead.count)"])
             #expect(bytesReply.status == 400 && bytesReply.error.contains("longer than the data left"), "\(bytesReply.error)")
+            let wide = Self.json(["inputs": [["name": "x", "datatype": "UINT8", "shape": [50, 83], "parameters": ["binary_data_size": 50 * 83]]]])
+            let wideReply = try await Self.send(
+                base, "v2/models/tunekit/infer", body: wide + Data(count: 50 * 83), headers: ["Inference-Header-Content-Length": "\(wide.count)"])
+            #expect(wideReply.status == 400 && wideReply.error.contains("rows of 83 values"), "\(wideReply.error)")
             #expect(try await Self.send(base, "v2/health/live").json["live"] as? Bool == true)
         }
     }
@@ -350,6 +363,28 @@ import Testing
             let drift = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", log])
             #expect(drift.status == expectedStatus, "\(name): \(drift.stdout)\(drift.stderr)")
         }
+
+        // Two servers writing one folder (a misconfiguration) keep each other's files: every request is logged.
+        let shared = fixture.directory.file("log-shared")
+        try await Self.serving(["--models", "\(fixture.output)/model/g1", "--prediction-log", shared]) { first in
+            try await Self.serving(["--models", "\(fixture.output)/model/g1", "--prediction-log", shared]) { second in
+                for k in 0..<6 {
+                    let reply = try await Self.send(
+                        k % 2 == 0 ? first : second, "v1/models/tunekit:predict", body: Self.json(["instances": instances(shift: 0)]))
+                    #expect(reply.status == 200)
+                }
+            }
+        }
+        let sharedLines = try FileManager.default.contentsOfDirectory(atPath: shared).map {
+            try String(contentsOfFile: "\(shared)/\($0)", encoding: .utf8).split(separator: "\n").count
+        }
+        #expect(sharedLines.reduce(0, +) == 12, "\(sharedLines)")
+
+        // A damaged line is named by its line number, blank lines counted.
+        let damaged = fixture.directory.write("damaged/predictions-000001.jsonl", try String(
+            contentsOfFile: "\(shared)/predictions-000001.jsonl", encoding: .utf8).split(separator: "\n")[0] + "\n\n\nnot json\n{}\n")
+        let refused = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", damaged])
+        #expect(refused.status == 1 && refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
     }
 
     /// A model trained on VolInfo data takes raw rows (spot, date, hour) with a history of hourly volumes: the served
@@ -420,6 +455,24 @@ import Testing
         #expect(unknown.status != 0 && unknown.stderr.contains("version zz is not published"), "\(unknown.stderr)")
         let empty = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.path])
         #expect(empty.status != 0 && empty.stderr.contains("no published model"), "\(empty.stderr)")
+
+        // training.json edited to name fewer features, with the manifest's checksum updated to match: refused at
+        // load (it used to load, then crash the server on the first request).
+        let copy = fixture.directory.file("mismatched")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: "\(fixture.output)/model/r1", toPath: copy)
+        let trainingPath = "\(copy)/training.json"
+        let training = try String(contentsOfFile: trainingPath, encoding: .utf8)
+        let originalSum = String(try TunekitProcess.runTool("sha256sum", [trainingPath]).stdout.prefix(64))
+        #expect(training.contains("\"x3\","))
+        try training.replacingOccurrences(of: "\"x3\",", with: "").write(toFile: trainingPath, atomically: true, encoding: .utf8)
+        let newSum = String(try TunekitProcess.runTool("sha256sum", [trainingPath]).stdout.prefix(64))
+        let manifestPath = "\(copy)/manifest.json"
+        let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        #expect(manifest.contains(originalSum) && originalSum != newSum)
+        try manifest.replacingOccurrences(of: originalSum, with: newSum).write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let mismatched = try TunekitProcess.run(["serve", "--port", "0", "--models", copy])
+        #expect(mismatched.status != 0 && mismatched.stderr.contains("does not describe model.json"), "\(mismatched.stderr)")
     }
 }
 

@@ -68,6 +68,8 @@ public struct ModelRepository: Sendable {
     public let versions: [String: ServedModel]
     /// The version answering requests that name none.
     public let defaultVersion: String
+    /// Versions that could not be loaded (damaged or incomplete), with the reason; they are not served.
+    public var skipped: [String] = []
 
     /// At most this many versions are loaded: the newest ones, plus the default version if it is older.
     public static let maxVersions = 16
@@ -86,14 +88,14 @@ public struct ModelRepository: Sendable {
             if let defaultVersion, defaultVersion != served.version {
                 throw .artifacts("\(directory) holds version \(served.version), not the requested \(defaultVersion)")
             }
-            return ModelRepository(name: name, versions: [served.version: served], defaultVersion: served.version)
+            return ModelRepository(name: name, versions: [served.version: served], defaultVersion: served.version, skipped: [])
         }
         let store = FileSystemArtifactStore(root: directory)
         let modelRoot = (directory as NSString).appendingPathComponent("model")
         let names = (try? fm.contentsOfDirectory(atPath: modelRoot)) ?? []
         // Published = score.json written (the store's last step); newest first by that file's time, then by name.
         let published = names.filter { store.isPublished($0) }.map { version -> (version: String, time: Date) in
-            let time = (try? fm.attributesOfItem(atPath: store.scorePath(version))[.modificationDate] as? Date) ?? .distantPast
+            let time = (try? fm.attributesOfItem(atPath: store.scorePath(version)))?[.modificationDate] as? Date ?? .distantPast
             return (version, time)
         }.sorted { ($0.time, $0.version) > ($1.time, $1.version) }
         guard let newest = published.first else {
@@ -105,11 +107,16 @@ public struct ModelRepository: Sendable {
         }
         var toLoad = published.prefix(maxVersions).map(\.version)
         if !toLoad.contains(chosen) { toLoad[toLoad.count - 1] = chosen }
-        var versions: [String: ServedModel] = [:]
+        var versions: [String: ServedModel] = [:], skipped: [String] = []
         for version in toLoad {
-            versions[version] = try ModelBundle.loadVersion(directory: store.modelDirectory(version))
+            do {
+                versions[version] = try ModelBundle.loadVersion(directory: store.modelDirectory(version))
+            } catch where version != chosen {
+                // A damaged older version must not keep the one asked for from being served.
+                skipped.append("\(version): \(error.description)")
+            }
         }
-        return ModelRepository(name: name, versions: versions, defaultVersion: chosen)
+        return ModelRepository(name: name, versions: versions, defaultVersion: chosen, skipped: skipped)
     }
 
     /// The named version, or the default one when `version` is nil.

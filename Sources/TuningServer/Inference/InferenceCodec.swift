@@ -126,7 +126,8 @@ enum V2Codec {
         guard let root = try JSONBody.parse(jsonPart) as? [String: Any] else {
             throw .invalid("the body must be a JSON object with \"inputs\"")
         }
-        let id = root["id"].map { $0 as? String ?? "\($0)" }
+        if let id = root["id"], !(id is String) { throw .invalid("\"id\" must be a string") }
+        let id = root["id"] as? String
         let parameters = root["parameters"] as? [String: Any]
         let binaryByDefault = parameters?["binary_data_output"] as? Bool ?? false
         guard let inputs = root["inputs"] as? [[String: Any]], !inputs.isEmpty else {
@@ -145,7 +146,10 @@ enum V2Codec {
             throw .invalid("\(reader.remaining) bytes of binary data follow the tensors that name them (binary_data_size)")
         }
         var outputs: [(name: String, binary: Bool)]?
-        if let requested = root["outputs"] as? [[String: Any]] {
+        if let requested = root["outputs"] {
+            guard let requested = requested as? [[String: Any]], !requested.isEmpty else {
+                throw .invalid("\"outputs\" must be a non-empty list of {name} (or left out for every output)")
+            }
             outputs = try requested.map { output throws(InferenceFailure) in
                 guard let name = output["name"] as? String else { throw .invalid("every requested output needs a \"name\"") }
                 let known = [predictionOutput] + (model.isClassifier ? [probabilityOutput] : [])
@@ -170,6 +174,10 @@ enum V2Codec {
                 throw InferenceFailure(.contentTooLarge, "\(rows) rows exceed the limit of \(limits.maxRows)")
             }
             guard rows > 0 else { throw .invalid("input '\(tensor.name)' has no rows") }
+            guard width == model.featureNames.count || width == model.inputColumns.count else {
+                throw .invalid(
+                    "input '\(tensor.name)': rows of \(width) values; this model takes \(model.featureNames.count) encoded features or \(model.inputColumns.count) raw columns (\(model.inputColumns.joined(separator: ", ")))")
+            }
             if let numbers = tensor.numbers, width == model.featureNames.count {
                 // Encoded rows, row-major: straight into the column-major matrix, no per-value boxing.
                 var storage = [Double](repeating: .nan, count: rows * width)
@@ -346,12 +354,12 @@ private struct Tensor {
         var count = 1
         for value in shapeValues {
             guard let number = value as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
-                throw .invalid("input '\(name)': shape \(shapeValues) has a size that is not a non-negative integer")
+                throw .invalid("input '\(name)': shape [\(shapeValues.map(Self.text).joined(separator: ", "))] has a size that is not a non-negative integer")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
             // Every element takes at least one byte of the body: more elements than that cannot be real.
             guard !overflow, product <= limits.maxElements else {
-                throw InferenceFailure(.contentTooLarge, "input '\(name)': shape \(shapeValues) is too large")
+                throw InferenceFailure(.contentTooLarge, "input '\(name)': shape [\(shapeValues.map(Self.text).joined(separator: ", "))] is too large for the body")
             }
             count = product
             shape.append(size)
@@ -359,8 +367,11 @@ private struct Tensor {
         self.name = name
         self.shape = shape
         if let size = (json["parameters"] as? [String: Any])?["binary_data_size"] {
-            guard let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0, bytes <= binary.remaining else {
-                throw .invalid("input '\(name)': binary_data_size \(size) exceeds the \(binary.remaining) bytes left in the body")
+            guard !(size is String), let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0 else {
+                throw .invalid("input '\(name)': binary_data_size must be a non-negative integer, got \(Self.text(size))")
+            }
+            guard bytes <= binary.remaining else {
+                throw .invalid("input '\(name)': binary_data_size \(bytes) exceeds the \(binary.remaining) bytes left in the body")
             }
             let raw = binary.take(bytes)
             if datatype == "BYTES" {
@@ -377,9 +388,7 @@ private struct Tensor {
             return
         }
         guard let data = json["data"] as? [Any] else { throw .invalid("input '\(name)' has no \"data\" list (nor binary_data_size)") }
-        var flat: [Any] = []
-        flat.reserveCapacity(min(count, data.count))
-        try Self.flatten(data, into: &flat, depth: shape.count, name: name)
+        let flat = try Self.flatten(data, shape: shape, name: name)
         guard flat.count == count else {
             throw .invalid("input '\(name)': \(flat.count) values for shape \(shape) (\(count) expected)")
         }
@@ -400,20 +409,44 @@ private struct Tensor {
         }
     }
 
+    /// A JSON value as it reads in a message: integers without a fraction, text quoted, long values cut.
+    static func text(_ value: Any) -> String {
+        let written: String
+        switch value {
+        case let text as String: written = "\"\(text)\""
+        case let number as NSNumber: written = ResponseValues.text(number.doubleValue)
+        case is NSNull: written = "null"
+        default: written = "a list or object"
+        }
+        return written.count > 40 ? written.prefix(40) + "…" : written
+    }
+
     private static func unsupported(_ datatype: String, _ name: String) -> InferenceFailure {
         .invalid("input '\(name)': datatype \(datatype) is not supported (BOOL, UINT8–64, INT8–64, FP32, FP64, BYTES)")
     }
 
-    /// Row-major flattening of nested lists, at most `depth` levels deep.
-    private static func flatten(_ values: [Any], into flat: inout [Any], depth: Int, name: String) throws(InferenceFailure) {
-        for value in values {
-            if let nested = value as? [Any] {
-                guard depth > 1 else { throw .invalid("input '\(name)': data is nested deeper than its shape") }
-                try flatten(nested, into: &flat, depth: depth - 1, name: name)
-            } else {
-                flat.append(value)
+    /// Row-major values: a flat list of all elements, or lists nested exactly as the shape says (every list at
+    /// level d holds shape[d] items) — an uneven nesting would move values between rows.
+    private static func flatten(_ data: [Any], shape: [Int], name: String) throws(InferenceFailure) -> [Any] {
+        if !data.contains(where: { $0 is [Any] }) { return data }
+        var flat: [Any] = []
+        func walk(_ values: [Any], level: Int) throws(InferenceFailure) {
+            guard level < shape.count, values.count == shape[level] else {
+                throw .invalid("input '\(name)': data is not nested as its shape \(shape) (a list at level \(level) has \(values.count) items)")
+            }
+            let last = level == shape.count - 1
+            for value in values {
+                if let nested = value as? [Any] {
+                    guard !last else { throw .invalid("input '\(name)': data is nested deeper than its shape \(shape)") }
+                    try walk(nested, level: level + 1)
+                } else {
+                    guard last else { throw .invalid("input '\(name)': data is not nested as its shape \(shape) (a value where a list of \(shape[level + 1]) belongs)") }
+                    flat.append(value)
+                }
             }
         }
+        try walk(data, level: 0)
+        return flat
     }
 
     private static func numbers(_ raw: Data, datatype: String, count: Int) -> [Double] {

@@ -19,6 +19,8 @@ struct InferenceEndpoints: Sendable {
 
     /// Batches above this many rows are predicted through the compute gate, off the request threads.
     static let inlineRows = 2_000
+    /// Bodies above this many bytes are decoded through the compute gate too.
+    static let inlineBodyBytes = 1 << 20
     static var headerLengthField: HTTPField.Name { HTTPField.Name("Inference-Header-Content-Length")! }
 
     typealias Responder = @Sendable (Request, SuggestionRequestContext) async -> Response
@@ -110,8 +112,11 @@ struct InferenceEndpoints: Sendable {
             }
             let model = try served(context, name: String(segment.dropLast(":predict".count)))
             let body = try await readBody(request)
-            let input = try V1Codec.decode(body, model: model, limits: limits)
-            let (predictions, features) = try await predict(input, model: model)
+            let limits = self.limits
+            let (_, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
+                let input = try V1Codec.decode(body, model: model, limits: limits)
+                return (input, input)
+            }
             predictionLog?.record(
                 id: context.requestID, model: repository.name, served: model, features: features, predictions: predictions)
             return Self.json(.ok, V1Codec.encode(predictions, model: model))
@@ -122,9 +127,11 @@ struct InferenceEndpoints: Sendable {
         await respond(endpoint: "v2.infer") { () async throws(InferenceFailure) in
             let model = try served(context)
             let body = try await readBody(request)
-            let decoded = try V2Codec.decode(
-                body, headerLength: request.headers[Self.headerLengthField], model: model, limits: limits)
-            let (predictions, features) = try await predict(decoded.input, model: model)
+            let jsonLength = request.headers[Self.headerLengthField], limits = self.limits
+            let (decoded, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
+                let decoded = try V2Codec.decode(body, headerLength: jsonLength, model: model, limits: limits)
+                return (decoded, decoded.input)
+            }
             predictionLog?.record(
                 id: decoded.id ?? context.requestID, model: repository.name, served: model, features: features,
                 predictions: predictions)
@@ -138,9 +145,14 @@ struct InferenceEndpoints: Sendable {
         }
     }
 
-    /// The predictions and the encoded rows the model read.
-    private func predict(_ input: ModelInput, model: ServedModel) async throws(InferenceFailure) -> (Predictions, Matrix) {
-        let work: @Sendable () throws -> (Predictions, Matrix) = {
+    /// Decodes a body and predicts, returning what was decoded, the predictions and the encoded rows the model read.
+    /// A body over `inlineBodyBytes` is decoded and predicted through the compute gate (a decoded JSON body takes up
+    /// to ~16 times its size: at most the gate's width of them are held at once); a small body is decoded on the
+    /// request's task, and predicted there unless it holds more than `inlineRows` rows.
+    private func answer<Decoded: Sendable>(
+        _ body: Data, model: ServedModel, decode: @escaping @Sendable () throws(InferenceFailure) -> (Decoded, ModelInput)
+    ) async throws(InferenceFailure) -> (Decoded, Predictions, Matrix) {
+        let predict: @Sendable (ModelInput) throws -> (Predictions, Matrix) = { input in
             switch input {
             case .encoded(let matrix): return (model.predict(encoded: matrix), matrix)
             case .table(let table):
@@ -149,8 +161,18 @@ struct InferenceEndpoints: Sendable {
             }
         }
         do {
-            if input.rowCount <= Self.inlineRows { return try work() }
-            return try await gate.run(work)
+            if body.count > Self.inlineBodyBytes {
+                return try await gate.run {
+                    let (decoded, input) = try decode()
+                    let (predictions, features) = try predict(input)
+                    return (decoded, predictions, features)
+                }
+            }
+            let (decoded, input) = try decode()
+            let (predictions, features) = input.rowCount <= Self.inlineRows ? try predict(input) : try await gate.run { try predict(input) }
+            return (decoded, predictions, features)
+        } catch let failure as InferenceFailure {
+            throw failure
         } catch is ComputeGate.Busy {
             throw InferenceFailure(.serviceUnavailable, "the server is busy; retry later")
         } catch let error as RunnerError {

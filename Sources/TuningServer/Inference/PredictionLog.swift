@@ -88,12 +88,18 @@ public final class PredictionLog: Sendable {
             try? handle.synchronize()
             try? handle.close()
         }
-        state.index += 1
-        let path = (directory as NSString).appendingPathComponent(String(format: "\(Self.filePrefix)%06d\(Self.fileSuffix)", state.index))
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        // A new file only (O_EXCL): another server writing to the same folder keeps its files; take the next number.
+        var descriptor: Int32 = -1
+        for _ in 0..<10_000 {
+            state.index += 1
+            let path = (directory as NSString).appendingPathComponent(String(format: "\(Self.filePrefix)%06d\(Self.fileSuffix)", state.index))
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            if descriptor >= 0 || errno != EEXIST { break }
         }
-        state.handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        guard descriptor >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+        }
+        state.handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         state.size = 0
         let files = Self.files(in: directory)
         for old in files.dropLast(maxFiles) { try? FileManager.default.removeItem(atPath: old.path) }
