@@ -6,7 +6,7 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 
-/// Where and how `tunekit serve` listens.
+/// Where and how `tunekit serve` listens, and what it serves.
 public struct SuggestionServerConfiguration: Sendable {
     /// Interface to bind (`0.0.0.0` in a container).
     public var host: String
@@ -59,7 +59,8 @@ public struct ModelServing: Sendable {
 }
 
 /// Katib's Suggestion and EarlyStopping APIs over the Connect protocol (HTTP/1.1, JSON or binary protobuf), plus health,
-/// readiness, Prometheus metrics and the OpenAPI document. Stateless: every request carries the whole history.
+/// readiness, Prometheus metrics and the OpenAPI document; with `configuration.models`, also published models over
+/// KServe's V1 protocol and the Open Inference Protocol V2. Stateless: every request carries the whole history.
 public enum SuggestionServer {
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and returns once in-flight requests are
     /// answered. `onListening` receives the bound port once the server accepts connections.
