@@ -30,7 +30,7 @@ struct InferenceEndpoints: Sendable {
         [
             ("", .get, { _, _ in Self.json(.ok, #"{"status":"alive"}"#) }),
             ("v1/models", .get, { _, _ in self.modelList() }),
-            ("v1/models/:name", .get, { _, context in self.v1ModelReady(context) }),
+            ("v1/models/:name", .get, { _, context in self.modelReady(context) }),
             ("v1/models/:name", .post, { request, context in await self.v1Predict(request, context) }),
             ("v2", .get, { _, _ in
                 Self.json(.ok, #"{"name":"tunekit","version":\#(ResponseValues.string(Tunekit.version)),"extensions":["binary_tensor_data"]}"#)
@@ -40,8 +40,8 @@ struct InferenceEndpoints: Sendable {
             ("v2/models", .get, { _, _ in self.modelList() }),
             ("v2/models/:name", .get, { _, context in self.v2Metadata(context) }),
             ("v2/models/:name/versions/:version", .get, { _, context in self.v2Metadata(context) }),
-            ("v2/models/:name/ready", .get, { _, context in self.v2Ready(context) }),
-            ("v2/models/:name/versions/:version/ready", .get, { _, context in self.v2Ready(context) }),
+            ("v2/models/:name/ready", .get, { _, context in self.modelReady(context) }),
+            ("v2/models/:name/versions/:version/ready", .get, { _, context in self.modelReady(context) }),
             ("v2/models/:name/infer", .post, { request, context in await self.v2Infer(request, context) }),
             ("v2/models/:name/versions/:version/infer", .post, { request, context in await self.v2Infer(request, context) }),
         ]
@@ -65,14 +65,8 @@ struct InferenceEndpoints: Sendable {
         return model
     }
 
-    private func v1ModelReady(_ context: SuggestionRequestContext) -> Response {
-        respond { () throws(InferenceFailure) in
-            _ = try served(context)
-            return Self.json(.ok, #"{"name":\#(ResponseValues.string(repository.name)),"ready":true}"#)
-        }
-    }
-
-    private func v2Ready(_ context: SuggestionRequestContext) -> Response {
+    /// V1's model health and V2's model readiness: `{"name", "ready": true}` for a loaded model and version.
+    private func modelReady(_ context: SuggestionRequestContext) -> Response {
         respond { () throws(InferenceFailure) in
             _ = try served(context)
             return Self.json(.ok, #"{"name":\#(ResponseValues.string(repository.name)),"ready":true}"#)
