@@ -19,6 +19,12 @@ public struct ServedModel: Sendable {
         self.version = version
         self.model = model
         self.record = record
+        var columns: [String] = []
+        for name in record.encoding.featureNames {
+            let column = record.encoding.dates?.first { $0.featureNames.contains(name) }?.name ?? name
+            if !columns.contains(column) { columns.append(column) }
+        }
+        inputColumns = columns
         let parameters = record.parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         isClassifier = record.encoding.targetClasses != nil
             || ((try? TrainerRegistry.isClassifier(record.trainer, parameters)) ?? false)
@@ -31,14 +37,7 @@ public struct ServedModel: Sendable {
     /// The columns of an encoded feature row, in order: what `model.bst` takes (category codes, date parts).
     public var featureNames: [String] { record.encoding.featureNames }
     /// The columns of a raw input row, in order: date columns in place of their parts, categories as text.
-    public var inputColumns: [String] {
-        var columns: [String] = []
-        for name in featureNames {
-            let column = record.encoding.dates?.first { $0.featureNames.contains(name) }?.name ?? name
-            if !columns.contains(column) { columns.append(column) }
-        }
-        return columns
-    }
+    public let inputColumns: [String]
     /// Class names (text targets) of a classifier; nil for regression and numeric class labels.
     public var targetClasses: [String]? { record.encoding.targetClasses }
 

@@ -191,16 +191,8 @@ enum V2Codec {
         if TrafficTransform.applies(to: model, columns: names) {
             return try trafficInput(tensors, model: model, limits: limits)
         }
-        var byName: [String: Tensor] = [:]
-        for tensor in tensors {
-            guard model.inputColumns.contains(tensor.name) else {
-                throw .invalid("input '\(tensor.name)' is not a column of this model (columns: \(model.inputColumns.joined(separator: ", "))); send one [rows, \(model.featureNames.count)] tensor or one tensor per column")
-            }
-            guard byName[tensor.name] == nil else { throw .invalid("input '\(tensor.name)' is given twice") }
-            guard tensor.shape.count == 1 || (tensor.shape.count == 2 && tensor.shape[1] == 1) else {
-                throw .invalid("input '\(tensor.name)' has shape \(tensor.shape); a column tensor is [rows] or [rows, 1]")
-            }
-            byName[tensor.name] = tensor
+        let byName = try columnTensors(tensors, allowed: Set(model.inputColumns)) { name in
+            "input '\(name)' is not a column of this model (columns: \(model.inputColumns.joined(separator: ", "))); send one [rows, \(model.featureNames.count)] tensor or one tensor per column"
         }
         let rowCounts = Set(byName.values.map { $0.shape[0] })
         guard rowCounts.count == 1, let rows = rowCounts.first else {
@@ -216,20 +208,29 @@ enum V2Codec {
         })
     }
 
-    /// Raw traffic rows as tensors `spot_num`, `date` and `hour` (optional with `2025-06-01T08` dates), and the
-    /// history as `history_spot_num`, `history_date`, `history_hour`, `history_volume`.
-    private static func trafficInput(_ tensors: [Tensor], model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
-        let known: Set<String> = ["spot_num", "date", "hour", "history_spot_num", "history_date", "history_hour", "history_volume"]
+    /// Column tensors by name: each one of `allowed` (else the `unknown` message), given once, shaped `[rows]` or
+    /// `[rows, 1]`.
+    private static func columnTensors(
+        _ tensors: [Tensor], allowed: Set<String>, unknown: (String) -> String
+    ) throws(InferenceFailure) -> [String: Tensor] {
         var byName: [String: Tensor] = [:]
         for tensor in tensors {
-            guard known.contains(tensor.name) else {
-                throw .invalid("input '\(tensor.name)' is not a raw traffic column (\(known.sorted().joined(separator: ", ")))")
-            }
+            guard allowed.contains(tensor.name) else { throw .invalid(unknown(tensor.name)) }
             guard byName[tensor.name] == nil else { throw .invalid("input '\(tensor.name)' is given twice") }
             guard tensor.shape.count == 1 || (tensor.shape.count == 2 && tensor.shape[1] == 1) else {
                 throw .invalid("input '\(tensor.name)' has shape \(tensor.shape); a column tensor is [rows] or [rows, 1]")
             }
             byName[tensor.name] = tensor
+        }
+        return byName
+    }
+
+    /// Raw traffic rows as tensors `spot_num`, `date` and `hour` (optional with `2025-06-01T08` dates), and the
+    /// history as `history_spot_num`, `history_date`, `history_hour`, `history_volume`.
+    private static func trafficInput(_ tensors: [Tensor], model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
+        let known: Set<String> = ["spot_num", "date", "hour", "history_spot_num", "history_date", "history_hour", "history_volume"]
+        let byName = try columnTensors(tensors, allowed: known) { name in
+            "input '\(name)' is not a raw traffic column (\(known.sorted().joined(separator: ", ")))"
         }
         let isHistory = { (name: String) in name.hasPrefix("history_") }
         let rowCounts = Set(byName.filter { !isHistory($0.key) }.map { $0.value.shape[0] })
