@@ -5,7 +5,8 @@
 // Module dependencies point one way only:
 //   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem)
 //     -> SuggestionAlgorithms, Trainers (-> TrafficData)
-//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird: suggestions and model serving)
+//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird, HTTP/1.1 + h2c: Connect, gRPC,
+//        model serving)
 //     -> TuningCLI (executable `tunekit`)
 import PackageDescription
 
@@ -30,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
     ],
     targets: [
         .systemLibrary(
@@ -76,6 +79,12 @@ let package = Package(
                 "NumericKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                // HTTP/2 for gRPC: Hummingbird's HTTP/2 channel (swift-nio-http2), behind our h2c/HTTP/1.1 sniffer.
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -115,9 +124,13 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport", "ExperimentRunner", "ExperimentModel"],
+            swiftSettings: swiftSettings),
     ]
 )

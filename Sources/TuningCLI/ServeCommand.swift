@@ -8,12 +8,17 @@ extension TunekitCommand {
     struct ServeCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve Katib's Suggestion API over the Connect protocol (JSON or binary protobuf; no gRPC), and published models over KServe's V1 and V2 protocols.",
+            abstract: "Serve Katib's Suggestion API over gRPC (for Katib's controller) and the Connect protocol (for any HTTP client) on one port, and published models over KServe's V1 and V2 protocols.",
             discussion: """
                 POST /api.v1.beta1.Suggestion/GetSuggestions and /ValidateAlgorithmSettings take Katib's messages \
-                in the protobuf JSON mapping, as `tunekit suggest` does. Also GET /healthz, /readyz, /metrics \
-                (Prometheus) and /openapi.json. Logs go to stderr; SIGTERM or SIGINT stops the server after the \
-                requests in flight are answered. Prints "listening on http://HOST:PORT" once it accepts connections.
+                over the Connect protocol (HTTP/1.1 or HTTP/2; protobuf JSON, as `tunekit suggest` does, or binary \
+                protobuf) and over gRPC (HTTP/2 cleartext), which is how Katib's controller calls a suggestion \
+                service; so do Katib's EarlyStopping methods (Katib's early-stopping services listen on 6788). gRPC's \
+                health service grpc.health.v1.Health answers SERVING for "" and manager.v1beta1.Suggestion (Katib's \
+                gRPC probe). Also GET /healthz, /readyz, /metrics (Prometheus) and /openapi.json. Logs go to stderr. \
+                SIGTERM drains for --drain-seconds (health NOT_SERVING, /readyz 503, calls still answered), then \
+                stops accepting connections and exits once the requests in flight are answered; SIGINT or a second \
+                signal skips the drain. Prints "listening on http://HOST:PORT" once it accepts connections.
 
                 With --models, published models answer KServe's V1 protocol (GET /v1/models/NAME, \
                 POST /v1/models/NAME:predict with "instances") and the Open Inference Protocol V2 \
@@ -35,6 +40,9 @@ extension TunekitCommand {
 
         @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")
         var idleTimeout = 60.0
+
+        @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, seconds during which health checks say NOT_SERVING and /readyz 503 while calls are still answered, so Kubernetes takes the pod out of its Service before it stops.")
+        var drainSeconds = 0.0
 
         @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
         var logLevel = "info"
@@ -73,6 +81,9 @@ extension TunekitCommand {
             guard requestTimeout > 0, requestTimeout <= 86_400, idleTimeout > 0, idleTimeout <= 86_400 else {
                 throw ValidationError("--request-timeout and --idle-timeout must be in (0, 86400] seconds")
             }
+            guard drainSeconds >= 0, drainSeconds <= 3600 else {
+                throw ValidationError("--drain-seconds must be in [0, 3600], got \(drainSeconds)")
+            }
             guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -85,6 +96,7 @@ extension TunekitCommand {
             var configuration = SuggestionServerConfiguration(
                 host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)",
                 requestTimeout: .milliseconds(Int64(requestTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            configuration.drainPeriod = .milliseconds(Int64(drainSeconds * 1000))
             var log: PredictionLog?
             if let models {
                 let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"].flatMap { $0.isEmpty ? nil : $0 }

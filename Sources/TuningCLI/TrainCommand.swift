@@ -64,7 +64,7 @@ extension TunekitCommand {
             let testSplit = result.data.splits.test.flatMap { $0.rowCount > 0 ? $0 : nil }
             let test = testSplit.map { Training.evaluate(result.model, on: $0) }
             if let test, let testSplit {
-                note("test (\(testSplit.rowCount) rows): " + test.named.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
+                note(Self.testLine(test, rows: testSplit.rowCount))
             }
             if let path = invocation.metricsFile {
                 do { try MetricsFile.append(result.metrics.named.filter(\.value.isFinite), to: path, format: invocation.metricsFormat) } catch {
@@ -78,8 +78,17 @@ extension TunekitCommand {
             }
         }
 
-        /// `--log-every N`: the validation metrics of every N-th iteration, on stderr (so Katib's collector, which reads
-        /// stdout, sees only the final metrics).
+        /// The held-out test metrics for people, never for Katib: its StdOut collector reads stderr too (the trial runs as
+        /// `CMD 1>metrics.log 2>&1`) and takes every `name=value`, so these are written `test_name value`, which neither its
+        /// default filter nor a metric name matches. They are in score.json as well.
+        static func testLine(_ test: ModelMetrics, rows: Int) -> String {
+            "test split, \(rows) rows (not reported as trial metrics): "
+                + test.named.map { "test_\($0.name) \($0.value)" }.joined(separator: ", ")
+        }
+
+        /// `--log-every N`: the validation metrics of every N-th iteration as `name=value` on stderr, which Katib's StdOut
+        /// collector records as intermediate values; the final metrics come after them on stdout, so every metric's
+        /// latest value is the trial's result.
         private static func logger(every interval: Int) -> FitObserver {
             let iteration = Mutex(0)
             return { predictions, targets in

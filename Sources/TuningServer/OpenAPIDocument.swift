@@ -265,7 +265,7 @@ enum OpenAPIDocument {
     "/api.v1.beta1.EarlyStopping/SetTrialStatus": {
       "post": {
         "operationId": "SetTrialStatus",
-        "summary": "Acknowledge that a trial was early stopped (a stateless service records nothing).",
+        "summary": "Always unimplemented (501): marking a Katib Trial EarlyStopped needs the Kubernetes API, which tunekit does not call.",
         "requestBody": {
           "required": true,
           "content": {
@@ -277,12 +277,12 @@ enum OpenAPIDocument {
           }
         },
         "responses": {
-          "200": {
-            "description": "OK",
+          "501": {
+            "description": "unimplemented: the request is valid; tunekit cannot mark the Trial (run Katib's medianstop service for that).",
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/EmptyReply"
+                  "$ref": "#/components/schemas/Status"
                 }
               }
             }

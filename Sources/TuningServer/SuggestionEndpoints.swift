@@ -56,66 +56,99 @@ struct SuggestionEndpoints: Sendable {
 
     typealias Failure = ConnectProtocol.Failure
 
+    /// Answers one call: gRPC (HTTP/2, `application/grpc`) or Connect (anything else), with the same handlers,
+    /// limits and deadline, and the same status code and message for every refusal.
     func respond(to method: Method, request: Request, context: SuggestionRequestContext) async -> Response {
         let clock = ContinuousClock()
         let start = clock.now
         var algorithm = "none"
+        let isGRPC = GRPCProtocol.isGRPC(request.headers)
         let response: Response
         var errorCode: String?
+        // gRPC answers every call with HTTP 200; its metrics carry the status Connect would have sent for the outcome.
+        var grpcOutcome = 200
         do {
-            guard let codec = ConnectProtocol.Codec(contentType: request.headers[.contentType]) else {
-                throw UnsupportedMediaType(contentType: request.headers[.contentType])
+            if isGRPC {
+                guard GRPCProtocol.isProtobuf(request.headers) else {
+                    throw Failure(.unimplemented, "Content-Type '\(request.headers[.contentType] ?? "")' is not supported; send application/grpc (protobuf)")
+                }
+                let timeout = try GRPCProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
+                let body = try await GRPCProtocol.readMessage(request, limit: maxBodyBytes)
+                response = GRPCProtocol.reply(
+                    try await call(method, body: body, codec: .proto, timeout: timeout, logger: context.logger, algorithm: &algorithm))
+            } else {
+                guard let codec = ConnectProtocol.Codec(contentType: request.headers[.contentType]) else {
+                    throw UnsupportedMediaType(contentType: request.headers[.contentType])
+                }
+                let gzipped = try ConnectProtocol.bodyIsGzipped(request.headers)
+                let timeout = try ConnectProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
+                let body = try await readBody(request, gzipped: gzipped)
+                let reply = try await call(method, body: body, codec: codec, timeout: timeout, logger: context.logger, algorithm: &algorithm)
+                response = Self.message(reply, codec: codec)
             }
-            let gzipped = try ConnectProtocol.bodyIsGzipped(request.headers)
-            let timeout = try ConnectProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
-            let body = try await readBody(request, gzipped: gzipped)
-            let reply: Data
-            switch method {
-            case .getSuggestions:
-                let decoded = try answer { try GetSuggestionsRequest(body, codec: codec) }
-                algorithm = Self.label(decoded.experiment)
-                let suggestions = try await suggest(decoded, timeout: timeout, logger: context.logger)
-                reply = suggestions.encoded(codec)
-            case .validateAlgorithmSettings:
-                let decoded = try answer { try ValidateAlgorithmSettingsRequest(body, codec: codec) }
-                algorithm = Self.label(decoded.experiment)
-                try answer { try handlers.validate(decoded) }
-                reply = Self.emptyReply(codec)
-            case .getEarlyStoppingRules:
-                let decoded = try answer { try GetEarlyStoppingRulesRequest(body, codec: codec) }
-                algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
-                let rules = try answer { try EarlyStoppingService.rules(decoded) }
-                reply = rules.encoded(codec)
-            case .validateEarlyStoppingSettings:
-                let decoded = try answer { try ValidateEarlyStoppingSettingsRequest(body, codec: codec) }
-                algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
-                try answer { try EarlyStoppingService.validate(decoded) }
-                reply = Self.emptyReply(codec)
-            case .setTrialStatus:
-                // Katib's service marks the Trial resource EarlyStopped; a stateless service has nothing to record.
-                _ = try answer { try SetTrialStatusRequest(body, codec: codec) }
-                reply = Self.emptyReply(codec)
-            }
-            response = Self.message(reply, codec: codec)
-        } catch let failure as Failure {
-            errorCode = failure.code.rawValue
-            context.logger.info(
-                "request refused", metadata: ["method": "\(method.rawValue)", "code": "\(failure.code.rawValue)",
-                                              "reason": "\(failure.message)"])
-            response = Self.error(failure)
         } catch let unsupported as UnsupportedMediaType {
             errorCode = "unsupported_media_type"
             response = unsupported.response
         } catch {
-            // Not a user error: log it with the request id, tell the client only that it happened.
-            errorCode = ConnectProtocol.Code.`internal`.rawValue
-            context.logger.error("internal error", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
-            response = Self.error(Failure(.`internal`, "internal error; request id \(context.requestID)"))
+            let refusal = refusal(error, method: method, context: context)
+            errorCode = refusal.code.rawValue
+            grpcOutcome = refusal.code.httpStatus.code
+            response = isGRPC ? GRPCProtocol.error(refusal) : Self.error(refusal)
         }
         metrics.record(
-            endpoint: method.rawValue, algorithm: algorithm, status: response.status.code, errorCode: errorCode,
-            seconds: (clock.now - start).seconds)
+            endpoint: method.rawValue, algorithm: algorithm, status: isGRPC ? grpcOutcome : response.status.code,
+            errorCode: errorCode, seconds: (clock.now - start).seconds)
         return response
+    }
+
+    /// Decodes a request in `codec`, answers it and encodes the reply; `algorithm` becomes the metrics label.
+    private func call(
+        _ method: Method, body: Data, codec: ConnectProtocol.Codec, timeout: Duration, logger: Logger, algorithm: inout String
+    ) async throws -> Data {
+        switch method {
+        case .getSuggestions:
+            let decoded = try answer { try GetSuggestionsRequest(body, codec: codec) }
+            algorithm = Self.label(decoded.experiment)
+            return try await suggest(decoded, timeout: timeout, logger: logger).encoded(codec)
+        case .validateAlgorithmSettings:
+            let decoded = try answer { try ValidateAlgorithmSettingsRequest(body, codec: codec) }
+            algorithm = Self.label(decoded.experiment)
+            try answer { try handlers.validate(decoded) }
+            return Self.emptyReply(codec)
+        case .getEarlyStoppingRules:
+            let decoded = try answer { try GetEarlyStoppingRulesRequest(body, codec: codec) }
+            algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
+            return try answer { try EarlyStoppingService.rules(decoded) }.encoded(codec)
+        case .validateEarlyStoppingSettings:
+            let decoded = try answer { try ValidateEarlyStoppingSettingsRequest(body, codec: codec) }
+            algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
+            try answer { try EarlyStoppingService.validate(decoded) }
+            return Self.emptyReply(codec)
+        case .setTrialStatus:
+            // Katib's medianstop service marks the Trial resource EarlyStopped through the Kubernetes API; a stateless
+            // service without cluster credentials cannot, and must not pretend it did.
+            _ = try answer { try SetTrialStatusRequest(body, codec: codec) }
+            throw Failure(.unimplemented, Self.setTrialStatusRefusal)
+        }
+    }
+
+    static let setTrialStatusRefusal = """
+        SetTrialStatus is not implemented: marking a Katib Trial EarlyStopped needs the Kubernetes API, which tunekit \
+        does not call; run Katib's own medianstop service for early stopping on a cluster (tunekit applies its rules \
+        in local runs)
+        """
+
+    /// A refused call as the client sees it; errors that are not the client's are logged under the request id.
+    private func refusal(_ error: any Error, method: Method, context: SuggestionRequestContext) -> Failure {
+        if let failure = error as? Failure {
+            context.logger.info(
+                "request refused", metadata: ["method": "\(method.rawValue)", "code": "\(failure.code.rawValue)",
+                                              "reason": "\(failure.message)"])
+            return failure
+        }
+        // Not a user error: log it with the request id, tell the client only that it happened.
+        context.logger.error("internal error", metadata: ["method": "\(method.rawValue)", "error": "\(error)"])
+        return Failure(.`internal`, "internal error; request id \(context.requestID)")
     }
 
     /// A body in a codec Connect does not define: 415, listing the two it does (Connect's rule), with a readable body.

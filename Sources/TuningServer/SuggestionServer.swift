@@ -4,7 +4,10 @@ public import ExperimentRunner
 import Foundation
 import HTTPTypes
 import HummingbirdCore
+import HummingbirdHTTP2
 import NIOCore
+import ServiceLifecycle
+import UnixSignals
 
 /// Where and how `tunekit serve` listens, and what it serves.
 public struct SuggestionServerConfiguration: Sendable {
@@ -27,6 +30,9 @@ public struct SuggestionServerConfiguration: Sendable {
     public var models: ModelServing?
     /// Whether the Suggestion API is served (false: models only).
     public var suggestions = true
+    /// After SIGTERM, how long the server keeps answering while health checks and `/readyz` report it is going away
+    /// (so Kubernetes takes the pod out of its Service first); then it stops accepting and finishes calls in flight.
+    public var drainPeriod: Duration = .zero
 
     public init(
         host: String = "127.0.0.1", port: Int = 6789, maxBodyBytes: Int = 8 << 20, serverName: String = "tunekit",
@@ -58,16 +64,50 @@ public struct ModelServing: Sendable {
     }
 }
 
-/// Katib's Suggestion and EarlyStopping APIs over the Connect protocol (HTTP/1.1, JSON or binary protobuf), plus health,
+/// Katib's Suggestion and EarlyStopping APIs over the Connect protocol (HTTP/1.1 or HTTP/2, JSON or binary protobuf)
+/// and over gRPC (HTTP/2 cleartext) on the same port, gRPC's health service, plus health,
 /// readiness, Prometheus metrics and the OpenAPI document; with `configuration.models`, also published models over
 /// KServe's V1 protocol and the Open Inference Protocol V2. Stateless: every request carries the whole history.
 public enum SuggestionServer {
-    /// Serves until SIGTERM or SIGINT, then stops accepting connections and returns once in-flight requests are
-    /// answered. `onListening` receives the bound port once the server accepts connections.
+    /// Serves until SIGTERM or SIGINT. SIGTERM first drains for `drainPeriod` (health NOT_SERVING, `/readyz` 503,
+    /// calls still answered); then, as at once on SIGINT or a second signal, the server stops accepting connections
+    /// and returns once in-flight requests are answered. `onListening` receives the bound port once the server
+    /// accepts connections.
     public static func run(
         _ configuration: SuggestionServerConfiguration, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) async throws {
-        try await makeApplication(configuration, logger: logger, onListening: onListening).runService()
+        let serving = ServingState()
+        let app = makeApplication(configuration, logger: logger, handlers: .katib, serving: serving, onListening: onListening)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: logger))
+        @Sendable func stop() async {
+            serving.advance(to: .stopped)
+            await group.triggerGracefulShutdown()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    if signal == .sigterm, configuration.drainPeriod > .zero, serving.phase == .serving {
+                        logger.notice("draining", metadata: ["seconds": "\(configuration.drainPeriod.seconds)"])
+                        serving.advance(to: .draining)
+                    } else {
+                        // SIGINT, a second signal, or no drain period: stop now.
+                        await stop()
+                    }
+                }
+            }
+            tasks.addTask {
+                await serving.waitForChange(from: .serving)
+                guard serving.phase == .draining else { return }
+                try? await Task.sleep(for: configuration.drainPeriod)
+                await stop()
+            }
+            // Once the server has stopped (or failed to start), release the drain timer and the signal watcher.
+            defer {
+                serving.advance(to: .stopped)
+                tasks.cancelAll()
+            }
+            try await group.run()
+        }
     }
 
     /// The HTTP application; run it with `runService()` (graceful shutdown on SIGTERM/SIGINT: the listener closes,
@@ -76,12 +116,12 @@ public enum SuggestionServer {
         _ configuration: SuggestionServerConfiguration, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        makeApplication(configuration, logger: logger, handlers: .katib, onListening: onListening)
+        makeApplication(configuration, logger: logger, handlers: .katib, serving: ServingState(), onListening: onListening)
     }
 
     static func makeApplication(
         _ configuration: SuggestionServerConfiguration, logger: Logger, handlers: SuggestionEndpoints.Handlers,
-        onListening: @escaping @Sendable (Int) async -> Void
+        serving: ServingState, onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let metrics = ServerMetrics()
         let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
@@ -90,6 +130,10 @@ public enum SuggestionServer {
             handlers: handlers, gate: gate)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        let health = HealthService(
+            services: configuration.suggestions
+                ? ["manager.v1beta1.Suggestion", "api.v1.beta1.Suggestion", "api.v1.beta1.EarlyStopping"] : [],
+            state: serving)
         let katibMethods: [SuggestionEndpoints.Method] = [
             .getSuggestions, .validateAlgorithmSettings, .getEarlyStoppingRules, .validateEarlyStoppingSettings, .setTrialStatus,
         ]
@@ -99,7 +143,9 @@ public enum SuggestionServer {
         }
         let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
             ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
-            ("readyz", .get, { @Sendable _, _ in text("ready\n") }),
+            ("readyz", .get, { @Sendable _, _ in
+                serving.phase == .serving ? text("ready\n") : text("draining\n", status: .serviceUnavailable)
+            }),
             ("metrics", .get, { @Sendable _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
             ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
         ]
@@ -110,7 +156,16 @@ public enum SuggestionServer {
                 predictionLog: models.predictionLog
             ).routes
         } ?? []
-        let routes = (configuration.suggestions ? katibRoutes : []) + plainRoutes + inferenceRoutes
+        let healthRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+            (HealthService.checkPath, .post, { @Sendable request, _ in
+                GRPCProtocol.isGRPC(request.headers) ? await health.check(request) : grpcOnly
+            }),
+            (HealthService.watchPath, .post, { @Sendable request, context in
+                GRPCProtocol.isGRPC(request.headers) ? await health.watch(request, closed: context.channel.closeFuture) : grpcOnly
+            }),
+        ]
+        let routes = (configuration.suggestions ? katibRoutes : []) + plainRoutes + healthRoutes + inferenceRoutes
+        router.add(middleware: GRPCUnknownMethodMiddleware(paths: Set(routes.filter { $0.method == .post }.map { "/" + $0.path })))
         // Only plain paths: a path with captures may answer other methods on the same pattern.
         let exact = Dictionary(grouping: routes.filter { !$0.path.contains(":") }, by: { "/" + $0.path })
             .compactMapValues { $0.count == 1 ? $0[0].method : nil }
@@ -118,20 +173,34 @@ public enum SuggestionServer {
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }
         }
-        let idle = configuration.idleTimeout.components
+        let idle = TimeAmount(configuration.idleTimeout)
+        let http1 = HTTP1Channel.Configuration(idleTimeout: idle)
+        let http2 = HTTP2Channel.Configuration(
+            idleTimeout: configuration.idleTimeout, gracefulCloseTimeout: configuration.requestTimeout, streamConfiguration: http1)
         return Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(
-                idleTimeout: TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            server: HTTPServerBuilder { responder in
+                CleartextHTTPChannel(responder: responder, http1: http1, http2: http2, firstBytesTimeout: idle)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
-    private static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {
+    /// The health service answers gRPC only; other clients have `/healthz` and `/readyz`.
+    private static var grpcOnly: Response {
+        var response = SuggestionEndpoints.error(ConnectProtocol.Failure(
+            .unimplemented, "grpc.health.v1.Health is served over gRPC only; use GET /healthz or /readyz"))
+        response.status = .unsupportedMediaType
+        return response
+    }
+
+    private static func text(
+        _ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
         Response(
-            status: .ok, headers: [.contentType: contentType],
+            status: status, headers: [.contentType: contentType],
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

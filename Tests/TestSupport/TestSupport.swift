@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// A fresh directory under the system temp dir, removed when the value is released by `remove()`.
@@ -77,4 +78,69 @@ public func classificationCSV(rows: Int, seed: UInt64 = 1, classes: [String]) ->
         text += "\(x1),\(x2),\(site),\(classes[k])\n"
     }
     return text
+}
+
+/// Real clients and tools from PyPI that tests drive (connectrpc, grpcio, kserve, kfp, lightgbm, …). A test that
+/// needs one runs when it is installed; where `TUNEKIT_REQUIRE_TOOLS=1` (CI sets it) it also runs when it is not, and
+/// fails saying what is missing, so a broken install can never pass as a skipped test.
+public enum RealTools {
+    /// `$TUNEKIT_PYTHON`, else `python3`, if it runs `check` (Python code, e.g. an import) successfully; else nil.
+    public static func python(passing check: String) -> String? {
+        let python = ProcessInfo.processInfo.environment["TUNEKIT_PYTHON"] ?? "python3"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "-c", check]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? python : nil
+    }
+
+    /// Whether missing tools fail tests instead of skipping them.
+    public static let required = ProcessInfo.processInfo.environment["TUNEKIT_REQUIRE_TOOLS"] == "1"
+
+    /// The condition for `.enabled(if:)`: the tool is there, or its absence must fail the test.
+    public static func enabled(_ tool: String?) -> Bool { tool != nil || required }
+}
+
+/// Runs a command (found on PATH) to completion, its output and errors captured through files (no pipe can fill up).
+public enum TestProcess {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let output: String
+        public let errors: String
+    }
+
+    /// Runs the command on a Dispatch thread, so that waiting for it never holds one of Swift's few cooperative threads
+    /// (a test whose command talks to a server in the test process would otherwise starve that server).
+    public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try runBlocking(tool, arguments, environment: environment) })
+            }
+        }
+    }
+
+    public static func runBlocking(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let directory = TemporaryDirectory("tunekit-process")
+        defer { directory.remove() }
+        let outputPath = directory.write("stdout", ""), errorsPath = directory.write("stderr", "")
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        try errors.close()
+        return Result(
+            status: process.terminationStatus,
+            output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            errors: (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? "")
+    }
 }

@@ -6,7 +6,7 @@ import Testing
 /// `tunekit export kfp-metrics` writes an ExecutorOutput that KFP's own protobuf message reads, carrying score.json's
 /// metrics as the Metrics artifact's metadata.
 @Suite(.serialized) struct KubeflowPipelineTests {
-    @Test(.enabled(if: pythonWithKFP != nil)) func pipelinesAndComponentsCompile() throws {
+    @Test(.enabled(if: RealTools.enabled(pythonWithKFP))) func pipelinesAndComponentsCompile() throws {
         let python = try #require(pythonWithKFP)
         let directory = TemporaryDirectory("tunekit-kfp")
         defer { directory.remove() }
@@ -31,7 +31,7 @@ import Testing
         #expect(loaded.stdout.contains("tune ['experiment', 'model_version', 'models'] ['metrics']"), "\(loaded.stdout)")
     }
 
-    @Test(.enabled(if: pythonWithKFP != nil)) func scoreMetricsBecomeTheMetricsArtifactsMetadata() throws {
+    @Test(.enabled(if: RealTools.enabled(pythonWithKFP))) func scoreMetricsBecomeTheMetricsArtifactsMetadata() throws {
         let python = try #require(pythonWithKFP)
         let directory = TemporaryDirectory("tunekit-kfp-metrics")
         defer { directory.remove() }

@@ -15,7 +15,7 @@ import Testing
             .map { "\(path)/\($0)" }
     }
 
-    @Test(.enabled(if: pythonWithSchemas != nil)) func deployAndExperimentsMatchTheSchemas() throws {
+    @Test(.enabled(if: RealTools.enabled(pythonWithSchemas))) func deployAndExperimentsMatchTheSchemas() throws {
         let python = try #require(pythonWithSchemas)
         let scratch = TemporaryDirectory("tunekit-schemas")
         defer { scratch.remove() }
@@ -37,7 +37,7 @@ import Testing
         #expect(patch.status == 0, "\(patch.stdout)")
     }
 
-    @Test(.enabled(if: pythonWithSchemas != nil)) func mistakesAreNamedWithTheirPath() throws {
+    @Test(.enabled(if: RealTools.enabled(pythonWithSchemas))) func mistakesAreNamedWithTheirPath() throws {
         let python = try #require(pythonWithSchemas)
         let scratch = TemporaryDirectory("tunekit-schemas-bad")
         defer { scratch.remove() }

@@ -304,7 +304,7 @@ import Testing
 
     /// tritonclient (V2, JSON and binary, named and `[rows, features]` tensors) and kserve's REST client (V1 and V2),
     /// from PyPI, against a served gbdt and a served ridge model: the same numbers as `tunekit predict`, bit for bit.
-    @Test(.enabled(if: pythonWithKServeClients != nil)) func realKServeClientsGetWhatPredictWrites() async throws {
+    @Test(.enabled(if: RealTools.enabled(pythonWithKServeClients))) func realKServeClientsGetWhatPredictWrites() async throws {
         let fixture = try #require(Self.fixture)
         let python = try #require(pythonWithKServeClients)
         for version in ["g1", "r1"] {

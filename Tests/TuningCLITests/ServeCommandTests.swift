@@ -75,4 +75,59 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
+
+    static let pythonWithGRPCHealth = RealTools.python(passing: "import grpc, grpc_health.v1.health_pb2_grpc")
+
+    /// SIGTERM with --drain-seconds: gRPC health says NOT_SERVING and /readyz 503 while calls are still answered
+    /// (Kubernetes takes the pod out of the Service), then the server exits by itself.
+    @Test(.enabled(if: RealTools.enabled(pythonWithGRPCHealth)))
+    func sigtermDrainsBeforeStopping() async throws {
+        let python = try #require(Self.pythonWithGRPCHealth, "grpcio and grpcio-health-checking are not installed")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TunekitProcess.executable)
+        process.arguments = ["serve", "--port", "0", "--drain-seconds", "4"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var announced = ""
+        while !announced.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            announced += String(decoding: chunk, as: UTF8.self)
+        }
+        let address = try #require(announced.split(separator: "\n").first.map { String($0.dropFirst("listening on ".count)) })
+        let base = try #require(URL(string: address))
+        func health() async throws -> String {
+            let script = """
+                import sys, grpc
+                from grpc_health.v1 import health_pb2, health_pb2_grpc
+                stub = health_pb2_grpc.HealthStub(grpc.insecure_channel(sys.argv[1]))
+                print(health_pb2.HealthCheckResponse.ServingStatus.Name(
+                    stub.Check(health_pb2.HealthCheckRequest(service="manager.v1beta1.Suggestion"), timeout=5).status))
+                """
+            return try await TestProcess.run(python, ["-c", script, "\(base.host!):\(base.port!)"]).output
+        }
+        func status(_ path: String, body: Data? = nil) async throws -> Int {
+            var request = URLRequest(url: base.appendingPathComponent(path))
+            if let body {
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.httpBody = body
+            }
+            let (_, response) = try await URLSession.shared.data(for: request)
+            return (response as? HTTPURLResponse)?.statusCode ?? 0
+        }
+        #expect(try await health() == "SERVING\n")
+        #expect(try await status("readyz") == 200)
+        kill(process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await health() == "NOT_SERVING\n")
+        #expect(try await status("readyz") == 503)
+        #expect(try await status("api.v1.beta1.Suggestion/GetSuggestions", body: Self.slowRequest) == 200)
+        #expect(process.isRunning)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
 }

@@ -196,7 +196,7 @@ let pythonWithConnectClients: String? = {
 /// Real clients against the loopback server: a Python Connect client generated from the .proto (binary with gzip,
 /// and JSON), `buf curl`, and Katib's own message classes (kubeflow-katib) building the request and reading the reply.
 @Suite struct RealConnectClientTests {
-    @Test(.enabled(if: pythonWithConnectClients != nil, "connectrpc, buf-bin and kubeflow-katib are not installed"))
+    @Test(.enabled(if: RealTools.enabled(pythonWithConnectClients), "connectrpc, buf-bin and kubeflow-katib are not installed"))
     func pythonConnectClientAndBufCurlCallTheServer() async throws {
         let python = try #require(pythonWithConnectClients)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("tunekit-connect-\(UUID().uuidString)")
@@ -205,20 +205,12 @@ let pythonWithConnectClients: String? = {
         let requestFile = work.appendingPathComponent("request.json")
         try Requests.getSuggestions("tpe", trials: 10, count: 2).write(to: requestFile)
         try await LiveServer.run { server in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                python, PackagePaths.file("Tests/ConnectClients/katib_connect_client.py"), server.base.absoluteString,
+            let run = try await TestProcess.run(python, [
+                PackagePaths.file("Tests/ConnectClients/katib_connect_client.py"), server.base.absoluteString,
                 PackagePaths.file("Sources/KatibWire/Protos"), work.path, requestFile.path,
-            ]
-            let output = Pipe(), errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            let complaints = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(String(decoding: printed, as: UTF8.self)) \(complaints)")
+            ])
+            #expect(run.status == 0, "\(run.output) \(run.errors)")
+            let printed = Data(run.output.utf8)
             let seen = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
             #expect((seen["problems"] as? [String])?.isEmpty == true)
             #expect((seen["fields_checked"] as? Int ?? 0) > 60, "every field of the .proto compared with Katib's")

@@ -12,12 +12,14 @@ struct LiveServer {
 
     static func run(
         maxBodyBytes: Int = 8 << 20, requestTimeout: Duration = .seconds(30), handlers: SuggestionEndpoints.Handlers = .katib,
-        _ body: @Sendable (LiveServer) async throws -> Void
+        serving: ServingState = ServingState(), _ body: @Sendable (LiveServer) async throws -> Void
     ) async throws {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = SuggestionServer.makeApplication(
             SuggestionServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, requestTimeout: requestTimeout),
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, handlers: handlers,
+            logger: ProcessInfo.processInfo.environment["TUNEKIT_TEST_SERVER_LOG"] == nil
+                ? Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+                : { var logger = Logger(label: "test") { StreamLogHandler.standardError(label: $0) }; logger.logLevel = .trace; return logger }(), handlers: handlers, serving: serving,
             onListening: { continuation.yield($0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }

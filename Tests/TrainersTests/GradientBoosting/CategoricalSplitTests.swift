@@ -104,7 +104,7 @@ import Testing
     /// same trees: predictions agree to 1e-6. Binary runs two rounds only: LightGBM's gradients are single precision, so
     /// from the third round on two small categories whose rows all share a label tie exactly in its category order and
     /// not quite in tunekit's, and the trees part ways over which of two equally good sets to take.
-    @Test(.enabled(if: pythonWithLightGBM != nil, "Python lightgbm is not installed"), arguments: [("regression", 20), ("binary", 2)])
+    @Test(.enabled(if: RealTools.enabled(pythonWithLightGBM), "Python lightgbm is not installed"), arguments: [("regression", 20), ("binary", 2)])
     func matchesLightGBMTrainedOnTheSameCategories(objective: String, rounds: Int) throws {
         let data = Self.data(rows: 5000, seed: 7, binary: objective == "binary")
         let parameters = [("objective", objective), ("num_iterations", String(rounds)), ("num_leaves", "15")]
@@ -142,7 +142,7 @@ import Testing
         let process = Process()
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [pythonWithLightGBM!, "-c", script] + arguments
+        process.arguments = [try #require(pythonWithLightGBM, "Python lightgbm is not installed"), "-c", script] + arguments
         process.standardOutput = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -32,7 +32,7 @@ let pythonWithLightGBM: String? = {
         #expect(sizes[0] == blocks[0].utf8.count)
     }
 
-    @Test(.enabled(if: pythonWithLightGBM != nil, "Python lightgbm is not installed"))
+    @Test(.enabled(if: RealTools.enabled(pythonWithLightGBM), "Python lightgbm is not installed"))
     func lightGBMLoadsTheModelAndPredictsTheSame() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -62,7 +62,7 @@ let pythonWithLightGBM: String? = {
             let process = Process()
             let output = Pipe()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [pythonWithLightGBM!, "-c", script, directory.file("model.txt"), directory.file("x.csv")]
+            process.arguments = [try #require(pythonWithLightGBM, "Python lightgbm is not installed"), "-c", script, directory.file("model.txt"), directory.file("x.csv")]
             process.standardOutput = output
             try process.run()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
