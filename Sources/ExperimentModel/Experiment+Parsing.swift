@@ -1,7 +1,11 @@
 extension Experiment {
     /// Parses a Katib Experiment from YAML or JSON text; errors name the field and its line.
     public static func parse(text: String, file: String) throws(ExperimentModelError) -> Experiment {
-        let root = try SpecNode.parse(yaml: text, file: file)
+        try parse(document: try SpecNode.parse(yaml: text, file: file), file: file)
+    }
+
+    /// Parses an Experiment already read as a document (see `SpecNode.parse(yaml:file:)`).
+    public static func parse(document root: SpecNode, file: String) throws(ExperimentModelError) -> Experiment {
         do {
             return try parse(root)
         } catch .invalidField(let path, let line, let message) {

@@ -21,15 +21,28 @@ public enum KatibCompatibility {
         "hyperband": ("hyperband", Hyperband.stateSettings.union(["r_l", "resource_name", "eta"])),
     ]
 
+    /// Which Katib service answers the algorithm's ValidateAlgorithmSettings and GetSuggestions.
+    public enum Backend: String, Sendable, CaseIterable {
+        /// Katib's default katib-config: its hyperopt, Optuna, scikit-optimize, goptuna and hyperband services.
+        case katib
+        /// tunekit registered in katib-config (deploy/katib/katib-config-patch.yaml): tunekit answers every algorithm it implements.
+        case tunekit
+    }
+
+    /// Katib's service for an algorithm under its default katib-config (nil for names it has none for).
+    public static func katibService(for algorithm: String) -> String? {
+        backends[algorithm]?.service ?? unimplemented[algorithm].map { _ in algorithm == "pbt" ? "PBT" : "NAS" }
+    }
+
     /// Problems the experiment would meet on Katib that it does not meet here; empty when it is portable.
-    public static func problems(_ experiment: Experiment) -> [String] {
+    public static func problems(_ experiment: Experiment, backend: Backend = .katib) -> [String] {
         var problems: [String] = []
         if let stopping = experiment.earlyStopping, stopping.algorithmName != MedianStop.algorithmName {
             problems.append(
                 "earlyStopping \(stopping.algorithmName) is a tunekit extension; Katib's only early-stopping algorithm is medianstop")
         }
         let name = experiment.algorithm.algorithmName
-        guard let backend = backends[name] else { return problems }
+        guard backend == .katib, let backend = backends[name] else { return problems }
         for setting in experiment.algorithm.algorithmSettings where !backend.settings.contains(setting.name) {
             problems.append(
                 "algorithm \(name): setting \(setting.name) is a tunekit extension; Katib routes \(name) to its \(backend.service) service, which fails the experiment with \"unknown setting \(setting.name) for algorithm \(name)\"")

@@ -47,7 +47,7 @@ extension TunekitCommand {
         func run() async throws {
             let spec: Experiment, digest: String
             do {
-                (spec, digest) = try ExperimentFile.load(experiment)
+                (spec, digest, _) = try ExperimentFile.load(experiment)
             } catch {
                 throw fail(error.description)
             }
@@ -99,8 +99,9 @@ enum ExperimentFile {
     /// Largest experiment file read (Katib's own objects are limited to about 1.5 MB by etcd).
     static let maxBytes = 4 << 20
 
-    /// The experiment, and the SHA-256 of the file's bytes (a resumed run must read the same experiment).
-    static func load(_ path: String) throws(ExperimentModelError) -> (experiment: Experiment, sha256: String) {
+    /// The experiment, the SHA-256 of the file's bytes (a resumed run must read the same experiment) and the document
+    /// as written (what Katib's webhook checks).
+    static func load(_ path: String) throws(ExperimentModelError) -> (experiment: Experiment, sha256: String, document: SpecNode) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         guard size <= maxBytes else {
             throw .malformedDocument(file: path, message: "\(size) bytes is larger than the limit of \(maxBytes) bytes")
@@ -111,6 +112,7 @@ enum ExperimentFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .malformedDocument(file: path, message: "not UTF-8 text")
         }
-        return (try Experiment.parse(text: text, file: path), SHA256.hex(data))
+        let document = try SpecNode.parse(yaml: text, file: path)
+        return (try Experiment.parse(document: document, file: path), SHA256.hex(data), document)
     }
 }

@@ -11,22 +11,30 @@ extension TunekitCommand {
             discussion: """
                 Runs the same pre-flight as `tune` (trial command, data, hyperparameter names, the objective metric \
                 the built-in trainer reports, metrics isolation), so "runnable" means tune will start its trials. \
-                Settings that Katib's own suggestion service for the algorithm would reject are warnings, or errors \
-                with --katib.
+                Then Katib's checks: what its experiment admission webhook refuses (field, line and Katib's reason), \
+                what the suggestion service that answers the algorithm refuses in ValidateAlgorithmSettings, and \
+                settings that service does not know. They are warnings, or errors with --katib (docs/katib-compat.md \
+                lists every rule).
                 """)
 
         @Argument(help: "Katib Experiment YAML or JSON file.")
         var experiment: String
 
         @Flag(help: """
-            Validate for Katib: fail when Katib's own suggestion service would reject the experiment; local \
+            Validate for Katib: fail when Katib's webhook or its suggestion service would refuse the experiment; local \
             pre-flight problems (e.g. data that lives on a cluster volume) become notes.
             """)
         var katib = false
 
+        @Option(name: .customLong("suggestion-service"), help: """
+            Who answers the algorithm on the cluster: katib (Katib's default katib-config: hyperopt, Optuna, \
+            scikit-optimize, goptuna and hyperband services) or tunekit (registered with deploy/katib's katib-config patch).
+            """)
+        var suggestionService: KatibCompatibility.Backend = .katib
+
         func run() async throws {
-            let spec: Experiment
-            do { spec = try ExperimentFile.load(experiment).experiment } catch { throw fail("invalid: \(error.description)") }
+            let spec: Experiment, document: SpecNode
+            do { (spec, _, document) = try ExperimentFile.load(experiment) } catch { throw fail("invalid: \(error.description)") }
             print("valid: experiment '\(spec.name)', algorithm \(spec.algorithm.algorithmName), "
                 + "objective \(spec.objective.type.rawValue) \(spec.objective.objectiveMetricName)")
             for parameter in spec.parameters {
@@ -37,6 +45,15 @@ extension TunekitCommand {
                 print("  \(parameter.name) (\(parameter.parameterType.rawValue)): \(range)")
             }
             print("  search space: \(spec.searchSpace.finiteSize.map { "\($0) points" } ?? "continuous")")
+            // The algorithm's own checks (Katib's ValidateAlgorithmSettings messages) are portability problems too.
+            var problems = KatibWebhook.refusals(document).map { "\($0.refuser) refuses \($0)" }
+            do {
+                _ = try SuggestionService.makeAlgorithm(for: spec)
+            } catch {
+                let service = suggestionService == .tunekit
+                    ? "tunekit's" : "Katib's \(KatibCompatibility.katibService(for: spec.algorithm.algorithmName) ?? "")"
+                problems.append("\(service) suggestion service refuses the algorithm settings: \(error.description)")
+            }
             do {
                 let maxTrials = try await TuningRun.preflight(spec, fallbackSeed: 0)
                 print("runnable: \(maxTrials) trials, \(spec.parallelTrialCount) in parallel")
@@ -52,9 +69,12 @@ extension TunekitCommand {
                 print("  early stopping: \(stopping.algorithmName) \(settings)")
             }
             for warning in TuningRun.shellWarnings(spec) { note("warning: \(warning)") }
-            let problems = KatibCompatibility.problems(spec)
+            problems += KatibCompatibility.problems(spec, backend: suggestionService)
             guard !problems.isEmpty else {
-                print("katib: the algorithm settings are accepted by Katib's own suggestion service")
+                let service = suggestionService == .tunekit
+                    ? "tunekit as its suggestion service"
+                    : "its \(KatibCompatibility.katibService(for: spec.algorithm.algorithmName) ?? "") suggestion service"
+                print("katib: accepted by Katib's experiment webhook and by \(service)")
                 return
             }
             for problem in problems { note("\(katib ? "error" : "warning"): not portable to Katib: \(problem)") }
@@ -62,3 +82,5 @@ extension TunekitCommand {
         }
     }
 }
+
+extension KatibCompatibility.Backend: ExpressibleByArgument {}

@@ -59,6 +59,74 @@ import Testing
         #expect(strict.status == 1 && strict.stderr.contains("hyperopt"))
     }
 
+    /// What Katib's webhook (or Kubernetes, or Katib's suggestion service) refuses, `validate --katib` refuses, with
+    /// the field, its line and Katib's reason.
+    @Test(arguments: [
+        ("    type: minimize", "    type: Minimize", #"spec.objective.type (line 12): Invalid value: "Minimize": must be minimize or maximize"#),
+        ("      kind: Job\n", "      kind: Job\n      metadata:\n        name: fixed\n",
+         "metadata.name and metadata.namespace in spec.trialTemplate must be omitted"),
+        ("                image: ghcr.io/seoul-mlops/tunekit:0.1.0\n", "",
+         "Kubernetes refuses spec.trialTemplate.trialSpec.spec.template.spec.containers[0].image"),
+        ("    algorithmName: multivariate-tpe", "    algorithmName: grid",
+         "Katib's Optuna suggestion service refuses the algorithm settings: unknown setting n_startup_trials for algorithm grid"),
+    ])
+    func katibRefusalsFailWithKatibsReason(original: String, replacement: String, reason: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var text = try String(contentsOfFile: PackagePaths.file("deploy/katib/seoul-traffic-gbdt.yaml"), encoding: .utf8)
+        #expect(text.contains(original))
+        text = text.replacingOccurrences(of: original, with: replacement)
+        let file = directory.write("katib.yaml", text)
+        let result = try TunekitProcess.run(["validate", "--katib", file])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stderr.contains("error: not portable to Katib: ") && result.stderr.contains(reason), "\(result.stderr)")
+        #expect(!result.stdout.contains("katib: accepted"))
+    }
+
+    @Test func cmaesOnOneContinuousParameterIsRefusedForKatib() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let file = directory.write("cmaes.yaml", """
+            apiVersion: kubeflow.org/v1beta1
+            kind: Experiment
+            metadata: {name: cmaes-one}
+            spec:
+              objective: {type: minimize, objectiveMetricName: loss}
+              algorithm: {algorithmName: cmaes}
+              maxTrialCount: 4
+              parallelTrialCount: 1
+              parameters:
+                - {name: x, parameterType: double, feasibleSpace: {min: "0", max: "1"}}
+                - {name: kind, parameterType: categorical, feasibleSpace: {list: [a, b]}}
+              trialTemplate:
+                primaryContainerName: main
+                trialParameters: [{name: x, reference: x}, {name: kind, reference: kind}]
+                trialSpec:
+                  apiVersion: batch/v1
+                  kind: Job
+                  spec:
+                    template:
+                      spec:
+                        containers:
+                          - {name: main, image: x, command: ["sh", "-c", "echo loss=${trialParameters.x} ${trialParameters.kind}"]}
+            """)
+        let result = try TunekitProcess.run(["validate", "--katib", file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Katib's goptuna suggestion service refuses the algorithm settings: CMA-ES only supports two or more dimensional continuous search space."), "\(result.stderr)")
+        #expect(!result.stdout.contains("katib: accepted"))
+    }
+
+    @Test func tunekitAsKatibsSuggestionServiceAcceptsItsOwnSettings() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try Self.variant(directory, [("algorithmName: multivariate-tpe", "algorithmName: tpe")])
+        let katib = try TunekitProcess.run(["validate", "--katib", file])
+        #expect(katib.status == 1 && katib.stderr.contains("n_startup_trials"))
+        let tunekit = try TunekitProcess.run(["validate", "--katib", "--suggestion-service", "tunekit", file])
+        #expect(tunekit.status == 0, "\(tunekit.stderr)")
+        #expect(tunekit.stdout.contains("katib: accepted by Katib's experiment webhook and by tunekit as its suggestion service"))
+    }
+
     @Test func nasAndConfigMapTemplatesNameTheKatibFeature() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
