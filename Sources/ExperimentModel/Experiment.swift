@@ -38,7 +38,7 @@ public struct Experiment: Sendable, Equatable {
         try validate()
     }
 
-    /// The checks Katib's admission webhook makes, plus the ones it forgets (see katib-compat.md §2, §6).
+    /// The checks Katib's admission webhook makes, plus the ones it forgets (see docs/katib-compat.md §2, §6).
     private func validate() throws(ExperimentModelError) {
         try objective.validate()
         guard !algorithm.algorithmName.isEmpty else {

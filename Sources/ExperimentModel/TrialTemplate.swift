@@ -111,7 +111,7 @@ public struct TrialTemplate: Sendable, Equatable {
         return result
     }
 
-    /// Katib's meta references (katib-compat.md §6); an unknown one, or a missing label, is empty.
+    /// Katib's meta references (docs/katib-compat.md §6); an unknown one, or a missing label, is empty.
     func metaValue(_ reference: String, trialName: String, namespace: String) -> String {
         let inner = reference.dropFirst("${trialSpec.".count).dropLast()
         switch inner {

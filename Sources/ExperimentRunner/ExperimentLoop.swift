@@ -52,7 +52,7 @@ public enum RunEvent: Sendable {
     case trialFinished(TrialState)
 }
 
-/// Katib's experiment reconcile loop on one machine (katib-compat.md §3.7): ask for
+/// Katib's experiment reconcile loop on one machine (docs/katib-compat.md §3.7): ask for
 /// suggestions while a slot is free, run them concurrently, stop on goal, failures or count (see `run` for the order).
 struct ExperimentLoop {
     let experiment: Experiment

@@ -1,7 +1,7 @@
 public import ExperimentModel
 
 /// What Katib's own suggestion services would say about an experiment that tunekit accepts: the settings each Katib
-/// backend takes (katib-compat.md §1 and §4), so an experiment that runs here also runs on a cluster.
+/// backend takes (docs/katib-compat.md §1 and §4), so an experiment that runs here also runs on a cluster.
 public enum KatibCompatibility {
     /// Katib algorithm names tunekit does not implement, with the Katib service that serves them and why.
     public static let unimplemented: [String: String] = [

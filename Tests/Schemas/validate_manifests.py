@@ -1,6 +1,6 @@
 """Validates Kubernetes manifests against the object schemas of the real projects, as their Python clients from PyPI
 encode them (generated from their OpenAPI specs): Kubernetes (`kubernetes`), KServe (`kserve`) and Katib
-(`kubeflow-katib`). Every field must be one the schema declares, with the declared type, recursively; required
+(`kubeflow-katib`), and Katib's KatibConfig as katib_config_schema.py writes out its Go type. Every field must be one the schema declares, with the declared type, recursively; required
 fields must be present (except in patches, --partial). Kinds without a schema here (kustomize files, Argo CD) are
 listed as skipped.
 
@@ -29,7 +29,10 @@ def katib_models():
 
 import kserve  # noqa: E402
 
-MODULES = [k8s, kserve, katib_models()]
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import katib_config_schema  # noqa: E402
+
+MODULES = [k8s, kserve, katib_models(), katib_config_schema]
 KINDS = {
     ("v1", "PersistentVolumeClaim"): "V1PersistentVolumeClaim",
     ("v1", "Service"): "V1Service",
@@ -41,6 +44,7 @@ KINDS = {
     ("serving.kserve.io/v1beta1", "InferenceService"): "V1beta1InferenceService",
     ("serving.kserve.io/v1alpha1", "ServingRuntime"): "V1alpha1ServingRuntime",
     ("kubeflow.org/v1beta1", "Experiment"): "V1beta1Experiment",
+    ("config.kubeflow.org/v1beta1", "KatibConfig"): "KatibConfig",
 }
 
 
@@ -53,6 +57,8 @@ def model_class(name):
 
 def required_fields(cls):
     """The attributes whose setter refuses None under client-side validation (the schema's required list)."""
+    if hasattr(cls, "required"):
+        return cls.required
     required = set()
     for attribute in cls.openapi_types:
         instance = cls.__new__(cls)

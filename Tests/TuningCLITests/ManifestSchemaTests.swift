@@ -20,6 +20,7 @@ import Testing
         let scratch = TemporaryDirectory("tunekit-schemas")
         defer { scratch.remove() }
         var documents = Self.files(in: "experiments") + Self.files(in: "experiments/katib-examples") + Self.files(in: "deploy/katib")
+            + [PackagePaths.file("deploy/katib/config/katib-config.yaml")]
         if let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile) {
             let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", PackagePaths.file("deploy/overlays/production")])
             #expect(rendered.status == 0, "\(rendered.stderr)")
@@ -29,7 +30,7 @@ import Testing
         }
         let result = try TunekitProcess.runTool(python, [Self.validator] + documents)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        for kind in ["CronJob", "ServingRuntime", "InferenceService", "Deployment", "PersistentVolumeClaim", "Experiment"] {
+        for kind in ["CronJob", "ServingRuntime", "InferenceService", "Deployment", "PersistentVolumeClaim", "Experiment", "KatibConfig"] {
             #expect(result.stdout.contains("valid") && result.stdout.contains(": \(kind) "), "no \(kind) was validated: \(result.stdout)")
         }
         let patch = try TunekitProcess.runTool(
@@ -60,6 +61,15 @@ import Testing
             kind: Experiment
             metadata: {name: z}
             spec: {maxTrialCount: "3", objective: {type: minimize, objectiveMetricName: rmse, goall: 1}}
+            ---
+            apiVersion: config.kubeflow.org/v1beta1
+            kind: KatibConfig
+            init: {controller: {enableGRPCProbeInSuggestion: "yes"}}
+            runtime:
+              suggestions:
+                - {algorithm: tpe, image: a, command: [tunekit, serve], resource: {limits: {memory: 1Gi}}}
+              earlyStoppings:
+                - {algorithmName: medianstop}
             """)
         let result = try TunekitProcess.runTool(python, [Self.validator, bad])
         #expect(result.status == 1)
@@ -69,9 +79,51 @@ import Testing
             "containers[0]: required field name is missing",
             "Experiment.spec.maxTrialCount: expected an integer",
             "Experiment.spec.objective.goall: unknown field",
+            "KatibConfig.init.controller.enableGRPCProbeInSuggestion: expected true or false",
+            "KatibConfig.runtime.suggestions[0].algorithm: unknown field",
+            "KatibConfig.runtime.suggestions[0].resource: unknown field",
+            "KatibConfig.runtime.suggestions[0]: required field algorithmName is missing",
+            "KatibConfig.runtime.earlyStoppings[0]: required field image is missing",
         ] {
             #expect(result.stdout.contains(error), "\(error) not reported: \(result.stdout)")
         }
+    }
+}
+
+/// deploy/katib/config replaces Katib's katib-config: rendered with `kubectl kustomize` over a stand-in for Katib's
+/// standalone install (the real one is fetched from GitHub), the ConfigMap holds tunekit's KatibConfig byte for byte.
+@Suite struct KatibConfigKustomizationTests {
+    static let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile)
+
+    @Test(.enabled(if: RealTools.enabled(kubectl))) func theKatibConfigMapIsReplacedByTunekits() throws {
+        let kubectl = try #require(Self.kubectl, "kubectl is not installed")
+        let scratch = TemporaryDirectory("tunekit-katib-config")
+        defer { scratch.remove() }
+        let config = try String(contentsOfFile: PackagePaths.file("deploy/katib/config/katib-config.yaml"), encoding: .utf8)
+        var kustomization = try String(
+            contentsOfFile: PackagePaths.file("deploy/katib/config/kustomization.yaml"), encoding: .utf8)
+        let remote = "https://github.com/kubeflow/katib.git/manifests/v1beta1/installs/katib-standalone?ref=v0.19.0"
+        #expect(kustomization.contains(remote))
+        kustomization = kustomization.replacingOccurrences(of: remote, with: "base")
+        scratch.write("overlay/kustomization.yaml", kustomization)
+        scratch.write("overlay/katib-config.yaml", config)
+        // What Katib's standalone kustomization does with its own katib-config.yaml.
+        scratch.write("overlay/base/kustomization.yaml", """
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            namespace: kubeflow
+            configMapGenerator:
+              - name: katib-config
+                behavior: create
+                files: [katib-config.yaml]
+                options: {disableNameSuffixHash: true}
+            """)
+        scratch.write("overlay/base/katib-config.yaml", "apiVersion: config.kubeflow.org/v1beta1\nkind: KatibConfig\n")
+        let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", scratch.file("overlay")])
+        #expect(rendered.status == 0, "\(rendered.stderr)")
+        #expect(rendered.stdout.contains("name: katib-config") && rendered.stdout.contains("namespace: kubeflow"), "\(rendered.stdout)")
+        #expect(rendered.stdout.components(separatedBy: "image: ghcr.io/seoul-mlops/tunekit:").count - 1 == 8, "\(rendered.stdout)")
+        #expect(rendered.stdout.contains("suggestion-pbt") && rendered.stdout.contains("earlystopping-medianstop"))
     }
 }
 

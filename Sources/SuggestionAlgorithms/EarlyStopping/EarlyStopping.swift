@@ -43,7 +43,7 @@ public enum EarlyStoppingService {
     }
 }
 
-/// Katib's `medianstop` (its service's semantics, katib-compat.md §7): once `min_trials_required` trials have
+/// Katib's `medianstop` (its service's semantics, docs/katib-compat.md §7): once `min_trials_required` trials have
 /// succeeded, the rule value is the mean over them of the average of their first `start_step` reports; a running trial
 /// whose best objective after `start_step` reports is worse than that value is stopped (EarlyStopped).
 public struct MedianStop: EarlyStoppingAlgorithm {
