@@ -79,13 +79,13 @@ import Testing
     static let pythonWithGRPCHealth = RealTools.python(passing: "import grpc, grpc_health.v1.health_pb2_grpc")
 
     /// SIGTERM with --drain-seconds: gRPC health says NOT_SERVING and /readyz 503 while calls are still answered
-    /// (Kubernetes takes the pod out of the Service), then the server exits by itself.
+    /// (Kubernetes takes the pod out of the Service); a second signal ends the drain, and the server exits.
     @Test(.enabled(if: RealTools.enabled(pythonWithGRPCHealth)))
     func sigtermDrainsBeforeStopping() async throws {
         let python = try #require(Self.pythonWithGRPCHealth, "grpcio and grpcio-health-checking are not installed")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TunekitProcess.executable)
-        process.arguments = ["serve", "--port", "0", "--drain-seconds", "4"]
+        process.arguments = ["serve", "--port", "0", "--drain-seconds", "600"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -127,6 +127,7 @@ import Testing
         #expect(try await status("readyz") == 503)
         #expect(try await status("api.v1.beta1.Suggestion/GetSuggestions", body: Self.slowRequest) == 200)
         #expect(process.isRunning)
+        kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
