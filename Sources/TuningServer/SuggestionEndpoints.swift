@@ -53,6 +53,8 @@ struct SuggestionEndpoints: Sendable {
     let metrics: ServerMetrics
     let handlers: Handlers
     let gate: ComputeGate
+    /// Binary GetSuggestions requests reuse the trials earlier calls decoded (Katib resends the whole history).
+    let trialCache = TrialDecodeCache()
 
     typealias Failure = ConnectProtocol.Failure
 
@@ -107,7 +109,7 @@ struct SuggestionEndpoints: Sendable {
     ) async throws -> Data {
         switch method {
         case .getSuggestions:
-            let decoded = try answer { try GetSuggestionsRequest(body, codec: codec) }
+            let decoded = try answer { codec == .proto ? try trialCache.decode(body) : try GetSuggestionsRequest(body, codec: codec) }
             algorithm = Self.label(decoded.experiment)
             return try await suggest(decoded, timeout: timeout, logger: logger).encoded(codec)
         case .validateAlgorithmSettings:

@@ -1,0 +1,71 @@
+import ExperimentModel
+import Foundation
+import KatibWire
+import Testing
+
+/// The per-trial decode cache gives exactly what a full decode gives: first and repeated calls, changed trials,
+/// the mutations a hostile client sends, requests only the full decoder handles, and a full cache.
+@Suite struct TrialDecodeCacheTests {
+    static func full(_ data: Data) -> Result<GetSuggestionsRequest, KatibStatus> {
+        Result { () throws(KatibStatus) in try KatibProtobuf.decode(GetSuggestionsRequest.self, from: data) }
+    }
+
+    static func cached(_ cache: TrialDecodeCache, _ data: Data) -> Result<GetSuggestionsRequest, KatibStatus> {
+        Result { () throws(KatibStatus) in try cache.decode(data) }
+    }
+
+    @Test func repeatedAndGrowingHistoriesDecodeAsAFullDecodeDoes() throws {
+        let cache = TrialDecodeCache()
+        for algorithm in ["random", "tpe", "grid", "cmaes"] {
+            for trials in [0, 5, 12, 30] {
+                let data = try ConnectProtocolTests.binary(Requests.getSuggestions(algorithm, trials: trials, count: 3))
+                #expect(Self.cached(cache, data) == Self.full(data), "\(algorithm) \(trials)")
+                #expect(Self.cached(cache, data) == Self.full(data), "\(algorithm) \(trials), from the cache")
+            }
+        }
+        #expect(cache.count == 30, "one entry per distinct trial encoding")
+    }
+
+    @Test func mutatedRequestsGetTheFullDecodersAnswer() throws {
+        let cache = TrialDecodeCache()
+        let valid = [UInt8](try ConnectProtocolTests.binary(Requests.getSuggestions("tpe", trials: 8)))
+        _ = Self.cached(cache, Data(valid))
+        var state: UInt64 = 7
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<400 {
+            var body = valid
+            for _ in 0..<(1 + next(3)) {
+                let at = next(body.count)
+                switch next(4) {
+                case 0: body[at] ^= UInt8(1 << next(8))
+                case 1: body.remove(at: at)
+                case 2: body.insert(body[at], at: at)
+                default: body = Array(body.prefix(at))
+                }
+                if body.isEmpty { body = [0x08] }
+            }
+            #expect(Self.cached(cache, Data(body)) == Self.full(Data(body)), "\(body)")
+        }
+    }
+
+    @Test func aRepeatedExperimentFieldIsMergedAsProtobufSays() throws {
+        let data = try ConnectProtocolTests.binary(Requests.getSuggestions("random", trials: 4))
+        // The experiment field (tag 0x0A) again, with another name: protobuf merges the two.
+        let again = Data([0x0A, 0x04, 0x0A, 0x02, 0x7A, 0x7A])
+        #expect(Self.cached(TrialDecodeCache(), data + again) == Self.full(data + again))
+        #expect((try? TrialDecodeCache().decode(data + again).experiment.name) == "zz")
+    }
+
+    @Test func aFullCacheStartsOver() throws {
+        let cache = TrialDecodeCache(maxTrials: 10)
+        let small = try ConnectProtocolTests.binary(Requests.getSuggestions("random", trials: 8))
+        let large = try ConnectProtocolTests.binary(Requests.getSuggestions("random", trials: 25))
+        #expect(Self.cached(cache, small) == Self.full(small))
+        #expect(Self.cached(cache, large) == Self.full(large))
+        #expect(cache.count <= 10)
+        #expect(Self.cached(cache, small) == Self.full(small))
+    }
+}
