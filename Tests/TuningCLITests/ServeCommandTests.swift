@@ -27,6 +27,18 @@ import Testing
             """.utf8)
     }()
 
+    /// The server's address from its "listening on http://127.0.0.1:PORT" line.
+    static func address(_ output: Pipe) throws -> URL {
+        var announced = ""
+        while !announced.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            announced += String(decoding: chunk, as: UTF8.self)
+        }
+        let address = try #require(announced.split(separator: "\n").first.map { String($0.dropFirst("listening on ".count)) })
+        return try #require(URL(string: address))
+    }
+
     @Test func sigtermLetsInFlightRequestsFinish() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TunekitProcess.executable)
@@ -36,15 +48,7 @@ import Testing
         process.standardError = logs
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        // "listening on http://127.0.0.1:PORT"
-        var announced = ""
-        while !announced.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            announced += String(decoding: chunk, as: UTF8.self)
-        }
-        let address = try #require(announced.split(separator: "\n").first.map { String($0.dropFirst("listening on ".count)) })
-        let url = try #require(URL(string: "\(address)/api.v1.beta1.Suggestion/GetSuggestions"))
+        let url = try Self.address(output).appendingPathComponent("api.v1.beta1.Suggestion/GetSuggestions")
 
         let replies = try await withThrowingTaskGroup(of: (Int, Data).self) { group in
             for _ in 0..<3 {
@@ -91,14 +95,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        var announced = ""
-        while !announced.contains("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            announced += String(decoding: chunk, as: UTF8.self)
-        }
-        let address = try #require(announced.split(separator: "\n").first.map { String($0.dropFirst("listening on ".count)) })
-        let base = try #require(URL(string: address))
+        let base = try Self.address(output)
         func health() async throws -> String {
             let script = """
                 import sys, grpc

@@ -90,26 +90,7 @@ import Testing
     /// is a Connect error or a reply, never a 5xx, and the server stays up.
     @Test func mutatedBinaryRequestsNeverGetA5xx() async throws {
         let valid = [UInt8](try Self.binary(Requests.getSuggestions("tpe", trials: 6)))
-        var state: UInt64 = 2026
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        var bodies: [[UInt8]] = []
-        for _ in 0..<150 {
-            var body = valid
-            for _ in 0..<(1 + next(4)) {
-                let at = next(body.count)
-                switch next(4) {
-                case 0: body[at] ^= UInt8(1 << next(8))
-                case 1: body.remove(at: at)
-                case 2: body.insert(body[at], at: at)
-                default: body = Array(body.prefix(at))
-                }
-                if body.isEmpty { body = [0x08] }
-            }
-            bodies.append(body)
-        }
+        let bodies = Requests.mutations(of: valid, count: 150, seed: 2026, maxEdits: 4)
         let requests = bodies
         try await LiveServer.run { server in
             for body in requests {

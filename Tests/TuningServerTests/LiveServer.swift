@@ -100,4 +100,27 @@ enum Requests {
              "currentRequestNumber": \(count), "totalRequestNumber": \(trials + count)}
             """.utf8)
     }
+
+    /// `count` seeded mutations of a request body: 1…`maxEdits` flipped bits, dropped or duplicated bytes, truncations.
+    static func mutations(of valid: [UInt8], count: Int, seed: UInt64, maxEdits: Int) -> [[UInt8]] {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        return (0..<count).map { _ in
+            var body = valid
+            for _ in 0..<(1 + next(maxEdits)) {
+                let at = next(body.count)
+                switch next(4) {
+                case 0: body[at] ^= UInt8(1 << next(8))
+                case 1: body.remove(at: at)
+                case 2: body.insert(body[at], at: at)
+                default: body = Array(body.prefix(at))
+                }
+                if body.isEmpty { body = [0x08] }
+            }
+            return body
+        }
+    }
 }

@@ -30,23 +30,7 @@ import Testing
         let cache = TrialDecodeCache()
         let valid = [UInt8](try ConnectProtocolTests.binary(Requests.getSuggestions("tpe", trials: 8)))
         _ = Self.cached(cache, Data(valid))
-        var state: UInt64 = 7
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        for _ in 0..<400 {
-            var body = valid
-            for _ in 0..<(1 + next(3)) {
-                let at = next(body.count)
-                switch next(4) {
-                case 0: body[at] ^= UInt8(1 << next(8))
-                case 1: body.remove(at: at)
-                case 2: body.insert(body[at], at: at)
-                default: body = Array(body.prefix(at))
-                }
-                if body.isEmpty { body = [0x08] }
-            }
+        for body in Requests.mutations(of: valid, count: 400, seed: 7, maxEdits: 3) {
             #expect(Self.cached(cache, Data(body)) == Self.full(Data(body)), "\(body)")
         }
     }
