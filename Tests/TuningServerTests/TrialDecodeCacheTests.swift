@@ -1,6 +1,6 @@
 import ExperimentModel
 import Foundation
-import KatibWire
+@testable import KatibWire
 import Testing
 
 /// The per-trial decode cache gives exactly what a full decode gives: first and repeated calls, changed trials,
@@ -51,5 +51,21 @@ import Testing
         #expect(Self.cached(cache, large) == Self.full(large))
         #expect(cache.count <= 10)
         #expect(Self.cached(cache, small) == Self.full(small))
+    }
+
+    @Test func fieldNumberZeroIsMalformedAsForTheFullDecoder() throws {
+        let data = try ConnectProtocolTests.binary(Requests.getSuggestions("random", trials: 3)) + Data([0x00, 0x00])
+        #expect(Self.cached(TrialDecodeCache(), data) == Self.full(data))
+        #expect(throws: KatibStatus.self) { try TrialDecodeCache().decode(data) }
+    }
+
+    /// Keys hash every byte: encodings that share their length and first 80 bytes (all Foundation's `Data` hashes)
+    /// do not share a bucket, so a flood of them costs a hash each, not a scan.
+    @Test func keysHashEveryByte() {
+        let prefix = [UInt8](repeating: 0x61, count: 90)
+        let hashes = Set((0..<1000).map { index in
+            TrialBytes(Data(prefix + Array(String(format: "%012d", index).utf8))).hashValue
+        })
+        #expect(hashes.count == 1000)
     }
 }

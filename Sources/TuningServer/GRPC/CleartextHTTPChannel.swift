@@ -22,6 +22,8 @@ struct CleartextHTTPChannel: HTTPChannelHandler {
     private let http2: HTTP2Channel
     /// A connection that has not sent enough bytes to tell the protocols apart within this time is closed.
     private let firstBytesTimeout: TimeAmount
+    /// An HTTP/2 connection told to go away is closed this long after, whatever the client does.
+    private let goAwayGrace: TimeAmount
     var responder: Responder { http1.responder }
 
     init(
@@ -31,15 +33,18 @@ struct CleartextHTTPChannel: HTTPChannelHandler {
         self.http1 = HTTP1Channel(responder: responder, configuration: http1)
         self.http2 = HTTP2Channel(responder: responder, configuration: http2)
         self.firstBytesTimeout = firstBytesTimeout
+        self.goAwayGrace = TimeAmount(http2.gracefulCloseTimeout ?? .seconds(30))
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let goAwayGrace = self.goAwayGrace
         let negotiated = channel.eventLoop.makePromise(of: Negotiated.self)
         let sniffer = PrefaceSniffer(timeout: firstBytesTimeout) { isHTTP2 in
             let configured: EventLoopFuture<Negotiated> = isHTTP2
                 ? http2.setup(channel: channel, logger: logger).flatMapThrowing { connection in
                     let framing = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self)
-                    try channel.pipeline.syncOperations.addHandler(PingPolicy(), position: .after(framing))
+                    try channel.pipeline.syncOperations.addHandler(
+                        PingPolicy(goAwayGrace: goAwayGrace), position: .after(framing))
                     return .http2(connection)
                 }
                 : http1.setup(channel: channel, logger: logger).map { .http1($0) }

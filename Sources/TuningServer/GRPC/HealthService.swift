@@ -114,13 +114,16 @@ final class HealthService: Sendable {
         } catch {
             return GRPCProtocol.error(ConnectProtocol.Failure(.`internal`, "\(error)"))
         }
-        guard watchers.add(1, ordering: .relaxed).newValue <= maxWatchers else {
-            watchers.subtract(1, ordering: .relaxed)
-            return GRPCProtocol.error(ConnectProtocol.Failure(
-                .resourceExhausted, "\(maxWatchers) health Watch streams are open; use Check or retry later"))
-        }
         let known = services.contains(asked)
         return Response(status: .ok, headers: GRPCProtocol.headers, body: ResponseBody { [self] (writer: inout any ResponseBodyWriter) in
+            // Counted inside the body, which is the part that runs for as long as the stream is open (a stream gone
+            // before its body starts takes no slot).
+            guard watchers.add(1, ordering: .relaxed).newValue <= maxWatchers else {
+                watchers.subtract(1, ordering: .relaxed)
+                try await writer.finish(GRPCProtocol.trailers(ConnectProtocol.Failure(
+                    .resourceExhausted, "\(maxWatchers) health Watch streams are open; use Check or retry later")))
+                return
+            }
             defer { watchers.subtract(1, ordering: .relaxed) }
             let departure = ServingState.Departure(closed)
             var phase = state.phase

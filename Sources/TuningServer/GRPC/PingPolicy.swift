@@ -1,25 +1,35 @@
 import NIOCore
 import NIOHTTP2
 
-/// The HTTP/2 PING policy of the h2c connections. gRPC clients ping while data flows (grpcio's and grpc-go's
-/// bandwidth-delay probes, several a second on loopback) and for keepalive; gRFC A8 servers forgive such pings
-/// because they reset their strike count whenever they send data. Hummingbird's connection manager never resets it
-/// and closes the connection (GOAWAY too_many_pings) on the third ping within 30 s, dropping gRPC calls mid-flight,
-/// so this handler, placed before it, takes the PINGs itself (NIOHTTP2 has already acknowledged them) and guards
-/// against a flood instead: more than `burst` pings in `window` closes the connection with ENHANCE_YOUR_CALM.
-final class PingPolicy: ChannelInboundHandler, RemovableChannelHandler {
+/// The HTTP/2 connection rules Hummingbird's connection manager gets wrong for gRPC, in one handler placed before it.
+///
+/// PINGs: gRPC clients ping while data flows (grpcio's and grpc-go's bandwidth-delay probes, several a second on
+/// loopback) and for keepalive; gRFC A8 servers forgive such pings because they reset their strike count whenever they
+/// send data. Hummingbird's manager never resets it and closes the connection (GOAWAY too_many_pings) on the third
+/// ping within 30 s, dropping gRPC calls mid-flight. So this handler takes the PINGs itself (NIOHTTP2 has already
+/// acknowledged them) and guards against a flood instead: more than `burst` pings in `window` closes the connection
+/// with ENHANCE_YOUR_CALM.
+///
+/// GOAWAY: the manager closes a connection it told to go away (idle timeout, server shutdown) only once the client
+/// acknowledges the PING sent with the GOAWAY; a client that never does kept its connection, and the server's
+/// shutdown, waiting forever. This handler closes the connection `goAwayGrace` after any GOAWAY is written.
+final class PingPolicy: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame
     typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
     private let burst: Int
     private let window: TimeAmount
+    private let goAwayGrace: TimeAmount
     private var recent: [NIODeadline] = []
     private var closing = false
+    private var closeTimer: Scheduled<Void>?
 
-    init(burst: Int = 200, window: TimeAmount = .seconds(10)) {
+    init(goAwayGrace: TimeAmount, burst: Int = 200, window: TimeAmount = .seconds(10)) {
         self.burst = burst
         self.window = window
+        self.goAwayGrace = goAwayGrace
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,5 +51,18 @@ final class PingPolicy: ChannelInboundHandler, RemovableChannelHandler {
                 opaqueData: context.channel.allocator.buffer(string: "too_many_pings")))
         context.writeAndFlush(wrapOutboundOut(goAway), promise: nil)
         context.close(promise: nil)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .goAway = unwrapOutboundIn(data).payload, closeTimer == nil {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            closeTimer = context.eventLoop.scheduleTask(in: goAwayGrace) { bound.value.close(promise: nil) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closeTimer?.cancel()
+        context.fireChannelInactive()
     }
 }
