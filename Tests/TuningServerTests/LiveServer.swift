@@ -6,7 +6,8 @@ import Hummingbird
 import Logging
 @testable import TuningServer
 
-/// A suggestion server on a free loopback port for the duration of `body`, driven over real HTTP.
+/// A suggestion server on a free loopback port for the duration of `body`, driven over real HTTP. With
+/// `TUNEKIT_TEST_SERVER_LOG=1` the server logs at trace level on stderr (to see what a failing test's server did).
 struct LiveServer {
     let base: URL
 
