@@ -21,8 +21,15 @@ public final class TrialDecodeCache: Sendable {
 
     /// A binary `GetSuggestionsRequest`, equal to `KatibProtobuf.decode(_:from:)`'s (which also decodes, and words the
     /// error of, any request the split does not handle: a repeated `experiment` field, groups, malformed bytes).
-    public func decode(_ data: Data) throws(KatibStatus) -> GetSuggestionsRequest {
-        guard let fields = TopLevelFields(data) else { return try KatibProtobuf.decode(GetSuggestionsRequest.self, from: data) }
+    /// A request carrying more than `trialLimit` trials is refused after they are counted, before any is decoded
+    /// (the suggestion service's own refusal, earlier: 4,000,000 empty trials fit in 8 MB).
+    public func decode(_ data: Data, trialLimit: Int = .max) throws(KatibStatus) -> GetSuggestionsRequest {
+        guard let fields = TopLevelFields(data, keepingAtMost: trialLimit) else {
+            return try KatibProtobuf.decode(GetSuggestionsRequest.self, from: data)
+        }
+        guard fields.trialCount <= trialLimit else {
+            throw .invalidArgument("the request carries \(fields.trialCount) trials; the limit is \(trialLimit)")
+        }
         let experiment: Api_V1_Beta1_Experiment
         do {
             experiment = try Api_V1_Beta1_Experiment(serializedBytes: fields.experiment ?? Data())
@@ -78,11 +85,14 @@ struct TrialBytes: Hashable {
 /// a known field with another wire type, groups, truncation).
 struct TopLevelFields {
     var experiment: Data?
+    /// The first `keepingAtMost` trials.
     var trials: [Data] = []
+    /// Every trial, kept or not.
+    var trialCount = 0
     var currentRequestNumber: Int32 = 0
     var totalRequestNumber: Int32 = 0
 
-    init?(_ data: Data) {
+    init?(_ data: Data, keepingAtMost limit: Int = .max) {
         var offset = data.startIndex
         func varint() -> UInt64? {
             var value: UInt64 = 0
@@ -127,7 +137,9 @@ struct TopLevelFields {
                     // A second occurrence merges into the first: left to the full decoder.
                     guard experiment == nil else { return nil }
                     experiment = Data(bytes)
-                case 2: trials.append(bytes)
+                case 2:
+                    trialCount += 1
+                    if trialCount <= limit { trials.append(bytes) }
                 default: break
                 }
             default:

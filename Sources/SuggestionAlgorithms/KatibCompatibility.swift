@@ -25,7 +25,7 @@ public enum KatibCompatibility {
     public enum Backend: String, Sendable, CaseIterable {
         /// Katib's default katib-config: its hyperopt, Optuna, scikit-optimize, goptuna and hyperband services.
         case katib
-        /// tunekit registered in katib-config (deploy/katib/katib-config-patch.yaml): tunekit answers every algorithm it implements.
+        /// tunekit registered in katib-config (deploy/katib/config/katib-config.yaml): tunekit answers every algorithm it implements.
         case tunekit
     }
 

@@ -109,7 +109,7 @@ struct SuggestionEndpoints: Sendable {
     ) async throws -> Data {
         switch method {
         case .getSuggestions:
-            let decoded = try answer { codec == .proto ? try trialCache.decode(body) : try GetSuggestionsRequest(body, codec: codec) }
+            let decoded = try answer { codec == .proto ? try trialCache.decode(body, trialLimit: SuggestionLimits.historyTrials) : try GetSuggestionsRequest(body, codec: codec) }
             algorithm = Self.label(decoded.experiment)
             return try await suggest(decoded, timeout: timeout, logger: logger).encoded(codec)
         case .validateAlgorithmSettings:

@@ -1,5 +1,6 @@
 import ExperimentModel
 import Foundation
+import SuggestionAlgorithms
 @testable import KatibWire
 import Testing
 
@@ -67,5 +68,24 @@ import Testing
             TrialBytes(Data(prefix + Array(String(format: "%012d", index).utf8))).hashValue
         })
         #expect(hashes.count == 1000)
+    }
+
+    /// Too many trials are refused once counted, before one is decoded, with the suggestion service's own refusal.
+    @Test func tooManyTrialsAreRefusedBeforeDecoding() throws {
+        let limit = SuggestionLimits.historyTrials
+        // limit + 1 empty trials: field 2, length 0.
+        let emptyTrials = Data((0..<(limit + 1)).flatMap { _ in [UInt8(0x12), 0] })
+        let data = try ConnectProtocolTests.binary(Requests.getSuggestions("random", trials: 0)) + emptyTrials
+        let cache = TrialDecodeCache()
+        let ours = Result { () throws(KatibStatus) in try cache.decode(data, trialLimit: limit) }
+        let service = Result { () throws(KatibStatus) in
+            try SuggestionService.getSuggestions(KatibProtobuf.decode(GetSuggestionsRequest.self, from: data), fallbackSeed: 1)
+        }
+        guard case .failure(let refusal) = ours, case .failure(let serviceRefusal) = service else {
+            Issue.record("\(limit + 1) trials were accepted")
+            return
+        }
+        #expect(refusal == serviceRefusal)
+        #expect(cache.count == 0)
     }
 }

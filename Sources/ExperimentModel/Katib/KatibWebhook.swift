@@ -30,12 +30,21 @@ public enum KatibWebhook {
     ]
     static let metaKeys: Set<String> = ["Name", "Namespace", "Kind", "APIVersion", "Annotations", "Labels"]
 
+    /// Refusals as the checks find them, each at the line of the node it names.
+    struct Refusals {
+        var list: [Refusal] = []
+
+        mutating func refuse(_ path: String, _ node: SpecNode?, _ message: String, by refuser: String? = nil) {
+            var refusal = Refusal(path: path, line: node.map(\.line).flatMap { $0 > 0 ? $0 : nil }, message: message)
+            if let refuser { refusal.refuser = refuser }
+            list.append(refusal)
+        }
+    }
+
     /// Every refusal, in the order Katib's validator checks.
     public static func refusals(_ document: SpecNode) -> [Refusal] {
-        var refusals: [Refusal] = []
-        func refuse(_ path: String, _ node: SpecNode?, _ message: String) {
-            refusals.append(Refusal(path: path, line: node.map(\.line).flatMap { $0 > 0 ? $0 : nil }, message: message))
-        }
+        var found = Refusals()
+        func refuse(_ path: String, _ node: SpecNode?, _ message: String) { found.refuse(path, node, message) }
         let spec = document["spec"]
         func count(_ key: String) -> (value: Int, node: SpecNode)? {
             guard let node = spec?[key], let value = node.scalarText.flatMap({ Int($0) }) else { return nil }
@@ -58,7 +67,7 @@ public enum KatibWebhook {
 
         guard let objective = spec?["objective"] else {
             refuse("spec.objective", spec, "must be specified")
-            return refusals
+            return found.list
         }
         let objectiveName = objective["objectiveMetricName"]?.scalarText ?? ""
         let type = objective["type"]?.scalarText ?? ""
@@ -72,7 +81,7 @@ public enum KatibWebhook {
                 "should not contain spec.objective.objectiveMetricName")
         }
         // Katib stops here when the objective is invalid.
-        guard refusals.allSatisfy({ !$0.path.hasPrefix("spec.objective") }) else { return refusals }
+        guard found.list.allSatisfy({ !$0.path.hasPrefix("spec.objective") }) else { return found.list }
 
         let algorithm = spec?["algorithm"]?["algorithmName"]
         if let name = algorithm?.scalarText, !name.isEmpty {
@@ -97,20 +106,17 @@ public enum KatibWebhook {
         if let policy = spec?["resumePolicy"], !["", "Never", "LongRunning", "FromVolume"].contains(policy.scalarText ?? "?") {
             refuse("spec.resumePolicy", policy, "Invalid value: \"\(policy.scalarText ?? "")\": invalid ResumePolicyType")
         }
-        refusals += trialTemplate(spec, parameters: names(spec?["parameters"]))
-        refusals += parameters(spec)
-        refusals += metricsCollector(spec?["metricsCollectorSpec"])
-        return refusals
+        trialTemplate(spec, parameters: names(spec?["parameters"]), into: &found)
+        parameters(spec, into: &found)
+        metricsCollector(spec?["metricsCollectorSpec"], into: &found)
+        return found.list
     }
 
-    private static func trialTemplate(_ spec: SpecNode?, parameters: Set<String>) -> [Refusal] {
-        var refusals: [Refusal] = []
-        func refuse(_ path: String, _ node: SpecNode?, _ message: String) {
-            refusals.append(Refusal(path: path, line: node.map(\.line).flatMap { $0 > 0 ? $0 : nil }, message: message))
-        }
+    private static func trialTemplate(_ spec: SpecNode?, parameters: Set<String>, into found: inout Refusals) {
+        func refuse(_ path: String, _ node: SpecNode?, _ message: String) { found.refuse(path, node, message) }
         guard let template = spec?["trialTemplate"] else {
             refuse("spec.trialTemplate", spec, "must be specified")
-            return refusals
+            return
         }
         if (template["primaryContainerName"]?.scalarText ?? "").isEmpty {
             refuse("spec.trialTemplate.primaryContainerName", template, "must be specified")
@@ -126,24 +132,24 @@ public enum KatibWebhook {
         }
         guard case .sequence(let trialParameters, _)? = template["trialParameters"] else {
             refuse("spec.trialTemplate.trialParameters", template, "must be specified")
-            return refusals
+            return
         }
         if trialSpec == nil, configMap == nil {
             refuse("spec.trialTemplate.TrialSource", template, "spec.trialTemplate.trialSpec or spec.trialTemplate.configMap must be specified")
-            return refusals
+            return
         }
         if trialSpec != nil, configMap != nil {
             refuse("spec.trialTemplate", template, "only one of spec.trialTemplate.trialSpec or spec.trialTemplate.configMap can be specified")
-            return refusals
+            return
         }
         if let configMap {
             if ["configMapName", "configMapNamespace", "templatePath"].contains(where: { (configMap[$0]?.scalarText ?? "").isEmpty }) {
                 refuse("spec.trialTemplate.configMap", configMap, "configMapName, configMapNamespace and templatePath must be specified")
             }
             // The template itself lives in the ConfigMap, which only the cluster can read.
-            return refusals
+            return
         }
-        guard let trialSpec else { return refusals }
+        guard let trialSpec else { return }
         var text = scalars(trialSpec).joined(separator: "\n")
         var seenNames: Set<String> = [], seenReferences: Set<String> = []
         for (index, parameter) in trialParameters.enumerated() {
@@ -169,7 +175,7 @@ public enum KatibWebhook {
             let placeholder = "${trialParameters.\(name)}"
             guard text.contains(placeholder) else {
                 refuse("\(path).name", parameter["name"], "parameter name: \(name) in spec.trialParameters not found in spec.trialTemplate")
-                return refusals
+                return
             }
             text = text.replacingOccurrences(of: placeholder, with: "test-value")
         }
@@ -191,24 +197,19 @@ public enum KatibWebhook {
         // Not the webhook: Kubernetes itself refuses the trial's Job when a container has no image.
         if case .sequence(let containers, _)? = trialSpec["spec"]?["template"]?["spec"]?["containers"] {
             for (index, container) in containers.enumerated() where (container["image"]?.scalarText ?? "").isEmpty {
-                refusals.append(Refusal(
-                    path: "spec.trialTemplate.trialSpec.spec.template.spec.containers[\(index)].image",
-                    line: container.line > 0 ? container.line : nil,
-                    message: "Required value: every trial's \(kind.isEmpty ? "Job" : kind) would be refused (Katib's webhook admits it)",
-                    refuser: "Kubernetes"))
+                found.refuse(
+                    "spec.trialTemplate.trialSpec.spec.template.spec.containers[\(index)].image", container,
+                    "Required value: every trial's \(kind.isEmpty ? "Job" : kind) would be refused (Katib's webhook admits it)",
+                    by: "Kubernetes")
             }
         }
-        return refusals
     }
 
-    private static func parameters(_ spec: SpecNode?) -> [Refusal] {
-        var refusals: [Refusal] = []
-        func refuse(_ path: String, _ node: SpecNode?, _ message: String) {
-            refusals.append(Refusal(path: path, line: node.map(\.line).flatMap { $0 > 0 ? $0 : nil }, message: message))
-        }
+    private static func parameters(_ spec: SpecNode?, into found: inout Refusals) {
+        func refuse(_ path: String, _ node: SpecNode?, _ message: String) { found.refuse(path, node, message) }
         guard case .sequence(let parameters, _)? = spec?["parameters"], !parameters.isEmpty else {
             if spec?["nasConfig"] == nil { refuse("spec", spec, "spec.parameters or spec.nasConfig must be specified") }
-            return refusals
+            return
         }
         for (index, parameter) in parameters.enumerated() {
             let path = "spec.parameters[\(index)]"
@@ -241,14 +242,10 @@ public enum KatibWebhook {
                 refuse("\(path).feasibleSpace", space, "feasibleSpace .max, .min and .step is not supported for parameterType: \(type)")
             }
         }
-        return refusals
     }
 
-    private static func metricsCollector(_ collector: SpecNode?) -> [Refusal] {
-        var refusals: [Refusal] = []
-        func refuse(_ path: String, _ node: SpecNode?, _ message: String) {
-            refusals.append(Refusal(path: path, line: node.map(\.line).flatMap { $0 > 0 ? $0 : nil }, message: message))
-        }
+    private static func metricsCollector(_ collector: SpecNode?, into found: inout Refusals) {
+        func refuse(_ path: String, _ node: SpecNode?, _ message: String) { found.refuse(path, node, message) }
         let kind = collector?["collector"]?["kind"]?.scalarText ?? "StdOut"
         let source = collector?["source"], path = source?["fileSystemPath"]
         let filePath = path?["path"]?.scalarText ?? "", fileKind = path?["kind"]?.scalarText ?? ""
@@ -297,7 +294,6 @@ public enum KatibWebhook {
                 refuse("spec.metricsCollectorSpec.source.filter.metricsFormat", source?["filter"], "two top subexpressions are required")
             }
         }
-        return refusals
     }
 
     /// `${trialSpec.Name}` and the other metadata references (Labels[key], Annotations[key]).

@@ -129,11 +129,10 @@ enum GRPCProtocol {
 
     /// A failed call: response headers and the status in the trailers, no message.
     static func error(_ failure: ConnectProtocol.Failure) -> Response {
-        var fields = headers
-        if failure.code == .unimplemented { fields[acceptEncodingField] = supportedEncodings }
-        return Response(status: .ok, headers: fields, body: ResponseBody { writer in try await writer.finish(trailers(failure)) })
+        Response(status: .ok, headers: headers, body: ResponseBody { writer in try await writer.finish(trailers(failure)) })
     }
 
+    /// Every reply's headers; `grpc-accept-encoding` also answers a refused `grpc-encoding`.
     static var headers: HTTPFields { [.contentType: "application/grpc", acceptEncodingField: supportedEncodings] }
 
     /// `grpc-message` encoding: bytes outside printable ASCII, and `%`, as `%XX` of their UTF-8.
