@@ -107,18 +107,29 @@ public enum DataLoader {
     public static func checksum(_ files: [String]) throws(RunnerError) -> String {
         var hasher = SHA256()
         for file in files {
-            // Read in pieces: a large data file is never held in memory twice.
-            guard let handle = FileHandle(forReadingAtPath: file) else { throw .data("\(file): cannot be read") }
-            defer { try? handle.close() }
             hasher.update(Array((file as NSString).lastPathComponent.utf8) + [0])
-            while true {
-                let piece: Data?
-                do { piece = try handle.read(upToCount: 4 << 20) } catch { throw .data("\(file): cannot be read: \(error)") }
-                guard let piece, !piece.isEmpty else { break }
-                hasher.update(piece)
-            }
+            try feed(file, into: &hasher)
         }
         return hasher.finalizeHex()
+    }
+
+    /// SHA-256 of one file's bytes.
+    static func fileDigest(_ file: String) throws(RunnerError) -> String {
+        var hasher = SHA256()
+        try feed(file, into: &hasher)
+        return hasher.finalizeHex()
+    }
+
+    /// Reads in pieces: a large data file is never held in memory twice.
+    private static func feed(_ file: String, into hasher: inout SHA256) throws(RunnerError) {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw .data("\(file): cannot be read") }
+        defer { try? handle.close() }
+        while true {
+            let piece: Data?
+            do { piece = try handle.read(upToCount: 4 << 20) } catch { throw .data("\(file): cannot be read: \(error)") }
+            guard let piece, !piece.isEmpty else { break }
+            hasher.update(piece)
+        }
     }
 
     private static func wrap<T>(_ body: () throws(TrainerError) -> T) throws(RunnerError) -> T {

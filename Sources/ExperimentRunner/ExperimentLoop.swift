@@ -48,6 +48,8 @@ public enum ExperimentOutcome: Sendable, Equatable {
 public enum RunEvent: Sendable {
     /// A killed run continues from its journal; its finished trials are taken from it, not run again.
     case resuming(journal: String, finishedTrials: Int)
+    /// `--resume` found no journal (the run was killed before writing one): it starts from the beginning.
+    case startingFresh(journal: String)
     case trialStarted(TrialState)
     case trialFinished(TrialState)
 }

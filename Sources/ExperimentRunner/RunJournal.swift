@@ -31,6 +31,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var algorithm: String?
     /// The parameters' bounds and choices, for the report's analysis (older journals lack them).
     public var searchSpace: [ParameterImportance.Parameter]?
+    /// The data files the trials read, as they were when the run started (journals before 0.3 lack them).
+    public var inputs: [InputFileRecord]?
     // trial events
     public var trial: Int?
     public var name: String?
@@ -46,6 +48,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var modelDirectory: String?
     public var scorePath: String?
     public var signal: String?
+    /// Why the run ended (`GoalReached`, `MaxTrialsReached`), in published events.
+    public var outcome: String?
 
     public init(_ event: Kind) {
         self.event = event
@@ -136,14 +140,19 @@ public final class RunJournal: Sendable {
     /// Reads every event. A torn last line (the process died while writing it) is dropped; any other unreadable
     /// line is an error naming it.
     public static func read(_ path: String) throws(RunnerError) -> [JournalEvent] {
+        try readNumbered(path).map(\.event)
+    }
+
+    /// Every event with its line number (from 1).
+    static func readNumbered(_ path: String) throws(RunnerError) -> [(line: Int, event: JournalEvent)] {
         guard let data = FileManager.default.contents(atPath: path) else { throw .artifacts("\(path): cannot read the run journal") }
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         lines.removeLast()  // after the last newline: empty, or a torn line
-        var events: [JournalEvent] = []
+        var events: [(line: Int, event: JournalEvent)] = []
         let decoder = JSONDecoder()
         for (offset, line) in lines.enumerated() where !line.isEmpty {
             do {
-                events.append(try decoder.decode(JournalEvent.self, from: Data(line)))
+                events.append((offset + 1, try decoder.decode(JournalEvent.self, from: Data(line))))
             } catch {
                 throw .artifacts("\(path):\(offset + 1): unreadable journal line (\(error)); move the journal aside to start over")
             }
@@ -176,36 +185,105 @@ public final class RunControl: Sendable {
     }
 }
 
-/// What a journal says about a run that did not finish: its seed, the trials it suggested and the results it got.
+/// What a journal says about a run: its seed, what it depended on, the trials it suggested and the results it got.
 public struct JournalReplay: Sendable {
     public var experimentSHA256: String
     public var seed: UInt64
+    /// The tunekit that started the run.
+    public var tunekitVersion: String?
+    /// The data files as they were when the run started; nil for journals that predate the record.
+    public var inputs: [InputFileRecord]?
+    public var names: [Int: String] = [:]
     public var suggested: [Int: [ParameterAssignment]] = [:]
     public var finished: [Int: TrialOutcome] = [:]
-    public var published = false
+    /// The last published event, once the run has finished.
+    public var published: JournalEvent?
 
-    /// Nil when the journal has no run-started event.
+    /// Nil when the journal has no run-started event. Lenient: for printing what a journal holds.
     public init?(_ events: [JournalEvent]) {
-        guard let start = events.first(where: { $0.event == .runStarted }), let digest = start.experimentSHA256,
+        try? self.init(numbered: events.enumerated().map { ($0.offset + 1, $0.element) }, path: "journal")
+    }
+
+    /// Reads and checks a journal: a trial suggested out of order or twice, or a result for a trial never suggested
+    /// or already finished, is an error naming the line. Nil when the journal has no run-started event.
+    public static func load(_ path: String) throws(RunnerError) -> JournalReplay? {
+        try JournalReplay(numbered: RunJournal.readNumbered(path), path: path)
+    }
+
+    private init?(numbered events: [(line: Int, event: JournalEvent)], path: String) throws(RunnerError) {
+        guard let start = events.first(where: { $0.event.event == .runStarted })?.event, let digest = start.experimentSHA256,
               let seed = start.seed
         else { return nil }
         experimentSHA256 = digest
         self.seed = seed
-        for event in events {
+        tunekitVersion = start.tunekitVersion
+        inputs = start.inputs
+        func refuse(_ line: Int, _ why: String) -> RunnerError {
+            .artifacts("\(path):\(line): \(why); the journal was edited or written by another run: move it aside (or pass --force) to start over")
+        }
+        for (line, event) in events {
             switch event.event {
             case .trialSuggested:
-                if let index = event.trial, let assignments = event.assignments { suggested[index] = assignments }
-            case .trialFinished:
-                if let index = event.trial, let condition = event.condition {
-                    finished[index] = TrialOutcome(
-                        condition: condition, metrics: event.metrics ?? [], message: event.message, seconds: event.seconds ?? 0,
-                        intermediate: event.intermediate ?? [])
+                guard let index = event.trial, let assignments = event.assignments else {
+                    throw refuse(line, "a trial-suggested event without its trial number and assignments")
                 }
+                guard index == suggested.count else {
+                    throw refuse(line, "trial \(index + 1) is suggested where trial \(suggested.count + 1) comes next")
+                }
+                suggested[index] = assignments
+                names[index] = event.name
+            case .trialStarted, .trialFinished:
+                guard let index = event.trial, suggested[index] != nil else {
+                    throw refuse(line, "a result for trial \(event.trial.map { String($0 + 1) } ?? "?"), which was never suggested")
+                }
+                guard event.event == .trialFinished else { continue }
+                guard let condition = event.condition else { throw refuse(line, "trial \(index + 1) finished without a condition") }
+                guard finished[index] == nil else { throw refuse(line, "a second result for trial \(index + 1)") }
+                finished[index] = TrialOutcome(
+                    condition: condition, metrics: event.metrics ?? [], message: event.message, seconds: event.seconds ?? 0,
+                    intermediate: event.intermediate ?? [])
             case .published:
-                published = true
-            default:
+                published = event
+            case .runStarted, .runResumed, .interrupted:
                 break
             }
         }
+    }
+}
+
+/// One data file a run read: where, how large, when it was last modified and its SHA-256.
+public struct InputFileRecord: Sendable, Codable, Equatable {
+    public var path: String
+    public var size: Int
+    /// Modification time, seconds since 1970 (for messages; the digest decides whether the file changed).
+    public var modified: Double
+    public var sha256: String
+
+    /// The file as it is now.
+    public static func of(_ path: String) throws(RunnerError) -> InputFileRecord {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let size = attributes[.size] as? Int
+        else { throw .data("\(path): cannot be read") }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return InputFileRecord(path: path, size: size, modified: modified, sha256: try DataLoader.fileDigest(path))
+    }
+
+    /// What differs between the files a run recorded and the files now, one phrase per file; empty when nothing does.
+    public static func changes(recorded: [InputFileRecord], now: [InputFileRecord]) -> [String] {
+        let before = Dictionary(recorded.map { ($0.path, $0) }) { first, _ in first }
+        let after = Dictionary(now.map { ($0.path, $0) }) { first, _ in first }
+        var changes: [String] = []
+        for file in recorded where after[file.path] == nil { changes.append("\(file.path) is no longer read (removed?)") }
+        for file in now {
+            guard let old = before[file.path] else {
+                changes.append("\(file.path) is new")
+                continue
+            }
+            guard old.sha256 != file.sha256 else { continue }
+            let stamp = { (seconds: Double) in ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)) }
+            changes.append(
+                "\(file.path) changed (\(old.size) bytes modified \(stamp(old.modified)) → \(file.size) bytes modified \(stamp(file.modified)))")
+        }
+        return changes
     }
 }

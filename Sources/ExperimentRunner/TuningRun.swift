@@ -20,10 +20,13 @@ public struct TuningOptions: Sendable {
     public var control: RunControl
     /// Seconds a trial may run (`activeDeadlineSeconds` of the trial Job applies too; the smaller wins).
     public var trialTimeout: Double?
+    /// The seed was given on the command line: resuming a run that used another one is refused.
+    public var seedIsExplicit: Bool
 
     public init(
         output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64, resume: Bool = false,
-        experimentSHA256: String = "", control: RunControl = RunControl(), trialTimeout: Double? = nil
+        experimentSHA256: String = "", control: RunControl = RunControl(), trialTimeout: Double? = nil,
+        seedIsExplicit: Bool = false
     ) {
         self.output = output
         self.modelVersion = modelVersion
@@ -33,6 +36,7 @@ public struct TuningOptions: Sendable {
         self.experimentSHA256 = experimentSHA256
         self.control = control
         self.trialTimeout = trialTimeout
+        self.seedIsExplicit = seedIsExplicit
     }
 
     /// `<output>/runs/<version>`: the journal, the run lock, and each trial's folder.
@@ -51,6 +55,8 @@ public struct TuningSummary: Sendable {
     /// Where the model and score went; nil when nothing was published.
     public let modelDirectory: String?
     public let scorePath: String?
+    /// The run had finished before this invocation: nothing was run, the summary is the journal's.
+    public var previouslyFinished = false
 }
 
 /// A local tuning run of a Katib Experiment: search, refit the best on train+validation, score on test, publish.
@@ -97,65 +103,117 @@ public enum TuningRun {
         _ experiment: Experiment, options: TuningOptions, onEvent: @Sendable (RunEvent) -> Void = { _ in }
     ) async throws(RunnerError) -> TuningSummary {
         let (algorithm, maxTrials) = try validate(experiment)
+        if let finished = try finishedRun(experiment, options: options) { return finished }
         try ModelBundle.checkPublishable(output: options.output, version: options.modelVersion, force: options.force)
         let cache = TrainingCache()
         let executor = TrialExecutor(
             experiment: experiment, cache: cache, runDirectory: options.runDirectory, processes: options.control.processes,
             timeout: options.trialTimeout)
-        try await preflight(
+        let data = try await preflight(
             experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: options.fallbackSeed, executor: executor)
+        let inputs = try (data?.inputFiles ?? []).map { path throws(RunnerError) in try InputFileRecord.of(path) }
         let lock: FileLock
         do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
             throw .artifacts("another tune run is using model version \(options.modelVersion): \(error.description)")
         }
         defer { withExtendedLifetime(lock) {} }
-        let replay = try openJournal(options, experiment: experiment, onEvent: onEvent)
+        let seed = SuggestionService.seed(for: experiment, fallback: options.fallbackSeed)
+        let replay = try openJournal(options, experiment: experiment, inputs: inputs, seed: seed, onEvent: onEvent)
         let journal = try RunJournal(path: options.journalPath)
         options.control.attach(journal)
-        let seed = replay?.seed ?? SuggestionService.seed(for: experiment, fallback: options.fallbackSeed)
         var start = JournalEvent(replay == nil ? .runStarted : .runResumed)
-        (start.experiment, start.experimentSHA256, start.seed) = (experiment.name, options.experimentSHA256, seed)
+        (start.experiment, start.experimentSHA256) = (experiment.name, options.experimentSHA256)
+        (start.seed, start.inputs) = (replay?.seed ?? seed, inputs)
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
         (start.objectiveMetric, start.algorithm) = (experiment.objective.objectiveMetricName, experiment.algorithm.algorithmName)
         start.objectiveGoal = experiment.objective.type == .maximize ? "maximize" : "minimize"
         start.searchSpace = experiment.searchSpace.parameters.map(ParameterImportance.Parameter.init)
         try journal.append(start)
         let loop = ExperimentLoop(
-            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: seed, executor: executor,
+            experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: replay?.seed ?? seed, executor: executor,
             journal: journal, replay: replay, earlyStopping: try earlyStopping(experiment))
         let (trials, outcome) = try await loop.run(onEvent: onEvent)
         guard !options.control.isInterrupted else { throw .interrupted }
         try journal.checkHealthy()
         Failpoint.hit("after-trials")
         let summary = try await finish(
-            trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options, cache: cache)
+            trials: trials, outcome: outcome, experiment: experiment, seed: replay?.seed ?? seed, options: options, cache: cache)
         var published = JournalEvent(.published)
+        published.outcome = outcome.reason
         (published.modelDirectory, published.scorePath) = (summary.modelDirectory, summary.scorePath)
         published.test = summary.test.map { Dictionary(uniqueKeysWithValues: $0.named.filter(\.value.isFinite).map { ($0.name, $0.value) }) }
         try journal.append(published)
         return summary
     }
 
+    /// The summary of this very run (same experiment file, version and output) when it has already finished and
+    /// published, so a retried Job or pipeline step succeeds without running again; nil otherwise. A finished run
+    /// whose data files have changed since is an error: its model is not what a run would now produce.
+    private static func finishedRun(_ experiment: Experiment, options: TuningOptions) throws(RunnerError) -> TuningSummary? {
+        let path = options.journalPath
+        guard !options.force, FileManager.default.fileExists(atPath: path), let replay = try JournalReplay.load(path),
+              let published = replay.published, replay.experimentSHA256 == options.experimentSHA256,
+              let scorePath = published.scorePath, FileManager.default.fileExists(atPath: scorePath)
+        else { return nil }
+        let recorded = replay.inputs ?? []
+        let now = recorded.map { (try? InputFileRecord.of($0.path)) ?? InputFileRecord(path: $0.path, size: 0, modified: 0, sha256: "") }
+        let changes = InputFileRecord.changes(recorded: recorded, now: now.filter { !$0.sha256.isEmpty })
+        guard changes.isEmpty else {
+            throw .notRunnable(
+                "model version \(options.modelVersion) was published from data that has changed since (\(changes.joined(separator: "; "))); choose another --model-version, or pass --force to replace it")
+        }
+        var trials: [TrialState] = []
+        for index in replay.suggested.keys.sorted() {
+            let assignments = replay.suggested[index]!
+            let name = replay.names[index] ?? ExperimentLoop.trialName(experiment: experiment.name, seed: replay.seed, index: index)
+            var trial = TrialState(
+                index: index, name: name, assignments: assignments,
+                command: try TrialCommand.make(for: experiment, assignments: assignments, trialName: name), condition: .running)
+            if let outcome = replay.finished[index] {
+                (trial.condition, trial.metrics, trial.message) = (outcome.condition, outcome.metrics, outcome.message)
+                (trial.seconds, trial.intermediate) = (outcome.seconds, outcome.intermediate)
+            }
+            trials.append(trial)
+        }
+        let test = published.test.map { values in
+            ModelMetrics(ModelMetrics.allNames.compactMap { name in values[name].map { (name, $0) } })
+        }
+        var summary = TuningSummary(
+            outcome: published.outcome == ExperimentOutcome.goalReached.reason ? .goalReached : .maxTrialsReached,
+            trials: trials, best: bestTrial(trials, objective: experiment.objective), seed: replay.seed, test: test,
+            modelDirectory: published.modelDirectory, scorePath: scorePath)
+        summary.previouslyFinished = true
+        return summary
+    }
+
     /// The replay of an unfinished run of this version, or nil for a fresh start (a finished or forced-over journal
-    /// is moved aside as `journal-<time>.jsonl`).
+    /// is moved aside as `journal-<time>.jsonl`). A run is resumed only with what it depended on unchanged: the
+    /// experiment file, the data files, tunekit's version and (when given) the seed.
     private static func openJournal(
-        _ options: TuningOptions, experiment: Experiment, onEvent: @Sendable (RunEvent) -> Void
+        _ options: TuningOptions, experiment: Experiment, inputs: [InputFileRecord], seed: UInt64,
+        onEvent: @Sendable (RunEvent) -> Void
     ) throws(RunnerError) -> JournalReplay? {
         let path = options.journalPath
         guard FileManager.default.fileExists(atPath: path) else {
-            if options.resume { throw .notRunnable("nothing to resume: \(path) does not exist") }
+            if options.resume { onEvent(.startingFresh(journal: path)) }
             return nil
         }
-        let replay = JournalReplay(try RunJournal.read(path))
-        if let replay, !replay.published, !options.force {
-            guard replay.experimentSHA256 == options.experimentSHA256 else {
+        let replay = options.force ? nil : try JournalReplay.load(path)
+        if let replay, replay.published == nil {
+            var changed: [String] = []
+            if replay.experimentSHA256 != options.experimentSHA256 { changed.append("the experiment file") }
+            changed += InputFileRecord.changes(recorded: replay.inputs ?? inputs, now: inputs)
+            if let version = replay.tunekitVersion, version != Tunekit.version {
+                changed.append("tunekit (\(version) → \(Tunekit.version))")
+            }
+            if options.seedIsExplicit, replay.seed != seed { changed.append("the seed (\(replay.seed) → \(seed))") }
+            guard changed.isEmpty else {
                 throw .notRunnable(
-                    "\(path) belongs to a run of a different experiment file; choose another --model-version, or pass --force to start over")
+                    "cannot resume the run in \(path): \(changed.joined(separator: "; ")) changed since it started; choose another --model-version, or pass --force to start over")
             }
             onEvent(.resuming(journal: path, finishedTrials: replay.finished.count))
             return replay
         }
-        if options.resume, replay?.published == true { throw .notRunnable("nothing to resume: the run in \(path) has finished") }
         let aside = (options.runDirectory as NSString).appendingPathComponent("journal-\(Int(Date().timeIntervalSince1970)).jsonl")
         guard rename(path, aside) == 0 else { throw .artifacts("\(path): cannot move the old journal aside") }
         return nil
@@ -213,16 +271,18 @@ public enum TuningRun {
     /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a
     /// broken template fails once with a clear message instead of failing every trial.
     /// The data lands in the executor's cache, so the trials that follow do not load it again.
+    /// Returns the data in-process trials read (nil for external trials).
+    @discardableResult
     private static func preflight(
         _ experiment: Experiment, algorithm: any SuggestionAlgorithm, maxTrials: Int, fallbackSeed: UInt64,
         executor: TrialExecutor
-    ) async throws(RunnerError) {
+    ) async throws(RunnerError) -> LoadedData? {
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
             seed: SuggestionService.seed(for: experiment, fallback: fallbackSeed), executor: executor)
-        guard let first = try loop.nextTrials(count: 1, after: []).first else { return }
+        guard let first = try loop.nextTrials(count: 1, after: []).first else { return nil }
         try executor.checkIsolation(first.command)
-        guard case .inProcess(let invocation) = first.command else { return }
+        guard case .inProcess(let invocation) = first.command else { return nil }
         do {
             _ = try TrainerRegistry.parameterTable(for: invocation.trainer).resolve(invocation.hyperparameters)
         } catch {
@@ -235,7 +295,7 @@ public enum TuningRun {
             throw .notRunnable(
                 "tunekit train reports \(reported.joined(separator: ", ")) for this \(classifier ? "classifier" : "regression"); the objective metric '\(objective)' would never be reported")
         }
-        _ = try await executor.cache.data(invocation.data)
+        return try await executor.cache.data(invocation.data)
     }
 
     /// The best objective over trials that have one; ties keep the earliest trial (Katib §3.7).

@@ -34,6 +34,9 @@ final class ProgressPrinter: Sendable {
         if case .resuming(let journal, let finished) = event {
             lines.append("resuming the unfinished run in \(journal): \(finished) trial(s) already finished are taken from it")
         }
+        if case .startingFresh(let journal) = event {
+            lines.append("--resume: no journal at \(journal) (the run stopped before writing one); starting the run")
+        }
         if case .trialStarted(let trial) = event, trial.index == 0 {
             lines.append("tuning \(experiment.name): algorithm \(experiment.algorithm.algorithmName), \(experiment.parameters.count) "
                 + "parameter(s), up to \(experiment.maxTrialCount.map(String.init) ?? "all") trials, "
@@ -60,7 +63,7 @@ final class ProgressPrinter: Sendable {
                     progress.best = (value, trial.index)
                 }
             }
-        case .resuming:
+        case .resuming, .startingFresh:
             break
         }
         write(lines)
@@ -112,6 +115,9 @@ final class ProgressPrinter: Sendable {
 
     func printSummary(_ summary: TuningSummary, elapsed: Duration) {
         finishLive()
+        if summary.previouslyFinished {
+            note("this run has already finished and published (pass --force to run it again); its result:")
+        }
         let metric = experiment.objective.objectiveMetricName
         let ranked = summary.trials.compactMap { trial in
             trial.record.observedValue(of: metric).map { (trial, $0) }
@@ -124,8 +130,9 @@ final class ProgressPrinter: Sendable {
         for line in Self.aligned([["rank", "trial", metric, "parameters"]] + rows) { note(line) }
         let counts = Dictionary(grouping: summary.trials, by: \.condition).mapValues(\.count)
             .sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue.lowercased())" }
+        let took = summary.previouslyFinished ? "" : " in \(String(format: "%.2f", elapsed.inSeconds)) s"
         note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
-            + "(\(counts.joined(separator: ", "))) in \(String(format: "%.2f", elapsed.inSeconds)) s, seed \(summary.seed)")
+            + "(\(counts.joined(separator: ", ")))\(took), seed \(summary.seed)")
         if let test = summary.test {
             note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " "))
         }

@@ -15,7 +15,8 @@ extension TunekitCommand {
                 refitted on train+validation, scored on the test split, and written to OUTPUT/model/VERSION/ and \
                 OUTPUT/artifact/VERSION/score.json. Every event is journalled to OUTPUT/runs/VERSION/journal.jsonl; \
                 a killed run continues where it stopped when run again with the same experiment, output and version \
-                (or --resume). SIGINT/SIGTERM stop the trials, print the best so far and the command that resumes.
+                (or --resume), provided its data files, seed and tunekit are unchanged; a finished run run again prints \
+                its result and exits 0. SIGINT/SIGTERM stop the trials, print the best so far and the command that resumes.
                 """)
 
         @Argument(help: "Katib Experiment YAML or JSON file.")
@@ -30,7 +31,7 @@ extension TunekitCommand {
         @Flag(help: "Replace an existing model version, and start over instead of resuming an unfinished run.")
         var force = false
 
-        @Flag(help: "Continue the unfinished run of this version from its journal (an error if there is none).")
+        @Flag(help: "Continue the unfinished run of this version from its journal (starts the run when there is none).")
         var resume = false
 
         @Option(name: .customLong("trial-timeout"), help: "Seconds a trial may run before it is killed and failed.")
@@ -55,7 +56,7 @@ extension TunekitCommand {
             let control = RunControl()
             let options = TuningOptions(
                 output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
-                experimentSHA256: digest, control: control, trialTimeout: trialTimeout)
+                experimentSHA256: digest, control: control, trialTimeout: trialTimeout, seedIsExplicit: seed != nil)
             let progress = ProgressPrinter(experiment: spec)
             let resumeCommand = (["tunekit", "tune", experiment, "--output", output, "--model-version", version, "--resume"]
                 + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? []))

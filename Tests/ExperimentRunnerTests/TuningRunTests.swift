@@ -90,8 +90,13 @@ import Trainers
         let model2 = try Data(contentsOf: URL(fileURLWithPath: directory.file("out/model/v2/model.json")))
         #expect(model1 == model2)
 
-        // An existing version is refused before any trial runs.
-        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
+        // Run again, the finished run answers with its result; another experiment's run of that version is refused
+        // before any trial runs.
+        let rerun = try await TuningRun.run(experiment, options: Self.options(directory))
+        #expect(rerun.previouslyFinished && rerun.best?.name == best.name && rerun.trials.count == 6)
+        var other = Self.options(directory)
+        other.experimentSHA256 = "another experiment file"
+        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: other) }
 
         // The published model predicts the CSV.
         let predicted = try ModelBundle.predict(directory: directory.file("out/model/v1"), input: csv)
@@ -190,7 +195,7 @@ import Trainers
             switch event {
             case .trialStarted(let trial): events.withLock { $0.append("start \(trial.index)") }
             case .trialFinished(let trial): events.withLock { $0.append("finish \(trial.index)") }
-            case .resuming: break
+            case .resuming, .startingFresh: break
             }
         }
         try #require(summary.trials.map { $0.assignments[1].value } == ["1.5", "0", "0", "0"])

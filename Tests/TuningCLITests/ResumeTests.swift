@@ -68,6 +68,87 @@ import Testing
         #expect(model == ["v1"], "no staging folders remain: \(model)")
     }
 
+    /// What a Kubernetes Job restarted after finishing, or a retried pipeline step, does: run the same command again.
+    @Test func rerunningAFinishedRunExitsZeroWithItsResult() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false, maxTrials: 3)
+        let output = directory.file("out")
+        let first = try Self.tune(experiment, output)
+        #expect(first.status == 0, "\(first.stderr)")
+        let score = try #require(Self.score(output))
+        for extra in [[], ["--resume"]] {
+            let again = try Self.tune(experiment, output, extra)
+            #expect(again.status == 0, "\(extra): \(again.stderr)")
+            #expect(again.stderr.contains("already finished"), "\(again.stderr)")
+            #expect(again.stdout.contains("score: \(output)/artifact/v1/score.json"), "\(again.stdout)")
+            #expect(again.stderr.contains("3 trials (3 succeeded)"), "\(again.stderr)")
+        }
+        #expect(Self.score(output) == score, "nothing was rewritten")
+        #expect(Self.count("run-started", in: output + "/runs/v1/journal.jsonl") == 1, "nothing was run again")
+        // The same version over changed data is not "already finished": it names the file.
+        _ = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
+        let changed = try Self.tune(experiment, output)
+        #expect(changed.status == 1 && changed.stderr.contains("data.csv changed"), "\(changed.stderr)")
+        #expect(Self.score(output) == score)
+    }
+
+    @Test func resumeWithoutAJournalStartsTheRun() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false, maxTrials: 2)
+        let output = directory.file("out")
+        let resumed = try Self.tune(experiment, output, ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("no journal at") && resumed.stderr.contains("starting the run"), "\(resumed.stderr)")
+        #expect(Self.score(output) != nil)
+    }
+
+    @Test func resumeRefusesWhenTheDataChangedAndForceStartsOver() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false)
+        let output = directory.file("out")
+        let killed = try Self.tune(experiment, output, environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
+        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        _ = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
+        for extra in [[], ["--resume"]] {
+            let refused = try Self.tune(experiment, output, extra)
+            #expect(refused.status == 1, "\(extra): \(refused.stderr)")
+            #expect(refused.stderr.contains("cannot resume") && refused.stderr.contains("data.csv changed"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("--force"), "\(refused.stderr)")
+        }
+        #expect(Self.score(output) == nil, "nothing published from two data sets")
+        let forced = try Self.tune(experiment, output, ["--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let reference = try Self.tune(experiment, directory.file("reference"))
+        #expect(reference.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "a clean run over the new data")
+    }
+
+    @Test(arguments: [
+        (#"{"event":"trial-finished","trial":40,"condition":"SUCCEEDED","metrics":[{"name":"rmse","value":"-1000"}],"time":"t"}"#,
+         "a result for trial 41, which was never suggested"),
+        (#"{"event":"trial-suggested","trial":7,"name":"x","assignments":[],"time":"t"}"#, "trial 8 is suggested where trial "),
+        (#"{"event":"trial-finished","trial":0,"condition":"SUCCEEDED","metrics":[{"name":"rmse","value":"-1000"}],"time":"t"}"#,
+         "a second result for trial 1"),
+    ])
+    func editedJournalEventsAreRefusedWithTheirLine(line: String, message: String) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false)
+        let output = directory.file("out")
+        let killed = try Self.tune(experiment, output, environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
+        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        let journal = output + "/runs/v1/journal.jsonl"
+        var text = try String(contentsOfFile: journal, encoding: .utf8)
+        let lineNumber = text.split(separator: "\n").count + 1
+        text += line + "\n"
+        try text.write(toFile: journal, atomically: true, encoding: .utf8)
+        let refused = try Self.tune(experiment, output)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("journal.jsonl:\(lineNumber): \(message)"), "\(refused.stderr)")
+    }
+
     @Test func externalRunKilledDuringTrialsResumesWithoutRerunningFinishedTrials() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
