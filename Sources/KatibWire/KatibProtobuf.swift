@@ -20,7 +20,13 @@ public enum KatibProtobuf {
         return ValidateAlgorithmSettingsRequest(experiment: KatibExperiment(wire.experiment))
     }
 
-    public static func decode(_ type: GetEarlyStoppingRulesRequest.Type, from data: Data) throws(KatibStatus) -> GetEarlyStoppingRulesRequest {
+    /// More than `trialLimit` trials are refused after counting them, before any is decoded.
+    public static func decode(
+        _ type: GetEarlyStoppingRulesRequest.Type, from data: Data, trialLimit: Int = .max
+    ) throws(KatibStatus) -> GetEarlyStoppingRulesRequest {
+        if let fields = TopLevelFields(data, keepingAtMost: 0), fields.trialCount > trialLimit {
+            throw .invalidArgument("the request carries \(fields.trialCount) trials; the limit is \(trialLimit)")
+        }
         let wire: Api_V1_Beta1_GetEarlyStoppingRulesRequest = try message(data)
         return GetEarlyStoppingRulesRequest(
             experiment: KatibExperiment(wire.experiment), trials: wire.trials.map(KatibTrial.init),

@@ -41,6 +41,15 @@ extension TunekitCommand {
         @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")
         var idleTimeout = 60.0
 
+        @Option(name: .customLong("header-timeout"), help: "Seconds an HTTP/1.1 request's header may take to arrive after its first byte (then the connection is closed); its body gets --request-timeout.")
+        var headerTimeout = 10.0
+
+        @Option(name: .customLong("max-connections"), help: "Connections open at once; more are answered 503 and closed (default: 64 below the open-file limit).")
+        var maxConnections = SuggestionServerConfiguration.defaultMaxConnections
+
+        @Option(name: .customLong("max-bytes-in-flight"), help: "Request body bytes held at once across all requests; a request that would go beyond gets 503 and its connection is closed.")
+        var maxBytesInFlight = 256 << 20
+
         @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, seconds during which health checks say NOT_SERVING and /readyz 503 while calls are still answered, so Kubernetes takes the pod out of its Service before it stops.")
         var drainSeconds = 0.0
 
@@ -85,6 +94,12 @@ extension TunekitCommand {
                 throw ValidationError("--drain-seconds must be in [0, 3600], got \(drainSeconds)")
             }
             guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive, got \(maxBodyBytes)") }
+            guard headerTimeout > 0, headerTimeout <= 3600 else {
+                throw ValidationError("--header-timeout must be in (0, 3600] seconds, got \(headerTimeout)")
+            }
+            guard maxConnections > 0, maxBytesInFlight > 0 else {
+                throw ValidationError("--max-connections and --max-bytes-in-flight must be positive")
+            }
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
             }
@@ -97,6 +112,8 @@ extension TunekitCommand {
                 host: host, port: port, maxBodyBytes: maxBodyBytes, serverName: "tunekit/\(Tunekit.version)",
                 requestTimeout: .milliseconds(Int64(requestTimeout * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
             configuration.drainPeriod = .milliseconds(Int64(drainSeconds * 1000))
+            configuration.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+            (configuration.maxConnections, configuration.maxBytesInFlight) = (maxConnections, maxBytesInFlight)
             var log: PredictionLog?
             if let models {
                 let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,5 +1,6 @@
 import ExperimentModel
 import Foundation
+import SuggestionAlgorithms
 import HTTPTypes
 import KatibWire
 
@@ -133,7 +134,9 @@ extension ValidateAlgorithmSettingsRequest {
 
 extension GetEarlyStoppingRulesRequest {
     init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+        self = codec == .json
+            ? try KatibJSON.decode(Self.self, from: body)
+            : try KatibProtobuf.decode(Self.self, from: body, trialLimit: SuggestionLimits.historyTrials)
     }
 }
 

@@ -41,6 +41,10 @@ enum GzipBody {
             let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_OK || status == Z_BUF_ERROR ? "truncated stream" : "error \(status)")
             throw .corrupt(reason)
         }
+        // RFC 1952 allows several members; a reader that stops after the first would silently drop the rest.
+        guard stream.avail_in == 0 else {
+            throw .corrupt("\(stream.avail_in) bytes follow the first gzip member; send the body as one gzip member")
+        }
         return output
     }
 }

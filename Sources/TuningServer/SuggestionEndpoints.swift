@@ -53,6 +53,8 @@ struct SuggestionEndpoints: Sendable {
     let metrics: ServerMetrics
     let handlers: Handlers
     let gate: ComputeGate
+    /// Request body bytes held at once across requests.
+    let budget: ByteBudget
     /// Binary GetSuggestions requests reuse the trials earlier calls decoded (Katib resends the whole history).
     let trialCache = TrialDecodeCache()
 
@@ -69,13 +71,15 @@ struct SuggestionEndpoints: Sendable {
         var errorCode: String?
         // gRPC answers every call with HTTP 200; its metrics carry the status Connect would have sent for the outcome.
         var grpcOutcome = 200
+        let reservation = BodyReservation(budget)
+        defer { withExtendedLifetime(reservation) {} }
         do {
             if isGRPC {
                 guard GRPCProtocol.isProtobuf(request.headers) else {
                     throw Failure(.unimplemented, "Content-Type '\(request.headers[.contentType] ?? "")' is not supported; send application/grpc (protobuf)")
                 }
                 let timeout = try GRPCProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
-                let body = try await GRPCProtocol.readMessage(request, limit: maxBodyBytes)
+                let body = try await GRPCProtocol.readMessage(request, limit: maxBodyBytes, reservation: reservation)
                 response = GRPCProtocol.reply(
                     try await call(method, body: body, codec: .proto, timeout: timeout, logger: context.logger, algorithm: &algorithm))
             } else {
@@ -84,7 +88,7 @@ struct SuggestionEndpoints: Sendable {
                 }
                 let gzipped = try ConnectProtocol.bodyIsGzipped(request.headers)
                 let timeout = try ConnectProtocol.timeout(request.headers).map { min($0, requestTimeout) } ?? requestTimeout
-                let body = try await readBody(request, gzipped: gzipped)
+                let body = try await readBody(request, gzipped: gzipped, reservation: reservation)
                 let reply = try await call(method, body: body, codec: codec, timeout: timeout, logger: context.logger, algorithm: &algorithm)
                 response = Self.message(reply, codec: codec)
             }
@@ -109,20 +113,24 @@ struct SuggestionEndpoints: Sendable {
     ) async throws -> Data {
         switch method {
         case .getSuggestions:
-            let decoded = try answer { codec == .proto ? try trialCache.decode(body, trialLimit: SuggestionLimits.historyTrials) : try GetSuggestionsRequest(body, codec: codec) }
+            let trialCache = self.trialCache
+            let decoded = try await decode(body) {
+                codec == .proto
+                    ? try trialCache.decode(body, trialLimit: SuggestionLimits.historyTrials) : try GetSuggestionsRequest(body, codec: codec)
+            }
             algorithm = Self.label(decoded.experiment)
             return try await suggest(decoded, timeout: timeout, logger: logger).encoded(codec)
         case .validateAlgorithmSettings:
-            let decoded = try answer { try ValidateAlgorithmSettingsRequest(body, codec: codec) }
+            let decoded = try await decode(body) { try ValidateAlgorithmSettingsRequest(body, codec: codec) }
             algorithm = Self.label(decoded.experiment)
             try answer { try handlers.validate(decoded) }
             return Self.emptyReply(codec)
         case .getEarlyStoppingRules:
-            let decoded = try answer { try GetEarlyStoppingRulesRequest(body, codec: codec) }
+            let decoded = try await decode(body) { try GetEarlyStoppingRulesRequest(body, codec: codec) }
             algorithm = decoded.experiment.spec.earlyStopping.map { Self.earlyStoppingLabel($0.algorithmName) } ?? "none"
             return try answer { try EarlyStoppingService.rules(decoded) }.encoded(codec)
         case .validateEarlyStoppingSettings:
-            let decoded = try answer { try ValidateEarlyStoppingSettingsRequest(body, codec: codec) }
+            let decoded = try await decode(body) { try ValidateEarlyStoppingSettingsRequest(body, codec: codec) }
             algorithm = Self.earlyStoppingLabel(decoded.earlyStopping.algorithmName)
             try answer { try EarlyStoppingService.validate(decoded) }
             return Self.emptyReply(codec)
@@ -196,27 +204,48 @@ struct SuggestionEndpoints: Sendable {
         }
     }
 
-    /// The body, up to `maxBodyBytes` as sent and once inflated (more → resource_exhausted). A client that leaves
-    /// mid-body is recorded as canceled (nobody is there to read it), not as a server error.
-    private func readBody(_ request: Request, gzipped: Bool) async throws -> Data {
+    /// The body, up to `maxBodyBytes` as sent and once inflated (more → resource_exhausted), within the server's
+    /// budget of body bytes (beyond → unavailable). A client that leaves mid-body is recorded as canceled (nobody is
+    /// there to read it), not as a server error.
+    private func readBody(_ request: Request, gzipped: Bool, reservation: BodyReservation) async throws -> Data {
         var request = request
         let tooLarge = Failure(.resourceExhausted, "request body exceeds the limit of \(maxBodyBytes) bytes")
         let body: Data
         do {
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            body = Data(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        } catch {
-            throw Failure(.canceled, "the request body could not be read: \(error)")
+            body = try await request.collectBody(upTo: maxBodyBytes, reservation: reservation)
+        } catch let failure {
+            switch failure {
+            case .tooLarge: throw tooLarge
+            case .busy: throw Self.budgetSpent
+            case .broken(let error): throw Failure(.canceled, "the request body could not be read: \(error)")
+            }
         }
         guard gzipped else { return body }
+        let inflated: Data
         do {
-            return try GzipBody.inflate(body, limit: maxBodyBytes)
-        } catch .tooLarge {
-            throw tooLarge
-        } catch .corrupt(let reason) {
-            throw Failure(.invalidArgument, "the gzip request body could not be inflated: \(reason)")
+            inflated = try GzipBody.inflate(body, limit: maxBodyBytes)
+        } catch let failure {
+            switch failure {
+            case .tooLarge: throw tooLarge
+            case .corrupt(let reason): throw Failure(.invalidArgument, "the gzip request body could not be inflated: \(reason)")
+            }
+        }
+        guard reservation.reserve(inflated.count) else { throw Self.budgetSpent }
+        return inflated
+    }
+
+    static let budgetSpent = Failure(.unavailable, "the server holds as many request bytes as it allows; retry later")
+
+    /// Decodes a request: on the request's task when small, through the compute gate when over `inlineBodyBytes`
+    /// (decoding 8 MB of trials takes long enough to hold up every request sharing the thread).
+    private func decode<T: Sendable>(_ body: Data, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        guard body.count > InferenceEndpoints.inlineBodyBytes else { return try answer(work) }
+        do {
+            return try await gate.run(work)
+        } catch is ComputeGate.Busy {
+            throw Failure(.unavailable, "the server is busy decoding requests; retry later")
+        } catch let status as KatibStatus {
+            throw Failure(status)
         }
     }
 

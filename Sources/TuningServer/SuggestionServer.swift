@@ -23,6 +23,14 @@ public struct SuggestionServerConfiguration: Sendable {
     public var requestTimeout: Duration
     /// A connection that sends nothing for this long is closed (slow or stuck clients).
     public var idleTimeout: Duration
+    /// An HTTP/1.1 request's header must have arrived this long after its first byte, its body `requestTimeout` after
+    /// the header (then the connection is closed).
+    public var headerTimeout: Duration = .seconds(10)
+    /// Connections open at once; more are answered 503 and closed (default: below the process's file-descriptor limit).
+    public var maxConnections: Int = SuggestionServerConfiguration.defaultMaxConnections
+    /// Request body bytes held at once across all requests (read, inflated, or waiting to be decoded); a request that
+    /// would go beyond gets 503 (unavailable) and its connection is closed.
+    public var maxBytesInFlight: Int = 256 << 20
     /// Gated suggestions computed at once (default: one per core) and queued beyond those (then 503).
     public var computeWidth: Int
     public var computeQueue: Int
@@ -47,6 +55,13 @@ public struct SuggestionServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.computeWidth = computeWidth
         self.computeQueue = computeQueue
+    }
+
+    /// 64 descriptors below the soft `RLIMIT_NOFILE` (for model files, logs and the listening socket), at most 10,000.
+    public static var defaultMaxConnections: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 960 }
+        return Int(max(16, min(10_000, Int64(clamping: limit.rlim_cur) - 64)))
     }
 }
 
@@ -125,9 +140,10 @@ public enum SuggestionServer {
     ) -> some ApplicationProtocol {
         let metrics = ServerMetrics()
         let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
+        let budget = ByteBudget(capacity: configuration.maxBytesInFlight)
         let endpoints = SuggestionEndpoints(
             maxBodyBytes: configuration.maxBodyBytes, requestTimeout: configuration.requestTimeout, metrics: metrics,
-            handlers: handlers, gate: gate)
+            handlers: handlers, gate: gate, budget: budget)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         let health = HealthService(
@@ -152,7 +168,7 @@ public enum SuggestionServer {
         let inferenceRoutes = configuration.models.map { models in
             InferenceEndpoints(
                 repository: models.repository, maxBodyBytes: configuration.maxBodyBytes,
-                limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, metrics: metrics,
+                limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, budget: budget, metrics: metrics,
                 predictionLog: models.predictionLog
             ).routes
         } ?? []
@@ -174,13 +190,21 @@ public enum SuggestionServer {
             router.on(RouterPath(route.path), method: route.method) { request, context in await route.responder(request, context) }
         }
         let idle = TimeAmount(configuration.idleTimeout)
-        let http1 = HTTP1Channel.Configuration(idleTimeout: idle)
+        let (headerTimeout, bodyTimeout) = (TimeAmount(configuration.headerTimeout), TimeAmount(configuration.requestTimeout))
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionDiscipline(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)],
+            idleTimeout: idle)
+        // HTTP/2 streams have their own flow control and reset; `Connection` is not an HTTP/2 header.
         let http2 = HTTP2Channel.Configuration(
-            idleTimeout: configuration.idleTimeout, gracefulCloseTimeout: configuration.requestTimeout, streamConfiguration: http1)
+            idleTimeout: configuration.idleTimeout, gracefulCloseTimeout: configuration.requestTimeout,
+            streamConfiguration: HTTP1Channel.Configuration(idleTimeout: idle))
+        let connections = ConnectionLimit(limit: configuration.maxConnections)
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                CleartextHTTPChannel(responder: responder, http1: http1, http2: http2, firstBytesTimeout: idle)
+                CleartextHTTPChannel(
+                    responder: responder, http1: http1, http2: http2, firstBytesTimeout: min(idle, headerTimeout),
+                    connections: connections)
             },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),

@@ -52,28 +52,11 @@ import Testing
 
     static let fixture: Fixture? = try? Fixture()
 
-    /// A `tunekit serve` process for the duration of `body`.
+    /// A `tunekit serve --models-only` process for the duration of `body`.
     static func serving(
         _ arguments: [String], environment: [String: String] = [:], _ body: (URL) async throws -> Void
     ) async throws {
-        let scratch = TemporaryDirectory("tunekit-serve")
-        defer { scratch.remove() }
-        let stdout = scratch.file("stdout"), stderr = scratch.file("stderr")
-        let process = try TunekitProcess.launch(
-            ["serve", "--port", "0", "--models-only"] + arguments, environment: environment, stdout: stdout, stderr: stderr)
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        var address: String?
-        for _ in 0..<600 where address == nil {
-            if let text = try? String(contentsOfFile: stdout, encoding: .utf8), let line = text.split(separator: "\n").first {
-                address = String(line.dropFirst("listening on ".count))
-            } else if !process.isRunning {
-                break
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
-        let base = try #require(address.flatMap(URL.init(string:)), "serve did not start: \((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")")
-        try await body(base)
+        try await ServeProcess.run(["--models-only"] + arguments, environment: environment) { try await body($0.base) }
     }
 
     struct Reply {
@@ -150,6 +133,43 @@ import Testing
             let output = try #require((v2.json["outputs"] as? [[String: Any]])?.first)
             #expect(output["name"] as? String == "output-0" && output["shape"] as? [Int] == [rows.count])
             #expect(Self.printed(v2.body, "data") == ridge)
+        }
+    }
+
+    static func gzip(_ data: Data) throws -> Data {
+        let scratch = TemporaryDirectory("tunekit-gzip")
+        defer { scratch.remove() }
+        let path = scratch.file("body")
+        try data.write(to: URL(fileURLWithPath: path))
+        let result = try TestProcess.runBlocking("/bin/gzip", ["-n", path])
+        #expect(result.status == 0)
+        return try Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
+    }
+
+    /// Bodies sent with `Content-Encoding: gzip` (one member) answer as plain ones; `NA`, `null` and empty cells are
+    /// missing values, as `tunekit predict` reads them in a CSV.
+    @Test func gzipBodiesAndMissingValuesReadAsPredictReadsThem() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        var missing = rows.prefix(3).map { $0 }
+        (missing[0][1], missing[1][1], missing[2][1]) = ("NA", "null", "")
+        let input = fixture.directory.write(
+            "missing.csv", ([header] + missing).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n")
+        let expected = try fixture.expected("g1", input: input)
+        try await Self.serving(["--models", fixture.output, "--model-version", "g1"]) { base in
+            let instances = missing.map { row in Dictionary(uniqueKeysWithValues: zip(header, row).filter { $0.0 != "y" }) }
+            let body = Self.json(["instances": instances])
+            let plain = try await Self.send(base, "v1/models/tunekit:predict", body: body)
+            #expect(plain.status == 200, "\(plain.error)")
+            #expect(Self.printed(plain.body, "predictions") == expected)
+            let zipped = try Self.gzip(body)
+            let inflated = try await Self.send(base, "v1/models/tunekit:predict", body: zipped, headers: ["Content-Encoding": "gzip"])
+            #expect(inflated.status == 200 && Self.printed(inflated.body, "predictions") == expected, "\(inflated.error)")
+            let twoMembers = try await Self.send(
+                base, "v1/models/tunekit:predict", body: zipped + zipped, headers: ["Content-Encoding": "gzip"])
+            #expect(twoMembers.status == 400 && twoMembers.error.contains("follow the first gzip member"), "\(twoMembers.error)")
+            let brotli = try await Self.send(base, "v1/models/tunekit:predict", body: body, headers: ["Content-Encoding": "br"])
+            #expect(brotli.status == 415 && brotli.error.contains("Content-Encoding 'br' is not supported"), "\(brotli.error)")
         }
     }
 
@@ -239,6 +259,11 @@ import Testing
             #expect(v2.status == 200, "\(v2.error)")
             let output = try #require((v2.json["outputs"] as? [[String: Any]])?.first)
             #expect(output["name"] as? String == "probabilities" && output["shape"] as? [Int] == [rows.count, 3])
+            let twice = try await Self.send(base, "v2/models/tunekit/infer", body: Self.json([
+                "inputs": [["name": "rows", "datatype": "BYTES", "shape": [1, 3], "data": Array(rows[0].prefix(3))]],
+                "outputs": [["name": "probabilities"], ["name": "probabilities"]],
+            ]))
+            #expect(twice.status == 400 && twice.error.contains("output 'probabilities' is requested twice"), "\(twice.error)")
         }
     }
 
@@ -250,7 +275,7 @@ import Testing
                 ("v1/models/tunekit:predict", deep, [:], 400, "nested more than"),
                 ("v1/models/tunekit:predict", Data("{\"instances\": [1, 2,, 3]}".utf8), [:], 400, "not valid JSON: line 1, column 21: unexpected character"),
                 ("v1/models/tunekit:predict", Data(#"{"instances": []}"#.utf8), [:], 400, "empty"),
-                ("v1/models/tunekit:predict", Self.json(["instances": Array(repeating: [1, 2, 3, "north"], count: 51)]), [:], 413, "limit of 50 rows"),
+                ("v1/models/tunekit:predict", Self.json(["instances": Array(repeating: [1, 2, 3, "north"], count: 51)]), [:], 413, "\"instances\" has more than the limit of 50 items"),
                 ("v1/models/tunekit:predict", Self.json(["instances": [[1, 2]]]), [:], 400, "rows have 2 values"),
                 ("v1/models/tunekit:predict", Self.json(["instances": [["x1": 1]]]), [:], 400, "column 'x2' is in no instance"),
                 ("v1/models/tunekit:predict", Self.json(["instances": [[["nested"], 2, 3, "north"]]]), [:], 400, "a list or object"),
@@ -272,7 +297,12 @@ import Testing
                 ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 4], "data": [1, 2, 3, 4, [5, 6, 7, 8]]]]]), [:], 400, "not nested as its shape"),
                 ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [2, 7], "data": Array(repeating: 0, count: 14)]]]), [:], 400, "rows of 7 values"),
                 ("v2/models/tunekit/infer", Self.json(["id": ["a": 1], "inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]]]), [:], 400, "\"id\" must be a string"),
-                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [] as [Any]]), [:], 400, "\"outputs\" must be a non-empty list"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [] as [Any]]), [:], 400, "\"outputs\" must be a list of 1 to 1"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": [["name": "output-0"], ["name": "output-0"]]]), [:], 400, "\"outputs\" must be a list of 1 to 1"),
+                // 45,000 repeats of one output would each get the whole prediction tensor.
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "data": [1, 2, 3, 4]]], "outputs": Array(repeating: ["name": "output-0"], count: 45_000)]), [:], 413, "\"outputs\" has more than the limit of 2 items"),
+                ("v2/models/tunekit/infer", Data(#"{"inputs": [{"name": "input-0", "datatype": "FP64", "shape": [true, 4], "data": [1, 2, 3, 4]}]}"#.utf8), [:], 400, "has a size that is not a non-negative integer"),
+                ("v2/models/tunekit/infer", Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [51, 4], "data": Array(repeating: 1, count: 204)]]]), [:], 413, "51 rows exceed the limit of 50"),
             ]
             for item in cases {
                 let reply = try await Self.send(base, item.path, body: item.body, headers: item.headers)

@@ -86,13 +86,8 @@ public struct DataTable: Sendable {
             }
             for (index, value) in fields.enumerated() where !textColumns.contains(index) {
                 let trimmed = value.trimmingSpaces
-                if trimmed.isEmpty {
-                    numbers[index].append(.nan)
-                } else if let number = Double(trimmed) {
-                    // NaN and ±inf are missing values, as LightGBM reads them; the column stays numeric.
-                    numbers[index].append(number.isFinite ? number : .nan)
-                } else if missingMarkers.contains(trimmed) {
-                    numbers[index].append(.nan)
+                if let number = Self.numericCell(trimmed) {
+                    numbers[index].append(number)
                 } else {
                     textColumns.insert(index)
                     numbers[index] = []
@@ -101,6 +96,14 @@ public struct DataTable: Sendable {
             lines.append(line)
         }
         return (header, numbers, lines, textColumns)
+    }
+
+    /// A numeric cell's value: a number, or NaN for a missing value (empty, `NA`, `null`, …; NaN and ±inf are missing
+    /// too, as LightGBM reads them); nil for text.
+    public static func numericCell(_ trimmed: Substring) -> Double? {
+        if trimmed.isEmpty || missingMarkers.contains(trimmed) { return .nan }
+        guard let number = Double(trimmed) else { return nil }
+        return number.isFinite ? number : .nan
     }
 
     /// Cells read as missing in a numeric column (pandas' and LightGBM's usual spellings).

@@ -24,12 +24,15 @@ struct CleartextHTTPChannel: HTTPChannelHandler {
     private let firstBytesTimeout: TimeAmount
     /// An HTTP/2 connection told to go away is closed this long after, whatever the client does.
     private let goAwayGrace: TimeAmount
+    /// Open connections; over its limit a new one is refused.
+    private let connections: ConnectionLimit
     var responder: Responder { http1.responder }
 
     init(
         responder: @escaping Responder, http1: HTTP1Channel.Configuration, http2: HTTP2Channel.Configuration,
-        firstBytesTimeout: TimeAmount
+        firstBytesTimeout: TimeAmount, connections: ConnectionLimit
     ) {
+        self.connections = connections
         self.http1 = HTTP1Channel(responder: responder, configuration: http1)
         self.http2 = HTTP2Channel(responder: responder, configuration: http2)
         self.firstBytesTimeout = firstBytesTimeout
@@ -39,6 +42,10 @@ struct CleartextHTTPChannel: HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let goAwayGrace = self.goAwayGrace
         let negotiated = channel.eventLoop.makePromise(of: Negotiated.self)
+        guard connections.admit(channel) else {
+            negotiated.fail(ChannelError.inputClosed)
+            return channel.eventLoop.makeSucceededFuture(Value(negotiated: negotiated.futureResult, channel: channel))
+        }
         let sniffer = PrefaceSniffer(timeout: firstBytesTimeout) { isHTTP2 in
             let configured: EventLoopFuture<Negotiated> = isHTTP2
                 ? http2.setup(channel: channel, logger: logger).flatMapThrowing { connection in

@@ -48,7 +48,7 @@ enum GRPCProtocol {
     /// Reads the request's single length-prefixed message, refusing a declared length over `limit` before reading it,
     /// a second message, a truncated one, and compression the request did not declare; gzip messages are inflated
     /// within `limit`.
-    static func readMessage(_ request: Request, limit: Int) async throws -> Data {
+    static func readMessage(_ request: Request, limit: Int, reservation: BodyReservation? = nil) async throws -> Data {
         let encoding = request.headers[encodingField]?.lowercased() ?? "identity"
         guard encoding == "identity" || encoding == "gzip" else {
             throw ConnectProtocol.Failure(
@@ -59,6 +59,7 @@ enum GRPCProtocol {
         do {
             for try await part in request.body {
                 var part = part
+                guard reservation?.reserve(part.readableBytes) ?? true else { throw SuggestionEndpoints.budgetSpent }
                 buffer.writeBuffer(&part)
                 if declared == nil, buffer.readableBytes >= 5 {
                     let flag = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!

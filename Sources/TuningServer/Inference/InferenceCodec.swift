@@ -46,7 +46,8 @@ struct InferenceLimits: Sendable {
 /// an object of column → value.
 enum V1Codec {
     static func decode(_ body: Data, model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
-        guard let root = try JSONBody.parse(body) as? [String: Any] else {
+        let rows = ["instances": limits.maxRows, "inputs": limits.maxRows, "history": limits.maxRows]
+        guard let root = try JSONBody.parse(body, listLimits: rows) as? [String: Any] else {
             throw .invalid("the body must be a JSON object with \"instances\"")
         }
         guard let instances = (root["instances"] ?? root["inputs"]) as? [Any] else {
@@ -123,7 +124,7 @@ enum V2Codec {
             jsonPart = body.prefix(length)
             binary = body.dropFirst(length)
         }
-        guard let root = try JSONBody.parse(jsonPart) as? [String: Any] else {
+        guard let root = try JSONBody.parse(jsonPart, listLimits: ["inputs": limits.maxInputs, "outputs": 2]) as? [String: Any] else {
             throw .invalid("the body must be a JSON object with \"inputs\"")
         }
         if let id = root["id"], !(id is String) { throw .invalid("\"id\" must be a string") }
@@ -147,15 +148,18 @@ enum V2Codec {
         }
         var outputs: [(name: String, binary: Bool)]?
         if let requested = root["outputs"] {
-            guard let requested = requested as? [[String: Any]], !requested.isEmpty else {
-                throw .invalid("\"outputs\" must be a non-empty list of {name} (or left out for every output)")
+            let known = [predictionOutput] + (model.isClassifier ? [probabilityOutput] : [])
+            guard let requested = requested as? [[String: Any]], !requested.isEmpty, requested.count <= known.count else {
+                throw .invalid(
+                    "\"outputs\" must be a list of 1 to \(known.count) of {name} (\(known.joined(separator: ", "))), or left out for every output")
             }
+            var seen: Set<String> = []
             outputs = try requested.map { output throws(InferenceFailure) in
                 guard let name = output["name"] as? String else { throw .invalid("every requested output needs a \"name\"") }
-                let known = [predictionOutput] + (model.isClassifier ? [probabilityOutput] : [])
                 guard known.contains(name) else {
                     throw .invalid("output '\(name)' is not one of this model's outputs (\(known.joined(separator: ", ")))")
                 }
+                guard seen.insert(name).inserted else { throw .invalid("output '\(name)' is requested twice") }
                 let binaryFlag = (output["parameters"] as? [String: Any])?["binary_data"] as? Bool ?? binaryByDefault
                 return (name, binaryFlag)
             }
@@ -354,7 +358,7 @@ private struct Tensor {
         var shape: [Int] = []
         var count = 1
         for value in shapeValues {
-            guard let number = value as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
+            guard !JSONBody.isBoolean(value), let number = value as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
                 throw .invalid("input '\(name)': shape [\(shapeValues.map(Self.text).joined(separator: ", "))] has a size that is not a non-negative integer")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
@@ -365,10 +369,13 @@ private struct Tensor {
             count = product
             shape.append(size)
         }
+        guard shape[0] <= limits.maxRows else {
+            throw InferenceFailure(.contentTooLarge, "input '\(name)': \(shape[0]) rows exceed the limit of \(limits.maxRows)")
+        }
         self.name = name
         self.shape = shape
         if let size = (json["parameters"] as? [String: Any])?["binary_data_size"] {
-            guard !(size is String), let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0 else {
+            guard !(size is String), !JSONBody.isBoolean(size), let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0 else {
                 throw .invalid("input '\(name)': binary_data_size must be a non-negative integer, got \(Self.text(size))")
             }
             guard bytes <= binary.remaining else {
@@ -547,8 +554,12 @@ enum TableBuilder {
                     numbers.append(.nan)
                     texts.append("")
                 case let text as String:
-                    let trimmed = text.trimmingCharacters(in: .whitespaces)
-                    if numeric, let number = Double(trimmed) { numbers.append(number) } else if numeric, trimmed.isEmpty { numbers.append(.nan) } else { numeric = false }
+                    // Read as `tunekit predict` reads a CSV cell: `NA`, `null`, empty, NaN and ±inf are missing.
+                    if numeric, let number = DataTable.numericCell(Substring(text.trimmingCharacters(in: .whitespaces))) {
+                        numbers.append(number)
+                    } else {
+                        numeric = false
+                    }
                     texts.append(text)
                 case let number as NSNumber:
                     numbers.append(number.doubleValue)

@@ -14,6 +14,8 @@ struct InferenceEndpoints: Sendable {
     let maxBodyBytes: Int
     let limits: InferenceLimits
     let gate: ComputeGate
+    /// Request body bytes held at once across requests.
+    let budget: ByteBudget
     let metrics: ServerMetrics
     let predictionLog: PredictionLog?
 
@@ -105,7 +107,9 @@ struct InferenceEndpoints: Sendable {
                     "POST /v1/models/<name>:predict; '\(segment)' is not a predict path")
             }
             let model = try served(context, name: String(segment.dropLast(":predict".count)))
-            let body = try await readBody(request)
+            let reservation = BodyReservation(budget)
+            defer { withExtendedLifetime(reservation) {} }
+            let body = try await readBody(request, reservation: reservation)
             let limits = self.limits
             let (_, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
                 let input = try V1Codec.decode(body, model: model, limits: limits)
@@ -120,7 +124,9 @@ struct InferenceEndpoints: Sendable {
     private func v2Infer(_ request: Request, _ context: SuggestionRequestContext) async -> Response {
         await respond(endpoint: "v2.infer") { () async throws(InferenceFailure) in
             let model = try served(context)
-            let body = try await readBody(request)
+            let reservation = BodyReservation(budget)
+            defer { withExtendedLifetime(reservation) {} }
+            let body = try await readBody(request, reservation: reservation)
             let jsonLength = request.headers[Self.headerLengthField], limits = self.limits
             let (decoded, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
                 let decoded = try V2Codec.decode(body, headerLength: jsonLength, model: model, limits: limits)
@@ -176,17 +182,38 @@ struct InferenceEndpoints: Sendable {
         }
     }
 
-    /// The body, at most `maxBodyBytes` (413 beyond).
-    private func readBody(_ request: Request) async throws(InferenceFailure) -> Data {
-        var request = request
-        do {
-            let buffer = try await request.collectBody(upTo: maxBodyBytes)
-            return Data(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw InferenceFailure(.contentTooLarge, "request body exceeds the limit of \(maxBodyBytes) bytes")
-        } catch {
-            throw InferenceFailure(.badRequest, "the request body could not be read: \(error)")
+    /// The body, at most `maxBodyBytes` as sent and once inflated (`Content-Encoding: gzip`; 413 beyond), within the
+    /// server's budget of body bytes (503 beyond).
+    private func readBody(_ request: Request, reservation: BodyReservation) async throws(InferenceFailure) -> Data {
+        let tooLarge = InferenceFailure(.contentTooLarge, "request body exceeds the limit of \(maxBodyBytes) bytes")
+        let busy = InferenceFailure(.serviceUnavailable, "the server holds as many request bytes as it allows; retry later")
+        let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
+        guard encoding == "identity" || encoding == "gzip" else {
+            throw InferenceFailure(.unsupportedMediaType, "Content-Encoding '\(encoding)' is not supported; send gzip or identity")
         }
+        var request = request
+        let body: Data
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes, reservation: reservation)
+        } catch let failure {
+            switch failure {
+            case .tooLarge: throw tooLarge
+            case .busy: throw busy
+            case .broken(let error): throw InferenceFailure(.badRequest, "the request body could not be read: \(error)")
+            }
+        }
+        guard encoding == "gzip" else { return body }
+        let inflated: Data
+        do {
+            inflated = try GzipBody.inflate(body, limit: maxBodyBytes)
+        } catch let failure {
+            switch failure {
+            case .tooLarge: throw tooLarge
+            case .corrupt(let reason): throw .invalid("the gzip request body could not be inflated: \(reason)")
+            }
+        }
+        guard reservation.reserve(inflated.count) else { throw busy }
+        return inflated
     }
 
     private func respond(_ work: () throws(InferenceFailure) -> Response) -> Response {

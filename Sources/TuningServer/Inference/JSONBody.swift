@@ -1,15 +1,23 @@
 import Foundation
+import HTTPTypes
 
-/// Prediction request bodies as Foundation values (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `NSNull`), read by
+/// Prediction request bodies as Foundation values (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `Bool`, `NSNull`), read by
 /// a strict RFC 8259 parser: numbers go through `strtod`, so every decimal becomes the nearest double (Foundation's
 /// `JSONSerialization` on Linux misses it by an ulp now and then, which changes predictions); nesting is bounded
 /// (a hostile body is an error, never a stack overflow); errors give the line and column.
 enum JSONBody {
     static let maxDepth = 64
 
-    static func parse(_ body: Data) throws(InferenceFailure) -> Any {
+    /// True for JSON's `true` and `false` (the parser gives them as `Bool`; on Linux every `NSNumber` also casts to
+    /// `Bool`, so `is Bool` cannot tell them from numbers).
+    static func isBoolean(_ value: Any) -> Bool { type(of: value) == Bool.self }
+
+    /// The body's value. `listLimits` bounds lists that are members of the top-level object, by member name
+    /// (`instances` → the row limit): a longer one is refused (413) as soon as the parser passes the limit, before the
+    /// rest of it is read.
+    static func parse(_ body: Data, listLimits: [String: Int] = [:]) throws(InferenceFailure) -> Any {
         let result: Result<Any, InferenceFailure> = body.withUnsafeBytes { raw in
-            var parser = Parser(bytes: raw.bindMemory(to: UInt8.self))
+            var parser = Parser(bytes: raw.bindMemory(to: UInt8.self), listLimits: listLimits)
             do throws(InferenceFailure) {
                 parser.skipWhitespace()
                 let value = try parser.value(depth: 0)
@@ -26,8 +34,14 @@ enum JSONBody {
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
+        let listLimits: [String: Int]
+        /// The limit for the list about to be read, when it is a limited member of the top-level object.
+        var pendingLimit: (member: String, limit: Int)?
 
-        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+        init(bytes: UnsafeBufferPointer<UInt8>, listLimits: [String: Int]) {
+            self.bytes = bytes
+            self.listLimits = listLimits
+        }
 
         func failure(_ reason: String) -> InferenceFailure {
             var line = 1, column = 1
@@ -47,8 +61,8 @@ enum JSONBody {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
             case UInt8(ascii: "["): return try array(depth: depth + 1)
             case UInt8(ascii: "\""): return try string()
-            case UInt8(ascii: "t"): try literal("true"); return NSNumber(value: true)
-            case UInt8(ascii: "f"): try literal("false"); return NSNumber(value: false)
+            case UInt8(ascii: "t"): try literal("true"); return true
+            case UInt8(ascii: "f"): try literal("false"); return false
             case UInt8(ascii: "n"): try literal("null"); return NSNull()
             default: return NSNumber(value: try number())
             }
@@ -68,7 +82,9 @@ enum JSONBody {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
                 position += 1
                 skipWhitespace()
+                if depth == 1, let limit = listLimits[key] { pendingLimit = (key, limit) }
                 members[key] = try value(depth: depth)
+                pendingLimit = nil
                 skipWhitespace()
                 guard position < bytes.count else { throw failure("the body ends inside an object") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -82,10 +98,15 @@ enum JSONBody {
             guard depth <= maxDepth else { throw failure("nested more than \(maxDepth) levels deep") }
             position += 1
             var items: [Any] = []
+            let limit = pendingLimit
+            pendingLimit = nil
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return items }
             while true {
                 skipWhitespace()
+                if let limit, items.count == limit.limit {
+                    throw InferenceFailure(.contentTooLarge, "\"\(limit.member)\" has more than the limit of \(limit.limit) items")
+                }
                 items.append(try value(depth: depth))
                 skipWhitespace()
                 guard position < bytes.count else { throw failure("the body ends inside a list") }
