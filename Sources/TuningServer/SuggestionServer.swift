@@ -146,6 +146,7 @@ public enum SuggestionServer {
             handlers: handlers, gate: gate, budget: budget)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        let predictionLog = configuration.models?.predictionLog
         let health = HealthService(
             services: configuration.suggestions
                 ? ["manager.v1beta1.Suggestion", "api.v1.beta1.Suggestion", "api.v1.beta1.EarlyStopping"] : [],
@@ -160,9 +161,15 @@ public enum SuggestionServer {
         let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
             ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
             ("readyz", .get, { @Sendable _, _ in
-                serving.phase == .serving ? text("ready\n") : text("draining\n", status: .serviceUnavailable)
+                guard serving.phase == .serving else { return text("draining\n", status: .serviceUnavailable) }
+                guard predictionLog?.isHealthy ?? true else {
+                    return text("the prediction log cannot be written\n", status: .serviceUnavailable)
+                }
+                return text("ready\n")
             }),
-            ("metrics", .get, { @Sendable _, _ in text(metrics.prometheusText(), contentType: "text/plain; version=0.0.4") }),
+            ("metrics", .get, { @Sendable _, _ in
+                text(metrics.prometheusText() + (predictionLog.map(predictionLogMetrics) ?? ""), contentType: "text/plain; version=0.0.4")
+            }),
             ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
         ]
         let inferenceRoutes = configuration.models.map { models in
@@ -210,6 +217,18 @@ public enum SuggestionServer {
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    private static func predictionLogMetrics(_ log: PredictionLog) -> String {
+        """
+        # HELP tunekit_prediction_log_write_failures_total Prediction log writes that failed (their events are lost).
+        # TYPE tunekit_prediction_log_write_failures_total counter
+        tunekit_prediction_log_write_failures_total \(log.failureCount)
+        # HELP tunekit_prediction_log_healthy 1 while the prediction log is written, 0 while its writes fail.
+        # TYPE tunekit_prediction_log_healthy gauge
+        tunekit_prediction_log_healthy \(log.isHealthy ? 1 : 0)
+
+        """
     }
 
     /// The health service answers gRPC only; other clients have `/healthz` and `/readyz`.

@@ -417,6 +417,70 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
     }
 
+    /// A full disk under the prediction log: the server says it is not ready and counts the failures, keeps every file
+    /// and line it wrote (no new files, no deletions, no torn lines), and recovers once there is room again. An
+    /// unwritable log folder stops `serve` at start; file names it did not write (numbers out of its range) are left
+    /// alone.
+    @Test func aFailingPredictionLogIsLoudAndKeepsItsHistory() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        let body = Self.json(["instances": rows.map { row in
+            Dictionary(uniqueKeysWithValues: zip(header, row).filter { $0.0 != "y" }.map { ($0.0, $0.1 as Any) })
+        }])
+        let scratch = TemporaryDirectory("tunekit-log-full")
+        defer { scratch.remove() }
+        let log = scratch.file("log")
+        try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: true)
+        let mount = try TestProcess.runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", log])
+        guard mount.status == 0 else {
+            if RealTools.required { Issue.record("cannot mount a tmpfs to fill (run as root): \(mount.errors)") }
+            return
+        }
+        defer { _ = try? TestProcess.runBlocking("/bin/umount", ["-l", log]) }
+        // Names that are not this log's: a number past its range, and one that would overflow an Int.
+        _ = scratch.write("log/predictions-9223372036854775807.jsonl", "")
+        _ = scratch.write("log/predictions-1000000000.jsonl", "")
+        try await ServeProcess.run([
+            "--models-only", "--models", fixture.output, "--model-version", "g1", "--prediction-log", log,
+            "--prediction-log-max-bytes", "16000", "--prediction-log-max-files", "50",
+        ]) { server in
+            var filesWhenFull: [String]?
+            for _ in 0..<200 where filesWhenFull == nil {
+                let reply = try await Self.send(server.base, "v1/models/tunekit:predict", body: body)
+                #expect(reply.status == 200, "predictions are answered while the log fails: \(reply.error)")
+                if try await Self.send(server.base, "readyz").status == 503 {
+                    filesWhenFull = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
+                }
+            }
+            let full = try #require(filesWhenFull, "the 64 kB log folder never filled")
+            for _ in 0..<20 { _ = try await Self.send(server.base, "v1/models/tunekit:predict", body: body) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: log).sorted() == full, "no file started or deleted while failing")
+            #expect(full.contains("predictions-9223372036854775807.jsonl") && full.contains("predictions-1000000000.jsonl"))
+            #expect(try await Self.send(server.base, "v2/health/ready").status == 503)
+            let metrics = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
+            #expect(metrics.contains("tunekit_prediction_log_healthy 0"), "\(metrics)")
+            #expect(metrics.contains("tunekit_prediction_log_write_failures_total 2"), "at least 21 failures: \(metrics)")
+            var lines = 0
+            for file in full where file.hasPrefix("predictions-0") {
+                for line in try String(contentsOfFile: "\(log)/\(file)", encoding: .utf8).split(separator: "\n") {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "a torn line in \(file)")
+                    lines += 1
+                }
+            }
+            #expect(lines >= 2 && lines % 2 == 0, "whole request/response pairs: \(lines)")
+            // Room again: the same server writes again and is ready.
+            #expect(try TestProcess.runBlocking("/bin/mount", ["-o", "remount,size=4m", log]).status == 0)
+            _ = try await Self.send(server.base, "v1/models/tunekit:predict", body: body)
+            #expect(try await Self.send(server.base, "readyz").status == 200)
+        }
+        // A log folder that cannot be created stops serve with the reason.
+        let blocked = scratch.write("not-a-folder", "")
+        let refused = try TunekitProcess.run([
+            "serve", "--port", "0", "--models-only", "--models", fixture.output, "--prediction-log", blocked + "/log",
+        ])
+        #expect(refused.status == 1 && refused.stderr.contains("not-a-folder"), "\(refused.stderr)")
+    }
+
     /// A model trained on VolInfo data takes raw rows (spot, date, hour) with a history of hourly volumes: the served
     /// features — calendar and lags — and so the predictions equal `tunekit predict` on the featurized rows.
     @Test func trafficModelsTakeRawRowsWithHistory() async throws {

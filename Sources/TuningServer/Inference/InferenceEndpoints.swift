@@ -38,7 +38,10 @@ struct InferenceEndpoints: Sendable {
                 Self.json(.ok, #"{"name":"tunekit","version":\#(ResponseValues.string(Tunekit.version)),"extensions":["binary_tensor_data"]}"#)
             }),
             ("v2/health/live", .get, { _, _ in Self.json(.ok, #"{"live":true}"#) }),
-            ("v2/health/ready", .get, { _, _ in Self.json(.ok, #"{"ready":true}"#) }),
+            ("v2/health/ready", .get, { _, _ in
+                predictionLog?.isHealthy ?? true
+                    ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
+            }),
             ("v2/models", .get, { _, _ in self.modelList() }),
             ("v2/models/:name", .get, { _, context in self.v2Metadata(context) }),
             ("v2/models/:name/versions/:version", .get, { _, context in self.v2Metadata(context) }),

@@ -13,12 +13,18 @@ import Trainers
 /// (encoded features, category codes written as their names); the response's is `{"predictions": […]}`.
 /// Files are `predictions-000001.jsonl`, `…000002…`: a new one once a file reaches `maxFileBytes`, the oldest deleted
 /// beyond `maxFiles`. A restarted server starts a new file after the last one.
+///
+/// A failing log is loud and loses nothing already written: the first file is opened at start (an unwritable folder
+/// stops `serve`); a failed write is logged, counted (`/metrics`), makes the server unready, and is cut back off the
+/// file (no torn line); later writes go to the same file, and no file is deleted or started until writes succeed again.
 public final class PredictionLog: Sendable {
     private struct State {
         var handle: FileHandle?
         var index: Int
         var size = 0
         var failures = 0
+        /// The last write failed.
+        var failing = false
     }
 
     let directory: String
@@ -29,27 +35,37 @@ public final class PredictionLog: Sendable {
 
     static let filePrefix = "predictions-"
     static let fileSuffix = ".jsonl"
+    /// File numbers are 1 ... 999,999,999 (6 to 9 digits); other names are not this log's and are left alone.
+    static let maxIndex = 999_999_999
 
-    /// Opens (creates) the log folder; the first prediction starts a new file after any already there.
+    /// Opens (creates) the log folder and a new file after any already there; an error when either cannot be written.
     public init(directory: String, maxFileBytes: Int, maxFiles: Int, logger: Logger) throws {
         self.directory = directory
         self.maxFileBytes = max(1, maxFileBytes)
         self.maxFiles = max(1, maxFiles)
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let last = Self.files(in: directory).last.map(\.index) ?? 0
-        state = Mutex(State(index: last))
+        var first = State(index: Self.files(in: directory).last.map(\.index) ?? 0)
+        try Self.startFile(&first, directory: directory)
+        state = Mutex(first)
     }
 
     /// The log files of a folder, oldest first.
     static func files(in directory: String) -> [(index: Int, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> (Int, String)? in
-            guard name.hasPrefix(filePrefix), name.hasSuffix(fileSuffix),
-                  let index = Int(name.dropFirst(filePrefix.count).dropLast(fileSuffix.count)) else { return nil }
+            guard name.hasPrefix(filePrefix), name.hasSuffix(fileSuffix) else { return nil }
+            let digits = name.dropFirst(filePrefix.count).dropLast(fileSuffix.count)
+            guard (6...9).contains(digits.count), digits.allSatisfy(\.isASCII), let index = Int(digits), index >= 1 else { return nil }
             return (index, (directory as NSString).appendingPathComponent(name))
         }.sorted { $0.0 < $1.0 }
     }
+
+    /// False while writes fail (readiness reports it).
+    public var isHealthy: Bool { state.withLock { !$0.failing } }
+
+    /// Writes that failed since the server started.
+    public var failureCount: Int { state.withLock { $0.failures } }
 
     /// Appends the request and response events of one answered prediction (one write, so lines never interleave).
     func record(id: String, model: String, served: ServedModel, features: Matrix, predictions: Predictions) {
@@ -68,41 +84,65 @@ public final class PredictionLog: Sendable {
     private func write(_ data: Data) {
         state.withLock { state in
             do {
-                if state.handle == nil || state.size >= maxFileBytes { try rotate(&state) }
-                try state.handle?.write(contentsOf: data)
+                if !state.failing, state.size >= maxFileBytes { try rotate(&state) }
+                guard let handle = state.handle else { throw CocoaError(.fileWriteUnknown) }
+                try handle.write(contentsOf: data)
                 state.size += data.count
+                if state.failing {
+                    state.failing = false
+                    logger.notice("prediction log writes again", metadata: ["failures": "\(state.failures)"])
+                }
             } catch {
                 state.failures += 1
+                state.failing = true
+                // Cut a partly written event back off, so the file holds whole lines only.
+                try? state.handle?.truncate(atOffset: UInt64(state.size))
+                try? state.handle?.seekToEnd()
                 // The first failure and then every 1,000th, so a full disk does not flood the log.
                 if state.failures % 1000 == 1 {
                     logger.error("prediction log write failed", metadata: ["error": "\(error)", "failures": "\(state.failures)"])
                 }
-                try? state.handle?.close()
-                state.handle = nil
             }
         }
     }
 
+    /// Starts the next file, then deletes the oldest beyond `maxFiles` (only after the new file exists).
     private func rotate(_ state: inout State) throws {
-        if let handle = state.handle {
-            try? handle.synchronize()
-            try? handle.close()
-        }
-        // A new file only (O_EXCL): another server writing to the same folder keeps its files; take the next number.
+        try Self.startFile(&state, directory: directory)
+        let files = Self.files(in: directory)
+        for old in files.dropLast(maxFiles) { try? FileManager.default.removeItem(atPath: old.path) }
+    }
+
+    /// Closes the current file and creates the next one (O_EXCL: another server writing to the same folder keeps its
+    /// files; take the next free number).
+    private static func startFile(_ state: inout State, directory: String) throws {
         var descriptor: Int32 = -1
+        var index = state.index
         for _ in 0..<10_000 {
-            state.index += 1
-            let path = (directory as NSString).appendingPathComponent(String(format: "\(Self.filePrefix)%06d\(Self.fileSuffix)", state.index))
+            guard index < maxIndex else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [
+                    NSFilePathErrorKey: directory,
+                    NSLocalizedDescriptionKey: "the prediction log's file numbers are used up (\(maxIndex)); move its files away",
+                ])
+            }
+            index += 1
+            let path = (directory as NSString).appendingPathComponent(String(format: "\(filePrefix)%06d\(fileSuffix)", index))
             descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: directory, NSLocalizedDescriptionKey: String(cString: strerror(errno))])
+            throw CocoaError(.fileWriteUnknown, userInfo: [
+                NSFilePathErrorKey: directory,
+                NSLocalizedDescriptionKey: "\(directory): cannot create a prediction log file: \(String(cString: strerror(errno)))",
+            ])
+        }
+        if let handle = state.handle {
+            try? handle.synchronize()
+            try? handle.close()
         }
         state.handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        state.index = index
         state.size = 0
-        let files = Self.files(in: directory)
-        for old in files.dropLast(maxFiles) { try? FileManager.default.removeItem(atPath: old.path) }
     }
 
     /// Flushes the current file to disk (at shutdown).
