@@ -68,28 +68,9 @@ public struct MetricsLogParser {
 
     /// Reduces records to one value per metric with each metric's strategy; an objective never seen is `unavailable`.
     public static func observation(_ records: [MetricRecord], objective: Objective) -> [MetricValue] {
-        guard records.contains(where: { $0.name == objective.objectiveMetricName }) else {
-            return [MetricValue(name: objective.objectiveMetricName, value: "unavailable")]
-        }
-        var values: [MetricValue] = []
-        for name in objective.allMetricNames {
-            let reports = records.enumerated().filter { $0.element.name == name }
-            guard !reports.isEmpty else { continue }
-            // Latest: greatest timestamp, records without one first, later lines win ties.
-            let latest = reports.max { a, b in
-                let ta = a.element.timestamp ?? .distantPast, tb = b.element.timestamp ?? .distantPast
-                return ta != tb ? ta < tb : a.offset < b.offset
-            }!.element.value
-            let numbers = reports.compactMap { Double($0.element.value) }.filter(\.isFinite)
-            let value: String
-            switch objective.metricStrategies[name] ?? .latest {
-            case .min: value = numbers.min().map { String($0) } ?? latest
-            case .max: value = numbers.max().map { String($0) } ?? latest
-            case .latest: value = latest
-            }
-            values.append(MetricValue(name: name, value: value))
-        }
-        return values
+        var reduction = MetricReduction()
+        for record in records { reduction.add(record) }
+        return reduction.observation(objective: objective)
     }
 
     static func parseTimestamp(_ text: String) -> Date? {
@@ -99,5 +80,45 @@ public struct MetricsLogParser {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
+    }
+}
+
+/// Katib's reduction of a trial's metric reports, fed one report at a time as the output is read: what it keeps is a
+/// few values per metric name, whatever the length of the output.
+public struct MetricReduction: Sendable {
+    /// Per metric: the latest report (greatest timestamp, reports without one first, later reports win ties) and the
+    /// smallest and largest finite numbers reported.
+    private var latest: [String: (value: String, timestamp: Date)] = [:]
+    private var smallest: [String: Double] = [:]
+    private var largest: [String: Double] = [:]
+
+    public init() {}
+
+    public mutating func add(_ record: MetricRecord) {
+        let timestamp = record.timestamp ?? .distantPast
+        if let current = latest[record.name], current.timestamp > timestamp {} else {
+            latest[record.name] = (record.value, timestamp)
+        }
+        if let number = Double(record.value), number.isFinite {
+            smallest[record.name] = min(smallest[record.name] ?? number, number)
+            largest[record.name] = max(largest[record.name] ?? number, number)
+        }
+    }
+
+    /// One value per reported metric with each metric's strategy; an objective never reported is `unavailable`.
+    public func observation(objective: Objective) -> [MetricValue] {
+        guard latest[objective.objectiveMetricName] != nil else {
+            return [MetricValue(name: objective.objectiveMetricName, value: "unavailable")]
+        }
+        return objective.allMetricNames.compactMap { name in
+            guard let last = latest[name]?.value else { return nil }
+            let value: String
+            switch objective.metricStrategies[name] ?? .latest {
+            case .min: value = smallest[name].map { String($0) } ?? last
+            case .max: value = largest[name].map { String($0) } ?? last
+            case .latest: value = last
+            }
+            return MetricValue(name: name, value: value)
+        }
     }
 }

@@ -177,7 +177,7 @@ public struct TrialExecutor: Sendable {
         case .inProcess(let invocation):
             outcome = await runInProcess(invocation, monitor: monitor)
         case .external(let external):
-            outcome = await runExternal(external, trial: trial, monitor: monitor)
+            outcome = await runExternal(external, trial: trial, monitor: monitor, started: start)
         }
         if let monitor {
             outcome.intermediate = monitor.curve
@@ -207,13 +207,17 @@ public struct TrialExecutor: Sendable {
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = result.metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }
-            return finish(records: records)
+            var reduction = MetricReduction()
+            for record in records { reduction.add(record) }
+            return finish(metrics: reduction.observation(objective: experiment.objective))
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
         }
     }
 
-    private func runExternal(_ command: ExternalCommand, trial: TrialState, monitor: CurveMonitor?) async -> TrialOutcome {
+    private func runExternal(
+        _ command: ExternalCommand, trial: TrialState, monitor: CurveMonitor?, started: ContinuousClock.Instant
+    ) async -> TrialOutcome {
         let collector = experiment.metricsCollector
         let folder = ((runDirectory as NSString).appendingPathComponent("trials") as NSString).appendingPathComponent(trial.name)
         let fm = FileManager.default
@@ -235,6 +239,9 @@ public struct TrialExecutor: Sendable {
             } else {
                 metricsOffset = (try? fm.attributesOfItem(atPath: collectorPath)[.size] as? UInt64) ?? 0
             }
+        }
+        if collector.kind == .file, let refusal = LogFile.refusal(metricsPath) {
+            return TrialOutcome(condition: .failed, metrics: [], message: refusal, seconds: 0)
         }
         var watch: TrialProcess.Watch?
         if let monitor {
@@ -278,21 +285,27 @@ public struct TrialExecutor: Sendable {
             let parser = try MetricsLogParser(metricNames: experiment.objective.allMetricNames, filters: collector.metricsFormat)
             let source = collector.kind == .file ? metricsPath : logPath
             let start = collector.kind == .file ? metricsOffset : 0
-            var records: [MetricRecord] = []
-            if collector.kind == .file, collector.fileFormat == .json {
-                for chunk in LogFile.lineChunks(source, from: start) { records += try parser.parseJSONLines(chunk) }
-            } else {
-                for chunk in LogFile.lineChunks(source, from: start) { records += parser.parseText(chunk) }
+            if let refusal = LogFile.refusal(source) { return TrialOutcome(condition: .failed, metrics: [], message: refusal, seconds: 0) }
+            let json = collector.kind == .file && collector.fileFormat == .json
+            // Reduced as read: memory stays a few values per metric; reading stops at the trial's deadline and at
+            // the output cap (a metrics file that never ends — a FIFO, /dev/zero — cannot hold the run).
+            let deadline = timeout.map { started + .seconds($0) }
+            var reduction = MetricReduction()
+            var chunks = LogFile.lineChunks(source, from: start, byteLimit: TrialProcess.maxLogBytes, deadline: deadline)
+            while let chunk = chunks.next() {
+                for record in json ? try parser.parseJSONLines(chunk) : parser.parseText(chunk) { reduction.add(record) }
             }
-            return finish(records: records)
+            if let stop = chunks.stopped {
+                return TrialOutcome(condition: .failed, metrics: [], message: "metrics collection from \(source) stopped: \(stop)", seconds: 0)
+            }
+            return finish(metrics: reduction.observation(objective: experiment.objective))
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
         }
     }
 
     /// SUCCEEDED with a numeric objective, else METRICSUNAVAILABLE (Katib §3.7).
-    private func finish(records: [MetricRecord]) -> TrialOutcome {
-        let metrics = MetricsLogParser.observation(records, objective: experiment.objective)
+    private func finish(metrics: [MetricValue]) -> TrialOutcome {
         let record = TrialRecord(name: "", assignments: [], condition: .succeeded, metrics: metrics)
         guard record.observedValue(of: experiment.objective.objectiveMetricName) != nil else {
             return TrialOutcome(

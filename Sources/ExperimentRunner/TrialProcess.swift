@@ -184,10 +184,21 @@ enum LogFile {
 
     /// The file from `offset` (from the start if it is now shorter) as chunks of about 1 MiB that each end at a line
     /// break (`\n` or `\r`, as progress bars use). A line longer than `maxLine` is dropped, keeping memory bounded.
-    static func lineChunks(_ path: String, from offset: UInt64 = 0) -> LineChunks {
+    /// Reading stops (see `LineChunks.stopped`) after `byteLimit` bytes or at `deadline`.
+    static func lineChunks(
+        _ path: String, from offset: UInt64 = 0, byteLimit: UInt64 = .max, deadline: ContinuousClock.Instant? = nil
+    ) -> LineChunks {
         let handle = FileHandle(forReadingAtPath: path)
         if let handle, let size = try? handle.seekToEnd() { try? handle.seek(toOffset: size >= offset ? offset : 0) }
-        return LineChunks(handle: handle)
+        return LineChunks(handle: handle, byteLimit: byteLimit, deadline: deadline)
+    }
+
+    /// Why a metrics source cannot be read as a file (a folder, a device, a FIFO); nil for a regular file or none.
+    static func refusal(_ path: String) -> String? {
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+              type != .typeRegular
+        else { return nil }
+        return "\(path) is not a regular file (\(type.rawValue)); metrics are read from a file the trial writes"
     }
 
     static let maxLine = 1 << 20
@@ -199,18 +210,32 @@ enum LogFile {
 
     struct LineChunks: Sequence, IteratorProtocol {
         let handle: FileHandle?
+        let byteLimit: UInt64
+        let deadline: ContinuousClock.Instant?
         var carry = Data()
         var done = false
+        var read: UInt64 = 0
+        /// Why reading stopped before the end of the file, if it did.
+        var stopped: String?
+
+        init(handle: FileHandle?, byteLimit: UInt64 = .max, deadline: ContinuousClock.Instant? = nil) {
+            self.handle = handle
+            self.byteLimit = byteLimit
+            self.deadline = deadline
+        }
 
         mutating func next() -> String? {
             guard !done, let handle else { return nil }
             while true {
+                if read >= byteLimit { return stop("more than \(byteLimit >> 20) MB") }
+                if let deadline, ContinuousClock().now >= deadline { return stop("the trial deadline passed") }
                 let block = (try? handle.read(upToCount: 1 << 20)) ?? nil
                 guard let block, !block.isEmpty else {
                     done = true
                     try? handle.close()
                     return carry.isEmpty ? nil : String(decoding: carry, as: UTF8.self)
                 }
+                read += UInt64(block.count)
                 // Only the new block is searched for the last break, so a long line costs linear time.
                 guard let cut = LogFile.lastLineBreak(in: block) else {
                     carry.append(block)
@@ -222,6 +247,13 @@ enum LogFile {
                 carry = Data(block[(cut + 1)...])
                 return String(decoding: chunk, as: UTF8.self)
             }
+        }
+
+        private mutating func stop(_ reason: String) -> String? {
+            stopped = reason
+            done = true
+            try? handle?.close()
+            return nil
         }
     }
 }

@@ -67,6 +67,14 @@ public enum TuningRun {
         do { algorithm = try SuggestionService.makeAlgorithm(for: experiment) } catch { throw .notRunnable(error.message) }
         _ = try earlyStopping(experiment)
         guard let template = experiment.trialTemplate else { throw .notRunnable("spec.trialTemplate is missing") }
+        // Trials report metrics line by line: a value with a line break, substituted into the command, could print
+        // a forged metric line (`a\nloss=-1000`).
+        for parameter in experiment.parameters {
+            if let value = parameter.feasibleSpace.list.first(where: { $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) {
+                throw .notRunnable(
+                    "parameter \(parameter.name): value \(value.debugDescription) contains a line break or control character; trial output is read line by line, so it could forge a metric line")
+            }
+        }
         if let configMap = template.configMap, template.trialSpec == nil {
             throw .notRunnable(
                 "trialTemplate.configMap (\(configMap)) is read from the cluster by Katib; put the Job under trialTemplate.trialSpec to run it locally")

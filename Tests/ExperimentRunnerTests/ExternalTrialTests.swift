@@ -52,6 +52,32 @@ import Testing
         TuningOptions(output: directory.file("out"), modelVersion: "v1", force: false, fallbackSeed: 1)
     }
 
+    /// A trial printing a million metric lines: reduced as read (the objective's strategy, min here), not kept line by
+    /// line.
+    @Test func aMillionMetricLinesAreReducedAsTheyAreRead() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = try Self.experiment(
+            command: #""yes loss=5000 | head -n 1000000; echo loss=${trialParameters.x}; echo loss=4000""#, parallel: 1, maxTrials: 1)
+        let summary = try await TuningRun.run(experiment, options: Self.options(directory))
+        let trial = try #require(summary.trials.first)
+        #expect(trial.condition == .succeeded, "\(trial)")
+        #expect(trial.metrics.map(\.name) == ["loss"] && trial.metrics.first.flatMap { Double($0.value) } == Double(trial.assignments[0].value))
+    }
+
+    /// A File collector pointed at a device that never ends fails the trial at once instead of reading forever.
+    @Test func aMetricsFileThatIsNotAFileFailsTheTrial() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = try Self.experiment(
+            command: #""echo loss=${trialParameters.x}""#, parallel: 1, maxTrials: 1,
+            collector: "metricsCollectorSpec: {collector: {kind: File}, source: {fileSystemPath: {path: /dev/zero, kind: File}}}")
+        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
+        let journal = try RunJournal.read(directory.file("out/runs/v1/journal.jsonl"))
+        let finished = try #require(journal.first { $0.event == .trialFinished })
+        #expect(finished.condition == .failed && finished.message?.contains("/dev/zero is not a regular file") == true, "\(finished)")
+    }
+
     /// Parallel trials each write the collector path named in their command: each reads back its own value.
     @Test func fileCollectorGivesEachParallelTrialItsOwnFile() async throws {
         let directory = TemporaryDirectory()

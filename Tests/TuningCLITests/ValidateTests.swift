@@ -35,6 +35,10 @@ import Testing
         ([("algorithmName: multivariate-tpe", "algorithmName: hyperband")], "unknown setting n_startup_trials for algorithm hyperband"),
         ([("apiVersion: batch/v1\n      kind: Job", "apiVersion: argoproj.io/v1alpha1\n      kind: Workflow")], "trials of kind Workflow"),
         ([("command:\n                  - tunekit\n                  - train", "args:\n                  - train")], "has args but no command"),
+        // A categorical value that would print a forged metric line when substituted.
+        ([("parameterType: double\n      feasibleSpace:\n        min: \"0.001\"\n        max: \"10\"\n        distribution: logUniform",
+           "parameterType: categorical\n      feasibleSpace:\n        list: [\"1\", \"2\\nrmse=-1000\"]")],
+         "value \"2\\nrmse=-1000\" contains a line break"),
     ])
     func notRunnableExperimentsSayWhy(replacements: [(String, String)], message: String) throws {
         let directory = TemporaryDirectory()
