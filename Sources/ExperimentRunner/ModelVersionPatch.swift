@@ -13,10 +13,22 @@ public enum ModelVersionPatch {
     /// The version an overlay's patch names now.
     public static func currentVersion(overlay: String) throws(RunnerError) -> String {
         let path = (overlay as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        return try version(in: try patchText(path), file: path)
+    }
+
+    /// Largest patch file read (a kustomize patch is a few hundred bytes).
+    static let maxPatchBytes = 1 << 20
+
+    private static func patchText(_ path: String) throws(RunnerError) -> String {
+        let text: String?
+        do { text = try SmallFile.text(path, limit: maxPatchBytes) } catch {
+            if case .tooLarge(let size, let limit) = error {
+                throw .artifacts("\(path): \(size) bytes is larger than a model-version patch can be (\(limit) bytes)")
+            }
             throw .artifacts("\(path): cannot read the overlay's model-version patch")
         }
-        return try version(in: text, file: path)
+        guard let text else { throw .artifacts("\(path): the overlay's model-version patch is not UTF-8 text") }
+        return text
     }
 
     public static func version(in text: String, file: String) throws(RunnerError) -> String {
@@ -45,8 +57,8 @@ public enum ModelVersionPatch {
         do { try FileSystemArtifactStore.checkVersion(version) } catch { throw .artifacts(error.description) }
         let store = FileSystemArtifactStore(root: output)
         let score = store.scorePath(version)
-        guard let scoreData = FileManager.default.contents(atPath: score) else {
-            throw .artifacts("\(score): version \(version) is not published (no score.json)")
+        guard let scoreData = try? SmallFile.read(score, limit: 256 << 20) else {
+            throw .artifacts("\(score): version \(version) is not published (no readable score.json)")
         }
         guard (try? JSONDecoder().decode(ScoreReport.self, from: scoreData)) != nil else {
             throw .artifacts("\(score): score.json cannot be read: version \(version) is incomplete")
@@ -60,9 +72,7 @@ public enum ModelVersionPatch {
             throw .artifacts("\(model) has no model.json or training.json: version \(version) cannot be served")
         }
         let path = (overlay as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .artifacts("\(path): cannot read the overlay's model-version patch")
-        }
+        let text = try patchText(path)
         let old = try Self.version(in: text, file: path)
         let rewritten = rewrite(text, from: old, to: version)
         guard try Self.version(in: rewritten, file: path) == version else {

@@ -35,3 +35,29 @@ public enum Durable {
         _ = fsync(descriptor)
     }
 }
+
+/// Reads small files (patches, calendars, manifests) whole, refusing one larger than a limit before reading it: a
+/// 1 GB file named by mistake is an error, not an allocation.
+public enum SmallFile {
+    public enum Failure: Error, Sendable {
+        case unreadable
+        case tooLarge(size: Int, limit: Int)
+    }
+
+    public static func read(_ path: String, limit: Int) throws(Failure) -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .unreadable }
+        defer { try? handle.close() }
+        // One byte past the limit tells "too large" without trusting the size a special file reports.
+        guard let data = try? handle.read(upToCount: limit + 1) ?? Data() else { throw .unreadable }
+        guard data.count <= limit else {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? data.count
+            throw .tooLarge(size: size, limit: limit)
+        }
+        return data
+    }
+
+    /// `read` as UTF-8 text; nil for bytes that are not UTF-8.
+    public static func text(_ path: String, limit: Int) throws(Failure) -> String? {
+        String(data: try read(path, limit: limit), encoding: .utf8)
+    }
+}

@@ -86,7 +86,8 @@ public struct YearMonth: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(year: y, month: m)
     }
 
-    public var next: YearMonth { month == 12 ? YearMonth(year: year + 1, month: 1)! : YearMonth(year: year, month: month + 1)! }
+    /// The month after; nil after 9999-12.
+    public var next: YearMonth? { month == 12 ? YearMonth(year: year + 1, month: 1) : YearMonth(year: year, month: month + 1) }
     public var dayCount: Int { CivilDate.daysIn(year: year, month: month) }
     public var firstDay: CivilDate { CivilDate(year: year, month: month, day: 1)! }
     public var description: String { "\(format4(year))-\(pad2(month))" }

@@ -35,14 +35,17 @@ public struct TrafficSimulator: Sendable {
     /// Writes one `volinfo_YYYY-MM.csv` per month into `directory`; refuses months the calendar does not cover.
     public func write(from first: YearMonth, months: Int, to directory: String) throws(TrafficDataError) -> [String] {
         guard months >= 1 else { throw .invalidSettings("--months must be at least 1") }
-        var month = first
+        var month: YearMonth? = first
         var targets: [YearMonth] = []
         for _ in 0..<months {
-            guard calendar.covers(month) else {
-                throw .invalidSettings("no holiday calendar for \(month) (built-in: 2024–2025); pass --calendar FILE")
+            guard let current = month else {
+                throw .invalidSettings("\(months) months from \(first) go past 9999-12")
             }
-            targets.append(month)
-            month = month.next
+            guard calendar.covers(current) else {
+                throw .invalidSettings("no holiday calendar for \(current) (built-in: 2024–2025); pass --calendar FILE")
+            }
+            targets.append(current)
+            month = current.next
         }
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .unreadable(file: directory, reason: "cannot create directory: \(error.localizedDescription)")

@@ -21,6 +21,31 @@ import Testing
         }
     }
 
+    @Test func synthesizingPastTheLastMonthIsAnError() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let calendar = directory.write("calendar.txt", "9999-12-25\n")
+        let result = try TunekitProcess.run([
+            "datasets", "synthesize", "--seed", "1", "--from", "9999-12", "--months", "2", "--calendar", calendar,
+            "--out", directory.file("out"),
+        ])
+        #expect(result.status == 1 && result.stderr.contains("2 months from 9999-12 go past 9999-12"), "\(result.stderr)")
+    }
+
+    /// A 1 GB file where the overlay's patch belongs (sparse: no disk is used) is refused before it is read.
+    @Test func publishVersionRefusesAHugePatchFile() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let overlay = directory.file("overlay")
+        try FileManager.default.createDirectory(atPath: overlay, withIntermediateDirectories: true)
+        let patch = directory.write("overlay/patch-model-version.yaml", "")
+        let handle = try #require(FileHandle(forWritingAtPath: patch))
+        try handle.truncate(atOffset: 1 << 30)
+        try handle.close()
+        let result = try TunekitProcess.run(["publish-version", "--print-current", "--kustomize", overlay])
+        #expect(result.status == 1 && result.stderr.contains("1073741824 bytes is larger than a model-version patch"), "\(result.stderr)")
+    }
+
     @Test func overflowingStepsAreErrorsInValidate() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
