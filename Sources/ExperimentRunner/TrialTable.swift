@@ -130,13 +130,24 @@ public struct TrialTable: Sendable, Equatable {
         }
     }
 
-    /// RFC 4180 CSV with full precision.
+    /// RFC 4180 CSV with full precision. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+    /// `@`, tab or carriage return, and not a number) gets a leading `'`, as OWASP recommends against CSV injection.
     public func csv() -> String {
         func quoted(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        var lines = [columns.map(quoted).joined(separator: ",")]
-        for row in rows { lines.append(cells(row).map { quoted($0?.exact ?? "") }.joined(separator: ",")) }
+        func neutralised(_ text: String) -> String {
+            guard let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(text) == nil else { return text }
+            return "'" + text
+        }
+        func cell(_ cell: Cell?) -> String {
+            switch cell {
+            case .text(let text)?: neutralised(text)
+            case let other: other?.exact ?? ""
+            }
+        }
+        var lines = [columns.map { quoted(neutralised($0)) }.joined(separator: ",")]
+        for row in rows { lines.append(cells(row).map { quoted(cell($0)) }.joined(separator: ",")) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -186,8 +197,24 @@ public struct TrialTable: Sendable, Equatable {
                 guard let text = row.parameters[name] else { return "-" }
                 return Double(text).map { short($0) } ?? text
             }
-            return fixed + parameters + metricNames.map { short(row.metrics[$0]) }
+            return fixed + parameters.map(TerminalText.printable) + metricNames.map { short(row.metrics[$0]) }
         }
-        return (header, body)
+        return (header.map(TerminalText.printable), body)
     }
+}
+
+/// Text from files and trials (names, categorical values, messages) made safe to print on a terminal: control
+/// characters — escape sequences that could move the cursor, rewrite the screen or set the window title, line breaks
+/// that would break a table — are shown as `\u{…}` instead of being sent.
+public enum TerminalText {
+    public static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) { out += "\\u{" + String(scalar.value, radix: 16) + "}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.generalCategory == .control }
 }

@@ -53,7 +53,7 @@ final class ProgressPrinter: Sendable {
             var line = "[\(trial.index + 1)/\(total)] \(trial.name) \(trial.condition.rawValue.lowercased()) "
                 + "\(metric)=\(objective.map(Self.short) ?? "-") \(parameters) (\(String(format: "%.2f", trial.seconds)) s)"
             if let message = trial.message, trial.condition != .succeeded { line += " — \(message)" }
-            lines.append(line)
+            lines.append(TerminalText.printable(line))
             state.withLock { progress in
                 progress.done += 1
                 progress.running = max(0, progress.running - 1)
@@ -171,6 +171,7 @@ final class ProgressPrinter: Sendable {
     /// Rows as lines of left-aligned columns two spaces apart, each as wide as its widest cell.
     static func aligned(_ rows: [[String]]) -> [String] {
         let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        let rows = rows.map { $0.map(TerminalText.printable) }
         return rows.map { row in
             row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)

@@ -75,3 +75,24 @@ import Testing
         #expect(later.objectiveMetric == "rmse" && later.rows[0].value == 2.5 && later.metricNames == ["mae"])
     }
 }
+
+@Suite struct TrialTableHostileTextTests {
+    /// Categorical values a spreadsheet would run as formulas are neutralised in CSV (numbers, negative ones too, are
+    /// left alone); control characters never reach a terminal raw.
+    @Test func formulasAndControlCharactersAreDefused() {
+        let events: [JournalEvent] = [
+            TrialTableTests.event(.runStarted) { $0.objectiveMetric = "loss" },
+            TrialTableTests.suggested(0, [("cmd", "=HYPERLINK(\"http://x\")"), ("n", "-3")]),
+            TrialTableTests.finished(0, .succeeded, [("loss", "-0.5")]),
+            TrialTableTests.suggested(1, [("cmd", "\u{1b}]0;owned\u{7}\u{1b}[2J"), ("n", "@SUM(A1)")]),
+            TrialTableTests.finished(1, .succeeded, [("loss", "0.5")]),
+        ]
+        let table = TrialTable(events: events)
+        let csv = table.csv()
+        #expect(csv.contains(#""'=HYPERLINK(""http://x"")""#), "\(csv)")
+        #expect(csv.contains(",'@SUM(A1),") && csv.contains(",-3,") && csv.contains("0,-0.5,"), "\(csv)")
+        let printed = table.table()
+        #expect(!printed.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(printed.debugDescription)")
+        #expect(printed.contains(#"\u{1b}]0;owned\u{7}\u{1b}[2J"#), "\(printed)")
+    }
+}
