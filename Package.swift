@@ -132,7 +132,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport", "ExperimentRunner", "ExperimentModel"],
+            name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport", "ExperimentRunner", "ExperimentModel", "ModelArtifacts"],
             swiftSettings: swiftSettings),
     ]
 )

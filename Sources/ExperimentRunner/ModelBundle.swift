@@ -41,10 +41,17 @@ public enum ModelBundle {
         model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String, trainingRows: Dataset,
         output: String, version: String, force: Bool
     ) throws(RunnerError) {
-        let files = model.interoperableFiles.merging([
+        var files = model.interoperableFiles.merging([
             "model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record),
             ReferenceSample.fileName: ReferenceSample.csv(trainingRows, encoding: record.encoding),
         ]) { $1 }
+        // Everything a prediction depends on lives in the model directory: the calendar too, not a path beside it.
+        if record.featurizer != nil, let path = record.data.calendarPath {
+            guard let bytes = try? SmallFile.read(path, limit: 16 << 20) else {
+                throw .artifacts("\(path): the holiday calendar cannot be read to store with the model")
+            }
+            files[calendarFileName] = bytes
+        }
         // An encoder failure (e.g. a non-finite number) gives empty bytes: never publish those as a model.
         if let empty = files.first(where: { $0.value.isEmpty }) {
             throw .artifacts("\(empty.key) could not be encoded; nothing was published")
@@ -99,7 +106,9 @@ public enum ModelBundle {
                 throw RunnerError.artifacts(
                     "\(directory): training.json (\(record.trainer), \(record.encoding.featureNames.count) features) does not describe model.json (\(manifest.modelKind), \(model.featureNames.count) features)")
             }
-            return ServedModel(version: manifest.modelVersion, model: model, record: record)
+            return ServedModel(
+                version: manifest.modelVersion, model: model, record: record,
+                holidayCalendar: try holidayCalendar(record, files: files, directory: directory))
         } catch let error as RunnerError {
             throw error
         } catch let error as ArtifactError {
@@ -110,6 +119,28 @@ public enum ModelBundle {
             throw .artifacts("\(directory)/training.json cannot be read: \(error)")
         }
     }
+
+    /// The model directory's copy of the training calendar. Models trained on VolInfo data without a calendar file use
+    /// the built-in one; a model that names a calendar file but has no copy of it (published before 0.3) is refused
+    /// rather than served with another calendar.
+    private static func holidayCalendar(
+        _ record: TrainingRecord, files: [String: Data], directory: String
+    ) throws(RunnerError) -> HolidayCalendar? {
+        guard record.featurizer != nil else { return nil }
+        let file = (directory as NSString).appendingPathComponent(calendarFileName)
+        if let bytes = files[calendarFileName] {
+            guard let text = String(data: bytes, encoding: .utf8) else { throw .artifacts("\(file) is not UTF-8 text") }
+            do { return try HolidayCalendar.parse(text, file: file) } catch { throw .artifacts(error.description) }
+        }
+        if let path = record.data.calendarPath {
+            throw .artifacts(
+                "\(directory) was trained with the holiday calendar \(path), which is not in the model directory (published by an older tunekit); publish it again")
+        }
+        return .korea2024_2025
+    }
+
+    /// The copy of the training run's holiday calendar in a model directory (VolInfo data with `--calendar` only).
+    static let calendarFileName = "calendar.txt"
 
     /// Predicts every row of a CSV that has the model's feature columns.
     public static func predict(directory: String, input: String) throws(RunnerError) -> PredictedTable {

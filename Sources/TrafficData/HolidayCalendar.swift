@@ -49,6 +49,11 @@ public struct HolidayCalendar: Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw .unreadable(file: path, reason: "no such file or not UTF-8 text")
         }
+        return try parse(text, file: path)
+    }
+
+    /// A calendar file's text (see `load`); `file` names it in errors.
+    public static func parse(_ text: String, file path: String) throws(TrafficDataError) -> HolidayCalendar {
         var holidays: Set<CivilDate> = []
         var blocks: [ClosedRange<CivilDate>] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

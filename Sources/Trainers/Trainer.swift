@@ -38,6 +38,9 @@ public protocol FittedModel: Codable, Sendable {
     var refitOverrides: [(name: String, value: String)] { get }
     /// Extra files in other tools' formats, by file name (e.g. LightGBM's `model.txt`).
     var interoperableFiles: [String: Data] { get }
+    /// Checks a decoded model's arrays against each other (lengths, finite values): a stored model edited by hand or
+    /// damaged with its checksum recomputed is refused here rather than crashing its first prediction.
+    func checkConsistency() throws(TrainerError)
 }
 
 extension Trainer {
@@ -48,6 +51,7 @@ extension FittedModel {
     public func predictions(_ features: Matrix) -> Predictions { .values(predict(features)) }
     public var refitOverrides: [(name: String, value: String)] { [] }
     public var interoperableFiles: [String: Data] { [:] }
+    public func checkConsistency() throws(TrainerError) {}
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.
@@ -109,10 +113,13 @@ public enum TrainerRegistry {
     }
 
     private static func decode<T: Trainer>(_ trainer: T.Type, from data: Data) throws(TrainerError) -> T.Model {
+        let model: T.Model
         do {
-            return try JSONDecoder().decode(T.Model.self, from: data)
+            model = try JSONDecoder().decode(T.Model.self, from: data)
         } catch {
             throw .trainingFailed("the stored \(T.name) model cannot be read: \(error)")
         }
+        try model.checkConsistency()
+        return model
     }
 }

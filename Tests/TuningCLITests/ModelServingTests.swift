@@ -1,4 +1,5 @@
 import Foundation
+import ModelArtifacts
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -538,6 +539,80 @@ import Testing
             let badHour = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
                 "instances": [["spot_num": "A-01", "date": "2025-06-01", "hour": 24]], "history": history]))
             #expect(badHour.status == 400 && badHour.error.contains("\"hour\" 0-23"), "\(badHour.error)")
+        }
+    }
+
+    /// Ridge and logistic models whose arrays were shortened (checksum recomputed) are refused on load like gbdt's;
+    /// a copy of a version under another name, and a version linked in from outside the models folder, are not served.
+    @Test func storedModelsAreCheckedAndVersionsAreWhatTheirFilesSay() async throws {
+        let fixture = try #require(Self.fixture)
+        let scratch = TemporaryDirectory("tunekit-tampered")
+        defer { scratch.remove() }
+        let out = scratch.file("out")
+        try FileManager.default.copyItem(atPath: fixture.output, toPath: out)
+        func tamper(_ version: String, _ edit: (inout [String: Any]) -> Void) throws {
+            let folder = "\(out)/model/\(version)"
+            var model = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/model.json"))) as? [String: Any])
+            edit(&model)
+            let bytes = try JSONSerialization.data(withJSONObject: model)
+            try bytes.write(to: URL(fileURLWithPath: "\(folder)/model.json"))
+            var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/manifest.json"))) as? [String: Any])
+            var files = manifest["files"] as? [String: String] ?? [:]
+            files["model.json"] = SHA256.hex(bytes)
+            manifest["files"] = files
+            try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: "\(folder)/manifest.json"))
+        }
+        try tamper("r1") { $0["coefficients"] = Array(($0["coefficients"] as? [Any] ?? []).dropLast()) }
+        try tamper("c1") { model in
+            var vectors = model["coefficients"] as? [[Any]] ?? []
+            vectors[0] = Array(vectors[0].dropLast())
+            model["coefficients"] = vectors
+        }
+        for version in ["r1", "c1"] {
+            let predicted = try TunekitProcess.run(["predict", "--model", "\(out)/model/\(version)", "--input", fixture.rows, "--output", scratch.file("p.csv")])
+            #expect(predicted.status == 1 && predicted.stderr.contains("is inconsistent"), "\(version): \(predicted.stderr)")
+        }
+        // g1 copied as v7, and an outside copy linked in as v8: neither is served; g1 still is.
+        let fm = FileManager.default
+        try fm.copyItem(atPath: "\(out)/model/g1", toPath: "\(out)/model/v7")
+        try fm.copyItem(atPath: "\(out)/artifact/g1", toPath: "\(out)/artifact/v7")
+        try fm.copyItem(atPath: "\(out)/model/g1", toPath: scratch.file("elsewhere"))
+        try fm.createSymbolicLink(atPath: "\(out)/model/v8", withDestinationPath: scratch.file("elsewhere"))
+        try fm.copyItem(atPath: "\(out)/artifact/g1", toPath: "\(out)/artifact/v8")
+        try await Self.serving(["--models", out, "--model-version", "g1"]) { base in
+            let ready = try await Self.send(base, "v2/models/tunekit/versions/g1/ready").status
+            let copied = try await Self.send(base, "v2/models/tunekit/versions/v7/ready").status
+            let linked = try await Self.send(base, "v2/models/tunekit/versions/v8/ready").status
+            #expect(ready == 200 && copied == 404 && linked == 404, "\(ready) \(copied) \(linked)")
+        }
+        let loaded = try TunekitProcess.run(["serve", "--port", "1", "--models-only", "--models", out, "--model-version", "v7"])
+        #expect(loaded.status == 1 && loaded.stderr.contains("holds version g1 (its manifest.json), not v7"), "\(loaded.stderr)")
+        let linked = try TunekitProcess.run(["serve", "--port", "1", "--models-only", "--models", out, "--model-version", "v8"])
+        #expect(linked.status == 1 && linked.stderr.contains("is a link to a folder outside"), "\(linked.stderr)")
+    }
+
+    /// A traffic model trained with `--calendar` carries the calendar in its directory (checksummed): serving it no
+    /// longer depends on the file or the working directory.
+    @Test func trafficModelsCarryTheirCalendar() async throws {
+        let scratch = TemporaryDirectory("tunekit-calendar")
+        defer { scratch.remove() }
+        let calendar = scratch.write("holidays.txt", "2024-01-01\n2024-05-06\n2025-01-01\n2025-05-05\n2025-06-03\n2026-01-01\n")
+        let out = scratch.file("out")
+        let train = try TunekitProcess.run([
+            "train", "--trainer", "ridge", "--data", PackagePaths.file("datasets/seoul-traffic"), "--calendar", calendar,
+            "--output", out, "--model-version", "c1",
+        ])
+        #expect(train.status == 0, "\(train.stderr)")
+        let stored = try String(contentsOfFile: "\(out)/model/c1/calendar.txt", encoding: .utf8)
+        #expect(stored == (try String(contentsOfFile: calendar, encoding: .utf8)))
+        let manifest = try String(contentsOfFile: "\(out)/model/c1/manifest.json", encoding: .utf8)
+        #expect(manifest.contains("calendar.txt"))
+        try FileManager.default.removeItem(atPath: calendar)
+        try await Self.serving(["--models", out]) { base in
+            let reply = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
+                "instances": [["spot_num": "A-01", "date": "2026-01-01", "hour": 8]], "history": [] as [Any]]))
+            // The built-in calendar ends in 2025; the stored one covers 2026, so the request gets as far as its history.
+            #expect(reply.status == 400 && reply.error.contains("needs the volume of"), "the stored calendar, not the built-in one: \(reply.error)")
         }
     }
 

@@ -11,11 +11,11 @@ public struct ServedModel: Sendable {
     public let record: TrainingRecord
     /// Whether it predicts classes (with probabilities) rather than values.
     public let isClassifier: Bool
-    /// For models trained on VolInfo data: the holiday calendar raw traffic rows are featurized with (the training
-    /// run's calendar file when it is still there, else the built-in one).
+    /// For models trained on VolInfo data: the holiday calendar raw traffic rows are featurized with (the model
+    /// directory's `calendar.txt`, a copy of the training run's calendar file, else the built-in one).
     public let holidayCalendar: HolidayCalendar?
 
-    init(version: String, model: any FittedModel, record: TrainingRecord) {
+    init(version: String, model: any FittedModel, record: TrainingRecord, holidayCalendar: HolidayCalendar?) {
         self.version = version
         self.model = model
         self.record = record
@@ -28,8 +28,7 @@ public struct ServedModel: Sendable {
         let parameters = record.parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         isClassifier = record.encoding.targetClasses != nil
             || ((try? TrainerRegistry.isClassifier(record.trainer, parameters)) ?? false)
-        holidayCalendar = record.featurizer == nil ? nil
-            : record.data.calendarPath.flatMap { try? HolidayCalendar.load(path: $0) } ?? .korea2024_2025
+        self.holidayCalendar = holidayCalendar
     }
 
     /// The model kind (its trainer's name: gbdt, ridge, logistic).
@@ -91,6 +90,7 @@ public struct ModelRepository: Sendable {
         }
         let store = FileSystemArtifactStore(root: directory)
         let modelRoot = (directory as NSString).appendingPathComponent("model")
+        let realRoot = URL(fileURLWithPath: modelRoot).resolvingSymlinksInPath().path + "/"
         let names = (try? fm.contentsOfDirectory(atPath: modelRoot)) ?? []
         // Published = score.json written (the store's last step); newest first by that file's time, then by name.
         let published = names.filter { store.isPublished($0) }.map { version -> (version: String, time: Date) in
@@ -108,8 +108,18 @@ public struct ModelRepository: Sendable {
         if !toLoad.contains(chosen) { toLoad[toLoad.count - 1] = chosen }
         var versions: [String: ServedModel] = [:], skipped: [String] = []
         for version in toLoad {
-            do {
-                versions[version] = try ModelBundle.loadVersion(directory: store.modelDirectory(version))
+            do throws(RunnerError) {
+                let folder = store.modelDirectory(version)
+                // Only what is under the models folder is served: a version linked in from elsewhere is not published here.
+                guard URL(fileURLWithPath: folder).resolvingSymlinksInPath().path.hasPrefix(realRoot) else {
+                    throw .artifacts("\(folder) is a link to a folder outside \(modelRoot)")
+                }
+                let served = try ModelBundle.loadVersion(directory: folder)
+                // A version is what its manifest says, not its folder's name (a copy of v1 in model/v7 is not v7).
+                guard served.version == version else {
+                    throw .artifacts("\(folder) holds version \(served.version) (its manifest.json), not \(version)")
+                }
+                versions[version] = served
             } catch where version != chosen {
                 // A damaged older version must not keep the one asked for from being served.
                 skipped.append("\(version): \(error.description)")

@@ -20,6 +20,20 @@ public struct LogisticModel: FittedModel, Equatable {
     public let iterations: Int
     public let converged: Bool
 
+    public func checkConsistency() throws(TrainerError) {
+        let count = featureNames.count
+        let outputs = classes.count == 2 ? 1 : classes.count
+        guard classes.count >= 2, coefficients.count == outputs, intercepts.count == outputs, centers.count == count,
+              scales.count == count, coefficients.allSatisfy({ $0.count == count })
+        else {
+            throw .trainingFailed(
+                "the stored logistic model is inconsistent: \(count) features and \(classes.count) classes but \(coefficients.count) coefficient vectors (\(coefficients.map { String($0.count) }.joined(separator: ", ")) long), \(intercepts.count) intercepts, \(centers.count) centers, \(scales.count) scales")
+        }
+        guard (centers + scales + intercepts + classes + coefficients.flatMap { $0 }).allSatisfy(\.isFinite),
+              scales.allSatisfy({ $0 != 0 })
+        else { throw .trainingFailed("the stored logistic model has a non-finite number or a zero scale") }
+    }
+
     public func predictions(_ features: Matrix) -> Predictions {
         precondition(features.columns == featureNames.count, "feature count does not match the model")
         let n = features.rows

@@ -15,6 +15,17 @@ public struct RidgeModel: FittedModel, Equatable {
     /// Which solver produced the coefficients: `cholesky`, `lstsq` or `eigen-path`.
     public let solver: String
 
+    public func checkConsistency() throws(TrainerError) {
+        let count = featureNames.count
+        guard centers.count == count, scales.count == count, coefficients.count == count else {
+            throw .trainingFailed(
+                "the stored ridge model is inconsistent: \(count) features but \(coefficients.count) coefficients, \(centers.count) centers, \(scales.count) scales")
+        }
+        guard (centers + scales + coefficients + [intercept]).allSatisfy(\.isFinite), scales.allSatisfy({ $0 != 0 }) else {
+            throw .trainingFailed("the stored ridge model has a non-finite number or a zero scale")
+        }
+    }
+
     public func predict(_ features: Matrix) -> [Double] {
         precondition(features.columns == coefficients.count, "feature count does not match the model")
         var predictions = [Double](repeating: intercept, count: features.rows)
