@@ -51,7 +51,14 @@ public enum MLflowExport {
                 parent.metrics.append(("test_\(key)", [(parent.end ?? parent.start, value, 0)]))
             }
             let experimentDirectory = (root as NSString).appendingPathComponent(experimentID)
-            try write(parent, id: runID, experimentID: experimentID, in: experimentDirectory, model: published?.modelDirectory)
+            // The model beside this journal (`<output>/runs/<V>/journal.jsonl` → `<output>/model/<V>`), not the path the
+            // journal recorded: an output folder moved or copied elsewhere must not export another folder's model.
+            let output = (((journal as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent as NSString)
+                .deletingLastPathComponent
+            let model = ((output as NSString).appendingPathComponent("model") as NSString).appendingPathComponent(version)
+            try write(
+                parent, id: runID, experimentID: experimentID, in: experimentDirectory,
+                model: published != nil && fm.fileExists(atPath: model) ? model : nil)
 
             for row in table.rows {
                 let status: Status = switch row.state {

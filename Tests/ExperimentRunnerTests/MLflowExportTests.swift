@@ -11,9 +11,14 @@ import Testing
     @Test func writesMLflowsFileStoreLayout() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let model = directory.file("model")
-        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
-        _ = directory.write("model/model.txt", "tree\n")
+        // The model is the one beside the journal (out/model/v1), not the folder the journal recorded: the output may
+        // have moved since, and the recorded path may now hold another model.
+        for folder in ["out/model/v1", "out/runs/v1", "elsewhere"] {
+            try FileManager.default.createDirectory(atPath: directory.file(folder), withIntermediateDirectories: true)
+        }
+        _ = directory.write("out/model/v1/model.txt", "tree\n")
+        _ = directory.write("elsewhere/other.txt", "another model\n")
+        let model = directory.file("elsewhere")
         typealias T = TrialTableTests
         let events: [JournalEvent] = [
             T.event(.runStarted) {
@@ -28,7 +33,7 @@ import Testing
             T.finished(2, .succeeded, [("auc", "0.8"), ("logloss", "0.4")]),
             T.event(.published) { ($0.modelDirectory, $0.test) = (model, ["auc": 0.88]) },
         ]
-        let journal = directory.write("journal.jsonl", try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n")
+        let journal = directory.write("out/runs/v1/journal.jsonl", try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n")
         let store = directory.file("mlruns")
         let (experiment, run) = try MLflowExport.export(journal: journal, to: store)
         let experimentMeta = try String(contentsOfFile: "\(store)/\(experiment)/meta.yaml", encoding: .utf8)
@@ -40,6 +45,7 @@ import Testing
         #expect(try String(contentsOfFile: "\(parent)/tags/tunekit.algorithm", encoding: .utf8) == "tpe")
         #expect(try String(contentsOfFile: "\(parent)/meta.yaml", encoding: .utf8).contains("status: 3\n"))
         #expect(FileManager.default.fileExists(atPath: "\(parent)/artifacts/model/model.txt"))
+        #expect(!FileManager.default.fileExists(atPath: "\(parent)/artifacts/model/other.txt"))
         let runs = try FileManager.default.contentsOfDirectory(atPath: "\(store)/\(experiment)").filter { $0.count == 32 }
         #expect(runs.count == 4)
         let first = try #require(runs.first { (try? String(contentsOfFile: "\(store)/\(experiment)/\($0)/tags/tunekit.trial", encoding: .utf8)) == "0" })
