@@ -74,3 +74,11 @@ int tunekit_spawn_group(const char *const argv[], const char *const envp[], cons
     execvp(argv[0], (char *const *)argv);
     _exit(errno == ENOENT ? 127 : 126);
 }
+
+int tunekit_become_subreaper(void) {
+#if defined(__linux__)
+    return prctl(PR_SET_CHILD_SUBREAPER, 1);
+#else
+    return -1;
+#endif
+}

@@ -4,36 +4,83 @@ import Synchronization
 
 /// The process groups of running trials, so an interrupted run can stop every process a trial started.
 public final class ProcessGroups: Sendable {
-    private let state = Mutex((groups: Set<Int32>(), closed: false))
+    /// Running trials: process group → the trial's folder (its `TUNEKIT_TRIAL_DIR`, which every process it starts
+    /// inherits).
+    private let state = Mutex((groups: [Int32: String](), closed: false))
 
     public init() {}
 
+    /// Makes this process the reaper of orphaned trial descendants (`PR_SET_CHILD_SUBREAPER`), so a daemon a trial
+    /// double-forked stays tunekit's to kill and reap. For the `tune` process (not a library's host).
+    public static func adoptOrphans() { _ = tunekit_become_subreaper() }
+
     /// Registers a started group; once `terminateAll` has run, a group that starts late is killed at once.
-    func insert(_ group: Int32) {
+    func insert(_ group: Int32, folder: String) {
         let closed = state.withLock { state in
-            if !state.closed { state.groups.insert(group) }
+            if !state.closed { state.groups[group] = folder }
             return state.closed
         }
-        if closed { kill(-group, SIGKILL) }
+        if closed {
+            kill(-group, SIGKILL)
+            TrialDescendants.kill(folder: folder)
+        }
     }
 
-    func remove(_ group: Int32) { state.withLock { _ = $0.groups.remove(group) } }
+    func remove(_ group: Int32) { state.withLock { _ = $0.groups.removeValue(forKey: group) } }
 
     /// True once `terminateAll` has run: the run is being interrupted.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// SIGTERM to every group, then SIGKILL to any still alive after `grace` seconds. Blocks up to `grace`. No trial
-    /// process survives it, including ones started meanwhile.
+    /// SIGTERM to every group, then SIGKILL to any still alive after `grace` seconds, and to every process a trial
+    /// started outside its group (`setsid`, double forks). Blocks up to `grace`. No trial process survives it,
+    /// including ones started meanwhile.
     public func terminateAll(grace: Double) {
         let running = state.withLock { state in
             state.closed = true
             return state.groups
         }
         guard !running.isEmpty else { return }
-        for group in running { kill(-group, SIGTERM) }
+        for group in running.keys { kill(-group, SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline, running.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
-        for group in running { kill(-group, SIGKILL) }
+        while Date() < deadline, running.keys.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
+        for (group, folder) in running {
+            kill(-group, SIGKILL)
+            TrialDescendants.kill(folder: folder)
+        }
+    }
+}
+
+/// Processes a trial started that left its process group (`setsid`, a double-forked daemon): found by the
+/// `TUNEKIT_TRIAL_DIR` every trial process inherits, as a pod's end takes all its processes with it.
+enum TrialDescendants {
+    /// SIGKILLs every process (but this one) whose environment names `folder` as its trial folder, and reaps those
+    /// re-parented to this process.
+    static func kill(folder: String) {
+        let marker = Array("TUNEKIT_TRIAL_DIR=\(folder)".utf8)
+        let me = getpid()
+        var killed: [Int32] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), pid != me,
+                  let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
+            else { continue }
+            let entries = environment.split(separator: 0)
+            guard entries.contains(where: { $0.elementsEqual(marker) }) else { continue }
+            Glibc.kill(pid, SIGKILL)
+            killed.append(pid)
+        }
+        for pid in killed where parent(of: pid) == me {
+            var status: Int32 = 0
+            for _ in 0..<100 where waitpid(pid, &status, WNOHANG) == 0 { usleep(10_000) }
+        }
+    }
+
+    /// The parent process id from `/proc/<pid>/stat` (after the command name's closing parenthesis).
+    private static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
     }
 }
 
@@ -96,7 +143,7 @@ enum TrialProcess {
         close(log)
         guard pid > 0 else { return .couldNotStart(String(cString: strerror(errno))) }
         _ = setpgid(pid, pid)  // also from the parent, so the group exists before anyone signals it
-        groups.insert(pid)
+        groups.insert(pid, folder: folder)
         // Poll for the exit, sending SIGTERM at the deadline and SIGKILL a grace period later.
         let started = Date()
         var status: Int32 = 0
@@ -129,6 +176,7 @@ enum TrialProcess {
             usleep(10_000)
         }
         kill(-pid, SIGKILL)
+        TrialDescendants.kill(folder: folder)
         groups.remove(pid)
         if let watch, !stoppedByWatch, let lines = tail?.newLines(), !watch.onLines(lines) { stoppedByWatch = true }
         if outputTooLarge { return .outputTooLarge }

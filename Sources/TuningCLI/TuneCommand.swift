@@ -54,6 +54,7 @@ extension TunekitCommand {
             }
             let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"] ?? Self.timestampVersion()
             let control = RunControl()
+            ProcessGroups.adoptOrphans()
             let options = TuningOptions(
                 output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
                 experimentSHA256: digest, control: control, trialTimeout: trialTimeout, seedIsExplicit: seed != nil)

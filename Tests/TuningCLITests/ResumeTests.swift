@@ -237,6 +237,32 @@ import Testing
         #expect(Self.parentStatus(store) == "status: 5", "KILLED: the run was interrupted")
     }
 
+    /// A trial that double-forks a daemon out of its process group (`setsid … &`; `$$$$` is `$$` once Kubernetes has
+    /// expanded the command): the daemon ends with its trial, as
+    /// a pod's processes end with the pod.
+    @Test func daemonsATrialDetachesEndWithIt() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let pidFile = directory.file("daemons.pid")
+        var text = try String(contentsOfFile: Self.experiment(directory, external: true, maxTrials: 2), encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "sleep 0.3;", with: "setsid sh -c 'echo $$$$ >> \(pidFile); exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 0.3;")
+        let experiment = directory.write("daemons.yaml", text)
+        let result = try Self.tune(experiment, directory.file("out"))
+        #expect(result.status == 0, "\(result.stderr)")
+        let daemons = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        #expect(daemons.count == 2)
+        try Self.waitFor(seconds: 10) { daemons.allSatisfy(Self.isGone) }
+    }
+
+    /// No such process, or a zombie waiting to be reaped by whoever adopted it.
+    static func isGone(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return true
+        }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+    }
+
     static func count(_ event: String, in journal: String) -> Int {
         ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").components(separatedBy: "\"event\":\"\(event)\"").count - 1
     }

@@ -12,4 +12,8 @@ int tunekit_rename_exchange(const char *a, const char *b);
 /// the calling thread's process dies. Returns the PID or -1.
 int tunekit_spawn_group(const char *const argv[], const char *const envp[], const char *directory, int out_fd, int err_fd);
 
+/// Makes the calling process the reaper of its orphaned descendants (Linux PR_SET_CHILD_SUBREAPER): a trial's
+/// double-forked daemon is re-parented to tunekit, not to init. 0 on success, -1 where unsupported.
+int tunekit_become_subreaper(void);
+
 #endif
