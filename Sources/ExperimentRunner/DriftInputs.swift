@@ -24,8 +24,9 @@ public enum DriftInputs {
     }
 
     /// A CSV, a prediction log file (`.jsonl`), or a folder of them: every `.jsonl` file in it and in its subfolders
-    /// one level down (one per serving pod), in path order.
-    public static func current(_ path: String) throws(RunnerError) -> DataTable {
+    /// one level down (one per serving pod), in path order. Logs are read as a stream; beyond `maxLogRows` request
+    /// rows, a uniform sample of that many is kept (the same rows for the same files).
+    public static func current(_ path: String, maxLogRows: Int = PredictionLogReader.defaultMaxRows) throws(RunnerError) -> DataTable {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .data("\(path): no such file or folder") }
@@ -37,9 +38,9 @@ public enum DriftInputs {
             let folders = top.filter { var folder: ObjCBool = false; return fm.fileExists(atPath: $0, isDirectory: &folder) && folder.boolValue }
             let files = (top + folders.flatMap(entries)).filter { $0.hasSuffix(".jsonl") }.sorted()
             guard !files.isEmpty else { throw .data("\(path): no prediction log files (*.jsonl) in it or its subfolders") }
-            return try PredictionLogReader.table(files: files, label: path)
+            return try PredictionLogReader.table(files: files, label: path, maxRows: maxLogRows)
         }
-        if path.hasSuffix(".jsonl") { return try PredictionLogReader.table(files: [path], label: path) }
+        if path.hasSuffix(".jsonl") { return try PredictionLogReader.table(files: [path], label: path, maxRows: maxLogRows) }
         return try csv(path)
     }
 
@@ -69,8 +70,10 @@ enum ReferenceSample {
     }
 }
 
-/// `tunekit serve --prediction-log` files read back as a table: the rows of every request event.
-enum PredictionLogReader {
+/// `tunekit serve --prediction-log` files read back as a table: the rows of every request event, read line by line
+/// (never a whole file in memory), at most `maxRows` of them kept (a reservoir sample beyond: evidently's tests need a
+/// sample, not every request of a week).
+public enum PredictionLogReader {
     private struct Event: Decodable {
         let type: String?
         let data: Payload?
@@ -94,30 +97,41 @@ enum PredictionLogReader {
     }
 
     static let requestType = "org.kubeflow.serving.inference.request"
+    /// Rows kept by default: well past the sizes at which evidently's tests settle.
+    public static let defaultMaxRows = 200_000
+    /// The longest event line read (a request of `--max-batch-rows` rows fits many times over).
+    static let maxLineBytes = 256 << 20
 
-    static func table(files: [String], label: String) throws(RunnerError) -> DataTable {
-        var rows: [[String: Cell]] = []
-        var lines: [Int] = []
+    static func table(files: [String], label: String, maxRows: Int = defaultMaxRows) throws(RunnerError) -> DataTable {
+        var rows: [(cells: [String: Cell], line: Int)] = []
+        var seen = 0
+        var random = Xoshiro256(seed: 0x7072_6564_6963_7473)  // fixed: the same files give the same sample
         let decoder = JSONDecoder()
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else { throw .data("\(file): cannot be read") }
-            for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
-            where !line.isEmpty {
+            try eachLine(of: file) { (number, line, isLast) throws(RunnerError) in
                 let event: Event
                 do { event = try decoder.decode(Event.self, from: line) } catch {
                     // A line cut short by a crash is the last one of its file: skip it, refuse damage elsewhere.
-                    if line.endIndex == data.endIndex { continue }
-                    throw .data("\(file), line \(index + 1): not a prediction log event: \(error)")
+                    if isLast { return }
+                    throw .data("\(file), line \(number): not a prediction log event: \(error)")
                 }
-                guard event.type == requestType, let instances = event.data?.instances else { continue }
-                rows += instances
-                lines += Array(repeating: index + 1, count: instances.count)
+                guard event.type == requestType, let instances = event.data?.instances else { return }
+                for instance in instances {
+                    seen += 1
+                    if rows.count < maxRows {
+                        rows.append((instance, number))
+                    } else {
+                        let slot = random.nextIndex(below: seen)
+                        if slot < maxRows { rows[slot] = (instance, number) }
+                    }
+                }
             }
         }
         guard !rows.isEmpty else { throw .data("\(label): the prediction log holds no request rows") }
-        let names = Set(rows.flatMap(\.keys)).sorted()
-        let columns = names.map { name -> DataTable.Column in
-            let cells = rows.map { $0[name] ?? .missing }
+        var names = Set<String>()
+        for row in rows { names.formUnion(row.cells.keys) }
+        let columns = names.sorted().map { name -> DataTable.Column in
+            let cells = rows.map { $0.cells[name] ?? .missing }
             if cells.allSatisfy({ if case .text = $0 { false } else { true } }) {
                 return .numeric(cells.map { if case .number(let value) = $0 { value } else { .nan } })
             }
@@ -129,6 +143,34 @@ enum PredictionLogReader {
                 }
             })
         }
-        return DataTable(file: label, names: names, columns: columns, lines: lines)
+        return DataTable(file: label, names: names.sorted(), columns: columns, lines: rows.map(\.line))
+    }
+
+    /// Calls `body` with each non-empty line's number, bytes and whether it is the file's unterminated last line,
+    /// reading 4 MiB at a time.
+    private static func eachLine(
+        of file: String, _ body: (Int, Data, Bool) throws(RunnerError) -> Void
+    ) throws(RunnerError) {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw .data("\(file): cannot be read") }
+        defer { try? handle.close() }
+        var carry = Data()
+        var number = 0
+        while true {
+            let block: Data
+            do { block = try handle.read(upToCount: 4 << 20) ?? Data() } catch { throw .data("\(file): cannot be read: \(error)") }
+            if block.isEmpty { break }
+            carry.append(block)
+            var start = carry.startIndex
+            while let newline = carry[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                number += 1
+                if newline > start { try body(number, carry[start..<newline], false) }
+                start = newline + 1
+            }
+            carry = Data(carry[start...])
+            guard carry.count <= maxLineBytes else {
+                throw .data("\(file), line \(number + 1): longer than \(maxLineBytes >> 20) MB; not a prediction log event")
+            }
+        }
+        if !carry.isEmpty { try body(number + 1, carry, true) }
     }
 }

@@ -31,6 +31,9 @@ extension TunekitCommand {
         @Option(help: "Share of drifted columns from which the data counts as drifted.")
         var driftShare = 0.5
 
+        @Option(name: .customLong("max-log-rows"), help: "Prediction log rows compared at most: beyond, a uniform sample of this many (the same for the same files).")
+        var maxLogRows = PredictionLogReader.defaultMaxRows
+
         @Option(help: "Also write the report as JSON here.")
         var json: String?
 
@@ -40,11 +43,15 @@ extension TunekitCommand {
         /// The exit status for dataset drift, so a CronJob or pipeline step can branch on it.
         static let driftExitCode: Int32 = 3
 
+        func validate() throws {
+            guard maxLogRows > 0 else { throw ValidationError("--max-log-rows must be positive, got \(maxLogRows)") }
+        }
+
         func run() throws {
             let drift: DataDrift
             do {
                 let reference = try DriftInputs.reference(self.reference)
-                let current = try DriftInputs.current(self.current)
+                let current = try DriftInputs.current(self.current, maxLogRows: maxLogRows)
                 func names(_ list: String?) -> Set<String> { Set((list ?? "").split(separator: ",").map { String($0) }) }
                 drift = try DataDrift(
                     reference: reference, current: current, categorical: names(categoricalColumns), ignored: names(ignoreColumns),

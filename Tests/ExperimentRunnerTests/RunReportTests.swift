@@ -3,6 +3,7 @@ import TrafficData
 import Foundation
 import TestSupport
 import Testing
+import Trainers
 @testable import ExperimentRunner
 
 @Suite struct RunReportTests {
@@ -136,5 +137,32 @@ import Testing
         #expect(page.components(separatedBy: "<polyline").count - 1 == 5, "parallel coordinates leave out the unassigned axis, not the trials")
         let (ranked, trials) = try RunReport.importances(journal: journal)
         #expect(trials == 5 && ranked.map(\.name).sorted() == ["a", "backwards", "tiny"])
+    }
+}
+
+@Suite struct PredictionLogReaderTests {
+    /// 5,000 request rows read as a stream into a sample of 300: the same sample each time, rows of the log only, a
+    /// torn last line skipped and wide lines fine.
+    @Test func largeLogsAreSampledDeterministically() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var text = ""
+        for k in 0..<5_000 {
+            text += #"{"type":"org.kubeflow.serving.inference.request","data":{"instances":[{"x":\#(k),"site":"s\#(k % 7)"}]}}"# + "\n"
+            text += #"{"type":"org.kubeflow.serving.inference.response","data":{"predictions":[1]}}"# + "\n"
+        }
+        let log = directory.write("predictions-000001.jsonl", text + #"{"type":"org.kubeflow.serv"#)
+        let first = try DriftInputs.current(log, maxLogRows: 300)
+        let again = try DriftInputs.current(log, maxLogRows: 300)
+        #expect(first.rowCount == 300 && first.names == ["site", "x"])
+        guard case .numeric(let xs)? = first.column(named: "x"), case .numeric(let ys)? = again.column(named: "x") else {
+            Issue.record("x is numeric")
+            return
+        }
+        #expect(xs == ys, "the same sample")
+        #expect(Set(xs).count == 300 && xs.allSatisfy { (0..<5_000).contains(Int($0)) })
+        #expect(xs.contains { $0 >= 4_000 }, "a sample of the whole log, not its first rows")
+        let all = try DriftInputs.current(log)
+        #expect(all.rowCount == 5_000)
     }
 }

@@ -238,8 +238,7 @@ import Testing
     }
 
     /// A trial that double-forks a daemon out of its process group (`setsid … &`; `$$$$` is `$$` once Kubernetes has
-    /// expanded the command): the daemon ends with its trial, as
-    /// a pod's processes end with the pod.
+    /// expanded the command): the daemon ends with its trial, as a pod's processes end with the pod.
     @Test func daemonsATrialDetachesEndWithIt() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -19,19 +19,29 @@ public struct DataTable: Sendable {
     public let columns: [Column]
     /// The source line of each row, for error messages.
     public let lines: [Int]
+    /// Column positions by name (the first, should a name repeat): lookups in constant time, so work over every
+    /// column stays linear in the column count.
+    private let positions: [String: Int]
 
     public init(file: String, names: [String], columns: [Column], lines: [Int]) {
         self.file = file
         self.names = names
         self.columns = columns
         self.lines = lines
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(names.count)
+        for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
+        self.positions = positions
     }
 
     public var rowCount: Int { lines.count }
 
     public func column(named name: String) -> Column? {
-        names.firstIndex(of: name).map { columns[$0] }
+        positions[name].map { columns[$0] }
     }
+
+    /// The position of the column `name`.
+    public func index(of name: String) -> Int? { positions[name] }
 
     /// Reads a CSV with a header row; every row must have as many fields as the header.
     ///

@@ -35,13 +35,13 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
         _ table: DataTable, target: String, ignoring: Set<String> = [], dateColumns: Set<String> = [],
         categoricalColumns: Set<String> = []
     ) throws(TrainerError) -> FeatureEncoding {
-        guard table.names.contains(target) else {
+        guard table.column(named: target) != nil else {
             throw .invalidData(
                 file: table.file, line: 1, field: target,
                 message: "target column not found; columns are \(table.names.joined(separator: ", "))")
         }
         for (option, names) in [("ignore", ignoring), ("date", dateColumns), ("categorical", categoricalColumns)] {
-            for name in names.sorted() where !table.names.contains(name) {
+            for name in names.sorted() where table.column(named: name) == nil {
                 throw .invalidData(file: table.file, line: 1, field: name, message: "\(option) column not found; columns are \(table.names.joined(separator: ", "))")
             }
         }
