@@ -178,7 +178,15 @@ enum TrialProcess {
         kill(-pid, SIGKILL)
         TrialDescendants.kill(folder: folder)
         groups.remove(pid)
-        if let watch, !stoppedByWatch, let lines = tail?.newLines(), !watch.onLines(lines) { stoppedByWatch = true }
+        // Everything written since the last poll, however much (one read takes at most 1 MiB): a curve is never cut.
+        if let watch, !stoppedByWatch {
+            while let lines = tail?.newLines() {
+                if !watch.onLines(lines) {
+                    stoppedByWatch = true
+                    break
+                }
+            }
+        }
         if outputTooLarge { return .outputTooLarge }
         if stoppedByWatch { return .stoppedByWatch }
         if timedOut, let timeout { return .timedOut(timeout) }
@@ -203,18 +211,21 @@ struct FileTail {
     let path: String
     var offset: UInt64 = 0
 
+    /// At most 1 MiB of complete lines; nil when no complete line follows the offset yet.
     mutating func newLines() -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty
-        else { return nil }
-        guard let cut = LogFile.lastLineBreak(in: data) else {
-            // A line longer than the read is skipped rather than re-read forever.
-            if data.count == 1 << 20 { offset += UInt64(data.count) }
-            return nil
+        while true {
+            guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty
+            else { return nil }
+            if let cut = LogFile.lastLineBreak(in: data) {
+                offset += UInt64(cut - data.startIndex + 1)
+                return String(decoding: data[...cut], as: UTF8.self)
+            }
+            // A line longer than the read is skipped rather than re-read forever; a shorter one is still being written.
+            guard data.count == 1 << 20 else { return nil }
+            offset += UInt64(data.count)
         }
-        offset += UInt64(cut - data.startIndex + 1)
-        return String(decoding: data[...cut], as: UTF8.self)
     }
 }
 

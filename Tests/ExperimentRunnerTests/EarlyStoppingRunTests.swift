@@ -57,6 +57,21 @@ import Testing
         #expect(journal.filter { $0.event == .trialFinished && $0.condition == .earlyStopped }.allSatisfy { $0.intermediate?.count == 5 })
     }
 
+    /// A trial that prints 2 MiB of padding and 20,000 reports at once, faster than the watch polls: its curve holds
+    /// every report (one read takes 1 MiB; the rest used to be dropped silently).
+    @Test func aCurveWrittenFasterThanItIsPolledIsReadWhole() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = try Self.experiment(
+            csv: "", stopping: #"{algorithmName: medianstop, algorithmSettings: [{name: min_trials_required, value: "3"}]}"#,
+            command: #"["sh", "-c", "head -c 2097152 /dev/zero | tr '\\\\0' x; echo; seq 1 20000 | sed 's/^/rmse=/'; echo lr=${trialParameters.lr}"]"#, parallel: 1)
+        var options = TuningOptions(output: directory.file("out"), modelVersion: "v", force: false, fallbackSeed: 1)
+        options.trialTimeout = 120
+        let run = try await TuningRun.run(experiment, options: options)
+        let first = try #require(run.trials.first)
+        #expect(first.intermediate.count == 20_000 && first.intermediate.last == 20_000, "\(first.intermediate.count) steps, \(first.condition), \(first.message ?? "")")
+    }
+
     @Test func externalTrialsAreStoppedAtTheirMetricLines() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
