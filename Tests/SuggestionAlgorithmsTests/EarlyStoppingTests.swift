@@ -27,6 +27,7 @@ import Testing
         ([("start_step", "0")], "start_step must be greater or equal than one (>=1)"),
         ([("start_step", "x")], "failed to validate start_step(x): invalid literal for int() with base 10: 'x'"),
         ([("patience", "3")], "unknown setting patience for algorithm medianstop"),
+        ([("start_step", "4294967296")], "start_step must be at most 2147483647, got 4294967296"),
     ])
     func medianStopSettingsUseKatibsMessages(settings: [(String, String)], message: String) {
         #expect(throws: SuggestionError(message)) { try MedianStop(Self.spec("medianstop", settings)) }
@@ -66,5 +67,11 @@ import Testing
             dbManagerAddress: "katib-db-manager.kubeflow:6789")
         let reply = try EarlyStoppingService.rules(request)
         #expect(reply.earlyStoppingRules == [KatibEarlyStoppingRule(name: "loss", value: "4.0", comparison: "GREATER", startStep: 2)])
+        // Averages that overflow to infinity give no rule rather than a value of "inf".
+        let huge = GetEarlyStoppingRulesRequest(
+            experiment: experiment,
+            trials: [trial("a", "SUCCEEDED", [1.7e308, 1.7e308]), trial("c", "SUCCEEDED", [1.7e308, 1.7e308])],
+            dbManagerAddress: "")
+        #expect(try EarlyStoppingService.rules(huge).earlyStoppingRules.isEmpty)
     }
 }

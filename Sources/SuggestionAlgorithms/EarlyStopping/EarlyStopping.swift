@@ -148,7 +148,8 @@ extension EarlyStoppingService {
                 return trial.status.observation.metrics.filter { $0.name == metric }.compactMap { Double($0.value) }.filter(\.isFinite)
             }
         guard let rule = algorithm.rule(succeeded: curves, objective: type) else { return GetEarlyStoppingRulesReply(earlyStoppingRules: []) }
-        return GetEarlyStoppingRulesReply(earlyStoppingRules: rule.checkpoints.map {
+        // A threshold that overflowed (objective values near the largest double) has no value Katib can compare with.
+        return GetEarlyStoppingRulesReply(earlyStoppingRules: rule.checkpoints.filter { $0.threshold.isFinite }.map {
             KatibEarlyStoppingRule(
                 name: metric, value: String($0.threshold), comparison: type == .maximize ? "LESS" : "GREATER", startStep: $0.step)
         })
@@ -162,8 +163,8 @@ extension ObjectiveType {
     }
 }
 
-/// Integer settings by name, each at least its minimum (else the message, Katib's words for medianstop); a value that
-/// is not an integer or an unknown name is refused as Katib's medianstop service refuses it.
+/// Integer settings by name, each at least its minimum (else the message, Katib's words for medianstop) and at most
+/// Int32.max; a value that is not an integer or an unknown name is refused as Katib's medianstop service refuses it.
 private func integerSettings(
     _ spec: AlgorithmSpec, _ bounds: [String: (minimum: Int, message: String)]
 ) throws(SuggestionError) -> [String: Int] {
@@ -177,6 +178,10 @@ private func integerSettings(
                 "failed to validate \(setting.name)(\(setting.value)): invalid literal for int() with base 10: '\(setting.value)'")
         }
         guard value >= bound.minimum else { throw SuggestionError(bound.message) }
+        // Katib's EarlyStoppingRule carries start_step as an int32: a larger value could not be sent as it is.
+        guard value <= Int(Int32.max) else {
+            throw SuggestionError("\(setting.name) must be at most \(Int32.max), got \(setting.value)")
+        }
         values[setting.name] = value
     }
     return values
