@@ -9,11 +9,16 @@ enum ReportPlots {
         var name: String
         var domain: ParameterImportance.Domain
         var log = false
+        /// A categorical domain's choices by position (constant-time lookups for every trial).
+        private var choiceIndex: [String: Int] = [:]
 
         init(name: String, domain: ParameterImportance.Domain, log: Bool = false) {
             self.name = name
             self.domain = domain
             if case let .numeric(low, high) = domain, low > 0, high > low { self.log = log }
+            if case let .categorical(choices) = domain {
+                for (index, choice) in choices.enumerated() where choiceIndex[choice] == nil { choiceIndex[choice] = index }
+            }
         }
 
         init(_ parameter: ParameterImportance.Parameter) {
@@ -32,7 +37,7 @@ enum ReportPlots {
                     : (value / 2 - low / 2) / (high / 2 - low / 2)
                 return fraction.isFinite ? min(max(fraction, 0), 1) : nil
             case let .categorical(choices):
-                guard let index = choices.firstIndex(of: text) else { return nil }
+                guard let index = choiceIndex[text] else { return nil }
                 return choices.count > 1 ? Double(index) / Double(choices.count - 1) : 0.5
             }
         }

@@ -202,9 +202,10 @@ public enum RunReport {
         let texts = rows.map { $0.parameters[parameter]! }
         let numeric = texts.allSatisfy { Double($0) != nil }
         let categories = numeric ? nil : Array(Set(texts)).sorted()
+        let positions = Dictionary(uniqueKeysWithValues: (categories ?? []).enumerated().map { ($1, Double($0)) })
         let points = rows.map { row -> (x: Double, y: Double) in
             let text = row.parameters[parameter]!
-            return (numeric ? Double(text)! : Double(categories!.firstIndex(of: text)!), row.value!)
+            return (numeric ? Double(text)! : positions[text]!, row.value!)
         }
         return SVGChart(
             title: parameter, xLabel: parameter, yLabel: metric,

@@ -41,7 +41,9 @@ public struct TrialTable: Sendable, Equatable {
         var rows: [Int: Row] = [:]
         var objective: String?
         var interrupted = false
+        // Names in first-seen order, with sets for the membership tests (linear in trials × parameters).
         var parameterNames: [String] = [], metricNames: [String] = []
+        var knownParameters: Set<String> = [], knownMetrics: Set<String> = []
         for event in events {
             switch event.event {
             case .runStarted, .runResumed:
@@ -61,7 +63,7 @@ public struct TrialTable: Sendable, Equatable {
                 case .trialSuggested:
                     for assignment in event.assignments ?? [] {
                         row.parameters[assignment.name] = assignment.value
-                        if !parameterNames.contains(assignment.name) { parameterNames.append(assignment.name) }
+                        if knownParameters.insert(assignment.name).inserted { parameterNames.append(assignment.name) }
                     }
                 case .trialStarted:
                     (row.state, row.condition, row.start, row.complete) = ("RUNNING", "RUNNING", event.time, nil)
@@ -77,7 +79,7 @@ public struct TrialTable: Sendable, Equatable {
                     for metric in event.metrics ?? [] {
                         guard let value = Double(metric.value) else { continue }
                         row.metrics[metric.name] = value
-                        if !metricNames.contains(metric.name) { metricNames.append(metric.name) }
+                        if knownMetrics.insert(metric.name).inserted { metricNames.append(metric.name) }
                     }
                     row.intermediate = event.intermediate
                 }
