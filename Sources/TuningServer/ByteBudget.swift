@@ -51,6 +51,8 @@ enum BodyReadFailure: Error {
     case busy
     /// The client went away, or the stream broke.
     case broken(any Error)
+    /// A gzip body that could not be inflated: zlib's reason.
+    case corrupt(String)
 }
 
 extension Request {
@@ -71,5 +73,23 @@ extension Request {
             throw .broken(error)
         }
         return data
+    }
+
+    /// `collectBody`, then inflated within `limit` when `gzipped` (the inflated bytes counted against `reservation`
+    /// too).
+    mutating func readBody(upTo limit: Int, gzipped: Bool, reservation: BodyReservation) async throws(BodyReadFailure) -> Data {
+        let body = try await collectBody(upTo: limit, reservation: reservation)
+        guard gzipped else { return body }
+        let inflated: Data
+        do {
+            inflated = try GzipBody.inflate(body, limit: limit)
+        } catch let failure {
+            switch failure {
+            case .tooLarge: throw .tooLarge
+            case .corrupt(let reason): throw .corrupt(reason)
+            }
+        }
+        guard reservation.reserve(inflated.count) else { throw .busy }
+        return inflated
     }
 }

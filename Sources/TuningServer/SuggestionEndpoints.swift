@@ -210,28 +210,16 @@ struct SuggestionEndpoints: Sendable {
     private func readBody(_ request: Request, gzipped: Bool, reservation: BodyReservation) async throws -> Data {
         var request = request
         let tooLarge = Failure(.resourceExhausted, "request body exceeds the limit of \(maxBodyBytes) bytes")
-        let body: Data
         do {
-            body = try await request.collectBody(upTo: maxBodyBytes, reservation: reservation)
+            return try await request.readBody(upTo: maxBodyBytes, gzipped: gzipped, reservation: reservation)
         } catch let failure {
             switch failure {
             case .tooLarge: throw tooLarge
             case .busy: throw Self.budgetSpent
             case .broken(let error): throw Failure(.canceled, "the request body could not be read: \(error)")
-            }
-        }
-        guard gzipped else { return body }
-        let inflated: Data
-        do {
-            inflated = try GzipBody.inflate(body, limit: maxBodyBytes)
-        } catch let failure {
-            switch failure {
-            case .tooLarge: throw tooLarge
             case .corrupt(let reason): throw Failure(.invalidArgument, "the gzip request body could not be inflated: \(reason)")
             }
         }
-        guard reservation.reserve(inflated.count) else { throw Self.budgetSpent }
-        return inflated
     }
 
     static let budgetSpent = Failure(.unavailable, "the server holds as many request bytes as it allows; retry later")

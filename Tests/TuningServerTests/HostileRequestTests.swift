@@ -2,6 +2,7 @@ import ExperimentModel
 import Foundation
 import SuggestionAlgorithms
 import Synchronization
+import TestSupport
 import Testing
 @testable import TuningServer
 
@@ -225,20 +226,11 @@ import Testing
     @Test func aBodyCutOffMidwayIsCountedAsCancelledNotAs500() async throws {
         try await LiveServer.run { server in
             let port = try #require(server.base.port)
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            #expect(descriptor >= 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            #expect(connected == 0)
-            let head = "POST /\(Requests.suggestPath) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"experiment\": "
-            _ = head.withCString { send(descriptor, $0, strlen($0), 0) }
+            var connection: RawConnection? = try RawConnection(port: port)
+            connection?.send("POST /\(Requests.suggestPath) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"experiment\": ")
             try await Task.sleep(for: .milliseconds(200))
-            close(descriptor)
+            connection = nil
+            _ = connection
             var metrics = ""
             for _ in 0..<50 {
                 try await Task.sleep(for: .milliseconds(100))

@@ -195,28 +195,16 @@ struct InferenceEndpoints: Sendable {
             throw InferenceFailure(.unsupportedMediaType, "Content-Encoding '\(encoding)' is not supported; send gzip or identity")
         }
         var request = request
-        let body: Data
         do {
-            body = try await request.collectBody(upTo: maxBodyBytes, reservation: reservation)
+            return try await request.readBody(upTo: maxBodyBytes, gzipped: encoding == "gzip", reservation: reservation)
         } catch let failure {
             switch failure {
             case .tooLarge: throw tooLarge
             case .busy: throw busy
             case .broken(let error): throw InferenceFailure(.badRequest, "the request body could not be read: \(error)")
-            }
-        }
-        guard encoding == "gzip" else { return body }
-        let inflated: Data
-        do {
-            inflated = try GzipBody.inflate(body, limit: maxBodyBytes)
-        } catch let failure {
-            switch failure {
-            case .tooLarge: throw tooLarge
             case .corrupt(let reason): throw .invalid("the gzip request body could not be inflated: \(reason)")
             }
         }
-        guard reservation.reserve(inflated.count) else { throw busy }
-        return inflated
     }
 
     private func respond(_ work: () throws(InferenceFailure) -> Response) -> Response {
