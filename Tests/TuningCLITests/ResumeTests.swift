@@ -125,6 +125,36 @@ import Testing
         #expect(reference.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "a clean run over the new data")
     }
 
+    /// Two resumes of one killed run at once: one takes the run lock and finishes it, the other is refused (or finds
+    /// it finished); the trials run once and the score is the uninterrupted run's.
+    @Test func twoResumesAtOnceFinishTheRunOnce() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: true)
+        #expect(try Self.tune(experiment, directory.file("reference")).status == 0)
+        let output = directory.file("out")
+        let first = try TunekitProcess.launch(
+            ["tune", experiment, "--output", output, "--model-version", "v1"],
+            stdout: directory.file("first.out"), stderr: directory.file("first.err"))
+        try Self.waitFor(seconds: 60) { Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") >= 2 }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let resumes = try (0..<2).map { k in
+            try TunekitProcess.launch(
+                ["tune", experiment, "--output", output, "--model-version", "v1", "--resume"],
+                stdout: directory.file("resume\(k).out"), stderr: directory.file("resume\(k).err"))
+        }
+        for process in resumes { process.waitUntilExit() }
+        let statuses = resumes.map(\.terminationStatus).sorted()
+        let errors = try (0..<2).map { try String(contentsOfFile: directory.file("resume\($0).err"), encoding: .utf8) }
+        // The second either meets the first's lock, or (started late) finds the run finished.
+        let refused = statuses == [0, 1] && errors.contains { $0.contains("another tune run is using model version v1") }
+        let late = statuses == [0, 0] && errors.contains { $0.contains("already finished") }
+        #expect(refused || late, "\(statuses) \(errors)")
+        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        #expect(Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") == 6)
+    }
+
     @Test(arguments: [
         (#"{"event":"trial-finished","trial":40,"condition":"SUCCEEDED","metrics":[{"name":"rmse","value":"-1000"}],"time":"t"}"#,
          "a result for trial 41, which was never suggested"),
