@@ -163,10 +163,11 @@ public final class RunJournal: Sendable {
 
 /// What a signal handler needs from a running `tune`: its trial processes and its journal.
 public final class RunControl: Sendable {
-    public let processes = ProcessGroups()
+    public let processes: ProcessGroups
     private let journal = Mutex<RunJournal?>(nil)
 
-    public init() {}
+    /// `adoptingOrphans`: see `ProcessGroups.init`.
+    public init(adoptingOrphans: Bool = false) { processes = ProcessGroups(adoptingOrphans: adoptingOrphans) }
 
     func attach(_ journal: RunJournal) { self.journal.withLock { $0 = journal } }
 

@@ -7,26 +7,42 @@ public final class ProcessGroups: Sendable {
     /// Running trials: process group → the trial's folder (its `TUNEKIT_TRIAL_DIR`, which every process it starts
     /// inherits).
     private let state = Mutex((groups: [Int32: String](), closed: false))
+    /// This process reaps orphaned trial descendants, and every child it has is a trial's.
+    private let adoptsOrphans: Bool
 
-    public init() {}
-
-    /// Makes this process the reaper of orphaned trial descendants (`PR_SET_CHILD_SUBREAPER`), so a daemon a trial
-    /// double-forked stays tunekit's to kill and reap. For the `tune` process (not a library's host).
-    public static func adoptOrphans() { _ = tunekit_become_subreaper() }
-
-    /// Registers a started group; once `terminateAll` has run, a group that starts late is killed at once.
-    func insert(_ group: Int32, folder: String) {
-        let closed = state.withLock { state in
-            if !state.closed { state.groups[group] = folder }
-            return state.closed
-        }
-        if closed {
-            kill(-group, SIGKILL)
-            TrialDescendants.kill(folder: folder)
-        }
+    /// With `adoptingOrphans` (the `tune` process, whose only children are trials; never a library's host), this
+    /// process becomes the reaper of orphaned descendants (`PR_SET_CHILD_SUBREAPER`): a daemon a trial double-forked
+    /// is re-parented here, and killed once no trial runs, even if it cleared its environment.
+    public init(adoptingOrphans: Bool = false) {
+        adoptsOrphans = adoptingOrphans && tunekit_become_subreaper() == 0
     }
 
-    func remove(_ group: Int32) { state.withLock { _ = $0.groups.removeValue(forKey: group) } }
+    /// Starts a trial's process group with `spawn` (its PID, or ≤ 0) and registers it in one step, so no other trial's
+    /// end can take the new process for an orphan; once `terminateAll` has run, a group that starts late is killed at
+    /// once.
+    func start(folder: String, _ spawn: () -> Int32) -> Int32 {
+        let (pid, closed) = state.withLock { state in
+            let pid = spawn()
+            if pid > 0 {
+                _ = setpgid(pid, pid)  // also from the parent, so the group exists before anyone signals it
+                if !state.closed { state.groups[pid] = folder }
+            }
+            return (pid, state.closed)
+        }
+        if pid > 0, closed {
+            kill(-pid, SIGKILL)
+            TrialDescendants.kill(folder: folder)
+        }
+        return pid
+    }
+
+    func remove(_ group: Int32) {
+        state.withLock { state in
+            state.groups.removeValue(forKey: group)
+            // Under the lock: no trial can start between "none runs" and the sweep.
+            if state.groups.isEmpty, adoptsOrphans { TrialDescendants.killAdopted() }
+        }
+    }
 
     /// True once `terminateAll` has run: the run is being interrupted.
     public var isClosed: Bool { state.withLock { $0.closed } }
@@ -47,6 +63,7 @@ public final class ProcessGroups: Sendable {
             kill(-group, SIGKILL)
             TrialDescendants.kill(folder: folder)
         }
+        if adoptsOrphans { state.withLock { _ in TrialDescendants.killAdopted() } }
     }
 }
 
@@ -69,6 +86,21 @@ enum TrialDescendants {
             killed.append(pid)
         }
         for pid in killed where parent(of: pid) == me {
+            var status: Int32 = 0
+            for _ in 0..<100 where waitpid(pid, &status, WNOHANG) == 0 { usleep(10_000) }
+        }
+    }
+
+    /// SIGKILLs and reaps every child of this process: with no trial running, a child is an orphan a trial left.
+    static func killAdopted() {
+        let me = getpid()
+        var killed: [Int32] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), pid != me, parent(of: pid) == me else { continue }
+            Glibc.kill(pid, SIGKILL)
+            killed.append(pid)
+        }
+        for pid in killed {
             var status: Int32 = 0
             for _ in 0..<100 where waitpid(pid, &status, WNOHANG) == 0 { usleep(10_000) }
         }
@@ -137,13 +169,12 @@ enum TrialProcess {
         let directory = command.workingDirectory ?? folder
         let pid = withCStringArray(command.words) { argv in
             withCStringArray(environment.map { "\($0.key)=\($0.value)" }.sorted()) { envp in
-                directory.withCString { tunekit_spawn_group(argv, envp, $0, log, log) }
+                directory.withCString { directory in groups.start(folder: folder) { tunekit_spawn_group(argv, envp, directory, log, log) } }
             }
         }
+        let spawnError = errno
         close(log)
-        guard pid > 0 else { return .couldNotStart(String(cString: strerror(errno))) }
-        _ = setpgid(pid, pid)  // also from the parent, so the group exists before anyone signals it
-        groups.insert(pid, folder: folder)
+        guard pid > 0 else { return .couldNotStart(String(cString: strerror(spawnError))) }
         // Poll for the exit, sending SIGTERM at the deadline and SIGKILL a grace period later.
         let started = Date()
         var status: Int32 = 0

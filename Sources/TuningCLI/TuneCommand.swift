@@ -53,8 +53,7 @@ extension TunekitCommand {
                 throw fail(error.description)
             }
             let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"] ?? Self.timestampVersion()
-            let control = RunControl()
-            ProcessGroups.adoptOrphans()
+            let control = RunControl(adoptingOrphans: true)
             let options = TuningOptions(
                 output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
                 experimentSHA256: digest, control: control, trialTimeout: trialTimeout, seedIsExplicit: seed != nil)

@@ -3,34 +3,45 @@ import NIOCore
 import NIOHTTPTypes
 import Synchronization
 
-/// Deadlines and closing rules for one HTTP/1.1 connection, which Hummingbird leaves open:
-/// - a request's header must be complete `headerTimeout` after its first byte arrived (a client trickling one header
-///   byte every few seconds otherwise holds the connection forever; the idle timeout never fires while bytes arrive);
-/// - its body must be complete `bodyTimeout` after the header;
-/// - a response sent before the request's body was read (413, 429, 503, a refusal of the header) says
+/// Deadlines and closing rules Hummingbird leaves out, for one HTTP/1.1 connection or one HTTP/2 stream:
+/// - (HTTP/1.1) a request's header must be complete `headerTimeout` after its first byte arrived (a client trickling
+///   one header byte every few seconds otherwise holds the connection forever; the idle timeout never fires while
+///   bytes arrive);
+/// - its body must be complete `bodyTimeout` after the header (else the connection, or the HTTP/2 stream, is closed:
+///   a trickled body would hold its share of the server's body-byte budget forever);
+/// - (HTTP/1.1) a response sent before the request's body was read (413, 429, 503, a refusal of the header) says
 ///   `Connection: close` and the connection is closed once it is written, instead of reading (and discarding) a body
-///   that may never end.
-/// Sits after the HTTP/1.1 codec; in `handlerAdded` it puts a byte watcher at the front of the pipeline, which starts
-/// the header deadline when the first byte of a request arrives.
+///   that may never end; `Expect: 100-continue` is answered with `100 Continue`.
+/// Sits after the HTTP codec; on an HTTP/1.1 connection `handlerAdded` puts a byte watcher at the front of the
+/// pipeline, which starts the header deadline when the first byte of a request arrives.
 final class ConnectionDiscipline: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let headerTimeout: TimeAmount
+    /// nil on an HTTP/2 stream: its header arrives in frames the HTTP/2 handler bounds.
+    private let headerTimeout: TimeAmount?
     private let bodyTimeout: TimeAmount
     private var awaitingHead = true
     private var bodyComplete = true
     private var closeAfterResponse = false
     private var deadline: Scheduled<Void>?
 
+    /// An HTTP/1.1 connection's discipline.
     init(headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
     }
 
+    /// An HTTP/2 stream's: the body deadline only (`Connection` is not an HTTP/2 header; closing ends the stream).
+    init(streamBodyTimeout: TimeAmount) {
+        headerTimeout = nil
+        bodyTimeout = streamBodyTimeout
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
+        guard headerTimeout != nil else { return }
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         try? context.pipeline.syncOperations.addHandler(
             ByteWatcher { bound.value.handler.bytesArrived(context: bound.value.context) }, position: .first)
@@ -42,7 +53,7 @@ final class ConnectionDiscipline: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// The first bytes of a request start its header deadline.
     private func bytesArrived(context: ChannelHandlerContext) {
-        guard awaitingHead, deadline == nil else { return }
+        guard awaitingHead, deadline == nil, let headerTimeout else { return }
         arm(headerTimeout, context: context)
     }
 
@@ -59,10 +70,13 @@ final class ConnectionDiscipline: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             awaitingHead = false
             bodyComplete = false
             arm(bodyTimeout, context: context)
+            if headerTimeout != nil, head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
         case .body:
             break
         case .end:
@@ -75,7 +89,7 @@ final class ConnectionDiscipline: ChannelDuplexHandler, RemovableChannelHandler 
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head(var head) where !bodyComplete || head.headerFields[.connection] == "close":
+        case .head(var head) where headerTimeout != nil && (!bodyComplete || head.headerFields[.connection] == "close"):
             closeAfterResponse = true
             head.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(head)), promise: promise)

@@ -201,10 +201,11 @@ public enum SuggestionServer {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionDiscipline(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)],
             idleTimeout: idle)
-        // HTTP/2 streams have their own flow control and reset; `Connection` is not an HTTP/2 header.
+        // HTTP/2 streams get the body deadline (a trickled body is reset); the HTTP/2 handler bounds their headers.
         let http2 = HTTP2Channel.Configuration(
             idleTimeout: configuration.idleTimeout, gracefulCloseTimeout: configuration.requestTimeout,
-            streamConfiguration: HTTP1Channel.Configuration(idleTimeout: idle))
+            streamConfiguration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ConnectionDiscipline(streamBodyTimeout: bodyTimeout)], idleTimeout: idle))
         let connections = ConnectionLimit(limit: configuration.maxConnections)
         return Application(
             router: router,

@@ -165,4 +165,19 @@ import Trainers
         let all = try DriftInputs.current(log)
         #expect(all.rowCount == 5_000)
     }
+
+    /// One line past the line limit is refused before it is decoded (a decoded line takes ~30 times its size).
+    @Test func aGiganticLineIsRefusedWithItsNumber() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let event = #"{"type":"org.kubeflow.serving.inference.request","data":{"instances":[{"x":1}]}}"#
+        let huge = #"{"type":"org.kubeflow.serving.inference.request","data":{"instances":["# + String(repeating: #"{"x":1},"#, count: 5_000_000) + #"{"x":1}]}}"#
+        let log = directory.write("predictions-000001.jsonl", event + "\n" + huge + "\n" + event + "\n")
+        #expect(throws: RunnerError.self) { try DriftInputs.current(log) }
+        do {
+            _ = try DriftInputs.current(log)
+        } catch {
+            #expect(error.description.contains("line 2: longer than 32 MB"), "\(error)")
+        }
+    }
 }

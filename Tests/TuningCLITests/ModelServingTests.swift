@@ -482,6 +482,36 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("not-a-folder"), "\(refused.stderr)")
     }
 
+    /// The log folder deleted under a running server: events are not written to the vanished file; the server stays
+    /// unready (no flapping) until the folder is back, then writes a new file there.
+    @Test func aRemovedPredictionLogFolderIsReportedUntilItIsBack() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        let body = Self.json(["instances": rows.prefix(2).map { row in
+            Dictionary(uniqueKeysWithValues: zip(header, row).filter { $0.0 != "y" }.map { ($0.0, $0.1 as Any) })
+        }])
+        let scratch = TemporaryDirectory("tunekit-log-removed")
+        defer { scratch.remove() }
+        let log = scratch.file("log")
+        try await Self.serving(["--models", fixture.output, "--model-version", "g1", "--prediction-log", log]) { base in
+            #expect(try await Self.send(base, "v1/models/tunekit:predict", body: body).status == 200)
+            try FileManager.default.removeItem(atPath: log)
+            var readiness: [Int] = []
+            for _ in 0..<4 {
+                #expect(try await Self.send(base, "v1/models/tunekit:predict", body: body).status == 200)
+                readiness.append(try await Self.send(base, "readyz").status)
+            }
+            #expect(readiness == [503, 503, 503, 503], "\(readiness)")
+            let metrics = String(decoding: try await Self.send(base, "metrics").body, as: UTF8.self)
+            #expect(metrics.contains("tunekit_prediction_log_write_failures_total 4"), "\(metrics)")
+            try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: true)
+            #expect(try await Self.send(base, "v1/models/tunekit:predict", body: body).status == 200)
+            #expect(try await Self.send(base, "readyz").status == 200)
+            let files = try FileManager.default.contentsOfDirectory(atPath: log)
+            #expect(files.count == 1 && (try? String(contentsOfFile: "\(log)/\(files[0])", encoding: .utf8))?.split(separator: "\n").count == 2, "\(files)")
+        }
+    }
+
     /// A model trained on VolInfo data takes raw rows (spot, date, hour) with a history of hourly volumes: the served
     /// features — calendar and lags — and so the predictions equal `tunekit predict` on the featurized rows.
     @Test func trafficModelsTakeRawRowsWithHistory() async throws {

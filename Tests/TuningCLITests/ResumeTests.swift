@@ -267,20 +267,23 @@ import Testing
         #expect(Self.parentStatus(store) == "status: 5", "KILLED: the run was interrupted")
     }
 
-    /// A trial that double-forks a daemon out of its process group (`setsid … &`; `$$$$` is `$$` once Kubernetes has
-    /// expanded the command): the daemon ends with its trial, as a pod's processes end with the pod.
+    /// A trial that double-forks daemons out of its process group (`setsid … &`; `$$$$` is `$$` once Kubernetes has
+    /// expanded the command), one of them with its environment cleared: they end with the run, as a pod's processes end
+    /// with the pod.
     @Test func daemonsATrialDetachesEndWithIt() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         let pidFile = directory.file("daemons.pid")
         var text = try String(contentsOfFile: Self.experiment(directory, external: true, maxTrials: 2), encoding: .utf8)
         text = text.replacingOccurrences(
-            of: "sleep 0.3;", with: "setsid sh -c 'echo $$$$ >> \(pidFile); exec sleep 300' </dev/null >/dev/null 2>&1 & sleep 0.3;")
+            of: "sleep 0.3;",
+            with: "setsid sh -c 'echo $$$$ >> \(pidFile); exec sleep 300' </dev/null >/dev/null 2>&1 & "
+                + "setsid sh -c 'echo $$$$ >> \(pidFile); exec env -i /bin/sleep 301' </dev/null >/dev/null 2>&1 & sleep 0.3;")
         let experiment = directory.write("daemons.yaml", text)
         let result = try Self.tune(experiment, directory.file("out"))
         #expect(result.status == 0, "\(result.stderr)")
         let daemons = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
-        #expect(daemons.count == 2)
+        #expect(daemons.count == 4)
         try Self.waitFor(seconds: 10) { daemons.allSatisfy(Self.isGone) }
     }
 

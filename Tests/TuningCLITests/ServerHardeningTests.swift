@@ -164,4 +164,87 @@ import Testing
             #expect(server.peakResidentBytes < 600 << 20, "peak RSS \(server.peakResidentBytes >> 20) MB")
         }
     }
+
+    /// One HTTP/2 frame: 9-byte header, then the payload.
+    static func frame(type: UInt8, flags: UInt8, stream: UInt32, _ payload: [UInt8]) -> Data {
+        let length = payload.count
+        var bytes: [UInt8] = [UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff), type, flags]
+        bytes += withUnsafeBytes(of: stream.bigEndian) { Array($0) }
+        return Data(bytes + payload)
+    }
+
+    /// HPACK literal header fields without indexing (RFC 7541 §6.2.2), no Huffman coding: short names and values only.
+    static func headerBlock(_ fields: [(String, String)]) -> [UInt8] {
+        var block: [UInt8] = []
+        for (name, value) in fields {
+            block.append(0x00)
+            block.append(UInt8(name.utf8.count))
+            block.append(contentsOf: name.utf8)
+            block.append(UInt8(value.utf8.count))
+            block.append(contentsOf: value.utf8)
+        }
+        return block
+    }
+
+    /// Reads HTTP/2 frames until one of `type` arrives on `stream` (true), or the connection closes or a read times
+    /// out (false).
+    static func awaitFrame(type: UInt8, stream: UInt32, on connection: RawConnection, buffer: inout Data) -> Bool {
+        while true {
+            var offset = 0
+            let bytes = [UInt8](buffer)
+            while bytes.count - offset >= 9 {
+                let length = Int(bytes[offset]) << 16 | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2])
+                guard bytes.count - offset >= 9 + length else { break }
+                let id = bytes[(offset + 5)...(offset + 8)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } & 0x7fff_ffff
+                offset += 9 + length
+                if bytes[offset - 9 - length + 3] == type, id == stream {
+                    buffer = Data(bytes[offset...])
+                    return true
+                }
+            }
+            let (data, closed) = connection.receive(limit: 1)
+            if data.isEmpty || closed { return false }
+            buffer.append(data)
+        }
+    }
+
+    /// An HTTP/2 request whose body stops after one byte: its stream is reset at the body deadline (it used to hold its
+    /// share of the body budget for as long as the client kept the connection), while a whole request on the same
+    /// connection is answered.
+    @Test func aTrickledHTTP2BodyIsResetAtTheBodyDeadline() async throws {
+        try await ServeProcess.run(["--request-timeout", "1"]) { server in
+            let connection = try RawConnection(port: server.port, readTimeout: 10)
+            connection.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            connection.send(Self.frame(type: 4, flags: 0, stream: 0, []))
+            let headers = Self.headerBlock([
+                (":method", "POST"), (":scheme", "http"), (":path", "/api.v1.beta1.Suggestion/GetSuggestions"),
+                (":authority", "x"), ("content-type", "application/json"),
+            ])
+            var buffer = Data()
+            // A whole request (END_STREAM on its body): answered with HEADERS.
+            connection.send(Self.frame(type: 1, flags: 0x4, stream: 1, headers))
+            connection.send(Self.frame(type: 0, flags: 0x1, stream: 1, Array("{}".utf8)))
+            #expect(Self.awaitFrame(type: 1, stream: 1, on: connection, buffer: &buffer), "the well-formed request is answered")
+            // A body that stops: RST_STREAM.
+            connection.send(Self.frame(type: 1, flags: 0x4, stream: 3, headers))
+            connection.send(Self.frame(type: 0, flags: 0, stream: 3, Array("{".utf8)))
+            #expect(Self.awaitFrame(type: 3, stream: 3, on: connection, buffer: &buffer), "no RST_STREAM for the trickled stream")
+            #expect(try await Self.healthy(server) < .seconds(10))
+        }
+    }
+
+    /// `Expect: 100-continue` gets its interim answer, so a strict client sends its body without waiting for its own
+    /// timeout.
+    @Test func expectContinueIsAnswered() async throws {
+        try await ServeProcess.run([]) { server in
+            let connection = try RawConnection(port: server.port, readTimeout: 5)
+            let body = "{}"
+            connection.send(
+                "POST /api.v1.beta1.Suggestion/GetSuggestions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+            #expect(connection.receive(until: "\r\n\r\n").hasPrefix("HTTP/1.1 100 Continue"))
+            connection.send(body)
+            #expect(connection.receive(until: "}").contains("HTTP/1.1 400"))
+        }
+    }
 }

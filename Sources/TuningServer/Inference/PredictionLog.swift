@@ -83,27 +83,43 @@ public final class PredictionLog: Sendable {
 
     private func write(_ data: Data) {
         state.withLock { state in
-            do {
-                if !state.failing, state.size >= maxFileBytes { try rotate(&state) }
-                guard let handle = state.handle else { throw CocoaError(.fileWriteUnknown) }
-                try handle.write(contentsOf: data)
-                state.size += data.count
-                if state.failing {
-                    state.failing = false
-                    logger.notice("prediction log writes again", metadata: ["failures": "\(state.failures)"])
-                }
-            } catch {
-                state.failures += 1
-                state.failing = true
-                // Cut a partly written event back off, so the file holds whole lines only.
-                try? state.handle?.truncate(atOffset: UInt64(state.size))
-                try? state.handle?.seekToEnd()
-                // The first failure and then every 1,000th, so a full disk does not flood the log.
-                if state.failures % 1000 == 1 {
-                    logger.error("prediction log write failed", metadata: ["error": "\(error)", "failures": "\(state.failures)"])
+            var problem: (any Error)?
+            if state.handle.map(Self.isUnlinked) ?? true {
+                // The file was removed (the folder deleted under the server): writes to it would vanish. Start a new
+                // file; nothing is deleted.
+                do { try Self.startFile(&state, directory: directory) } catch { problem = error }
+            } else if !state.failing, state.size >= maxFileBytes {
+                do { try rotate(&state) } catch { problem = error }
+            }
+            if problem == nil, let handle = state.handle {
+                do {
+                    try handle.write(contentsOf: data)
+                    state.size += data.count
+                } catch {
+                    problem = error
+                    // Cut a partly written event back off, so the file holds whole lines only.
+                    try? handle.truncate(atOffset: UInt64(state.size))
+                    try? handle.seekToEnd()
                 }
             }
+            if let problem {
+                state.failures += 1
+                state.failing = true
+                // The first failure and then every 1,000th, so a full disk does not flood the log.
+                if state.failures % 1000 == 1 {
+                    logger.error("prediction log write failed", metadata: ["error": "\(problem)", "failures": "\(state.failures)"])
+                }
+            } else if state.failing {
+                state.failing = false
+                logger.notice("prediction log writes again", metadata: ["failures": "\(state.failures)"])
+            }
         }
+    }
+
+    /// True when the open file no longer has a name (its folder or the file was deleted).
+    private static func isUnlinked(_ handle: FileHandle) -> Bool {
+        var status = stat()
+        return fstat(handle.fileDescriptor, &status) != 0 || status.st_nlink == 0
     }
 
     /// Starts the next file, then deletes the oldest beyond `maxFiles` (only after the new file exists).
