@@ -76,8 +76,8 @@ let package = Package(
         .target(
             name: "TuningServer",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "ExperimentRunner", "Trainers", "TrafficData",
-                "NumericKernels",
+                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "CFileSystem", "ExperimentRunner", "Trainers",
+                "TrafficData", "NumericKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // HTTP/2 for gRPC: Hummingbird's HTTP/2 channel (swift-nio-http2), behind our h2c/HTTP/1.1 sniffer.

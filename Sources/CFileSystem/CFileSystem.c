@@ -9,6 +9,7 @@
 #include <unistd.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -81,4 +82,10 @@ int tunekit_become_subreaper(void) {
 #else
     return -1;
 #endif
+}
+
+int tunekit_is_unlinked(int fd) {
+    struct stat status;
+    if (fstat(fd, &status) != 0) return -1;
+    return status.st_nlink == 0 ? 1 : 0;
 }

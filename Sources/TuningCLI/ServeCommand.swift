@@ -106,6 +106,9 @@ extension TunekitCommand {
         }
 
         func run() async throws {
+            // A file-size limit (RLIMIT_FSIZE) reached by the prediction log is a failed write to report, not a reason
+            // for the kernel to kill the server.
+            signal(SIGXFSZ, SIG_IGN)
             var logger = Logger(label: "tunekit.serve") { StreamLogHandler.standardError(label: $0) }
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             var configuration = SuggestionServerConfiguration(

@@ -418,8 +418,9 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
     }
 
-    /// A full disk under the prediction log: the server says it is not ready and counts the failures, keeps every file
-    /// and line it wrote (no new files, no deletions, no torn lines), and recovers once there is room again. An
+    /// Writes failing under the prediction log (the file-size limit lowered with prlimit: the same failed write as a
+    /// full disk, without mounting anything): the server says it is not ready and counts the failures, keeps every file
+    /// and line it wrote (no new files, no deletions, no torn lines), and recovers once writes succeed again. An
     /// unwritable log folder stops `serve` at start; file names it did not write (numbers out of its range) are left
     /// alone.
     @Test func aFailingPredictionLogIsLoudAndKeepsItsHistory() async throws {
@@ -432,45 +433,47 @@ import Testing
         defer { scratch.remove() }
         let log = scratch.file("log")
         try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: true)
-        let mount = try TestProcess.runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", log])
-        guard mount.status == 0 else {
-            if RealTools.required { Issue.record("cannot mount a tmpfs to fill (run as root): \(mount.errors)") }
-            return
-        }
-        defer { _ = try? TestProcess.runBlocking("/bin/umount", ["-l", log]) }
-        // Names that are not this log's: a number past its range, and one that would overflow an Int.
+        // History from an earlier server, and names that are not this log's: a number past its range, and one that
+        // would overflow an Int.
+        let event = #"{"type":"org.kubeflow.serving.inference.request","data":{"instances":[{"x1":1}]}}"#
+        _ = scratch.write("log/predictions-000001.jsonl", event + "\n")
+        _ = scratch.write("log/predictions-000002.jsonl", event + "\n")
         _ = scratch.write("log/predictions-9223372036854775807.jsonl", "")
         _ = scratch.write("log/predictions-1000000000.jsonl", "")
         try await ServeProcess.run([
             "--models-only", "--models", fixture.output, "--model-version", "g1", "--prediction-log", log,
-            "--prediction-log-max-bytes", "16000", "--prediction-log-max-files", "50",
+            "--prediction-log-max-bytes", "1000000", "--prediction-log-max-files", "3",
         ]) { server in
-            var filesWhenFull: [String]?
-            for _ in 0..<200 where filesWhenFull == nil {
+            let limit = try await TestProcess.run("/usr/bin/prlimit", ["--pid", String(server.pid), "--fsize=65536:unlimited"])
+            #expect(limit.status == 0, "\(limit.errors)")
+            var filesWhenFailing: [String]?
+            for _ in 0..<200 where filesWhenFailing == nil {
                 let reply = try await Self.send(server.base, "v1/models/tunekit:predict", body: body)
                 #expect(reply.status == 200, "predictions are answered while the log fails: \(reply.error)")
                 if try await Self.send(server.base, "readyz").status == 503 {
-                    filesWhenFull = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
+                    filesWhenFailing = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
                 }
             }
-            let full = try #require(filesWhenFull, "the 64 kB log folder never filled")
+            let failing = try #require(filesWhenFailing, "the log never failed")
             for _ in 0..<20 { _ = try await Self.send(server.base, "v1/models/tunekit:predict", body: body) }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: log).sorted() == full, "no file started or deleted while failing")
-            #expect(full.contains("predictions-9223372036854775807.jsonl") && full.contains("predictions-1000000000.jsonl"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: log).sorted() == failing, "no file started or deleted while failing")
+            #expect(failing.contains("predictions-000001.jsonl") && failing.contains("predictions-000002.jsonl"), "history kept: \(failing)")
+            #expect(failing.contains("predictions-9223372036854775807.jsonl") && failing.contains("predictions-1000000000.jsonl"))
             #expect(try await Self.send(server.base, "v2/health/ready").status == 503)
             let metrics = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
             #expect(metrics.contains("tunekit_prediction_log_healthy 0"), "\(metrics)")
             #expect(metrics.contains("tunekit_prediction_log_write_failures_total 2"), "at least 21 failures: \(metrics)")
             var lines = 0
-            for file in full where file.hasPrefix("predictions-0") {
+            for file in failing where file.hasPrefix("predictions-0") {
                 for line in try String(contentsOfFile: "\(log)/\(file)", encoding: .utf8).split(separator: "\n") {
                     #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "a torn line in \(file)")
                     lines += 1
                 }
             }
-            #expect(lines >= 2 && lines % 2 == 0, "whole request/response pairs: \(lines)")
+            #expect(lines >= 4 && lines % 2 == 0, "whole request/response pairs: \(lines)")
             // Room again: the same server writes again and is ready.
-            #expect(try TestProcess.runBlocking("/bin/mount", ["-o", "remount,size=4m", log]).status == 0)
+            let lifted = try await TestProcess.run("/usr/bin/prlimit", ["--pid", String(server.pid), "--fsize=unlimited:unlimited"])
+            #expect(lifted.status == 0, "\(lifted.errors)")
             _ = try await Self.send(server.base, "v1/models/tunekit:predict", body: body)
             #expect(try await Self.send(server.base, "readyz").status == 200)
         }

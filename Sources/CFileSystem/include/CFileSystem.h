@@ -16,4 +16,7 @@ int tunekit_spawn_group(const char *const argv[], const char *const envp[], cons
 /// double-forked daemon is re-parented to tunekit, not to init. 0 on success, -1 where unsupported.
 int tunekit_become_subreaper(void);
 
+/// 1 when the open file `fd` no longer has a name (it, or its folder, was deleted), 0 when it has, -1 on error.
+int tunekit_is_unlinked(int fd);
+
 #endif

@@ -1,4 +1,5 @@
 import ExperimentRunner
+import CFileSystem
 import Foundation
 public import Logging
 import NumericKernels
@@ -117,10 +118,7 @@ public final class PredictionLog: Sendable {
     }
 
     /// True when the open file no longer has a name (its folder or the file was deleted).
-    private static func isUnlinked(_ handle: FileHandle) -> Bool {
-        var status = stat()
-        return fstat(handle.fileDescriptor, &status) != 0 || status.st_nlink == 0
-    }
+    private static func isUnlinked(_ handle: FileHandle) -> Bool { tunekit_is_unlinked(handle.fileDescriptor) != 0 }
 
     /// Starts the next file, then deletes the oldest beyond `maxFiles` (only after the new file exists).
     private func rotate(_ state: inout State) throws {
