@@ -1,5 +1,5 @@
 public import ExperimentModel
-public import SuggestionAlgorithms
+import SuggestionAlgorithms
 import ModelArtifacts
 import NumericKernels
 

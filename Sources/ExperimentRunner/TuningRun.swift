@@ -159,9 +159,12 @@ public enum TuningRun {
     /// whose data files have changed since is an error: its model is not what a run would now produce.
     private static func finishedRun(_ experiment: Experiment, options: TuningOptions) throws(RunnerError) -> TuningSummary? {
         let path = options.journalPath
+        // The artifacts where this output keeps them (the journal's recorded paths may predate a move of the folder).
+        let store = FileSystemArtifactStore(root: options.output)
+        let scorePath = store.scorePath(options.modelVersion)
         guard !options.force, FileManager.default.fileExists(atPath: path), let replay = try JournalReplay.load(path),
               let published = replay.published, replay.experimentSHA256 == options.experimentSHA256,
-              let scorePath = published.scorePath, FileManager.default.fileExists(atPath: scorePath)
+              FileManager.default.fileExists(atPath: scorePath)
         else { return nil }
         let recorded = replay.inputs ?? []
         let now = recorded.map { (try? InputFileRecord.of($0.path)) ?? InputFileRecord(path: $0.path, size: 0, modified: 0, sha256: "") }
@@ -189,7 +192,7 @@ public enum TuningRun {
         var summary = TuningSummary(
             outcome: published.outcome == ExperimentOutcome.goalReached.reason ? .goalReached : .maxTrialsReached,
             trials: trials, best: bestTrial(trials, objective: experiment.objective), seed: replay.seed, test: test,
-            modelDirectory: published.modelDirectory, scorePath: scorePath)
+            modelDirectory: published.modelDirectory.map { _ in store.modelDirectory(options.modelVersion) }, scorePath: scorePath)
         summary.previouslyFinished = true
         return summary
     }

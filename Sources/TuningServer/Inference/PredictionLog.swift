@@ -100,7 +100,7 @@ public final class PredictionLog: Sendable {
                     problem = error
                     // Cut a partly written event back off, so the file holds whole lines only.
                     try? handle.truncate(atOffset: UInt64(state.size))
-                    try? handle.seekToEnd()
+                    _ = try? handle.seekToEnd()
                 }
             }
             if let problem {
