@@ -89,3 +89,9 @@ int tunekit_is_unlinked(int fd) {
     if (fstat(fd, &status) != 0) return -1;
     return status.st_nlink == 0 ? 1 : 0;
 }
+
+int tunekit_same_file(int fd, const char *path) {
+    struct stat open_file, named;
+    if (fstat(fd, &open_file) != 0 || stat(path, &named) != 0) return 0;
+    return open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino ? 1 : 0;
+}

@@ -96,6 +96,29 @@ import Testing
         let hidden = try (fm.contentsOfDirectory(atPath: directory.file("model")) + fm.contentsOfDirectory(atPath: directory.file("artifact")))
             .filter { $0.hasPrefix(".") }
         #expect(hidden.isEmpty, "staging folders remain: \(hidden)")
+        #expect(!fm.fileExists(atPath: store.lockPath("v1")), "a released lock leaves no file")
+    }
+
+    /// A lock file removed by its holder on release: whoever opened it before the removal takes the lock on the file
+    /// the path names now, never on the removed one (so two holders cannot both run).
+    @Test func aReleasedLockIsRemovedAndCannotBeHeldTwice() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("runs/v1/lock")
+        var first: FileLock? = try FileLock.acquire(path)
+        #expect(FileManager.default.contents(atPath: path) == Data("\(getpid())\n".utf8))
+        #expect(throws: ArtifactError.self) { try FileLock.acquire(path) }
+        // Opened before the holder's release, as a racing taker would have it.
+        let early = open(path, O_RDWR)
+        first = nil
+        _ = first
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(flock(early, LOCK_EX | LOCK_NB) == 0, "the removed file is free to lock, but it is no longer the lock")
+        let second = try FileLock.acquire(path)
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(throws: ArtifactError.self) { try FileLock.acquire(path) }
+        close(early)
+        withExtendedLifetime(second) {}
     }
 
     @Test(arguments: ["", "..", "a/b", ".hidden", "v 1"])

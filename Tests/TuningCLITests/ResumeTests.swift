@@ -86,6 +86,7 @@ import Testing
         }
         #expect(Self.score(output) == score, "nothing was rewritten")
         #expect(Self.count("run-started", in: output + "/runs/v1/journal.jsonl") == 1, "nothing was run again")
+        #expect(!FileManager.default.fileExists(atPath: output + "/runs/v1/lock"), "a finished run leaves no lock file")
         // The same version over changed data is not "already finished": it names the file.
         _ = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
         let changed = try Self.tune(experiment, output)

@@ -19,4 +19,7 @@ int tunekit_become_subreaper(void);
 /// 1 when the open file `fd` no longer has a name (it, or its folder, was deleted), 0 when it has, -1 on error.
 int tunekit_is_unlinked(int fd);
 
+/// 1 when `path` names the file open as `fd` (same device and inode), 0 when it names another file or nothing.
+int tunekit_same_file(int fd, const char *path);
+
 #endif
