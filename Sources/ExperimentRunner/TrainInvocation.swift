@@ -9,6 +9,8 @@ public struct TrainInvocation: Sendable, Equatable {
     public var trainer = "ridge"
     public var data: DataSpec
     public var hyperparameters: [(name: String, value: String)] = []
+    /// What the invocation decided on the user's behalf, for `train` to say (e.g. the objective `--target-above` implies).
+    public var notes: [String] = []
     public var modelVersion: String?
     public var output: String?
     public var force = false
@@ -142,6 +144,13 @@ public struct TrainInvocation: Sendable, Equatable {
             calendarPath: values["calendar"])
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
+        // A 0/1 label from --target-above is a classification: gbdt without an objective would fit it as a number.
+        let objectiveNames: Set = ["objective", "objective_type", "app", "application", "loss"]
+        if data.targetAbove != nil, trainer == "gbdt",
+           !hyperparameters.contains(where: { objectiveNames.contains($0.name.replacingOccurrences(of: "-", with: "_")) }) {
+            self.hyperparameters.append(("objective", "binary"))
+            notes.append("--target-above makes the target a 0/1 label: gbdt trains with --objective=binary")
+        }
         output = values["output"]
         modelVersion = values["model-version"] ?? (output == nil ? nil : defaultModelVersion.flatMap { $0.isEmpty ? nil : $0 })
         self.force = force

@@ -43,6 +43,7 @@ extension TunekitCommand {
             } catch {
                 throw fail(error.description)
             }
+            for line in invocation.notes { note("note: \(line)") }
             if let output = invocation.output, let version = invocation.modelVersion {
                 do { try ModelBundle.checkPublishable(output: output, version: version, force: invocation.force) } catch {
                     throw fail(error.description)

@@ -68,6 +68,11 @@ import Testing
         ])
         #expect(invocation.data.dateColumns == ["Date", "When"] && invocation.data.categoricalColumns == ["Seasons"])
         #expect(invocation.data.targetAbove == 3000)
+        #expect(invocation.notes.isEmpty && !invocation.hyperparameters.contains { $0.name == "objective" }, "ridge has no objective")
+        let gbdt = try TrainInvocation.parse(["--data", "x.csv", "--trainer", "gbdt", "--target-above=3000"])
+        #expect(gbdt.hyperparameters.map { "\($0.name)=\($0.value)" } == ["objective=binary"] && gbdt.notes.count == 1)
+        let explicit = try TrainInvocation.parse(["--data", "x.csv", "--trainer", "gbdt", "--target-above=3000", "--loss=cross_entropy"])
+        #expect(explicit.hyperparameters.map { "\($0.name)=\($0.value)" } == ["loss=cross_entropy"] && explicit.notes.isEmpty)
         #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", "x.csv", "--target-above=lots"]) }
     }
 }

@@ -346,6 +346,17 @@ import Testing
             "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--target-above=15", "--objective=binary", "--num_iterations=20",
         ])
         #expect(above.status == 0 && above.stdout.hasPrefix("accuracy="), "\(above.stderr)")
+        // Without --objective, --target-above implies binary (a regression on 0/1 used to be trained, silently).
+        let implied = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--target-above=15", "--num_iterations=20",
+        ])
+        #expect(implied.status == 0 && implied.stdout == above.stdout, "\(implied.stderr)")
+        #expect(implied.stderr.contains("note: --target-above makes the target a 0/1 label: gbdt trains with --objective=binary"))
+        // binary on a many-valued target points to --target-above.
+        let many = try TunekitProcess.run([
+            "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--objective=binary", "--num_iterations=5",
+        ])
+        #expect(many.status == 1 && many.stderr.contains("use --target-above VALUE"), "\(many.stderr)")
         let nothing = try TunekitProcess.run(["train", "--data", numeric, "--target=y", "--target-above=1e9", "--trainer=logistic"])
         #expect(nothing.status == 1 && nothing.stderr.contains("every training row is on the same side"))
     }

@@ -198,7 +198,9 @@ extension GBDTObjective {
                 throw .invalidData(
                     file: "training data", line: nil, field: "target",
                     message: "objective binary needs exactly two distinct target values, found \(distinct.count)"
-                        + (distinct.count > 2 ? " (\(distinct.prefix(5).map { GBDTModel.labelText($0) }.joined(separator: ", ")), …); use objective=multiclass" : ""))
+                        + (distinct.count > 2
+                            ? " (\(distinct.prefix(5).map { GBDTModel.labelText($0) }.joined(separator: ", ")), …); for classes by a threshold (e.g. congested hours) use --target-above VALUE, for several classes objective=multiclass"
+                            : ""))
             }
             return (distinct, targets.map { $0 == distinct[1] ? 1 : 0 })
         case .multiclass:
