@@ -1,5 +1,6 @@
 import Foundation
 import ModelArtifacts
+import NumericKernels
 public import TrafficData
 public import Trainers
 
@@ -45,7 +46,12 @@ public enum DataLoader {
         guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
             throw .data("\(spec.path): no such file or directory")
         }
-        let data = isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path) ? try loadVolInfo(spec) : try loadCSV(spec)
+        let isVolInfo = isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path)
+        if isVolInfo, spec.testPath != nil || spec.shuffleSeed != nil || spec.splitColumn != nil || spec.timeColumn != nil {
+            throw .invalidArguments(
+                "\(spec.path) is traffic data, split by months (--valid-months, --test-months); --test, --shuffle-seed, --split-column and --time-column are for plain CSVs")
+        }
+        let data = isVolInfo ? try loadVolInfo(spec) : try loadCSV(spec)
         return try spec.targetAbove.map { threshold throws(RunnerError) in try data.labellingTarget(above: threshold) } ?? data
     }
 
@@ -75,32 +81,91 @@ public enum DataLoader {
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
         let encoding = try wrap { () throws(TrainerError) in
             try FeatureEncoding.fit(
-                table, target: target, ignoring: Set(spec.ignoredColumns), dateColumns: Set(spec.dateColumns ?? []),
-                categoricalColumns: Set(spec.categoricalColumns ?? []))
+                table, target: target, ignoring: Set(spec.ignoredColumns + (spec.splitColumn.map { [$0] } ?? [])),
+                dateColumns: Set(spec.dateColumns ?? []), categoricalColumns: Set(spec.categoricalColumns ?? []))
         }
         let all = try wrap { () throws(TrainerError) in try encoding.dataset(from: table) }
-        let n = all.rowCount
-        let testCount = Int(Double(n) * spec.testFraction)
+        let parts = try splitRows(spec, table: table)
+        // Checked before any rows are sliced: a split that leaves no training rows must not make a bad range.
+        guard parts.train.count >= 2 else {
+            throw .data("\(spec.path): only \(parts.train.count) training rows left after the validation and test split")
+        }
         var files = [spec.path]
-        // Checked before any rows are sliced: fractions that leave no training rows must not make a bad range.
-        let trainEnd = n - testCount - (spec.validPath == nil ? Int(Double(n) * spec.validFraction) : 0)
-        guard trainEnd >= 2 else {
-            let split = spec.validPath == nil ? "validation and test split" : "test split"
-            throw .data("\(spec.path): only \(max(0, trainEnd)) training rows left after the \(split)")
+        func separate(_ path: String) throws(RunnerError) -> Dataset {
+            files.append(path)
+            let separate = try wrap { () throws(TrainerError) in try DataTable.read(csv: path) }
+            return try wrap { () throws(TrainerError) in try encoding.dataset(from: separate) }
         }
-        let validation: Dataset
-        if let validPath = spec.validPath {
-            let validTable = try wrap { () throws(TrainerError) in try DataTable.read(csv: validPath) }
-            validation = try wrap { () throws(TrainerError) in try encoding.dataset(from: validTable) }
-            files.append(validPath)
-        } else {
-            validation = all.rows(trainEnd..<(n - testCount))
-        }
-        let splits = DatasetSplits(
-            train: all.rows(0..<trainEnd), validation: validation,
-            test: testCount > 0 ? all.rows((n - testCount)..<n) : nil)
+        let validation = try spec.validPath.map(separate) ?? all.rows(at: parts.validation)
+        let test = try spec.testPath.map(separate) ?? (parts.test.isEmpty ? nil : all.rows(at: parts.test))
+        let splits = DatasetSplits(train: all.rows(at: parts.train), validation: validation, test: test)
         return LoadedData(
             spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil)
+    }
+
+    /// Row indices of each split of the main file, each in file order: by a split column, by a time column, or by
+    /// fractions (the latest rows, or a seeded shuffle). Fractions count rows to the nearest whole row.
+    static func splitRows(_ spec: DataSpec, table: DataTable) throws(RunnerError) -> (train: [Int], validation: [Int], test: [Int]) {
+        let n = table.rowCount
+        if let column = spec.splitColumn {
+            guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--split-column)") }
+            var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
+            for row in 0..<n {
+                switch cells.text(row).trimmingCharacters(in: .whitespaces).lowercased() {
+                case "train", "training": parts.train.append(row)
+                case "valid", "validation", "val": parts.validation.append(row)
+                case "test": parts.test.append(row)
+                case let other:
+                    throw .data(
+                        "\(spec.path), line \(table.lines[row]): --split-column \(column) has '\(other)'; each row must be train, valid or test")
+                }
+            }
+            return parts
+        }
+        if let column = spec.timeColumn {
+            return try splitByTime(spec, table: table, column: column)
+        }
+        var order = Array(0..<n)
+        if let seed = spec.shuffleSeed {
+            var random = Xoshiro256(seed: seed)
+            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, random.nextIndex(below: i + 1)) }
+        }
+        let testCount = spec.testPath == nil ? Int((Double(n) * spec.testFraction).rounded()) : 0
+        let validCount = spec.validPath == nil ? Int((Double(n) * spec.validFraction).rounded()) : 0
+        let trainEnd = max(0, n - testCount - validCount)
+        return (
+            Array(order[..<trainEnd]).sorted(), Array(order[trainEnd..<max(trainEnd, n - testCount)]).sorted(),
+            Array(order[max(trainEnd, n - testCount)...]).sorted()
+        )
+    }
+
+    /// Rows before `validFrom` train, from `validFrom` validate, from `testFrom` test, comparing numbers when every
+    /// value (and bound) is one, else text (ISO dates and months sort as text).
+    private static func splitByTime(
+        _ spec: DataSpec, table: DataTable, column: String
+    ) throws(RunnerError) -> (train: [Int], validation: [Int], test: [Int]) {
+        guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--time-column)") }
+        let bounds = [spec.validFrom, spec.testFrom].compactMap { $0 }
+        let values = (0..<table.rowCount).map { cells.text($0).trimmingCharacters(in: .whitespaces) }
+        if let empty = values.firstIndex(where: \.isEmpty) {
+            throw .data("\(spec.path), line \(table.lines[empty]): --time-column \(column) is empty; every row needs a time to be split by it")
+        }
+        let numeric = (values + bounds).allSatisfy { Double($0) != nil }
+        func before(_ a: String, _ b: String) -> Bool { numeric ? Double(a)! < Double(b)! : a < b }
+        if let validFrom = spec.validFrom, let testFrom = spec.testFrom, before(testFrom, validFrom) {
+            throw .invalidArguments("--valid-from \(validFrom) is after --test-from \(testFrom): the validation and test ranges would overlap")
+        }
+        var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
+        for (row, value) in values.enumerated() {
+            if let testFrom = spec.testFrom, !before(value, testFrom) {
+                parts.test.append(row)
+            } else if let validFrom = spec.validFrom, !before(value, validFrom) {
+                parts.validation.append(row)
+            } else {
+                parts.train.append(row)
+            }
+        }
+        return parts
     }
 
     /// SHA-256 over each file's name and contents, in order.

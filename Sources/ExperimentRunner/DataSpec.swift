@@ -25,11 +25,24 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var testMonths: Int
     /// VolInfo data: a holiday calendar file for years the built-in one does not cover.
     public var calendarPath: String?
+    /// Plain CSV: a separate test CSV.
+    public var testPath: String?
+    /// Plain CSV: rows shuffled with this seed before the fraction split (without it the latest rows are held out).
+    public var shuffleSeed: UInt64?
+    /// Plain CSV: a column naming each row's split (`train`, `valid`, `test`); it is not a feature.
+    public var splitColumn: String?
+    /// Plain CSV: a split by this column's values (numbers, or text in sortable form such as ISO dates): validation
+    /// from `validFrom`, test from `testFrom` on.
+    public var timeColumn: String?
+    public var validFrom: String?
+    public var testFrom: String?
 
     public init(
         path: String, target: String? = nil, validPath: String? = nil, validFraction: Double = 0.2, testFraction: Double = 0,
         ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil,
-        targetAbove: Double? = nil, validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil
+        targetAbove: Double? = nil, validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil,
+        testPath: String? = nil, shuffleSeed: UInt64? = nil, splitColumn: String? = nil, timeColumn: String? = nil,
+        validFrom: String? = nil, testFrom: String? = nil
     ) {
         self.path = path
         self.target = target
@@ -43,6 +56,12 @@ public struct DataSpec: Sendable, Hashable, Codable {
         self.validMonths = validMonths
         self.testMonths = testMonths
         self.calendarPath = calendarPath
+        self.testPath = testPath
+        self.shuffleSeed = shuffleSeed
+        self.splitColumn = splitColumn
+        self.timeColumn = timeColumn
+        self.validFrom = validFrom
+        self.testFrom = testFrom
     }
 
     /// The featurizer settings used for VolInfo data.

@@ -30,6 +30,12 @@ public struct TrainInvocation: Sendable, Equatable {
         ("valid", "a separate validation CSV (plain CSV data)"),
         ("valid-fraction", "last fraction of a plain CSV used for validation (default 0.2; 0 = train on all rows)"),
         ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
+        ("test", "a separate test CSV (plain CSV data)"),
+        ("shuffle-seed", "split a plain CSV's fractions at random, shuffled with this seed (default: the latest rows are held out)"),
+        ("split-column", "a column of a plain CSV naming each row's split: train, valid or test (not a feature)"),
+        ("time-column", "split a plain CSV by this column's values: --valid-from and --test-from (numbers, or sortable text such as ISO dates)"),
+        ("valid-from", "with --time-column: rows from this value on (before --test-from) validate"),
+        ("test-from", "with --time-column: rows from this value on are held out for testing"),
         ("ignore-columns", "comma-separated columns of a plain CSV that are not features"),
         ("date-columns", "comma-separated text columns read as dates (year, month, day, weekday, hour features); found automatically when every value is a date"),
         ("categorical-columns", "comma-separated columns that are categories (gbdt splits them by category sets), numeric ones too, however many distinct values they have"),
@@ -133,6 +139,32 @@ public struct TrainInvocation: Sendable, Equatable {
         if values["valid"] != nil, validFraction != nil {
             throw .invalidArguments("give either --valid or --valid-fraction, not both")
         }
+        if values["test"] != nil, testFraction != nil {
+            throw .invalidArguments("give either --test or --test-fraction, not both")
+        }
+        let shuffleSeed: UInt64?
+        if let text = values["shuffle-seed"] {
+            guard let seed = UInt64(text) else { throw .invalidArguments("--shuffle-seed '\(text)' is not a whole number ≥ 0") }
+            shuffleSeed = seed
+        } else {
+            shuffleSeed = nil
+        }
+        // One way to split: by a column, by time, or by fractions (of the file order or a seeded shuffle).
+        let byColumn = values["split-column"] != nil, byTime = values["time-column"] != nil
+        if byColumn || byTime {
+            let fractionOptions = ["valid-fraction", "test-fraction", "shuffle-seed"].filter { values[$0] != nil }
+                + (byColumn && byTime ? ["time-column"] : [])
+            guard fractionOptions.isEmpty else {
+                throw .invalidArguments(
+                    "--\(byColumn ? "split-column" : "time-column") decides the split; drop --\(fractionOptions.joined(separator: ", --"))")
+            }
+        }
+        if byTime, values["valid-from"] == nil, values["test-from"] == nil {
+            throw .invalidArguments("--time-column needs --valid-from and/or --test-from")
+        }
+        if !byTime, let bound = ["valid-from", "test-from"].first(where: { values[$0] != nil }) {
+            throw .invalidArguments("--\(bound) needs --time-column")
+        }
         data = DataSpec(
             path: path, target: values["target"], validPath: values["valid"], validFraction: validFraction ?? 0.2,
             testFraction: testFraction ?? 0,
@@ -141,7 +173,9 @@ public struct TrainInvocation: Sendable, Equatable {
             categoricalColumns: values["categorical-columns"].map { $0.split(separator: ",").map { String($0) } },
             targetAbove: try number("target-above"),
             validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
-            calendarPath: values["calendar"])
+            calendarPath: values["calendar"], testPath: values["test"], shuffleSeed: shuffleSeed,
+            splitColumn: values["split-column"], timeColumn: values["time-column"], validFrom: values["valid-from"],
+            testFrom: values["test-from"])
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
         // A 0/1 label from --target-above is a classification: gbdt without an objective would fit it as a number.

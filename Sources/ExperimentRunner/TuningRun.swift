@@ -272,11 +272,15 @@ public enum TuningRun {
 
     /// Everything `tune` checks before its first trial, for `tunekit validate`: the experiment, the first trial's
     /// command, metrics isolation and, for in-process trials, the hyperparameters, the objective metric and the data.
-    public static func preflight(_ experiment: Experiment, fallbackSeed: UInt64) async throws(RunnerError) -> Int {
+    /// Returns the trial count and, for in-process trials, the rows of each split the first trial reads.
+    public static func preflight(
+        _ experiment: Experiment, fallbackSeed: UInt64
+    ) async throws(RunnerError) -> (maxTrials: Int, splitRows: (train: Int, validation: Int, test: Int)?) {
         let (algorithm, maxTrials) = try validate(experiment)
         let executor = TrialExecutor(experiment: experiment, cache: TrainingCache(), runDirectory: "", processes: ProcessGroups())
-        try await preflight(experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: fallbackSeed, executor: executor)
-        return maxTrials
+        let data = try await preflight(
+            experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: fallbackSeed, executor: executor)
+        return (maxTrials, data.map { ($0.splits.train.rowCount, $0.splits.validation.rowCount, $0.splits.test?.rowCount ?? 0) })
     }
 
     /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a

@@ -60,6 +60,8 @@ extension TunekitCommand {
             for line in lines { print(line) }
             if result.scoredSplit == "train" { note("(no validation rows: these metrics are on the training rows)") }
             if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary { note("early stopping: \(summary)") }
+            let splits = result.data.splits
+            note("split: \(splits.train.rowCount) train, \(splits.validation.rowCount) validation, \(splits.test?.rowCount ?? 0) test rows")
             note("fit: \(String(format: "%.4f", result.fitSeconds)) s on \(result.data.splits.train.rowCount) rows, "
                 + "predict: \(String(format: "%.4f", result.predictSeconds)) s on \(result.scoredSplit) rows")
             let testSplit = result.data.splits.test.flatMap { $0.rowCount > 0 ? $0 : nil }

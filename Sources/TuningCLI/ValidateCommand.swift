@@ -55,8 +55,9 @@ extension TunekitCommand {
                 problems.append("\(service) suggestion service refuses the algorithm settings: \(error.description)")
             }
             do {
-                let maxTrials = try await TuningRun.preflight(spec, fallbackSeed: 0)
-                print("runnable: \(maxTrials) trials, \(spec.parallelTrialCount) in parallel")
+                let (maxTrials, rows) = try await TuningRun.preflight(spec, fallbackSeed: 0)
+                print("runnable: \(maxTrials) trials, \(spec.parallelTrialCount) in parallel"
+                    + (rows.map { ", data split \($0.train) train / \($0.validation) validation / \($0.test) test rows" } ?? ""))
             } catch {
                 guard katib else { throw fail("not runnable: \(error.description)") }
                 print("note: not runnable locally: \(error.description)")

@@ -55,6 +55,8 @@ import Testing
             let result = try TunekitProcess.run(["validate", file])
             #expect(result.status == 0, "\(file): \(result.stderr)")
             #expect(result.stdout.contains("runnable:"))
+            // The rows of every split the trials read (the bundled traffic data: one test and one validation month).
+            #expect(result.stdout.contains("data split 69599 train / 7208 validation / 7031 test rows"), "\(result.stdout)")
         }
         let directory = TemporaryDirectory()
         defer { directory.remove() }
@@ -352,6 +354,7 @@ import Testing
         ])
         #expect(implied.status == 0 && implied.stdout == above.stdout, "\(implied.stderr)")
         #expect(implied.stderr.contains("note: --target-above makes the target a 0/1 label: gbdt trains with --objective=binary"))
+        #expect(implied.stderr.contains("split: 240 train, 60 validation, 0 test rows"), "\(implied.stderr)")
         // binary on a many-valued target points to --target-above.
         let many = try TunekitProcess.run([
             "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--objective=binary", "--num_iterations=5",

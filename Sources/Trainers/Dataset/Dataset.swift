@@ -51,6 +51,13 @@ public struct Dataset: Sendable {
         return Dataset(featureNames: featureNames, columns: columns, target: Array(target[range]), categoricalFeatures: categoricalFeatures)
     }
 
+    /// The rows at `indices`, in that order.
+    public func rows(at indices: [Int]) -> Dataset {
+        let columns = (0..<featureCount).map { j in indices.map { features.storage[j * rowCount + $0] } }
+        return Dataset(
+            featureNames: featureNames, columns: columns, target: indices.map { target[$0] }, categoricalFeatures: categoricalFeatures)
+    }
+
     /// This dataset followed by `other` (same features).
     public func appending(_ other: Dataset) -> Dataset {
         precondition(other.featureNames == featureNames, "datasets must have the same features")

@@ -234,7 +234,7 @@ extension DataTable.Column {
     }
 
     /// The cell as text (numbers print in Swift's shortest form).
-    func text(_ row: Int) -> String {
+    public func text(_ row: Int) -> String {
         switch self {
         case .numeric(let values): String(values[row])
         case .text(let values): values[row]
