@@ -15,6 +15,8 @@ public struct TrialState: Sendable {
     public var seconds = 0.0
     /// The objective step by step, when the experiment has an early-stopping algorithm.
     public var intermediate: [Double] = []
+    /// Boosting iterations the trial's model kept (in-process gbdt).
+    public var bestIteration: Int?
 
     /// The trial as the suggestion algorithms see it.
     public var record: TrialRecord {
@@ -176,6 +178,7 @@ struct ExperimentLoop {
         trial.metrics = result.metrics
         trial.message = result.message
         trial.seconds = result.seconds
+        trial.bestIteration = result.bestIteration
     }
 
     /// Goal reached, too many failures, or enough completed trials.

@@ -77,6 +77,7 @@ public enum MLflowExport {
                     if !history.isEmpty { child.metrics.append((objective, history)) }
                 }
                 for key in table.metricNames { if let value = row.metrics[key] { child.metrics.append((key, [(time, value, 0)])) } }
+                if let best = row.bestIteration { child.metrics.append(("best_iteration", [(time, Double(best), 0)])) }
                 try write(child, id: hexID("trial", runID, String(row.number)), experimentID: experimentID, in: experimentDirectory, model: nil)
             }
             return (experimentID, runID)

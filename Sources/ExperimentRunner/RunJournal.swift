@@ -43,6 +43,8 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var seconds: Double?
     /// The objective step by step (early stopping), in trial-finished events.
     public var intermediate: [Double]?
+    /// Boosting iterations the trial's model kept, in trial-finished events of in-process gbdt trials.
+    public var bestIteration: Int?
     // published (with the refitted model's test metrics) / interrupted
     public var test: [String: Double]?
     public var modelDirectory: String?
@@ -133,6 +135,7 @@ public final class RunJournal: Sendable {
             event.message = outcome.message
             event.seconds = outcome.seconds
             event.intermediate = outcome.intermediate.isEmpty ? nil : outcome.intermediate
+            event.bestIteration = outcome.bestIteration
         }
         try? append(event)
     }
@@ -242,7 +245,7 @@ public struct JournalReplay: Sendable {
                 guard finished[index] == nil else { throw refuse(line, "a second result for trial \(index + 1)") }
                 finished[index] = TrialOutcome(
                     condition: condition, metrics: event.metrics ?? [], message: event.message, seconds: event.seconds ?? 0,
-                    intermediate: event.intermediate ?? [])
+                    intermediate: event.intermediate ?? [], bestIteration: event.bestIteration)
             case .published:
                 published = event
             case .runStarted, .runResumed, .interrupted:

@@ -108,6 +108,8 @@ public struct TrialOutcome: Sendable {
     public var seconds: Double
     /// The objective reported step by step (gbdt iterations, metric lines), when an early-stopping algorithm is set.
     public var intermediate: [Double] = []
+    /// Boosting iterations the trial's model kept (in-process gbdt: early stopping's best iteration).
+    public var bestIteration: Int?
 }
 
 /// A running trial's objective curve, checked against its stopping rule at every report.
@@ -209,7 +211,9 @@ public struct TrialExecutor: Sendable {
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }
             var reduction = MetricReduction()
             for record in records { reduction.add(record) }
-            return finish(metrics: reduction.observation(objective: experiment.objective))
+            var outcome = finish(metrics: reduction.observation(objective: experiment.objective))
+            outcome.bestIteration = result.model.iterationsKept
+            return outcome
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
         }

@@ -26,6 +26,8 @@ public struct TrialTable: Sendable, Equatable {
         public var intermediate: [Double]?
         /// Intermediate values reported (gbdt iterations), when any.
         public var iterations: Int? { intermediate?.count }
+        /// Boosting iterations the trial's model kept (in-process gbdt trials).
+        public var bestIteration: Int?
     }
 
     /// The objective's metric: from the journal, or (older journals) the first metric a trial reported.
@@ -57,7 +59,7 @@ public struct TrialTable: Sendable, Equatable {
                 guard let number = event.trial else { continue }
                 var row = rows[number] ?? Row(
                     number: number, name: event.name ?? "", value: nil, state: "WAITING", condition: "CREATED", start: nil,
-                    complete: nil, duration: nil, parameters: [:], metrics: [:], intermediate: nil)
+                    complete: nil, duration: nil, parameters: [:], metrics: [:], intermediate: nil, bestIteration: nil)
                 if let name = event.name { row.name = name }
                 switch event.event {
                 case .trialSuggested:
@@ -82,6 +84,7 @@ public struct TrialTable: Sendable, Equatable {
                         if knownMetrics.insert(metric.name).inserted { metricNames.append(metric.name) }
                     }
                     row.intermediate = event.intermediate
+                    row.bestIteration = event.bestIteration
                 }
                 rows[number] = row
             }
@@ -97,19 +100,28 @@ public struct TrialTable: Sendable, Equatable {
         self.rows = rows.values.sorted { $0.number < $1.number }
     }
 
+    /// Whether any trial recorded the iterations its model kept (a column then, as Optuna adds a user attribute).
+    public var hasBestIterations: Bool { rows.contains { $0.bestIteration != nil } }
+
     /// The column names, Optuna's first.
     public var columns: [String] {
         ["number", "value", "datetime_start", "datetime_complete", "duration"] + parameterNames.map { "params_\($0)" }
-            + metricNames.map { "user_attrs_\($0)" } + ["user_attrs_iterations", "state", "condition", "name"]
+            + metricNames.map { "user_attrs_\($0)" } + ["user_attrs_iterations"]
+            + (hasBestIterations ? ["user_attrs_best_iteration"] : []) + ["state", "condition", "name"]
     }
 
     /// A row's cells, by column; nil is an empty cell.
     private func cells(_ row: Row) -> [Cell?] {
-        [.number(Double(row.number)), row.value.map(Cell.number), row.start.map(Cell.text), row.complete.map(Cell.text),
-         row.duration.map(Cell.number)]
-            + parameterNames.map { row.parameters[$0].map(Cell.text) }
-            + metricNames.map { row.metrics[$0].map(Cell.number) }
-            + [row.iterations.map { .number(Double($0)) }, .text(row.state), .text(row.condition), .text(row.name)]
+        var cells: [Cell?] = [
+            .number(Double(row.number)), row.value.map(Cell.number), row.start.map(Cell.text), row.complete.map(Cell.text),
+            row.duration.map(Cell.number),
+        ]
+        cells += parameterNames.map { row.parameters[$0].map(Cell.text) }
+        cells += metricNames.map { row.metrics[$0].map(Cell.number) }
+        cells.append(row.iterations.map { .number(Double($0)) })
+        if hasBestIterations { cells.append(row.bestIteration.map { .number(Double($0)) }) }
+        cells += [.text(row.state), .text(row.condition), .text(row.name)]
+        return cells
     }
 
     private enum Cell {
@@ -188,13 +200,15 @@ public struct TrialTable: Sendable, Equatable {
 
     /// The readable table's header and rows, cell by cell, numbers to 6 significant digits.
     public func readableCells() -> (header: [String], rows: [[String]]) {
-        let header = ["number", objectiveMetric ?? "value", "state", "duration s", "iterations"] + parameterNames + metricNames
+        let header = ["number", objectiveMetric ?? "value", "state", "duration s", "iterations"]
+            + (hasBestIterations ? ["best iteration"] : []) + parameterNames + metricNames
         func short(_ value: Double?) -> String { value.map { Cell.number($0).short } ?? "-" }
         let body: [[String]] = rows.map { row in
-            let fixed: [String] = [
+            var fixed: [String] = [
                 String(row.number), short(row.value), row.state, row.duration.map { String(format: "%.2f", $0) } ?? "-",
                 row.iterations.map(String.init) ?? "-",
             ]
+            if hasBestIterations { fixed.append(row.bestIteration.map(String.init) ?? "-") }
             let parameters: [String] = parameterNames.map { name in
                 guard let text = row.parameters[name] else { return "-" }
                 return Double(text).map { short($0) } ?? text

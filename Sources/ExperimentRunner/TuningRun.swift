@@ -57,6 +57,8 @@ public struct TuningSummary: Sendable {
     public let scorePath: String?
     /// The run had finished before this invocation: nothing was run, the summary is the journal's.
     public var previouslyFinished = false
+    /// How the best configuration was refitted, when a boosting iteration count was carried over (and why).
+    public var refit: String?
 }
 
 /// A local tuning run of a Katib Experiment: search, refit the best on train+validation, score on test, publish.
@@ -359,9 +361,16 @@ public enum TuningRun {
             model: model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: options.output,
             version: options.modelVersion, force: options.force)
         let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
-        return TuningSummary(
+        var summary = TuningSummary(
             outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,
             scorePath: store.score)
+        if let kept = model.iterationsKept {
+            let carried = validationModel.model.refitOverrides.first { $0.name == "num_iterations" } != nil
+            summary.refit = carried
+                ? "refitted with num_iterations=\(kept): the iteration the best trial's early stopping kept on its validation split"
+                : "refitted with num_iterations=\(kept), as the best trial ran (no early stopping)"
+        }
+        return summary
     }
 
     /// score.json for a run whose trials were external commands: every trial and the best one, no model.

@@ -41,6 +41,8 @@ public protocol FittedModel: Codable, Sendable {
     /// Checks a decoded model's arrays against each other (lengths, finite values): a stored model edited by hand or
     /// damaged with its checksum recomputed is refused here rather than crashing its first prediction.
     func checkConsistency() throws(TrainerError)
+    /// Boosting iterations the fitted model keeps (early stopping's best, else every one run); nil for other models.
+    var iterationsKept: Int? { get }
 }
 
 extension Trainer {
@@ -52,6 +54,7 @@ extension FittedModel {
     public var refitOverrides: [(name: String, value: String)] { [] }
     public var interoperableFiles: [String: Data] { [:] }
     public func checkConsistency() throws(TrainerError) {}
+    public var iterationsKept: Int? { nil }
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.

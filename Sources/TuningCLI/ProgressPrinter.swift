@@ -133,6 +133,7 @@ final class ProgressPrinter: Sendable {
         let took = summary.previouslyFinished ? "" : " in \(String(format: "%.2f", elapsed.inSeconds)) s"
         note("\n\(summary.outcome.status) (\(summary.outcome.reason)): \(summary.trials.count) trials "
             + "(\(counts.joined(separator: ", ")))\(took), seed \(summary.seed)")
+        if let refit = summary.refit { note(refit) }
         if let test = summary.test {
             note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " "))
         }

@@ -50,10 +50,16 @@ import Testing
         #expect(!stopped.isEmpty, "some low learning rates fall behind the median after 5 iterations")
         #expect(stopped.allSatisfy { $0.intermediate.count == 5 && $0.record.observedValue(of: "rmse") != nil })
         #expect(first.trials.filter { $0.condition == .succeeded }.allSatisfy { $0.intermediate.count == 40 })
+        // Each trial's kept iterations are recorded: the journal, the trials table (Optuna's user attribute column).
+        #expect(first.trials.filter { $0.condition == .succeeded }.allSatisfy { $0.bestIteration == 40 })
+        #expect(first.refit == "refitted with num_iterations=40, as the best trial ran (no early stopping)")
         let second = try await TuningRun.run(experiment, options: options("b"))
         #expect(second.trials.map(\.condition) == first.trials.map(\.condition))
         #expect(second.trials.map(\.metrics) == first.trials.map(\.metrics))
         let journal = try RunJournal.read(directory.file("out/runs/a/journal.jsonl"))
+        let table = TrialTable(events: journal)
+        #expect(table.columns.contains("user_attrs_best_iteration"))
+        #expect(table.rows.filter { $0.condition == "SUCCEEDED" }.allSatisfy { $0.bestIteration == 40 })
         #expect(journal.filter { $0.event == .trialFinished && $0.condition == .earlyStopped }.allSatisfy { $0.intermediate?.count == 5 })
     }
 

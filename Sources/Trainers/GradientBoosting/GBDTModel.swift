@@ -94,6 +94,8 @@ public struct GBDTModel: FittedModel, Equatable {
         return ["model.txt": text, "model.bst": text]
     }
 
+    public var iterationsKept: Int? { bestIteration ?? trees.count / max(1, initialScores.count) }
+
     /// "best iteration 57 of 87 run (validation rmse 131.2)" when early stopping ran, else nil.
     public var earlyStoppingSummary: String? {
         guard let bestIteration, bestIteration >= 1, bestIteration <= validationCurve.count else { return nil }
