@@ -44,7 +44,7 @@ extension TunekitCommand {
                     : space.list.joined(separator: ", ")
                 print("  \(parameter.name) (\(parameter.parameterType.rawValue)): \(range)")
             }
-            print("  search space: \(spec.searchSpace.finiteSize.map { "\($0) points" } ?? "continuous")")
+            print("  search space: \(Self.describe(spec.searchSpace))")
             // The algorithm's own checks (Katib's ValidateAlgorithmSettings messages) are portability problems too.
             var problems = KatibWebhook.refusals(document).map { "\($0.refuser) refuses \($0)" }
             do {
@@ -85,3 +85,22 @@ extension TunekitCommand {
 }
 
 extension KatibCompatibility.Backend: ExpressibleByArgument {}
+
+extension TunekitCommand.ValidateCommand {
+    /// "3 parameters (1 continuous, 1 integer, 1 categorical), continuous" / "…, 360 points": what each kind of
+    /// parameter contributes, so integer ranges are not called continuous.
+    static func describe(_ space: SearchSpace) -> String {
+        var kinds: [(String, Int)] = [("continuous", 0), ("stepped", 0), ("integer", 0), ("categorical", 0)]
+        for parameter in space.parameters {
+            switch parameter.domain {
+            case .double(let range): kinds[range.step == nil ? 0 : 1].1 += 1
+            case .int: kinds[2].1 += 1
+            case .discrete, .categorical: kinds[3].1 += 1
+            }
+        }
+        let counts = kinds.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+        let size = space.finiteSize.map { "\($0) points" }
+            ?? (kinds[0].1 > 0 ? "continuous" : "more than \(Int.max) points")
+        return "\(space.parameters.count) parameter\(space.parameters.count == 1 ? "" : "s") (\(counts)), \(size)"
+    }
+}

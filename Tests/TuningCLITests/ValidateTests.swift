@@ -177,3 +177,22 @@ import Testing
         #expect(result.stderr.contains("sgd; rm -rf ~") && result.stderr.contains("command injection"))
     }
 }
+
+@Suite struct SearchSpaceDescriptionTests {
+    /// Integer ranges are not "continuous": each kind of parameter is counted, and only a real-valued range makes the
+    /// space continuous.
+    @Test func validateNamesEachKindOfParameter() throws {
+        let result = try TunekitProcess.run(["validate", "experiments/seoul-traffic-gbdt.yaml"])
+        #expect(result.stdout.contains("search space: 5 parameters (2 continuous, 1 stepped, 2 integer), continuous"), "\(result.stdout)")
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let integers = try ValidateTests.variant(directory, [
+            ("parameterType: double\n      feasibleSpace:\n        min: \"0.03\"\n        max: \"0.3\"\n        distribution: logUniform",
+             "parameterType: int\n      feasibleSpace:\n        min: \"1\"\n        max: \"2000000000\""),
+            ("parameterType: double\n      feasibleSpace:\n        min: \"0.001\"\n        max: \"10\"\n        distribution: logUniform",
+             "parameterType: int\n      feasibleSpace:\n        min: \"1\"\n        max: \"2000000000\""),
+        ])
+        let wide = try TunekitProcess.run(["validate", integers])
+        #expect(wide.stdout.contains("search space: 5 parameters (1 stepped, 4 integer), more than 9223372036854775807 points"), "\(wide.stdout)\(wide.stderr)")
+    }
+}
