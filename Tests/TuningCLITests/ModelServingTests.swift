@@ -253,6 +253,10 @@ import Testing
             let metadata = try await Self.send(base, "v2/models/tunekit").json
             let outputs = (metadata["outputs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
             #expect(outputs == ["output-0", "probabilities"])
+            // Which class each probability column is for, in column order.
+            let probabilityOutput = (metadata["outputs"] as? [[String: Any]])?.last
+            #expect(probabilityOutput?["shape"] as? [Int] == [-1, 3])
+            #expect((probabilityOutput?["parameters"] as? [String: Any])?["classes"] as? String == #"["high","low","mid"]"#, "\(metadata)")
             let v2 = try await Self.send(base, "v2/models/tunekit/infer", body: Self.json([
                 "inputs": [["name": "rows", "datatype": "BYTES", "shape": [rows.count, 3], "data": rows.map { Array($0.prefix(3)) }]],
                 "outputs": [["name": "probabilities"]],

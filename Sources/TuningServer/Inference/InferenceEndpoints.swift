@@ -89,8 +89,18 @@ struct InferenceEndpoints: Sendable {
                 let type = categories[column] != nil || dates.contains(column) ? "BYTES" : "FP64"
                 return #"{"name":\#(ResponseValues.string(column)),"datatype":"\#(type)","shape":[-1]}"#
             }
+            // A classifier's probability columns, in order: the class each one is for (as `output-0` names classes).
+            var probabilities: [String] = []
+            if model.isClassifier,
+               case .probabilities(_, let classes) = model.predict(encoded: Matrix(rows: 0, columns: model.featureNames.count, storage: [])) {
+                let labels = classes.map { label in model.targetClasses.map { ResponseValues.className(label, $0) } ?? ResponseValues.text(label) }
+                let list = "[" + labels.map(ResponseValues.string).joined(separator: ",") + "]"
+                probabilities = [
+                    #"{"name":"probabilities","datatype":"FP64","shape":[-1,\#(classes.count)],"parameters":{"classes":\#(ResponseValues.string(list))}}"#,
+                ]
+            }
             let outputs = [#"{"name":"output-0","datatype":"\#(model.targetClasses == nil ? "FP64" : "BYTES")","shape":[-1]}"#]
-                + (model.isClassifier ? [#"{"name":"probabilities","datatype":"FP64","shape":[-1,-1]}"#] : [])
+                + probabilities
             let body = """
                 {"name":\(ResponseValues.string(repository.name)),"versions":[\(repository.versionNames.map(ResponseValues.string).joined(separator: ","))],\
                 "platform":"tunekit_\(model.kind)","inputs":[\(columns.joined(separator: ","))],\
