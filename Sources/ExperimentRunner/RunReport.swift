@@ -39,7 +39,9 @@ public enum RunReport {
             let axes = ranked.compactMap { name in space.first { $0.name == name }.map(ReportPlots.Axis.init) }
             body += "<h2>Parallel coordinates</h2>" + ReportPlots.parallelCoordinates(axes: axes, trials: completed, metric: metric)
             body += "<h2>Parameters (slice plots)</h2><div class=\"grid\">"
-            for name in table.parameterNames { body += slice(table, parameter: name, metric: metric) }
+            for name in table.parameterNames {
+                body += slice(table, parameter: name, metric: metric, log: space.first { $0.name == name }?.logScale ?? false)
+            }
             body += "</div>"
             // A categorical with more than 24 choices would make a contour of hundreds of cells per row: the next
             // parameter is used.
@@ -197,7 +199,8 @@ public enum RunReport {
             + rows.map { "<tr><th class=\"l\">\(html($0.0))</th><td class=\"l\">\(html($0.1))</td></tr>" }.joined() + "</table>"
     }
 
-    private static func slice(_ table: TrialTable, parameter: String, metric: String) -> String {
+    /// One parameter against the objective; a log-scaled parameter on a log axis (else its points crowd at the left).
+    private static func slice(_ table: TrialTable, parameter: String, metric: String, log: Bool) -> String {
         let rows = table.rows.filter { $0.value != nil && $0.parameters[parameter] != nil }
         let texts = rows.map { $0.parameters[parameter]! }
         let numeric = texts.allSatisfy { Double($0) != nil }
@@ -210,7 +213,7 @@ public enum RunReport {
         return SVGChart(
             title: parameter, xLabel: parameter, yLabel: metric,
             series: [.init(points: points, style: .points, color: "#4878d0", label: parameter)], xCategories: categories,
-            width: 380, height: 260
+            width: 380, height: 260, logX: log && categories == nil
         ).render()
     }
 

@@ -18,10 +18,24 @@ struct SVGChart {
     /// Category names for an axis of indices (a categorical parameter).
     var xCategories: [String]?
     var width = 520.0, height = 300.0
+    /// A logarithmic x axis (a log-uniform parameter): positions by log10, ticks at values (non-positive x are left out).
+    var logX = false
 
     private let left = 64.0, right = 16.0, top = 28.0, bottom = 44.0
 
     func render() -> String {
+        guard logX else { return draw() }
+        var scaled = self
+        scaled.logX = false
+        scaled.series = series.map { item in
+            var item = item
+            item.points = item.points.filter { $0.x > 0 }.map { (log10($0.x), $0.y) }
+            return item
+        }
+        return scaled.draw(xTickLabel: { Self.label(pow(10, $0)) })
+    }
+
+    private func draw(xTickLabel: (Double) -> String = SVGChart.label) -> String {
         let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         guard !all.isEmpty else { return "<p class=\"empty\">\(html(title)): no values to plot</p>" }
         let (x0, x1) = Self.range(all.map(\.x)), (y0, y1) = Self.range(all.map(\.y))
@@ -43,7 +57,7 @@ struct SVGChart {
             }
         } else {
             for tick in Self.ticks(x0, x1) {
-                svg += "<text x=\"\(f(px(tick)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\">\(Self.label(tick))</text>"
+                svg += "<text x=\"\(f(px(tick)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\">\(xTickLabel(tick))</text>"
             }
         }
         svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(html(xLabel))</text>"

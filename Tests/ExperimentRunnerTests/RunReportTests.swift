@@ -181,3 +181,19 @@ import Trainers
         }
     }
 }
+
+@Suite struct SlicePlotAxisTests {
+    /// A log-uniform parameter's slice plot has a log axis: ticks at powers of ten, and a point at 1 halfway between
+    /// 0.001 and 1000 (on a linear axis it would sit at the far left with every point below 10).
+    @Test func logScaledParametersGetALogAxis() throws {
+        let points: [(x: Double, y: Double)] = [(0.001, 1), (1, 2), (1000, 3)]
+        let chart = SVGChart(
+            title: "lr", xLabel: "lr", yLabel: "rmse", series: [.init(points: points, style: .points, color: "#000", label: "lr")],
+            xCategories: nil, logX: true)
+        let svg = chart.render()
+        #expect(svg.contains(">0.01</text>") && svg.contains(">1</text>") && svg.contains(">100</text>"), "\(svg)")
+        let centers = svg.matches(of: /cx="([0-9.]+)"/).compactMap { Double($0.output.1) }
+        #expect(centers.count == 3)
+        #expect(abs(centers[1] - (centers[0] + centers[2]) / 2) < 1, "1 is halfway between 0.001 and 1000: \(centers)")
+    }
+}
