@@ -430,3 +430,45 @@ import Testing
         #expect(predictions.count == 2 && predictions.allSatisfy { Double($0.split(separator: ",").last!) != nil })
     }
 }
+
+/// `tunekit init`: from "my CSV" to an Experiment that validate accepts (also as Katib would), tune runs unchanged.
+@Suite struct InitCommandTests {
+    @Test func initWritesAnExperimentThatValidatesAndTunes() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("my table.csv", regressionCSV(rows: 300))
+        let experiment = directory.file("experiment.yaml")
+        let written = try TunekitProcess.run(["init", "--data", csv, "--target", "y", "--max-trials", "3", "--out", experiment])
+        #expect(written.status == 0 && written.stdout.contains("regression of 'y' with gbdt, 3 trials"), "\(written.stderr)")
+        let text = try String(contentsOfFile: experiment, encoding: .utf8)
+        #expect(text.contains("name: tune-my-table") && text.contains("objectiveMetricName: rmse"))
+        let validated = try TunekitProcess.run(["validate", "--katib", experiment])
+        #expect(validated.status == 0 && validated.stdout.contains("data split 210 train / 60 validation / 30 test rows"), "\(validated.stdout)\(validated.stderr)")
+        let tuned = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("out/artifact/v1/score.json")))
+        // Once written, not replaced without --force.
+        let again = try TunekitProcess.run(["init", "--data", csv, "--target", "y", "--out", experiment])
+        #expect(again.status == 1 && again.stderr.contains("exists; pass --force"))
+    }
+
+    @Test func initReadsTheTaskFromTheTarget() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("classes.csv", classificationCSV(rows: 300, classes: ["busy", "calm", "quiet"]))
+        let experiment = directory.file("classes.yaml")
+        let written = try TunekitProcess.run([
+            "init", "--data", csv, "--target", "label", "--trainer", "logistic", "--metric", "accuracy", "--out", experiment,
+        ])
+        #expect(written.status == 0 && written.stdout.contains("3-class classification"), "\(written.stderr)")
+        let text = try String(contentsOfFile: experiment, encoding: .utf8)
+        #expect(text.contains("type: maximize") && text.contains("name: C,"))
+        #expect(try TunekitProcess.run(["validate", experiment]).status == 0)
+        let ridge = try TunekitProcess.run(["init", "--data", csv, "--target", "label", "--trainer", "ridge", "--out", directory.file("r.yaml")])
+        #expect(ridge.status == 1 && ridge.stderr.contains("use --trainer logistic or gbdt"))
+        let gbdt = try TunekitProcess.run(["init", "--data", csv, "--target", "label", "--out", directory.file("g.yaml")])
+        let gbdtText = try String(contentsOfFile: directory.file("g.yaml"), encoding: .utf8)
+        #expect(gbdt.status == 0 && gbdtText.contains("--objective=multiclass"), "\(gbdt.stderr)")
+        #expect(try TunekitProcess.run(["validate", directory.file("g.yaml")]).status == 0)
+    }
+}

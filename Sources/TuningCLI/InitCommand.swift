@@ -1,0 +1,205 @@
+import ArgumentParser
+import ExperimentRunner
+import Foundation
+import ModelArtifacts
+import Trainers
+
+extension TunekitCommand {
+    struct InitCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Write a Katib Experiment for your own CSV: a search space for the trainer and task, splits, parallelism.",
+            discussion: """
+                Reads the CSV to tell regression from classification (a text target, or two distinct values, is a \
+                classification; --target-above makes one), then writes a commented Experiment that `tunekit validate` \
+                accepts and `tunekit tune` runs unchanged — and that Katib runs on a cluster, with the same trial image.
+                """)
+
+        @Option(help: "Your table: a CSV with a header.")
+        var data: String
+
+        @Option(help: "The column to predict.")
+        var target: String
+
+        @Option(help: "gbdt (default), ridge (regression) or logistic (classification).")
+        var trainer = "gbdt"
+
+        @Option(help: "The objective metric (default: rmse for regression, logloss for classification).")
+        var metric: String?
+
+        @Option(name: .customLong("target-above"), help: "Classify instead: the target becomes 1 where it exceeds this value.")
+        var targetAbove: Double?
+
+        @Option(name: .customLong("max-trials"), help: "Trials to run.")
+        var maxTrials = 30
+
+        @Option(help: "Trials at a time.")
+        var parallel = 2
+
+        @Option(help: "Experiment name (default: from the data file's name).")
+        var name: String?
+
+        @Option(help: "Where to write the Experiment.")
+        var out = "experiment.yaml"
+
+        @Flag(help: "Replace --out if it exists.")
+        var force = false
+
+        func validate() throws {
+            guard ["gbdt", "ridge", "logistic"].contains(trainer) else { throw ValidationError("--trainer must be gbdt, ridge or logistic") }
+            guard maxTrials >= 1, parallel >= 1 else { throw ValidationError("--max-trials and --parallel must be at least 1") }
+        }
+
+        func run() throws {
+            let table: DataTable
+            do { table = try DataTable.read(csv: data) } catch { throw fail("\(error)") }
+            guard let column = table.column(named: target) else {
+                throw fail("\(data): no column '\(target)'; columns are \(table.names.joined(separator: ", "))")
+            }
+            let classes: Int
+            if targetAbove != nil {
+                classes = 2
+            } else if case .text(let values) = column {
+                classes = Set(values.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).count
+            } else if case .numeric(let values) = column, Set(values.filter { !$0.isNaN }).count == 2 {
+                classes = 2
+            } else {
+                classes = 0
+            }
+            let classification = classes >= 2
+            if classification, trainer == "ridge" { throw fail("'\(target)' holds classes: use --trainer logistic or gbdt (ridge is a regression)") }
+            if !classification, trainer == "logistic" { throw fail("'\(target)' is numeric: use --trainer ridge or gbdt (or --target-above to classify)") }
+            let metric = self.metric ?? (classification ? "logloss" : "rmse")
+            let reported = classification ? ClassificationMetrics.names : RegressionMetrics.names
+            guard reported.contains(metric) else {
+                throw fail("--metric \(metric) is not reported for a \(classification ? "classification" : "regression"); choose one of \(reported.joined(separator: ", "))")
+            }
+            let text = ExperimentDraft(
+                name: name ?? Self.name(from: data), file: out, data: data, target: target, trainer: trainer, metric: metric,
+                classes: classes, targetAbove: targetAbove, maxTrials: maxTrials, parallel: parallel, reported: reported
+            ).yaml
+            if !force, FileManager.default.fileExists(atPath: out) { throw fail("\(out) exists; pass --force to replace it") }
+            do { try Durable.replace(out, with: Data(text.utf8)) } catch { throw fail("\(out): \(error.description)") }
+            print("wrote \(out): \(classification ? (classes == 2 ? "binary classification" : "\(classes)-class classification") : "regression") of '\(target)' with \(trainer), \(maxTrials) trials")
+            print("next: tunekit validate \(out) && tunekit tune \(out)")
+        }
+
+        /// A Kubernetes name from a file name: lowercase letters, digits and dashes.
+        static func name(from path: String) -> String {
+            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension.lowercased()
+            let cleaned = String(base.map { $0.isLetter && $0.isASCII || $0.isNumber ? $0 : "-" })
+                .split(separator: "-").joined(separator: "-")
+            return String(("tune-" + cleaned).prefix(40))
+        }
+    }
+}
+
+/// The Experiment `tunekit init` writes: Katib's YAML, commented for someone editing it for the first time.
+struct ExperimentDraft {
+    /// `file`: where the Experiment is written (for its own comment); `data` is read relative to where `tune` runs.
+    let name, file, data, target, trainer, metric: String
+    let classes: Int
+    let targetAbove: Double?
+    let maxTrials, parallel: Int
+    let reported: [String]
+
+    /// A parameter: name, Katib type, bounds or values, distribution, and what it does.
+    typealias Parameter = (name: String, type: String, space: String, help: String)
+
+    var parameters: [Parameter] {
+        switch trainer {
+        case "gbdt":
+            [
+                ("learning_rate", "double", #"min: "0.01", max: "0.3", distribution: logUniform"#, "shrinkage of each tree"),
+                ("num_leaves", "int", #"min: "15", max: "127""#, "most leaves per tree"),
+                ("min_data_in_leaf", "int", #"min: "5", max: "100""#, "fewest rows per leaf"),
+                ("feature_fraction", "double", #"min: "0.6", max: "1.0", step: "0.1""#, "share of features per tree"),
+                ("lambda_l2", "double", #"min: "0.001", max: "10", distribution: logUniform"#, "L2 penalty on leaf values"),
+            ]
+        case "logistic": [("C", "double", #"min: "0.001", max: "100", distribution: logUniform"#, "inverse L2 penalty")]
+        default: [("alpha", "double", #"min: "0.001", max: "1000", distribution: logUniform"#, "L2 penalty on the coefficients")]
+        }
+    }
+
+    var fixedArguments: [String] {
+        var arguments = ["--trainer=\(trainer)", "--data=\(data)", "--target=\(target)"]
+        // Splits: the latest 20 % of rows validate, the last 10 % are held out for the final test. Other ways:
+        // --shuffle-seed N (random), --time-column C --valid-from T --test-from T, --split-column C, --valid/--test FILE.
+        arguments += ["--valid-fraction=0.2", "--test-fraction=0.1"]
+        if let targetAbove { arguments.append("--target-above=\(ResponseNumber.text(targetAbove))") }
+        if trainer == "gbdt" {
+            arguments += ["--num_iterations=500", "--early_stopping_rounds=30", "--seed=1"]
+            if classes > 2 { arguments.append("--objective=multiclass") } else if classes == 2 { arguments.append("--objective=binary") }
+        }
+        return arguments
+    }
+
+    var yaml: String {
+        let maximize = ["accuracy", "auc", "f1", "precision", "recall", "average_precision", "r2"].contains(metric)
+        var lines = [
+            "# Written by `tunekit init` for \(data). Edit freely: `tunekit validate` says what is wrong and where.",
+            "# `tunekit tune \(file)` runs it here (the data path is read from where it runs); on Kubernetes, Katib runs",
+            "# the same file with the same image.",
+            "apiVersion: kubeflow.org/v1beta1",
+            "kind: Experiment",
+            "metadata:",
+            "  name: \(name)",
+            "spec:",
+            "  objective:",
+            "    type: \(maximize ? "maximize" : "minimize")",
+            "    objectiveMetricName: \(metric)",
+            "    additionalMetricNames: [\(reported.filter { $0 != metric }.joined(separator: ", "))]",
+            "  algorithm:",
+            "    # Tree-structured Parzen estimator (Katib's tpe); other choices: random, grid, bayesianoptimization, cmaes, sobol.",
+            "    algorithmName: tpe",
+            "    algorithmSettings:",
+            "      - {name: random_state, value: \"1\"}",
+            "  parallelTrialCount: \(parallel)",
+            "  maxTrialCount: \(maxTrials)",
+            "  maxFailedTrialCount: \(max(1, maxTrials / 5))",
+            "  parameters:",
+        ]
+        for parameter in parameters {
+            lines.append("    # \(parameter.help)")
+            lines.append("    - {name: \(parameter.name), parameterType: \(parameter.type), feasibleSpace: {\(parameter.space)}}")
+        }
+        lines += [
+            "  metricsCollectorSpec:",
+            "    collector: {kind: StdOut}",
+            "  trialTemplate:",
+            "    primaryContainerName: training",
+            "    trialParameters:",
+        ]
+        for parameter in parameters { lines.append("      - {name: \(parameter.name), reference: \(parameter.name)}") }
+        lines += [
+            "    trialSpec:",
+            "      apiVersion: batch/v1",
+            "      kind: Job",
+            "      spec:",
+            "        template:",
+            "          spec:",
+            "            containers:",
+            "              - name: training",
+            "                image: ghcr.io/seoul-mlops/tunekit:\(Tunekit.version)",
+            "                command:",
+            "                  - tunekit",
+            "                  - train",
+        ]
+        for argument in fixedArguments { lines.append("                  - \(Self.quoted(argument))") }
+        for parameter in parameters { lines.append("                  - --\(parameter.name)=${trialParameters.\(parameter.name)}") }
+        lines.append("            restartPolicy: Never")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A YAML scalar: quoted when it holds characters YAML reads specially.
+    static func quoted(_ text: String) -> String {
+        text.contains(where: { ": #{}[],&*!|>'\"%@`".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : text
+    }
+}
+
+/// A number as a command-line value: whole numbers without a fraction.
+enum ResponseNumber {
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
