@@ -125,18 +125,27 @@ public enum DataLoader {
         if let column = spec.timeColumn {
             return try splitByTime(spec, table: table, column: column)
         }
-        var order = Array(0..<n)
-        if let seed = spec.shuffleSeed {
-            var random = Xoshiro256(seed: seed)
-            for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, random.nextIndex(below: i + 1)) }
+        // Stratified: each target value's rows are split on their own, so every split keeps its share.
+        var groups: [[Int]] = [Array(0..<n)]
+        if spec.stratify == true, let target = spec.target, let labels = table.column(named: target) {
+            groups = Dictionary(grouping: 0..<n) { labels.text($0) }.sorted { $0.key < $1.key }.map(\.value)
         }
-        let testCount = spec.testPath == nil ? Int((Double(n) * spec.testFraction).rounded()) : 0
-        let validCount = spec.validPath == nil ? Int((Double(n) * spec.validFraction).rounded()) : 0
-        let trainEnd = max(0, n - testCount - validCount)
-        return (
-            Array(order[..<trainEnd]).sorted(), Array(order[trainEnd..<max(trainEnd, n - testCount)]).sorted(),
-            Array(order[max(trainEnd, n - testCount)...]).sorted()
-        )
+        var random = spec.shuffleSeed.map { Xoshiro256(seed: $0) }
+        var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
+        for group in groups {
+            var order = group
+            if random != nil {
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
+            }
+            let count = order.count
+            let testCount = spec.testPath == nil ? Int((Double(count) * spec.testFraction).rounded()) : 0
+            let validCount = spec.validPath == nil ? Int((Double(count) * spec.validFraction).rounded()) : 0
+            let trainEnd = max(0, count - testCount - validCount), validEnd = max(trainEnd, count - testCount)
+            parts.train += order[..<trainEnd]
+            parts.validation += order[trainEnd..<validEnd]
+            parts.test += order[validEnd...]
+        }
+        return (parts.train.sorted(), parts.validation.sorted(), parts.test.sorted())
     }
 
     /// Rows before `validFrom` train, from `validFrom` validate, from `testFrom` test, comparing numbers when every

@@ -29,6 +29,8 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var testPath: String?
     /// Plain CSV: rows shuffled with this seed before the fraction split (without it the latest rows are held out).
     public var shuffleSeed: UInt64?
+    /// Plain CSV, with `shuffleSeed`: each target value keeps its share in every split (classification); nil is false.
+    public var stratify: Bool?
     /// Plain CSV: a column naming each row's split (`train`, `valid`, `test`); it is not a feature.
     public var splitColumn: String?
     /// Plain CSV: a split by this column's values (numbers, or text in sortable form such as ISO dates): validation
@@ -42,7 +44,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil,
         targetAbove: Double? = nil, validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil,
         testPath: String? = nil, shuffleSeed: UInt64? = nil, splitColumn: String? = nil, timeColumn: String? = nil,
-        validFrom: String? = nil, testFrom: String? = nil
+        validFrom: String? = nil, testFrom: String? = nil, stratify: Bool? = nil
     ) {
         self.path = path
         self.target = target
@@ -62,6 +64,7 @@ public struct DataSpec: Sendable, Hashable, Codable {
         self.timeColumn = timeColumn
         self.validFrom = validFrom
         self.testFrom = testFrom
+        self.stratify = stratify
     }
 
     /// The featurizer settings used for VolInfo data.

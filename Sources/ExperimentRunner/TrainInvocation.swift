@@ -32,6 +32,7 @@ public struct TrainInvocation: Sendable, Equatable {
         ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
         ("test", "a separate test CSV (plain CSV data)"),
         ("shuffle-seed", "split a plain CSV's fractions at random, shuffled with this seed (default: the latest rows are held out)"),
+        ("stratify", "(a flag) with --shuffle-seed: each class keeps its share in every split (classification)"),
         ("split-column", "a column of a plain CSV naming each row's split: train, valid or test (not a feature)"),
         ("time-column", "split a plain CSV by this column's values: --valid-from and --test-from (numbers, or sortable text such as ISO dates)"),
         ("valid-from", "with --time-column: rows from this value on (before --test-from) validate"),
@@ -92,6 +93,8 @@ public struct TrainInvocation: Sendable, Equatable {
             if name == "force" {
                 guard inlineValue == nil else { throw .invalidArguments("--force takes no value") }
                 force = true
+            } else if name == "stratify", inlineValue == nil {
+                values["stratify"] = "true"  // a flag; --stratify=false is accepted too
             } else if valueOptions.contains(where: { $0.name == name }) {
                 if values[name] != nil { throw .invalidArguments("--\(name) is given twice") }
                 if let inlineValue {
@@ -159,6 +162,14 @@ public struct TrainInvocation: Sendable, Equatable {
                     "--\(byColumn ? "split-column" : "time-column") decides the split; drop --\(fractionOptions.joined(separator: ", --"))")
             }
         }
+        let stratify: Bool?
+        switch values["stratify"]?.lowercased() {
+        case nil, "false": stratify = nil
+        case "true":
+            guard shuffleSeed != nil else { throw .invalidArguments("--stratify=true draws the split at random: give --shuffle-seed N") }
+            stratify = true
+        case let other?: throw .invalidArguments("--stratify must be true or false, got '\(other)'")
+        }
         if byTime, values["valid-from"] == nil, values["test-from"] == nil {
             throw .invalidArguments("--time-column needs --valid-from and/or --test-from")
         }
@@ -175,7 +186,7 @@ public struct TrainInvocation: Sendable, Equatable {
             validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
             calendarPath: values["calendar"], testPath: values["test"], shuffleSeed: shuffleSeed,
             splitColumn: values["split-column"], timeColumn: values["time-column"], validFrom: values["valid-from"],
-            testFrom: values["test-from"])
+            testFrom: values["test-from"], stratify: stratify)
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
         // A 0/1 label from --target-above is a classification: gbdt without an objective would fit it as a number.

@@ -89,3 +89,20 @@ import Trainers
         }
     }
 }
+
+@Suite struct StratifiedSplitTests {
+    /// A rare class (10 % of rows) keeps its share in validation and test; without --stratify a small validation split
+    /// can miss it.
+    @Test func eachClassKeepsItsShareInEverySplit() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let rows = (0..<200).map { "\($0),\($0 % 10 == 0 ? "rare" : "common")" }
+        let csv = directory.write("classes.csv", "x,label\n" + rows.joined(separator: "\n") + "\n")
+        let arguments = ["--data", csv, "--target", "label", "--valid-fraction=0.2", "--test-fraction=0.1", "--shuffle-seed=3"]
+        let data = try DataSplitTests.load(arguments + ["--stratify"])
+        func rare(_ split: Dataset) -> Int { DataSplitTests.xs(split).filter { $0 % 10 == 0 }.count }
+        #expect(rare(data.splits.train) == 14 && rare(data.splits.validation) == 4 && rare(data.splits.test!) == 2)
+        #expect(data.splits.validation.rowCount == 40 && data.splits.test?.rowCount == 20)
+        #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", csv, "--target", "label", "--stratify"]) }
+    }
+}
