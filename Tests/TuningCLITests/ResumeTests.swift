@@ -134,12 +134,7 @@ import Testing
         let experiment = Self.experiment(directory, external: true)
         #expect(try Self.tune(experiment, directory.file("reference")).status == 0)
         let output = directory.file("out")
-        let first = try TunekitProcess.launch(
-            ["tune", experiment, "--output", output, "--model-version", "v1"],
-            stdout: directory.file("first.out"), stderr: directory.file("first.err"))
-        try Self.waitFor(seconds: 60) { Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") >= 2 }
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try Self.killAfterTwoTrials(experiment, output: output, in: directory)
         let resumes = try (0..<2).map { k in
             try TunekitProcess.launch(
                 ["tune", experiment, "--output", output, "--model-version", "v1", "--resume"],
@@ -187,13 +182,8 @@ import Testing
         #expect(try Self.tune(experiment, directory.file("reference")).status == 0)
 
         let output = directory.file("killed")
-        let process = try TunekitProcess.launch(
-            ["tune", experiment, "--output", output, "--model-version", "v1"],
-            stdout: directory.file("stdout"), stderr: directory.file("stderr"))
         let journal = output + "/runs/v1/journal.jsonl"
-        try Self.waitFor(seconds: 60) { Self.count("trial-finished", in: journal) >= 2 }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try Self.killAfterTwoTrials(experiment, output: output, in: directory)
         let finishedBefore = Self.count("trial-finished", in: journal)
         // Killed with -9, the journal is all there is: trials, report and MLflow export read it as a run in progress.
         let trials = try TunekitProcess.run(["trials", output, "--format", "csv"])
@@ -294,6 +284,16 @@ import Testing
             return true
         }
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+    }
+
+    /// Starts `tune` on an external-trial experiment and SIGKILLs it once two trials have finished.
+    static func killAfterTwoTrials(_ experiment: String, output: String, in directory: TemporaryDirectory) throws {
+        let process = try TunekitProcess.launch(
+            ["tune", experiment, "--output", output, "--model-version", "v1"],
+            stdout: directory.file("killed.out"), stderr: directory.file("killed.err"))
+        try waitFor(seconds: 60) { count("trial-finished", in: output + "/runs/v1/journal.jsonl") >= 2 }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     static func count(_ event: String, in journal: String) -> Int {
