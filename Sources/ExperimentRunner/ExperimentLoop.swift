@@ -70,6 +70,8 @@ struct ExperimentLoop {
     var replay: JournalReplay?
     /// `spec.earlyStopping`, validated.
     var earlyStopping: (any EarlyStoppingAlgorithm)?
+    /// Assignments to evaluate first, in order (Optuna's `enqueue_trial`); the algorithm suggests the trials after them.
+    var enqueued: [[ParameterAssignment]] = []
 
     /// Runs the experiment, refilling a slot as soon as any trial finishes. Deterministic whatever order parallel trials
     /// finish in: with P = parallelTrialCount ≥ 2, trial j (after the first P) is suggested from the results of trials
@@ -200,13 +202,14 @@ struct ExperimentLoop {
     /// a resumed run must suggest exactly what the killed one did).
     func nextTrials(count: Int, after trials: [TrialState]) throws(RunnerError) -> [TrialState] {
         let space = algorithm.contextSpace ?? experiment.searchSpace
-        let points = algorithm.suggest(SuggestionContext(
+        let queued = Array(enqueued.dropFirst(trials.count).prefix(count))
+        let points = queued.count == count ? [] : algorithm.suggest(SuggestionContext(
             searchSpace: space, objective: experiment.objective, trials: trials.map(\.record),
-            count: count, issuedBefore: trials.count, seed: seed))
-        return try points.enumerated().map { offset, point throws(RunnerError) in
+            count: count - queued.count, issuedBefore: trials.count + queued.count, seed: seed))
+        let proposals = queued + points.map { space.assignments(for: $0) }
+        return try proposals.enumerated().map { offset, assignments throws(RunnerError) in
             let index = trials.count + offset
             let name = Self.trialName(experiment: experiment.name, seed: seed, index: index)
-            let assignments = space.assignments(for: point)
             let trial = TrialState(
                 index: index, name: name, assignments: assignments,
                 command: try TrialCommand.make(for: experiment, assignments: assignments, trialName: name),

@@ -22,6 +22,9 @@ public struct TuningOptions: Sendable {
     public var trialTimeout: Double?
     /// The seed was given on the command line: resuming a run that used another one is refused.
     public var seedIsExplicit: Bool
+    /// `--enqueue FILE`: its path (a data input of the run: a resume with it changed is refused) and the assignments
+    /// evaluated first, as read by `EnqueuedTrials.read`.
+    public var enqueue: (path: String, trials: [[ParameterAssignment]])?
 
     public init(
         output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64, resume: Bool = false,
@@ -121,7 +124,8 @@ public enum TuningRun {
             timeout: options.trialTimeout)
         let data = try await preflight(
             experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: options.fallbackSeed, executor: executor)
-        let inputs = try (data?.inputFiles ?? []).map { path throws(RunnerError) in try InputFileRecord.of(path) }
+        let inputFiles = (data?.inputFiles ?? []) + (options.enqueue.map { [$0.path] } ?? [])
+        let inputs = try inputFiles.map { path throws(RunnerError) in try InputFileRecord.of(path) }
         let lock: FileLock
         do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
             throw .artifacts("another tune run is using model version \(options.modelVersion): \(error.description)")
@@ -141,7 +145,8 @@ public enum TuningRun {
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: replay?.seed ?? seed, executor: executor,
-            journal: journal, replay: replay, earlyStopping: try earlyStopping(experiment))
+            journal: journal, replay: replay, earlyStopping: try earlyStopping(experiment),
+            enqueued: options.enqueue?.trials ?? [])
         let (trials, outcome) = try await loop.run(onEvent: onEvent)
         guard !options.control.isInterrupted else { throw .interrupted }
         try journal.checkHealthy()

@@ -40,6 +40,9 @@ extension TunekitCommand {
         @Option(help: "Seed used when the experiment has no random_state setting.")
         var seed: UInt64?
 
+        @Option(help: #"Settings to evaluate first (Optuna's enqueue_trial): a JSON list such as [{"learning_rate": 0.1, "num_leaves": 31}]."#)
+        var enqueue: String?
+
         func validate() throws {
             if let trialTimeout, !(trialTimeout > 0) { throw ValidationError("--trial-timeout must be a positive number of seconds") }
             if resume, force { throw ValidationError("--resume continues a run and --force starts over; give one") }
@@ -54,12 +57,21 @@ extension TunekitCommand {
             }
             let version = modelVersion ?? ProcessInfo.processInfo.environment["MODEL_VERSION"] ?? Self.timestampVersion()
             let control = RunControl(adoptingOrphans: true)
-            let options = TuningOptions(
+            var options = TuningOptions(
                 output: output, modelVersion: version, force: force, fallbackSeed: seed ?? freshSeed(), resume: resume,
                 experimentSHA256: digest, control: control, trialTimeout: trialTimeout, seedIsExplicit: seed != nil)
+            if let enqueue {
+                do {
+                    let maxTrials = try TuningRun.validate(spec).maxTrials
+                    options.enqueue = (enqueue, try EnqueuedTrials.read(enqueue, experiment: spec, maxTrials: maxTrials))
+                } catch {
+                    throw fail(error.description)
+                }
+            }
             let progress = ProgressPrinter(experiment: spec)
             let resumeCommand = (["tunekit", "tune", experiment, "--output", output, "--model-version", version, "--resume"]
-                + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? []))
+                + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? [])
+                + (enqueue.map { ["--enqueue", $0] } ?? []))
                 .joined(separator: " ")
             let signals = InterruptHandler.install { signal in
                 let journal = control.interrupt(signal: signal.name, grace: 5)

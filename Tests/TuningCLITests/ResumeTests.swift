@@ -126,6 +126,42 @@ import Testing
         #expect(reference.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "a clean run over the new data")
     }
 
+    /// `--enqueue FILE` (Optuna's enqueue_trial): the settings run first, in order, then the algorithm's, seeing
+    /// their results; killed and resumed it ends as uninterrupted; the file is an input (changed, resume is refused).
+    @Test func enqueuedSettingsRunFirstAndResume() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false)
+        let queue = directory.write("queue.json", #"[{"alpha": 0.5}, {"alpha": "2"}]"#)
+        let reference = try Self.tune(experiment, directory.file("reference"), ["--enqueue", queue])
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let journal = try String(contentsOfFile: directory.file("reference/runs/v1/journal.jsonl"), encoding: .utf8)
+        let suggested = journal.split(separator: "\n").filter { $0.contains("\"trial-suggested\"") }
+        #expect(suggested.count == 6 && suggested[0].contains(#""value":"0.5""#) && suggested[1].contains(#""value":"2.0""#), "\(suggested)")
+        let output = directory.file("out")
+        let killed = try Self.tune(experiment, output, ["--enqueue", queue], environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
+        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        let resumed = try Self.tune(experiment, output, ["--enqueue", queue])
+        #expect(resumed.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "\(resumed.stderr)")
+        // Refusals name the entry and what is wrong.
+        for (text, message) in [
+            (#"[{"alpha": 1000}]"#, "entry 1 has a value outside its parameter's feasible space"),
+            (#"[{"alpha": 1, "beta": 2}]"#, "entry 1 names 'beta', which is not a parameter"),
+            (#"[{}]"#, "entry 1 gives no value for alpha"),
+            (#"{"alpha": 1}"#, "not a JSON list of objects"),
+        ] {
+            let bad = directory.write("bad.json", text)
+            let refused = try Self.tune(experiment, directory.file("bad"), ["--enqueue", bad])
+            #expect(refused.status == 1 && refused.stderr.contains(message), "\(text): \(refused.stderr)")
+        }
+        // A changed queue is a changed input: a killed run with it is not resumed.
+        let changed = directory.file("changed")
+        _ = try Self.tune(experiment, changed, ["--enqueue", queue], environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
+        _ = directory.write("queue.json", #"[{"alpha": 0.7}]"#)
+        let refused = try Self.tune(experiment, changed, ["--enqueue", queue])
+        #expect(refused.status == 1 && refused.stderr.contains("queue.json changed"), "\(refused.stderr)")
+    }
+
     /// Two resumes of one killed run at once: one takes the run lock and finishes it, the other is refused (or finds
     /// it finished); the trials run once and the score is the uninterrupted run's.
     @Test func twoResumesAtOnceFinishTheRunOnce() throws {

@@ -1,0 +1,59 @@
+public import ExperimentModel
+import Foundation
+import ModelArtifacts
+import SuggestionAlgorithms
+
+/// `tune --enqueue FILE`: known-good settings evaluated first, as Optuna's `enqueue_trial` — a JSON list of objects of
+/// parameter → value, e.g. `[{"learning_rate": 0.1, "num_leaves": 31}]`. Each object must give every parameter a value
+/// inside its feasible space; the algorithm then suggests the trials after them, seeing their results as history.
+public enum EnqueuedTrials {
+    /// Largest file read.
+    static let maxBytes = 4 << 20
+
+    public static func read(_ path: String, experiment: Experiment, maxTrials: Int) throws(RunnerError) -> [[ParameterAssignment]] {
+        let data: Data
+        do { data = try SmallFile.read(path, limit: maxBytes) } catch {
+            throw .invalidArguments("\(path): cannot be read (at most \(maxBytes >> 20) MB)")
+        }
+        guard let entries = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
+            throw .invalidArguments(#"\#(path): not a JSON list of objects such as [{"learning_rate": 0.1, "num_leaves": 31}]"#)
+        }
+        guard entries.count <= maxTrials else {
+            throw .invalidArguments("\(path): \(entries.count) trials to enqueue, more than the experiment's \(maxTrials)")
+        }
+        if let algorithm = try? SuggestionService.makeAlgorithm(for: experiment), algorithm.contextSpace != nil {
+            throw .invalidArguments("--enqueue: \(experiment.algorithm.algorithmName) schedules its own trials; enqueue with a sampling algorithm (random, tpe, …)")
+        }
+        let space = experiment.searchSpace
+        let names = Set(space.names)
+        return try entries.enumerated().map { index, entry throws(RunnerError) in
+            guard let object = entry as? [String: Any] else {
+                throw .invalidArguments("\(path): entry \(index + 1) is not an object of parameter: value")
+            }
+            if let unknown = object.keys.sorted().first(where: { !names.contains($0) }) {
+                throw .invalidArguments("\(path): entry \(index + 1) names '\(unknown)', which is not a parameter (\(space.names.joined(separator: ", ")))")
+            }
+            let assignments = try object.map { name, value throws(RunnerError) in
+                ParameterAssignment(name: name, value: try text(value, entry: index + 1, name: name, path: path))
+            }
+            guard let point = space.point(from: assignments) else {
+                let missing = space.names.filter { object[$0] == nil }
+                throw .invalidArguments(
+                    missing.isEmpty
+                        ? "\(path): entry \(index + 1) has a value outside its parameter's feasible space"
+                        : "\(path): entry \(index + 1) gives no value for \(missing.joined(separator: ", "))")
+            }
+            return space.assignments(for: point)
+        }
+    }
+
+    private static func text(_ value: Any, entry: Int, name: String, path: String) throws(RunnerError) -> String {
+        switch value {
+        case let text as String: return text
+        case let number as NSNumber:
+            let double = number.doubleValue
+            return double == double.rounded() && abs(double) < 1e15 ? String(Int(double)) : String(double)
+        default: throw .invalidArguments("\(path): entry \(entry), \(name): a value is a string or a number")
+        }
+    }
+}
