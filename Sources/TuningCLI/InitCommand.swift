@@ -126,7 +126,7 @@ struct ExperimentDraft {
         // Splits: the latest 20 % of rows validate, the last 10 % are held out for the final test. Other ways:
         // --shuffle-seed N (random), --time-column C --valid-from T --test-from T, --split-column C, --valid/--test FILE.
         arguments += ["--valid-fraction=0.2", "--test-fraction=0.1"]
-        if let targetAbove { arguments.append("--target-above=\(ResponseNumber.text(targetAbove))") }
+        if let targetAbove { arguments.append("--target-above=\(CommandLineNumber.text(targetAbove))") }
         if trainer == "gbdt" {
             arguments += ["--num_iterations=500", "--early_stopping_rounds=30", "--seed=1"]
             if classes > 2 { arguments.append("--objective=multiclass") } else if classes == 2 { arguments.append("--objective=binary") }
@@ -198,7 +198,7 @@ struct ExperimentDraft {
 }
 
 /// A number as a command-line value: whole numbers without a fraction.
-enum ResponseNumber {
+enum CommandLineNumber {
     static func text(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
