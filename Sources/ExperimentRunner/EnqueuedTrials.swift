@@ -57,3 +57,48 @@ public enum EnqueuedTrials {
         }
     }
 }
+
+/// `tune --warm-start OUTPUT[:VERSION]`: an earlier run's finished trials as the algorithm's history, so a new run
+/// starts where it left off; they are not run again and do not count against `maxTrialCount`.
+public enum WarmStart {
+    /// The journal of `OUTPUT`'s run `VERSION` (default: the run whose journal changed last) and its finished trials
+    /// whose assignments fit this experiment's search space (others are left out, counted in the second value).
+    public static func read(
+        _ reference: String, experiment: Experiment
+    ) throws(RunnerError) -> (journal: String, trials: [TrialRecord], skipped: Int) {
+        if let algorithm = try? SuggestionService.makeAlgorithm(for: experiment), algorithm.contextSpace != nil {
+            throw .invalidArguments("--warm-start: \(experiment.algorithm.algorithmName) schedules its own trials; warm-start a sampling algorithm (random, tpe, …)")
+        }
+        let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
+        let output = parts[0], version = parts.count > 1 ? parts[1] : nil
+        let runs = (output as NSString).appendingPathComponent("runs")
+        let chosen: String
+        if let version {
+            chosen = version
+        } else {
+            let versions = ((try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []).compactMap { name -> (String, Date)? in
+                let journal = ((runs as NSString).appendingPathComponent(name) as NSString).appendingPathComponent("journal.jsonl")
+                guard let date = (try? FileManager.default.attributesOfItem(atPath: journal))?[.modificationDate] as? Date else { return nil }
+                return (name, date)
+            }
+            guard let latest = versions.max(by: { ($0.1, $0.0) < ($1.1, $1.0) }) else {
+                throw .invalidArguments("--warm-start \(reference): no run journal under \(runs)")
+            }
+            chosen = latest.0
+        }
+        let journal = ((runs as NSString).appendingPathComponent(chosen) as NSString).appendingPathComponent("journal.jsonl")
+        guard FileManager.default.fileExists(atPath: journal) else { throw .invalidArguments("--warm-start \(reference): no \(journal)") }
+        guard let replay = try JournalReplay.load(journal) else { throw .invalidArguments("\(journal): no run-started event") }
+        var trials: [TrialRecord] = [], skipped = 0
+        for index in replay.finished.keys.sorted() {
+            guard let outcome = replay.finished[index], let assignments = replay.suggested[index] else { continue }
+            guard experiment.searchSpace.point(from: assignments) != nil else {
+                skipped += 1
+                continue
+            }
+            trials.append(TrialRecord(
+                name: "warm-start-\(index)", assignments: assignments, condition: outcome.condition, metrics: outcome.metrics))
+        }
+        return (journal, trials, skipped)
+    }
+}

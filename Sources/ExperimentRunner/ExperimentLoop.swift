@@ -72,6 +72,8 @@ struct ExperimentLoop {
     var earlyStopping: (any EarlyStoppingAlgorithm)?
     /// Assignments to evaluate first, in order (Optuna's `enqueue_trial`); the algorithm suggests the trials after them.
     var enqueued: [[ParameterAssignment]] = []
+    /// Finished trials of an earlier run (`--warm-start`): history for the algorithm, never run or counted here.
+    var warmStart: [TrialRecord] = []
 
     /// Runs the experiment, refilling a slot as soon as any trial finishes. Deterministic whatever order parallel trials
     /// finish in: with P = parallelTrialCount ≥ 2, trial j (after the first P) is suggested from the results of trials
@@ -204,7 +206,7 @@ struct ExperimentLoop {
         let space = algorithm.contextSpace ?? experiment.searchSpace
         let queued = Array(enqueued.dropFirst(trials.count).prefix(count))
         let points = queued.count == count ? [] : algorithm.suggest(SuggestionContext(
-            searchSpace: space, objective: experiment.objective, trials: trials.map(\.record),
+            searchSpace: space, objective: experiment.objective, trials: warmStart + trials.map(\.record),
             count: count - queued.count, issuedBefore: trials.count + queued.count, seed: seed))
         let proposals = queued + points.map { space.assignments(for: $0) }
         return try proposals.enumerated().map { offset, assignments throws(RunnerError) in

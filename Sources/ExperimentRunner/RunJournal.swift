@@ -33,6 +33,9 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var searchSpace: [ParameterImportance.Parameter]?
     /// The data files the trials read, as they were when the run started (journals before 0.3 lack them).
     public var inputs: [InputFileRecord]?
+    /// `--warm-start`: the earlier run's journal whose finished trials are history, and how many.
+    public var warmStart: String?
+    public var warmStartTrials: Int?
     // trial events
     public var trial: Int?
     public var name: String?

@@ -25,6 +25,8 @@ public struct TuningOptions: Sendable {
     /// `--enqueue FILE`: its path (a data input of the run: a resume with it changed is refused) and the assignments
     /// evaluated first, as read by `EnqueuedTrials.read`.
     public var enqueue: (path: String, trials: [[ParameterAssignment]])?
+    /// `--warm-start`: the earlier run's journal (a run input too) and its finished trials, as `WarmStart.read` gives them.
+    public var warmStart: (journal: String, trials: [TrialRecord])?
 
     public init(
         output: String, modelVersion: String, force: Bool, fallbackSeed: UInt64, resume: Bool = false,
@@ -125,6 +127,7 @@ public enum TuningRun {
         let data = try await preflight(
             experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: options.fallbackSeed, executor: executor)
         let inputFiles = (data?.inputFiles ?? []) + (options.enqueue.map { [$0.path] } ?? [])
+            + (options.warmStart.map { [$0.journal] } ?? [])
         let inputs = try inputFiles.map { path throws(RunnerError) in try InputFileRecord.of(path) }
         let lock: FileLock
         do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
@@ -138,6 +141,7 @@ public enum TuningRun {
         var start = JournalEvent(replay == nil ? .runStarted : .runResumed)
         (start.experiment, start.experimentSHA256) = (experiment.name, options.experimentSHA256)
         (start.seed, start.inputs) = (replay?.seed ?? seed, inputs)
+        (start.warmStart, start.warmStartTrials) = (options.warmStart?.journal, options.warmStart?.trials.count)
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
         (start.objectiveMetric, start.algorithm) = (experiment.objective.objectiveMetricName, experiment.algorithm.algorithmName)
         start.objectiveGoal = experiment.objective.type == .maximize ? "maximize" : "minimize"
@@ -146,7 +150,7 @@ public enum TuningRun {
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: replay?.seed ?? seed, executor: executor,
             journal: journal, replay: replay, earlyStopping: try earlyStopping(experiment),
-            enqueued: options.enqueue?.trials ?? [])
+            enqueued: options.enqueue?.trials ?? [], warmStart: options.warmStart?.trials ?? [])
         let (trials, outcome) = try await loop.run(onEvent: onEvent)
         guard !options.control.isInterrupted else { throw .interrupted }
         try journal.checkHealthy()

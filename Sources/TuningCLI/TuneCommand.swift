@@ -43,6 +43,9 @@ extension TunekitCommand {
         @Option(help: #"Settings to evaluate first (Optuna's enqueue_trial): a JSON list such as [{"learning_rate": 0.1, "num_leaves": 31}]."#)
         var enqueue: String?
 
+        @Option(name: .customLong("warm-start"), help: "An earlier run, OUTPUT[:VERSION]: its finished trials are the algorithm's history (not run again, not counted).")
+        var warmStart: String?
+
         func validate() throws {
             if let trialTimeout, !(trialTimeout > 0) { throw ValidationError("--trial-timeout must be a positive number of seconds") }
             if resume, force { throw ValidationError("--resume continues a run and --force starts over; give one") }
@@ -68,10 +71,20 @@ extension TunekitCommand {
                     throw fail(error.description)
                 }
             }
+            if let warmStart {
+                let read: (journal: String, trials: [TrialRecord], skipped: Int)
+                do { read = try WarmStart.read(warmStart, experiment: spec) } catch { throw fail(error.description) }
+                guard URL(fileURLWithPath: read.journal).standardizedFileURL != URL(fileURLWithPath: options.journalPath).standardizedFileURL else {
+                    throw fail("--warm-start names this run's own journal; warm-start from another version")
+                }
+                options.warmStart = (read.journal, read.trials)
+                note("warm start: \(read.trials.count) finished trial(s) of \(read.journal) as history"
+                    + (read.skipped > 0 ? " (\(read.skipped) outside this search space left out)" : ""))
+            }
             let progress = ProgressPrinter(experiment: spec)
             let resumeCommand = (["tunekit", "tune", experiment, "--output", output, "--model-version", version, "--resume"]
                 + (seed.map { ["--seed", String($0)] } ?? []) + (trialTimeout.map { ["--trial-timeout", String($0)] } ?? [])
-                + (enqueue.map { ["--enqueue", $0] } ?? []))
+                + (enqueue.map { ["--enqueue", $0] } ?? []) + (warmStart.map { ["--warm-start", $0] } ?? []))
                 .joined(separator: " ")
             let signals = InterruptHandler.install { signal in
                 let journal = control.interrupt(signal: signal.name, grace: 5)

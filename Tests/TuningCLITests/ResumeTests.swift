@@ -162,6 +162,31 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("queue.json changed"), "\(refused.stderr)")
     }
 
+    /// `--warm-start OUTPUT:V`: an earlier run's finished trials are the algorithm's history — TPE models from the
+    /// first trial instead of drawing its random start-up trials — and are neither run again nor counted.
+    @Test func aWarmStartSeedsTheHistoryWithoutRunningIt() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let experiment = Self.experiment(directory, external: false)
+        let earlier = directory.file("out")
+        #expect(try Self.tune(experiment, earlier).status == 0)
+        let cold = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "cold"])
+        let warm = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "warm", "--warm-start", "\(earlier):v1"])
+        #expect(cold.status == 0 && warm.status == 0, "\(warm.stderr)")
+        #expect(warm.stderr.contains("warm start: 6 finished trial(s) of \(earlier)/runs/v1/journal.jsonl as history"), "\(warm.stderr)")
+        func suggested(_ version: String) throws -> [String] {
+            try String(contentsOfFile: "\(earlier)/runs/\(version)/journal.jsonl", encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains("\"trial-suggested\"") }.map(String.init)
+        }
+        let (coldTrials, warmTrials) = (try suggested("cold"), try suggested("warm"))
+        #expect(coldTrials.count == 6 && warmTrials.count == 6, "maxTrialCount counts this run's trials only")
+        #expect(coldTrials[0] != warmTrials[0], "the first suggestion already uses the earlier results")
+        let start = try String(contentsOfFile: "\(earlier)/runs/warm/journal.jsonl", encoding: .utf8).split(separator: "\n")[0]
+        #expect(start.contains(#""warmStartTrials":6"#), "\(start)")
+        let own = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "v9", "--warm-start", "\(earlier):v9"])
+        #expect(own.status == 1, "\(own.stderr)")
+    }
+
     /// Two resumes of one killed run at once: one takes the run lock and finishes it, the other is refused (or finds
     /// it finished); the trials run once and the score is the uninterrupted run's.
     @Test func twoResumesAtOnceFinishTheRunOnce() throws {
