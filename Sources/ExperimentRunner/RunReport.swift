@@ -88,6 +88,9 @@ public enum RunReport {
             ("objective", "\(maximize ? "maximize" : "minimize") \(table.objectiveMetric ?? "-")"),
             ("trials", "\(table.rows.count) (\(counts))"),
         ]
+        if let warm = start?.warmStart {
+            rows.append(("warm start", "\(start?.warmStartTrials ?? 0) finished trial(s) of \(warm) as the algorithm's history"))
+        }
         if let best = best(table, maximize: maximize) {
             let parameters = table.parameterNames.compactMap { name in best.parameters[name].map { "\(name)=\($0)" } }
             rows.append(("best trial", "\(best.number) (\(best.name)): \(short(best.value!)) with \(parameters.joined(separator: " "))"))

@@ -183,6 +183,8 @@ import Testing
         #expect(coldTrials[0] != warmTrials[0], "the first suggestion already uses the earlier results")
         let start = try String(contentsOfFile: "\(earlier)/runs/warm/journal.jsonl", encoding: .utf8).split(separator: "\n")[0]
         #expect(start.contains(#""warmStartTrials":6"#), "\(start)")
+        let report = try String(contentsOfFile: "\(earlier)/runs/warm/report.html", encoding: .utf8)
+        #expect(report.contains("6 finished trial(s) of \(earlier)/runs/v1/journal.jsonl as the algorithm's history"), "the report says so")
         let own = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "v9", "--warm-start", "\(earlier):v9"])
         #expect(own.status == 1, "\(own.stderr)")
     }
