@@ -2,6 +2,7 @@ public import ExperimentModel
 import Foundation
 import ModelArtifacts
 import SuggestionAlgorithms
+import Trainers
 
 /// `tune --enqueue FILE`: known-good settings evaluated first, as Optuna's `enqueue_trial` — a JSON list of objects of
 /// parameter → value, e.g. `[{"learning_rate": 0.1, "num_leaves": 31}]`. Each object must give every parameter a value
@@ -50,9 +51,7 @@ public enum EnqueuedTrials {
     private static func text(_ value: Any, entry: Int, name: String, path: String) throws(RunnerError) -> String {
         switch value {
         case let text as String: return text
-        case let number as NSNumber:
-            let double = number.doubleValue
-            return double == double.rounded() && abs(double) < 1e15 ? String(Int(double)) : String(double)
+        case let number as NSNumber: return DataTable.format(number.doubleValue)
         default: throw .invalidArguments("\(path): entry \(entry), \(name): a value is a string or a number")
         }
     }

@@ -126,7 +126,7 @@ struct ExperimentDraft {
         // Splits: the latest 20 % of rows validate, the last 10 % are held out for the final test. Other ways:
         // --shuffle-seed N (random), --time-column C --valid-from T --test-from T, --split-column C, --valid/--test FILE.
         arguments += ["--valid-fraction=0.2", "--test-fraction=0.1"]
-        if let targetAbove { arguments.append("--target-above=\(CommandLineNumber.text(targetAbove))") }
+        if let targetAbove { arguments.append("--target-above=\(DataTable.format(targetAbove))") }
         if trainer == "gbdt" {
             arguments += ["--num_iterations=500", "--early_stopping_rounds=30", "--seed=1"]
             if classes > 2 { arguments.append("--objective=multiclass") } else if classes == 2 { arguments.append("--objective=binary") }
@@ -194,12 +194,5 @@ struct ExperimentDraft {
     /// A YAML scalar: quoted when it holds characters YAML reads specially.
     static func quoted(_ text: String) -> String {
         text.contains(where: { ": #{}[],&*!|>'\"%@`".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" : text
-    }
-}
-
-/// A number as a command-line value: whole numbers without a fraction.
-enum CommandLineNumber {
-    static func text(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

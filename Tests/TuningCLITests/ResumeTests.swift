@@ -110,8 +110,7 @@ import Testing
         defer { directory.remove() }
         let experiment = Self.experiment(directory, external: false)
         let output = directory.file("out")
-        let killed = try Self.tune(experiment, output, environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
-        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        try Self.killAfterTrialTwo(experiment, output)
         _ = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
         for extra in [[], ["--resume"]] {
             let refused = try Self.tune(experiment, output, extra)
@@ -139,8 +138,7 @@ import Testing
         let suggested = journal.split(separator: "\n").filter { $0.contains("\"trial-suggested\"") }
         #expect(suggested.count == 6 && suggested[0].contains(#""value":"0.5""#) && suggested[1].contains(#""value":"2.0""#), "\(suggested)")
         let output = directory.file("out")
-        let killed = try Self.tune(experiment, output, ["--enqueue", queue], environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
-        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        try Self.killAfterTrialTwo(experiment, output, ["--enqueue", queue])
         let resumed = try Self.tune(experiment, output, ["--enqueue", queue])
         #expect(resumed.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "\(resumed.stderr)")
         // Refusals name the entry and what is wrong.
@@ -226,8 +224,7 @@ import Testing
         defer { directory.remove() }
         let experiment = Self.experiment(directory, external: false)
         let output = directory.file("out")
-        let killed = try Self.tune(experiment, output, environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
-        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
+        try Self.killAfterTrialTwo(experiment, output)
         let journal = output + "/runs/v1/journal.jsonl"
         var text = try String(contentsOfFile: journal, encoding: .utf8)
         let lineNumber = text.split(separator: "\n").count + 1
@@ -357,6 +354,12 @@ import Testing
         try waitFor(seconds: 60) { count("trial-finished", in: output + "/runs/v1/journal.jsonl") >= 2 }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// Runs in-process `tune` with the failpoint that SIGKILLs it after its second trial.
+    static func killAfterTrialTwo(_ experiment: String, _ output: String, _ extra: [String] = []) throws {
+        let killed = try tune(experiment, output, extra, environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
+        #expect(killed.status == 9 || killed.status == 137, "\(killed.stderr)")
     }
 
     static func count(_ event: String, in journal: String) -> Int {
