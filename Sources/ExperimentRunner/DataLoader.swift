@@ -16,6 +16,8 @@ public struct LoadedData: Sendable {
     public let inputFiles: [String]
     /// What the traffic featurizer dropped and kept (VolInfo data only).
     public let report: DataQualityReport?
+    /// Cross-validation folds over `splits.train` (positions in it); nil without cross-validation.
+    public let folds: [CrossValidationFold]?
 
     /// The data with a binary target: 1 where the target exceeds `threshold`, else 0 (e.g. congested hours).
     func labellingTarget(above threshold: Double) throws(RunnerError) -> LoadedData {
@@ -31,12 +33,18 @@ public struct LoadedData: Sendable {
         }
         return LoadedData(
             spec: spec, kind: kind, splits: DatasetSplits(train: train, validation: label(splits.validation), test: splits.test.map(label)),
-            encoding: encoding, inputFiles: inputFiles, report: report)
+            encoding: encoding, inputFiles: inputFiles, report: report, folds: folds)
     }
 
     /// SHA-256 over the names and bytes of every input file: provenance for a published model, computed only when
     /// one is published (a trial that only reports metrics never reads its data twice).
     public func checksum() throws(RunnerError) -> String { try DataLoader.checksum(inputFiles) }
+}
+
+/// One cross-validation fold: positions in the training rows that fit, and those that score.
+public struct CrossValidationFold: Sendable, Equatable {
+    public let train: [Int]
+    public let validation: [Int]
 }
 
 /// Loads a `DataSpec`: VolInfo directories go through the traffic featurizer, other CSVs through the generic table reader.
@@ -47,9 +55,10 @@ public enum DataLoader {
             throw .data("\(spec.path): no such file or directory")
         }
         let isVolInfo = isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path)
-        if isVolInfo, spec.testPath != nil || spec.shuffleSeed != nil || spec.splitColumn != nil || spec.timeColumn != nil {
+        if isVolInfo, spec.testPath != nil || spec.shuffleSeed != nil || spec.splitColumn != nil || spec.timeColumn != nil
+            || spec.weightColumn != nil || spec.crossValidates {
             throw .invalidArguments(
-                "\(spec.path) is traffic data, split by months (--valid-months, --test-months); --test, --shuffle-seed, --split-column and --time-column are for plain CSVs")
+                "\(spec.path) is traffic data, split by months (--valid-months, --test-months); --test, --shuffle-seed, --split-column, --time-column, --weight-column, --cv and --fold-column are for plain CSVs")
         }
         let data = isVolInfo ? try loadVolInfo(spec) : try loadCSV(spec)
         return try spec.targetAbove.map { threshold throws(RunnerError) in try data.labellingTarget(above: threshold) } ?? data
@@ -64,7 +73,7 @@ public enum DataLoader {
             return LoadedData(
                 spec: spec, kind: .volInfo, splits: splits, encoding: encoding,
                 inputFiles: try TrafficFeaturizer.inputFiles(spec.path) + (spec.calendarPath.map { [$0] } ?? []),
-                report: featurized.report)
+                report: featurized.report, folds: nil)
         } catch let error as TrafficDataError {
             throw .data(error.description)
         } catch let error as RunnerError {
@@ -79,12 +88,16 @@ public enum DataLoader {
             throw .invalidArguments("--target is required for a plain CSV (\(spec.path) is not VolInfo data)")
         }
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
+        let notFeatures = [spec.splitColumn, spec.weightColumn, spec.foldColumn].compactMap { $0 }
         let encoding = try wrap { () throws(TrainerError) in
             try FeatureEncoding.fit(
-                table, target: target, ignoring: Set(spec.ignoredColumns + (spec.splitColumn.map { [$0] } ?? [])),
+                table, target: target, ignoring: Set(spec.ignoredColumns + notFeatures),
                 dateColumns: Set(spec.dateColumns ?? []), categoricalColumns: Set(spec.categoricalColumns ?? []))
         }
-        let all = try wrap { () throws(TrainerError) in try encoding.dataset(from: table) }
+        func weighted(_ data: Dataset, from table: DataTable) throws(RunnerError) -> Dataset {
+            try spec.weightColumn.map { column throws(RunnerError) in data.withWeights(try weights(table, column: column)) } ?? data
+        }
+        let all = try weighted(try wrap { () throws(TrainerError) in try encoding.dataset(from: table) }, from: table)
         let parts = try splitRows(spec, table: table)
         // Checked before any rows are sliced: a split that leaves no training rows must not make a bad range.
         guard parts.train.count >= 2 else {
@@ -94,13 +107,27 @@ public enum DataLoader {
         func separate(_ path: String) throws(RunnerError) -> Dataset {
             files.append(path)
             let separate = try wrap { () throws(TrainerError) in try DataTable.read(csv: path) }
-            return try wrap { () throws(TrainerError) in try encoding.dataset(from: separate) }
+            return try weighted(try wrap { () throws(TrainerError) in try encoding.dataset(from: separate) }, from: separate)
         }
         let validation = try spec.validPath.map(separate) ?? all.rows(at: parts.validation)
         let test = try spec.testPath.map(separate) ?? (parts.test.isEmpty ? nil : all.rows(at: parts.test))
         let splits = DatasetSplits(train: all.rows(at: parts.train), validation: validation, test: test)
         return LoadedData(
-            spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil)
+            spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil,
+            folds: try folds(spec, table: table, pool: parts.train))
+    }
+
+    /// The sample weights in `column`: a number ≥ 0 on every row.
+    private static func weights(_ table: DataTable, column: String) throws(RunnerError) -> [Double] {
+        guard let cells = table.column(named: column) else { throw .data("\(table.file): no column '\(column)' (--weight-column)") }
+        for row in 0..<table.rowCount {
+            let text = cells.text(row).trimmingCharacters(in: .whitespaces)
+            guard let weight = Double(text), weight.isFinite, weight >= 0 else {
+                throw .data(
+                    "\(table.file), line \(table.lines[row]): --weight-column \(column) is '\(text)'; every row needs a weight, a number ≥ 0")
+            }
+        }
+        return (0..<table.rowCount).map { Double(cells.text($0).trimmingCharacters(in: .whitespaces))! }
     }
 
     /// Row indices of each split of the main file, each in file order: by a split column, by a time column, or by
@@ -111,14 +138,19 @@ public enum DataLoader {
             guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--split-column)") }
             var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
             for row in 0..<n {
-                switch cells.text(row).trimmingCharacters(in: .whitespaces).lowercased() {
+                let value = cells.text(row).trimmingCharacters(in: .whitespaces)
+                switch spec.splitValues.map({ $0[value] }) ?? value.lowercased() {
                 case "train", "training": parts.train.append(row)
                 case "valid", "validation", "val": parts.validation.append(row)
                 case "test": parts.test.append(row)
-                case let other:
-                    throw .data(
-                        "\(spec.path), line \(table.lines[row]): --split-column \(column) has '\(other)'; each row must be train, valid or test")
+                default:
+                    let allowed = spec.splitValues.map { $0.keys.sorted().joined(separator: ", ") + " (--split-values)" } ?? "train, valid or test"
+                    throw .data("\(spec.path), line \(table.lines[row]): --split-column \(column) has '\(value)'; each row must be \(allowed)")
                 }
+            }
+            if spec.crossValidates, let first = parts.validation.first {
+                throw .data(
+                    "\(spec.path), line \(table.lines[first]): --split-column \(column) marks validation rows, but cross-validation scores on folds of every non-test row; mark them train")
             }
             return parts
         }
@@ -127,8 +159,8 @@ public enum DataLoader {
         }
         // Stratified: each target value's rows are split on their own, so every split keeps its share.
         var groups: [[Int]] = [Array(0..<n)]
-        if spec.stratify == true, let target = spec.target, let labels = table.column(named: target) {
-            groups = Dictionary(grouping: 0..<n) { labels.text($0) }.sorted { $0.key < $1.key }.map(\.value)
+        if spec.stratify == true, !spec.crossValidates {
+            groups = classGroups(spec, table: table, rows: Array(0..<n))
         }
         var random = spec.shuffleSeed.map { Xoshiro256(seed: $0) }
         var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
@@ -153,14 +185,7 @@ public enum DataLoader {
     private static func splitByTime(
         _ spec: DataSpec, table: DataTable, column: String
     ) throws(RunnerError) -> (train: [Int], validation: [Int], test: [Int]) {
-        guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--time-column)") }
-        let bounds = [spec.validFrom, spec.testFrom].compactMap { $0 }
-        let values = (0..<table.rowCount).map { cells.text($0).trimmingCharacters(in: .whitespaces) }
-        if let empty = values.firstIndex(where: \.isEmpty) {
-            throw .data("\(spec.path), line \(table.lines[empty]): --time-column \(column) is empty; every row needs a time to be split by it")
-        }
-        let numeric = (values + bounds).allSatisfy { Double($0) != nil }
-        func before(_ a: String, _ b: String) -> Bool { numeric ? Double(a)! < Double(b)! : a < b }
+        let (values, before) = try timeOrder(spec, table: table, column: column)
         if let validFrom = spec.validFrom, let testFrom = spec.testFrom, before(testFrom, validFrom) {
             throw .invalidArguments("--valid-from \(validFrom) is after --test-from \(testFrom): the validation and test ranges would overlap")
         }
@@ -175,6 +200,98 @@ public enum DataLoader {
             }
         }
         return parts
+    }
+
+    /// The time column's values and their order: numbers when every value (and bound) is one, else text (ISO dates
+    /// and months sort as text).
+    private static func timeOrder(
+        _ spec: DataSpec, table: DataTable, column: String
+    ) throws(RunnerError) -> (values: [String], before: @Sendable (String, String) -> Bool) {
+        guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--time-column)") }
+        let bounds = [spec.validFrom, spec.testFrom].compactMap { $0 }
+        let values = (0..<table.rowCount).map { cells.text($0).trimmingCharacters(in: .whitespaces) }
+        if let empty = values.firstIndex(where: \.isEmpty) {
+            throw .data("\(spec.path), line \(table.lines[empty]): --time-column \(column) is empty; every row needs a time to be split by it")
+        }
+        let numeric = (values + bounds).allSatisfy { Double($0) != nil }
+        return (values, { a, b in numeric ? Double(a)! < Double(b)! : a < b })
+    }
+
+    /// Positions in `rows` grouped by class (the target's value, or its side of `--target-above`), classes in sorted
+    /// order.
+    private static func classGroups(_ spec: DataSpec, table: DataTable, rows: [Int]) -> [[Int]] {
+        guard let target = spec.target, let labels = table.column(named: target) else { return [Array(rows.indices)] }
+        let key: (Int) -> String = { position in
+            let row = rows[position]
+            guard let threshold = spec.targetAbove else { return labels.text(row) }
+            return DataTable.numericCell(Substring(labels.text(row).trimmingCharacters(in: .whitespaces))).map { $0 > threshold ? "1" : "0" } ?? ""
+        }
+        return Dictionary(grouping: rows.indices, by: key).sorted { $0.key < $1.key }.map(\.value)
+    }
+
+    /// Cross-validation folds over the training rows `pool` (file rows, in file order), as positions in `pool`: the
+    /// fold column's values; time-ordered folds (fold i trains on the rows before its block, as scikit-learn's
+    /// TimeSeriesSplit, never cutting between equal times); else k-fold, in file order or shuffled by the shuffle seed,
+    /// and within each class when stratified (StratifiedKFold).
+    static func folds(_ spec: DataSpec, table: DataTable, pool: [Int]) throws(RunnerError) -> [CrossValidationFold]? {
+        guard spec.crossValidates else { return nil }
+        let m = pool.count
+        func fold(validating isValidation: [Bool]) -> CrossValidationFold {
+            CrossValidationFold(train: (0..<m).filter { !isValidation[$0] }, validation: (0..<m).filter { isValidation[$0] })
+        }
+        if let column = spec.foldColumn {
+            guard let cells = table.column(named: column) else { throw .data("\(spec.path): no column '\(column)' (--fold-column)") }
+            let labels = pool.map { cells.text($0).trimmingCharacters(in: .whitespaces) }
+            if let empty = labels.firstIndex(where: \.isEmpty) {
+                throw .data("\(spec.path), line \(table.lines[pool[empty]]): --fold-column \(column) is empty; every training row needs a fold")
+            }
+            let numeric = labels.allSatisfy { Double($0) != nil }
+            let distinct = Set(labels).sorted { numeric ? Double($0)! < Double($1)! : $0 < $1 }
+            guard (2...DataSpec.maxFolds).contains(distinct.count) else {
+                throw .data("\(spec.path): --fold-column \(column) has \(distinct.count) distinct values among the training rows; cross-validation needs 2 to \(DataSpec.maxFolds) folds")
+            }
+            if let k = spec.crossValidationFolds, k != distinct.count {
+                throw .data("\(spec.path): --cv \(k) but --fold-column \(column) names \(distinct.count) folds (\(distinct.prefix(5).joined(separator: ", ")))")
+            }
+            return distinct.map { value in fold(validating: labels.map { $0 == value }) }
+        }
+        let k = spec.crossValidationFolds ?? 5
+        guard m >= 2 * k else {
+            throw .data("\(spec.path): \(m) training rows are too few for \(k)-fold cross-validation (at least \(2 * k))")
+        }
+        if let column = spec.timeColumn {
+            let (values, before) = try timeOrder(spec, table: table, column: column)
+            let order = (0..<m).sorted { a, b in
+                before(values[pool[a]], values[pool[b]]) || (!before(values[pool[b]], values[pool[a]]) && a < b)
+            }
+            // k + 1 blocks of about equal size, each boundary moved past rows with the time just before it.
+            var bounds = [0]
+            for block in 1...k {
+                var bound = max(bounds.last!, m * block / (k + 1))
+                while bound > 0, bound < m, !before(values[pool[order[bound - 1]]], values[pool[order[bound]]]) { bound += 1 }
+                bounds.append(bound)
+            }
+            bounds.append(m)
+            guard zip(bounds, bounds.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw .data("\(spec.path): --time-column \(column) has too few distinct times before the test rows for \(k) time-ordered folds")
+            }
+            return (1...k).map { i in
+                CrossValidationFold(train: order[0..<bounds[i]].sorted(), validation: order[bounds[i]..<bounds[i + 1]].sorted())
+            }
+        }
+        let groups = spec.stratify == true
+            ? classGroups(spec, table: table, rows: pool)
+            : [Array(0..<m)]
+        var random = spec.shuffleSeed.map { Xoshiro256(seed: $0, stream: StreamDerivation.code("folds")) }
+        var foldOf = [Int](repeating: 0, count: m)
+        for group in groups {
+            var order = group
+            if random != nil {
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
+            }
+            for (position, row) in order.enumerated() { foldOf[row] = position * k / order.count }
+        }
+        return (0..<k).map { f in fold(validating: foldOf.map { $0 == f }) }
     }
 
     /// SHA-256 over each file's name and contents, in order.
@@ -216,8 +333,8 @@ public actor TrainingCache {
     private var data: [DataSpec: Task<Result<LoadedData, RunnerError>, Never>] = [:]
     private var trainers: [TrainerKey: Task<Result<PreparedTrainer, RunnerError>, Never>] = [:]
 
-    /// Which rows a prepared trainer was fitted on.
-    public enum Scope: Sendable, Hashable { case train, trainAndValidation }
+    /// Which rows a prepared trainer was fitted on: a cross-validation fold's are the training rows of fold `n`.
+    public enum Scope: Sendable, Hashable { case train, trainAndValidation, fold(Int) }
 
     private struct TrainerKey: Hashable {
         let spec: DataSpec
@@ -239,10 +356,21 @@ public actor TrainingCache {
         let key = TrainerKey(spec: spec, trainer: trainer, scope: scope)
         if let task = trainers[key] { return try await task.value.get() }
         let loaded = try await data(spec)
-        let task = trainers[key] ?? Task.detached { () -> Result<PreparedTrainer, RunnerError> in
-            let rows = scope == .train ? loaded.splits.train : loaded.splits.train.appending(loaded.splits.validation)
-            return Result { () throws(TrainerError) in try TrainerRegistry.prepare(trainer, data: rows) }
-                .mapError { RunnerError.data($0.description) }
+        let task: Task<Result<PreparedTrainer, RunnerError>, Never>
+        switch scope {
+        case .fold(let index):
+            // Restricted from the preparation on every training row (gbdt bins once for all folds).
+            let all = try await prepared(trainer, spec: spec, scope: .train)
+            guard let fold = loaded.folds?[index] else { throw .data("no cross-validation fold \(index + 1)") }
+            task = trainers[key] ?? Task.detached {
+                Result { () throws(TrainerError) in try all.restricted(to: fold.train) }.mapError { RunnerError.data($0.description) }
+            }
+        case .train, .trainAndValidation:
+            task = trainers[key] ?? Task.detached { () -> Result<PreparedTrainer, RunnerError> in
+                let rows = scope == .train ? loaded.splits.train : loaded.splits.train.appending(loaded.splits.validation)
+                return Result { () throws(TrainerError) in try TrainerRegistry.prepare(trainer, data: rows) }
+                    .mapError { RunnerError.data($0.description) }
+            }
         }
         trainers[key] = task
         return try await task.value.get()

@@ -38,13 +38,22 @@ public struct DataSpec: Sendable, Hashable, Codable {
     public var timeColumn: String?
     public var validFrom: String?
     public var testFrom: String?
+    /// Plain CSV: the split column's own values, value → `train`/`valid`/`test` (nil: the values are those names).
+    public var splitValues: [String: String]?
+    /// Plain CSV: a numeric column of sample weights (not a feature).
+    public var weightColumn: String?
+    /// Plain CSV: k-fold cross-validation over every non-test row instead of a validation split.
+    public var crossValidationFolds: Int?
+    /// Plain CSV: a column naming each row's cross-validation fold (not a feature); each distinct value is one fold.
+    public var foldColumn: String?
 
     public init(
         path: String, target: String? = nil, validPath: String? = nil, validFraction: Double = 0.2, testFraction: Double = 0,
         ignoredColumns: [String] = [], dateColumns: [String]? = nil, categoricalColumns: [String]? = nil,
         targetAbove: Double? = nil, validMonths: Int = 1, testMonths: Int = 1, calendarPath: String? = nil,
         testPath: String? = nil, shuffleSeed: UInt64? = nil, splitColumn: String? = nil, timeColumn: String? = nil,
-        validFrom: String? = nil, testFrom: String? = nil, stratify: Bool? = nil
+        validFrom: String? = nil, testFrom: String? = nil, stratify: Bool? = nil, splitValues: [String: String]? = nil,
+        weightColumn: String? = nil, crossValidationFolds: Int? = nil, foldColumn: String? = nil
     ) {
         self.path = path
         self.target = target
@@ -65,7 +74,17 @@ public struct DataSpec: Sendable, Hashable, Codable {
         self.validFrom = validFrom
         self.testFrom = testFrom
         self.stratify = stratify
+        self.splitValues = splitValues
+        self.weightColumn = weightColumn
+        self.crossValidationFolds = crossValidationFolds
+        self.foldColumn = foldColumn
     }
+
+    /// Most cross-validation folds (`--cv`, or distinct values of a fold column).
+    public static let maxFolds = 100
+
+    /// Whether trials are scored by cross-validation rather than on a validation split.
+    public var crossValidates: Bool { crossValidationFolds != nil || foldColumn != nil }
 
     /// The featurizer settings used for VolInfo data.
     public var featurizerSettings: TrafficFeaturizerSettings {

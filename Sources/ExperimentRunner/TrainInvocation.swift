@@ -34,6 +34,10 @@ public struct TrainInvocation: Sendable, Equatable {
         ("shuffle-seed", "split a plain CSV's fractions at random, shuffled with this seed (default: the latest rows are held out)"),
         ("stratify", "(a flag) with --shuffle-seed: each class keeps its share in every split (classification)"),
         ("split-column", "a column of a plain CSV naming each row's split: train, valid or test (not a feature)"),
+        ("split-values", "with --split-column: its own values, e.g. 'A=train,B=valid,C=test' (every value must be listed)"),
+        ("weight-column", "a numeric column of a plain CSV holding each row's sample weight (not a feature)"),
+        ("cv", "score by K-fold cross-validation over every non-test row (stratified for classifiers; with --time-column, time-ordered folds)"),
+        ("fold-column", "cross-validate over the folds this column names (each distinct value is one fold; not a feature)"),
         ("time-column", "split a plain CSV by this column's values: --valid-from and --test-from (numbers, or sortable text such as ISO dates)"),
         ("valid-from", "with --time-column: rows from this value on (before --test-from) validate"),
         ("test-from", "with --time-column: rows from this value on are held out for testing"),
@@ -135,9 +139,10 @@ public struct TrainInvocation: Sendable, Equatable {
         let testFraction = try number("test-fraction")
         if let validFraction, !(0..<1).contains(validFraction) { throw .invalidArguments("--valid-fraction must be in [0, 1)") }
         if let testFraction, !(0..<1).contains(testFraction) { throw .invalidArguments("--test-fraction must be in [0, 1)") }
-        if (validFraction ?? 0.2) + (testFraction ?? 0) >= 1, values["valid"] == nil {
+        let defaultValidFraction = values["cv"] != nil || values["fold-column"] != nil ? 0 : 0.2
+        if (validFraction ?? defaultValidFraction) + (testFraction ?? 0) >= 1, values["valid"] == nil {
             throw .invalidArguments(
-                "--valid-fraction \(validFraction ?? 0.2) + --test-fraction \(testFraction ?? 0) must be below 1 (nothing would be left to train on)")
+                "--valid-fraction \(validFraction ?? defaultValidFraction) + --test-fraction \(testFraction ?? 0) must be below 1 (nothing would be left to train on)")
         }
         if values["valid"] != nil, validFraction != nil {
             throw .invalidArguments("give either --valid or --valid-fraction, not both")
@@ -162,22 +167,34 @@ public struct TrainInvocation: Sendable, Equatable {
                     "--\(byColumn ? "split-column" : "time-column") decides the split; drop --\(fractionOptions.joined(separator: ", --"))")
             }
         }
-        let stratify: Bool?
+        let crossValidationFolds = try count("cv")
+        let crossValidates = crossValidationFolds != nil || values["fold-column"] != nil
+        var stratify: Bool?
         switch values["stratify"]?.lowercased() {
-        case nil, "false": stratify = nil
+        case nil: stratify = nil
+        case "false": stratify = false
         case "true":
-            guard shuffleSeed != nil else { throw .invalidArguments("--stratify=true draws the split at random: give --shuffle-seed N") }
+            guard shuffleSeed != nil || crossValidates else {
+                throw .invalidArguments("--stratify=true draws the split at random: give --shuffle-seed N")
+            }
             stratify = true
         case let other?: throw .invalidArguments("--stratify must be true or false, got '\(other)'")
         }
-        if byTime, values["valid-from"] == nil, values["test-from"] == nil {
+        if let folds = crossValidationFolds, !(2...DataSpec.maxFolds).contains(folds) {
+            throw .invalidArguments("--cv \(folds): give 2 to \(DataSpec.maxFolds) folds")
+        }
+        if crossValidates, let validation = ["valid", "valid-fraction", "valid-from"].first(where: { values[$0] != nil }) {
+            throw .invalidArguments(
+                "--\(values["cv"] != nil ? "cv" : "fold-column") scores on folds of every non-test row; drop --\(validation)")
+        }
+        if byTime, values["valid-from"] == nil, values["test-from"] == nil, !crossValidates {
             throw .invalidArguments("--time-column needs --valid-from and/or --test-from")
         }
         if !byTime, let bound = ["valid-from", "test-from"].first(where: { values[$0] != nil }) {
             throw .invalidArguments("--\(bound) needs --time-column")
         }
         data = DataSpec(
-            path: path, target: values["target"], validPath: values["valid"], validFraction: validFraction ?? 0.2,
+            path: path, target: values["target"], validPath: values["valid"], validFraction: validFraction ?? defaultValidFraction,
             testFraction: testFraction ?? 0,
             ignoredColumns: values["ignore-columns"].map { $0.split(separator: ",").map { String($0) } } ?? [],
             dateColumns: values["date-columns"].map { $0.split(separator: ",").map { String($0) } },
@@ -186,9 +203,17 @@ public struct TrainInvocation: Sendable, Equatable {
             validMonths: try count("valid-months") ?? 1, testMonths: try count("test-months") ?? 1,
             calendarPath: values["calendar"], testPath: values["test"], shuffleSeed: shuffleSeed,
             splitColumn: values["split-column"], timeColumn: values["time-column"], validFrom: values["valid-from"],
-            testFrom: values["test-from"], stratify: stratify)
+            testFrom: values["test-from"], stratify: stratify, splitValues: try Self.splitValues(values["split-values"]),
+            weightColumn: values["weight-column"], crossValidationFolds: crossValidationFolds, foldColumn: values["fold-column"])
+        if data.splitValues != nil, data.splitColumn == nil { throw .invalidArguments("--split-values needs --split-column") }
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
+        // Cross-validating a classifier: each fold keeps every class's share, as scikit-learn's StratifiedKFold.
+        if values["cv"] != nil, values["fold-column"] == nil, values["time-column"] == nil, stratify == nil,
+           (try? TrainerRegistry.isClassifier(trainer, hyperparameters)) == true || data.targetAbove != nil {
+            data.stratify = true
+            notes.append("--cv on a classifier: folds are stratified (each class keeps its share in every fold)")
+        }
         // A 0/1 label from --target-above is a classification: gbdt without an objective would fit it as a number.
         let objectiveNames: Set = ["objective", "objective_type", "app", "application", "loss"]
         if data.targetAbove != nil, trainer == "gbdt",
@@ -212,6 +237,22 @@ public struct TrainInvocation: Sendable, Equatable {
             // Publishing nothing while exiting 0 would look like success to a pipeline.
             throw .invalidArguments("--output needs a version to publish under: --model-version V, or set MODEL_VERSION")
         }
+    }
+
+    /// `--split-values A=train,B=valid,C=test`: the split column's values, each to a split.
+    private static func splitValues(_ text: String?) throws(RunnerError) -> [String: String]? {
+        guard let text else { return nil }
+        var mapping: [String: String] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, ["train", "valid", "test"].contains(parts[1].lowercased()) else {
+                throw .invalidArguments("--split-values entry '\(entry)' must be VALUE=train, VALUE=valid or VALUE=test")
+            }
+            guard mapping.updateValue(parts[1].lowercased(), forKey: parts[0]) == nil else {
+                throw .invalidArguments("--split-values names '\(parts[0])' twice")
+            }
+        }
+        return mapping
     }
 
     public static func == (lhs: TrainInvocation, rhs: TrainInvocation) -> Bool {

@@ -199,20 +199,28 @@ public struct TrialExecutor: Sendable {
             let metric = experiment.objective.objectiveMetricName
             var observer: FitObserver?
             if let monitor {
-                observer = { @Sendable (predictions: Predictions, targets: [Double]) -> Bool in
-                    guard let value = predictions.metrics(targets: targets)[metric], value.isFinite else { return true }
+                observer = { @Sendable (predictions: Predictions, targets: [Double], weights: [Double]?) -> Bool in
+                    guard let value = predictions.metrics(targets: targets, weights: weights)[metric], value.isFinite else { return true }
                     return monitor.report(value)
                 }
             }
-            let result = try await Training.run(
-                invocation.sharingCores(among: experiment.parallelTrialCount), cache: cache, observer: observer)
+            let shared = invocation.sharingCores(among: experiment.parallelTrialCount)
+            let metrics: ModelMetrics, bestIteration: Int?
+            if invocation.data.crossValidates {
+                // Folds run side by side: there is no single curve to report, so the trial is scored when they end.
+                let result = try await Training.crossValidate(shared, cache: cache)
+                (metrics, bestIteration) = (result.metrics, result.meanBestIteration)
+            } else {
+                let result = try await Training.run(shared, cache: cache, observer: observer)
+                (metrics, bestIteration) = (result.metrics, result.model.iterationsKept)
+            }
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
-            let records = result.metrics.named.filter { $0.value.isFinite }
+            let records = metrics.named.filter { $0.value.isFinite }
                 .map { MetricRecord(name: $0.name, value: String($0.value), timestamp: nil) }
             var reduction = MetricReduction()
             for record in records { reduction.add(record) }
             var outcome = finish(metrics: reduction.observation(objective: experiment.objective))
-            outcome.bestIteration = result.model.iterationsKept
+            outcome.bestIteration = bestIteration
             return outcome
         } catch {
             return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)

@@ -283,15 +283,18 @@ public enum TuningRun {
 
     /// Everything `tune` checks before its first trial, for `tunekit validate`: the experiment, the first trial's
     /// command, metrics isolation and, for in-process trials, the hyperparameters, the objective metric and the data.
-    /// Returns the trial count and, for in-process trials, the rows of each split the first trial reads.
+    /// Returns the trial count and, for in-process trials, the rows of each split the first trial reads (and its
+    /// cross-validation folds).
     public static func preflight(
         _ experiment: Experiment, fallbackSeed: UInt64
-    ) async throws(RunnerError) -> (maxTrials: Int, splitRows: (train: Int, validation: Int, test: Int)?) {
+    ) async throws(RunnerError) -> (maxTrials: Int, splitRows: (train: Int, validation: Int, test: Int, folds: Int?)?) {
         let (algorithm, maxTrials) = try validate(experiment)
         let executor = TrialExecutor(experiment: experiment, cache: TrainingCache(), runDirectory: "", processes: ProcessGroups())
         let data = try await preflight(
             experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: fallbackSeed, executor: executor)
-        return (maxTrials, data.map { ($0.splits.train.rowCount, $0.splits.validation.rowCount, $0.splits.test?.rowCount ?? 0) })
+        return (maxTrials, data.map {
+            ($0.splits.train.rowCount, $0.splits.validation.rowCount, $0.splits.test?.rowCount ?? 0, $0.folds?.count)
+        })
     }
 
     /// Builds the first trial's command and, for in-process trials, loads the data and checks the hyperparameters, so a
@@ -316,7 +319,8 @@ public enum TuningRun {
         }
         let objective = experiment.objective.objectiveMetricName
         let classifier = (try? TrainerRegistry.isClassifier(invocation.trainer, invocation.hyperparameters)) ?? false
-        let reported = classifier ? ClassificationMetrics.names : RegressionMetrics.names
+        let names = classifier ? ClassificationMetrics.names : RegressionMetrics.names
+        let reported = names + (invocation.data.crossValidates ? names.map { "\($0)-stdv" } : [])
         guard reported.contains(objective) else {
             throw .notRunnable(
                 "tunekit train reports \(reported.joined(separator: ", ")) for this \(classifier ? "classifier" : "regression"); the objective metric '\(objective)' would never be reported")
@@ -342,13 +346,19 @@ public enum TuningRun {
         // The best configuration as in its trial (fitted on train, scored on validation), then refitted on
         // train+validation with what that fit learned (e.g. the tree count early stopping chose).
         let validationModel = try await Training.run(invocation, cache: cache)
-        let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .trainAndValidation)
         let model: any FittedModel
-        do {
-            model = try prepared.fit(invocation.hyperparameters, overrides: validationModel.model.refitOverrides)
-        } catch {
-            throw .experimentFailed(error.description)
+        if validationModel.crossValidation != nil {
+            // Cross-validated: the model was already fitted on every training row with the folds' mean iteration.
+            model = validationModel.model
+        } else {
+            let prepared = try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .trainAndValidation)
+            do {
+                model = try prepared.fit(invocation.hyperparameters, overrides: validationModel.refitOverrides)
+            } catch {
+                throw .experimentFailed(error.description)
+            }
         }
+        let fittedOn = validationModel.crossValidation == nil ? "train+validation" : "train"
         let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
         let objective = experiment.objective
         let entries = trials.map { entry($0, objective: objective) }
@@ -360,11 +370,11 @@ public enum TuningRun {
             algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
             parameters: model.parameters.values, validation: validationModel.validationMetrics,
             train: validationModel.trainMetrics, test: test,
-            fittedOn: "train+validation", data: ScoreReport.DataInfo(data, checksum: checksum), trials: entries)
+            fittedOn: fittedOn, data: ScoreReport.DataInfo(data, checksum: checksum), trials: entries)
         let record = TrainingRecord(
             trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,
             encoding: data.encoding, data: invocation.data, dataKind: data.kind.rawValue,
-            featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: "train+validation",
+            featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: fittedOn,
             seed: seed)
         try ModelBundle.publish(
             model: model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: options.output,
@@ -374,10 +384,14 @@ public enum TuningRun {
             outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,
             scorePath: store.score)
         if let kept = model.iterationsKept {
-            let carried = validationModel.model.refitOverrides.first { $0.name == "num_iterations" } != nil
-            summary.refit = carried
+            let carried = validationModel.refitOverrides.first { $0.name == "num_iterations" } != nil
+            if let folds = validationModel.crossValidation?.bestIterations, carried {
+                summary.refit = "refitted on every training row with num_iterations=\(kept): the mean of the \(folds.count) folds' best iterations (\(folds.map(String.init).joined(separator: ", ")))"
+            } else {
+                summary.refit = carried
                 ? "refitted with num_iterations=\(kept): the iteration the best trial's early stopping kept on its validation split"
-                : "refitted with num_iterations=\(kept), as the best trial ran (no early stopping)"
+                    : "refitted with num_iterations=\(kept), as the best trial ran (no early stopping)"
+            }
         }
         return summary
     }

@@ -17,6 +17,9 @@ public protocol Trainer: Sendable {
     static func isClassifier(_ parameters: ResolvedParameters) -> Bool
 
     static func prepare(_ data: Dataset) throws(TrainerError) -> Prepared
+    /// The preparation for some of the prepared rows (a cross-validation fold's training rows, by position): what does
+    /// not depend on the rows chosen is shared (gbdt's bin boundaries, the classes), the rest computed for them.
+    static func restrict(_ prepared: Prepared, to rows: [Int]) throws(TrainerError) -> Prepared
     /// Fits one model; `validation` (when given) drives early stopping for trainers that have it, and iterative
     /// trainers report each iteration to `observer`.
     static func fit(
@@ -62,15 +65,23 @@ public struct PreparedTrainer: Sendable {
     public let trainerName: String
     public let parameterTable: ParameterTable
     private let fitBody: @Sendable (ResolvedParameters, Dataset?, FitObserver?) throws(TrainerError) -> any FittedModel
+    private let restrictBody: @Sendable ([Int]) throws(TrainerError) -> PreparedTrainer
 
     init<T: Trainer>(_ trainer: T.Type, data: Dataset) throws(TrainerError) {
-        let prepared = try T.prepare(data)
+        self.init(trainer, prepared: try T.prepare(data))
+    }
+
+    private init<T: Trainer>(_ trainer: T.Type, prepared: T.Prepared) {
         trainerName = T.name
         parameterTable = T.parameterTable
         fitBody = { parameters, validation, observer throws(TrainerError) in
             try T.fit(prepared, parameters: parameters, validation: validation, observer: observer)
         }
+        restrictBody = { rows throws(TrainerError) in PreparedTrainer(T.self, prepared: try T.restrict(prepared, to: rows)) }
     }
+
+    /// This trainer prepared for the rows at these positions of its data (a cross-validation fold).
+    public func restricted(to rows: [Int]) throws(TrainerError) -> PreparedTrainer { try restrictBody(rows) }
 
     /// Resolves raw `name=value` hyperparameters, applies `overrides` (canonical names, e.g. a model's
     /// `refitOverrides`) and fits.

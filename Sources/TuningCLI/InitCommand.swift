@@ -30,6 +30,30 @@ extension TunekitCommand {
         @Option(name: .customLong("target-above"), help: "Classify instead: the target becomes 1 where it exceeds this value.")
         var targetAbove: Double?
 
+        @Option(name: .customLong("cv"), help: "Score trials by K-fold cross-validation (stratified for classification).")
+        var crossValidationFolds: Int?
+
+        @Option(name: .customLong("shuffle-seed"), help: "Split (or fold) rows at random with this seed, not by file order.")
+        var shuffleSeed: UInt64?
+
+        @Option(name: .customLong("time-column"), help: "Split by this column's values (dates, months, numbers).")
+        var timeColumn: String?
+
+        @Option(name: .customLong("valid-from"), help: "With --time-column: rows from this value on validate.")
+        var validFrom: String?
+
+        @Option(name: .customLong("test-from"), help: "With --time-column: rows from this value on are the test split.")
+        var testFrom: String?
+
+        @Option(name: .customLong("test-fraction"), help: "Share of rows held out for the final test (default 0.1; 0 = none).")
+        var testFraction: Double?
+
+        @Option(name: .customLong("weight-column"), help: "A column of sample weights.")
+        var weightColumn: String?
+
+        @Option(name: .customLong("ignore-columns"), help: "Comma-separated columns that are not features (ids, leaks).")
+        var ignoreColumns: String?
+
         @Option(name: .customLong("max-trials"), help: "Trials to run.")
         var maxTrials = 30
 
@@ -70,18 +94,40 @@ extension TunekitCommand {
             if classification, trainer == "ridge" { throw fail("'\(target)' holds classes: use --trainer logistic or gbdt (ridge is a regression)") }
             if !classification, trainer == "logistic" { throw fail("'\(target)' is numeric: use --trainer ridge or gbdt (or --target-above to classify)") }
             let metric = self.metric ?? (classification ? "logloss" : "rmse")
-            let reported = classification ? ClassificationMetrics.names : RegressionMetrics.names
+            let names = classification ? ClassificationMetrics.names : RegressionMetrics.names
+            let reported = crossValidationFolds == nil ? names : names + names.map { "\($0)-stdv" }
+            let splits = splitArguments
+            // The split options are checked as `train` will read them, so a conflict fails here, not in the first trial.
+            do { _ = try TrainInvocation.parse(["--data", data, "--target", target] + splits) } catch { throw fail(error.description) }
             guard reported.contains(metric) else {
                 throw fail("--metric \(metric) is not reported for a \(classification ? "classification" : "regression"); choose one of \(reported.joined(separator: ", "))")
             }
             let text = ExperimentDraft(
                 name: name ?? Self.name(from: data), file: out, data: data, target: target, trainer: trainer, metric: metric,
-                classes: classes, targetAbove: targetAbove, maxTrials: maxTrials, parallel: parallel, reported: reported
+                classes: classes, targetAbove: targetAbove, maxTrials: maxTrials, parallel: parallel, reported: reported,
+                splitArguments: splits
             ).yaml
             if !force, FileManager.default.fileExists(atPath: out) { throw fail("\(out) exists; pass --force to replace it") }
             do { try Durable.replace(out, with: Data(text.utf8)) } catch { throw fail("\(out): \(error.description)") }
             print("wrote \(out): \(classification ? (classes == 2 ? "binary classification" : "\(classes)-class classification") : "regression") of '\(target)' with \(trainer), \(maxTrials) trials")
             print("next: tunekit validate \(out) && tunekit tune \(out)")
+        }
+
+        /// The trial command's split options: those given, else the latest 20 % of rows validate and the last 10 % test.
+        var splitArguments: [String] {
+            var arguments: [String] = []
+            if let timeColumn { arguments.append("--time-column=\(timeColumn)") }
+            if let validFrom { arguments.append("--valid-from=\(validFrom)") }
+            if let testFrom { arguments.append("--test-from=\(testFrom)") }
+            if let crossValidationFolds { arguments.append("--cv=\(crossValidationFolds)") }
+            if let shuffleSeed { arguments.append("--shuffle-seed=\(shuffleSeed)") }
+            if timeColumn == nil {
+                if crossValidationFolds == nil { arguments.append("--valid-fraction=0.2") }
+                arguments.append("--test-fraction=\(DataTable.format(testFraction ?? 0.1))")
+            }
+            if let weightColumn { arguments.append("--weight-column=\(weightColumn)") }
+            if let ignoreColumns { arguments.append("--ignore-columns=\(ignoreColumns)") }
+            return arguments
         }
 
         /// A Kubernetes name from a file name: lowercase letters, digits and dashes.
@@ -102,6 +148,8 @@ struct ExperimentDraft {
     let targetAbove: Double?
     let maxTrials, parallel: Int
     let reported: [String]
+    /// Split, fold, weight and ignored-column options for the trial command.
+    let splitArguments: [String]
 
     /// A parameter: name, Katib type, bounds or values, distribution, and what it does.
     typealias Parameter = (name: String, type: String, space: String, help: String)
@@ -123,9 +171,7 @@ struct ExperimentDraft {
 
     var fixedArguments: [String] {
         var arguments = ["--trainer=\(trainer)", "--data=\(data)", "--target=\(target)"]
-        // Splits: the latest 20 % of rows validate, the last 10 % are held out for the final test. Other ways:
-        // --shuffle-seed N (random), --time-column C --valid-from T --test-from T, --split-column C, --valid/--test FILE.
-        arguments += ["--valid-fraction=0.2", "--test-fraction=0.1"]
+        arguments += splitArguments
         if let targetAbove { arguments.append("--target-above=\(DataTable.format(targetAbove))") }
         if trainer == "gbdt" {
             arguments += ["--num_iterations=500", "--early_stopping_rounds=30", "--seed=1"]
@@ -185,6 +231,8 @@ struct ExperimentDraft {
             "                  - tunekit",
             "                  - train",
         ]
+        lines.append("                  # Splits (docs/data.md): --valid-fraction/--test-fraction, --shuffle-seed N, --cv K,")
+        lines.append("                  # --time-column C --valid-from T --test-from T, --split-column C, --valid/--test FILE.")
         for argument in fixedArguments { lines.append("                  - \(Self.quoted(argument))") }
         for parameter in parameters { lines.append("                  - --\(parameter.name)=${trialParameters.\(parameter.name)}") }
         lines.append("            restartPolicy: Never")

@@ -59,9 +59,13 @@ extension TunekitCommand {
             let lines = result.metrics.named.filter(\.value.isFinite).map { "\($0.name)=\($0.value)" }
             for line in lines { print(line) }
             if result.scoredSplit == "train" { note("(no validation rows: these metrics are on the training rows)") }
-            if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary { note("early stopping: \(summary)") }
+            if let crossValidation = result.crossValidation {
+                note(Self.crossValidationLines(crossValidation, objective: lines.first.map { String($0.prefix { $0 != "=" }) }))
+            } else if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary {
+                note("early stopping: \(summary)")
+            }
             let splits = result.data.splits
-            note("split: \(splits.train.rowCount) train, \(splits.validation.rowCount) validation, \(splits.test?.rowCount ?? 0) test rows")
+            note("split: \(splits.train.rowCount) train\(result.data.folds.map { " (\($0.count) cross-validation folds)" } ?? ""), \(splits.validation.rowCount) validation, \(splits.test?.rowCount ?? 0) test rows")
             note("fit: \(String(format: "%.4f", result.fitSeconds)) s on \(result.data.splits.train.rowCount) rows, "
                 + "predict: \(String(format: "%.4f", result.predictSeconds)) s on \(result.scoredSplit) rows")
             let testSplit = result.data.splits.test.flatMap { $0.rowCount > 0 ? $0 : nil }
@@ -89,18 +93,31 @@ extension TunekitCommand {
                 + test.named.map { "test_\($0.name) \($0.value)" }.joined(separator: ", ")
         }
 
+        /// Each fold's first metric and best iteration, and how the model on every training row was fitted.
+        static func crossValidationLines(_ result: CrossValidationResult, objective: String?) -> String {
+            var lines: [String] = []
+            if let objective {
+                lines.append("cross-validation \(objective) by fold: " + result.foldMetrics.map { "\($0[objective] ?? .nan)" }.joined(separator: ", "))
+            }
+            if let best = result.bestIterations, let mean = result.meanBestIteration {
+                lines.append("best iterations by fold: \(best.map(String.init).joined(separator: ", ")); "
+                    + (result.refitOverrides.isEmpty ? "the model was fitted as configured" : "the model on every training row uses their mean, num_iterations=\(mean)"))
+            }
+            return lines.joined(separator: "\n")
+        }
+
         /// `--log-every N`: the validation metrics of every N-th iteration as `name=value` on stderr, which Katib's StdOut
         /// collector records as intermediate values; the final metrics come after them on stdout, so every metric's
         /// latest value is the trial's result.
         private static func logger(every interval: Int) -> FitObserver {
             let iteration = Mutex(0)
-            return { predictions, targets in
+            return { predictions, targets, weights in
                 let current = iteration.withLock {
                     $0 += 1
                     return $0
                 }
                 if current % interval == 0 {
-                    let metrics = predictions.metrics(targets: targets).named
+                    let metrics = predictions.metrics(targets: targets, weights: weights).named
                     note("[\(current)] validation " + metrics.map { "\($0.name)=\($0.value)" }.joined(separator: " "))
                 }
                 return true

@@ -57,7 +57,9 @@ extension TunekitCommand {
             do {
                 let (maxTrials, rows) = try await TuningRun.preflight(spec, fallbackSeed: 0)
                 print("runnable: \(maxTrials) trials, \(spec.parallelTrialCount) in parallel"
-                    + (rows.map { ", data split \($0.train) train / \($0.validation) validation / \($0.test) test rows" } ?? ""))
+                    + (rows.map { rows in
+                        ", data split \(rows.train) train\(rows.folds.map { " (\($0) cross-validation folds)" } ?? "") / \(rows.validation) validation / \(rows.test) test rows"
+                    } ?? ""))
             } catch {
                 guard katib else { throw fail("not runnable: \(error.description)") }
                 print("note: not runnable locally: \(error.description)")

@@ -9,33 +9,59 @@ public struct Dataset: Sendable {
     /// Features holding category codes (non-negative integers, NaN = missing) rather than quantities: gbdt splits them
     /// by category sets (LightGBM's `categorical_feature`).
     public let categoricalFeatures: Set<Int>
+    /// Each row's sample weight (finite, ≥ 0), as LightGBM's `weight` and scikit-learn's `sample_weight`; nil = all 1.
+    public let weights: [Double]?
 
-    public init(featureNames: [String], features: Matrix, target: [Double], categoricalFeatures: Set<Int> = []) {
+    public init(
+        featureNames: [String], features: Matrix, target: [Double], categoricalFeatures: Set<Int> = [], weights: [Double]? = nil
+    ) {
         precondition(features.columns == featureNames.count, "one name per feature column")
         precondition(features.rows == target.count, "one target per row")
         precondition(categoricalFeatures.allSatisfy { featureNames.indices.contains($0) }, "categorical features are feature indices")
+        precondition(weights.map { $0.count == target.count } ?? true, "one weight per row")
         self.featureNames = featureNames
         self.features = features
         self.target = target
         self.categoricalFeatures = categoricalFeatures
+        self.weights = weights
     }
 
     public var rowCount: Int { target.count }
     public var featureCount: Int { featureNames.count }
 
     /// Builds a dataset from feature columns.
-    public init(featureNames: [String], columns: [[Double]], target: [Double], categoricalFeatures: Set<Int> = []) {
+    public init(
+        featureNames: [String], columns: [[Double]], target: [Double], categoricalFeatures: Set<Int> = [], weights: [Double]? = nil
+    ) {
         var storage: [Double] = []
         storage.reserveCapacity(columns.count * target.count)
         for column in columns { storage.append(contentsOf: column) }
         self.init(
             featureNames: featureNames, features: Matrix(rows: target.count, columns: columns.count, storage: storage),
-            target: target, categoricalFeatures: categoricalFeatures)
+            target: target, categoricalFeatures: categoricalFeatures, weights: weights)
     }
 
-    /// The same features with another target.
+    /// The same features and weights with another target.
     public func withTarget(_ target: [Double]) -> Dataset {
-        Dataset(featureNames: featureNames, features: features, target: target, categoricalFeatures: categoricalFeatures)
+        Dataset(featureNames: featureNames, features: features, target: target, categoricalFeatures: categoricalFeatures, weights: weights)
+    }
+
+    /// The same rows with these sample weights.
+    public func withWeights(_ weights: [Double]?) -> Dataset {
+        Dataset(featureNames: featureNames, features: features, target: target, categoricalFeatures: categoricalFeatures, weights: weights)
+    }
+
+    /// Sample weights must be finite, non-negative and not all zero (LightGBM's and scikit-learn's checks).
+    func checkWeights() throws(TrainerError) {
+        guard let weights else { return }
+        if let bad = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            throw .invalidData(
+                file: "training data", line: nil, field: "weight",
+                message: "row \(bad + 1) has weight \(weights[bad]); weights must be finite and ≥ 0")
+        }
+        guard weights.contains(where: { $0 > 0 }) else {
+            throw .invalidData(file: "training data", line: nil, field: "weight", message: "every weight is 0")
+        }
     }
 
     /// One feature column.
@@ -48,14 +74,17 @@ public struct Dataset: Sendable {
         let columns = (0..<featureCount).map { j in
             Array(features.storage[(j * rowCount + range.lowerBound)..<(j * rowCount + range.upperBound)])
         }
-        return Dataset(featureNames: featureNames, columns: columns, target: Array(target[range]), categoricalFeatures: categoricalFeatures)
+        return Dataset(
+            featureNames: featureNames, columns: columns, target: Array(target[range]), categoricalFeatures: categoricalFeatures,
+            weights: weights.map { Array($0[range]) })
     }
 
     /// The rows at `indices`, in that order.
     public func rows(at indices: [Int]) -> Dataset {
         let columns = (0..<featureCount).map { j in indices.map { features.storage[j * rowCount + $0] } }
         return Dataset(
-            featureNames: featureNames, columns: columns, target: indices.map { target[$0] }, categoricalFeatures: categoricalFeatures)
+            featureNames: featureNames, columns: columns, target: indices.map { target[$0] }, categoricalFeatures: categoricalFeatures,
+            weights: weights.map { weights in indices.map { weights[$0] } })
     }
 
     /// This dataset followed by `other` (same features).
@@ -64,7 +93,9 @@ public struct Dataset: Sendable {
         return Dataset(
             featureNames: featureNames,
             columns: (0..<featureCount).map { Array(column($0)) + Array(other.column($0)) },
-            target: target + other.target, categoricalFeatures: categoricalFeatures)
+            target: target + other.target, categoricalFeatures: categoricalFeatures,
+            weights: weights == nil && other.weights == nil ? nil
+                : (weights ?? Array(repeating: 1, count: rowCount)) + (other.weights ?? Array(repeating: 1, count: other.rowCount)))
     }
 }
 

@@ -17,9 +17,19 @@ public enum GBDTTrainer: Trainer {
         if let bad = data.target.firstIndex(where: { !$0.isFinite }) {
             throw .invalidData(file: "training data", line: nil, field: "target", message: "row \(bad + 1) is not a finite number")
         }
+        try data.checkWeights()
         // Binning gives the same bins on any number of threads: use every core.
         let binned = BinnedDataset(data, maxBin: GBDTPrepared.defaultMaxBin, threads: ProcessInfo.processInfo.activeProcessorCount)
         return GBDTPrepared(data: data, binned: binned)
+    }
+
+    /// The fold's rows binned with the bin boundaries of all the prepared rows (as `lgb.cv` bins its dataset once).
+    public static func restrict(_ prepared: GBDTPrepared, to rows: [Int]) throws(TrainerError) -> GBDTPrepared {
+        let data = prepared.data.rows(at: rows)
+        guard data.rowCount >= 2 else { throw .trainingFailed("gbdt: the training data needs at least 2 rows") }
+        try data.checkWeights()
+        return GBDTPrepared(
+            data: data, binned: BinnedDataset(data, mappers: prepared.binned.mappers, threads: ProcessInfo.processInfo.activeProcessorCount))
     }
 
     public static func fit(
@@ -43,8 +53,8 @@ public enum GBDTTrainer: Trainer {
             ? prepared.binned
             : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed, threads: parameters.numThreads)
         var booster = Booster(
-            parameters: parameters, binned: binned, labels: labels, classes: classes?.classes, validation: validation,
-            observer: observer)
+            parameters: parameters, binned: binned, labels: labels, sampleWeights: prepared.data.weights, classes: classes?.classes,
+            validation: validation, observer: observer)
         booster.run()
         let perIteration = booster.initialScores.count
         let trees = booster.bestIteration.map { Array(booster.trees.prefix($0 * perIteration)) } ?? booster.trees
@@ -74,9 +84,10 @@ private struct Booster {
     let binned: BinnedDataset
     /// Regression targets, or class indices for classifiers.
     let labels: [Double]
+    let sampleWeights: [Double]?
     let classes: [Double]?
-    /// The validation rows binned, and their true targets (class labels, not indices).
-    let validation: (binned: BinnedDataset, targets: [Double])?
+    /// The validation rows binned, their true targets (class labels, not indices) and weights.
+    let validation: (binned: BinnedDataset, targets: [Double], weights: [Double]?)?
     let learner: TreeLearner
     let initialScores: [Double]
     let weights: (negative: Double, positive: Double)
@@ -88,25 +99,27 @@ private struct Booster {
     let observer: FitObserver?
 
     init(
-        parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], classes: [Double]?, validation: Dataset?,
-        observer: FitObserver?
+        parameters: GBDTParameters, binned: BinnedDataset, labels: [Double], sampleWeights: [Double]?, classes: [Double]?,
+        validation: Dataset?, observer: FitObserver?
     ) {
         self.observer = observer
         self.parameters = parameters
         self.binned = binned
         self.labels = labels
+        self.sampleWeights = sampleWeights
         self.classes = classes
         self.validation = validation.flatMap {
-            $0.rowCount > 0 ? (BinnedDataset($0, mappers: binned.mappers, threads: parameters.numThreads), $0.target) : nil
+            $0.rowCount > 0 ? (BinnedDataset($0, mappers: binned.mappers, threads: parameters.numThreads), $0.target, $0.weights) : nil
         }
         learner = TreeLearner(data: binned, settings: TreeSettings(
             numLeaves: parameters.numLeaves, maxDepth: parameters.maxDepth, minDataInLeaf: parameters.minDataInLeaf,
             minSumHessianInLeaf: parameters.minSumHessianInLeaf, minGainToSplit: parameters.minGainToSplit,
             lambdaL1: parameters.lambdaL1, lambdaL2: parameters.lambdaL2, threads: parameters.numThreads,
-            constantHessian: parameters.objective.constantHessian, maxCatToOnehot: parameters.maxCatToOnehot,
+            // Weighted rows have unequal hessians (the weights), so histograms sum them.
+            constantHessian: sampleWeights == nil ? parameters.objective.constantHessian : nil, maxCatToOnehot: parameters.maxCatToOnehot,
             maxCatThreshold: parameters.maxCatThreshold, catL2: parameters.catL2, catSmooth: parameters.catSmooth,
             minDataPerGroup: parameters.minDataPerGroup))
-        initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1)
+        initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1, weights: sampleWeights)
         // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
         // the positive class's weight.
         var weights = (negative: 1.0, positive: 1.0)
@@ -140,7 +153,7 @@ private struct Booster {
             }
             parameters.objective.gradients(
                 scores: scores, labels: labels, rows: bagging ? bag : nil, parameters: parameters, weights: weights,
-                gradients: &gradients, hessians: &hessians)
+                sampleWeights: sampleWeights, gradients: &gradients, hessians: &hessians)
             var grown: [RegressionTree] = []
             for k in 0..<perIteration {
                 let features = sampleFeatures(usable, tree: iteration * perIteration + k)
@@ -152,7 +165,8 @@ private struct Booster {
                 }
                 if parameters.objective == .regressionL1 {
                     for (leaf, rows) in leafRows.enumerated() {
-                        tree.leafValue[leaf] = median(rows.map { labels[Int($0)] - scores[0][Int($0)] })
+                        tree.leafValue[leaf] = weightedMedian(
+                            rows.map { labels[Int($0)] - scores[0][Int($0)] }, weights: sampleWeights.map { w in rows.map { w[Int($0)] } })
                     }
                 }
                 for leaf in tree.leafValue.indices { tree.leafValue[leaf] *= parameters.learningRate }
@@ -183,9 +197,10 @@ private struct Booster {
             }
             // The observer sees predictions (after the link), as the model makes them.
             let predictions = parameters.objective.predictions(raw: validationScores, classes: classes)
-            let stopped = observer.map { !$0(predictions, validation.targets) } ?? false
+            let stopped = observer.map { !$0(predictions, validation.targets, validation.weights) } ?? false
             if parameters.earlyStoppingRounds > 0 {
-                let score = metric.evaluate(predictions, targets: validation.targets, delta: parameters.huberDelta)
+                let score = metric.evaluate(
+                    predictions, targets: validation.targets, weights: validation.weights, delta: parameters.huberDelta)
                 curve.append(score)
                 if metric.higherIsBetter ? score > bestScore : score < bestScore {
                     (bestScore, bestAt) = (score, iteration + 1)

@@ -9,14 +9,16 @@ extension GBDTObjective {
     /// Whether the model predicts class probabilities.
     public var isClassifier: Bool { self == .binary || self == .multiclass }
 
-    /// The constant scores the first trees start from, one per class (LightGBM's `boost_from_average`).
-    func initialScores(_ labels: [Double], classCount: Int) -> [Double] {
-        let mean = labels.reduce(0, +) / Double(max(1, labels.count))
+    /// The constant scores the first trees start from, one per class (LightGBM's `boost_from_average`), from the
+    /// labels' (weighted) mean, median or class shares.
+    func initialScores(_ labels: [Double], classCount: Int, weights: [Double]? = nil) -> [Double] {
+        let total = weights.map { $0.reduce(0, +) } ?? Double(labels.count)
+        let mean = labels.indices.reduce(0) { $0 + (weights?[$1] ?? 1) * labels[$1] } / max(1e-300, total)
         switch self {
         case .regression, .huber:
             return [mean]
         case .regressionL1:
-            return [median(labels)]
+            return [weightedMedian(labels, weights: weights)]
         case .poisson:
             return [log(max(1e-10, mean))]
         case .binary, .crossEntropy:
@@ -24,8 +26,8 @@ extension GBDTObjective {
             return [log(p / (1 - p))]
         case .multiclass:
             var counts = [Double](repeating: 0, count: classCount)
-            for label in labels { counts[Int(label)] += 1 }
-            return counts.map { log(max(1e-15, $0 / Double(max(1, labels.count)))) }
+            for (row, label) in labels.enumerated() { counts[Int(label)] += weights?[row] ?? 1 }
+            return counts.map { log(max(1e-15, $0 / max(1e-300, total))) }
         }
     }
 
@@ -39,8 +41,28 @@ extension GBDTObjective {
 
     /// Fills each class's gradients and hessians of the loss at the raw `scores`, for `rows` or all rows, in blocks of
     /// rows on `parameters.numThreads` threads (each row's values do not depend on the blocks). `weights` scale binary
-    /// rows of each class (`is_unbalance`, `scale_pos_weight`).
+    /// rows of each class (`is_unbalance`, `scale_pos_weight`); `sampleWeights` scale each row's gradient and hessian
+    /// (LightGBM's `weight`).
     func gradients(
+        scores: [[Double]], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
+        weights: (negative: Double, positive: Double), sampleWeights: [Double]?, gradients: inout [[Double]],
+        hessians: inout [[Double]]
+    ) {
+        unweightedGradients(
+            scores: scores, labels: labels, rows: rows, parameters: parameters, weights: weights, gradients: &gradients,
+            hessians: &hessians)
+        guard let sampleWeights else { return }
+        for k in gradients.indices {
+            for index in 0..<(rows?.count ?? labels.count) {
+                let i = rows.map { Int($0[index]) } ?? index
+                gradients[k][i] *= sampleWeights[i]
+                // The constant hessians (L2, L1, Huber) are never written: each is the row's weight.
+                hessians[k][i] = constantHessian == nil ? hessians[k][i] * sampleWeights[i] : sampleWeights[i]
+            }
+        }
+    }
+
+    private func unweightedGradients(
         scores: [[Double]], labels: [Double], rows: [Int32]?, parameters: GBDTParameters,
         weights: (negative: Double, positive: Double), gradients: inout [[Double]], hessians: inout [[Double]]
     ) {
@@ -307,58 +329,81 @@ public enum GBDTMetric: String, Sendable {
         }
     }
 
-    /// The metric of `predictions` against the true targets; `delta` is Huber's δ.
-    func evaluate(_ predictions: Predictions, targets: [Double], delta: Double) -> Double {
+    /// The metric of `predictions` against the true targets, rows counted by `weights` when given (LightGBM weighs
+    /// a validation set's metrics by its weights); `delta` is Huber's δ.
+    func evaluate(_ predictions: Predictions, targets: [Double], weights: [Double]? = nil, delta: Double) -> Double {
+        let total = weights.map { $0.reduce(0, +) } ?? Double(max(1, targets.count))
+        let weight = { (row: Int) in weights?[row] ?? 1 }
         switch predictions {
         case .values(let values):
-            return evaluate(values: values, targets: targets, delta: delta)
+            return evaluate(values: values, targets: targets, weights: weights, delta: delta)
         case .probabilities(let probabilities, let classes):
-            let n = Double(max(1, targets.count))
             let truth = targets.map { classes.firstIndex(of: $0) ?? -1 }
             switch self {
             case .auc:
-                return ClassificationMetrics.rocAUC(scores: probabilities[1], positive: truth.map { $0 == 1 })
+                return ClassificationMetrics.rocAUC(scores: probabilities[1], positive: truth.map { $0 == 1 }, weights: weights)
             case .averagePrecision:
-                return ClassificationMetrics.averagePrecision(scores: probabilities[1], positive: truth.map { $0 == 1 })
+                return ClassificationMetrics.averagePrecision(scores: probabilities[1], positive: truth.map { $0 == 1 }, weights: weights)
             case .binaryError:
                 // LightGBM: a probability ≤ 0.5 predicts the negative class.
-                return Double(zip(probabilities[1], truth).filter { ($0 > 0.5) != ($1 == 1) }.count) / n
+                return truth.indices.reduce(0) { $0 + ((probabilities[1][$1] > 0.5) != (truth[$1] == 1) ? weight($1) : 0) } / total
             case .multiError:
                 let predicted = predictions.values
-                return Double(zip(predicted, targets).filter { $0 != $1 }.count) / n
+                return targets.indices.reduce(0) { $0 + (predicted[$1] != targets[$1] ? weight($1) : 0) } / total
             case .crossEntropy where classes.count == 2:
-                return evaluate(values: probabilities[1], targets: truth.map { Double($0) }, delta: delta)
+                return evaluate(values: probabilities[1], targets: truth.map { Double($0) }, weights: weights, delta: delta)
             default:
                 var loss = 0.0
                 for (row, k) in truth.enumerated() {
-                    loss -= log(min(max(k >= 0 ? probabilities[k][row] : 0, 1e-15), 1 - 1e-15))
+                    loss -= weight(row) * log(min(max(k >= 0 ? probabilities[k][row] : 0, 1e-15), 1 - 1e-15))
                 }
-                return loss / n
+                return loss / total
             }
         }
     }
 
-    private func evaluate(values: [Double], targets: [Double], delta: Double) -> Double {
-        let n = Double(max(1, targets.count))
+    private func evaluate(values: [Double], targets: [Double], weights: [Double]?, delta: Double) -> Double {
+        let n = weights.map { $0.reduce(0, +) } ?? Double(max(1, targets.count))
         var total = 0.0
-        for (prediction, label) in zip(values, targets) {
+        for (row, (prediction, label)) in zip(values, targets).enumerated() {
             let error = prediction - label
+            let loss: Double
             switch self {
-            case .l2, .rmse: total += error * error
-            case .l1: total += abs(error)
-            case .huber: total += abs(error) <= delta ? 0.5 * error * error : delta * (abs(error) - 0.5 * delta)
+            case .l2, .rmse: loss = error * error
+            case .l1: loss = abs(error)
+            case .huber: loss = abs(error) <= delta ? 0.5 * error * error : delta * (abs(error) - 0.5 * delta)
             // Negative log-likelihood up to a constant: ŷ − y·log ŷ (LightGBM clamps ŷ away from 0).
-            case .poisson: total += prediction - label * log(max(prediction, 1e-10))
-            case .mape: total += abs(error) / max(1, abs(label))
+            case .poisson: loss = prediction - label * log(max(prediction, 1e-10))
+            case .mape: loss = abs(error) / max(1, abs(label))
             case .crossEntropy:
                 let p = min(max(prediction, 1e-15), 1 - 1e-15)
-                total -= label * log(p) + (1 - label) * log(1 - p)
+                loss = -(label * log(p) + (1 - label) * log(1 - p))
             case .binaryLogloss, .binaryError, .auc, .averagePrecision, .multiLogloss, .multiError:
-                total = .nan
+                return .nan
             }
+            total += (weights?[row] ?? 1) * loss
         }
         return self == .rmse ? (total / n).squareRoot() : total / n
     }
+}
+
+/// The weighted median: the smallest value whose cumulative weight (values ascending) reaches half the total, or the
+/// midpoint of it and the next value when it reaches exactly half — the plain median when every weight is equal.
+func weightedMedian(_ values: [Double], weights: [Double]?) -> Double {
+    guard let weights else { return median(values) }
+    guard !values.isEmpty else { return 0 }
+    let order = values.indices.sorted { values[$0] < values[$1] }
+    let half = weights.reduce(0, +) / 2
+    var cumulative = 0.0
+    for (position, index) in order.enumerated() {
+        cumulative += weights[index]
+        if cumulative > half { return values[index] }
+        if cumulative == half, weights[index] > 0 {
+            let next = order[(position + 1)...].first { weights[$0] > 0 }
+            return next.map { (values[index] + values[$0]) / 2 } ?? values[index]
+        }
+    }
+    return values[order.last!]
 }
 
 func median(_ values: [Double]) -> Double {

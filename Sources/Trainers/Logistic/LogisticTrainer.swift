@@ -9,6 +9,7 @@ import NumericKernels
 /// LogisticRegression(C))`; the scaling is stored in the model). The problem is strictly convex, so its minimum is
 /// unique: it is found by Newton's method with a backtracking line search, each step a Cholesky solve (LAPACK) of the
 /// Hessian, to a far tighter tolerance than scikit-learn's lbfgs default — equal coefficients, not an approximation.
+/// Sample weights weigh each row's log-loss (`LogisticRegression.fit(sample_weight=)`) and the scaler's statistics.
 /// Labels: two distinct values (the larger is the positive class) or class indices 0…K−1, as gbdt takes them.
 public enum LogisticTrainer: Trainer {
     public static let name = "logistic"
@@ -47,6 +48,7 @@ public enum LogisticTrainer: Trainer {
                     message: "logistic regression needs complete numeric features; row \(row - j * data.rowCount + 1) is missing")
             }
         }
+        try data.checkWeights()
         let distinct = Array(Set(data.target)).sorted()
         let classes: [Double]
         if distinct.count == 2 {
@@ -67,6 +69,14 @@ public enum LogisticTrainer: Trainer {
         return LogisticPrepared(data: data, classes: classes)
     }
 
+    /// The fold's rows, with the classes of all the prepared rows (a fold missing a class still predicts it).
+    public static func restrict(_ prepared: LogisticPrepared, to rows: [Int]) throws(TrainerError) -> LogisticPrepared {
+        let data = prepared.data.rows(at: rows)
+        guard data.rowCount >= 2 else { throw .trainingFailed("logistic: the training data needs at least 2 rows") }
+        try data.checkWeights()
+        return LogisticPrepared(data: data, classes: prepared.classes)
+    }
+
     /// Fits one model; logistic regression has no early stopping, so `validation` and `observer` are unused.
     public static func fit(
         _ prepared: LogisticPrepared, parameters: ResolvedParameters, validation: Dataset? = nil, observer: FitObserver? = nil
@@ -81,11 +91,13 @@ public enum LogisticTrainer: Trainer {
         var centers = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
         let width = p + (fitIntercept ? 1 : 0)
         var design = Matrix(rows: n, columns: width, repeating: 1)
+        let weights = data.weights ?? [Double](repeating: 1, count: n)
+        let totalWeight = weights.reduce(0, +)
         for j in 0..<p {
             let column = data.column(j)
             if standardize {
-                let mean = column.reduce(0, +) / Double(n)
-                let deviation = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
+                let mean = zip(column, weights).reduce(0) { $0 + $1.0 * $1.1 } / totalWeight
+                let deviation = (zip(column, weights).reduce(0) { $0 + $1.1 * ($1.0 - mean) * ($1.0 - mean) } / totalWeight).squareRoot()
                 (centers[j], scales[j]) = (mean, deviation < 1e-12 ? 1 : deviation)
             }
             for (i, value) in column.enumerated() { design[i, j] = (value - centers[j]) / scales[j] }
@@ -96,7 +108,8 @@ public enum LogisticTrainer: Trainer {
         let targets: [[Double]] = (0..<outputs).map { k in
             data.target.map { outputs == 1 ? ($0 == classes[1] ? 1 : 0) : ($0 == classes[k] ? 1 : 0) }
         }
-        var problem = LogisticProblem(design: design, targets: targets, c: c, penalised: p, fitIntercept: fitIntercept)
+        var problem = LogisticProblem(
+            design: design, targets: targets, weights: data.weights, c: c, penalised: p, fitIntercept: fitIntercept)
         let (theta, iterations, converged) = try problem.minimize(maxIterations: maxIterations)
         let coefficients = (0..<outputs).map { k in Array(theta[(k * width)..<(k * width + p)]) }
         let intercepts = (0..<outputs).map { k in fitIntercept ? theta[k * width + p] : 0 }
@@ -116,6 +129,8 @@ public struct LogisticPrepared: Sendable {
 private struct LogisticProblem {
     let design: Matrix
     let targets: [[Double]]
+    /// Each row's sample weight; nil = all 1.
+    let weights: [Double]?
     let c: Double
     let penalised: Int
     let fitIntercept: Bool
@@ -149,11 +164,12 @@ private struct LogisticProblem {
     func value(_ theta: [Double], _ probabilities: [[Double]]) -> Double {
         var loss = 0.0
         for i in 0..<design.rows {
+            let w = weights?[i] ?? 1
             if outputs == 1 {
                 let p = probabilities[0][i], y = targets[0][i]
-                loss -= y * log(max(p, 1e-300)) + (1 - y) * log(max(1 - p, 1e-300))
+                loss -= w * (y * log(max(p, 1e-300)) + (1 - y) * log(max(1 - p, 1e-300)))
             } else {
-                for k in 0..<outputs where targets[k][i] == 1 { loss -= log(max(probabilities[k][i], 1e-300)) }
+                for k in 0..<outputs where targets[k][i] == 1 { loss -= w * log(max(probabilities[k][i], 1e-300)) }
             }
         }
         var penalty = 0.0
@@ -205,15 +221,17 @@ private struct LogisticProblem {
         var gradient = [Double](repeating: 0, count: size)
         var hessian = Matrix(rows: size, columns: size)
         for k in 0..<outputs {
-            let residual = (0..<design.rows).map { probabilities[k][$0] - targets[k][$0] }
+            let residual = (0..<design.rows).map { (probabilities[k][$0] - targets[k][$0]) * (weights?[$0] ?? 1) }
             let g = DenseSolvers.transposeMultiply(design, residual)
             for j in 0..<width { gradient[k * width + j] = c * g[j] + (j < penalised ? theta[k * width + j] : 0) }
             for l in k..<outputs {
-                let weights = (0..<design.rows).map { i in
-                    outputs == 1 ? probabilities[0][i] * (1 - probabilities[0][i])
-                        : probabilities[k][i] * ((k == l ? 1 : 0) - probabilities[l][i])
+                let curvature = (0..<design.rows).map { i -> Double in
+                    let weight: Double = weights?[i] ?? 1
+                    let p: Double = outputs == 1 ? probabilities[0][i] : probabilities[k][i]
+                    let q: Double = outputs == 1 ? 1 - p : (k == l ? 1 : 0) - probabilities[l][i]
+                    return weight * p * q
                 }
-                let block = DenseSolvers.weightedCrossProduct(design, weights, design)
+                let block = DenseSolvers.weightedCrossProduct(design, curvature, design)
                 for a in 0..<width {
                     for b in 0..<width {
                         hessian[k * width + a, l * width + b] = c * block[a, b]

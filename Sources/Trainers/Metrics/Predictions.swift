@@ -20,13 +20,13 @@ public enum Predictions: Sendable, Equatable {
         }
     }
 
-    /// The metrics tunekit reports (as Katib metrics) against the true `targets`.
-    public func metrics(targets: [Double]) -> ModelMetrics {
+    /// The metrics tunekit reports (as Katib metrics) against the true `targets`, rows counted by `weights` if given.
+    public func metrics(targets: [Double], weights: [Double]? = nil) -> ModelMetrics {
         switch self {
         case .values(let values):
-            return RegressionMetrics(predictions: values, targets: targets).modelMetrics
+            return RegressionMetrics(predictions: values, targets: targets, weights: weights).modelMetrics
         case .probabilities(let probabilities, let classes):
-            return ClassificationMetrics(probabilities: probabilities, classes: classes, targets: targets).modelMetrics
+            return ClassificationMetrics(probabilities: probabilities, classes: classes, targets: targets, weights: weights).modelMetrics
         }
     }
 }

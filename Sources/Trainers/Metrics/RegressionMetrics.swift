@@ -1,6 +1,7 @@
 import Foundation
 
-/// Regression scores of predictions against targets.
+/// Regression scores of predictions against targets, each row counted by its sample weight when there are weights
+/// (scikit-learn's `sample_weight`: weighted means, and R² around the weighted mean).
 public struct RegressionMetrics: Sendable, Codable, Equatable {
     public let rmse: Double
     public let mae: Double
@@ -9,17 +10,20 @@ public struct RegressionMetrics: Sendable, Codable, Equatable {
     /// Mean of |y − ŷ| / max(1, |y|) (LightGBM's definition: finite when a count is 0).
     public let mape: Double
 
-    public init(predictions: [Double], targets: [Double]) {
+    public init(predictions: [Double], targets: [Double], weights: [Double]? = nil) {
         precondition(predictions.count == targets.count && !targets.isEmpty, "need one prediction per target")
-        let n = Double(targets.count)
-        let mean = targets.reduce(0, +) / n
+        precondition(weights.map { $0.count == targets.count } ?? true, "need one weight per target")
+        let weight = { (i: Int) in weights?[i] ?? 1 }
+        let n = weights.map { $0.reduce(0, +) } ?? Double(targets.count)
+        let mean = targets.indices.reduce(0) { $0 + weight($1) * targets[$1] } / n
         var squared = 0.0, absolute = 0.0, total = 0.0, relative = 0.0
-        for (p, y) in zip(predictions, targets) {
-            let error = y - p
-            squared += error * error
-            absolute += abs(error)
-            total += (y - mean) * (y - mean)
-            relative += abs(error) / max(1, abs(y))
+        for i in targets.indices {
+            let y = targets[i], w = weight(i)
+            let error = y - predictions[i]
+            squared += w * error * error
+            absolute += w * abs(error)
+            total += w * (y - mean) * (y - mean)
+            relative += w * abs(error) / max(1, abs(y))
         }
         rmse = (squared / n).squareRoot()
         mae = absolute / n

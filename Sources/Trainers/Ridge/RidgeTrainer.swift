@@ -4,6 +4,8 @@ import NumericKernels
 ///
 /// Matches scikit-learn: `make_pipeline(StandardScaler(), Ridge(alpha))` when `standardize` (population standard
 /// deviation, a constant column keeps scale 1), plain `Ridge(alpha)` otherwise; the intercept is not penalised.
+/// Sample weights weigh each row's squared error (`Ridge.fit(sample_weight=)`) and the scaler's means and deviations
+/// (`StandardScaler.fit(sample_weight=)`).
 /// Solved by Cholesky on `XᵀX + αI` (LAPACK dpotrf), falling back to SVD least squares (dgelsd) when that matrix is
 /// singular or its reciprocal condition number is below 1e-13.
 public enum RidgeTrainer: Trainer {
@@ -30,6 +32,11 @@ public enum RidgeTrainer: Trainer {
                 "ridge solves a \(data.featureCount)×\(data.featureCount) system (\(megabytes) MB a matrix); it accepts at most \(maxFeatures) features. Drop columns with --ignore-columns, or use --trainer gbdt, which has no such limit")
         }
         return try RidgePrepared(data)
+    }
+
+    /// The fold's own means, deviations and Gram matrix.
+    public static func restrict(_ prepared: RidgePrepared, to rows: [Int]) throws(TrainerError) -> RidgePrepared {
+        try RidgePrepared(prepared.data.rows(at: rows))
     }
 
     /// Fits one model; ridge is solved in one step, so `validation` and `observer` are unused.
@@ -74,9 +81,12 @@ public enum RidgeTrainer: Trainer {
     }
 }
 
-/// Data-dependent ridge work done once: column means and deviations, centred Gram matrix and right-hand side.
+/// Data-dependent ridge work done once: (weighted) column means and deviations, centred Gram matrix and right-hand
+/// side, each row scaled by the square root of its weight.
 public struct RidgePrepared: Sendable {
     let data: Dataset
+    /// √weight of each row; nil when unweighted.
+    let rowScales: [Double]?
     let means: [Double]
     let deviations: [Double]
     let centeredGram: Matrix
@@ -92,18 +102,24 @@ public struct RidgePrepared: Sendable {
                     message: "ridge needs complete numeric features; row \(row - j * data.rowCount + 1) is missing")
             }
         }
-        let n = Double(data.rowCount)
+        try data.checkWeights()
+        let weight = { (i: Int) in data.weights?[i] ?? 1 }
+        let n = data.weights.map { $0.reduce(0, +) } ?? Double(data.rowCount)
         self.data = data
-        let targetMean = data.target.reduce(0, +) / n
+        let rowScales = data.weights?.map { $0.squareRoot() }
+        self.rowScales = rowScales
+        let targetMean = data.target.indices.reduce(0) { $0 + weight($1) * data.target[$1] } / n
         self.targetMean = targetMean
         var means: [Double] = [], deviations: [Double] = []
         var centered = data.features
         for j in 0..<data.featureCount {
-            let mean = data.column(j).reduce(0, +) / n
+            let column = data.column(j)
+            let mean = zip(0..., column).reduce(0) { $0 + weight($1.0) * $1.1 } / n
             var squares = 0.0
             for i in 0..<data.rowCount {
                 centered[i, j] -= mean
-                squares += centered[i, j] * centered[i, j]
+                squares += weight(i) * centered[i, j] * centered[i, j]
+                if let rowScales { centered[i, j] *= rowScales[i] }
             }
             means.append(mean)
             deviations.append((squares / n).squareRoot())
@@ -111,7 +127,15 @@ public struct RidgePrepared: Sendable {
         self.means = means
         self.deviations = deviations
         centeredGram = DenseSolvers.gram(centered)
-        centeredRhs = DenseSolvers.transposeMultiply(centered, data.target.map { $0 - targetMean })
+        centeredRhs = DenseSolvers.transposeMultiply(centered, data.target.indices.map { (data.target[$0] - targetMean) * (rowScales?[$0] ?? 1) })
+    }
+
+    /// The features and target with each row scaled by √weight (unchanged when unweighted).
+    var weightedRows: (features: Matrix, target: [Double]) {
+        guard let rowScales else { return (data.features, data.target) }
+        var features = data.features
+        for j in 0..<features.columns { for i in 0..<features.rows { features[i, j] *= rowScales[i] } }
+        return (features, zip(data.target, rowScales).map { $0 * $1 })
     }
 }
 
@@ -143,8 +167,9 @@ struct RidgeSystem {
             self.gram = gram
             rhs = (0..<p).map { prepared.centeredRhs[$0] / scales[$0] }
         } else {
-            gram = DenseSolvers.gram(prepared.data.features)
-            rhs = DenseSolvers.transposeMultiply(prepared.data.features, prepared.data.target)
+            let (features, target) = prepared.weightedRows
+            gram = DenseSolvers.gram(features)
+            rhs = DenseSolvers.transposeMultiply(features, target)
         }
     }
 
@@ -153,12 +178,14 @@ struct RidgeSystem {
         let data = prepared.data
         let n = data.rowCount, p = data.featureCount
         let shift = (standardize || fitIntercept) ? means : Array(repeating: 0, count: p)
+        let rowScale = { (i: Int) in prepared.rowScales?[i] ?? 1 }
         var augmented = Matrix(rows: n + p, columns: p)
         for j in 0..<p {
-            for i in 0..<n { augmented[i, j] = (data.features[i, j] - shift[j]) / scales[j] }
+            for i in 0..<n { augmented[i, j] = rowScale(i) * (data.features[i, j] - shift[j]) / scales[j] }
             augmented[n + j, j] = alpha.squareRoot()
         }
-        let target = data.target.map { fitIntercept ? $0 - targetMean : $0 } + Array(repeating: 0, count: p)
+        let target = data.target.indices.map { rowScale($0) * (fitIntercept ? data.target[$0] - targetMean : data.target[$0]) }
+            + Array(repeating: 0, count: p)
         return (augmented, target)
     }
 

@@ -125,7 +125,7 @@ import Testing
             booster = lightgbm.train(params, lightgbm.Dataset(d[:, :3], d[:, 3], categorical_feature=[0, 1, 2]), num_boost_round=int(sys.argv[3]))
             for p in booster.predict(d[:, :3]): print(repr(float(p)))
             """
-        let theirs = try runPython(script, arguments: [directory.file("data.csv"), objective, String(rounds)]).split(separator: "\n").compactMap { Double($0) }
+        let theirs = try runLightGBMPython(script, arguments: [directory.file("data.csv"), objective, String(rounds)]).split(separator: "\n").compactMap { Double($0) }
         // Binary: the probability of the positive class, as LightGBM's `predict`.
         let ours: [Double]
         switch model.predictions(data.features) {
@@ -135,19 +135,5 @@ import Testing
         #expect(theirs.count == ours.count)
         let worst = zip(ours, theirs).map { abs($0 - $1) }.max() ?? .infinity
         #expect(worst <= 1e-6, "largest difference from LightGBM \(worst)")
-    }
-
-    /// Runs a Python script with the lightgbm interpreter and returns its standard output.
-    private func runPython(_ script: String, arguments: [String]) throws -> String {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [try #require(pythonWithLightGBM, "Python lightgbm is not installed"), "-c", script] + arguments
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return text
     }
 }

@@ -147,7 +147,7 @@ import Testing
         let model = try GBDTTrainer.fit(
             GBDTTrainer.prepare(counts(train)),
             parameters: GBDTTrainer.parameterTable.resolve([("objective", "poisson"), ("num_iterations", "20")]),
-            validation: counts(valid)) { predictions, _ in
+            validation: counts(valid)) { predictions, _, _ in
             last.withLock { $0 = predictions.values }
             return true
         }

@@ -17,6 +17,20 @@ let pythonWithLightGBM: String? = {
     return process.terminationStatus == 0 ? python : nil
 }()
 
+/// Runs a Python script with the lightgbm interpreter and returns its standard output.
+func runLightGBMPython(_ script: String, arguments: [String]) throws -> String {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [try #require(pythonWithLightGBM, "Python lightgbm is not installed"), "-c", script] + arguments
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return text
+}
+
 @Suite struct LightGBMFormatTests {
     @Test func headerAndTreesFollowTheFormat() throws {
         let data = GBDTTests.data(rows: 800, seed: 11)
