@@ -130,6 +130,27 @@ public enum DataLoader {
         return (0..<table.rowCount).map { Double(cells.text($0).trimmingCharacters(in: .whitespaces))! }
     }
 
+    /// Where each row of a plain CSV goes, as `train` and trials split it: its line in the file, its split (`train`,
+    /// `valid`, `test`) and, cross-validating, the fold (from 1) it validates in — to reproduce the split elsewhere.
+    public static func assignment(_ spec: DataSpec) throws(RunnerError) -> [(line: Int, split: String, fold: Int?)] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
+            throw .data("\(spec.path): no such file or directory")
+        }
+        if isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path) {
+            throw .invalidArguments("\(spec.path) is traffic data, split by months: `tunekit datasets featurize` writes its splits")
+        }
+        let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
+        let parts = try splitRows(spec, table: table)
+        var rows = table.lines.map { (line: $0, split: "train", fold: Int?.none) }
+        for row in parts.validation { rows[row].split = "valid" }
+        for row in parts.test { rows[row].split = "test" }
+        for (index, fold) in (try folds(spec, table: table, pool: parts.train) ?? []).enumerated() {
+            for position in fold.validation { rows[parts.train[position]].fold = index + 1 }
+        }
+        return rows
+    }
+
     /// Row indices of each split of the main file, each in file order: by a split column, by a time column, or by
     /// fractions (the latest rows, or a seeded shuffle). Fractions count rows to the nearest whole row.
     static func splitRows(_ spec: DataSpec, table: DataTable) throws(RunnerError) -> (train: [Int], validation: [Int], test: [Int]) {
@@ -159,7 +180,7 @@ public enum DataLoader {
         }
         // Stratified: each target value's rows are split on their own, so every split keeps its share.
         var groups: [[Int]] = [Array(0..<n)]
-        if spec.stratify == true, !spec.crossValidates {
+        if spec.stratify == true {
             groups = classGroups(spec, table: table, rows: Array(0..<n))
         }
         var random = spec.shuffleSeed.map { Xoshiro256(seed: $0) }

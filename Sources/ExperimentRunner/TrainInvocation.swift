@@ -32,7 +32,7 @@ public struct TrainInvocation: Sendable, Equatable {
         ("test-fraction", "last fraction of a plain CSV held out for testing (default 0)"),
         ("test", "a separate test CSV (plain CSV data)"),
         ("shuffle-seed", "split a plain CSV's fractions at random, shuffled with this seed (default: the latest rows are held out)"),
-        ("stratify", "(a flag) with --shuffle-seed: each class keeps its share in every split (classification)"),
+        ("stratify", "(a flag) with --shuffle-seed or --cv: each class keeps its share in every split or fold (classification; on by default for --cv on a classifier)"),
         ("split-column", "a column of a plain CSV naming each row's split: train, valid or test (not a feature)"),
         ("split-values", "with --split-column: its own values, e.g. 'A=train,B=valid,C=test' (every value must be listed)"),
         ("weight-column", "a numeric column of a plain CSV holding each row's sample weight (not a feature)"),

@@ -10,8 +10,39 @@ extension TunekitCommand {
     struct DatasetsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "datasets",
-            abstract: "Make and inspect Seoul traffic (VolInfo) data.",
-            subcommands: [Synthesize.self, Featurize.self])
+            abstract: "Make and inspect data: Seoul traffic (VolInfo) files, and the splits of your own CSV.",
+            subcommands: [Synthesize.self, Featurize.self, Split.self])
+
+        struct Split: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write which split and cross-validation fold each row of a CSV goes to, as `train` and `tune` split it.",
+                discussion: """
+                    Takes train's data and split options (--data, --target, --valid-fraction, --test-fraction, --shuffle-seed, \
+                    --stratify, --split-column, --split-values, --time-column, --valid-from, --test-from, --cv, --fold-column; \
+                    --trainer and its objective decide whether folds are stratified) and --out FILE. Writes a CSV: row (from \
+                    0), line (in the file), split (train, valid or test) and fold (the fold, from 1, the row validates in; \
+                    empty outside cross-validation), to fit the same rows in another tool (e.g. `lgb.cv(folds=...)`).
+                    """)
+
+            @Argument(parsing: .captureForPassthrough, help: "train's data and split options, and --out FILE.")
+            var arguments: [String] = []
+
+            func run() throws {
+                var options = arguments
+                guard let at = options.firstIndex(of: "--out"), at + 1 < options.count else { throw fail("--out FILE is required") }
+                let out = options[at + 1]
+                options.removeSubrange(at...(at + 1))
+                let rows: [(line: Int, split: String, fold: Int?)]
+                do { rows = try DataLoader.assignment(try TrainInvocation.parse(options).data) } catch { throw fail(error.description) }
+                let lines = rows.enumerated().map { "\($0),\($1.line),\($1.split),\($1.fold.map(String.init) ?? "")" }
+                do { try Durable.replace(out, with: Data(("row,line,split,fold\n" + lines.joined(separator: "\n") + "\n").utf8)) } catch {
+                    throw fail("\(out): \(error.description)")
+                }
+                let counts = ["train", "valid", "test"].map { split in "\(rows.filter { $0.split == split }.count) \(split)" }
+                let folds = Set(rows.compactMap(\.fold)).count
+                print("wrote \(out): \(counts.joined(separator: ", ")) rows\(folds > 0 ? ", \(folds) folds" : "")")
+            }
+        }
 
         struct Synthesize: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -48,6 +48,12 @@ extension TunekitCommand {
         @Option(name: .customLong("test-fraction"), help: "Share of rows held out for the final test (default 0.1; 0 = none).")
         var testFraction: Double?
 
+        @Option(name: .customLong("split-column"), help: "A column naming each row's split (train, valid, test).")
+        var splitColumn: String?
+
+        @Option(name: .customLong("fold-column"), help: "A column naming each training row's cross-validation fold.")
+        var foldColumn: String?
+
         @Option(name: .customLong("weight-column"), help: "A column of sample weights.")
         var weightColumn: String?
 
@@ -95,7 +101,7 @@ extension TunekitCommand {
             if !classification, trainer == "logistic" { throw fail("'\(target)' is numeric: use --trainer ridge or gbdt (or --target-above to classify)") }
             let metric = self.metric ?? (classification ? "logloss" : "rmse")
             let names = classification ? ClassificationMetrics.names : RegressionMetrics.names
-            let reported = crossValidationFolds == nil ? names : names + names.map { "\($0)-stdv" }
+            let reported = crossValidationFolds == nil && foldColumn == nil ? names : names + names.map { "\($0)-stdv" }
             let splits = splitArguments
             // The split options are checked as `train` will read them, so a conflict fails here, not in the first trial.
             do { _ = try TrainInvocation.parse(["--data", data, "--target", target] + splits) } catch { throw fail(error.description) }
@@ -121,8 +127,10 @@ extension TunekitCommand {
             if let testFrom { arguments.append("--test-from=\(testFrom)") }
             if let crossValidationFolds { arguments.append("--cv=\(crossValidationFolds)") }
             if let shuffleSeed { arguments.append("--shuffle-seed=\(shuffleSeed)") }
-            if timeColumn == nil {
-                if crossValidationFolds == nil { arguments.append("--valid-fraction=0.2") }
+            if let splitColumn { arguments.append("--split-column=\(splitColumn)") }
+            if let foldColumn { arguments.append("--fold-column=\(foldColumn)") }
+            if timeColumn == nil, splitColumn == nil {
+                if crossValidationFolds == nil, foldColumn == nil { arguments.append("--valid-fraction=0.2") }
                 arguments.append("--test-fraction=\(DataTable.format(testFraction ?? 0.1))")
             }
             if let weightColumn { arguments.append("--weight-column=\(weightColumn)") }

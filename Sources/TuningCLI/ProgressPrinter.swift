@@ -135,7 +135,7 @@ final class ProgressPrinter: Sendable {
             + "(\(counts.joined(separator: ", ")))\(took), seed \(summary.seed)")
         if let refit = summary.refit { note(refit) }
         if let test = summary.test {
-            note("refitted on train+validation; test " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " "))
+            note("test split, scored by the refitted best model: " + test.named.filter(\.value.isFinite).map { "\($0.name)=\(Self.short($0.value))" }.joined(separator: " "))
         }
         if let model = summary.modelDirectory, let score = summary.scorePath {
             print("model: \(model)")

@@ -59,6 +59,9 @@ extension TunekitCommand {
             let lines = result.metrics.named.filter(\.value.isFinite).map { "\($0.name)=\($0.value)" }
             for line in lines { print(line) }
             if result.scoredSplit == "train" { note("(no validation rows: these metrics are on the training rows)") }
+            if result.crossValidation != nil, invocation.logEvery != nil {
+                note("note: --log-every prints nothing when cross-validating: the folds are fitted side by side")
+            }
             if let crossValidation = result.crossValidation {
                 note(Self.crossValidationLines(crossValidation, objective: lines.first.map { String($0.prefix { $0 != "=" }) }))
             } else if let summary = (result.model as? GBDTModel)?.earlyStoppingSummary {

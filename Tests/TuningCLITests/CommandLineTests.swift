@@ -471,4 +471,45 @@ import Testing
         #expect(gbdt.status == 0 && gbdtText.contains("--objective=multiclass"), "\(gbdt.stderr)")
         #expect(try TunekitProcess.run(["validate", directory.file("g.yaml")]).status == 0)
     }
+
+    /// A classifier cross-validated from init on: stratified folds, trials scored by the folds' mean (with its
+    /// deviation beside it), the refit on every training row with the folds' mean best iteration; `datasets split`
+    /// writes the same folds for another tool.
+    @Test func initCrossValidatesAndTuneRefitsWithTheMeanBestIteration() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = directory.write("classes.csv", classificationCSV(rows: 300, classes: ["busy", "calm", "quiet"]))
+        let experiment = directory.file("cv.yaml")
+        let written = try TunekitProcess.run([
+            "init", "--data", csv, "--target", "label", "--cv", "3", "--shuffle-seed", "5", "--test-fraction", "0.2", "--max-trials", "2",
+            "--out", experiment,
+        ])
+        #expect(written.status == 0, "\(written.stderr)")
+        let text = try String(contentsOfFile: experiment, encoding: .utf8)
+        #expect(text.contains("- --cv=3") && !text.contains("- --valid-fraction") && text.contains("logloss-stdv"))
+        let validated = try TunekitProcess.run(["validate", experiment])
+        #expect(validated.stdout.contains("data split 240 train (3 cross-validation folds) / 0 validation / 60 test rows"), "\(validated.stdout)\(validated.stderr)")
+        let tuned = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
+        #expect(tuned.status == 0, "\(tuned.stderr)")
+        #expect(tuned.stderr.contains("refitted on every training row with num_iterations=") && tuned.stderr.contains("the mean of the 3 folds' best iterations"), "\(tuned.stderr)")
+        let journal = try String(contentsOfFile: directory.file("out/runs/v1/journal.jsonl"), encoding: .utf8)
+        #expect(journal.contains("logloss-stdv") && journal.contains("bestIteration"))
+        let split = try TunekitProcess.run([
+            "datasets", "split", "--data", csv, "--target", "label", "--trainer", "gbdt", "--objective=multiclass", "--cv", "3",
+            "--shuffle-seed", "5", "--test-fraction", "0.2", "--out", directory.file("split.csv"),
+        ])
+        #expect(split.status == 0 && split.stdout.contains("240 train, 0 valid, 60 test rows, 3 folds"), "\(split.stdout)\(split.stderr)")
+        let rows = try String(contentsOfFile: directory.file("split.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let labels = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").last! }
+        // Stratified: each fold validates a third of each class (±1 row).
+        for fold in ["1", "2", "3"] {
+            let members = rows.enumerated().filter { $0.element.split(separator: ",", omittingEmptySubsequences: false).last! == fold }.map(\.offset)
+            for label in Set(labels) {
+                let share = Double(rows.enumerated().filter { $0.element.hasSuffix(",train,1") || $0.element.hasSuffix(",train,2") || $0.element.hasSuffix(",train,3") }
+                    .filter { labels[$0.offset] == label }.count) / 3
+                let count = Double(members.filter { labels[$0] == label }.count)
+                #expect(abs(count - share) <= 1, "fold \(fold), class \(label): \(count) of \(share)")
+            }
+        }
+    }
 }
