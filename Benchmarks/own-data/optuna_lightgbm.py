@@ -40,9 +40,11 @@ if task == "multiclass":
     base["num_class"] = len(classes)
 folds = None
 if assignment["fold"].notna().any():
-    # tunekit's folds, as positions in the training rows.
+    # tunekit's folds, as positions in the training rows: the rows each fold validates on and the rows it trains on.
     fold_of = assignment["fold"].to_numpy()[train_rows]
-    folds = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in sorted(set(fold_of[~np.isnan(fold_of)]))]
+    trains_in = assignment["train_folds"].fillna("").astype(str).to_numpy()[train_rows]
+    folds = [(np.flatnonzero([str(int(f)) in t.split() for t in trains_in]), np.flatnonzero(fold_of == f))
+             for f in sorted(set(fold_of[~np.isnan(fold_of)]))]
 train_set = lightgbm.Dataset(frame.iloc[train_rows], y[train_rows], free_raw_data=False, params={"feature_pre_filter": False})
 train_set.construct()
 valid_set = None

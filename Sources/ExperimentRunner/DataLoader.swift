@@ -88,6 +88,7 @@ public enum DataLoader {
             throw .invalidArguments("--target is required for a plain CSV (\(spec.path) is not VolInfo data)")
         }
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
+        try checkNamedColumns(spec, table: table)
         let notFeatures = [spec.splitColumn, spec.weightColumn, spec.foldColumn].compactMap { $0 }
         let encoding = try wrap { () throws(TrainerError) in
             try FeatureEncoding.fit(
@@ -112,27 +113,54 @@ public enum DataLoader {
         let validation = try spec.validPath.map(separate) ?? all.rows(at: parts.validation)
         let test = try spec.testPath.map(separate) ?? (parts.test.isEmpty ? nil : all.rows(at: parts.test))
         let splits = DatasetSplits(train: all.rows(at: parts.train), validation: validation, test: test)
-        return LoadedData(
-            spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil,
-            folds: try folds(spec, table: table, pool: parts.train))
-    }
-
-    /// The sample weights in `column`: a number ≥ 0 on every row.
-    private static func weights(_ table: DataTable, column: String) throws(RunnerError) -> [Double] {
-        guard let cells = table.column(named: column) else { throw .data("\(table.file): no column '\(column)' (--weight-column)") }
-        for row in 0..<table.rowCount {
-            let text = cells.text(row).trimmingCharacters(in: .whitespaces)
-            guard let weight = Double(text), weight.isFinite, weight >= 0 else {
-                throw .data(
-                    "\(table.file), line \(table.lines[row]): --weight-column \(column) is '\(text)'; every row needs a weight, a number ≥ 0")
+        let folds = try folds(spec, table: table, pool: parts.train)
+        // A scored set of rows whose weights sum to 0 has no metric (every weighted mean divides by 0).
+        if spec.weightColumn != nil {
+            var scored = [("the validation rows", validation), ("the test rows", test ?? validation)]
+            for (index, fold) in (folds ?? []).enumerated() {
+                scored.append(("cross-validation fold \(index + 1)'s held-out rows", splits.train.rows(at: fold.validation)))
+            }
+            if let (name, _) = scored.first(where: { $0.1.rowCount > 0 && ($0.1.weights ?? []).reduce(0, +) <= 0 }) {
+                throw .data("\(spec.path): the weights of \(name) sum to 0, so no metric can be computed on them")
             }
         }
-        return (0..<table.rowCount).map { Double(cells.text($0).trimmingCharacters(in: .whitespaces))! }
+        return LoadedData(spec: spec, kind: .csv, splits: splits, encoding: encoding, inputFiles: files, report: nil, folds: folds)
+    }
+
+    /// The columns the split, fold, time and weight options name must exist (said before anything else is read).
+    private static func checkNamedColumns(_ spec: DataSpec, table: DataTable) throws(RunnerError) {
+        let named = [("split-column", spec.splitColumn), ("time-column", spec.timeColumn), ("fold-column", spec.foldColumn),
+                     ("weight-column", spec.weightColumn)]
+        for case let (option, column?) in named where table.column(named: column) == nil {
+            throw .data("\(spec.path): no column '\(column)' (--\(option)); columns are \(table.names.prefix(20).joined(separator: ", "))")
+        }
+    }
+
+    /// Largest weight accepted: beyond it squared gradient sums overflow (scale the weights down).
+    static let maxWeight = 1e100
+
+    /// The sample weights in `column`: a number in [0, 1e100] on every row (a positive one at least 1e-100).
+    private static func weights(_ table: DataTable, column: String) throws(RunnerError) -> [Double] {
+        guard let cells = table.column(named: column) else { throw .data("\(table.file): no column '\(column)' (--weight-column)") }
+        var weights: [Double] = []
+        weights.reserveCapacity(table.rowCount)
+        for row in 0..<table.rowCount {
+            let text = cells.text(row).trimmingCharacters(in: .whitespaces)
+            guard let weight = Double(text), weight == 0 || (1 / maxWeight...maxWeight).contains(weight) else {
+                throw .data(
+                    "\(table.file), line \(table.lines[row]): --weight-column \(column) is \(text.isEmpty ? "missing" : "'\(text)'"); every row needs a weight, 0 or a number from 1e-100 to 1e100")
+            }
+            weights.append(weight)
+        }
+        return weights
     }
 
     /// Where each row of a plain CSV goes, as `train` and trials split it: its line in the file, its split (`train`,
-    /// `valid`, `test`) and, cross-validating, the fold (from 1) it validates in — to reproduce the split elsewhere.
-    public static func assignment(_ spec: DataSpec) throws(RunnerError) -> [(line: Int, split: String, fold: Int?)] {
+    /// `valid`, `test`) and, cross-validating, the fold (from 1) it validates in and the folds it trains in (time-ordered
+    /// folds train on earlier rows only) — to reproduce the split elsewhere.
+    public static func assignment(
+        _ spec: DataSpec
+    ) throws(RunnerError) -> [(line: Int, split: String, fold: Int?, trainsIn: [Int])] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
             throw .data("\(spec.path): no such file or directory")
@@ -141,12 +169,14 @@ public enum DataLoader {
             throw .invalidArguments("\(spec.path) is traffic data, split by months: `tunekit datasets featurize` writes its splits")
         }
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
+        try checkNamedColumns(spec, table: table)
         let parts = try splitRows(spec, table: table)
-        var rows = table.lines.map { (line: $0, split: "train", fold: Int?.none) }
+        var rows = table.lines.map { (line: $0, split: "train", fold: Int?.none, trainsIn: [Int]()) }
         for row in parts.validation { rows[row].split = "valid" }
         for row in parts.test { rows[row].split = "test" }
         for (index, fold) in (try folds(spec, table: table, pool: parts.train) ?? []).enumerated() {
             for position in fold.validation { rows[parts.train[position]].fold = index + 1 }
+            for position in fold.train { rows[parts.train[position]].trainsIn.append(index + 1) }
         }
         return rows
     }
@@ -181,24 +211,53 @@ public enum DataLoader {
         // Stratified: each target value's rows are split on their own, so every split keeps its share.
         var groups: [[Int]] = [Array(0..<n)]
         if spec.stratify == true {
-            groups = classGroups(spec, table: table, rows: Array(0..<n))
+            groups = try classGroups(spec, table: table, rows: Array(0..<n))
         }
         var random = spec.shuffleSeed.map { Xoshiro256(seed: $0) }
         var parts: (train: [Int], validation: [Int], test: [Int]) = ([], [], [])
-        for group in groups {
+        // The split sizes are rounded once for all rows, then shared among the classes by largest remainder, so small
+        // classes neither round every split away nor add up to more rows than asked for.
+        let sizes = groups.map(\.count)
+        let testCounts = apportion(spec.testPath == nil ? Int((Double(n) * spec.testFraction).rounded()) : 0, among: sizes)
+        let validCounts = apportion(
+            spec.validPath == nil ? Int((Double(n) * spec.validFraction).rounded()) : 0, among: zip(sizes, testCounts).map { $0 - $1 })
+        for (index, group) in groups.enumerated() {
             var order = group
             if random != nil {
                 for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
             }
             let count = order.count
-            let testCount = spec.testPath == nil ? Int((Double(count) * spec.testFraction).rounded()) : 0
-            let validCount = spec.validPath == nil ? Int((Double(count) * spec.validFraction).rounded()) : 0
+            let testCount = testCounts[index], validCount = validCounts[index]
             let trainEnd = max(0, count - testCount - validCount), validEnd = max(trainEnd, count - testCount)
             parts.train += order[..<trainEnd]
             parts.validation += order[trainEnd..<validEnd]
             parts.test += order[validEnd...]
         }
         return (parts.train.sorted(), parts.validation.sorted(), parts.test.sorted())
+    }
+
+    /// `total` rows shared among groups of these sizes in proportion: each group's floor, then one more for the largest
+    /// remainders (ties to the earlier group), never above a group's size.
+    static func apportion(_ total: Int, among sizes: [Int]) -> [Int] {
+        let sum = sizes.reduce(0, +)
+        guard total > 0, sum > 0 else { return sizes.map { _ in 0 } }
+        let share = min(1, Double(total) / Double(sum))
+        let exact = sizes.map { Double($0) * share }
+        var counts = zip(exact, sizes).map { min($1, Int($0)) }
+        var left = min(total, sum) - counts.reduce(0, +)
+        for index in exact.indices.sorted(by: { (exact[$0] - exact[$0].rounded(.down), -$0) > (exact[$1] - exact[$1].rounded(.down), -$1) })
+        where left > 0 && counts[index] < sizes[index] {
+            counts[index] += 1
+            left -= 1
+        }
+        var index = 0
+        while left > 0, index < sizes.count {
+            let room = min(left, sizes[index] - counts[index])
+            counts[index] += room
+            left -= room
+            index += 1
+        }
+        return counts
     }
 
     /// Rows before `validFrom` train, from `validFrom` validate, from `testFrom` test, comparing numbers when every
@@ -238,16 +297,24 @@ public enum DataLoader {
         return (values, { a, b in numeric ? Double(a)! < Double(b)! : a < b })
     }
 
+    /// Most distinct target values a stratified split accepts: more is a regression target, not class labels.
+    static let maxStrata = 100
+
     /// Positions in `rows` grouped by class (the target's value, or its side of `--target-above`), classes in sorted
     /// order.
-    private static func classGroups(_ spec: DataSpec, table: DataTable, rows: [Int]) -> [[Int]] {
+    private static func classGroups(_ spec: DataSpec, table: DataTable, rows: [Int]) throws(RunnerError) -> [[Int]] {
         guard let target = spec.target, let labels = table.column(named: target) else { return [Array(rows.indices)] }
         let key: (Int) -> String = { position in
             let row = rows[position]
             guard let threshold = spec.targetAbove else { return labels.text(row) }
             return DataTable.numericCell(Substring(labels.text(row).trimmingCharacters(in: .whitespaces))).map { $0 > threshold ? "1" : "0" } ?? ""
         }
-        return Dictionary(grouping: rows.indices, by: key).sorted { $0.key < $1.key }.map(\.value)
+        let groups = Dictionary(grouping: rows.indices, by: key)
+        guard groups.count <= maxStrata else {
+            throw .invalidArguments(
+                "--stratify keeps each class's share, but '\(target)' has \(groups.count) distinct values: that is a regression target, not class labels (drop --stratify, or --stratify=false with --cv)")
+        }
+        return groups.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// Cross-validation folds over the training rows `pool` (file rows, in file order), as positions in `pool`: the
@@ -301,16 +368,31 @@ public enum DataLoader {
             }
         }
         let groups = spec.stratify == true
-            ? classGroups(spec, table: table, rows: pool)
+            ? try classGroups(spec, table: table, rows: pool)
             : [Array(0..<m)]
         var random = spec.shuffleSeed.map { Xoshiro256(seed: $0, stream: StreamDerivation.code("folds")) }
         var foldOf = [Int](repeating: 0, count: m)
-        for group in groups {
-            var order = group
+        if groups.count == 1 {
+            // Contiguous blocks of the (shuffled) order, as KFold.
+            var order = groups[0]
             if random != nil {
-                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
+                for i in stride(from: m - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
             }
-            for (position, row) in order.enumerated() { foldOf[row] = position * k / order.count }
+            for (position, row) in order.enumerated() { foldOf[row] = position * k / m }
+        } else {
+            // Stratified: the classes' rows one class after another, dealt to the folds in turn, so each fold holds its
+            // share of every class and all folds hold rows even when every class is smaller than k.
+            var dealt = 0
+            for group in groups {
+                var order = group
+                if random != nil {
+                    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
+                }
+                for row in order {
+                    foldOf[row] = dealt % k
+                    dealt += 1
+                }
+            }
         }
         return (0..<k).map { f in fold(validating: foldOf.map { $0 == f }) }
     }

@@ -208,9 +208,9 @@ public struct TrainInvocation: Sendable, Equatable {
         if data.splitValues != nil, data.splitColumn == nil { throw .invalidArguments("--split-values needs --split-column") }
         trainer = values["trainer"] ?? "ridge"
         self.hyperparameters = hyperparameters
+        let classifier = (try? TrainerRegistry.isClassifier(trainer, hyperparameters)) == true || data.targetAbove != nil
         // Cross-validating a classifier: each fold keeps every class's share, as scikit-learn's StratifiedKFold.
-        if values["cv"] != nil, values["fold-column"] == nil, values["time-column"] == nil, stratify == nil,
-           (try? TrainerRegistry.isClassifier(trainer, hyperparameters)) == true || data.targetAbove != nil {
+        if values["cv"] != nil, values["fold-column"] == nil, values["time-column"] == nil, stratify == nil, classifier {
             data.stratify = true
             notes.append("--cv on a classifier: folds are stratified (each class keeps its share in every fold)")
         }

@@ -66,8 +66,9 @@ public enum Training {
             throw .invalidArguments(error.description)
         }
         let fitted = clock.now
-        let scored = validation.rowCount > 0 ? validation : data.splits.train
-        let metrics = evaluate(model, on: scored)
+        let train = data.splits.train
+        let metrics = validation.rowCount > 0 ? evaluate(model, on: validation)
+            : model.trainingPredictions.map { $0.metrics(targets: train.target, weights: train.weights) } ?? evaluate(model, on: train)
         return TrainingResult(
             model: model, data: data, metrics: metrics, scoredSplit: validation.rowCount > 0 ? "validation" : "train",
             crossValidation: nil, fitSeconds: (fitted - start).inSeconds, predictSeconds: (clock.now - fitted).inSeconds)
@@ -84,6 +85,9 @@ public enum Training {
         let data = try await cache.data(invocation.data)
         try checkTarget(of: data, invocation: invocation)
         guard let folds = data.folds else { throw .invalidArguments("cross-validation needs --cv K or --fold-column") }
+        if let empty = folds.firstIndex(where: { $0.train.count < 2 || $0.validation.isEmpty }) {
+            throw .data("cross-validation fold \(empty + 1) of \(folds.count) has \(folds[empty].train.count) training and \(folds[empty].validation.count) held-out rows; use fewer folds")
+        }
         var preparedFolds: [PreparedTrainer] = []
         for index in folds.indices {
             preparedFolds.append(try await cache.prepared(invocation.trainer, spec: invocation.data, scope: .fold(index)))

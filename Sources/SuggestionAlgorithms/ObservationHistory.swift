@@ -2,9 +2,16 @@ import ExperimentModel
 import NumericKernels
 
 /// The history as model-based algorithms see it: observed points with losses (lower is better, so maximised
-/// objectives are negated) and the points of trials still pending (CREATED or RUNNING).
+/// objectives are negated), the points of early-stopped trials with the loss they last reported, and the points of
+/// trials still pending (CREATED or RUNNING).
+///
+/// An early-stopped trial's value is where its curve was cut, not what its configuration reaches, so it is kept apart
+/// from the finished ones, as Optuna keeps pruned trials: TPE ranks every stopped trial after every finished one (by
+/// its value among themselves), and the GP and CMA-ES leave them out (Optuna's GPSampler and CmaEsSampler defaults).
+/// Katib's services count an early-stopped trial as if it had finished with that value (docs/katib-compat.md §9).
 struct ObservationHistory {
     var observed: [(point: [ParameterValue], loss: Double)] = []
+    var stopped: [(point: [ParameterValue], loss: Double)] = []
     var pending: [[ParameterValue]] = []
 
     init(_ context: SuggestionContext) {
@@ -12,16 +19,26 @@ struct ObservationHistory {
         for (trial, point) in zip(context.trials, context.points) {
             guard let point else { continue }
             if let value = trial.observedValue(of: context.objective.objectiveMetricName) {
-                observed.append((point, sign * value))
+                if trial.condition == .earlyStopped {
+                    stopped.append((point, sign * value))
+                } else {
+                    observed.append((point, sign * value))
+                }
             } else if trial.condition.isActive {
                 pending.append(point)
             }
         }
     }
 
-    /// Observations best first; ties keep trial order.
+    /// Finished and early-stopped trials: what TPE counts (its start-up phase and the size of its good set).
+    var rankedCount: Int { observed.count + stopped.count }
+
+    /// Finished observations best first, then early-stopped ones best first; ties keep trial order.
     var ranked: [(point: [ParameterValue], loss: Double)] {
-        observed.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
+        func sorted(_ entries: [(point: [ParameterValue], loss: Double)]) -> [(point: [ParameterValue], loss: Double)] {
+            entries.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element)
+        }
+        return sorted(observed) + sorted(stopped)
     }
 
     /// Optuna's default size of the good set for n observations: min(⌈0.1·n⌉, 25).

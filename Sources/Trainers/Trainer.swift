@@ -46,6 +46,9 @@ public protocol FittedModel: Codable, Sendable {
     func checkConsistency() throws(TrainerError)
     /// Boosting iterations the fitted model keeps (early stopping's best, else every one run); nil for other models.
     var iterationsKept: Int? { get }
+    /// The model's predictions on the rows it was fitted on, when fitting already computed them (gbdt's boosting
+    /// scores), so reporting training metrics need not predict every row again; nil otherwise.
+    var trainingPredictions: Predictions? { get }
 }
 
 extension Trainer {
@@ -58,6 +61,7 @@ extension FittedModel {
     public var interoperableFiles: [String: Data] { [:] }
     public func checkConsistency() throws(TrainerError) {}
     public var iterationsKept: Int? { nil }
+    public var trainingPredictions: Predictions? { nil }
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.

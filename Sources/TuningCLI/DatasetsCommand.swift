@@ -20,8 +20,9 @@ extension TunekitCommand {
                     Takes train's data and split options (--data, --target, --valid-fraction, --test-fraction, --shuffle-seed, \
                     --stratify, --split-column, --split-values, --time-column, --valid-from, --test-from, --cv, --fold-column; \
                     --trainer and its objective decide whether folds are stratified) and --out FILE. Writes a CSV: row (from \
-                    0), line (in the file), split (train, valid or test) and fold (the fold, from 1, the row validates in; \
-                    empty outside cross-validation), to fit the same rows in another tool (e.g. `lgb.cv(folds=...)`).
+                    0), line (in the file), split (train, valid or test), fold (the fold, from 1, the row validates in; \
+                    empty outside cross-validation) and train_folds (the folds it trains in, space-separated: time-ordered \
+                    folds train on earlier rows only), to fit the same rows in another tool (e.g. `lgb.cv(folds=...)`).
                     """)
 
             @Argument(parsing: .captureForPassthrough, help: "train's data and split options, and --out FILE.")
@@ -29,15 +30,23 @@ extension TunekitCommand {
 
             func run() throws {
                 var options = arguments
-                guard let at = options.firstIndex(of: "--out"), at + 1 < options.count else { throw fail("--out FILE is required") }
-                let out = options[at + 1]
-                options.removeSubrange(at...(at + 1))
-                let rows: [(line: Int, split: String, fold: Int?)]
-                do { rows = try DataLoader.assignment(try TrainInvocation.parse(options).data) } catch { throw fail(error.description) }
-                let lines = rows.enumerated().map { "\($0),\($1.line),\($1.split),\($1.fold.map(String.init) ?? "")" }
-                do { try Durable.replace(out, with: Data(("row,line,split,fold\n" + lines.joined(separator: "\n") + "\n").utf8)) } catch {
-                    throw fail("\(out): \(error.description)")
+                let out: String
+                if let at = options.firstIndex(of: "--out"), at + 1 < options.count {
+                    out = options[at + 1]
+                    options.removeSubrange(at...(at + 1))
+                } else if let at = options.firstIndex(where: { $0.hasPrefix("--out=") }) {
+                    out = String(options[at].dropFirst("--out=".count))
+                    options.remove(at: at)
+                } else {
+                    throw fail("--out FILE is required")
                 }
+                let rows: [(line: Int, split: String, fold: Int?, trainsIn: [Int])]
+                do { rows = try DataLoader.assignment(try TrainInvocation.parse(options).data) } catch { throw fail(error.description) }
+                let lines = rows.enumerated().map { index, row in
+                    "\(index),\(row.line),\(row.split),\(row.fold.map(String.init) ?? ""),\(row.trainsIn.map(String.init).joined(separator: " "))"
+                }
+                let text = "row,line,split,fold,train_folds\n" + lines.joined(separator: "\n") + "\n"
+                do { try Durable.replace(out, with: Data(text.utf8)) } catch { throw fail("\(out): \(error.description)") }
                 let counts = ["train", "valid", "test"].map { split in "\(rows.filter { $0.split == split }.count) \(split)" }
                 let folds = Set(rows.compactMap(\.fold)).count
                 print("wrote \(out): \(counts.joined(separator: ", ")) rows\(folds > 0 ? ", \(folds) folds" : "")")

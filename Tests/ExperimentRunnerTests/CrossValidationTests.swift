@@ -119,7 +119,7 @@ import Trainers
         #expect(data.splits.train.weights == (0..<40).map { Double(1 + $0 % 3) })
         #expect(data.splits.validation.weights == (0..<9).map { Double($0 % 2) })
         let bad = DataSplitTests.table(directory, rows: 10, extra: { $0 == 6 ? ",-2" : ",1" }, header: ",weight")
-        #expect(throws: RunnerError.data("\(bad), line 8: --weight-column weight is '-2.0'; every row needs a weight, a number ≥ 0")) {
+        #expect(throws: RunnerError.data("\(bad), line 8: --weight-column weight is '-2'; every row needs a weight, 0 or a number from 1e-100 to 1e100")) {
             try Self.load(["--data", bad, "--target", "y", "--weight-column", "weight"])
         }
     }
@@ -155,5 +155,75 @@ import Trainers
         #expect(crossValidation.meanBestIteration == meanBest && boosted.model.iterationsKept == meanBest)
         let again = try await Training.crossValidate(gbdt, cache: TrainingCache())
         #expect(again.metrics == crossValidation.metrics, "deterministic, folds in parallel or not")
+    }
+
+    /// Found by attacking the feature: classes smaller than the fold count, weights summing to 0 where rows are scored,
+    /// numeric split and time columns, missing columns, stratified rounding, regression targets under --stratify.
+    @Test func smallClassesStillFillEveryStratifiedFold() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        // 5 classes of 2 rows each, 5 folds: dealt in turn, every fold holds 2 rows.
+        let rows = (0..<10).map { "\($0),\($0 % 3),c\($0 / 2)" }
+        let csv = directory.write("small.csv", "x,z,label\n" + rows.joined(separator: "\n") + "\n")
+        let invocation = try TrainInvocation.parse(["--data", csv, "--target", "label", "--trainer", "logistic", "--cv", "5"])
+        let folds = try #require(try DataLoader.load(invocation.data).folds)
+        #expect(folds.allSatisfy { $0.validation.count == 2 })
+        Self.checkPartition(folds, rows: 10)
+        // Logistic on folds missing a class fits or fails with an error, never a crash.
+        _ = try? await Training.run(invocation, cache: TrainingCache())
+    }
+
+    @Test func scoredRowsWhoseWeightsSumToZeroAreRefused() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = DataSplitTests.table(directory, rows: 50, extra: { ",\($0 >= 40 ? 0 : 1)" }, header: ",w")
+        #expect(throws: RunnerError.data("\(csv): the weights of the validation rows sum to 0, so no metric can be computed on them")) {
+            try Self.load(["--data", csv, "--target", "y", "--weight-column", "w"])
+        }
+        #expect(RegressionMetrics(predictions: [1, 2], targets: [1, 2], weights: [0, 0]).r2.isNaN, "no rows, no perfect score")
+        #expect(throws: RunnerError.data("\(csv): no column 'nope' (--weight-column); columns are x, y, w")) {
+            try Self.load(["--data", csv, "--target", "y", "--weight-column", "nope"])
+        }
+        let huge = DataSplitTests.table(directory, rows: 20, extra: { $0 == 3 ? ",1e200" : ",1" }, header: ",w")
+        #expect(throws: RunnerError.self) { try Self.load(["--data", huge, "--target", "y", "--weight-column", "w"]) }
+    }
+
+    @Test func numericSplitAndTimeColumnsReadAsWritten() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = DataSplitTests.table(directory, rows: 30, extra: { ",\([1, 1, 2, 3, 1][$0 % 5])" }, header: ",part")
+        let data = try Self.load(["--data", csv, "--target", "y", "--split-column", "part", "--split-values", "1=train,2=valid,3=test"])
+        #expect(data.splits.train.rowCount == 18 && data.splits.validation.rowCount == 6 && data.splits.test?.rowCount == 6)
+        let gap = DataSplitTests.table(directory, rows: 12, extra: { $0 == 4 ? "," : ",\($0)" }, header: ",t")
+        #expect(throws: RunnerError.data("\(gap), line 6: --time-column t is empty; every row needs a time to be split by it")) {
+            try Self.load(["--data", gap, "--target", "y", "--time-column", "t", "--test-from", "9"])
+        }
+    }
+
+    @Test func stratifiedFractionsRoundTheTotalOnce() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let rows = (0..<300).map { "\($0),k\($0 % 7)" }
+        let csv = directory.write("classes.csv", "x,label\n" + rows.joined(separator: "\n") + "\n")
+        let data = try DataSplitTests.load(["--data", csv, "--target", "label", "--test-fraction=0.15", "--valid-fraction=0.1", "--shuffle-seed=2", "--stratify"])
+        #expect(data.splits.test?.rowCount == 45 && data.splits.validation.rowCount == 30 && data.splits.train.rowCount == 225)
+        #expect(DataLoader.apportion(3, among: [1, 1, 1, 1, 1, 1]) == [1, 1, 1, 0, 0, 0])
+        #expect(DataLoader.apportion(10, among: [4, 3, 2]).reduce(0, +) == 9, "never more than the rows")
+        let regression = DataSplitTests.table(directory, rows: 300)
+        #expect(throws: RunnerError.self) {
+            try DataSplitTests.load(["--data", regression, "--target", "y", "--test-fraction=0.2", "--shuffle-seed=1", "--stratify"])
+        }
+    }
+
+    /// `datasets split` says which folds each row trains in: time-ordered folds train on earlier rows only.
+    @Test func theAssignmentListsTheFoldsEachRowTrainsIn() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let csv = DataSplitTests.table(directory, rows: 40)
+        let spec = try TrainInvocation.parse(["--data", csv, "--target", "y", "--time-column", "x", "--cv", "3"]).data
+        let rows = try DataLoader.assignment(spec)
+        #expect(rows[0].fold == nil && rows[0].trainsIn == [1, 2, 3], "the first block only trains")
+        #expect(rows[39].fold == 3 && rows[39].trainsIn.isEmpty, "the last block only validates")
+        #expect(rows[15].fold == 1 && rows[15].trainsIn == [2, 3])
     }
 }

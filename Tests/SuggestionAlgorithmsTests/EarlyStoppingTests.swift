@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    /// Optuna's MedianPruner: after the start-up trials, each report past the warm-up is compared with the median of
+    /// the succeeded trials' values at that same report (those that reached it).
+    @Test func medianPrunerComparesAtTheSameStep() throws {
+        let pruner = try MedianPruner(Self.spec("medianpruner", [("n_startup_trials", "3"), ("n_warmup_steps", "1")]))
+        #expect(pruner.rule(succeeded: [[5, 4], [6, 5]], objective: .minimize) == nil, "fewer than n_startup_trials")
+        let rule = try #require(pruner.rule(succeeded: [[9, 5, 3], [8, 6, 4, 2], [7, 7]], objective: .minimize))
+        // Report 1 is warm-up; report 2: median(5, 6, 7) = 6; report 3: median(3, 4) = 3.5; report 4: 2.
+        #expect(rule.checkpoints == [.init(step: 2, threshold: 6), .init(step: 3, threshold: 3.5), .init(step: 4, threshold: 2)])
+        #expect(!rule.shouldStop([100]), "warm-up")
+        #expect(rule.shouldStop([10, 6.5]) && !rule.shouldStop([10, 6]) && !rule.shouldStop([10, 5.9]))
+        #expect(rule.shouldStop([10, 5, 3.6]) && !rule.shouldStop([10, 3.4, 9]), "the best value so far counts, as in Optuna")
+        let every = try MedianPruner(Self.spec("medianpruner", [("n_startup_trials", "1"), ("interval_steps", "2")]))
+        #expect(try #require(every.rule(succeeded: [[1, 2, 3, 4, 5]], objective: .maximize)).checkpoints.map(\.step) == [1, 3, 5])
+        #expect(throws: SuggestionError("interval_steps must be greater or equal than one (>=1)")) {
+            try MedianPruner(Self.spec("medianpruner", [("interval_steps", "0")]))
+        }
+    }
+
     @Test func serviceRulesReadObservationLogs() throws {
         let log = { (values: [Double]) in values.map { MetricValue(name: "loss", value: String($0)) } }
         let trial = { (name: String, condition: String, values: [Double]) in

@@ -95,4 +95,25 @@ import Testing
             try SuggestionService.makeAlgorithm(for: Self.experiment("multivariate-tpe", settings: [AlgorithmSetting(name: name, value: value)]))
         }
     }
+
+    /// An early-stopped trial's value is where its curve was cut: TPE ranks it after every finished trial however
+    /// good the value (Optuna's pruned trials), and the GP leaves it out.
+    @Test func earlyStoppedTrialsRankAfterFinishedOnes() throws {
+        let space = try SearchSpace(specs: [
+            ParameterSpec(name: "x", parameterType: .double, feasibleSpace: FeasibleSpace(min: "0", max: "1")),
+        ])
+        func trial(_ name: String, _ x: Double, _ loss: Double, _ condition: TrialCondition) -> TrialRecord {
+            TrialRecord(
+                name: name, assignments: [ParameterAssignment(name: "x", value: String(x))], condition: condition,
+                metrics: [MetricValue(name: "loss", value: String(loss))])
+        }
+        let trials = [trial("a", 0.1, 5, .succeeded), trial("b", 0.2, 0.5, .earlyStopped), trial("c", 0.3, 4, .succeeded), trial("d", 0.4, 1, .earlyStopped)]
+        let context = SuggestionContext(
+            searchSpace: space, objective: Objective(type: .minimize, objectiveMetricName: "loss"), trials: trials, count: 1,
+            issuedBefore: 4, seed: 1)
+        let history = ObservationHistory(context)
+        #expect(history.ranked.map(\.loss) == [4, 5, 0.5, 1])
+        #expect(history.rankedCount == 4 && history.observed.count == 2 && history.stopped.count == 2)
+        #expect(history.split(goodCount: 1).good == [[.double(0.3)]])
+    }
 }

@@ -30,9 +30,9 @@ public protocol EarlyStoppingAlgorithm: Sendable {
     func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule?
 }
 
-/// The early-stopping algorithms by name: Katib's `medianstop` and tunekit's `asha`.
+/// The early-stopping algorithms by name: Katib's `medianstop`, and tunekit's `asha` and `medianpruner`.
 public enum EarlyStoppingService {
-    public static let algorithms: [any EarlyStoppingAlgorithm.Type] = [MedianStop.self, SuccessiveHalving.self]
+    public static let algorithms: [any EarlyStoppingAlgorithm.Type] = [MedianStop.self, SuccessiveHalving.self, MedianPruner.self]
 
     /// Builds the algorithm, validating its settings (Katib's `ValidateEarlyStoppingSettings`).
     public static func make(_ spec: AlgorithmSpec) throws(SuggestionError) -> any EarlyStoppingAlgorithm {
@@ -110,6 +110,42 @@ public struct SuccessiveHalving: EarlyStoppingAlgorithm {
             step = next
         }
         return checkpoints.isEmpty ? nil : StoppingRule(checkpoints: checkpoints, objective: objective)
+    }
+}
+
+/// `medianpruner`, a tunekit extension: Optuna's `MedianPruner`. Once `n_startup_trials` trials have succeeded, at
+/// every `interval_steps`-th report after the first `n_warmup_steps`, a running trial whose best value so far is worse
+/// than the median of the succeeded trials' values *at that same report* (over those that reached it) is stopped.
+/// Unlike `medianstop`, which compares with an average over the first reports, it compares like with like at every
+/// step, so a decreasing curve meets thresholds from curves at the same point.
+public struct MedianPruner: EarlyStoppingAlgorithm {
+    public static let algorithmName = "medianpruner"
+
+    public let startupTrials: Int
+    public let warmupSteps: Int
+    public let intervalSteps: Int
+
+    public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
+        let values = try integerSettings(spec, [
+            "n_startup_trials": (1, "n_startup_trials must be greater than zero (>0)"),
+            "n_warmup_steps": (0, "n_warmup_steps must be greater or equal than zero (>=0)"),
+            "interval_steps": (1, "interval_steps must be greater or equal than one (>=1)"),
+        ])
+        startupTrials = values["n_startup_trials"] ?? 5
+        warmupSteps = values["n_warmup_steps"] ?? 0
+        intervalSteps = values["interval_steps"] ?? 1
+    }
+
+    public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
+        let curves = succeeded.filter { !$0.isEmpty }
+        guard curves.count >= startupTrials, let longest = curves.map(\.count).max(), longest > warmupSteps else { return nil }
+        let checkpoints = stride(from: warmupSteps + 1, through: longest, by: intervalSteps).map { step in
+            let values = curves.filter { $0.count >= step }.map { $0[step - 1] }.sorted()
+            let middle = values.count / 2
+            let median = values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
+            return StoppingRule.Checkpoint(step: step, threshold: median)
+        }
+        return StoppingRule(checkpoints: checkpoints, objective: objective)
     }
 }
 

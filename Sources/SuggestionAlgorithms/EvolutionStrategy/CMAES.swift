@@ -134,6 +134,8 @@ struct CMASearch {
         for (trial, point) in zip(context.trials, context.points) {
             guard let point else { continue }
             if trial.condition.isActive || context.cancellation?.isCancelled == true { break }
+            // An early-stopped trial's value is not its configuration's (Optuna's consider_pruned_trials=False).
+            if trial.condition == .earlyStopped { continue }
             guard let value = trial.observedValue(of: context.objective.objectiveMetricName), value.isFinite else { continue }
             let cube = encoding.cube(point)
             generation.append((numeric.map { cube[encoding.cubeOffsets[$0]] }, point, sign * value))

@@ -33,12 +33,12 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let encoding = ParameterEncoding(context.searchSpace)
         let history = ObservationHistory(context)
-        let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.observed.count))
+        let (good, worse) = history.split(goodCount: ObservationHistory.optunaGoodCount(history.rankedCount))
         let l = JointParzen(encoding: encoding, points: good, priorWeight: priorWeight)
         // g depends on the batch so far (constant liar), not on the retries of one point: built once per batch size.
         var cache: (batchSize: Int, g: JointParzen)?
         return context.modelBasedPoints(
-            purpose: "mvtpe", startupTrials: startupTrials, observed: history.observed.count,
+            purpose: "mvtpe", startupTrials: startupTrials, observed: history.rankedCount,
             retries: SuggestionContext.proposalRetries
         ) { batch, rng in
             if cache?.batchSize != batch.count {

@@ -47,7 +47,7 @@ public struct TPESearch: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         let history = ObservationHistory(context)
         let encoding = ParameterEncoding(context.searchSpace)
-        let n = history.observed.count
+        let n = history.rankedCount
         let goodCount = gamma.map { Int(($0 * Double(n).squareRoot()).rounded(.up)) } ?? ObservationHistory.optunaGoodCount(n)
         let (good, worse) = history.split(goodCount: goodCount)
         // The estimators depend on the batch so far (constant liar), not on the retries of one point: built once per

@@ -51,13 +51,14 @@ public struct Dataset: Sendable {
         Dataset(featureNames: featureNames, features: features, target: target, categoricalFeatures: categoricalFeatures, weights: weights)
     }
 
-    /// Sample weights must be finite, non-negative and not all zero (LightGBM's and scikit-learn's checks).
+    /// Sample weights must be in [0, 1e100] and not all zero (LightGBM's and scikit-learn's checks, and a bound past
+    /// which squared gradient sums overflow).
     func checkWeights() throws(TrainerError) {
         guard let weights else { return }
-        if let bad = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+        if let bad = weights.firstIndex(where: { !($0 >= 0 && $0 <= 1e100) }) {
             throw .invalidData(
                 file: "training data", line: nil, field: "weight",
-                message: "row \(bad + 1) has weight \(weights[bad]); weights must be finite and ≥ 0")
+                message: "row \(bad + 1) has weight \(weights[bad]); weights must be from 0 to 1e100 (larger ones overflow the gradient sums: scale them down)")
         }
         guard weights.contains(where: { $0 > 0 }) else {
             throw .invalidData(file: "training data", line: nil, field: "weight", message: "every weight is 0")

@@ -234,9 +234,10 @@ extension DataTable.Column {
     }
 
     /// The cell as text (numbers print in Swift's shortest form).
+    /// The cell as text: a number as written for a whole number (`3`, not `3.0`), a missing number as empty.
     public func text(_ row: Int) -> String {
         switch self {
-        case .numeric(let values): String(values[row])
+        case .numeric(let values): DataTable.format(values[row])
         case .text(let values): values[row]
         }
     }

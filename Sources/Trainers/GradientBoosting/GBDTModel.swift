@@ -23,10 +23,13 @@ public struct GBDTModel: FittedModel, Equatable {
     public let validationCurve: [Double]
     /// The trees packed for prediction, built once (a served model predicts small batches many times).
     private let forest: FlatForest
+    /// The predictions on the training rows, from the scores boosting kept (not stored; nil once decoded).
+    public let trainingPredictions: Predictions?
 
     public init(
         featureNames: [String], parameters: ResolvedParameters, objective: GBDTObjective, initialScores: [Double],
-        classes: [Double]?, trees: [RegressionTree], binMappers: [BinMapper], bestIteration: Int?, validationCurve: [Double]
+        classes: [Double]?, trees: [RegressionTree], binMappers: [BinMapper], bestIteration: Int?, validationCurve: [Double],
+        trainingPredictions: Predictions? = nil
     ) {
         self.featureNames = featureNames
         self.parameters = parameters
@@ -37,10 +40,12 @@ public struct GBDTModel: FittedModel, Equatable {
         self.binMappers = binMappers
         self.bestIteration = bestIteration
         self.validationCurve = validationCurve
+        self.trainingPredictions = trainingPredictions
         forest = FlatForest(trees, outputs: initialScores.count)
     }
 
-    /// Equal models: the same fitted values (the packed forest follows from the trees).
+    /// Equal models: the same fitted values (the packed forest follows from the trees; training predictions are a
+    /// by-product of fitting).
     public static func == (lhs: GBDTModel, rhs: GBDTModel) -> Bool {
         lhs.featureNames == rhs.featureNames && lhs.parameters == rhs.parameters && lhs.objective == rhs.objective
             && lhs.initialScores == rhs.initialScores && lhs.classes == rhs.classes && lhs.trees == rhs.trees
@@ -132,6 +137,7 @@ public struct GBDTModel: FittedModel, Equatable {
         binMappers = try container.decode([BinMapper].self, forKey: .binMappers)
         bestIteration = try container.decodeIfPresent(Int.self, forKey: .bestIteration)
         validationCurve = try container.decode([Double].self, forKey: .validationCurve)
+        trainingPredictions = nil
         let perIteration = objective == .multiclass ? (classes?.count ?? 0) : 1
         let featureCount = featureNames.count
         guard binMappers.count == featureCount, trees.allSatisfy({ $0.splitFeature.allSatisfy { $0 < featureCount } }) else {

@@ -58,10 +58,13 @@ public enum GBDTTrainer: Trainer {
         booster.run()
         let perIteration = booster.initialScores.count
         let trees = booster.bestIteration.map { Array(booster.trees.prefix($0 * perIteration)) } ?? booster.trees
+        // The boosting scores are the model's raw scores on the training rows, unless early stopping dropped trees.
+        let trainingPredictions = trees.count == booster.trees.count
+            ? parameters.objective.predictions(raw: booster.scores, classes: classes?.classes) : nil
         return GBDTModel(
             featureNames: prepared.data.featureNames, parameters: resolved, objective: parameters.objective,
             initialScores: booster.initialScores, classes: classes?.classes, trees: trees, binMappers: binned.mappers,
-            bestIteration: booster.bestIteration, validationCurve: booster.curve)
+            bestIteration: booster.bestIteration, validationCurve: booster.curve, trainingPredictions: trainingPredictions)
     }
 
     /// Whether these parameters train a classifier (objective binary or multiclass).

@@ -27,7 +27,8 @@ public struct RegressionMetrics: Sendable, Codable, Equatable {
         }
         rmse = (squared / n).squareRoot()
         mae = absolute / n
-        r2 = total > 0 ? 1 - squared / total : (squared == 0 ? 1 : 0)
+        // Rows of total weight 0 have no metric (not a perfect one).
+        r2 = n > 0 ? (total > 0 ? 1 - squared / total : (squared == 0 ? 1 : 0)) : .nan
         mape = relative / n
     }
 

@@ -22,6 +22,34 @@ import Testing
         try GBDTTrainer.fit(GBDTTrainer.prepare(data), parameters: GBDTTrainer.parameterTable.resolve(raw.map { ($0.0, $0.1) }), validation: validation)
     }
 
+    /// The scores boosting kept are the model's predictions on its training rows (bagged rows and classifiers
+    /// included), so training metrics need no second pass; with trees dropped by early stopping there are none.
+    @Test func trainingPredictionsAreTheModelsOwn() throws {
+        let data = Self.data(rows: 3_000, seed: 9)
+        let cases: [(Dataset, [(String, String)])] = [
+            (data, [("num_iterations", "30"), ("bagging_fraction", "0.7"), ("bagging_freq", "1")]),
+            (data, [("num_iterations", "30"), ("objective", "regression_l1")]),
+            (GBDTClassificationTests.data(rows: 3_000, seed: 4, classes: [0, 1]), [("objective", "binary"), ("num_iterations", "30")]),
+            (GBDTClassificationTests.data(rows: 3_000, seed: 4, classes: [0, 1, 2]), [("objective", "multiclass"), ("num_iterations", "30")]),
+        ]
+        for (train, parameters) in cases {
+            let model = try Self.fit(train, parameters)
+            let kept = try #require(model.trainingPredictions)
+            switch (kept, model.predictions(train.features)) {
+            case (.values(let a), .values(let b)):
+                #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) }, "\(parameters)")
+            case (.probabilities(let a, let classes), .probabilities(let b, let same)):
+                #expect(classes == same)
+                #expect(zip(a.joined(), b.joined()).allSatisfy { abs($0 - $1) <= 1e-9 }, "\(parameters)")
+            default:
+                Issue.record("the kind of predictions differs for \(parameters)")
+            }
+        }
+        let (train, valid) = (data.rows(0..<2_000), data.rows(2_000..<3_000))
+        let stopped = try Self.fit(train, [("num_iterations", "400"), ("early_stopping_rounds", "5"), ("learning_rate", "0.5")], validation: valid)
+        #expect(stopped.bestIteration != nil && stopped.trainingPredictions == nil)
+    }
+
     /// The column-wise pass (all rows in order) and the row-wise pass (a leaf's rows, staged over several passes) give
     /// bit-identical sums: the same rows over the same bins, once as a whole dataset and once as a leaf of a larger one.
     @Test(arguments: [1, 2, 3])
