@@ -22,7 +22,14 @@ import Testing
         #expect(files.count >= 7)
         for file in files {
             let result = try TunekitProcess.run(["validate", "--katib", file])
-            #expect(result.status == 0, "\(file): \(result.stderr)")
+            let text = try String(contentsOfFile: PackagePaths.file(file), encoding: .utf8)
+            if text.contains("algorithmName: medianpruner") {
+                // Local-only by design (tunekit's early-stopping extension): runnable here, and --katib says why not there.
+                #expect(result.status == 1 && result.stderr.contains("medianpruner is a tunekit extension"), "\(file): \(result.stderr)")
+                #expect(try TunekitProcess.run(["validate", file]).status == 0, "\(file)")
+            } else {
+                #expect(result.status == 0, "\(file): \(result.stderr)")
+            }
         }
     }
 
