@@ -165,6 +165,9 @@ public struct CrossValidationResult: Sendable {
     public let bestIterations: [Int]?
     /// Their mean, rounded (at least 1).
     public let meanBestIteration: Int?
+    /// Metrics undefined on some folds (e.g. AUC where the held-out rows hold one class), with those folds (from 1):
+    /// their mean is undefined too, so they are not reported.
+    public let undefined: [(metric: String, folds: [Int])]
     /// How the model on every training row is fitted: with early stopping in the folds, the mean of their best
     /// iterations (rounded) and no early stopping — there are no held-out rows left to stop on.
     public let refitOverrides: [(name: String, value: String)]
@@ -182,6 +185,10 @@ public struct CrossValidationResult: Sendable {
             deviations.append(("\(name)-stdv", (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()))
         }
         metrics = ModelMetrics(named + deviations)
+        undefined = folds[0].metrics.named.map(\.name).compactMap { name in
+            let folds = folds.indices.filter { !(folds[$0].metrics[name] ?? .nan).isFinite }.map { $0 + 1 }
+            return folds.isEmpty ? nil : (name, folds)
+        }
         let kept = folds.compactMap(\.iterationsKept)
         bestIterations = kept.count == folds.count ? kept : nil
         meanBestIteration = bestIterations.map { max(1, Int((Double($0.reduce(0, +)) / Double($0.count)).rounded())) }

@@ -98,7 +98,9 @@ extension TunekitCommand {
 
         /// Each fold's first metric and best iteration, and how the model on every training row was fitted.
         static func crossValidationLines(_ result: CrossValidationResult, objective: String?) -> String {
-            var lines: [String] = []
+            var lines = result.undefined.map { entry in
+                "note: \(entry.metric) is undefined on fold\(entry.folds.count > 1 ? "s" : "") \(entry.folds.map(String.init).joined(separator: ", ")) (e.g. one class among the held-out rows), so it is not reported"
+            }
             if let objective {
                 lines.append("cross-validation \(objective) by fold: " + result.foldMetrics.map { "\($0[objective] ?? .nan)" }.joined(separator: ", "))
             }

@@ -82,6 +82,13 @@ public enum LogisticTrainer: Trainer {
         _ prepared: LogisticPrepared, parameters: ResolvedParameters, validation: Dataset? = nil, observer: FitObserver? = nil
     ) throws(TrainerError) -> LogisticModel {
         let data = prepared.data
+        // A class with no training rows (a fold or split without it) has no finite optimum: its scores run to −∞.
+        let present = Set(data.target)
+        if let missing = prepared.classes.first(where: { !present.contains($0) }) {
+            throw .invalidData(
+                file: "training data", line: nil, field: "target",
+                message: "class \(GBDTModel.labelText(missing)) has no training rows (a cross-validation fold or split without it), so logistic regression has no finite fit; stratify (--stratify) or use fewer folds")
+        }
         let n = data.rowCount, p = data.featureCount
         let standardize = parameters.bool("standardize"), fitIntercept = parameters.bool("fit_intercept")
         let alpha = parameters.double("alpha")
