@@ -114,7 +114,9 @@ public struct TrialOutcome: Sendable {
 
 /// A running trial's objective curve, checked against its stopping rule at every report.
 final class CurveMonitor: Sendable {
-    private let state = Mutex((curve: [Double](), stopped: false))
+    /// The reports so far, their best value (kept as reports arrive: checking costs the same at every step), and
+    /// whether the rule stopped the trial.
+    private let state = Mutex((curve: [Double](), best: Double?.none, stopped: false))
     let rule: StoppingRule?
 
     init(rule: StoppingRule?) { self.rule = rule }
@@ -124,7 +126,10 @@ final class CurveMonitor: Sendable {
         state.withLock { state in
             guard !state.stopped else { return false }
             state.curve.append(value)
-            if rule?.shouldStop(state.curve) == true { state.stopped = true }
+            guard let rule else { return true }
+            let best = state.best.map { rule.objective.isBetter(value, than: $0) ? value : $0 } ?? value
+            state.best = best
+            if rule.shouldStop(step: state.curve.count, best: best) { state.stopped = true }
             return !state.stopped
         }
     }

@@ -149,7 +149,7 @@ enum OpenAPIDocument {
     "/api.v1.beta1.EarlyStopping/GetEarlyStoppingRules": {
       "post": {
         "operationId": "GetEarlyStoppingRules",
-        "summary": "Early-stopping rules (medianstop, asha, medianpruner) from the succeeded trials' objective reports (trials[].observationLog).",
+        "summary": "Early-stopping rules (medianstop, asha) from the succeeded trials' objective reports (trials[].observationLog).",
         "requestBody": {
           "required": true,
           "content": {
@@ -789,7 +789,7 @@ enum OpenAPIDocument {
       },
       "ValidateEarlyStoppingSettingsRequest": {
         "type": "object",
-        "description": "earlyStopping: {algorithmName: medianstop|asha|medianpruner, algorithmSettings: [{name, value}]}."
+        "description": "earlyStopping: {algorithmName: medianstop|asha, algorithmSettings: [{name, value}]}."
       },
       "SetTrialStatusRequest": {
         "type": "object",

@@ -91,5 +91,29 @@ import Testing
             trials: [trial("a", "SUCCEEDED", [1.7e308, 1.7e308]), trial("c", "SUCCEEDED", [1.7e308, 1.7e308])],
             dbManagerAddress: "")
         #expect(try EarlyStoppingService.rules(huge).earlyStoppingRules.isEmpty)
+        // medianpruner's threshold changes every report: Katib's collector cannot apply it, so the service refuses it.
+        let pruned = KatibExperiment(name: "e", spec: KatibExperimentSpec(
+            objective: KatibObjective(type: "MINIMIZE", objectiveMetricName: "loss"),
+            earlyStopping: KatibAlgorithm(algorithmName: "medianpruner", algorithmSettings: [])))
+        #expect(throws: KatibStatus.self) {
+            try EarlyStoppingService.rules(GetEarlyStoppingRulesRequest(experiment: pruned, trials: [], dbManagerAddress: ""))
+        }
+    }
+
+    /// A rule with a checkpoint at every report is checked by step (binary search) and the running best: the same
+    /// answers as the whole curve gives.
+    @Test func checkingByStepAgreesWithTheWholeCurve() throws {
+        let pruner = try MedianPruner(Self.spec("medianpruner", [("n_startup_trials", "3"), ("interval_steps", "3")]))
+        let finished: [ObjectiveCurve] = (1...4).map { k in (1...300).map { Double(k) + 100 / Double($0) } }
+        let rule = try #require(pruner.rule(succeeded: finished, objective: .minimize))
+        let running: [Double] = (1...300).map { step in
+            let bump: Double = step % 7 == 0 ? 3 : 0
+            return 2.4 + 100 / Double(step) + bump
+        }
+        var best = Double.infinity
+        for step in 1...running.count {
+            best = min(best, running[step - 1])
+            #expect(rule.shouldStop(step: step, best: best) == rule.shouldStop(Array(running.prefix(step))), "step \(step)")
+        }
     }
 }

@@ -12,13 +12,25 @@ public struct StoppingRule: Sendable, Equatable {
         public let threshold: Double
     }
 
+    /// Checkpoints in increasing step order.
     public let checkpoints: [Checkpoint]
     public let objective: ObjectiveType
 
     /// True when `curve` (reports 1…n of the running trial) has just reached a checkpoint and is behind it.
     public func shouldStop(_ curve: ObjectiveCurve) -> Bool {
-        guard let checkpoint = checkpoints.first(where: { $0.step == curve.count }) else { return false }
-        return objective.isBetter(checkpoint.threshold, than: objective.best(of: curve))
+        shouldStop(step: curve.count, best: objective.best(of: curve))
+    }
+
+    /// True when report `step` is a checkpoint and `best` (the trial's best value over reports 1…step) is behind
+    /// it. The checkpoint is found by binary search, so a trial reporting every step costs O(log n) per report.
+    public func shouldStop(step: Int, best: Double) -> Bool {
+        var low = 0, high = checkpoints.count
+        while low < high {
+            let middle = (low + high) / 2
+            if checkpoints[middle].step < step { low = middle + 1 } else { high = middle }
+        }
+        guard low < checkpoints.count, checkpoints[low].step == step else { return false }
+        return objective.isBetter(checkpoints[low].threshold, than: best)
     }
 }
 
@@ -174,6 +186,12 @@ extension EarlyStoppingService {
         let objective = request.experiment.spec.objective
         guard let type = ObjectiveType(katibName: objective.type.name) else {
             throw .invalidArgument("objective.type '\(objective.type.name)' is not MINIMIZE or MAXIMIZE")
+        }
+        // Its threshold changes at every report, which Katib's collector (one rule per metric, all rules ANDed) cannot
+        // apply; and without observation logs it would compare first reports with final values.
+        if wire.algorithmName == MedianPruner.algorithmName {
+            throw .invalidArgument(
+                "medianpruner is for tunekit's own runs (`tunekit tune`): its threshold changes at every report, which Katib's metrics collector cannot apply")
         }
         let metric = objective.objectiveMetricName
         let curves = request.trials.filter { $0.status.condition.name.uppercased() == "SUCCEEDED" || $0.status.condition.name == "2" }
