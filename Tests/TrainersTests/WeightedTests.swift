@@ -135,12 +135,7 @@ import Testing
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         for (name, data) in [("train", train), ("test", test)] {
-            var rows = ""
-            for i in 0..<data.rowCount {
-                rows += (0..<3).map { data.features[i, $0].isNaN ? "nan" : String(data.features[i, $0]) }.joined(separator: ",")
-                rows += ",\(data.target[i]),\(data.weights![i])\n"
-            }
-            try rows.write(toFile: directory.file("\(name).csv"), atomically: true, encoding: .utf8)
+            try numericRows(data).write(toFile: directory.file("\(name).csv"), atomically: true, encoding: .utf8)
         }
         let script = """
             import lightgbm, numpy, sys

@@ -112,12 +112,7 @@ import Testing
         #expect(model.trees.contains { $0.leftCategories.contains { RegressionTree.members($0).count > 1 } }, "many-vs-many splits ran")
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        var rows = ""
-        for i in 0..<data.rowCount {
-            rows += (0..<3).map { data.features[i, $0].isNaN ? "nan" : String(data.features[i, $0]) }.joined(separator: ",")
-            rows += ",\(data.target[i])\n"
-        }
-        try rows.write(toFile: directory.file("data.csv"), atomically: true, encoding: .utf8)
+        try numericRows(data).write(toFile: directory.file("data.csv"), atomically: true, encoding: .utf8)
         let script = """
             import lightgbm, numpy, sys
             d = numpy.loadtxt(sys.argv[1], delimiter=",", ndmin=2)

@@ -17,6 +17,16 @@ let pythonWithLightGBM: String? = {
     return process.terminationStatus == 0 ? python : nil
 }()
 
+/// Rows for `numpy.loadtxt`: the features (NaN as `nan`), the target, then the weight when the data has weights.
+func numericRows(_ data: Dataset) -> String {
+    var rows = ""
+    for i in 0..<data.rowCount {
+        rows += (0..<data.featureCount).map { data.features[i, $0].isNaN ? "nan" : String(data.features[i, $0]) }.joined(separator: ",")
+        rows += ",\(data.target[i])" + (data.weights.map { ",\($0[i])" } ?? "") + "\n"
+    }
+    return rows
+}
+
 /// Runs a Python script with the lightgbm interpreter and returns its standard output.
 func runLightGBMPython(_ script: String, arguments: [String]) throws -> String {
     let process = Process()
