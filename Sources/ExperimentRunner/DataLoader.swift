@@ -43,11 +43,7 @@ public struct LoadedData: Sendable {
 /// Loads a `DataSpec`: VolInfo directories go through the traffic featurizer, other CSVs through the generic table reader.
 public enum DataLoader {
     public static func load(_ spec: DataSpec) throws(RunnerError) -> LoadedData {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
-            throw .data("\(spec.path): no such file or directory")
-        }
-        let isVolInfo = isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path)
+        let isVolInfo = try isTrafficData(spec.path)
         if isVolInfo, spec.testPath != nil || spec.shuffleSeed != nil || spec.splitColumn != nil || spec.timeColumn != nil
             || spec.weightColumn != nil || spec.crossValidates {
             throw .invalidArguments(
@@ -55,6 +51,15 @@ public enum DataLoader {
         }
         let data = isVolInfo ? try loadVolInfo(spec) : try loadCSV(spec)
         return try spec.targetAbove.map { threshold throws(RunnerError) in try data.labellingTarget(above: threshold) } ?? data
+    }
+
+    /// Whether `path` is Seoul traffic data (a directory, or a VolInfo monthly file) rather than a plain CSV.
+    static func isTrafficData(_ path: String) throws(RunnerError) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .data("\(path): no such file or directory")
+        }
+        return isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(path)
     }
 
     private static func loadVolInfo(_ spec: DataSpec) throws(RunnerError) -> LoadedData {

@@ -1,6 +1,5 @@
 import Foundation
 import NumericKernels
-import TrafficData
 import Trainers
 
 /// One cross-validation fold: positions in the training rows that fit, and those that score.
@@ -18,11 +17,7 @@ extension DataLoader {
     public static func assignment(
         _ spec: DataSpec
     ) throws(RunnerError) -> [(line: Int, split: String, fold: Int?, trainsIn: [Int])] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spec.path, isDirectory: &isDirectory) else {
-            throw .data("\(spec.path): no such file or directory")
-        }
-        if isDirectory.boolValue || TrafficFeaturizer.isVolInfoFile(spec.path) {
+        if try isTrafficData(spec.path) {
             throw .invalidArguments("\(spec.path) is traffic data, split by months: `tunekit datasets featurize` writes its splits")
         }
         let table = try wrap { () throws(TrainerError) in try DataTable.read(csv: spec.path) }
@@ -79,10 +74,7 @@ extension DataLoader {
         let validCounts = apportion(
             spec.validPath == nil ? Int((Double(n) * spec.validFraction).rounded()) : 0, among: zip(sizes, testCounts).map { $0 - $1 })
         for (index, group) in groups.enumerated() {
-            var order = group
-            if random != nil {
-                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
-            }
+            let order = shuffled(group, with: &random)
             let count = order.count
             let testCount = testCounts[index], validCount = validCounts[index]
             let trainEnd = max(0, count - testCount - validCount), validEnd = max(trainEnd, count - testCount)
@@ -93,8 +85,17 @@ extension DataLoader {
         return (parts.train.sorted(), parts.validation.sorted(), parts.test.sorted())
     }
 
+    /// `rows` in a Fisher–Yates order drawn from `random`; as they are without one.
+    fileprivate static func shuffled(_ rows: [Int], with random: inout Xoshiro256?) -> [Int] {
+        guard random != nil else { return rows }
+        var order = rows
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
+        return order
+    }
+
     /// `total` rows shared among groups of these sizes in proportion: each group's floor, then one more for the largest
-    /// remainders (ties to the earlier group), never above a group's size.
+    /// remainders (ties to the earlier group), never above a group's size (a floor below its exact share leaves room
+    /// for one more, so the floors and the remainders always reach the total).
     static func apportion(_ total: Int, among sizes: [Int]) -> [Int] {
         let sum = sizes.reduce(0, +)
         guard total > 0, sum > 0 else { return sizes.map { _ in 0 } }
@@ -106,13 +107,6 @@ extension DataLoader {
         where left > 0 && counts[index] < sizes[index] {
             counts[index] += 1
             left -= 1
-        }
-        var index = 0
-        while left > 0, index < sizes.count {
-            let room = min(left, sizes[index] - counts[index])
-            counts[index] += room
-            left -= room
-            index += 1
         }
         return counts
     }
@@ -231,21 +225,13 @@ extension DataLoader {
         var foldOf = [Int](repeating: 0, count: m)
         if groups.count == 1 {
             // Contiguous blocks of the (shuffled) order, as KFold.
-            var order = groups[0]
-            if random != nil {
-                for i in stride(from: m - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
-            }
-            for (position, row) in order.enumerated() { foldOf[row] = position * k / m }
+            for (position, row) in shuffled(groups[0], with: &random).enumerated() { foldOf[row] = position * k / m }
         } else {
             // Stratified: the classes' rows one class after another, dealt to the folds in turn, so each fold holds its
             // share of every class and all folds hold rows even when every class is smaller than k.
             var dealt = 0
             for group in groups {
-                var order = group
-                if random != nil {
-                    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, random!.nextIndex(below: i + 1)) }
-                }
-                for row in order {
+                for row in shuffled(group, with: &random) {
                     foldOf[row] = dealt % k
                     dealt += 1
                 }

@@ -186,8 +186,8 @@ public struct CrossValidationResult: Sendable {
         }
         metrics = ModelMetrics(named + deviations)
         undefined = folds[0].metrics.named.map(\.name).compactMap { name in
-            let folds = folds.indices.filter { !(folds[$0].metrics[name] ?? .nan).isFinite }.map { $0 + 1 }
-            return folds.isEmpty ? nil : (name, folds)
+            let failing = folds.indices.filter { !(folds[$0].metrics[name] ?? .nan).isFinite }.map { $0 + 1 }
+            return failing.isEmpty ? nil : (name, failing)
         }
         let kept = folds.compactMap(\.iterationsKept)
         bestIterations = kept.count == folds.count ? kept : nil

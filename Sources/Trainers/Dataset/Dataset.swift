@@ -9,7 +9,7 @@ public struct Dataset: Sendable {
     /// Features holding category codes (non-negative integers, NaN = missing) rather than quantities: gbdt splits them
     /// by category sets (LightGBM's `categorical_feature`).
     public let categoricalFeatures: Set<Int>
-    /// Each row's sample weight (finite, ≥ 0), as LightGBM's `weight` and scikit-learn's `sample_weight`; nil = all 1.
+    /// Each row's sample weight (0 to 1e100; see `checkWeights`), as LightGBM's `weight` and scikit-learn's `sample_weight`; nil = all 1.
     public let weights: [Double]?
 
     public init(

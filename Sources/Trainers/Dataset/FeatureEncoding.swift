@@ -233,7 +233,6 @@ extension DataTable.Column {
         }
     }
 
-    /// The cell as text (numbers print in Swift's shortest form).
     /// The cell as text: a number as written for a whole number (`3`, not `3.0`), a missing number as empty.
     public func text(_ row: Int) -> String {
         switch self {
