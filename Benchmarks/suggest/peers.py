@@ -2,9 +2,9 @@
 
 Peers: Optuna 4.x TPE (univariate and multivariate), Optuna GPSampler (needs PyTorch), CmaEsSampler (with_margin),
 QMCSampler (scrambled Sobol'), RandomSampler, hyperopt TPE and scikit-optimize (gp_hedge and EI, through
-Optimizer.ask/tell). Table problems (seoul-gbdt) read their cached trainings; off-grid values (hyperopt's and skopt's
-integers ignore steps) are read at the nearest grid point. Usage:
-python peers.py problems.json SEEDS TOOL[,TOOL...] [PROBLEM[,PROBLEM...]]
+Optimizer.ask/tell). Table problems (seoul-gbdt, the held-out surfaces) read their cached trainings at the grid point
+nearest to each suggestion. SEEDS is N (0..N-1) or A-B. Usage:
+python peers.py PROBLEMS.json SEEDS TOOL[,TOOL...] [PROBLEM[,PROBLEM...]]
 """
 import json
 import math
@@ -15,10 +15,23 @@ import time
 import numpy as np
 
 
+def grid_key(problem, v):
+    """The key of the grid point nearest to a suggestion (in log space for log parameters), as SuggestBench reads it."""
+    indices = []
+    for p in problem["parameters"]:
+        values = problem["grid"][p["name"]]
+        if p["type"] == "categorical":
+            indices.append(values.index(v[p["name"]]))
+            continue
+        scale = math.log if p.get("log") else (lambda x: x)
+        distances = [abs(scale(float(value)) - scale(float(v[p["name"]]))) for value in values]
+        indices.append(distances.index(min(distances)))
+    return ",".join(map(str, indices))
+
+
 def evaluate(problem, v):
     if "table" in problem:
-        key = ",".join(str(round((float(v[p["name"]]) - float(p["min"])) / float(p["step"]))) for p in problem["parameters"])
-        return problem["rmse"][key]
+        return problem["losses"][grid_key(problem, v)]
     name = problem["name"]
     if name == "mixed-steps":
         booster = v["booster"]
@@ -149,17 +162,21 @@ def run_skopt(problem, seed, acq):
 
 
 def main():
-    problems, seeds, tools = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3].split(",")
+    problems, tools = json.load(open(sys.argv[1])), sys.argv[3].split(",")
+    # Seeds "N" (0..N-1) or "A-B" (A..B): held-out problems run on seeds apart from the ones the samplers were tuned on.
+    bounds = [int(part) for part in sys.argv[2].split("-")]
+    seeds = range(bounds[0], bounds[1] + 1) if len(bounds) == 2 else range(bounds[0])
     only = set(sys.argv[4].split(",")) if len(sys.argv) > 4 else None
     folder = os.path.dirname(os.path.abspath(sys.argv[1]))
     for problem in problems:
         if only and problem["name"] not in only:
             continue
         if "table" in problem:
-            problem["rmse"] = json.load(open(os.path.join(folder, problem["table"])))["rmse"]
-            problem["optimum"] = min(problem["rmse"].values())
+            table = json.load(open(os.path.join(folder, problem["table"])))
+            problem["grid"], problem["losses"] = table["grid"], table.get("loss", table.get("rmse"))
+            problem["optimum"] = min(problem["losses"].values())
         for tool in tools:
-            for seed in range(seeds):
+            for seed in seeds:
                 try:
                     if tool.startswith("optuna"):
                         curve, times = run_optuna(problem, seed, tool)

@@ -8,6 +8,9 @@ to its peers: final median regret (ours/theirs, below 1 = we found better points
 Usage: python report.py [--compact] --quality FILE... --timing FILE...
 (--compact: one row per sampler, the README's table: final median regret per problem, ms per suggestion per problem.)
 python report.py --hyperband FILE: the multi-fidelity table of HyperbandBench and hyperband_peers.py.
+python report.py --versus FILE...: each of tunekit's model-based algorithms against its Optuna counterpart only, per
+problem: median final regret of both over the same seeds, their ratio, and the two-sided Mann-Whitney U test's p-value
+of the two samples of final regrets (scipy): a ratio away from 1 with a large p is within the seeds' spread.
 """
 import json
 import statistics
@@ -79,9 +82,42 @@ def print_hyperband(path):
               f"{statistics.median(r['epochs'] for r in group):.0f} | {statistics.median(r['trials'] for r in group):.0f} |")
 
 
+# tunekit algorithm -> its Optuna counterpart (the held-out comparison).
+COUNTERPARTS = {
+    "tunekit tpe": "Optuna TPE (univariate)",
+    "tunekit multivariate-tpe": "Optuna TPE (multivariate)",
+    "tunekit bayesianoptimization (GP)": "Optuna GPSampler",
+    "tunekit cmaes": "Optuna CmaEsSampler (with_margin)",
+}
+
+
+def print_versus(paths):
+    problems = []
+    runs = load(paths, problems)
+    from scipy.stats import mannwhitneyu
+    print("| problem | tunekit | seeds | median final regret, tunekit | Optuna | ratio | p (Mann-Whitney) |")
+    print("|---|---|---|---|---|---|---|")
+    for problem in problems:
+        for ours, theirs in COUNTERPARTS.items():
+            mine = {r["seed"]: r["regret100"] for r in runs.get((problem, ours), [])}
+            peer = {r["seed"]: r["regret100"] for r in runs.get((problem, theirs), [])}
+            seeds = sorted(mine.keys() & peer.keys())
+            if not seeds:
+                continue
+            a = statistics.median(mine[s] for s in seeds)
+            b = statistics.median(peer[s] for s in seeds)
+            ratio = "equal" if a == b else (f"{a / b:.2f}" if b > 0 else "Optuna at the optimum")
+            x, y = [mine[s] for s in seeds], [peer[s] for s in seeds]
+            p = 1.0 if x == y else mannwhitneyu(x, y, alternative="two-sided").pvalue
+            print(f"| {problem} | {ours.removeprefix('tunekit ')} | {len(seeds)} | {fmt(a)} | {fmt(b)} | {ratio} | {p:.2f} |")
+
+
 def main():
     if sys.argv[1] == "--hyperband":
         print_hyperband(sys.argv[2])
+        return
+    if sys.argv[1] == "--versus":
+        print_versus(sys.argv[2:])
         return
     compact = "--compact" in sys.argv
     arguments = [a for a in sys.argv[1:] if a != "--compact"]

@@ -20,27 +20,44 @@ struct Problem: Decodable {
     let budget: Int
     /// The optimum's value; nil for a table problem (its smallest entry).
     let optimum: Double?
-    /// A table of cached trainings (seoul-gbdt-table.py), relative to problems.json.
+    /// A table of cached trainings (seoul-gbdt-table.py, heldout-tables.py), relative to the problems file.
     let table: String?
     let parameters: [Parameter]
 }
 
-/// Cached validation RMSEs keyed by the grid indices of each parameter ("i,j,k,l").
+/// Cached trainings: each parameter's grid values and the loss at each grid point, keyed by the points' grid indices
+/// ("i,j,k,l"). seoul-gbdt-table.py stores its losses as `rmse`, heldout-tables.py as `loss`.
 struct Table: Decodable {
-    let rmse: [String: Double]
+    let grid: [String: [String]]
+    let losses: [String: Double]
+
+    enum CodingKeys: String, CodingKey { case grid, rmse, loss }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        grid = try container.decode([String: [String]].self, forKey: .grid)
+        losses = try container.decodeIfPresent([String: Double].self, forKey: .loss)
+            ?? container.decode([String: Double].self, forKey: .rmse)
+    }
+
+    /// The key of the grid point nearest to a suggestion: per parameter the nearest grid value (in log space for log
+    /// parameters; a categorical's own value).
+    func key(_ problem: Problem, _ v: [String: String]) -> String {
+        problem.parameters.map { p in
+            let values = grid[p.name]!
+            if p.type == "categorical" { return String(values.firstIndex(of: v[p.name]!)!) }
+            let scale: (Double) -> Double = p.log == true ? { Foundation.log($0) } : { $0 }
+            let x = scale(Double(v[p.name]!)!)
+            let distances = values.map { abs(scale(Double($0)!) - x) }
+            return String(distances.firstIndex(of: distances.min()!)!)
+        }.joined(separator: ",")
+    }
 }
 
-/// The grid index of a value: round((value − min)/step).
-func gridKey(_ problem: Problem, _ v: [String: String]) -> String {
-    problem.parameters.map { p in
-        String(Int(((Double(v[p.name]!)! - Double(p.min!)!) / Double(p.step!)!).rounded()))
-    }.joined(separator: ",")
-}
-
-func evaluate(_ problem: String, _ v: [String: String], table: Table?, key: String) -> Double {
+func evaluate(_ problem: Problem, _ v: [String: String], table: Table?) -> Double {
     func d(_ name: String) -> Double { Double(v[name]!)! }
-    if let table { return table.rmse[key]! }
-    switch problem {
+    if let table { return table.losses[table.key(problem, v)]! }
+    switch problem.name {
     case "mixed-steps":
         // The best learning rate and depth depend on the booster; the optimum (0) lies on the grid.
         let booster = v["booster"]!
@@ -86,9 +103,22 @@ func evaluate(_ problem: String, _ v: [String: String], table: Table?, key: Stri
     }
 }
 
+/// An algorithm with optional settings: "name" or "name:key=value:key=value" (reported under the whole string).
+func algorithmSpec(_ text: String) -> AlgorithmSpec {
+    let parts = text.split(separator: ":").map(String.init)
+    return AlgorithmSpec(algorithmName: parts[0], algorithmSettings: parts.dropFirst().map {
+        let pair = $0.split(separator: "=", maxSplits: 1).map(String.init)
+        return AlgorithmSetting(name: pair[0], value: pair.count > 1 ? pair[1] : "")
+    })
+}
+
 let arguments = CommandLine.arguments
 let problems = try JSONDecoder().decode([Problem].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
-let seeds = Int(arguments[2]) ?? 10
+/// Seeds "N" (0..<N) or "A-B" (A...B): held-out problems run on seeds apart from the ones the algorithms were tuned on.
+let seeds: [Int] = {
+    let bounds = arguments[2].split(separator: "-").compactMap { Int($0) }
+    return bounds.count == 2 ? Array(bounds[0]...bounds[1]) : Array(0..<(bounds.first ?? 10))
+}()
 let algorithms = arguments.count > 3 ? arguments[3].split(separator: ",").map(String.init)
     : ["random", "tpe", "multivariate-tpe", "bayesianoptimization", "cmaes", "sobol"]
 let problemFilter = arguments.count > 4 ? Set(arguments[4].split(separator: ",").map(String.init)) : nil
@@ -97,7 +127,7 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
     let table = try problem.table.map {
         try JSONDecoder().decode(Table.self, from: Data(contentsOf: folder.appendingPathComponent($0)))
     }
-    let optimum = problem.optimum ?? table!.rmse.values.min()!
+    let optimum = problem.optimum ?? table!.losses.values.min()!
     let specs = problem.parameters.map { p -> ParameterSpec in
         switch p.type {
         case "categorical":
@@ -109,12 +139,20 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
         }
     }
     for algorithm in algorithms {
-        for seed in 0..<seeds {
+        for seed in seeds {
             let experiment = try Experiment(
                 name: "bench", objective: Objective(type: .minimize, objectiveMetricName: "loss"),
-                algorithm: AlgorithmSpec(algorithmName: algorithm), parameters: specs, parallelTrialCount: 1,
+                algorithm: algorithmSpec(algorithm), parameters: specs, parallelTrialCount: 1,
                 maxTrialCount: problem.budget)
-            let search = try SuggestionService.makeAlgorithm(for: experiment)
+            let search: any SuggestionAlgorithm
+            do {
+                search = try SuggestionService.makeAlgorithm(for: experiment)
+            } catch {
+                // An algorithm that refuses the space (CMA-ES with one numeric parameter) is reported, not run.
+                let line = ["tool": "tunekit", "algorithm": algorithm, "problem": problem.name, "skipped": "\(error)"]
+                FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) + Data("\n".utf8))
+                break
+            }
             var history: [TrialRecord] = []
             var best = Double.infinity
             var bestPoint = ""
@@ -130,7 +168,7 @@ for problem in problems where problemFilter?.contains(problem.name) ?? true {
                 times.append(elapsed.inSeconds)
                 let assignments = experiment.searchSpace.assignments(for: point)
                 let values = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
-                let loss = evaluate(problem.name, values, table: table, key: table == nil ? "" : gridKey(problem, values))
+                let loss = evaluate(problem, values, table: table)
                 if loss < best { (best, bestPoint) = (loss, assignments.map { "\($0.name)=\($0.value)" }.joined(separator: " ")) }
                 curve.append(best - optimum)
                 history.append(TrialRecord(name: "t\(index)", assignments: assignments, condition: .succeeded,

@@ -1,0 +1,130 @@
+"""Held-out tuning surfaces for the suggestion benchmark, in the manner of Bayesmark (the NeurIPS 2020 black-box
+optimisation challenge): tunekit's own trainers (gbdt, ridge, logistic) on scikit-learn's bundled data sets, scored by
+5-fold cross-validation. None of these problems (nor the seeds heldout.json runs them on) were used to develop or tune
+the search algorithms.
+
+Each surface is a grid: every point is trained once with `tunekit train` and cached, so every tool and seed sees the
+same surface. The samplers search the continuous space of heldout.json (log scales where the grid is logarithmic);
+a suggestion is read at the nearest grid point (nearest in log space for log parameters).
+
+Usage: python heldout-tables.py TUNEKIT_BINARY OUTPUT_FOLDER   (about 10 minutes on 2 cores; a table that exists is
+kept)
+"""
+import concurrent.futures
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from sklearn import datasets
+
+
+def log_grid(low, high, count):
+    return [f"{value:.6g}" for value in np.geomspace(low, high, count)]
+
+
+GBDT_ROUNDS = "100"
+SURFACES = {
+    # Regression: 442 rows, 10 features; RMSE.
+    "gbdt-diabetes": {
+        "data": "diabetes", "metric": "rmse",
+        "fixed": ["--trainer=gbdt", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
+        "grid": {
+            "learning_rate": log_grid(0.005, 0.5, 8),
+            "num_leaves": ["2", "4", "8", "16", "32", "64"],
+            "min_data_in_leaf": ["2", "5", "10", "20", "40", "80"],
+            "lambda_l2": log_grid(0.001, 100, 6),
+        },
+    },
+    # Binary: 569 rows, 30 features; log-loss.
+    "gbdt-breast-cancer": {
+        "data": "breast_cancer", "metric": "logloss",
+        "fixed": ["--trainer=gbdt", "--objective=binary", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
+        "grid": {
+            "learning_rate": log_grid(0.005, 0.5, 8),
+            "num_leaves": ["2", "4", "8", "16", "32", "64"],
+            "min_data_in_leaf": ["2", "5", "10", "20", "40", "80"],
+            "feature_fraction": ["0.5", "0.6", "0.7", "0.8", "0.9", "1"],
+        },
+    },
+    # Multiclass: 178 rows, 13 features, 3 classes; log-loss.
+    "gbdt-wine": {
+        "data": "wine", "metric": "logloss",
+        "fixed": ["--trainer=gbdt", "--objective=multiclass", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
+        "grid": {
+            "learning_rate": log_grid(0.005, 0.5, 8),
+            "min_data_in_leaf": ["2", "4", "8", "16", "32", "48"],
+            "lambda_l2": log_grid(0.001, 100, 6),
+            "feature_fraction": ["0.5", "0.6", "0.7", "0.8", "0.9", "1"],
+        },
+    },
+    # Multinomial logistic regression: 1,797 rows, 64 features, 10 classes; log-loss.
+    "logistic-digits": {
+        "data": "digits", "metric": "logloss",
+        "fixed": ["--trainer=logistic"],
+        "grid": {
+            "C": log_grid(1e-4, 100, 25),
+            "standardize": ["false", "true"],
+            "fit_intercept": ["false", "true"],
+        },
+    },
+    # Ridge regression: diabetes again, one continuous parameter and two switches; RMSE.
+    "ridge-diabetes": {
+        "data": "diabetes", "metric": "rmse",
+        "fixed": ["--trainer=ridge"],
+        "grid": {
+            "alpha": log_grid(1e-4, 1e4, 33),
+            "standardize": ["false", "true"],
+            "fit_intercept": ["false", "true"],
+        },
+    },
+}
+
+
+def export(name, folder):
+    """Writes a bundled scikit-learn data set as CSV (features x0…, target y) and returns its path."""
+    path = os.path.join(folder, f"{name}.csv")
+    if not os.path.exists(path):
+        bunch = getattr(datasets, f"load_{name}")()
+        columns = [f"x{i}" for i in range(bunch.data.shape[1])]
+        with open(path + ".tmp", "w") as file:
+            file.write(",".join(columns + ["y"]) + "\n")
+            for row, target in zip(bunch.data, bunch.target):
+                file.write(",".join(repr(float(value)) for value in row) + f",{target.item()!r}\n")
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def train(binary, data, surface, values):
+    arguments = [binary, "train", f"--data={data}", "--target=y", "--cv=5", "--shuffle-seed=11", *surface["fixed"]]
+    arguments += [f"--{name}={value}" for name, value in values.items()]
+    output = subprocess.run(arguments, capture_output=True, text=True, check=True).stdout
+    prefix = surface["metric"] + "="
+    return float(next(line for line in output.splitlines() if line.startswith(prefix))[len(prefix):])
+
+
+def main():
+    binary, folder = os.path.abspath(sys.argv[1]), sys.argv[2]
+    os.makedirs(folder, exist_ok=True)
+    for name, surface in SURFACES.items():
+        target = os.path.join(folder, f"{name}-table.json")
+        if os.path.exists(target):
+            continue
+        data = export(surface["data"], folder)
+        grid = surface["grid"]
+        points = [dict(zip(grid, combination)) for combination in itertools.product(*grid.values())]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            losses = list(pool.map(lambda values: train(binary, data, surface, values), points))
+        table = {",".join(str(grid[name].index(value)) for name, value in point.items()): loss
+                 for point, loss in zip(points, losses)}
+        with open(target + ".tmp", "w") as file:
+            json.dump({"grid": grid, "loss": table}, file, indent=0, sort_keys=True)
+        os.replace(target + ".tmp", target)
+        print(f"{name}: {len(points)} points, best {min(losses):.6g}, median {sorted(losses)[len(losses) // 2]:.6g}",
+              file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
