@@ -121,7 +121,7 @@ private struct Booster {
             // Weighted rows have unequal hessians (the weights), so histograms sum them.
             constantHessian: sampleWeights == nil ? parameters.objective.constantHessian : nil, maxCatToOnehot: parameters.maxCatToOnehot,
             maxCatThreshold: parameters.maxCatThreshold, catL2: parameters.catL2, catSmooth: parameters.catSmooth,
-            minDataPerGroup: parameters.minDataPerGroup))
+            minDataPerGroup: parameters.minDataPerGroup, pool: WorkerPool(threads: parameters.numThreads)))
         initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1, weights: sampleWeights)
         // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
         // the positive class's weight.
@@ -182,7 +182,7 @@ private struct Booster {
                         for row in leafRows[leaf] { score.value[Int(row)] += value }
                     }
                     if parameters.numThreads > 1, bag.count >= 65_536 {
-                        DispatchQueue.concurrentPerform(iterations: leafRows.count, execute: update)
+                        learner.settings.parallel(leafRows.count, update)
                     } else {
                         for leaf in leafRows.indices { update(leaf) }
                     }
@@ -229,7 +229,7 @@ private struct Booster {
                     output.value[row] += tree.leafValue[tree.leaf(binned: data, row: row)]
                 }
             }
-            if blocks == 1 { score(0) } else { DispatchQueue.concurrentPerform(iterations: blocks, execute: score) }
+            learner.settings.parallel(blocks, score)
         }
     }
 

@@ -47,7 +47,8 @@ extension TreeLearner {
         let columnWise = m == data.rowCount && features.allSatisfy { data.mappers[$0].totalBins > Self.columnWiseMinBins }
         let work = HistogramPlan(
             rowCount: m, blocks: blocks, threads: columnWise ? min(threads, features.count) : min(threads, blocks),
-            constantHessian: settings.constantHessian != nil, binCounts: features.map { data.mappers[$0].totalBins })
+            constantHessian: settings.constantHessian != nil, binCounts: features.map { data.mappers[$0].totalBins },
+            settings: settings)
         rows.withUnsafeBufferPointer { rowPointer in
             gradients.withUnsafeBufferPointer { g in
                 hessians.withUnsafeBufferPointer { h in
@@ -96,12 +97,12 @@ private struct HistogramPlan: Sendable {
     let constantHessian: Bool
     /// Bins of each sampled feature.
     let binCounts: [Int]
+    /// Where the threads come from (`TreeSettings.parallel`).
+    let settings: TreeSettings
 
     func block(_ index: Int) -> Range<Int> { (rowCount * index / blocks)..<(rowCount * (index + 1) / blocks) }
 
-    func run(_ body: @Sendable (Int) -> Void) {
-        if threads == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: body) }
-    }
+    func run(_ body: @escaping @Sendable (Int) -> Void) { settings.parallel(threads, body) }
 
     /// All rows in order: each thread takes a contiguous run of features, and sums each feature block by block.
     func columnWise(_ sums: HistogramSums, bins: UnsafePointer<UInt8>) {

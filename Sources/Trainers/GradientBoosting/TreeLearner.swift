@@ -22,7 +22,7 @@ struct LeafSums {
 }
 
 /// Settings of the tree learner derived from the boosting parameters.
-struct TreeSettings {
+struct TreeSettings: Sendable {
     let numLeaves: Int
     let maxDepth: Int
     let minDataInLeaf: Int
@@ -41,6 +41,19 @@ struct TreeSettings {
     var catL2 = 10.0
     var catSmooth = 10.0
     var minDataPerGroup = 100
+    /// The fit's threads for parallel loops; without one, loops wider than one thread go through `concurrentPerform`.
+    var pool: WorkerPool? = nil
+
+    /// Runs `body(0)` … `body(iterations − 1)`, in parallel when `iterations` > 1, and returns when all have finished.
+    func parallel(_ iterations: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        if iterations <= 1 {
+            if iterations == 1 { body(0) }
+        } else if let pool {
+            pool.perform(iterations, body)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
+        }
+    }
 
     @inline(__always)
     func thresholdL1(_ g: Double) -> Double {
@@ -197,12 +210,8 @@ struct TreeLearner {
                                 column: bins.baseAddress! + split.feature * data.rowCount, rows: rows.baseAddress! + begin,
                                 spill: spillRows.baseAddress!, leftCount: leftCount.baseAddress!,
                                 rightCount: rightCount.baseAddress!, goesLeft: sides.baseAddress!)
-                            if blocks == 1 {
-                                work.run(block: 0, range: 0..<count)
-                            } else {
-                                DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                                    work.run(block: block, range: (count * block / blocks)..<(count * (block + 1) / blocks))
-                                }
+                            settings.parallel(blocks) { block in
+                                work.run(block: block, range: (count * block / blocks)..<(count * (block + 1) / blocks))
                             }
                             // Each block kept its left rows at its start and spilled its right rows; stitch in order.
                             let leaf = rows.baseAddress! + begin
