@@ -121,7 +121,9 @@ private struct Booster {
             // Weighted rows have unequal hessians (the weights), so histograms sum them.
             constantHessian: sampleWeights == nil ? parameters.objective.constantHessian : nil, maxCatToOnehot: parameters.maxCatToOnehot,
             maxCatThreshold: parameters.maxCatThreshold, catL2: parameters.catL2, catSmooth: parameters.catSmooth,
-            minDataPerGroup: parameters.minDataPerGroup, pool: WorkerPool(threads: parameters.numThreads)))
+            minDataPerGroup: parameters.minDataPerGroup,
+            // More spinning threads than cores would wait on each other; the loops' blocks do not depend on the pool.
+            pool: WorkerPool(threads: min(parameters.numThreads, ProcessInfo.processInfo.activeProcessorCount))))
         initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1, weights: sampleWeights)
         // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
         // the positive class's weight.
