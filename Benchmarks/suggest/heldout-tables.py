@@ -7,7 +7,7 @@ Each surface is a grid: every point is trained once with `tunekit train` and cac
 same surface. The samplers search the continuous space of heldout.json (log scales where the grid is logarithmic);
 a suggestion is read at the nearest grid point (nearest in log space for log parameters).
 
-Usage: python heldout-tables.py TUNEKIT_BINARY OUTPUT_FOLDER   (about 10 minutes on 2 cores; a table that exists is
+Usage: python heldout-tables.py TUNEKIT_BINARY OUTPUT_FOLDER   (about 15 minutes on 2 cores; a table that exists is
 kept)
 """
 import concurrent.futures
@@ -26,16 +26,22 @@ def log_grid(low, high, count):
 
 
 GBDT_ROUNDS = "100"
+LEARNING_RATES = log_grid(0.005, 0.5, 8)
+LEAVES = ["2", "4", "8", "16", "32", "64"]
+MIN_DATA = ["2", "5", "10", "20", "40", "80"]
+LAMBDA_L2 = log_grid(0.001, 100, 6)
+FEATURE_FRACTIONS = ["0.5", "0.6", "0.7", "0.8", "0.9", "1"]
+SWITCHES = ["false", "true"]
 SURFACES = {
     # Regression: 442 rows, 10 features; RMSE.
     "gbdt-diabetes": {
         "data": "diabetes", "metric": "rmse",
         "fixed": ["--trainer=gbdt", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
         "grid": {
-            "learning_rate": log_grid(0.005, 0.5, 8),
-            "num_leaves": ["2", "4", "8", "16", "32", "64"],
-            "min_data_in_leaf": ["2", "5", "10", "20", "40", "80"],
-            "lambda_l2": log_grid(0.001, 100, 6),
+            "learning_rate": LEARNING_RATES,
+            "num_leaves": LEAVES,
+            "min_data_in_leaf": MIN_DATA,
+            "lambda_l2": LAMBDA_L2,
         },
     },
     # Binary: 569 rows, 30 features; log-loss.
@@ -43,10 +49,10 @@ SURFACES = {
         "data": "breast_cancer", "metric": "logloss",
         "fixed": ["--trainer=gbdt", "--objective=binary", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
         "grid": {
-            "learning_rate": log_grid(0.005, 0.5, 8),
-            "num_leaves": ["2", "4", "8", "16", "32", "64"],
-            "min_data_in_leaf": ["2", "5", "10", "20", "40", "80"],
-            "feature_fraction": ["0.5", "0.6", "0.7", "0.8", "0.9", "1"],
+            "learning_rate": LEARNING_RATES,
+            "num_leaves": LEAVES,
+            "min_data_in_leaf": MIN_DATA,
+            "feature_fraction": FEATURE_FRACTIONS,
         },
     },
     # Multiclass: 178 rows, 13 features, 3 classes; log-loss.
@@ -54,10 +60,10 @@ SURFACES = {
         "data": "wine", "metric": "logloss",
         "fixed": ["--trainer=gbdt", "--objective=multiclass", f"--num_iterations={GBDT_ROUNDS}", "--seed=3"],
         "grid": {
-            "learning_rate": log_grid(0.005, 0.5, 8),
+            "learning_rate": LEARNING_RATES,
             "min_data_in_leaf": ["2", "4", "8", "16", "32", "48"],
-            "lambda_l2": log_grid(0.001, 100, 6),
-            "feature_fraction": ["0.5", "0.6", "0.7", "0.8", "0.9", "1"],
+            "lambda_l2": LAMBDA_L2,
+            "feature_fraction": FEATURE_FRACTIONS,
         },
     },
     # Multinomial logistic regression: 1,797 rows, 64 features, 10 classes; log-loss.
@@ -66,8 +72,8 @@ SURFACES = {
         "fixed": ["--trainer=logistic"],
         "grid": {
             "C": log_grid(1e-4, 100, 25),
-            "standardize": ["false", "true"],
-            "fit_intercept": ["false", "true"],
+            "standardize": SWITCHES,
+            "fit_intercept": SWITCHES,
         },
     },
     # Ridge regression: diabetes again, one continuous parameter and two switches; RMSE.
@@ -76,8 +82,8 @@ SURFACES = {
         "fixed": ["--trainer=ridge"],
         "grid": {
             "alpha": log_grid(1e-4, 1e4, 33),
-            "standardize": ["false", "true"],
-            "fit_intercept": ["false", "true"],
+            "standardize": SWITCHES,
+            "fit_intercept": SWITCHES,
         },
     },
 }

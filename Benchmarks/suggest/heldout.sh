@@ -26,4 +26,4 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
     > "$results/optuna.jsonl" &
 "$venv/bin/python" -W ignore peers.py heldout.json "$seeds" optuna-gp > "$results/optuna-gp.jsonl" &
 wait
-"$venv/bin/python" report.py --versus "$results"/tunekit.jsonl "$results"/optuna*.jsonl | tee "$results/versus.md"
+"$venv/bin/python" report.py --versus "$results"/{tunekit,optuna,optuna-gp}.jsonl | tee "$results/versus.md"

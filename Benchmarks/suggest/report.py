@@ -46,7 +46,8 @@ PEERS = {
 
 def label(run):
     if run["tool"] == "tunekit":
-        return LABELS[("tunekit", run["algorithm"])]
+        # An algorithm run with settings ("bayesianoptimization:acq_func=EI") is labelled by its whole string.
+        return LABELS.get(("tunekit", run["algorithm"]), f"tunekit {run['algorithm']}")
     return LABELS[(run["tool"], None)]
 
 

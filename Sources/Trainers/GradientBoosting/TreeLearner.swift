@@ -41,17 +41,16 @@ struct TreeSettings: Sendable {
     var catL2 = 10.0
     var catSmooth = 10.0
     var minDataPerGroup = 100
-    /// The fit's threads for parallel loops; without one, loops wider than one thread go through `concurrentPerform`.
+    /// The fit's threads for parallel loops; nil with one thread (or one core).
     var pool: WorkerPool? = nil
 
-    /// Runs `body(0)` … `body(iterations − 1)`, in parallel when `iterations` > 1, and returns when all have finished.
+    /// Runs `body(0)` … `body(iterations − 1)` on the pool, or one after another without one; returns when all have
+    /// finished. Iterations are blocks fixed by the data, so the result does not depend on which way they run.
     func parallel(_ iterations: Int, _ body: @escaping @Sendable (Int) -> Void) {
-        if iterations <= 1 {
-            if iterations == 1 { body(0) }
-        } else if let pool {
+        if let pool {
             pool.perform(iterations, body)
         } else {
-            DispatchQueue.concurrentPerform(iterations: iterations, execute: body)
+            for iteration in 0..<max(0, iterations) { body(iteration) }
         }
     }
 
