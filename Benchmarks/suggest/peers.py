@@ -76,7 +76,8 @@ def run_optuna(problem, seed, sampler_name):
         "optuna-tpe-multivariate": lambda: optuna.samplers.TPESampler(seed=seed, multivariate=True),
         "optuna-gp": lambda: optuna.samplers.GPSampler(seed=seed),
         "optuna-random": lambda: optuna.samplers.RandomSampler(seed=seed),
-        "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed, n_startup_trials=0, with_margin=True),
+        "optuna-cmaes": lambda: optuna.samplers.CmaEsSampler(
+            seed=seed, n_startup_trials=0, with_margin=True, warn_independent_sampling=False),
         "optuna-qmc": lambda: optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed),
     }
     study = optuna.create_study(sampler=samplers[sampler_name]())
