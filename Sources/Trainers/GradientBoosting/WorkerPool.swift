@@ -28,8 +28,8 @@ final class WorkerPool: Sendable {
 
     deinit { shared.stop(workers: threads - 1) }
 
-    /// Runs `body(0)` … `body(iterations − 1)` on the pool's threads and returns when all have finished. `body` is
-    /// escaping only because a worker may release its reference after the loop has returned; it is never called then.
+    /// Runs `body(0)` … `body(iterations − 1)` on the pool's threads and returns when all have finished; the body is
+    /// released on the calling thread.
     func perform(_ iterations: Int, _ body: @escaping @Sendable (Int) -> Void) {
         guard iterations > 1 else {
             if iterations == 1 { body(0) }
@@ -92,9 +92,10 @@ private final class PoolState: Sendable {
             guard next < iterations else { return }
             guard ticket.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing).exchanged
             else { continue }
-            // The claim succeeded while `loop` was unfinished, so its job and count were the ones read above.
-            let job = Unmanaged<Job>.fromOpaque(UnsafeRawPointer(bitPattern: address)!).takeUnretainedValue()
-            job.body(next)
+            // The claim succeeded while `loop` was unfinished, so its job and count were the ones read above. The job
+            // is used without a reference of this thread's own: a reference released after `finished` could be the
+            // last one, ending what the body holds (the pool itself, through a histogram's settings) on this worker.
+            Unmanaged<Job>.fromOpaque(UnsafeRawPointer(bitPattern: address)!)._withUnsafeGuaranteedRef { $0.body(next) }
             finished.add(1, ordering: .releasing)
         }
     }

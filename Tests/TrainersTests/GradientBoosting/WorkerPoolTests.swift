@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 @testable import Trainers
@@ -42,5 +43,35 @@ import Testing
             pool?.perform(10) { i in total.add(i, ordering: .relaxed) }
             #expect(total.load(ordering: .relaxed) == 45)
         }
+    }
+}
+
+/// Counts the `Marker`s ended on another thread than the one that expects it.
+private final class ReleaseProbe: Sendable {
+    let expectedThread = Atomic<UInt>(0)
+    let elsewhere = Atomic<Int>(0)
+}
+
+/// What a loop's body holds (a fit's bodies hold the pool itself, through the histogram's settings).
+private final class Marker: Sendable {
+    let probe: ReleaseProbe
+    init(probe: ReleaseProbe) { self.probe = probe }
+    deinit {
+        if UInt(pthread_self()) != probe.expectedThread.load(ordering: .relaxed) { probe.elsewhere.add(1, ordering: .relaxed) }
+    }
+}
+
+extension WorkerPoolTests {
+    /// What a body holds is released on the calling thread, never on a worker: a body holding the pool's last
+    /// reference would otherwise end the pool on one of its own workers, which would wait for itself forever.
+    @Test func bodyIsReleasedOnTheCallingThread() throws {
+        let pool = try #require(WorkerPool(threads: 8))
+        let probe = ReleaseProbe()
+        probe.expectedThread.store(UInt(pthread_self()), ordering: .relaxed)
+        for _ in 0..<20_000 {
+            let marker = Marker(probe: probe)
+            pool.perform(16) { _ in withExtendedLifetime(marker) {} }
+        }
+        #expect(probe.elsewhere.load(ordering: .relaxed) == 0)
     }
 }
