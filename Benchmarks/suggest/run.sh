@@ -5,7 +5,7 @@
 # algorithms were developed on — and two held out: a second mixed surface with integer steps and categoricals whose
 # best values depend on the category (100 trials), and a real tuning task, gbdt's validation RMSE on the bundled Seoul
 # traffic data over a 648-point grid (50 trials; every point trained once by seoul-gbdt-table.py and cached, so all
-# tools and seeds see the same surface). Then hyperband on synthetic learning curves (HyperbandBench) against random
+# tools and seeds see the same surface). Then hyperband and bohb on synthetic learning curves (HyperbandBench) against random
 # search and Optuna's HyperbandPruner (hyperband_peers.py) at the same number of epochs.
 #
 # Usage: Benchmarks/suggest/run.sh [SEEDS] [GP_SEEDS] [TIMING_SEEDS]   (defaults 30, 10 and 2)

@@ -5,7 +5,7 @@ public enum SuggestionService {
     /// Every algorithm tunekit implements, by Katib name.
     public static let algorithms: [any SuggestionAlgorithm.Type] = [
         RandomSearch.self, GridSearch.self, TPESearch.self, MultivariateTPESearch.self, BayesianOptimization.self,
-        CMAES.self, SobolSearch.self, Hyperband.self,
+        CMAES.self, SobolSearch.self, Hyperband.self, BOHB.self,
     ]
 
     /// Supported `algorithmName` values.

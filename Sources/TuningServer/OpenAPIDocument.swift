@@ -559,7 +559,8 @@ enum OpenAPIDocument {
               "bayesianoptimization",
               "cmaes",
               "sobol",
-              "hyperband"
+              "hyperband",
+              "bohb"
             ]
           },
           "algorithmSettings": {

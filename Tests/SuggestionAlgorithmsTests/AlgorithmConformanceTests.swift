@@ -5,10 +5,10 @@ import Testing
 
 /// One suite over every algorithm (NIO's verifier / Optuna's sampler suite): feasibility, step grid, types,
 /// determinism, exact counts, distinctness, empty and all-failed histories, both directions — with start-up counts of
-/// 1–2 and histories of 36 trials, so the model-based branches run, not only the random start. Hyperband answers in
-/// rungs (fewer points while a rung runs) and has its own suite.
+/// 1–2 and histories of 36 trials, so the model-based branches run, not only the random start. Hyperband and BOHB
+/// answer in rungs (fewer points while a rung runs) and have their own suites.
 @Suite struct AlgorithmConformanceTests {
-    static let algorithms = SuggestionService.supportedNames.filter { $0 != "hyperband" }
+    static let algorithms = SuggestionService.supportedNames.filter { !["hyperband", "bohb"].contains($0) }
 
     /// Settings that make every model-based algorithm leave its random start after one or two observations.
     static let modelSettings: [String: [AlgorithmSetting]] = [

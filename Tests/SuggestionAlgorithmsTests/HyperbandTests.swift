@@ -119,3 +119,76 @@ import Testing
         ]))
     }
 }
+
+@Suite struct BOHBTests {
+    /// A loss whose best configuration (lr 0.02, momentum 0.6) does not depend on the resource.
+    static func loss(_ values: [ParameterAssignment]) -> Double {
+        abs(Double(values[0].value)! - 0.02) / 0.04 + abs(Double(values[1].value)! - 0.6) / 0.4
+    }
+
+    /// A whole schedule (r_l 27, eta 3: brackets of 27, 12, 6 and 4 first configurations), every rung finishing as
+    /// soon as it is issued; the trials in the order they were issued.
+    static func run(_ algorithmName: String, seed: UInt64, settings: [(String, String)] = []) throws -> [TrialRecord] {
+        var experiment = try HyperbandTests.experiment(
+            [("r_l", "27"), ("resource_name", "epochs")] + settings, parallel: 27)
+        experiment.algorithm.algorithmName = algorithmName
+        let algorithm = try SuggestionService.makeAlgorithm(for: experiment)
+        let space = try #require(algorithm.contextSpace)
+        var trials: [TrialRecord] = []
+        while true {
+            let points = algorithm.suggest(SuggestionContext(
+                searchSpace: space, objective: experiment.objective, trials: trials, count: 100, issuedBefore: trials.count,
+                seed: seed))
+            if points.isEmpty { return trials }
+            for values in points.map(space.assignments(for:)) {
+                trials.append(TrialRecord(
+                    name: "t\(trials.count)", assignments: values, condition: .succeeded,
+                    metrics: [MetricValue(name: "loss", value: String(loss(values)))]))
+            }
+        }
+    }
+
+    /// The first configurations of the brackets after the first (slots after the first bracket's 27 + 9 + 3 + 1).
+    static func laterFirstRungs(_ trials: [TrialRecord]) -> [Double] {
+        let schedule = HyperbandSchedule(maxResource: 27, eta: 3, trialLimit: 1000)!
+        return (1..<schedule.brackets.count).flatMap { bracket in
+            let start = schedule.firstSlot(bracket: bracket, rung: 0)
+            return trials[start..<(start + schedule.brackets[bracket].rungs[0].size)].map { loss($0.assignments) }
+        }
+    }
+
+    /// Hyperband's schedule and resources; the first bracket, before any trial has finished, is hyperband's exactly.
+    @Test func keepsHyperbandsScheduleAndFirstBracket() throws {
+        let bohb = try Self.run("bohb", seed: 3), hyperband = try Self.run("hyperband", seed: 3)
+        #expect(bohb.count == hyperband.count)
+        #expect(bohb.map { $0.assignments[2].value } == hyperband.map { $0.assignments[2].value })
+        #expect(bohb.prefix(27).map(\.assignments) == hyperband.prefix(27).map(\.assignments))
+        #expect(try Self.run("bohb", seed: 3).map(\.assignments) == bohb.map(\.assignments), "same seed, same run")
+    }
+
+    /// Later brackets start where the finished trials were good: over 10 seeds, their first configurations' median
+    /// loss is well below that of hyperband's random draws (a third of them stay random); with random_fraction 1 they are
+    /// random draws again.
+    @Test func laterBracketsStartFromTheModel() throws {
+        var bohb: [Double] = [], hyperband: [Double] = [], allRandom: [Double] = []
+        for seed in UInt64(0)..<10 {
+            bohb += Self.laterFirstRungs(try Self.run("bohb", seed: seed))
+            hyperband += Self.laterFirstRungs(try Self.run("hyperband", seed: seed))
+            allRandom += Self.laterFirstRungs(try Self.run("bohb", seed: seed, settings: [("random_fraction", "1")]))
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        #expect(median(bohb) < 0.7 * median(hyperband), "BOHB \(median(bohb)), hyperband \(median(hyperband))")
+        #expect(median(allRandom) > 0.8 * median(hyperband))
+    }
+
+    @Test func checksItsSettings() throws {
+        var experiment = try HyperbandTests.experiment([("r_l", "9"), ("resource_name", "epochs"), ("random_fraction", "1.5")])
+        experiment.algorithm.algorithmName = "bohb"
+        #expect(throws: SuggestionError("random_fraction must be in [0, 1]")) { try SuggestionService.makeAlgorithm(for: experiment) }
+        // Katib's hyperband takes no random_fraction.
+        experiment.algorithm.algorithmName = "hyperband"
+        #expect(throws: SuggestionError("unknown setting random_fraction for algorithm hyperband")) {
+            try SuggestionService.makeAlgorithm(for: experiment)
+        }
+    }
+}

@@ -66,10 +66,10 @@ import Testing
         #expect(throws: SuggestionError("unknown setting n_EI_candidates for algorithm random")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, settings: [AlgorithmSetting(name: "n_EI_candidates", value: "5")]))
         }
-        #expect(throws: SuggestionError("pbt is a Katib algorithm (its PBT service; population-based training needs checkpoint volumes shared between trials) that tunekit does not implement; tunekit implements random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol, hyperband")) {
+        #expect(throws: SuggestionError("pbt is a Katib algorithm (its PBT service; population-based training needs checkpoint volumes shared between trials) that tunekit does not implement; tunekit implements random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol, hyperband, bohb")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, algorithm: "pbt"))
         }
-        #expect(throws: SuggestionError("unknown algorithm name hyperbandd; supported: random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol, hyperband")) {
+        #expect(throws: SuggestionError("unknown algorithm name hyperbandd; supported: random, grid, tpe, multivariate-tpe, bayesianoptimization, cmaes, sobol, hyperband, bohb")) {
             try SuggestionService.makeAlgorithm(for: Self.experiment(specs, algorithm: "hyperbandd"))
         }
     }

@@ -28,11 +28,28 @@ public struct Hyperband: SuggestionAlgorithm {
     let schedule: HyperbandSchedule
     let resourceIndex: Int
     let historySpace: SearchSpace
+    /// BOHB's share of a bracket's first configurations drawn at random; nil for hyperband (all of them).
+    let randomFraction: Double?
+    /// The experiment's space without the resource parameter: what BOHB's model sees.
+    let modelSpace: SearchSpace
 
     public init(experiment: Experiment) throws(SuggestionError) {
+        try self.init(experiment: experiment, modelBased: false)
+    }
+
+    /// Hyperband, or with `modelBased` BOHB (which also takes `random_fraction`, default 1/3).
+    init(experiment: Experiment, modelBased: Bool) throws(SuggestionError) {
         let settings = try AlgorithmSettings(
-            experiment.algorithm, allowed: Self.stateSettings.union(["r_l", "resource_name", "eta", "random_state"]))
+            experiment.algorithm,
+            allowed: Self.stateSettings.union(["r_l", "resource_name", "eta", "random_state"] + (modelBased ? ["random_fraction"] : [])))
         _ = try settings.randomState()
+        if modelBased {
+            let fraction = try settings.double("random_fraction", default: 1.0 / 3)
+            guard fraction >= 0, fraction <= 1 else { throw SuggestionError("random_fraction must be in [0, 1]") }
+            randomFraction = fraction
+        } else {
+            randomFraction = nil
+        }
         guard let rlText = settings.values["r_l"], let resourceName = settings.values["resource_name"] else {
             throw SuggestionError("r_l and resource_name must be set.")
         }
@@ -69,6 +86,11 @@ public struct Hyperband: SuggestionAlgorithm {
         self.schedule = schedule
         resourceIndex = index
         historySpace = try Self.widened(experiment.parameters, resource: resourceName, upTo: schedule)
+        do {
+            modelSpace = try SearchSpace(specs: experiment.parameters.filter { $0.name != resourceName })
+        } catch {
+            throw SuggestionError(error.description)
+        }
     }
 
     /// The experiment's space with the resource parameter's range widened to every resource the schedule gives, so the
@@ -96,15 +118,23 @@ public struct Hyperband: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         var points: [[ParameterValue]] = []
         var slot = context.issuedBefore
-        // A rung's survivors are ranked once per call, not once per point.
+        // A rung's survivors are ranked once per call, not once per point; so is BOHB's model.
         var ranked: [Int: [[ParameterValue]]] = [:]
+        let model = randomFraction == nil || modelSpace.parameters.isEmpty
+            ? nil : BracketModel(context, resourceIndex: resourceIndex, space: modelSpace)
         while points.count < context.count, context.cancellation?.isCancelled != true,
               let (bracket, rung, position) = schedule.locate(slot) {
             let resource = resourceValue(schedule.brackets[bracket].rungs[rung].resource, space: context.searchSpace)
             var point: [ParameterValue]
             if rung == 0 {
                 var rng = Xoshiro256(seed: context.seed, stream: UInt64(slot), StreamDerivation.code("hyperband"))
-                point = context.randomPoint(using: &rng)
+                if let model, rng.nextUnit() >= randomFraction ?? 1 {
+                    point = model.propose(using: &rng)
+                    point.insert(resource, at: resourceIndex)
+                    point = context.searchSpace.canonical(point)
+                } else {
+                    point = context.randomPoint(using: &rng)
+                }
             } else {
                 let key = schedule.firstSlot(bracket: bracket, rung: rung)
                 if ranked[key] == nil { ranked[key] = survivors(of: bracket, rung: rung - 1, context: context) }
@@ -162,6 +192,83 @@ public struct Hyperband: SuggestionAlgorithm {
         guard !ranked.isEmpty else { return nil }
         // Trials whose assignments could not be read are replaced by the best ones again (rare: edited histories).
         return (0..<keep).map { ranked[min($0, ranked.count - 1)] }
+    }
+}
+
+/// BOHB (`bohb`, a tunekit extension Katib does not have; Falkner et al., "BOHB: Robust and Efficient
+/// Hyperparameter Optimization at Scale", ICML 2018): hyperband's schedule, settings and resumability, with each
+/// bracket's first configurations proposed by a model of the finished trials instead of drawn at random.
+///
+/// The model (`BracketModel`) is multivariate TPE's on the trials of the largest resource that has enough of them, so
+/// later brackets start near what the cheap rungs found good. A share `random_fraction` (default 1/3, as BOHB) of the
+/// first configurations stays random, which keeps hyperband's guarantee of exploring.
+public struct BOHB: SuggestionAlgorithm {
+    public static let algorithmName = "bohb"
+
+    let hyperband: Hyperband
+
+    public init(experiment: Experiment) throws(SuggestionError) {
+        hyperband = try Hyperband(experiment: experiment, modelBased: true)
+    }
+
+    public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] { hyperband.suggest(context) }
+
+    public var contextSpace: SearchSpace? { hyperband.contextSpace }
+
+    public func replySettings(_ context: SuggestionContext, issued: Int) -> [AlgorithmSetting] {
+        hyperband.replySettings(context, issued: issued)
+    }
+}
+
+/// BOHB's model of where a bracket should start: good and bad joint Parzen estimators (`JointParzen`, as
+/// `multivariate-tpe`) over the finished trials of the largest resource holding at least d + 3 of them (d parameters
+/// besides the resource; BOHB's N_min + 2 with N_min = d + 1); good are the best max(d + 1, ⌈0.15·n⌉), bad the rest.
+/// A proposal is the best of 64 draws from the good estimator by log good − log bad.
+struct BracketModel {
+    let encoding: ParameterEncoding
+    let good: JointParzen
+    let bad: JointParzen
+
+    /// Draws from the good estimator per proposal (BOHB's `num_samples`).
+    static let candidates = 64
+
+    /// Nil while no resource has enough finished trials.
+    init?(_ context: SuggestionContext, resourceIndex: Int, space: SearchSpace) {
+        let d = space.parameters.count
+        var byResource: [ParameterValue: [(point: [ParameterValue], loss: Double)]] = [:]
+        for entry in ObservationHistory(context).observed where entry.loss.isFinite {
+            var point = entry.point
+            let resource = point.remove(at: resourceIndex)
+            byResource[resource, default: []].append((point, entry.loss))
+        }
+        let usable = byResource.filter { $0.value.count >= d + 3 }
+        guard let largest = usable.keys.max(by: { $0.resourceAmount < $1.resourceAmount }), let trials = usable[largest] else { return nil }
+        let ranked = trials.enumerated().sorted { ($0.element.loss, $0.offset) < ($1.element.loss, $1.offset) }.map(\.element.point)
+        let goodCount = max(d + 1, Int((0.15 * Double(ranked.count)).rounded(.up)))
+        encoding = ParameterEncoding(space)
+        good = JointParzen(encoding: encoding, points: Array(ranked.prefix(goodCount)), priorWeight: 1)
+        bad = JointParzen(encoding: encoding, points: Array(ranked.dropFirst(goodCount)), priorWeight: 1)
+    }
+
+    /// A point of the model's space (without the resource).
+    func propose(using rng: inout Xoshiro256) -> [ParameterValue] {
+        var best = good.sample(using: &rng), bestScore = -Double.infinity
+        for _ in 0..<Self.candidates {
+            let candidate = good.sample(using: &rng)
+            let score = good.logDensity(candidate) - bad.logDensity(candidate)
+            if score > bestScore { (best, bestScore) = (candidate, score) }
+        }
+        return encoding.point(coordinates: best)
+    }
+}
+
+extension ParameterValue {
+    /// A resource value as a number (it is an int or a double).
+    fileprivate var resourceAmount: Double {
+        switch self {
+        case .double(let value): value
+        case .int(let value), .choice(let value): Double(value)
+        }
     }
 }
 

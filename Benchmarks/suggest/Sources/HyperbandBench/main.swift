@@ -1,4 +1,4 @@
-// Multi-fidelity benchmark: tunekit's hyperband vs random search at the same total resource, on synthetic learning
+// Multi-fidelity benchmark: tunekit's hyperband and BOHB vs random search at the same total resource, on synthetic learning
 // curves (hyperband_peers.py runs Optuna's HyperbandPruner on the same curves). One JSON line per run: the best loss
 // among trials trained with the full resource, the resource used and the number of trials.
 //
@@ -65,26 +65,29 @@ func emit(_ algorithm: String, _ seed: Int, _ run: Run) throws {
 
 let seeds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 30
 for seed in 0..<seeds {
-    // Hyperband: whole rungs at a time until its last bracket.
-    let hyperband = try experiment("hyperband", settings: [
-        AlgorithmSetting(name: "r_l", value: "\(maxEpochs)"), AlgorithmSetting(name: "eta", value: "3"),
-        AlgorithmSetting(name: "resource_name", value: "epochs"),
-    ], withEpochs: true)
-    let algorithm = try SuggestionService.makeAlgorithm(for: hyperband)
-    let hyperbandSpace = algorithm.contextSpace ?? hyperband.searchSpace
-    var run = Run()
-    while true {
-        let points = algorithm.suggest(SuggestionContext(
-            searchSpace: hyperbandSpace, objective: hyperband.objective, trials: run.trials, count: 1000,
-            issuedBefore: run.trials.count, seed: UInt64(seed)))
-        if points.isEmpty { break }
-        for point in points {
-            let assignments = hyperbandSpace.assignments(for: point)
-            run.record(assignments, epochs: Int(assignments.first { $0.name == "epochs" }!.value)!)
+    // Hyperband and BOHB (the same schedule, model-based first rungs): whole rungs at a time until the last bracket.
+    var budget = 0
+    for name in ["hyperband", "bohb"] {
+        let hyperband = try experiment(name, settings: [
+            AlgorithmSetting(name: "r_l", value: "\(maxEpochs)"), AlgorithmSetting(name: "eta", value: "3"),
+            AlgorithmSetting(name: "resource_name", value: "epochs"),
+        ], withEpochs: true)
+        let algorithm = try SuggestionService.makeAlgorithm(for: hyperband)
+        let hyperbandSpace = algorithm.contextSpace ?? hyperband.searchSpace
+        var run = Run()
+        while true {
+            let points = algorithm.suggest(SuggestionContext(
+                searchSpace: hyperbandSpace, objective: hyperband.objective, trials: run.trials, count: 1000,
+                issuedBefore: run.trials.count, seed: UInt64(seed)))
+            if points.isEmpty { break }
+            for point in points {
+                let assignments = hyperbandSpace.assignments(for: point)
+                run.record(assignments, epochs: Int(assignments.first { $0.name == "epochs" }!.value)!)
+            }
         }
+        try emit(name, seed, run)
+        budget = run.epochsUsed
     }
-    try emit("hyperband", seed, run)
-    let budget = run.epochsUsed
 
     // Random search with every trial at the full resource, until the same number of epochs is spent.
     let random = try experiment("random", settings: [], withEpochs: false)
