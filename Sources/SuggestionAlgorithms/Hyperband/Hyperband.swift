@@ -118,16 +118,21 @@ public struct Hyperband: SuggestionAlgorithm {
     public func suggest(_ context: SuggestionContext) -> [[ParameterValue]] {
         var points: [[ParameterValue]] = []
         var slot = context.issuedBefore
-        // A rung's survivors are ranked once per call, not once per point; so is BOHB's model.
+        // A rung's survivors are ranked once per call, not once per point; BOHB's model is built once, when a call
+        // starts a bracket.
         var ranked: [Int: [[ParameterValue]]] = [:]
-        let model = randomFraction == nil || modelSpace.parameters.isEmpty
-            ? nil : BracketModel(context, resourceIndex: resourceIndex, space: modelSpace)
+        var model: BracketModel?
+        var modelBuilt = false
         while points.count < context.count, context.cancellation?.isCancelled != true,
               let (bracket, rung, position) = schedule.locate(slot) {
             let resource = resourceValue(schedule.brackets[bracket].rungs[rung].resource, space: context.searchSpace)
             var point: [ParameterValue]
             if rung == 0 {
                 var rng = Xoshiro256(seed: context.seed, stream: UInt64(slot), StreamDerivation.code("hyperband"))
+                if randomFraction != nil, !modelBuilt, !modelSpace.parameters.isEmpty {
+                    model = BracketModel(context, resourceIndex: resourceIndex, space: modelSpace)
+                    modelBuilt = true
+                }
                 if let model, rng.nextUnit() >= randomFraction ?? 1 {
                     point = model.propose(using: &rng)
                     point.insert(resource, at: resourceIndex)
