@@ -102,6 +102,8 @@ public enum DataLoader {
         guard parts.train.count >= 2 else {
             throw .data("\(spec.path): only \(parts.train.count) training rows left after the validation and test split")
         }
+        // The table's last use: it is freed before the separate validation and test files are read.
+        let folds = try folds(spec, table: table, pool: parts.train)
         var files = [spec.path]
         func separate(_ path: String) throws(RunnerError) -> Dataset {
             files.append(path)
@@ -111,7 +113,6 @@ public enum DataLoader {
         let validation = try spec.validPath.map(separate) ?? all.rows(at: parts.validation)
         let test = try spec.testPath.map(separate) ?? (parts.test.isEmpty ? nil : all.rows(at: parts.test))
         let splits = DatasetSplits(train: all.rows(at: parts.train), validation: validation, test: test)
-        let folds = try folds(spec, table: table, pool: parts.train)
         // A scored set of rows whose weights sum to 0 has no metric (every weighted mean divides by 0).
         if spec.weightColumn != nil {
             var scored = [("the validation rows", validation), ("the test rows", test ?? validation)]

@@ -71,20 +71,28 @@ public struct Dataset: Sendable {
     }
 
     /// The rows in `range`, in order.
-    public func rows(_ range: Range<Int>) -> Dataset {
-        let columns = (0..<featureCount).map { j in
-            Array(features.storage[(j * rowCount + range.lowerBound)..<(j * rowCount + range.upperBound)])
+    public func rows(_ range: Range<Int>) -> Dataset { rows(at: Array(range)) }
+
+    /// The rows at `indices`, in that order; all rows in order give this dataset itself (its storage shared, not
+    /// copied: a table may be most of the memory a run holds).
+    public func rows(at indices: [Int]) -> Dataset {
+        if indices.count == rowCount, indices.elementsEqual(0..<rowCount) { return self }
+        let n = rowCount
+        let storage = [Double](unsafeUninitializedCapacity: featureCount * indices.count) { output, initialized in
+            features.storage.withUnsafeBufferPointer { input in
+                var position = 0
+                for j in 0..<featureCount {
+                    for i in indices {
+                        output[position] = input[j * n + i]
+                        position += 1
+                    }
+                }
+            }
+            initialized = featureCount * indices.count
         }
         return Dataset(
-            featureNames: featureNames, columns: columns, target: Array(target[range]), categoricalFeatures: categoricalFeatures,
-            weights: weights.map { Array($0[range]) })
-    }
-
-    /// The rows at `indices`, in that order.
-    public func rows(at indices: [Int]) -> Dataset {
-        let columns = (0..<featureCount).map { j in indices.map { features.storage[j * rowCount + $0] } }
-        return Dataset(
-            featureNames: featureNames, columns: columns, target: indices.map { target[$0] }, categoricalFeatures: categoricalFeatures,
+            featureNames: featureNames, features: Matrix(rows: indices.count, columns: featureCount, storage: storage),
+            target: indices.map { target[$0] }, categoricalFeatures: categoricalFeatures,
             weights: weights.map { weights in indices.map { weights[$0] } })
     }
 

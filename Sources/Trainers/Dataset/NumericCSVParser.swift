@@ -61,7 +61,8 @@ enum NumericCSVParser {
             let records = recordCounts, breaks = breakCounts
             let rowCount = records.reduce(0, +)
             let buffers = (0..<width).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: rowCount) }
-            defer { buffers.forEach { $0.deallocate() } }
+            var copied = 0  // buffers[..<copied] are already copied out and freed
+            defer { buffers[copied...].forEach { $0.deallocate() } }
             var lineNumbers = [Int](repeating: 0, count: rowCount)
             var failed = [Bool](repeating: false, count: chunks)
             // Pass 2: parse each chunk into its rows.
@@ -78,11 +79,13 @@ enum NumericCSVParser {
                 }
             }
             guard !failed.contains(true) else { return nil }
-            let columns = buffers.map { buffer in
-                DataTable.Column.numeric([Double](unsafeUninitializedCapacity: rowCount) { output, initialized in
-                    output.baseAddress!.initialize(from: buffer, count: rowCount)
-                    initialized = rowCount
-                })
+            // Each buffer is freed as soon as its column is copied out: the copy holds one more column, not the table.
+            var columns: [DataTable.Column] = []
+            columns.reserveCapacity(width)
+            for buffer in buffers {
+                columns.append(.numeric(Array(UnsafeBufferPointer(start: buffer, count: rowCount))))
+                buffer.deallocate()
+                copied += 1
             }
             return DataTable(file: path, names: names.map { String($0.trimmingSpaces) }, columns: columns, lines: lineNumbers)
         }
