@@ -102,7 +102,7 @@ public enum DataLoader {
         guard parts.train.count >= 2 else {
             throw .data("\(spec.path): only \(parts.train.count) training rows left after the validation and test split")
         }
-        // The table's last use: it is freed before the separate validation and test files are read.
+        // The table's last use, so that an optimised build can free it before the separate files are read.
         let folds = try folds(spec, table: table, pool: parts.train)
         var files = [spec.path]
         func separate(_ path: String) throws(RunnerError) -> Dataset {
