@@ -7,6 +7,8 @@ Dataset construction, i.e. binning, which tunekit does once per data set before 
 The whole job from the CSV files is timed too: `tunekit train` end to end (read train and test CSVs, bin, fit,
 predict, score; wall time of the process) against pandas read_csv + LightGBM Dataset + train + predict in Python
 (imports excluded), reported as "whole s" and "whole/LGBM".
+With --quantized, both also train with quantized gradients (use_quantized_grad at LightGBM's defaults: 4 levels,
+stochastic rounding, no leaf renewal): rows "tunekit-q" and "lightgbm-q", whose ratios are to lightgbm-q.
 """
 import argparse
 import json
@@ -20,9 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PARAMS = ["--num_iterations=200", "--learning_rate=0.1", "--num_leaves=31", "--max_bin=255", "--min_data_in_leaf=20"]
 
 
-def tunekit(binary, folder, threads):
+def tunekit(binary, folder, threads, quantized=False):
     command = ["/usr/bin/time", "-f", "maxrss=%M wall=%e", binary, "train", "--trainer", "gbdt", "--data", f"{folder}/train.csv",
                "--valid", f"{folder}/test.csv", "--target", "target", f"--num_threads={threads}"] + PARAMS
+    if quantized:
+        command.append("--use_quantized_grad=true")
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     fit, predict = re.search(r"fit: ([0-9.]+) s on \d+ rows, predict: ([0-9.]+) s", result.stderr).groups()
     rmse = re.search(r"^rmse=([0-9.e+-]+)$", result.stdout, re.M).group(1)
@@ -30,17 +34,18 @@ def tunekit(binary, folder, threads):
     return {"fit": float(fit), "predict": float(predict), "rmse": float(rmse), "rss_kb": int(rss), "whole": float(wall)}
 
 
-def peer(library, folder, threads):
+def peer(library, folder, threads, quantized=False):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS="1")
-    result = subprocess.run([sys.executable, os.path.join(HERE, "peer.py"), library, str(threads), folder],
+    result = subprocess.run([sys.executable, os.path.join(HERE, "peer.py"), library, str(threads), folder]
+                            + (["quantized"] if quantized else []),
                             capture_output=True, text=True, check=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def lightgbm_with_whole(folder, threads):
+def lightgbm_with_whole(folder, threads, quantized=False):
     """LightGBM's fit on arrays, plus its whole job from the CSV files."""
-    run = peer("lightgbm", folder, threads)
-    run["whole"] = peer("lightgbm-csv", folder, threads)["fit"]
+    run = peer("lightgbm", folder, threads, quantized)
+    run["whole"] = peer("lightgbm-csv", folder, threads, quantized)["fit"]
     return run
 
 
@@ -51,10 +56,17 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--datasets", default="seoul-traffic,seoul-bike,heldout-200k,synthetic-1m")
+    parser.add_argument("--quantized", action="store_true", help="also train both with use_quantized_grad")
+    parser.add_argument("--tools", help="comma-separated subset of the tools (default: all)")
     args = parser.parse_args()
     tools = {"tunekit": lambda f, t: tunekit(args.tunekit, f, t),
              "lightgbm": lightgbm_with_whole,
              "sklearn-hgb": lambda f, t: peer("sklearn", f, t)}
+    if args.quantized:
+        tools["tunekit-q"] = lambda f, t: tunekit(args.tunekit, f, t, quantized=True)
+        tools["lightgbm-q"] = lambda f, t: lightgbm_with_whole(f, t, quantized=True)
+    if args.tools:
+        tools = {name: run for name, run in tools.items() if name in args.tools.split(",") or name.startswith("lightgbm")}
     print(f"{'data set':16}{'thr':>4}{'tool':>13}{'fit s':>9}{'predict s':>11}{'rmse':>11}{'peak RSS MB':>13}{'fit/LGBM':>10}"
           f"{'rmse/LGBM':>11}{'whole s':>9}{'whole/LGBM':>12}")
     for name in args.datasets.split(","):
@@ -68,8 +80,8 @@ def main():
                 for tool, run in tools.items():
                     runs[tool].append(run(folder, threads))
             median = {tool: {k: statistics.median(r[k] for r in results) for k in results[0]} for tool, results in runs.items()}
-            base = median["lightgbm"]
             for tool, m in median.items():
+                base = median["lightgbm-q" if tool.endswith("-q") else "lightgbm"]
                 whole = f"{m['whole']:>9.2f}{m['whole'] / base['whole']:>12.2f}" if "whole" in m else ""
                 print(f"{name:16}{threads:>4}{tool:>13}{m['fit']:>9.3f}{m['predict']:>11.4f}{m['rmse']:>11.4f}"
                       f"{m['rss_kb'] / 1024:>13.0f}{m['fit'] / base['fit']:>10.2f}{m['rmse'] / base['rmse']:>11.4f}{whole}")

@@ -39,6 +39,12 @@ public struct GBDTParameters: Sendable, Equatable {
     public var catL2: Double
     public var catSmooth: Double
     public var minDataPerGroup: Int
+    /// LightGBM 4's quantized training: gradients rounded to `numGradQuantBins` levels and summed as integers.
+    public var useQuantizedGrad: Bool
+    public var numGradQuantBins: Int
+    /// Leaf values recomputed from the unrounded gradients of each leaf's rows.
+    public var quantTrainRenewLeaf: Bool
+    public var stochasticRounding: Bool
 
     /// The most classes a multiclass model may have (bounds the per-class score arrays before they are allocated).
     public static let maxClasses = 1024
@@ -109,6 +115,14 @@ public struct GBDTParameters: Sendable, Equatable {
                             summary: "smoothing of category statistics; categories with fewer rows are not split off"),
         ParameterDefinition(name: "min_data_per_group", kind: .int(1...Int.max), defaultValue: "100",
                             summary: "minimum rows per categorical group"),
+        ParameterDefinition(name: "use_quantized_grad", kind: .bool, defaultValue: "false",
+                            summary: "quantized training: gradients rounded to a few integer levels, histograms of integer sums"),
+        ParameterDefinition(name: "num_grad_quant_bins", kind: .int(2...127), defaultValue: "4",
+                            summary: "levels of quantized gradients and hessians (use_quantized_grad)"),
+        ParameterDefinition(name: "quant_train_renew_leaf", kind: .bool, defaultValue: "false",
+                            summary: "recompute leaf values from the unrounded gradients (use_quantized_grad)"),
+        ParameterDefinition(name: "stochastic_rounding", kind: .bool, defaultValue: "true",
+                            summary: "round quantized gradients stochastically, else to the nearest level (use_quantized_grad)"),
         ParameterDefinition(name: "num_threads", aliases: ["num_thread", "nthread", "nthreads", "n_jobs"], kind: .int(0...1024),
                             defaultValue: "0", summary: "threads, 0 = one per core"),
     ])
@@ -142,6 +156,10 @@ public struct GBDTParameters: Sendable, Equatable {
         catL2 = resolved.double("cat_l2")
         catSmooth = resolved.double("cat_smooth")
         minDataPerGroup = int("min_data_per_group")
+        useQuantizedGrad = resolved.values["use_quantized_grad"] == "true"
+        numGradQuantBins = int("num_grad_quant_bins")
+        quantTrainRenewLeaf = resolved.values["quant_train_renew_leaf"] == "true"
+        stochasticRounding = resolved.values["stochastic_rounding"] == "true"
         let threads = int("num_threads")
         numThreads = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
     }

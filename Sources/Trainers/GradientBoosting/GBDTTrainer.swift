@@ -49,6 +49,11 @@ public enum GBDTTrainer: Trainer {
                 file: "validation data", line: nil, field: "target",
                 message: "every validation row has the same class, so \(parameters.metric.rawValue) is undefined; early-stop on binary_logloss or hold out more rows")
         }
+        if parameters.useQuantizedGrad, prepared.data.rowCount * parameters.numGradQuantBins >= GradientQuantizer.maxRowBins {
+            throw .invalidParameter(
+                name: "use_quantized_grad",
+                message: "\(prepared.data.rowCount) rows × num_grad_quant_bins \(parameters.numGradQuantBins) reach 2^31, beyond the 32-bit integer sums of quantized histograms; lower num_grad_quant_bins or train without quantization")
+        }
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
             ? prepared.binned
             : BinnedDataset(prepared.data, maxBin: parameters.maxBin, seed: parameters.seed, threads: parameters.numThreads)
@@ -92,6 +97,8 @@ private struct Booster {
     /// The validation rows binned, their true targets (class labels, not indices) and weights.
     let validation: (binned: BinnedDataset, targets: [Double], weights: [Double]?)?
     let learner: TreeLearner
+    /// Rounds each tree's gradients when training is quantized.
+    let quantizer: GradientQuantizer?
     let initialScores: [Double]
     let weights: (negative: Double, positive: Double)
     var scores: [[Double]]
@@ -124,6 +131,11 @@ private struct Booster {
             minDataPerGroup: parameters.minDataPerGroup,
             // More spinning threads than cores would wait on each other; the loops' blocks do not depend on the pool.
             pool: WorkerPool(threads: min(parameters.numThreads, ProcessInfo.processInfo.activeProcessorCount))))
+        quantizer = parameters.useQuantizedGrad
+            ? GradientQuantizer(
+                bins: parameters.numGradQuantBins, stochasticRounding: parameters.stochasticRounding, seed: parameters.seed,
+                rowCount: labels.count)
+            : nil
         initialScores = parameters.objective.initialScores(labels, classCount: classes?.count ?? 1, weights: sampleWeights)
         // LightGBM's label weights: is_unbalance weights the rarer class by the count ratio; scale_pos_weight multiplies
         // the positive class's weight.
@@ -162,11 +174,18 @@ private struct Booster {
             var grown: [RegressionTree] = []
             for k in 0..<perIteration {
                 let features = sampleFeatures(usable, tree: iteration * perIteration + k)
-                var (tree, leafRows) = learner.grow(rows: bag, gradients: gradients[k], hessians: hessians[k], features: features)
+                let quantized = quantizer?.quantize(
+                    gradients: gradients[k], hessians: hessians[k], rows: bag, constantHessian: learner.settings.constantHessian,
+                    tree: iteration * perIteration + k, settings: learner.settings)
+                var (tree, leafRows) = learner.grow(
+                    rows: bag, gradients: gradients[k], hessians: hessians[k], quantized: quantized, features: features)
                 // A class whose tree cannot split adds nothing this iteration (LightGBM's constant tree of 0).
                 if tree.splitFeature.isEmpty {
                     grown.append(RegressionTree())
                     continue
+                }
+                if quantized != nil, parameters.quantTrainRenewLeaf {
+                    renewLeaves(of: &tree, leafRows: leafRows, gradients: gradients[k], hessians: hessians[k])
                 }
                 if parameters.objective == .regressionL1 {
                     for (leaf, rows) in leafRows.enumerated() {
@@ -216,6 +235,20 @@ private struct Booster {
             if stopped { break }
         }
         if parameters.earlyStoppingRounds > 0, bestAt > 0 { bestIteration = bestAt }
+    }
+
+    /// Leaf values from the sums of the unrounded gradients and hessians of each leaf's rows (LightGBM's
+    /// `quant_train_renew_leaf`, with `lambda_l1` and `lambda_l2` as it applies them).
+    private func renewLeaves(of tree: inout RegressionTree, leafRows: [ArraySlice<Int32>], gradients: [Double], hessians: [Double]) {
+        for (leaf, rows) in leafRows.enumerated() {
+            var gradient = 0.0, hessian = 0.0
+            for row in rows.lazy.map(Int.init) {
+                gradient += gradients[row]
+                hessian += hessians[row]
+            }
+            if let constant = learner.settings.constantHessian { hessian = constant * Double(rows.count) }
+            tree.leafValue[leaf] = learner.settings.leafOutput(gradient, hessian)
+        }
     }
 
     /// Adds the tree's output to the score of every row `included` accepts, blocks of rows on `num_threads` threads.

@@ -17,58 +17,230 @@ struct Histogram {
     }
 }
 
+/// Per-bin sums of quantized gradients (LightGBM's integer histograms): one integer per bin holding the integer
+/// gradient sum in its high half and the integer hessian sum (the row count, when hessians are constant) in its low
+/// half, so that one integer add sums both. `Int64` cells hold any leaf; `Int32` cells (16-bit halves) a leaf whose
+/// rows × levels stay below 2¹⁶, as LightGBM picks its histogram bits per leaf. Sums are exact: a leaf's histogram is
+/// the same whatever the order of its rows, and the larger child's (parent − smaller child) equals a direct build.
+struct PackedHistogram<Cell: FixedWidthInteger & SignedInteger> {
+    var cells: [Cell]
+    /// What one unit of the integer gradient and of the integer second slot are worth.
+    let gradientScale: Double
+    let secondScale: Double
+
+    /// `self = parent − sibling`: each half of a cell subtracts exactly, the hessian half never going below zero.
+    mutating func subtract<Other>(_ sibling: PackedHistogram<Other>) {
+        let shift = Cell.bitWidth / 2, otherShift = Other.bitWidth / 2, otherMask = (Other(1) << otherShift) - 1
+        cells.withUnsafeMutableBufferPointer { mine in
+            sibling.cells.withUnsafeBufferPointer { theirs in
+                if Other.self == Cell.self {
+                    let same = UnsafeRawPointer(theirs.baseAddress!).assumingMemoryBound(to: Cell.self)
+                    for i in 0..<mine.count { mine[i] &-= same[i] }
+                } else {
+                    // A narrower sibling's halves moved to this histogram's halves.
+                    for i in 0..<mine.count {
+                        let cell = theirs[i]
+                        mine[i] &-= Cell(cell >> otherShift) &<< shift &+ Cell(cell & otherMask)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the sums as split search reads them.
+    func withBinSums<Result>(_ body: (PackedBinSums<Cell>) -> Result) -> Result {
+        cells.withUnsafeBufferPointer { body(PackedBinSums(cells: $0, gradientScale: gradientScale, secondScale: secondScale)) }
+    }
+}
+
+/// A leaf's histogram as the fit builds it: float sums, or packed sums of quantized gradients in wide or narrow cells.
+enum LeafHistogram {
+    case float(Histogram)
+    case wide(PackedHistogram<Int64>)
+    case narrow(PackedHistogram<Int32>)
+
+    /// `self = parent − sibling`; the sibling is never wider than its parent (it has fewer rows).
+    mutating func subtract(_ sibling: LeafHistogram) {
+        // Emptied first, so that the sums bound below hold the only reference to their storage and change in place.
+        let parent = self
+        self = .float(Histogram(bins: 0))
+        switch (parent, sibling) {
+        case (.float(var mine), .float(let theirs)):
+            mine.subtract(theirs)
+            self = .float(mine)
+        case (.wide(var mine), .wide(let theirs)):
+            mine.subtract(theirs)
+            self = .wide(mine)
+        case (.wide(var mine), .narrow(let theirs)):
+            mine.subtract(theirs)
+            self = .wide(mine)
+        case (.narrow(var mine), .narrow(let theirs)):
+            mine.subtract(theirs)
+            self = .narrow(mine)
+        default:
+            preconditionFailure("a histogram and its sibling's are both float or both packed, the sibling no wider")
+        }
+    }
+}
+
+/// A histogram's sums as split search reads them, by global bin (a feature's histogram offset plus its bin).
+protocol BinSums {
+    /// The gradient sum of a bin.
+    func gradient(_ bin: Int) -> Double
+    /// The hessian sum of a bin, or its row count when hessians are constant.
+    func second(_ bin: Int) -> Double
+    /// Whether no row falls in the bin (nothing changes when split search passes it).
+    func isEmpty(_ bin: Int) -> Bool
+}
+
+/// A float histogram's sums, valid inside `withUnsafeBufferPointer`.
+struct FloatBinSums: BinSums {
+    let values: UnsafeBufferPointer<Double>
+    @inline(__always) func gradient(_ bin: Int) -> Double { values[2 * bin] }
+    @inline(__always) func second(_ bin: Int) -> Double { values[2 * bin + 1] }
+    @inline(__always) func isEmpty(_ bin: Int) -> Bool { values[2 * bin + 1] == 0 }
+}
+
+/// A packed histogram's sums scaled back to gradients and hessians.
+struct PackedBinSums<Cell: FixedWidthInteger & SignedInteger>: BinSums {
+    let cells: UnsafeBufferPointer<Cell>
+    let gradientScale: Double
+    let secondScale: Double
+    @inline(__always) func gradient(_ bin: Int) -> Double { Double(cells[bin] >> (Cell.bitWidth / 2)) * gradientScale }
+    @inline(__always) func second(_ bin: Int) -> Double {
+        Double(cells[bin] & ((1 << (Cell.bitWidth / 2)) - 1)) * secondScale
+    }
+    /// A bin whose rows' hessians all round to 0 still holds their gradients: only an all-zero cell is empty.
+    @inline(__always) func isEmpty(_ bin: Int) -> Bool { cells[bin] == 0 }
+}
+
+/// What each row adds to its bins, and how a histogram stores the sums: float gradients and hessians in two cells per
+/// bin, or one packed integer per row and per bin.
+protocol HistogramRows: RowValues {
+    associatedtype Cell
+    /// Cells of one bin.
+    static var cellsPerBin: Int { get }
+    static var zero: Cell { get }
+    /// Adds a row's values to the cells of its bin.
+    static func add(_ row: Row, to bin: UnsafeMutablePointer<Cell>)
+    /// Adds `count` cells of a partial histogram to the same cells of another.
+    static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int)
+}
+
+/// Each row's values by row number.
+protocol RowValues: Sendable {
+    associatedtype Row
+    func row(_ index: Int) -> Row
+}
+
+/// Rows' values copied next to each other (`row(k)` is the k-th staged row's).
+struct StagedRows<Row>: RowValues, @unchecked Sendable {
+    let values: UnsafePointer<Row>
+    @inline(__always) func row(_ index: Int) -> Row { values[index] }
+}
+
+/// Float gradients and hessians; a constant hessian is counted as 1 (the second cell is then the row count).
+struct FloatRows: HistogramRows, @unchecked Sendable {
+    let gradients: UnsafePointer<Double>
+    let hessians: UnsafePointer<Double>
+    let constantHessian: Bool
+
+    static var cellsPerBin: Int { 2 }
+    static var zero: Double { 0 }
+    @inline(__always) func row(_ index: Int) -> (Double, Double) { (gradients[index], constantHessian ? 1 : hessians[index]) }
+    @inline(__always) static func add(_ row: (Double, Double), to bin: UnsafeMutablePointer<Double>) {
+        bin[0] += row.0
+        bin[1] += row.1
+    }
+    static func add(_ cells: UnsafePointer<Double>, to target: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { target[i] += cells[i] }
+    }
+}
+
+/// Quantized gradients, one packed integer per row (`QuantizedGradients`).
+struct PackedRows<Cell: FixedWidthInteger & SignedInteger>: HistogramRows, @unchecked Sendable {
+    let packed: UnsafePointer<Cell>
+
+    static var cellsPerBin: Int { 1 }
+    static var zero: Cell { 0 }
+    @inline(__always) func row(_ index: Int) -> Cell { packed[index] }
+    @inline(__always) static func add(_ row: Cell, to bin: UnsafeMutablePointer<Cell>) { bin[0] &+= row }
+    static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int) {
+        for i in 0..<count { target[i] &+= cells[i] }
+    }
+}
+
 extension TreeLearner {
     /// Smallest block of rows worth a partial histogram of its own, and the most blocks a leaf is cut into.
     static let histogramBlockRows = 4_096
     static let maxHistogramBlocks = 16
-    /// Bins summed in one pass over a block's rows: 2,048 bins × 16 bytes fill a 32 KiB L1 data cache. Wider data is
-    /// summed in several passes over groups of features, so that the scattered `+=` stay in L1.
-    static let binsPerPass = 2_048
+    /// Bytes of histogram summed in one pass over a block's rows: a 32 KiB L1 data cache (2,048 float bins, 4,096
+    /// packed ones). Wider data is summed in several passes over groups of features, so that the scattered `+=` stay
+    /// in L1.
+    static let bytesPerPass = 32_768
     /// Fewest bins of every sampled feature for the column-wise pass over all rows.
     static let columnWiseMinBins = 64
 
-    /// Sums gradients and hessians (or counts, when hessians are constant) per bin over `rows`. A leaf is cut into
-    /// blocks of rows by its size alone; each block is summed in row order into its own partial histogram and the
-    /// partials are added in block order, so the sums do not depend on the thread count or on the layout used:
-    /// all rows in order (the root) of features with many bins are summed feature by feature over the column-major
-    /// bins (sequential reads, one feature's bins in L1, features split across threads); otherwise row by row over
-    /// the row-major bins (one row's bins share a cache line; LightGBM's row-wise histograms), blocks split across
-    /// threads.
+    /// The float histogram of `rows`.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double], _ features: [Int]) -> Histogram {
-        var histogram = Histogram(bins: data.histogramSize)
+        gradients.withUnsafeBufferPointer { g in
+            hessians.withUnsafeBufferPointer { h in
+                let values = FloatRows(gradients: g.baseAddress!, hessians: h.baseAddress!, constantHessian: settings.constantHessian != nil)
+                return Histogram(values: buildHistogram(rows, values, features))
+            }
+        }
+    }
+
+    /// The packed histogram of `rows` over quantized gradients: narrow cells when the leaf's sums fit them.
+    func buildHistogram(_ rows: ArraySlice<Int32>, _ quantized: QuantizedGradients, _ features: [Int]) -> LeafHistogram {
+        let secondScale = settings.constantHessian != nil ? 1 : quantized.hessianScale
+        if rows.count * quantized.levels < 1 << 16 {
+            return .narrow(quantized.narrow.withUnsafeBufferPointer { packed in
+                PackedHistogram(
+                    cells: buildHistogram(rows, PackedRows(packed: packed.baseAddress!), features),
+                    gradientScale: quantized.gradientScale, secondScale: secondScale)
+            })
+        }
+        return .wide(quantized.wide.withUnsafeBufferPointer { packed in
+            PackedHistogram(
+                cells: buildHistogram(rows, PackedRows(packed: packed.baseAddress!), features), gradientScale: quantized.gradientScale,
+                secondScale: secondScale)
+        })
+    }
+
+    /// Sums each row's values per bin over `rows`. A leaf is cut into blocks of rows by its size alone; each block is
+    /// summed in row order into its own partial histogram and the partials are added in block order, so the sums do
+    /// not depend on the thread count or on the layout used: all rows in order (the root) of features with many bins
+    /// are summed feature by feature over the column-major bins (sequential reads, one feature's bins in L1, features
+    /// split across threads); otherwise row by row over the row-major bins (one row's bins share a cache line;
+    /// LightGBM's row-wise histograms), blocks split across threads.
+    private func buildHistogram<Values: HistogramRows>(_ rows: ArraySlice<Int32>, _ values: Values, _ features: [Int]) -> [Values.Cell] {
+        var histogram = [Values.Cell](repeating: Values.zero, count: Values.cellsPerBin * data.histogramSize)
         let m = rows.count
         guard m > 0, !features.isEmpty else { return histogram }
         let blocks = min(Self.maxHistogramBlocks, (m + Self.histogramBlockRows - 1) / Self.histogramBlockRows)
         // Waking threads costs tens of microseconds: only large leaves are worth it.
         let threads = max(1, min(settings.threads, m * features.count / 32_768 + 1))
-        let slotBases = features.map { 2 * data.histogramOffsets[$0] }
+        let slotBases = features.map { Values.cellsPerBin * data.histogramOffsets[$0] }
         // Column by column only pays for all rows of features with many bins: a feature with few bins sends run after
         // run of rows to the same bin, each `+=` waiting for the one before, which the row-wise pass interleaves.
         let columnWise = m == data.rowCount && features.allSatisfy { data.mappers[$0].totalBins > Self.columnWiseMinBins }
-        let work = HistogramPlan(
+        let work = HistogramPlan<Values>(
             rowCount: m, blocks: blocks, threads: columnWise ? min(threads, features.count) : min(threads, blocks),
-            constantHessian: settings.constantHessian != nil, binCounts: features.map { data.mappers[$0].totalBins },
-            settings: settings)
+            binCounts: features.map { data.mappers[$0].totalBins }, settings: settings)
         rows.withUnsafeBufferPointer { rowPointer in
-            gradients.withUnsafeBufferPointer { g in
-                hessians.withUnsafeBufferPointer { h in
-                    features.withUnsafeBufferPointer { columns in
-                        slotBases.withUnsafeBufferPointer { bases in
-                            histogram.values.withUnsafeMutableBufferPointer { values in
-                                let sums = HistogramSums(
-                                    gradients: g.baseAddress!, hessians: h.baseAddress!, features: columns.baseAddress!,
-                                    slotBases: bases.baseAddress!, output: values.baseAddress!)
-                                if columnWise {
-                                    data.columnBins.withUnsafeBufferPointer { bins in
-                                        work.columnWise(sums, bins: bins.baseAddress!)
-                                    }
-                                } else {
-                                    data.bins.withUnsafeBufferPointer { bins in
-                                        work.rowWise(
-                                            sums, rows: rowPointer.baseAddress!, bins: bins.baseAddress!, rowWidth: data.featureCount,
-                                            histogramWidth: values.count)
-                                    }
-                                }
+            features.withUnsafeBufferPointer { columns in
+                slotBases.withUnsafeBufferPointer { bases in
+                    histogram.withUnsafeMutableBufferPointer { output in
+                        let sums = HistogramSums(
+                            values: values, features: columns.baseAddress!, slotBases: bases.baseAddress!, output: output.baseAddress!)
+                        if columnWise {
+                            data.columnBins.withUnsafeBufferPointer { bins in work.columnWise(sums, bins: bins.baseAddress!) }
+                        } else {
+                            data.bins.withUnsafeBufferPointer { bins in
+                                work.rowWise(
+                                    sums, rows: rowPointer.baseAddress!, bins: bins.baseAddress!, rowWidth: data.featureCount,
+                                    histogramWidth: output.count)
                             }
                         }
                     }
@@ -79,22 +251,24 @@ extension TreeLearner {
     }
 }
 
+extension Histogram {
+    init(values: [Double]) { self.values = values }
+}
+
 /// Where a histogram's inputs and output are (raw pointers, valid for one `buildHistogram` call).
-private struct HistogramSums: @unchecked Sendable {
-    let gradients: UnsafePointer<Double>
-    let hessians: UnsafePointer<Double>
-    /// The sampled features and the first histogram slot of each.
+private struct HistogramSums<Values: HistogramRows>: @unchecked Sendable {
+    let values: Values
+    /// The sampled features and the first histogram cell of each.
     let features: UnsafePointer<Int>
     let slotBases: UnsafePointer<Int>
-    let output: UnsafeMutablePointer<Double>
+    let output: UnsafeMutablePointer<Values.Cell>
 }
 
 /// How one histogram is cut into blocks, passes and threads.
-private struct HistogramPlan: Sendable {
+private struct HistogramPlan<Values: HistogramRows>: Sendable {
     let rowCount: Int
     let blocks: Int
     let threads: Int
-    let constantHessian: Bool
     /// Bins of each sampled feature.
     let binCounts: [Int]
     /// Where the threads come from (`TreeSettings.parallel`).
@@ -105,24 +279,22 @@ private struct HistogramPlan: Sendable {
     func run(_ body: @escaping @Sendable (Int) -> Void) { settings.parallel(threads, body) }
 
     /// All rows in order: each thread takes a contiguous run of features, and sums each feature block by block.
-    func columnWise(_ sums: HistogramSums, bins: UnsafePointer<UInt8>) {
-        let featureCount = binCounts.count
+    func columnWise(_ sums: HistogramSums<Values>, bins: UnsafePointer<UInt8>) {
+        let featureCount = binCounts.count, perBin = Values.cellsPerBin
         let allBins = UnsafeSendable(bins)
         run { thread in
             for j in (featureCount * thread / threads)..<(featureCount * (thread + 1) / threads) {
-                let feature = sums.features[j], width = 2 * binCounts[j]
+                let feature = sums.features[j], width = perBin * binCounts[j]
                 let column = allBins.value + feature * rowCount
                 let output = sums.output + sums.slotBases[j]
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { partial in
+                withUnsafeTemporaryAllocation(of: Values.Cell.self, capacity: width) { partial in
                     for index in 0..<blocks {
                         let target = index == 0 ? output : partial.baseAddress!
-                        if index > 0 { target.initialize(repeating: 0, count: width) }
+                        if index > 0 { target.initialize(repeating: Values.zero, count: width) }
                         for row in block(index) {
-                            let slot = 2 * Int(column[row])
-                            target[slot] += sums.gradients[row]
-                            target[slot + 1] += constantHessian ? 1 : sums.hessians[row]
+                            Values.add(sums.values.row(row), to: target + perBin * Int(column[row]))
                         }
-                        if index > 0 { for slot in 0..<width { output[slot] += target[slot] } }
+                        if index > 0 { Values.add(target, to: output, count: width) }
                     }
                 }
             }
@@ -131,13 +303,14 @@ private struct HistogramPlan: Sendable {
 
     /// A leaf's rows: blocks split across threads, each summed row by row into its own partial, added in order.
     func rowWise(
-        _ sums: HistogramSums, rows: UnsafePointer<Int32>, bins: UnsafePointer<UInt8>, rowWidth: Int, histogramWidth: Int
+        _ sums: HistogramSums<Values>, rows: UnsafePointer<Int32>, bins: UnsafePointer<UInt8>, rowWidth: Int, histogramWidth: Int
     ) {
         // Consecutive features whose bins fit one pass.
+        let binsPerPass = TreeLearner.bytesPerPass / (Values.cellsPerBin * MemoryLayout<Values.Cell>.stride)
         var passEnds: [Int] = []
         var passBins = 0
         for (index, count) in binCounts.enumerated() {
-            if passBins > 0, passBins + count > TreeLearner.binsPerPass {
+            if passBins > 0, passBins + count > binsPerPass {
                 passEnds.append(index)
                 passBins = 0
             }
@@ -145,13 +318,13 @@ private struct HistogramPlan: Sendable {
         }
         passEnds.append(binCounts.count)
         let ends = passEnds
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, (blocks - 1) * histogramWidth)) { spare in
+        withUnsafeTemporaryAllocation(of: Values.Cell.self, capacity: max(1, (blocks - 1) * histogramWidth)) { spare in
             let partials = UnsafeSendable(spare.baseAddress!)
-            partials.value.initialize(repeating: 0, count: (blocks - 1) * histogramWidth)
+            partials.value.initialize(repeating: Values.zero, count: (blocks - 1) * histogramWidth)
             ends.withUnsafeBufferPointer { passes in
                 let work = RowHistogramWork(
-                    rows: rows, bins: bins, rowWidth: rowWidth, gradients: sums.gradients, hessians: sums.hessians,
-                    columns: sums.features, slotBases: sums.slotBases, passEnds: passes, constantHessian: constantHessian)
+                    rows: rows, bins: bins, rowWidth: rowWidth, values: sums.values, columns: sums.features,
+                    slotBases: sums.slotBases, passEnds: passes)
                 run { thread in
                     for index in stride(from: thread, to: blocks, by: threads) {
                         work.accumulate(
@@ -164,7 +337,7 @@ private struct HistogramPlan: Sendable {
                 let slots = (histogramWidth * thread / threads)..<(histogramWidth * (thread + 1) / threads)
                 for index in 1..<blocks {
                     let source = partials.value + (index - 1) * histogramWidth
-                    for slot in slots { sums.output[slot] += source[slot] }
+                    Values.add(source + slots.lowerBound, to: sums.output + slots.lowerBound, count: slots.count)
                 }
             }
         }
@@ -172,35 +345,32 @@ private struct HistogramPlan: Sendable {
 }
 
 /// The row-wise histogram loop over raw pointers; each call writes only its own partial histogram.
-private struct RowHistogramWork: @unchecked Sendable {
+private struct RowHistogramWork<Values: HistogramRows>: @unchecked Sendable {
     /// The leaf's rows.
     let rows: UnsafePointer<Int32>
     let bins: UnsafePointer<UInt8>
     let rowWidth: Int
-    let gradients: UnsafePointer<Double>
-    let hessians: UnsafePointer<Double>
-    /// The sampled features and the first histogram slot of each.
+    let values: Values
+    /// The sampled features and the first histogram cell of each.
     let columns: UnsafePointer<Int>
     let slotBases: UnsafePointer<Int>
     /// The end of each pass's features in `columns`.
     let passEnds: UnsafeBufferPointer<Int>
-    let constantHessian: Bool
 
     /// Rows staged at a time when a leaf's rows are scattered and several passes read them.
-    static let stagedRows = 2_048
+    static var stagedRows: Int { 2_048 }
 
-    func accumulate(_ range: Range<Int>, into histogram: UnsafeMutablePointer<Double>) {
+    func accumulate(_ range: Range<Int>, into histogram: UnsafeMutablePointer<Values.Cell>) {
         guard passEnds.count > 1 else {
-            sum(range, rows: rows, bins: bins, gradients: gradients, hessians: hessians, into: histogram)
+            sum(range, rows: rows, bins: bins, values: values, into: histogram)
             return
         }
-        // Scattered rows read in several passes: copy a few thousand of them (bins, gradients) next to each other
-        // first, so the passes after the first find them in cache instead of in memory.
+        // Scattered rows read in several passes: copy a few thousand of them (bins, values) next to each other first,
+        // so the passes after the first find them in cache instead of in memory.
         let width = rowWidth
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.stagedRows * width) { stagedBins in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * Self.stagedRows) { stagedValues in
-                let binBase = stagedBins.baseAddress!, gradientBase = stagedValues.baseAddress!
-                let hessianBase = gradientBase + Self.stagedRows
+            withUnsafeTemporaryAllocation(of: Values.Row.self, capacity: Self.stagedRows) { stagedValues in
+                let binBase = stagedBins.baseAddress!, valueBase = stagedValues.baseAddress!
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let count = min(Self.stagedRows, range.upperBound - start)
@@ -208,10 +378,9 @@ private struct RowHistogramWork: @unchecked Sendable {
                         let row = Int(rows[start + k])
                         let source = bins + row * width, target = binBase + k * width
                         for byte in 0..<width { target[byte] = source[byte] }
-                        gradientBase[k] = gradients[row]
-                        if !constantHessian { hessianBase[k] = hessians[row] }
+                        (valueBase + k).initialize(to: values.row(row))
                     }
-                    sum(0..<count, rows: nil, bins: binBase, gradients: gradientBase, hessians: hessianBase, into: histogram)
+                    sum(0..<count, rows: nil, bins: binBase, values: StagedRows(values: valueBase), into: histogram)
                     start += count
                 }
             }
@@ -219,21 +388,19 @@ private struct RowHistogramWork: @unchecked Sendable {
     }
 
     /// Sums rows `range` (indices into `rows`, or rows themselves when nil) pass by pass.
-    private func sum(
-        _ range: Range<Int>, rows: UnsafePointer<Int32>?, bins: UnsafePointer<UInt8>, gradients: UnsafePointer<Double>,
-        hessians: UnsafePointer<Double>, into histogram: UnsafeMutablePointer<Double>
-    ) {
+    private func sum<Source: RowValues>(
+        _ range: Range<Int>, rows: UnsafePointer<Int32>?, bins: UnsafePointer<UInt8>, values: Source,
+        into histogram: UnsafeMutablePointer<Values.Cell>
+    ) where Source.Row == Values.Row {
+        let perBin = Values.cellsPerBin
         var first = 0
         for end in passEnds {
             for k in range {
                 let row = rows.map { Int($0[k]) } ?? k
-                let gradient = gradients[row]
-                let hessian = constantHessian ? 1 : hessians[row]
+                let value = values.row(row)
                 let rowBins = bins + row * rowWidth
                 for j in first..<end {
-                    let slot = slotBases[j] + 2 * Int(rowBins[columns[j]])
-                    histogram[slot] += gradient
-                    histogram[slot + 1] += hessian
+                    Values.add(value, to: histogram + slotBases[j] + perBin * Int(rowBins[columns[j]]))
                 }
             }
             first = end

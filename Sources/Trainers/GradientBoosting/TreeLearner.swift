@@ -79,14 +79,18 @@ struct TreeLearner {
     let data: BinnedDataset
     let settings: TreeSettings
 
-    /// Grows a tree on `rows` (sorted) with the given gradients; returns the tree (leaf values not yet shrunk) and each
-    /// leaf's rows.
+    /// Grows a tree on `rows` (sorted) with the given gradients, or with their quantized values when `quantized` is
+    /// given (packed integer histograms); returns the tree (leaf values not yet shrunk) and each leaf's rows.
     func grow(
-        rows: [Int32], gradients: [Double], hessians: [Double], features: [Int]
+        rows: [Int32], gradients: [Double], hessians: [Double], quantized: QuantizedGradients? = nil, features: [Int]
     ) -> (tree: RegressionTree, leafRows: [ArraySlice<Int32>]) {
+        func histogram(of rows: ArraySlice<Int32>) -> LeafHistogram {
+            if let quantized { return buildHistogram(rows, quantized, features) }
+            return .float(buildHistogram(rows, gradients, hessians, features))
+        }
         var indices = rows
         var begins = [0], counts = [rows.count], depths = [0]
-        var histograms: [Histogram?] = [buildHistogram(indices[...], gradients, hessians, features)]
+        var histograms: [LeafHistogram?] = [histogram(of: indices[...])]
         var sums = [totalSums(histograms[0]!, rows: rows.count, feature: features.first ?? 0)]
         var candidates = [findBestSplit(histograms[0]!, sums: sums[0], features: features, depth: 0)]
         var tree = RegressionTree()
@@ -156,7 +160,7 @@ struct TreeLearner {
             let smallIsLeft = leftCount <= rightCount
             let small = smallIsLeft ? best : newLeaf
             let smallRows = indices[begins[small]..<(begins[small] + counts[small])]
-            let smallHistogram = buildHistogram(smallRows, gradients, hessians, features)
+            let smallHistogram = histogram(of: smallRows)
             parent.subtract(smallHistogram)
             histograms.append(nil)
             histograms[small] = smallHistogram
@@ -171,12 +175,19 @@ struct TreeLearner {
         return (tree, leafRows)
     }
 
-    private func totalSums(_ histogram: Histogram, rows: Int, feature: Int) -> LeafSums {
+    private func totalSums(_ histogram: LeafHistogram, rows: Int, feature: Int) -> LeafSums {
         let offset = data.histogramOffsets[feature]
         var sums = LeafSums()
-        for bin in offset..<(offset + data.mappers[feature].totalBins) {
-            sums.gradient += histogram.values[2 * bin]
-            sums.hessian += histogram.values[2 * bin + 1]
+        func add(_ bins: some BinSums) {
+            for bin in offset..<(offset + data.mappers[feature].totalBins) {
+                sums.gradient += bins.gradient(bin)
+                sums.hessian += bins.second(bin)
+            }
+        }
+        switch histogram {
+        case .float(let histogram): histogram.values.withUnsafeBufferPointer { add(FloatBinSums(values: $0)) }
+        case .wide(let histogram): histogram.withBinSums { add($0) }
+        case .narrow(let histogram): histogram.withBinSums { add($0) }
         }
         sums.count = rows
         if let constant = settings.constantHessian { sums.hessian = constant * Double(rows) }
@@ -236,7 +247,16 @@ struct TreeLearner {
     }
 
     /// The best split of a leaf over the sampled features, or an invalid candidate.
-    func findBestSplit(_ histogram: Histogram, sums: LeafSums, features: [Int], depth: Int) -> SplitCandidate {
+    func findBestSplit(_ histogram: LeafHistogram, sums: LeafSums, features: [Int], depth: Int) -> SplitCandidate {
+        switch histogram {
+        case .float(let histogram):
+            histogram.values.withUnsafeBufferPointer { findBestSplit(FloatBinSums(values: $0), sums: sums, features: features, depth: depth) }
+        case .wide(let histogram): histogram.withBinSums { findBestSplit($0, sums: sums, features: features, depth: depth) }
+        case .narrow(let histogram): histogram.withBinSums { findBestSplit($0, sums: sums, features: features, depth: depth) }
+        }
+    }
+
+    private func findBestSplit(_ values: some BinSums, sums: LeafSums, features: [Int], depth: Int) -> SplitCandidate {
         var best = SplitCandidate()
         if settings.maxDepth > 0, depth >= settings.maxDepth { return best }
         if sums.count < 2 * max(1, settings.minDataInLeaf) { return best }
@@ -246,16 +266,16 @@ struct TreeLearner {
         let constant = settings.constantHessian
         let countFactor = constant == nil ? Double(sums.count) / max(sums.hessian, 1e-300) : 1
         let minData = settings.minDataInLeaf, minHessian = settings.minSumHessianInLeaf
-        histogram.values.withUnsafeBufferPointer { values in
+        do {
             for feature in features {
                 let mapper = data.mappers[feature]
                 guard mapper.binCount > 1 else { continue }
-                let base = 2 * data.histogramOffsets[feature]
+                let base = data.histogramOffsets[feature]
                 @inline(__always) func slot(_ bin: Int) -> LeafSums {
-                    let second = values[base + 2 * bin + 1]
-                    if let constant { return LeafSums(gradient: values[base + 2 * bin], hessian: second * constant, count: Int(second)) }
+                    let second = values.second(base + bin)
+                    if let constant { return LeafSums(gradient: values.gradient(base + bin), hessian: second * constant, count: Int(second)) }
                     // Counts of varying-hessian sides are estimated below, once per side.
-                    return LeafSums(gradient: values[base + 2 * bin], hessian: second, count: 0)
+                    return LeafSums(gradient: values.gradient(base + bin), hessian: second, count: 0)
                 }
                 if mapper.isCategorical {
                     let candidate = bestCategoricalSplit(
@@ -271,7 +291,7 @@ struct TreeLearner {
                     var left = missingLeft ? missing : LeafSums()
                     for bin in 0..<(mapper.binCount - 1) {
                         // Small leaves leave most bins empty: nothing changes at an empty bin.
-                        if values[base + 2 * bin + 1] == 0 { continue }
+                        if values.isEmpty(base + bin) { continue }
                         let add = slot(bin)
                         left.gradient += add.gradient
                         left.hessian += add.hessian
