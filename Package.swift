@@ -56,7 +56,8 @@ let package = Package(
             exclude: ["QuasiRandom/generate-sobol-directions.py"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Trainers", dependencies: ["NumericKernels"], swiftSettings: swiftSettings),
+        .target(name: "CPrefetch", path: "Sources/CPrefetch"),
+        .target(name: "Trainers", dependencies: ["NumericKernels", "CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "TrafficData", dependencies: ["Trainers", "NumericKernels"], swiftSettings: swiftSettings),
         .target(
             name: "ExperimentRunner",

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// Per-bin sums for every feature of one leaf, interleaved as LightGBM stores them: `values[2b]` is the gradient sum
@@ -125,6 +126,8 @@ protocol HistogramRows: RowValues {
     static func add(_ row: Row, to bin: UnsafeMutablePointer<Cell>)
     /// Adds `count` cells of a partial histogram to the same cells of another.
     static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int)
+    /// Asks for a row's values to be brought into cache.
+    func prefetch(_ index: Int)
 }
 
 /// Each row's values by row number.
@@ -148,6 +151,10 @@ struct FloatRows: HistogramRows, @unchecked Sendable {
     static var cellsPerBin: Int { 2 }
     static var zero: Double { 0 }
     @inline(__always) func row(_ index: Int) -> (Double, Double) { (gradients[index], constantHessian ? 1 : hessians[index]) }
+    @inline(__always) func prefetch(_ index: Int) {
+        tunekit_prefetch(gradients + index)
+        if !constantHessian { tunekit_prefetch(hessians + index) }
+    }
     @inline(__always) static func add(_ row: (Double, Double), to bin: UnsafeMutablePointer<Double>) {
         bin[0] += row.0
         bin[1] += row.1
@@ -164,6 +171,7 @@ struct PackedRows<Cell: FixedWidthInteger & SignedInteger>: HistogramRows, @unch
     static var cellsPerBin: Int { 1 }
     static var zero: Cell { 0 }
     @inline(__always) func row(_ index: Int) -> Cell { packed[index] }
+    @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
     @inline(__always) static func add(_ row: Cell, to bin: UnsafeMutablePointer<Cell>) { bin[0] &+= row }
     static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int) {
         for i in 0..<count { target[i] &+= cells[i] }
@@ -359,10 +367,12 @@ private struct RowHistogramWork<Values: HistogramRows>: @unchecked Sendable {
 
     /// Rows staged at a time when a leaf's rows are scattered and several passes read them.
     static var stagedRows: Int { 2_048 }
+    /// How many rows ahead scattered rows' bins and values are prefetched.
+    static var prefetchDistance: Int { 32 }
 
     func accumulate(_ range: Range<Int>, into histogram: UnsafeMutablePointer<Values.Cell>) {
         guard passEnds.count > 1 else {
-            sum(range, rows: rows, bins: bins, values: values, into: histogram)
+            sum(range, rows: rows, bins: bins, values: values, into: histogram, prefetch: true)
             return
         }
         // Scattered rows read in several passes: copy a few thousand of them (bins, values) next to each other first,
@@ -374,13 +384,19 @@ private struct RowHistogramWork<Values: HistogramRows>: @unchecked Sendable {
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let count = min(Self.stagedRows, range.upperBound - start)
+                    let end = range.upperBound
                     for k in 0..<count {
+                        if start + k + Self.prefetchDistance < end {
+                            let ahead = Int(rows[start + k + Self.prefetchDistance])
+                            tunekit_prefetch(bins + ahead * width)
+                            values.prefetch(ahead)
+                        }
                         let row = Int(rows[start + k])
                         let source = bins + row * width, target = binBase + k * width
                         for byte in 0..<width { target[byte] = source[byte] }
                         (valueBase + k).initialize(to: values.row(row))
                     }
-                    sum(0..<count, rows: nil, bins: binBase, values: StagedRows(values: valueBase), into: histogram)
+                    sum(0..<count, rows: nil, bins: binBase, values: StagedRows(values: valueBase), into: histogram, prefetch: false)
                     start += count
                 }
             }
@@ -390,12 +406,17 @@ private struct RowHistogramWork<Values: HistogramRows>: @unchecked Sendable {
     /// Sums rows `range` (indices into `rows`, or rows themselves when nil) pass by pass.
     private func sum<Source: RowValues>(
         _ range: Range<Int>, rows: UnsafePointer<Int32>?, bins: UnsafePointer<UInt8>, values: Source,
-        into histogram: UnsafeMutablePointer<Values.Cell>
+        into histogram: UnsafeMutablePointer<Values.Cell>, prefetch: Bool
     ) where Source.Row == Values.Row {
         let perBin = Values.cellsPerBin
         var first = 0
         for end in passEnds {
             for k in range {
+                if prefetch, let rows, k + Self.prefetchDistance < range.upperBound {
+                    let ahead = Int(rows[k + Self.prefetchDistance])
+                    tunekit_prefetch(bins + ahead * rowWidth)
+                    self.values.prefetch(ahead)
+                }
                 let row = rows.map { Int($0[k]) } ?? k
                 let value = values.row(row)
                 let rowBins = bins + row * rowWidth

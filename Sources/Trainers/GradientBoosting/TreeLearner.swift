@@ -256,10 +256,44 @@ struct TreeLearner {
         }
     }
 
+    /// Fewest rows, and fewest bins of the sampled features, for which features are searched on several threads.
+    static let parallelSplitRows = 512
+    static let parallelSplitBins = 1_024
+
+    /// The best split over `features`: large leaves' features in contiguous runs on the pool's threads, the runs'
+    /// best taken in feature order, so that ties go to the first feature as in one pass.
     private func findBestSplit(_ values: some BinSums, sums: LeafSums, features: [Int], depth: Int) -> SplitCandidate {
+        if settings.maxDepth > 0, depth >= settings.maxDepth { return SplitCandidate() }
+        if sums.count < 2 * max(1, settings.minDataInLeaf) { return SplitCandidate() }
+        let parallel = settings.pool != nil && features.count > 1 && sums.count >= Self.parallelSplitRows
+            && features.reduce(0, { $0 + data.mappers[$1].totalBins }) >= Self.parallelSplitBins
+        let runs = parallel ? min(settings.threads, features.count) : 1
         var best = SplitCandidate()
-        if settings.maxDepth > 0, depth >= settings.maxDepth { return best }
-        if sums.count < 2 * max(1, settings.minDataInLeaf) { return best }
+        if runs > 1 {
+            var results = [SplitCandidate](repeating: SplitCandidate(), count: runs)
+            results.withUnsafeMutableBufferPointer { buffer in
+                // The histogram's sums are read-only while the runs search them.
+                let output = UnsafeSendable(buffer.baseAddress!), search = UnsafeSendable((values, self))
+                let count = features.count
+                settings.parallel(runs) { run in
+                    let (values, learner) = search.value
+                    output.value[run] = learner.bestSplit(
+                        values, sums: sums, features: features[(count * run / runs)..<(count * (run + 1) / runs)])
+                }
+            }
+            for result in results where result.gain > best.gain { best = result }
+        } else {
+            best = bestSplit(values, sums: sums, features: features[...])
+        }
+        // A gain within rounding of zero (a leaf whose rows all have the same gradient ratio, e.g. one class in the
+        // first round) splits nothing: both children would predict the parent's value.
+        if best.gain <= 1e-10 * settings.leafGain(sums.gradient, sums.hessian) { return SplitCandidate() }
+        return best
+    }
+
+    /// The best split over a run of features, or an invalid candidate.
+    private func bestSplit(_ values: some BinSums, sums: LeafSums, features: ArraySlice<Int>) -> SplitCandidate {
+        var best = SplitCandidate()
         let parentGain = settings.leafGain(sums.gradient, sums.hessian) + settings.minGainToSplit
         // With constant hessians the second slot is a count; otherwise counts are estimated from hessians as
         // LightGBM does (count ≈ hessian × rows / hessian sum).
@@ -317,9 +351,6 @@ struct TreeLearner {
                 }
             }
         }
-        // A gain within rounding of zero (a leaf whose rows all have the same gradient ratio, e.g. one class in the
-        // first round) splits nothing: both children would predict the parent's value.
-        if best.gain <= 1e-10 * settings.leafGain(sums.gradient, sums.hessian) { return SplitCandidate() }
         return best
     }
 }
