@@ -1,10 +1,10 @@
 """One timed fit of a reference library on a prepared data set; prints a JSON line.
 
-Usage: peer.py lightgbm|sklearn|lightgbm-csv THREADS FOLDER [quantized]   (set OMP_NUM_THREADS=THREADS for sklearn)
+Usage: peer.py lightgbm|sklearn|lightgbm-csv THREADS FOLDER [quantized=SEED]   (set OMP_NUM_THREADS=THREADS for sklearn)
 lightgbm-csv times the whole job from the CSV files, as `tunekit train` does it: pandas read_csv of train and test,
 LightGBM Dataset (binning), train, predict; "fit" is then that whole time.
-quantized: LightGBM with use_quantized_grad=True at its defaults (num_grad_quant_bins 4, stochastic rounding, no leaf
-renewal).
+quantized=SEED: LightGBM with use_quantized_grad=True at its defaults (num_grad_quant_bins 4, stochastic rounding, no
+leaf renewal) and seed SEED.
 """
 import json
 import resource
@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 library, threads, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-quantized = sys.argv[4:] == ["quantized"]
+quantized = sys.argv[4].split("=")[1] if len(sys.argv) > 4 else None
 if library == "lightgbm-csv":
     import lightgbm
     import pandas as pd
@@ -29,8 +29,8 @@ if library.startswith("lightgbm"):
     import lightgbm
     params = dict(objective="regression", num_leaves=31, learning_rate=0.1, max_bin=255, min_data_in_leaf=20,
                   num_threads=threads, verbose=-1)
-    if quantized:
-        params["use_quantized_grad"] = True
+    if quantized is not None:
+        params.update(use_quantized_grad=True, seed=int(quantized))
     if library == "lightgbm":
         start = time.perf_counter()
     model = lightgbm.train(params, lightgbm.Dataset(X, y), num_boost_round=200)

@@ -62,25 +62,35 @@ enum LeafHistogram {
 
     /// `self = parent − sibling`; the sibling is never wider than its parent (it has fewer rows).
     mutating func subtract(_ sibling: LeafHistogram) {
-        // Emptied first, so that the sums bound below hold the only reference to their storage and change in place.
-        let parent = self
-        self = .float(Histogram(bins: 0))
-        switch (parent, sibling) {
-        case (.float(var mine), .float(let theirs)):
+        // Each case binds the sums, then empties `self`, so that the binding holds the only reference to their storage
+        // and the subtraction changes it in place instead of copying it.
+        switch sibling {
+        case .float(let theirs):
+            guard case .float(var mine) = self else { break }
+            self = .float(Histogram(bins: 0))
             mine.subtract(theirs)
             self = .float(mine)
-        case (.wide(var mine), .wide(let theirs)):
+            return
+        case .wide(let theirs):
+            guard case .wide(var mine) = self else { break }
+            self = .float(Histogram(bins: 0))
             mine.subtract(theirs)
             self = .wide(mine)
-        case (.wide(var mine), .narrow(let theirs)):
-            mine.subtract(theirs)
-            self = .wide(mine)
-        case (.narrow(var mine), .narrow(let theirs)):
+            return
+        case .narrow(let theirs):
+            if case .wide(var mine) = self {
+                self = .float(Histogram(bins: 0))
+                mine.subtract(theirs)
+                self = .wide(mine)
+                return
+            }
+            guard case .narrow(var mine) = self else { break }
+            self = .float(Histogram(bins: 0))
             mine.subtract(theirs)
             self = .narrow(mine)
-        default:
-            preconditionFailure("a histogram and its sibling's are both float or both packed, the sibling no wider")
+            return
         }
+        preconditionFailure("a histogram and its sibling's are both float or both packed, the sibling no wider")
     }
 }
 

@@ -320,16 +320,24 @@ struct TreeLearner {
                 }
                 var missing = mapper.hasMissing ? slot(mapper.binCount) : LeafSums()
                 if constant == nil { missing.count = Int(missing.hessian * countFactor + 0.5) }
+                // The feature's best threshold in plain values (a candidate with its optional array, kept up to date in
+                // the loop, costs more than the loop's sums).
+                var bestGain = best.gain
+                var found: (bin: Int, missingLeft: Bool, left: LeafSums, right: LeafSums)?
                 for direction in 0..<(missing.count > 0 ? 2 : 1) {
                     let missingLeft = direction == 1
                     var left = missingLeft ? missing : LeafSums()
                     for bin in 0..<(mapper.binCount - 1) {
                         // Small leaves leave most bins empty: nothing changes at an empty bin.
                         if values.isEmpty(base + bin) { continue }
-                        let add = slot(bin)
-                        left.gradient += add.gradient
-                        left.hessian += add.hessian
-                        left.count += add.count
+                        let second = values.second(base + bin)
+                        left.gradient += values.gradient(base + bin)
+                        if let constant {
+                            left.hessian += second * constant
+                            left.count += Int(second)
+                        } else {
+                            left.hessian += second
+                        }
                         var right = LeafSums(
                             gradient: sums.gradient - left.gradient, hessian: sums.hessian - left.hessian, count: sums.count - left.count)
                         if constant == nil {
@@ -343,11 +351,16 @@ struct TreeLearner {
                         if left.count < minData || left.hessian < minHessian { continue }
                         if right.count < minData || right.hessian < minHessian { break }
                         let gain = settings.leafGain(left.gradient, left.hessian) + settings.leafGain(right.gradient, right.hessian) - parentGain
-                        if gain > best.gain {
-                            best = SplitCandidate(
-                                feature: feature, thresholdBin: bin, defaultLeft: missingLeft, gain: gain, left: left, right: right)
+                        if gain > bestGain {
+                            bestGain = gain
+                            found = (bin, missingLeft, left, right)
                         }
                     }
+                }
+                if let found {
+                    best = SplitCandidate(
+                        feature: feature, thresholdBin: found.bin, defaultLeft: found.missingLeft, gain: bestGain, left: found.left,
+                        right: found.right)
                 }
             }
         }
