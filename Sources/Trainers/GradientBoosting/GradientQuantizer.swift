@@ -2,12 +2,11 @@ import Foundation
 import NumericKernels
 
 /// One tree's gradients and hessians rounded to small integers (LightGBM 4's `use_quantized_grad`; Shi et al.,
-/// "Quantized Training of Gradient Boosting Decision Trees", NeurIPS 2022), packed one integer per row: the integer
-/// gradient times 2³² plus the integer hessian (1 when hessians are constant) in `wide`, times 2¹⁶ in `narrow`.
+/// "Quantized Training of Gradient Boosting Decision Trees", NeurIPS 2022), packed one `Int64` per row: the integer
+/// gradient times 2³² plus the integer hessian (1 when hessians are constant).
 struct QuantizedGradients: Sendable {
     /// Indexed by row; rows outside the tree's rows are never read.
-    let wide: [Int64]
-    let narrow: [Int32]
+    let packed: [Int64]
     /// `num_grad_quant_bins`: no row's integer gradient or hessian exceeds it.
     let levels: Int
     /// What one unit of integer gradient, and of integer hessian, is worth.
@@ -52,18 +51,15 @@ struct GradientQuantizer: Sendable {
         let rowCount = rows.count
         @Sendable func range(_ block: Int) -> Range<Int> { (rowCount * block / blocks)..<(rowCount * (block + 1) / blocks) }
         var blockMaxima = [(gradient: Double, hessian: Double)](repeating: (0, 0), count: blocks)
-        func packedArray<Cell: FixedWidthInteger>(of: Cell.Type) -> [Cell] {
-            [Cell](unsafeUninitializedCapacity: gradients.count) { buffer, count in
-                // Rows outside the tree's rows are never read; zeroed only so that no array holds undefined values.
-                if rows.count < gradients.count { buffer.initialize(repeating: 0) }
-                count = gradients.count
-            }
+        var packed = [Int64](unsafeUninitializedCapacity: gradients.count) { buffer, count in
+            // Rows outside the tree's rows are never read; zeroed only so that no array holds undefined values.
+            if rows.count < gradients.count { buffer.initialize(repeating: 0) }
+            count = gradients.count
         }
-        var wide = packedArray(of: Int64.self), narrow = packedArray(of: Int32.self)
         let n = gradientDraws.count
         var offsetRandom = Xoshiro256(seed: seed, stream: StreamDerivation.code("quantized-offset"), UInt64(tree))
         let start = stochasticRounding && n > 0 ? offsetRandom.nextIndex(below: n) : 0
-        let varying = constantHessian == nil
+        let varying = constantHessian == nil, stochastic = stochasticRounding
         var scales = (gradient: 1.0, hessian: 1.0)
         rows.withUnsafeBufferPointer { rowBuffer in
             gradients.withUnsafeBufferPointer { g in
@@ -73,52 +69,60 @@ struct GradientQuantizer: Sendable {
                     blockMaxima.withUnsafeMutableBufferPointer { maxima in
                         let output = UnsafeSendable(maxima.baseAddress!)
                         settings.parallel(blocks) { block in
-                            var maxGradient = 0.0, maxHessian = 0.0
-                            for k in range(block) {
-                                let row = Int(rowList.value[k])
-                                maxGradient = max(maxGradient, abs(gradient.value[row]))
-                                if varying { maxHessian = max(maxHessian, hessian.value[row]) }
-                            }
-                            output.value[block] = (maxGradient, maxHessian)
+                            output.value[block] = (
+                                Self.largest(gradient.value, rows: rowList.value, range(block), magnitude: true),
+                                varying ? Self.largest(hessian.value, rows: rowList.value, range(block), magnitude: false) : 0)
                         }
                     }
                     let maxGradient = blockMaxima.map(\.gradient).max() ?? 0, maxHessian = blockMaxima.map(\.hessian).max() ?? 0
                     scales.gradient = maxGradient > 0 ? maxGradient / Double(bins / 2) : 1
                     scales.hessian = constantHessian ?? (maxHessian > 0 ? maxHessian / Double(bins) : 1)
                     let inverseGradient = 1 / scales.gradient, inverseHessian = 1 / scales.hessian
-                    let stochastic = stochasticRounding
                     gradientDraws.withUnsafeBufferPointer { gd in
                         hessianDraws.withUnsafeBufferPointer { hd in
-                            wide.withUnsafeMutableBufferPointer { w in
-                            narrow.withUnsafeMutableBufferPointer { r in
-                                let gradientDraw = UnsafeSendable(gd.baseAddress), hessianDraw = UnsafeSendable(hd.baseAddress)
-                                let wideOutput = UnsafeSendable(w.baseAddress!), narrowOutput = UnsafeSendable(r.baseAddress!)
+                            packed.withUnsafeMutableBufferPointer { p in
+                                let draws = UnsafeSendable((gd.baseAddress, hd.baseAddress)), output = UnsafeSendable(p.baseAddress!)
                                 settings.parallel(blocks) { block in
+                                    let (gradientDraws, hessianDraws) = draws.value
                                     for k in range(block) {
                                         let row = Int(rowList.value[k])
                                         var drawG = 0.5, drawH = 0.5
-                                        if stochastic {
+                                        if stochastic, let gradientDraws, let hessianDraws {
                                             let position = row + start < n ? row + start : row + start - n
-                                            drawG = Double(gradientDraw.value![position])
-                                            drawH = Double(hessianDraw.value![position])
+                                            drawG = Double(gradientDraws[position])
+                                            drawH = Double(hessianDraws[position])
                                         }
                                         let scaled = gradient.value[row] * inverseGradient
                                         // Truncation towards zero after moving away from zero by a draw in [0, 1): rounds
                                         // up in magnitude with probability equal to the fraction.
                                         let integer = Int64(scaled >= 0 ? scaled + drawG : scaled - drawG)
                                         let second = varying ? Int64(hessian.value[row] * inverseHessian + drawH) : 1
-                                        wideOutput.value[row] = integer &<< 32 &+ second
-                                        narrowOutput.value[row] = Int32(truncatingIfNeeded: integer &<< 16 &+ second)
+                                        output.value[row] = integer &<< 32 &+ second
                                     }
                                 }
-                            }
                             }
                         }
                     }
                 }
             }
         }
-        return QuantizedGradients(
-            wide: wide, narrow: narrow, levels: bins, gradientScale: scales.gradient, hessianScale: scales.hessian)
+        return QuantizedGradients(packed: packed, levels: bins, gradientScale: scales.gradient, hessianScale: scales.hessian)
+    }
+
+    /// The largest value (or magnitude) of `rows[range]`, in four independent running maxima (one chain waits on
+    /// each comparison).
+    private static func largest(_ values: UnsafePointer<Double>, rows: UnsafePointer<Int32>, _ range: Range<Int>, magnitude: Bool) -> Double {
+        var m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0
+        var k = range.lowerBound
+        @inline(__always) func value(_ k: Int) -> Double { magnitude ? abs(values[Int(rows[k])]) : values[Int(rows[k])] }
+        while k + 4 <= range.upperBound {
+            m0 = max(m0, value(k)); m1 = max(m1, value(k + 1)); m2 = max(m2, value(k + 2)); m3 = max(m3, value(k + 3))
+            k += 4
+        }
+        while k < range.upperBound {
+            m0 = max(m0, value(k))
+            k += 1
+        }
+        return max(max(m0, m1), max(m2, m3))
     }
 }

@@ -174,18 +174,35 @@ struct FloatRows: HistogramRows, @unchecked Sendable {
     }
 }
 
-/// Quantized gradients, one packed integer per row (`QuantizedGradients`).
-struct PackedRows<Cell: FixedWidthInteger & SignedInteger>: HistogramRows, @unchecked Sendable {
-    let packed: UnsafePointer<Cell>
+/// Quantized gradients summed into wide cells: each row's packed integer as it is.
+struct WideRows: HistogramRows, @unchecked Sendable {
+    let packed: UnsafePointer<Int64>
 
     static var cellsPerBin: Int { 1 }
-    static var zero: Cell { 0 }
-    @inline(__always) func row(_ index: Int) -> Cell { packed[index] }
-    @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
-    @inline(__always) static func add(_ row: Cell, to bin: UnsafeMutablePointer<Cell>) { bin[0] &+= row }
-    static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int) {
+    static var zero: Int64 { 0 }
+    @inline(__always) func row(_ index: Int) -> Int64 { packed[index] }
+    @inline(__always) static func add(_ row: Int64, to bin: UnsafeMutablePointer<Int64>) { bin[0] &+= row }
+    static func add(_ cells: UnsafePointer<Int64>, to target: UnsafeMutablePointer<Int64>, count: Int) {
         for i in 0..<count { target[i] &+= cells[i] }
     }
+    @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
+}
+
+/// Quantized gradients summed into narrow cells: each row's integers moved to 16-bit halves as it is read.
+struct NarrowRows: HistogramRows, @unchecked Sendable {
+    let packed: UnsafePointer<Int64>
+
+    static var cellsPerBin: Int { 1 }
+    static var zero: Int32 { 0 }
+    @inline(__always) func row(_ index: Int) -> Int32 {
+        let cell = packed[index]
+        return Int32(truncatingIfNeeded: (cell >> 32) &<< 16 | (cell & 0xFFFF))
+    }
+    @inline(__always) static func add(_ row: Int32, to bin: UnsafeMutablePointer<Int32>) { bin[0] &+= row }
+    static func add(_ cells: UnsafePointer<Int32>, to target: UnsafeMutablePointer<Int32>, count: Int) {
+        for i in 0..<count { target[i] &+= cells[i] }
+    }
+    @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
 }
 
 extension TreeLearner {
@@ -212,18 +229,16 @@ extension TreeLearner {
     /// The packed histogram of `rows` over quantized gradients: narrow cells when the leaf's sums fit them.
     func buildHistogram(_ rows: ArraySlice<Int32>, _ quantized: QuantizedGradients, _ features: [Int]) -> LeafHistogram {
         let secondScale = settings.constantHessian != nil ? 1 : quantized.hessianScale
-        if rows.count * quantized.levels < 1 << 16 {
-            return .narrow(quantized.narrow.withUnsafeBufferPointer { packed in
-                PackedHistogram(
-                    cells: buildHistogram(rows, PackedRows(packed: packed.baseAddress!), features),
-                    gradientScale: quantized.gradientScale, secondScale: secondScale)
-            })
+        return quantized.packed.withUnsafeBufferPointer { packed in
+            if rows.count * quantized.levels < 1 << 16 {
+                return .narrow(PackedHistogram(
+                    cells: buildHistogram(rows, NarrowRows(packed: packed.baseAddress!), features),
+                    gradientScale: quantized.gradientScale, secondScale: secondScale))
+            }
+            return .wide(PackedHistogram(
+                cells: buildHistogram(rows, WideRows(packed: packed.baseAddress!), features), gradientScale: quantized.gradientScale,
+                secondScale: secondScale))
         }
-        return .wide(quantized.wide.withUnsafeBufferPointer { packed in
-            PackedHistogram(
-                cells: buildHistogram(rows, PackedRows(packed: packed.baseAddress!), features), gradientScale: quantized.gradientScale,
-                secondScale: secondScale)
-        })
     }
 
     /// Sums each row's values per bin over `rows`. A leaf is cut into blocks of rows by its size alone; each block is

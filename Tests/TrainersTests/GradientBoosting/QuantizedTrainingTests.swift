@@ -28,10 +28,8 @@ import Testing
             #expect(q.gradientScale == g.map(abs).max()! / Double(levels / 2))
             #expect(q.hessianScale == h.max()! / Double(levels))
             for row in 0..<g.count {
-                let (gradient, hessian) = Self.unpack(q.wide[row])
+                let (gradient, hessian) = Self.unpack(q.packed[row])
                 #expect(abs(gradient) <= Int64(levels / 2) && (0...Int64(levels)).contains(hessian))
-                // The narrow packing holds the same integers.
-                #expect(Int64(q.narrow[row] >> 16) == gradient && Int64(q.narrow[row] & 0xFFFF) == hessian)
                 let exact = g[row] / q.gradientScale
                 if stochastic {
                     #expect(abs(Double(gradient) - exact) < 1)
@@ -52,19 +50,19 @@ import Testing
             gradients: g, hessians: [Double](repeating: 1, count: n), rows: (0..<n).map { Int32($0) }, constantHessian: 1, tree: 5,
             settings: Self.settings())
         #expect(q.gradientScale == 1)
-        let ones = (1..<n).filter { Self.unpack(q.wide[$0]).gradient == 1 }.count
+        let ones = (1..<n).filter { Self.unpack(q.packed[$0]).gradient == 1 }.count
         #expect(abs(Double(ones) / Double(n - 1) - 0.3) < 0.01)
         // Constant hessians are counted.
-        #expect((0..<n).allSatisfy { Self.unpack(q.wide[$0]).hessian == 1 })
+        #expect((0..<n).allSatisfy { Self.unpack(q.packed[$0]).hessian == 1 })
         // Each tree reads the draws from its own offset; the same tree, the same draws.
         let again = quantizer.quantize(
             gradients: g, hessians: [Double](repeating: 1, count: n), rows: (0..<n).map { Int32($0) }, constantHessian: 1, tree: 5,
             settings: Self.settings(threads: 1))
-        #expect(again.wide == q.wide)
+        #expect(again.packed == q.packed)
         let next = quantizer.quantize(
             gradients: g, hessians: [Double](repeating: 1, count: n), rows: (0..<n).map { Int32($0) }, constantHessian: 1, tree: 6,
             settings: Self.settings())
-        #expect(next.wide != q.wide)
+        #expect(next.packed != q.packed)
     }
 
     /// Packed sums are exact: wide and narrow histograms of the same rows read the same, and a parent minus its smaller
@@ -102,7 +100,7 @@ import Testing
         for feature in features {
             for row in narrowRows.map(Int.init) {
                 let bin = data.histogramOffsets[feature] + Int(data.columnBins[feature * n + row])
-                let (gradient, hessian) = Self.unpack(q.wide[row])
+                let (gradient, hessian) = Self.unpack(q.packed[row])
                 expected[bin].gradient += gradient
                 expected[bin].hessian += hessian
             }
