@@ -52,7 +52,7 @@ public enum GBDTTrainer: Trainer {
         if parameters.useQuantizedGrad, prepared.data.rowCount * parameters.numGradQuantBins >= GradientQuantizer.maxRowBins {
             throw .invalidParameter(
                 name: "use_quantized_grad",
-                message: "\(prepared.data.rowCount) rows × num_grad_quant_bins \(parameters.numGradQuantBins) reach 2^31, beyond the 32-bit integer sums of quantized histograms; lower num_grad_quant_bins or train without quantization")
+                message: "\(prepared.data.rowCount) rows × num_grad_quant_bins \(parameters.numGradQuantBins) reach 2^32, beyond the 32-bit integer sums of quantized histograms; lower num_grad_quant_bins or train without quantization")
         }
         let binned = parameters.maxBin == GBDTPrepared.defaultMaxBin
             ? prepared.binned
@@ -60,7 +60,7 @@ public enum GBDTTrainer: Trainer {
         var booster = Booster(
             parameters: parameters, binned: binned, labels: labels, sampleWeights: prepared.data.weights, classes: classes?.classes,
             validation: validation, observer: observer)
-        booster.run()
+        try booster.run()
         let perIteration = booster.initialScores.count
         let trees = booster.bestIteration.map { Array(booster.trees.prefix($0 * perIteration)) } ?? booster.trees
         // The boosting scores are the model's raw scores on the training rows, unless early stopping dropped trees.
@@ -153,7 +153,7 @@ private struct Booster {
         validationScores = initialScores.map { [Double](repeating: $0, count: validationRows) }
     }
 
-    mutating func run() {
+    mutating func run() throws(TrainerError) {
         let n = labels.count, perIteration = initialScores.count
         let allRows = (0..<n).map { Int32($0) }
         let usable = binned.mappers.indices.filter { binned.mappers[$0].binCount > 1 }
@@ -177,14 +177,15 @@ private struct Booster {
                 let quantized = quantizer?.quantize(
                     gradients: gradients[k], hessians: hessians[k], rows: bag, constantHessian: learner.settings.constantHessian,
                     tree: iteration * perIteration + k, settings: learner.settings)
-                var (tree, leafRows) = learner.grow(
+                var (tree, leafRows) = try learner.grow(
                     rows: bag, gradients: gradients[k], hessians: hessians[k], quantized: quantized, features: features)
                 // A class whose tree cannot split adds nothing this iteration (LightGBM's constant tree of 0).
                 if tree.splitFeature.isEmpty {
                     grown.append(RegressionTree())
                     continue
                 }
-                if quantized != nil, parameters.quantTrainRenewLeaf {
+                // L1 leaves are residual medians below, whatever the gradients.
+                if quantized != nil, parameters.quantTrainRenewLeaf, parameters.objective != .regressionL1 {
                     renewLeaves(of: &tree, leafRows: leafRows, gradients: gradients[k], hessians: hessians[k])
                 }
                 if parameters.objective == .regressionL1 {

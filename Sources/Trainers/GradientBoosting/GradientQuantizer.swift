@@ -7,7 +7,7 @@ import NumericKernels
 struct QuantizedGradients: Sendable {
     /// Indexed by row; rows outside the tree's rows are never read.
     let packed: [Int64]
-    /// `num_grad_quant_bins`: no row's integer gradient or hessian exceeds it.
+    /// `num_grad_quant_bins`: a row's integer hessian is at most this, its integer gradient at most half of it.
     let levels: Int
     /// What one unit of integer gradient, and of integer hessian, is worth.
     let gradientScale: Double
@@ -25,8 +25,9 @@ struct GradientQuantizer: Sendable {
     private let gradientDraws: [Float]
     private let hessianDraws: [Float]
 
-    /// The most rows × bins: integer sums of a bin must fit the 32 bits of their half of a packed cell.
-    static let maxRowBins = 1 << 31
+    /// The most rows × bins: a bin's integer gradient sum (at most rows × bins / 2 in magnitude) must fit the signed
+    /// 32-bit half of a packed cell, its hessian sum (at most rows × bins) the unsigned one.
+    static let maxRowBins = 1 << 32
 
     init(bins: Int, stochasticRounding: Bool, seed: UInt64, rowCount: Int) {
         self.bins = bins
@@ -78,6 +79,7 @@ struct GradientQuantizer: Sendable {
                     scales.gradient = maxGradient > 0 ? maxGradient / Double(bins / 2) : 1
                     scales.hessian = constantHessian ?? (maxHessian > 0 ? maxHessian / Double(bins) : 1)
                     let inverseGradient = 1 / scales.gradient, inverseHessian = 1 / scales.hessian
+                    let gradientLimit = Double(bins / 2), hessianLimit = Double(bins)
                     gradientDraws.withUnsafeBufferPointer { gd in
                         hessianDraws.withUnsafeBufferPointer { hd in
                             packed.withUnsafeMutableBufferPointer { p in
@@ -94,9 +96,16 @@ struct GradientQuantizer: Sendable {
                                         }
                                         let scaled = gradient.value[row] * inverseGradient
                                         // Truncation towards zero after moving away from zero by a draw in [0, 1): rounds
-                                        // up in magnitude with probability equal to the fraction.
-                                        let integer = Int64(scaled >= 0 ? scaled + drawG : scaled - drawG)
-                                        let second = varying ? Int64(hessian.value[row] * inverseHessian + drawH) : 1
+                                        // up in magnitude with probability equal to the fraction. Clamped to the levels,
+                                        // NaN to 0: a gradient that overflowed (an infinite or NaN score, a scale beyond
+                                        // Double's range) gives a useless tree, as without quantization, not a trap.
+                                        let rounded = scaled >= 0 ? scaled + drawG : scaled - drawG
+                                        let integer = rounded.isNaN ? 0 : Int64(Swift.max(-gradientLimit, Swift.min(gradientLimit, rounded)))
+                                        var second: Int64 = 1
+                                        if varying {
+                                            let level = hessian.value[row] * inverseHessian + drawH
+                                            second = level.isNaN ? 0 : Int64(Swift.max(0, Swift.min(hessianLimit, level)))
+                                        }
                                         output.value[row] = integer &<< 32 &+ second
                                     }
                                 }

@@ -80,10 +80,11 @@ struct TreeLearner {
     let settings: TreeSettings
 
     /// Grows a tree on `rows` (sorted) with the given gradients, or with their quantized values when `quantized` is
-    /// given (packed integer histograms); returns the tree (leaf values not yet shrunk) and each leaf's rows.
+    /// given (packed integer histograms); returns the tree (leaf values not yet shrunk) and each leaf's rows. Throws
+    /// when the gradients or hessians summed over `rows` are not finite (the loss overflowed).
     func grow(
         rows: [Int32], gradients: [Double], hessians: [Double], quantized: QuantizedGradients? = nil, features: [Int]
-    ) -> (tree: RegressionTree, leafRows: [ArraySlice<Int32>]) {
+    ) throws(TrainerError) -> (tree: RegressionTree, leafRows: [ArraySlice<Int32>]) {
         func histogram(of rows: ArraySlice<Int32>) -> LeafHistogram {
             if let quantized { return buildHistogram(rows, quantized, features) }
             return .float(buildHistogram(rows, gradients, hessians, features))
@@ -92,6 +93,10 @@ struct TreeLearner {
         var begins = [0], counts = [rows.count], depths = [0]
         var histograms: [LeafHistogram?] = [histogram(of: indices[...])]
         var sums = [totalSums(histograms[0]!, rows: rows.count, feature: features.first ?? 0)]
+        guard sums[0].gradient.isFinite, sums[0].hessian.isFinite else {
+            throw .trainingFailed(
+                "gbdt: the loss's gradients or hessians are not finite numbers (sums \(sums[0].gradient), \(sums[0].hessian)): they overflowed; lower the learning rate or poisson_max_delta_step, or check the targets and weights")
+        }
         var candidates = [findBestSplit(histograms[0]!, sums: sums[0], features: features, depth: 0)]
         var tree = RegressionTree()
         tree.leafValue = [settings.leafOutput(sums[0].gradient, sums[0].hessian)]
@@ -257,7 +262,7 @@ struct TreeLearner {
     }
 
     /// Fewest rows, and fewest bins of the sampled features, for which features are searched on several threads.
-    static let parallelSplitRows = 512
+    static let parallelSplitRows = 16_384
     static let parallelSplitBins = 1_024
 
     /// The best split over `features`: large leaves' features in contiguous runs on the pool's threads, the runs'

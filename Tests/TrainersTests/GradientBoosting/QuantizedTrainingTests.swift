@@ -116,7 +116,23 @@ import Testing
         let two = try GBDTTests.fit(data, settings + [("num_threads", "2")])
         #expect(try GBDTTests.fit(data, settings + [("num_threads", "1")]).trees == two.trees)
         #expect(try GBDTTests.fit(data, settings + [("num_threads", "3")]).trees == two.trees)
-        #expect(try GBDTTests.fit(data, [("num_iterations", "10"), ("use_quantized_grad", "true")]).trees != two.trees)
+        // Without bagging only the rounding draws depend on the seed.
+        let unbagged = [("num_iterations", "10"), ("use_quantized_grad", "true")]
+        #expect(try GBDTTests.fit(data, unbagged + [("seed", "1")]).trees != GBDTTests.fit(data, unbagged + [("seed", "2")]).trees)
+    }
+
+    /// Wide data on two threads: histograms, split search over runs of features and quantization run on the pool, and
+    /// the trees equal one thread's, with and without quantization.
+    @Test func wideDataGrowsTheSameTreesOnTwoThreads() throws {
+        let n = 40_000
+        var rng = Xoshiro256(seed: 12)
+        let columns = (0..<12).map { _ in (0..<n).map { _ in rng.nextUnit() } }
+        let target = (0..<n).map { row in columns[0][row] * 3 + sin(6 * columns[1][row]) + columns[7][row] * columns[11][row] + 0.1 * rng.nextStandardNormal() }
+        let data = Dataset(featureNames: (0..<12).map { "x\($0)" }, columns: columns, target: target)
+        for quantized in ["false", "true"] {
+            let settings = [("num_iterations", "5"), ("use_quantized_grad", quantized), ("num_leaves", "63")]
+            #expect(try GBDTTests.fit(data, settings + [("num_threads", "2")]).trees == GBDTTests.fit(data, settings + [("num_threads", "1")]).trees)
+        }
     }
 
     /// With LightGBM's default 4 levels the fit stays close to full precision (test RMSE, or the share of test rows
@@ -168,6 +184,41 @@ import Testing
             ("num_iterations", "1"), ("use_quantized_grad", "true"), ("lambda_l2", "2"), ("learning_rate", "0.5"),
         ])
         #expect(plain.trees[0].leafValue != tree.leafValue)
+    }
+
+    /// Varying hessians (row weights): renewed leaves are −Σwg / (Σw + λ₂) over each leaf's rows.
+    @Test func renewedLeavesSumVaryingHessians() throws {
+        let plain = GBDTTests.data(rows: 3_000, seed: 8)
+        let weights = (0..<3_000).map { 0.5 + Double($0 % 7) / 4 }
+        let data = plain.withWeights(weights)
+        let model = try GBDTTests.fit(data, [
+            ("num_iterations", "1"), ("use_quantized_grad", "true"), ("quant_train_renew_leaf", "true"), ("lambda_l2", "2"),
+            ("learning_rate", "0.5"),
+        ])
+        let tree = try #require(model.trees.first)
+        let binned = BinnedDataset(data, mappers: model.binMappers)
+        var gradients = [Double](repeating: 0, count: tree.leafValue.count), hessians = gradients
+        for row in 0..<data.rowCount {
+            let leaf = tree.leaf(binned: binned, row: row)
+            gradients[leaf] += weights[row] * (model.initialScores[0] - data.target[row])
+            hessians[leaf] += weights[row]
+        }
+        for leaf in tree.leafValue.indices {
+            #expect(abs(tree.leafValue[leaf] - 0.5 * -gradients[leaf] / (hessians[leaf] + 2)) < 1e-9)
+        }
+    }
+
+    /// Hessians that overflow (Poisson's exp(score + max_delta_step) beyond Double's range) stop the fit with an error
+    /// that says so, with or without quantization, never a trap.
+    @Test(arguments: ["false", "true"])
+    func overflowingHessiansAreAnErrorNotATrap(quantized: String) throws {
+        let data = GBDTTests.data(rows: 500, seed: 3)
+        let counts = Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { ($0 + 5).rounded() })
+        #expect {
+            try GBDTTests.fit(counts, [
+                ("objective", "poisson"), ("poisson_max_delta_step", "710"), ("use_quantized_grad", quantized), ("num_iterations", "3"),
+            ])
+        } throws: { "\($0)".contains("not finite") }
     }
 
     @Test func levelsOutsideTheRangeAreRefusedByName() throws {
