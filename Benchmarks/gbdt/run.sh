@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tunekit gbdt vs LightGBM vs scikit-learn, side by side. Usage: Benchmarks/gbdt/run.sh [--rounds N] [--threads 1,2]
+# tunekit gbdt vs LightGBM vs scikit-learn, side by side. Usage: Benchmarks/gbdt/run.sh [--rounds N] [--threads 1,2] [--quantized]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export OPENBLAS_NUM_THREADS=1
