@@ -1,4 +1,5 @@
 import Foundation
+import NumericKernels
 import TestSupport
 import Testing
 @testable import Trainers
@@ -60,5 +61,37 @@ import Testing
         let fast = try #require(NumericCSVParser.read(path: path, threads: 3))
         #expect(fast.rowCount == 60_000)
         #expect(Self.same(fast, try DataTable.readRecords(csv: path)))
+    }
+
+    /// The fast path returns exactly what strtod returns, bit for bit, or leaves the cell to strtod: random doubles in
+    /// the formats CSV writers use, and malformed and edge-case cells.
+    @Test func plainDecimalsAreExactlyStrtods() {
+        var rng = Xoshiro256(seed: 21)
+        var cells = ["0", "-0", "+0", "00012", "5.", ".5", "+.5", "-.5e-3", "1E+05", "1e22", "1e23", "9007199254740993",
+                     "9007199254740992", "123456789012345678901", "0.0000000000000000000000001", "1e", ".", "-", "", "1.2.3",
+                     "e5", "1e+", "0x1p3", "inf", "nan", "1,5", "1 5", "1e-22", "4.9e-324", "1.7976931348623157e308"]
+        let formats = ["%.9g", "%.17g", "%g", "%e", "%.3f", "%.0f", "%.12e"]
+        for _ in 0..<20_000 {
+            let magnitude = pow(10, Double(rng.nextIndex(below: 40)) - 20)
+            let value = (rng.nextUnit() - 0.5) * magnitude
+            let format = formats[rng.nextIndex(below: formats.count)]
+            cells.append(String(format: format, value))
+            cells.append(String(rng.nextIndex(below: 1_000_000) - 500_000))
+        }
+        var fast = 0
+        for cell in cells {
+            let bytes = Array(cell.utf8) + [0]
+            bytes.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                guard let value = NumericCSVParser.plainDecimal(base, 0, bytes.count - 1) else { return }
+                fast += 1
+                var end: UnsafeMutablePointer<CChar>?
+                let reference = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { strtod($0, &end) }
+                let consumed = end.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) }
+                #expect(consumed == bytes.count - 1 && value.bitPattern == reference.bitPattern, "\(cell): \(value) vs \(reference)")
+            }
+        }
+        // Most cells of a numeric CSV take the fast path.
+        #expect(fast > cells.count * 3 / 4)
     }
 }

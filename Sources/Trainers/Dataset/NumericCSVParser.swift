@@ -126,13 +126,15 @@ enum NumericCSVParser {
         return true
     }
 
-    /// A cell's number (NaN for empty, non-finite and missing-value markers); nil for text. strtod reads the C
-    /// locale's numbers, the locale every process starts in (tunekit never changes it).
+    /// A cell's number (NaN for empty, non-finite and missing-value markers); nil for text. Plain decimals take the
+    /// exact fast path; strtod reads the rest in the C locale, the locale every process starts in (tunekit never
+    /// changes it).
     private static func cell(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var first = start, last = end
         while first < last, base[first] == 0x20 || base[first] == 0x09 { first += 1 }
         while last > first, base[last - 1] == 0x20 || base[last - 1] == 0x09 { last -= 1 }
         if first == last { return .nan }
+        if let value = plainDecimal(base, first, last) { return value }
         var parsedEnd: UnsafeMutablePointer<CChar>?
         let value = (base + first).withMemoryRebound(to: CChar.self, capacity: last - first) { text in
             strtod(text, &parsedEnd)
@@ -142,5 +144,66 @@ enum NumericCSVParser {
         }
         let text = String(decoding: UnsafeBufferPointer(start: base + first, count: last - first), as: UTF8.self)
         return DataTable.missingMarkers.contains(Substring(text)) ? .nan : nil
+    }
+
+    /// Exact powers of ten a `Double` holds (10⁰ … 10²²).
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        var power = 1.0
+        for _ in 0..<exponent { power *= 10 }
+        return power
+    }
+
+    /// The number a plain decimal (`[+-]digits[.digits][(e|E)[+-]digits]`) spells, when Clinger's fast path gives it
+    /// exactly: at most 19 significant digits whose value is below 2⁵³, scaled by at most 10²², which one correctly
+    /// rounded multiplication or division turns into the nearest double — what strtod returns. Nil for anything else
+    /// (more digits, larger exponents, hexadecimal, inf, nan, text): strtod decides those.
+    static func plainDecimal(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        var index = start
+        var negative = false
+        if index < end, base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+") {
+            negative = base[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0, significant = 0, digits = 0, exponent = 0
+        var seenPoint = false
+        while index < end {
+            let byte = base[index]
+            if byte == UInt8(ascii: ".") {
+                if seenPoint { return nil }
+                seenPoint = true
+            } else if byte &- UInt8(ascii: "0") < 10 {
+                digits += 1
+                if mantissa > 0 || byte != UInt8(ascii: "0") {
+                    significant += 1
+                    if significant > 19 { return nil }
+                    mantissa = mantissa &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
+                }
+                if seenPoint { exponent -= 1 }
+            } else {
+                break
+            }
+            index += 1
+        }
+        guard digits > 0 else { return nil }
+        if index < end, base[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            var exponentNegative = false
+            if index < end, base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+") {
+                exponentNegative = base[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var written = 0, value = 0
+            while index < end, base[index] &- UInt8(ascii: "0") < 10 {
+                if value < 10_000 { value = value * 10 + Int(base[index] &- UInt8(ascii: "0")) }
+                written += 1
+                index += 1
+            }
+            guard written > 0 else { return nil }
+            exponent += exponentNegative ? -value : value
+        }
+        guard index == end, mantissa <= 1 << 53, (-22...22).contains(exponent) else { return nil }
+        let magnitude = exponent >= 0
+            ? Double(mantissa) * exactPowersOfTen[exponent] : Double(mantissa) / exactPowersOfTen[-exponent]
+        return negative ? -magnitude : magnitude
     }
 }
