@@ -160,6 +160,28 @@ import Testing
             != GBDTTests.fit(train, [("objective", objective), ("num_iterations", "5")]).trees)
     }
 
+    /// Multiclass (one quantization per class and tree) and categorical splits (category sets from packed sums) train
+    /// to within a few points of the float fit.
+    @Test func multiclassAndCategoricalStayCloseToFullPrecision() throws {
+        let train = GBDTClassificationTests.data(rows: 6_000, seed: 3, classes: [0, 1, 2])
+        let test = GBDTClassificationTests.data(rows: 2_000, seed: 4, classes: [0, 1, 2])
+        func error(_ extra: [(String, String)]) throws -> Double {
+            let model = try GBDTTests.fit(train, [("objective", "multiclass"), ("num_iterations", "50")] + extra)
+            return Double(zip(model.predict(test.features), test.target).filter { $0 != $1 }.count) / Double(test.rowCount)
+        }
+        let full = try error([])
+        #expect(full < 0.15)
+        #expect(try error([("use_quantized_grad", "true")]) < full + 0.01)
+        let categorical = CategoricalSplitTests.data(rows: 4_000, seed: 5), held = CategoricalSplitTests.data(rows: 1_000, seed: 6)
+        func rmse(_ extra: [(String, String)]) throws -> Double {
+            let model = try GBDTTests.fit(categorical, [("num_iterations", "50")] + extra)
+            #expect(model.trees.contains { $0.categoricalSplit.contains { $0 >= 0 } })
+            return RegressionMetrics(predictions: model.predict(held.features), targets: held.target).rmse
+        }
+        let float = try rmse([])
+        #expect(try rmse([("use_quantized_grad", "true")]) < float * 1.05)
+    }
+
     /// `quant_train_renew_leaf`: each leaf's value is −Σg / (Σh + λ₂) of its rows' unrounded gradients, times the
     /// learning rate; the first tree of L2 regression has g = score − label, h = 1.
     @Test func renewedLeavesUseTheUnroundedGradients() throws {
