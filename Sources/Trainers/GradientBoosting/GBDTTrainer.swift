@@ -6,8 +6,9 @@ import NumericKernels
 /// Follows LightGBM (`src/boosting/gbdt.cpp`, `src/treelearner/serial_tree_learner.cpp`): features binned once,
 /// leaf-wise growth, histogram subtraction, L1/L2-regularised leaf values, row bagging and per-tree feature sampling
 /// from a master seed, early stopping on the validation split; regression, binary (sigmoid) and multiclass (softmax)
-/// objectives, categorical splits by category sets, quantized training (`use_quantized_grad`). Deviations: bins are equal-frequency cuts (LightGBM's
-/// greedy binning also looks at bin spans), there is no exclusive feature bundling and no GOSS.
+/// objectives, categorical splits by category sets, quantized training (`use_quantized_grad`). Deviations: bins are
+/// equal-frequency cuts (LightGBM's greedy binning also looks at bin spans), there is no exclusive feature bundling and
+/// no GOSS.
 public enum GBDTTrainer: Trainer {
     public static let name = "gbdt"
     public static var parameterTable: ParameterTable { GBDTParameters.table }

@@ -78,8 +78,9 @@ struct GradientQuantizer: Sendable {
                     let maxGradient = blockMaxima.map(\.gradient).max() ?? 0, maxHessian = blockMaxima.map(\.hessian).max() ?? 0
                     scales.gradient = maxGradient > 0 ? maxGradient / Double(bins / 2) : 1
                     scales.hessian = constantHessian ?? (maxHessian > 0 ? maxHessian / Double(bins) : 1)
-                    let inverseGradient = 1 / scales.gradient, inverseHessian = 1 / scales.hessian
-                    let gradientLimit = Double(bins / 2), hessianLimit = Double(bins)
+                    let rounding = Rounding(
+                        gradients: gradient.value, hessians: varying ? hessian.value : nil, inverseGradient: 1 / scales.gradient,
+                        inverseHessian: 1 / scales.hessian, levels: bins)
                     gradientDraws.withUnsafeBufferPointer { gd in
                         hessianDraws.withUnsafeBufferPointer { hd in
                             packed.withUnsafeMutableBufferPointer { p in
@@ -88,25 +89,13 @@ struct GradientQuantizer: Sendable {
                                     let (gradientDraws, hessianDraws) = draws.value
                                     for k in range(block) {
                                         let row = Int(rowList.value[k])
-                                        var drawG = 0.5, drawH = 0.5
-                                        if stochastic, let gradientDraws, let hessianDraws {
-                                            let position = row + start < n ? row + start : row + start - n
-                                            drawG = Double(gradientDraws[position])
-                                            drawH = Double(hessianDraws[position])
+                                        guard stochastic, let gradientDraws, let hessianDraws else {
+                                            output.value[row] = rounding.packed(row, gradientDraw: 0.5, hessianDraw: 0.5)
+                                            continue
                                         }
-                                        let scaled = gradient.value[row] * inverseGradient
-                                        // Truncation towards zero after moving away from zero by a draw in [0, 1): rounds
-                                        // up in magnitude with probability equal to the fraction. Clamped to the levels,
-                                        // NaN to 0: a gradient that overflowed (an infinite or NaN score, a scale beyond
-                                        // Double's range) gives a useless tree, as without quantization, not a trap.
-                                        let rounded = scaled >= 0 ? scaled + drawG : scaled - drawG
-                                        let integer = rounded.isNaN ? 0 : Int64(Swift.max(-gradientLimit, Swift.min(gradientLimit, rounded)))
-                                        var second: Int64 = 1
-                                        if varying {
-                                            let level = hessian.value[row] * inverseHessian + drawH
-                                            second = level.isNaN ? 0 : Int64(Swift.max(0, Swift.min(hessianLimit, level)))
-                                        }
-                                        output.value[row] = integer &<< 32 &+ second
+                                        let position = row + start < n ? row + start : row + start - n
+                                        output.value[row] = rounding.packed(
+                                            row, gradientDraw: Double(gradientDraws[position]), hessianDraw: Double(hessianDraws[position]))
                                     }
                                 }
                             }
@@ -116,6 +105,29 @@ struct GradientQuantizer: Sendable {
             }
         }
         return QuantizedGradients(packed: packed, levels: bins, gradientScale: scales.gradient, hessianScale: scales.hessian)
+    }
+
+    /// One tree's rounding of a row: its gradient and hessian in levels, packed.
+    private struct Rounding: @unchecked Sendable {
+        let gradients: UnsafePointer<Double>
+        /// Nil when hessians are constant (each counts 1).
+        let hessians: UnsafePointer<Double>?
+        let inverseGradient: Double
+        let inverseHessian: Double
+        let levels: Int
+
+        /// Truncation towards zero after moving away from zero by a draw in [0, 1) rounds up in magnitude with
+        /// probability equal to the fraction (a draw of ½ rounds to the nearest). Clamped to the levels, NaN to 0: a
+        /// gradient that overflowed (an infinite or NaN score, a scale beyond Double's range) gives a useless tree, as
+        /// without quantization, not a trap.
+        @inline(__always) func packed(_ row: Int, gradientDraw: Double, hessianDraw: Double) -> Int64 {
+            let scaled = gradients[row] * inverseGradient, limit = Double(levels / 2)
+            let rounded = scaled >= 0 ? scaled + gradientDraw : scaled - gradientDraw
+            let gradient = rounded.isNaN ? 0 : Int64(max(-limit, min(limit, rounded)))
+            guard let hessians else { return gradient &<< 32 &+ 1 }
+            let level = hessians[row] * inverseHessian + hessianDraw
+            return gradient &<< 32 &+ (level.isNaN ? 0 : Int64(max(0, min(Double(levels), level))))
+        }
     }
 
     /// The largest value (or magnitude) of `rows[range]`, in four independent running maxima (one chain waits on

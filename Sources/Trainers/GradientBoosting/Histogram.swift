@@ -174,35 +174,34 @@ struct FloatRows: HistogramRows, @unchecked Sendable {
     }
 }
 
-/// Quantized gradients summed into wide cells: each row's packed integer as it is.
-struct WideRows: HistogramRows, @unchecked Sendable {
-    let packed: UnsafePointer<Int64>
+/// Quantized gradients: one packed integer per row, added to one packed cell per bin.
+protocol PackedRowValues: HistogramRows where Row == Cell, Cell: FixedWidthInteger {
+    var packed: UnsafePointer<Int64> { get }
+}
 
+extension PackedRowValues {
     static var cellsPerBin: Int { 1 }
-    static var zero: Int64 { 0 }
-    @inline(__always) func row(_ index: Int) -> Int64 { packed[index] }
-    @inline(__always) static func add(_ row: Int64, to bin: UnsafeMutablePointer<Int64>) { bin[0] &+= row }
-    static func add(_ cells: UnsafePointer<Int64>, to target: UnsafeMutablePointer<Int64>, count: Int) {
+    static var zero: Cell { 0 }
+    @inline(__always) static func add(_ row: Cell, to bin: UnsafeMutablePointer<Cell>) { bin[0] &+= row }
+    static func add(_ cells: UnsafePointer<Cell>, to target: UnsafeMutablePointer<Cell>, count: Int) {
         for i in 0..<count { target[i] &+= cells[i] }
     }
     @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
 }
 
-/// Quantized gradients summed into narrow cells: each row's integers moved to 16-bit halves as it is read.
-struct NarrowRows: HistogramRows, @unchecked Sendable {
+/// Quantized gradients summed into wide cells: each row's packed integer as it is.
+struct WideRows: PackedRowValues, @unchecked Sendable {
     let packed: UnsafePointer<Int64>
+    @inline(__always) func row(_ index: Int) -> Int64 { packed[index] }
+}
 
-    static var cellsPerBin: Int { 1 }
-    static var zero: Int32 { 0 }
+/// Quantized gradients summed into narrow cells: each row's integers moved to 16-bit halves as it is read.
+struct NarrowRows: PackedRowValues, @unchecked Sendable {
+    let packed: UnsafePointer<Int64>
     @inline(__always) func row(_ index: Int) -> Int32 {
         let cell = packed[index]
         return Int32(truncatingIfNeeded: (cell >> 32) &<< 16 | (cell & 0xFFFF))
     }
-    @inline(__always) static func add(_ row: Int32, to bin: UnsafeMutablePointer<Int32>) { bin[0] &+= row }
-    static func add(_ cells: UnsafePointer<Int32>, to target: UnsafeMutablePointer<Int32>, count: Int) {
-        for i in 0..<count { target[i] &+= cells[i] }
-    }
-    @inline(__always) func prefetch(_ index: Int) { tunekit_prefetch(packed + index) }
 }
 
 extension TreeLearner {
