@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "TuningServerTests",
             dependencies: [
-                "TuningServer", "TestSupport", "ExperimentModel", "SuggestionAlgorithms", "KatibWire",
+                "TuningServer", "TestSupport", "ExperimentModel", "ExperimentRunner", "SuggestionAlgorithms", "KatibWire",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -23,7 +23,11 @@ extension TunekitCommand {
                 With --models, published models answer KServe's V1 protocol (GET /v1/models/NAME, \
                 POST /v1/models/NAME:predict with "instances") and the Open Inference Protocol V2 \
                 (/v2/health/live|ready, GET /v2/models/NAME[/versions/V], POST /v2/models/NAME[/versions/V]/infer, \
-                JSON or binary tensors), predicting as `tunekit predict` does.
+                JSON or binary tensors), predicting as `tunekit predict` does. Values the model cannot read (a category \
+                not seen in training, an unreadable date, a column an instance leaves out) are predicted as missing \
+                values, counted in /metrics (tunekit_inference_unknown_inputs_total), logged at most once a minute per \
+                column, and flagged in the response (V1: "warnings"; V2: "parameters"."unknown_inputs"); \
+                --strict-inputs refuses them instead.
                 """)
 
         @Option(help: "Interface to bind (0.0.0.0 to accept connections from other hosts).")
@@ -71,6 +75,9 @@ extension TunekitCommand {
         @Option(name: .customLong("max-batch-rows"), help: "Rows in one prediction request; more get 413.")
         var maxBatchRows = 100_000
 
+        @Flag(name: .customLong("strict-inputs"), help: "Refuse (400) prediction requests with values the model cannot read: text values not seen in training, unreadable dates, columns an instance leaves out. Without it they are predicted as missing values, counted in /metrics, logged and flagged in the response.")
+        var strictInputs = false
+
         @Option(name: .customLong("prediction-log"), help: "Folder for the prediction log: every request's rows, predictions, model version and id as CloudEvents JSON lines (KServe's logger's events), read by `tunekit drift --current`.")
         var predictionLog: String?
 
@@ -82,7 +89,9 @@ extension TunekitCommand {
 
         func validate() throws {
             guard !modelsOnly || models != nil else { throw ValidationError("--models-only needs --models") }
-            guard models != nil || predictionLog == nil else { throw ValidationError("--prediction-log needs --models") }
+            guard models != nil || (predictionLog == nil && !strictInputs) else {
+                throw ValidationError("--prediction-log and --strict-inputs need --models")
+            }
             guard maxBatchRows > 0, predictionLogMaxBytes > 0, predictionLogMaxFiles > 0 else {
                 throw ValidationError("--max-batch-rows, --prediction-log-max-bytes and --prediction-log-max-files must be positive")
             }
@@ -129,7 +138,8 @@ extension TunekitCommand {
                 } catch {
                     throw fail("\(error)")
                 }
-                configuration.models = ModelServing(repository: repository, maxBatchRows: maxBatchRows, predictionLog: log)
+                configuration.models = ModelServing(
+                    repository: repository, maxBatchRows: maxBatchRows, predictionLog: log, strictInputs: strictInputs)
                 configuration.suggestions = !modelsOnly
                 let kinds = repository.versionNames.map { "\($0) (\(repository.versions[$0]!.kind))" }
                 note("serving model '\(modelName)': \(kinds.joined(separator: ", ")); default version \(repository.defaultVersion)")

@@ -93,7 +93,7 @@ struct SuggestionEndpoints: Sendable {
                 response = Self.message(reply, codec: codec)
             }
         } catch let unsupported as UnsupportedMediaType {
-            errorCode = "unsupported_media_type"
+            errorCode = ConnectProtocol.Code.invalidArgument.rawValue
             response = unsupported.response
         } catch {
             let refusal = refusal(error, method: method, context: context)

@@ -71,11 +71,17 @@ public struct ModelServing: Sendable {
     /// Rows in one prediction request (more: 413).
     public var maxBatchRows: Int
     public var predictionLog: PredictionLog?
+    /// Refuse (400) requests with values the model cannot read (unseen categories, unreadable dates, columns left
+    /// out of an instance) instead of predicting them as missing values and flagging them in the response.
+    public var strictInputs: Bool
 
-    public init(repository: ModelRepository, maxBatchRows: Int = 100_000, predictionLog: PredictionLog? = nil) {
+    public init(
+        repository: ModelRepository, maxBatchRows: Int = 100_000, predictionLog: PredictionLog? = nil, strictInputs: Bool = false
+    ) {
         self.repository = repository
         self.maxBatchRows = maxBatchRows
         self.predictionLog = predictionLog
+        self.strictInputs = strictInputs
     }
 }
 
@@ -138,7 +144,7 @@ public enum SuggestionServer {
         _ configuration: SuggestionServerConfiguration, logger: Logger, handlers: SuggestionEndpoints.Handlers,
         serving: ServingState, onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
-        let metrics = ServerMetrics()
+        let metrics = ServerMetrics(longestTimeout: max(configuration.requestTimeout, configuration.idleTimeout).seconds)
         let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
         let budget = ByteBudget(capacity: configuration.maxBytesInFlight)
         let endpoints = SuggestionEndpoints(
@@ -168,7 +174,9 @@ public enum SuggestionServer {
                 return text("ready\n")
             }),
             ("metrics", .get, { @Sendable _, _ in
-                text(metrics.prometheusText() + (predictionLog.map(predictionLogMetrics) ?? ""), contentType: "text/plain; version=0.0.4")
+                text(
+                    metrics.prometheusText(models: configuration.models?.repository) + (predictionLog.map(predictionLogMetrics) ?? ""),
+                    contentType: "text/plain; version=0.0.4")
             }),
             ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
         ]
@@ -176,7 +184,7 @@ public enum SuggestionServer {
             InferenceEndpoints(
                 repository: models.repository, maxBodyBytes: configuration.maxBodyBytes,
                 limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, budget: budget, metrics: metrics,
-                predictionLog: models.predictionLog
+                predictionLog: models.predictionLog, strictInputs: models.strictInputs
             ).routes
         } ?? []
         let healthRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [

@@ -81,6 +81,23 @@ def tritonclient_checks(url, model, version, rows, expected, feature_names, cate
     wide.set_data_from_numpy(matrix.astype(np.float64), binary_data=False)
     same = client.infer(model, [wide], model_version=version)
     check("tritonclient V2 encoded FP32 [rows, features] (binary)", result.as_numpy("output-0"), same.as_numpy("output-0").reshape(-1))
+    # A category the model never saw: predicted (as a missing value) and flagged in the response's parameters.
+    unseen = columns(rows[:2], names, categories)
+    for name in categories:
+        unseen[name][0] = b"never-seen-in-training"
+    tensors = []
+    for name, values in unseen.items():
+        tensor = httpclient.InferInput(name, [2], "BYTES" if values.dtype == np.object_ else "FP64")
+        tensor.set_data_from_numpy(values, binary_data=True)
+        tensors.append(tensor)
+    flagged = client.infer(model, tensors, model_version=version).get_response()
+    parameters = flagged.get("parameters", {})
+    if categories:
+        assert parameters.get("unknown_input_values") == len(categories), flagged
+        assert all(name in parameters["unknown_inputs"] for name in categories), flagged
+        print(f"tritonclient V2: unseen categories flagged in parameters: {parameters['unknown_inputs']}")
+    else:
+        assert "unknown_inputs" not in parameters, flagged
     exact = httpclient.InferInput("input-0", list(matrix.shape), "FP64")
     exact.set_data_from_numpy(encoded(rows, feature_names, categories), binary_data=True)
     check("tritonclient V2 encoded FP64 [rows, features] (binary)", client.infer(model, [exact], model_version=version).as_numpy("output-0"), expected)

@@ -352,6 +352,112 @@ import Testing
                 ])
                 #expect(result.status == 0, "\(version): \(result.stdout)\n\(result.stderr)")
                 #expect(result.stdout.components(separatedBy: "equal tunekit predict").count - 1 == 7, "\(result.stdout)")
+                #expect(result.stdout.contains("unseen categories flagged in parameters: site:"), "\(result.stdout)")
+            }
+        }
+    }
+
+    /// A category the model never saw and a column an instance leaves out are predicted as missing values (as
+    /// `tunekit predict` does), and the server says so: in the response (V1 `warnings`, V2 `parameters`), in
+    /// `/metrics` by model, version, column and problem, and in its log once per column and minute; with
+    /// `--strict-inputs` such requests are refused.
+    @Test func unknownInputsAreCountedLoggedAndFlagged() async throws {
+        let fixture = try #require(Self.fixture)
+        let (header, rows) = try fixture.table()
+        var objects: [[String: Any]] = rows.prefix(4).map { row in
+            Dictionary(uniqueKeysWithValues: zip(header, row).filter { $0.0 != "y" }.map { name, cell in
+                (name, name == "site" ? cell as Any : Double(cell)! as Any)
+            })
+        }
+        objects[0]["site"] = "ZZ"
+        objects[1]["site"] = "ZZ"
+        objects[2]["x2"] = nil
+        // What predict writes for the same rows: the unseen site and the absent x2 are missing values there too.
+        var edited = rows.prefix(4).map { $0 }
+        (edited[0][3], edited[1][3], edited[2][1]) = ("ZZ", "ZZ", "")
+        let input = fixture.directory.write("unknown.csv", ([header] + edited).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n")
+        let expected = try fixture.expected("g1", input: input)
+        let body = Self.json(["instances": objects])
+        try await ServeProcess.run(["--models-only", "--models", fixture.output, "--model-version", "g1"]) { server in
+            let v1 = try await Self.send(server.base, "v1/models/tunekit:predict", body: body)
+            #expect(v1.status == 200, "\(v1.error)")
+            #expect(Self.printed(v1.body, "predictions") == expected)
+            let warnings = try #require(v1.json["warnings"] as? [[String: Any]], "\(String(decoding: v1.body, as: UTF8.self))")
+            #expect(warnings.count == 2)
+            let site = try #require(warnings.first { $0["column"] as? String == "site" })
+            #expect(site["problem"] as? String == "unseen_category")
+            #expect(site["rows"] as? Int == 2)
+            #expect(site["example"] as? String == "ZZ")
+            let x2 = try #require(warnings.first { $0["column"] as? String == "x2" })
+            #expect(x2["problem"] as? String == "missing_column")
+            #expect(x2["rows"] as? Int == 1)
+
+            let tensors: [[String: Any]] = [
+                ["name": "x1", "datatype": "FP64", "shape": [1], "data": [0.5]],
+                ["name": "x2", "datatype": "FP64", "shape": [1], "data": [0.5]],
+                ["name": "x3", "datatype": "FP64", "shape": [1], "data": [0.5]],
+                ["name": "site", "datatype": "BYTES", "shape": [1], "data": ["ZZ"]],
+            ]
+            let v2 = try await Self.send(server.base, "v2/models/tunekit/infer", body: Self.json(["inputs": tensors]))
+            #expect(v2.status == 200, "\(v2.error)")
+            let parameters = try #require(v2.json["parameters"] as? [String: Any])
+            #expect(parameters["unknown_input_values"] as? Int == 1)
+            #expect((parameters["unknown_inputs"] as? String)?.contains("site: 1 row with a value not seen in training (e.g. 'ZZ')") == true)
+            // A clean request is not flagged.
+            let clean = try await Self.send(server.base, "v1/models/tunekit:predict", body: Self.json(["instances": [objects[3]]]))
+            #expect(clean.status == 200)
+            #expect(clean.json["warnings"] == nil)
+
+            let metrics = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"tunekit_inference_unknown_inputs_total{model="tunekit",version="g1",column="site",problem="unseen_category"} 3"#), "\(metrics)")
+            #expect(metrics.contains(#"tunekit_inference_unknown_inputs_total{model="tunekit",version="g1",column="x2",problem="missing_column"} 1"#))
+            #expect(metrics.contains(#"tunekit_inference_requests_total{model="tunekit",version="g1",endpoint="v1.predict",status="200"} 2"#))
+            #expect(metrics.contains(#"tunekit_inference_rows_total{model="tunekit",version="g1",endpoint="v1.predict"} 5"#))
+            #expect(metrics.contains(#"tunekit_model_info{model="tunekit",version="g1",kind="gbdt",default="true"} 1"#))
+            // Logged once per column and problem within the minute, though two requests had an unseen site.
+            let logged = server.stderr.split(separator: "\n").filter { $0.contains("unknown input values") }
+            #expect(logged.count == 2, "\(server.stderr)")
+            #expect(logged.contains { $0.contains("column=site") && $0.contains("problem=unseen_category") })
+        }
+        try await Self.serving(["--models", fixture.output, "--model-version", "g1", "--strict-inputs"]) { base in
+            let refused = try await Self.send(base, "v1/models/tunekit:predict", body: body)
+            #expect(refused.status == 400)
+            #expect(refused.error.contains("--strict-inputs"), "\(refused.error)")
+            #expect(refused.error.contains("site: 2 rows with a value not seen in training (e.g. 'ZZ')"), "\(refused.error)")
+            #expect(refused.error.contains("x2: missing from 1 instance"), "\(refused.error)")
+            let clean = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json(["instances": [objects[3]]]))
+            #expect(clean.status == 200, "\(clean.error)")
+            let metrics = String(decoding: try await Self.send(base, "metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"tunekit_request_errors_total{endpoint="v1.predict",code="invalid_argument"} 1"#), "\(metrics)")
+        }
+    }
+
+    /// Every metric the Grafana dashboard in deploy/ queries is one the server exports (suggestions, predictions,
+    /// the prediction log, the process), and every exported family is on the dashboard.
+    @Test func grafanaDashboardQueriesOnlyExportedMetrics() async throws {
+        let fixture = try #require(Self.fixture)
+        let path = PackagePaths.file("deploy/grafana/tunekit-dashboard.json")
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        let expressions = panels.flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 10)
+        let names = Set(expressions.flatMap { expression in
+            expression.matches(of: /\b((?:tunekit|process)_[a-z0-9_]+)/).map { String($0.1) }
+        })
+        let logs = fixture.directory.file("dashboard-log")
+        try await ServeProcess.run(["--models", fixture.output, "--prediction-log", logs]) { server in
+            let text = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
+            let exported = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            let histograms = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") && $0.hasSuffix(" histogram") }
+                .map { String($0.split(separator: " ")[2]) })
+            for name in names {
+                let family = ["_bucket", "_sum", "_count"].first { name.hasSuffix($0) && histograms.contains(String(name.dropLast($0.count))) }
+                    .map { String(name.dropLast($0.count)) } ?? name
+                #expect(exported.contains(family), "the dashboard queries \(name), which the server does not export")
+            }
+            let queried = Set(names.map { $0.replacing(/_(bucket|sum|count)$/, with: "") })
+            for family in exported where !queried.contains(family) {
+                Issue.record("the server exports \(family), which the dashboard does not show")
             }
         }
     }

@@ -7,6 +7,10 @@ struct ServeProcess {
     let base: URL
     let port: Int
     let pid: Int32
+    let stderrPath: String
+
+    /// What the server has logged so far.
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// The process's peak resident memory (`VmHWM`), in bytes.
     var peakResidentBytes: Int {
@@ -36,6 +40,6 @@ struct ServeProcess {
         }
         let base = try #require(
             address.flatMap(URL.init(string:)), "serve did not start: \((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")")
-        try await body(ServeProcess(base: base, port: base.port ?? 0, pid: process.processIdentifier))
+        try await body(ServeProcess(base: base, port: base.port ?? 0, pid: process.processIdentifier, stderrPath: stderr))
     }
 }

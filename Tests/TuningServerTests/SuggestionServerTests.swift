@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import ExperimentRunner
 import TestSupport
 import Testing
 @testable import TuningServer
@@ -167,7 +168,38 @@ import Testing
         #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"0.0005\"} 1"))
         #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"0.005\"} 3"))
         #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"10.0\"} 3"))
+        // The buckets reach past the default 30 s request timeout.
+        #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"30.0\"} 4"))
         #expect(text.contains("tunekit_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} 4"))
         #expect(text.contains("tunekit_request_duration_seconds_count{\(labels)} 4"))
+    }
+
+    /// A configured timeout beyond the default buckets becomes a bucket of its own.
+    @Test func aLongTimeoutGetsItsOwnBucket() {
+        let metrics = ServerMetrics(longestTimeout: 600)
+        metrics.record(endpoint: "GetSuggestions", algorithm: "random", status: 200, errorCode: nil, seconds: 300)
+        let text = metrics.prometheusText()
+        #expect(text.contains(#"tunekit_request_duration_seconds_bucket{endpoint="GetSuggestions",algorithm="random",le="120.0"} 0"#))
+        #expect(text.contains(#"tunekit_request_duration_seconds_bucket{endpoint="GetSuggestions",algorithm="random",le="600.0"} 1"#))
+    }
+
+    /// Build information and the process metrics Prometheus' client libraries export, with plausible values.
+    @Test func buildAndProcessMetrics() throws {
+        let text = ServerMetrics().prometheusText()
+        #expect(text.contains("tunekit_build_info{version=\"\(Tunekit.version)\"} 1"))
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        #expect(try #require(value("process_resident_memory_bytes")) > 1_000_000)
+        #expect(try #require(value("process_open_fds")) >= 3)
+        #expect(try #require(value("process_max_fds")) >= 3)
+        #expect(try #require(value("process_cpu_seconds_total")) > 0)
+        #expect(abs(try #require(value("process_start_time_seconds")) - Date().timeIntervalSince1970) < 600)
+        #expect(text.contains("# TYPE process_cpu_seconds_total counter"))
+    }
+
+    /// Label values are escaped as the exposition format requires.
+    @Test func labelValuesAreEscaped() {
+        #expect(PrometheusText.escaped(#"a"b\c"# + "\nd") == #"a\"b\\c\nd"#)
     }
 }

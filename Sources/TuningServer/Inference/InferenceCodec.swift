@@ -15,6 +15,20 @@ struct InferenceFailure: Error {
     }
 
     static func invalid(_ message: String) -> InferenceFailure { InferenceFailure(.badRequest, message) }
+
+    /// The gRPC status name for the HTTP status, so prediction errors are counted in the Suggestion API's vocabulary.
+    var code: String {
+        switch status.code {
+        case 400, 415: "invalid_argument"
+        case 404: "not_found"
+        case 413: "resource_exhausted"
+        case 501: "unimplemented"
+        case 503: "unavailable"
+        case 504: "deadline_exceeded"
+        case 500: "internal"
+        default: "unknown"
+        }
+    }
 }
 
 /// What a request asks the model to predict.
@@ -45,7 +59,10 @@ struct InferenceLimits: Sendable {
 /// KServe's V1 protocol body: `{"instances": [...]}` (or `"inputs"`), each instance a row of values in column order or
 /// an object of column → value.
 enum V1Codec {
-    static func decode(_ body: Data, model: ServedModel, limits: InferenceLimits) throws(InferenceFailure) -> ModelInput {
+    /// The model input, and the columns some object instances left out (predicted as missing values there).
+    static func decode(
+        _ body: Data, model: ServedModel, limits: InferenceLimits
+    ) throws(InferenceFailure) -> (input: ModelInput, missing: UnknownInputs) {
         let rows = ["instances": limits.maxRows, "inputs": limits.maxRows, "history": limits.maxRows]
         guard let root = try JSONBody.parse(body, listLimits: rows) as? [String: Any] else {
             throw .invalid("the body must be a JSON object with \"instances\"")
@@ -63,24 +80,32 @@ enum V1Codec {
             if TrafficTransform.applies(to: model, columns: keys) {
                 let history = root["history"].map { $0 as? [[String: Any]] } ?? []
                 guard let history else { throw .invalid("\"history\" must be a list of {spot_num, date, hour, volume}") }
-                return .table(try TrafficTransform.table(
+                return (.table(try TrafficTransform.table(
                     model: model, rows: objects.count, value: { objects[$1][$0] }, historyRows: history.count,
-                    history: { history[$1][$0] }, limits: limits))
+                    history: { history[$1][$0] }, limits: limits)), UnknownInputs())
             }
-            if let absent = model.inputColumns.first(where: { column in objects.allSatisfy { $0[column] == nil } }) {
-                throw .invalid("column '\(absent)' is in no instance (this model reads: \(model.inputColumns.joined(separator: ", ")))")
+            var missing = UnknownInputs()
+            for column in model.inputColumns {
+                let absent = objects.reduce(0) { $0 + ($1[column] == nil ? 1 : 0) }
+                guard absent < objects.count else {
+                    throw .invalid("column '\(column)' is in no instance (this model reads: \(model.inputColumns.joined(separator: ", ")))")
+                }
+                if absent > 0 { missing.columns.append(.init(column: column, problem: .missingColumn, rows: absent, example: nil)) }
             }
-            return .table(try TableBuilder.table(
-                columns: model.inputColumns, rowCount: objects.count, source: "instances") { column, row in objects[row][column] })
+            let table = try TableBuilder.table(columns: model.inputColumns, rowCount: objects.count, source: "instances") { column, row in
+                objects[row][column]
+            }
+            return (.table(table), missing)
         }
         guard let rows = instances as? [[Any]] else {
             throw .invalid("every instance must be a list of values or an object of column: value")
         }
-        return try TableBuilder.rows(rows, model: model, source: "instances")
+        return (try TableBuilder.rows(rows, model: model, source: "instances"), UnknownInputs())
     }
 
-    /// `{"predictions": [...]}`; classifiers also get `"probabilities"` (a list per row, in class order).
-    static func encode(_ predictions: Predictions, model: ServedModel) -> Data {
+    /// `{"predictions": [...]}`; classifiers also get `"probabilities"` (a list per row, in class order), and a request
+    /// with values the model could not read gets `"warnings"` (one per column and problem).
+    static func encode(_ predictions: Predictions, model: ServedModel, unknown: UnknownInputs) -> Data {
         var out = "{\"predictions\":["
         let labels = ResponseValues.labels(predictions, model: model)
         out += labels.joined(separator: ",")
@@ -94,6 +119,7 @@ enum V1Codec {
             }
             out += "]"
         }
+        if !unknown.isEmpty { out += ",\"warnings\":" + unknown.v1JSON }
         out += "}\n"
         return Data(out.utf8)
     }
@@ -253,7 +279,7 @@ enum V2Codec {
     /// The response: `output-0` (the prediction, FP64 or BYTES class names) and, for classifiers, `probabilities`
     /// (FP64 `[rows, classes]`); binary outputs follow the JSON header, whose length the second value gives.
     static func encode(
-        _ predictions: Predictions, model: ServedModel, request: Request, modelName: String
+        _ predictions: Predictions, model: ServedModel, request: Request, modelName: String, unknown: UnknownInputs
     ) -> (body: Data, headerLength: Int?) {
         var available: [(name: String, tensor: OutputTensor)] = [
             (predictionOutput, OutputTensor.prediction(predictions, model: model)),
@@ -270,6 +296,7 @@ enum V2Codec {
         } ?? available.map { ($0.name, $0.tensor, request.binaryByDefault) }
         var json = "{\"model_name\":\(ResponseValues.string(modelName)),\"model_version\":\(ResponseValues.string(model.version))"
         if let id = request.id { json += ",\"id\":\(ResponseValues.string(id))" }
+        if !unknown.isEmpty { json += ",\"parameters\":{\(unknown.v2Parameters)}" }
         json += ",\"outputs\":["
         var binary = Data()
         for (index, output) in chosen.enumerated() {

@@ -18,6 +18,9 @@ struct InferenceEndpoints: Sendable {
     let budget: ByteBudget
     let metrics: ServerMetrics
     let predictionLog: PredictionLog?
+    /// Refuse (400) requests with values the model cannot read instead of predicting them as missing.
+    let strictInputs: Bool
+    let warnings = UnknownInputWarnings()
 
     /// Batches above this many rows are predicted through the compute gate, off the request threads.
     static let inlineRows = 2_000
@@ -112,7 +115,7 @@ struct InferenceEndpoints: Sendable {
     }
 
     private func v1Predict(_ request: Request, _ context: SuggestionRequestContext) async -> Response {
-        await respond(endpoint: "v1.predict") { () async throws(InferenceFailure) in
+        await respond(endpoint: "v1.predict") { (labels: inout MetricLabels) async throws(InferenceFailure) in
             guard let segment = context.parameters.get("name"), segment.hasSuffix(":predict") else {
                 let segment = context.parameters.get("name") ?? ""
                 throw InferenceFailure(
@@ -120,35 +123,43 @@ struct InferenceEndpoints: Sendable {
                     "POST /v1/models/<name>:predict; '\(segment)' is not a predict path")
             }
             let model = try served(context, name: String(segment.dropLast(":predict".count)))
+            labels.version = model.version
             let reservation = BodyReservation(budget)
             defer { withExtendedLifetime(reservation) {} }
             let body = try await readBody(request, reservation: reservation)
             let limits = self.limits
-            let (_, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
-                let input = try V1Codec.decode(body, model: model, limits: limits)
-                return (input, input)
+            let answer = try await answer(body, model: model) { () throws(InferenceFailure) in
+                let (input, missing) = try V1Codec.decode(body, model: model, limits: limits)
+                return (input, input, missing)
             }
+            try check(answer.unknown, model: model, context: context)
+            labels.rows = answer.features.rows
             predictionLog?.record(
-                id: context.requestID, model: repository.name, served: model, features: features, predictions: predictions)
-            return Self.json(.ok, V1Codec.encode(predictions, model: model))
+                id: context.requestID, model: repository.name, served: model, features: answer.features,
+                predictions: answer.predictions)
+            return Self.json(.ok, V1Codec.encode(answer.predictions, model: model, unknown: answer.unknown))
         }
     }
 
     private func v2Infer(_ request: Request, _ context: SuggestionRequestContext) async -> Response {
-        await respond(endpoint: "v2.infer") { () async throws(InferenceFailure) in
+        await respond(endpoint: "v2.infer") { (labels: inout MetricLabels) async throws(InferenceFailure) in
             let model = try served(context)
+            labels.version = model.version
             let reservation = BodyReservation(budget)
             defer { withExtendedLifetime(reservation) {} }
             let body = try await readBody(request, reservation: reservation)
             let jsonLength = request.headers[Self.headerLengthField], limits = self.limits
-            let (decoded, predictions, features) = try await answer(body, model: model) { () throws(InferenceFailure) in
+            let answer = try await answer(body, model: model) { () throws(InferenceFailure) in
                 let decoded = try V2Codec.decode(body, headerLength: jsonLength, model: model, limits: limits)
-                return (decoded, decoded.input)
+                return (decoded, decoded.input, UnknownInputs())
             }
+            try check(answer.unknown, model: model, context: context)
+            labels.rows = answer.features.rows
             predictionLog?.record(
-                id: decoded.id ?? context.requestID, model: repository.name, served: model, features: features,
-                predictions: predictions)
-            let (reply, headerLength) = V2Codec.encode(predictions, model: model, request: decoded, modelName: repository.name)
+                id: answer.decoded.id ?? context.requestID, model: repository.name, served: model, features: answer.features,
+                predictions: answer.predictions)
+            let (reply, headerLength) = V2Codec.encode(
+                answer.predictions, model: model, request: answer.decoded, modelName: repository.name, unknown: answer.unknown)
             var response = Self.json(.ok, reply)
             if let headerLength {
                 response.headers[.contentType] = "application/octet-stream"
@@ -158,32 +169,55 @@ struct InferenceEndpoints: Sendable {
         }
     }
 
-    /// Decodes a body and predicts, returning what was decoded, the predictions and the encoded rows the model read.
-    /// A body over `inlineBodyBytes` is decoded and predicted through the compute gate (a decoded JSON body takes up
-    /// to ~16 times its size: at most the gate's width of them are held at once); a small body is decoded on the
-    /// request's task, and predicted there unless it holds more than `inlineRows` rows.
+    /// Counts and logs (rate-limited) values the model could not read; refuses the request under `strictInputs`.
+    private func check(_ unknown: UnknownInputs, model: ServedModel, context: SuggestionRequestContext) throws(InferenceFailure) {
+        guard !unknown.isEmpty else { return }
+        metrics.recordUnknownInputs(model: repository.name, version: model.version, unknown)
+        guard !strictInputs else {
+            throw .invalid("the model cannot read these inputs (refused: the server runs with --strict-inputs): \(unknown.summary)")
+        }
+        warnings.warn(unknown, model: repository.name, version: model.version, requestID: context.requestID, logger: context.logger)
+    }
+
+    /// What one prediction request decoded, predicted and could not read.
+    private struct Answer<Decoded: Sendable>: Sendable {
+        let decoded: Decoded
+        let predictions: Predictions
+        /// The encoded rows the model read.
+        let features: Matrix
+        let unknown: UnknownInputs
+    }
+
+    /// Decodes a body and predicts, returning what was decoded, the predictions, the encoded rows the model read and
+    /// the values it could not read (from decoding, such as missing columns, and from encoding, such as unseen
+    /// categories). A body over `inlineBodyBytes` is decoded and predicted through the compute gate (a decoded JSON
+    /// body takes up to ~16 times its size: at most the gate's width of them are held at once); a small body is
+    /// decoded on the request's task, and predicted there unless it holds more than `inlineRows` rows.
     private func answer<Decoded: Sendable>(
-        _ body: Data, model: ServedModel, decode: @escaping @Sendable () throws(InferenceFailure) -> (Decoded, ModelInput)
-    ) async throws(InferenceFailure) -> (Decoded, Predictions, Matrix) {
-        let predict: @Sendable (ModelInput) throws -> (Predictions, Matrix) = { input in
+        _ body: Data, model: ServedModel,
+        decode: @escaping @Sendable () throws(InferenceFailure) -> (Decoded, ModelInput, UnknownInputs)
+    ) async throws(InferenceFailure) -> Answer<Decoded> {
+        let predict: @Sendable (Decoded, ModelInput, UnknownInputs) throws -> Answer<Decoded> = { decoded, input, unknown in
             switch input {
-            case .encoded(let matrix): return (model.predict(encoded: matrix), matrix)
+            case .encoded(let matrix):
+                return Answer(decoded: decoded, predictions: model.predict(encoded: matrix), features: matrix, unknown: unknown)
             case .table(let table):
                 let result = try model.predict(table: table)
-                return (result.predictions, result.features)
+                var unknown = unknown
+                unknown.add(result.unseen)
+                return Answer(decoded: decoded, predictions: result.predictions, features: result.features, unknown: unknown)
             }
         }
         do {
             if body.count > Self.inlineBodyBytes {
                 return try await gate.run {
-                    let (decoded, input) = try decode()
-                    let (predictions, features) = try predict(input)
-                    return (decoded, predictions, features)
+                    let (decoded, input, unknown) = try decode()
+                    return try predict(decoded, input, unknown)
                 }
             }
-            let (decoded, input) = try decode()
-            let (predictions, features) = input.rowCount <= Self.inlineRows ? try predict(input) : try await gate.run { try predict(input) }
-            return (decoded, predictions, features)
+            let (decoded, input, unknown) = try decode()
+            return input.rowCount <= Self.inlineRows
+                ? try predict(decoded, input, unknown) : try await gate.run { try predict(decoded, input, unknown) }
         } catch let failure as InferenceFailure {
             throw failure
         } catch is ComputeGate.Busy {
@@ -221,20 +255,30 @@ struct InferenceEndpoints: Sendable {
         do { return try work() } catch { return Self.error(error) }
     }
 
-    private func respond(endpoint: String, _ work: () async throws(InferenceFailure) -> Response) async -> Response {
+    /// A prediction request's metric labels, filled in as it is answered.
+    struct MetricLabels {
+        /// The version that answered; "none" until a served version is addressed.
+        var version = "none"
+        var rows = 0
+    }
+
+    private func respond(
+        endpoint: String, _ work: (inout MetricLabels) async throws(InferenceFailure) -> Response
+    ) async -> Response {
         let clock = ContinuousClock()
         let start = clock.now
         let response: Response
         var errorCode: String?
+        var labels = MetricLabels()
         do {
-            response = try await work()
+            response = try await work(&labels)
         } catch {
-            errorCode = String(error.status.code)
+            errorCode = error.code
             response = Self.error(error)
         }
-        metrics.record(
-            endpoint: endpoint, algorithm: "none", status: response.status.code, errorCode: errorCode,
-            seconds: (clock.now - start).seconds)
+        metrics.recordInference(
+            endpoint: endpoint, model: repository.name, version: labels.version, status: response.status.code,
+            errorCode: errorCode, rows: errorCode == nil ? labels.rows : 0, seconds: (clock.now - start).seconds)
         return response
     }
 
