@@ -52,8 +52,13 @@ public enum ModelVersionPatch {
     /// Checks that `version` is published under `output` and complete (score.json readable, model files matching
     /// their manifest's checksums, model.json and training.json there for the tunekit ServingRuntime), then rewrites the overlay's
     /// patch to name it (written beside and renamed over). Returns the version it named before.
+    ///
+    /// `canaryPercent` sets `spec.predictor.canaryTrafficPercent` (KServe sends that share of requests to the new
+    /// version and the rest to the last ready one; Serverless mode only), and 100 removes it; nil leaves it as it is.
     @discardableResult
-    public static func bump(overlay: String, version: String, output: String) throws(RunnerError) -> String {
+    public static func bump(
+        overlay: String, version: String, output: String, canaryPercent: Int? = nil
+    ) throws(RunnerError) -> String {
         do { try FileSystemArtifactStore.checkVersion(version) } catch { throw .artifacts(error.description) }
         let store = FileSystemArtifactStore(root: output)
         let score = store.scorePath(version)
@@ -74,14 +79,47 @@ public enum ModelVersionPatch {
         let path = (overlay as NSString).appendingPathComponent(fileName)
         let text = try patchText(path)
         let old = try Self.version(in: text, file: path)
-        let rewritten = rewrite(text, from: old, to: version)
+        var rewritten = rewrite(text, from: old, to: version)
         guard try Self.version(in: rewritten, file: path) == version else {
             throw .artifacts("\(path): could not rewrite the version (is storageUri or MODEL_VERSION written on one line?)")
+        }
+        if let canaryPercent {
+            guard (1...100).contains(canaryPercent) else {
+                throw .invalidArguments("the canary share must be 1 to 100 percent, got \(canaryPercent)")
+            }
+            rewritten = try settingCanary(rewritten, percent: canaryPercent == 100 ? nil : canaryPercent, file: path)
         }
         do { try Durable.replace(path, with: Data(rewritten.utf8)) } catch {
             throw .artifacts("\(path): cannot write: \(error.description)")
         }
         return old
+    }
+
+    /// The share of traffic a patch sends to its version while it is a canary (nil: all of it).
+    public static func canaryPercent(in text: String, file: String) throws(RunnerError) -> Int? {
+        let root: SpecNode
+        do { root = try SpecNode.parse(yaml: text, file: file) } catch { throw .artifacts(error.description) }
+        return root["spec"]?["predictor"]?["canaryTrafficPercent"]?.scalarText.flatMap { Int($0) }
+    }
+
+    /// The text with `canaryTrafficPercent: percent` as the first field under `predictor:` (replacing one already
+    /// there), or without it when `percent` is nil.
+    static func settingCanary(_ text: String, percent: Int?, file: String) throws(RunnerError) -> String {
+        var lines = text.components(separatedBy: "\n")
+        lines.removeAll { $0.trimmingCharacters(in: .whitespaces).hasPrefix("canaryTrafficPercent:") }
+        if let percent {
+            guard let predictor = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "predictor:" }),
+                  predictor + 1 < lines.count else {
+                throw .artifacts("\(file): no 'predictor:' line to put canaryTrafficPercent under")
+            }
+            let indent = lines[predictor + 1].prefix { $0 == " " }
+            lines.insert("\(indent)canaryTrafficPercent: \(percent)", at: predictor + 1)
+        }
+        let result = lines.joined(separator: "\n")
+        guard try canaryPercent(in: result, file: file) == percent else {
+            throw .artifacts("\(file): could not set canaryTrafficPercent (is spec.predictor written in flow style?)")
+        }
+        return result
     }
 
     /// The text with the storageUri's last path segment and the MODEL_VERSION value replaced, line by line.

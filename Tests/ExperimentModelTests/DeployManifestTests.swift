@@ -127,7 +127,8 @@ import Testing
         let resources = Self.items(base["resources"]).compactMap(\.scalarText)
         #expect(resources.contains("retrain-cronjob.yaml") && resources.contains("predictions-pvc.yaml"))
         let generators = Self.items(base["configMapGenerator"])
-        let generator = try #require(generators.first)
+        let generator = try #require(generators.first { Self.text($0, "name") == "tunekit-retrain-script" })
+        let gitops = try Self.gitOpsSettings()
         let files = Self.items(generator["files"]).compactMap(\.scalarText)
         let script = try #require(files.first)
         #expect(FileManager.default.fileExists(atPath: PackagePaths.file("deploy/kubernetes/\(script)")))
@@ -147,15 +148,70 @@ import Testing
         let initContainers = Self.items(pod?["initContainers"])
         let retrain = try #require(initContainers.first { Self.text($0, "name") == "retrain" })
         #expect(Self.items(retrain["command"]).compactMap { Self.text($0) } == ["/bin/sh", "/scripts/\((script as NSString).lastPathComponent)"])
-        let environment = Dictionary(uniqueKeysWithValues: Self.items(retrain["env"]).compactMap { entry in
-            Self.text(entry, "name").map { ($0, Self.text(entry, "value") ?? "") }
-        })
+        let environment = Self.environment(retrain, configMaps: ["tunekit-gitops": gitops])
         #expect(FileManager.default.fileExists(atPath: PackagePaths.file("\(environment["OVERLAY"] ?? "")/patch-model-version.yaml")))
         #expect(try Self.documents(environment["EXPERIMENT"] ?? "").first.flatMap { Self.text($0, "kind") } == "Experiment")
         let mounts = Self.items(retrain["volumeMounts"]).compactMap { Self.text($0, "mountPath") }
         #expect(mounts.contains(environment["MODELS"] ?? "") && mounts.contains(environment["PREDICTIONS"] ?? ""))
         let runtime = try #require(try Self.documents("deploy/kubernetes/serving-runtime.yaml").first)
         #expect(Self.items(runtime["spec"]?["volumes"]).compactMap { Self.text($0, "persistentVolumeClaim", "claimName") } == ["tunekit-predictions"])
+    }
+
+    /// The literals of the base's `tunekit-gitops` ConfigMap (the repository and overlay the CronJob pushes).
+    static func gitOpsSettings() throws -> [String: String] {
+        let base = try #require(try documents("deploy/kubernetes/kustomization.yaml").first)
+        let generator = try #require(items(base["configMapGenerator"]).first { text($0, "name") == "tunekit-gitops" })
+        return Dictionary(uniqueKeysWithValues: items(generator["literals"]).compactMap(\.scalarText).map { literal in
+            let parts = literal.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        })
+    }
+
+    /// A container's environment: plain values, and values from the named ConfigMaps' data.
+    static func environment(_ container: SpecNode, configMaps: [String: [String: String]]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: items(container["env"]).compactMap { entry in
+            text(entry, "name").map { name in
+                let reference = entry["valueFrom"]?["configMapKeyRef"]
+                let fromMap = text(reference, "name").flatMap { configMaps[$0]?[text(reference, "key") ?? ""] }
+                return (name, fromMap ?? text(entry, "value") ?? "")
+            }
+        })
+    }
+
+    /// `owner/name` of a git remote, ssh or https form.
+    static func repositoryName(_ remote: String) -> String {
+        var name = remote
+        for prefix in ["git@github.com:", "ssh://git@github.com/", "https://github.com/"] where name.hasPrefix(prefix) {
+            name = String(name.dropFirst(prefix.count))
+        }
+        return name.hasSuffix(".git") ? String(name.dropLast(4)) : name
+    }
+
+    /// The retrain CronJob clones and pushes the repository and overlay the Argo CD Application watches (both from the
+    /// one tunekit-gitops ConfigMap), and publishes through the promotion gate.
+    @Test func retrainPushesWhereArgoCDWatches() throws {
+        let gitops = try Self.gitOpsSettings()
+        let application = try #require(try Self.documents("deploy/argocd/application.yaml").first)
+        let watched = try #require(Self.text(application, "spec", "source", "repoURL"))
+        let pushed = try #require(gitops["repository"])
+        #expect(Self.repositoryName(pushed) == Self.repositoryName(watched), "CronJob pushes \(pushed), Argo CD watches \(watched)")
+        #expect(Self.repositoryName(pushed) == "seoul-mlops/tunekit")
+        #expect(gitops["overlay"] == Self.text(application, "spec", "source", "path"))
+        let cronJob = try #require(try Self.documents("deploy/kubernetes/retrain-cronjob.yaml").first)
+        let pod = cronJob["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
+        let containers = Self.items(pod?["initContainers"]) + Self.items(pod?["containers"])
+        let clone = try #require(containers.first { Self.text($0, "name") == "clone" })
+        #expect(Self.environment(clone, configMaps: ["tunekit-gitops": gitops])["GIT_REPOSITORY"] == pushed)
+        for name in ["retrain", "push"] {
+            let container = try #require(containers.first { Self.text($0, "name") == name })
+            #expect(Self.environment(container, configMaps: ["tunekit-gitops": gitops])["OVERLAY"] == gitops["overlay"], "\(name)")
+        }
+        let push = try #require(containers.first { Self.text($0, "name") == "push" })
+        let script = Self.items(push["args"]).compactMap(\.scalarText).joined()
+        #expect(script.contains("\"$OVERLAY/patch-model-version.yaml\""))
+        #expect(!script.contains("deploy/overlays/production"))
+        let retrain = try String(contentsOfFile: PackagePaths.file("deploy/kubernetes/retrain/retrain.sh"), encoding: .utf8)
+        #expect(retrain.contains("--require-better"))
     }
 
     /// The Argo CD Application syncs the production overlay into the namespace that overlay sets.
