@@ -110,6 +110,9 @@ public enum PredictionLogReader {
         let decoder = JSONDecoder()
         for file in files {
             try eachLine(of: file) { (number, line, isLast) throws(RunnerError) in
+                // Text beside the events is skipped: a log collected from `serve --prediction-log -` (the server's
+                // stdout) also holds its `listening on …` line. Events are JSON objects, one per line.
+                guard line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: "{") else { return }
                 let event: Event
                 do { event = try decoder.decode(Event.self, from: line) } catch {
                     // A line cut short by a crash is the last one of its file: skip it, refuse damage elsewhere.

@@ -50,7 +50,10 @@ public enum PromotionGate {
         let challenger = try ModelBundle.loadVersion(directory: store.modelDirectory(candidate))
         let champion = try ModelBundle.loadVersion(directory: store.modelDirectory(served))
 
-        let loaded = try DataLoader.load(challenger.record.data)
+        let loaded: LoadedData
+        do { loaded = try DataLoader.load(challenger.record.data) } catch {
+            throw .data("cannot rebuild version \(candidate)'s test rows from its training.json's data spec: \(error.description)")
+        }
         guard try loaded.checksum() == data.checksum else {
             throw .data(
                 "\(challenger.record.data.path) has changed since version \(candidate) was scored (its checksum differs from score.json's): the test rows cannot be rebuilt; score \(candidate) again on the current data")

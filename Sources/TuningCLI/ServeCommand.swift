@@ -78,7 +78,7 @@ extension TunekitCommand {
         @Flag(name: .customLong("strict-inputs"), help: "Refuse (400) prediction requests with values the model cannot read: text values not seen in training, unreadable dates, columns an instance leaves out. Without it they are predicted as missing values, counted in /metrics, logged and flagged in the response.")
         var strictInputs = false
 
-        @Option(name: .customLong("prediction-log"), help: "Folder for the prediction log: every request's rows, predictions, model version and id as CloudEvents JSON lines (KServe's logger's events), read by `tunekit drift --current`.")
+        @Option(name: .customLong("prediction-log"), help: "Folder for the prediction log: every request's rows, predictions, model version and id as CloudEvents JSON lines (KServe's logger's events), read by `tunekit drift --current`; '-' writes them to standard output (KServe's Serverless mode, where the cluster's log collector keeps them).")
         var predictionLog: String?
 
         @Option(name: .customLong("prediction-log-max-bytes"), help: "Start a new prediction log file past this size.")

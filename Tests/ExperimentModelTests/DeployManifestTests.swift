@@ -157,6 +157,49 @@ import Testing
         #expect(Self.items(runtime["spec"]?["volumes"]).compactMap { Self.text($0, "persistentVolumeClaim", "claimName") } == ["tunekit-predictions"])
     }
 
+    /// KServe both ways. The base's InferenceService is annotated RawDeployment and its runtime may use the downward
+    /// API and a writable claim; the serverless overlay switches to Serverless on a runtime within Knative Serving's
+    /// default feature flags: one port named http1 or h2c, no fieldRef or resourceFieldRef env, no volumes or
+    /// mounts (persistent-volume-claim, -write and emptyDir are flags), no probe port other than the container's.
+    @Test func inferenceServiceRunsRawAndServerless() throws {
+        let isvc = try #require(try Self.documents("deploy/kubernetes/inference-service.yaml").first)
+        #expect(isvc["metadata"]?["annotations"]?["serving.kserve.io/deploymentMode"]?.scalarText == "RawDeployment")
+        let overlay = try #require(try Self.documents("deploy/overlays/serverless/kustomization.yaml").first)
+        let patches = Self.items(overlay["patches"]).compactMap { Self.text($0, "path") }
+        #expect(Set(patches) == ["patch-model-version.yaml", "patch-serverless.yaml"])
+        let patch = try #require(try Self.documents("deploy/overlays/serverless/patch-serverless.yaml").first)
+        #expect(patch["metadata"]?["annotations"]?["serving.kserve.io/deploymentMode"]?.scalarText == "Serverless")
+        let runtimeName = try #require(Self.text(patch, "spec", "predictor", "model", "runtime"))
+        let resources = Self.items(overlay["resources"]).compactMap(\.scalarText).filter { !$0.hasPrefix("..") }
+        let runtimes = try resources.flatMap { try Self.documents("deploy/overlays/serverless/\($0)") }
+            .filter { Self.text($0, "kind") == "ServingRuntime" }
+        let runtime = try #require(runtimes.first { Self.text($0, "metadata", "name") == runtimeName })
+        #expect(runtime["spec"]?["volumes"] == nil)
+        let containers = Self.items(runtime["spec"]?["containers"])
+        #expect(containers.count == 1)
+        for container in containers {
+            let ports = Self.items(container["ports"])
+            #expect(ports.count == 1)
+            #expect(["http1", "h2c"].contains(Self.text(ports.first, "name") ?? ""))
+            #expect(container["volumeMounts"] == nil)
+            for entry in Self.items(container["env"]) {
+                #expect(entry["valueFrom"]?["fieldRef"] == nil && entry["valueFrom"]?["resourceFieldRef"] == nil)
+            }
+            let probePort = container["readinessProbe"]?["httpGet"]?["port"]?.scalarText
+            #expect(probePort == nil || probePort == Self.text(ports.first, "containerPort"))
+            let arguments = Self.items(container["args"]).compactMap(\.scalarText)
+            let log = try #require(arguments.firstIndex(of: "--prediction-log"))
+            #expect(arguments[log + 1] == "-", "the prediction log goes to stdout: no writable volume in Serverless")
+        }
+        // The RawDeployment runtime keeps the per-pod log folder on the claim.
+        let raw = try #require(try Self.documents("deploy/kubernetes/serving-runtime.yaml").first)
+        let rawArguments = Self.items(Self.items(raw["spec"]?["containers"]).first?["args"]).compactMap(\.scalarText)
+        #expect(rawArguments.contains("/mnt/predictions/$(POD_NAME)"))
+        // The data claim can be written by the pod that fills it and read by trials on any node.
+        let data = try #require(try Self.documents("deploy/kubernetes/seoul-traffic-data.yaml").first)
+        #expect(Self.items(data["spec"]?["accessModes"]).compactMap(\.scalarText) == ["ReadWriteMany"])
+    }
+
     /// The literals of the base's `tunekit-gitops` ConfigMap (the repository and overlay the CronJob pushes).
     static func gitOpsSettings() throws -> [String: String] {
         let base = try #require(try documents("deploy/kubernetes/kustomization.yaml").first)

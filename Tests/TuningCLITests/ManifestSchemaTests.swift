@@ -22,11 +22,14 @@ import Testing
         var documents = Self.files(in: "experiments") + Self.files(in: "experiments/katib-examples") + Self.files(in: "deploy/katib")
             + [PackagePaths.file("deploy/katib/config/katib-config.yaml")]
         if let kubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile) {
-            let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", PackagePaths.file("deploy/overlays/production")])
-            #expect(rendered.status == 0, "\(rendered.stderr)")
-            documents.append(scratch.write("production.yaml", rendered.stdout))
+            for overlay in ["production", "serverless"] {
+                let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", PackagePaths.file("deploy/overlays/\(overlay)")])
+                #expect(rendered.status == 0, "\(rendered.stderr)")
+                documents.append(scratch.write("\(overlay).yaml", rendered.stdout))
+            }
         } else {
             documents += Self.files(in: "deploy/kubernetes").filter { !$0.hasSuffix("kustomization.yaml") }
+            documents.append(PackagePaths.file("deploy/overlays/serverless/serving-runtime-serverless.yaml"))
         }
         let result = try TunekitProcess.runTool(python, [Self.validator] + documents)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

@@ -523,9 +523,27 @@ import Testing
 
         // A damaged line is named by its line number, blank lines counted.
         let damaged = fixture.directory.write("damaged/predictions-000001.jsonl", try String(
-            contentsOfFile: "\(shared)/predictions-000001.jsonl", encoding: .utf8).split(separator: "\n")[0] + "\n\n\nnot json\n{}\n")
+            contentsOfFile: "\(shared)/predictions-000001.jsonl", encoding: .utf8).split(separator: "\n")[0] + "\n\n\n{not json\n{}\n")
         let refused = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", damaged])
         #expect(refused.status == 1 && refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
+
+        // `--prediction-log -` (KServe's Serverless mode: no writable volume) writes the same events to stdout, after
+        // the `listening on` line; collected into a .jsonl file, drift reads them and skips the text line.
+        var collected = ""
+        try await ServeProcess.run(["--models-only", "--models", "\(fixture.output)/model/g1", "--prediction-log", "-"]) { server in
+            for shift in [25.0, 25.0] {
+                let reply = try await Self.send(server.base, "v1/models/tunekit:predict", body: Self.json(["instances": instances(shift: shift)]))
+                #expect(reply.status == 200)
+            }
+            collected = server.stdout
+        }
+        let lines = collected.split(separator: "\n")
+        #expect(lines.count == 5, "\(collected)")
+        #expect(lines.first?.hasPrefix("listening on http://") == true)
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix(#"{"specversion":"1.0""#) })
+        let file = fixture.directory.write("collected/pod-a.jsonl", collected)
+        let fromStdout = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", file])
+        #expect(fromStdout.status == 3, "\(fromStdout.stdout)\(fromStdout.stderr)")
     }
 
     /// Writes failing under the prediction log (the file-size limit lowered with prlimit: the same failed write as a

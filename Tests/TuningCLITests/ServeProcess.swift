@@ -8,9 +8,12 @@ struct ServeProcess {
     let port: Int
     let pid: Int32
     let stderrPath: String
+    let stdoutPath: String
 
     /// What the server has logged so far.
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    /// What the server has written to its standard output so far.
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
 
     /// The process's peak resident memory (`VmHWM`), in bytes.
     var peakResidentBytes: Int {
@@ -40,6 +43,6 @@ struct ServeProcess {
         }
         let base = try #require(
             address.flatMap(URL.init(string:)), "serve did not start: \((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "")")
-        try await body(ServeProcess(base: base, port: base.port ?? 0, pid: process.processIdentifier, stderrPath: stderr))
+        try await body(ServeProcess(base: base, port: base.port ?? 0, pid: process.processIdentifier, stderrPath: stderr, stdoutPath: stdout))
     }
 }

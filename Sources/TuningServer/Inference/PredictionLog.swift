@@ -28,23 +28,32 @@ public final class PredictionLog: Sendable {
         var failing = false
     }
 
+    /// The log folder, or "-" for the server's standard output (one stream: no files, no rotation).
     let directory: String
     let maxFileBytes: Int
     let maxFiles: Int
     private let logger: Logger
     private let state: Mutex<State>
 
+    /// The `directory` that means standard output.
+    public static let standardOutput = "-"
     static let filePrefix = "predictions-"
     static let fileSuffix = ".jsonl"
     /// File numbers are 1 ... 999,999,999 (6 to 9 digits); other names are not this log's and are left alone.
     static let maxIndex = 999_999_999
 
     /// Opens (creates) the log folder and a new file after any already there; an error when either cannot be written.
+    /// `directory` "-" writes the events to standard output instead (where KServe's Serverless mode allows no
+    /// writable volume: the cluster's log collector takes them from there).
     public init(directory: String, maxFileBytes: Int, maxFiles: Int, logger: Logger) throws {
         self.directory = directory
         self.maxFileBytes = max(1, maxFileBytes)
         self.maxFiles = max(1, maxFiles)
         self.logger = logger
+        if directory == Self.standardOutput {
+            state = Mutex(State(handle: FileHandle.standardOutput, index: 0))
+            return
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var first = State(index: Self.files(in: directory).last.map(\.index) ?? 0)
         try Self.startFile(&first, directory: directory)
@@ -85,7 +94,9 @@ public final class PredictionLog: Sendable {
     private func write(_ data: Data) {
         state.withLock { state in
             var problem: (any Error)?
-            if state.handle.map(Self.isUnlinked) ?? true {
+            if directory == Self.standardOutput {
+                // One stream: nothing to rotate or re-create.
+            } else if state.handle.map(Self.isUnlinked) ?? true {
                 // The file was removed (the folder deleted under the server): writes to it would vanish. Start a new
                 // file; nothing is deleted.
                 do { try Self.startFile(&state, directory: directory) } catch { problem = error }
@@ -161,6 +172,7 @@ public final class PredictionLog: Sendable {
 
     /// Flushes the current file to disk (at shutdown).
     public func close() {
+        guard directory != Self.standardOutput else { return }
         state.withLock { state in
             try? state.handle?.synchronize()
             try? state.handle?.close()
