@@ -65,6 +65,8 @@ let package = Package(
                 "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData", "ModelArtifacts",
                 "NumericKernels", "CFileSystem",
             ],
+            // The Python loader of the MLflow models `export mlflow` logs, carried inside the binary.
+            resources: [.embedInCode("MLflow/tunekit_mlflow.py")],
             swiftSettings: swiftSettings
         ),
         // Katib's messages in protobuf binary: code generated from Protos/ by generate.sh, committed.

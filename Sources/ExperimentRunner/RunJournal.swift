@@ -58,7 +58,33 @@ public struct JournalEvent: Sendable, Codable, Equatable {
 
     public init(_ event: Kind) {
         self.event = event
-        time = ISO8601DateFormatter().string(from: Date())
+        time = JournalTime.now()
+    }
+}
+
+/// The journal's timestamps: ISO 8601 in UTC with milliseconds (`2026-12-07T15:12:00.123Z`); journals written before
+/// milliseconds were recorded (`…T15:12:00Z`) still read.
+public enum JournalTime {
+    public static func now() -> String { string(Date()) }
+
+    static func string(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// The instant a journal time names; nil when it is not one.
+    public static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// Unix milliseconds (MLflow's timestamps); 0 for text that is not a time.
+    public static func millis(_ text: String) -> Int64 {
+        date(text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0
     }
 }
 

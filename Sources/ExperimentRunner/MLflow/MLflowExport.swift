@@ -1,7 +1,8 @@
 import Foundation
 import ModelArtifacts
 
-/// Writes a tuning run into an MLflow file store (`mlruns/`), as MLflow's `FileStore` lays it out: the experiment,
+/// A tuning run as MLflow runs, written into an MLflow file store (`mlruns/`, as MLflow's `FileStore` lays it out;
+/// `MLflowTracking` logs the same runs to a tracking server instead): the experiment,
 /// one parent run per tuning run (the best trial's parameters and metrics, the refitted model's test metrics as
 /// `test_<metric>`, the published model folder as the artifact `model/`, tags for the algorithm, seed, model version
 /// and experiment file digest), and one nested child run per trial (`mlflow.parentRunId`; its parameters, metrics,
@@ -13,8 +14,20 @@ public enum MLflowExport {
     /// MLflow's `RunStatus` numbers.
     enum Status: Int { case running = 1, finished = 3, failed = 4, killed = 5 }
 
-    /// Exports the run whose journal is at `journal` into the store at `store`; returns the experiment and parent run ids.
-    public static func export(journal: String, to store: String) throws(RunnerError) -> (experimentID: String, runID: String) {
+    /// A tuning run as MLflow runs: the parent, one child per trial, and the published model folder (if any).
+    struct Runs {
+        var experimentName: String
+        var version: String
+        var parentID: String
+        var parent: RunFiles
+        var children: [(id: String, run: RunFiles)]
+        /// The published model directory beside the journal, when the run published one.
+        var model: String?
+    }
+
+    /// Reads a run's journal (and its published model's `training.json`, for every parameter the model was fitted
+    /// with, fixed ones included) into MLflow runs.
+    static func runs(journal: String) throws(RunnerError) -> Runs {
         let events = try RunJournal.read(journal)
         guard let start = events.first(where: { $0.event == .runStarted }) else {
             throw .artifacts("\(journal): no run-started event; nothing to export")
@@ -22,65 +35,81 @@ public enum MLflowExport {
         let table = TrialTable(events: events)
         let name = start.experiment ?? "tunekit"
         let version = start.modelVersion ?? ((journal as NSString).deletingLastPathComponent as NSString).lastPathComponent
-        let fm = FileManager.default
+        let runID = hexID("run", start.experimentSHA256 ?? name, version)
+        let published = events.last { $0.event == .published }
+        let interrupted = events.last { $0.event == .interrupted }
+        let ended = published ?? interrupted
+        let status: Status = published != nil ? .finished : (interrupted != nil ? .killed : .running)
+        // The model beside this journal (`<output>/runs/<V>/journal.jsonl` → `<output>/model/<V>`), not the path the
+        // journal recorded: an output folder moved or copied elsewhere must not export another folder's model.
+        let output = (((journal as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent as NSString)
+            .deletingLastPathComponent
+        let modelPath = ((output as NSString).appendingPathComponent("model") as NSString).appendingPathComponent(version)
+        let model = published != nil && FileManager.default.fileExists(atPath: modelPath) ? modelPath : nil
+
+        // The parent: the best finished trial's parameters and metrics, the test metrics, the model folder.
+        let best = bestRow(table, maximize: start.objectiveGoal == "maximize")
+        var parent = RunFiles(name: version, start: JournalTime.millis(start.time), end: ended.map { JournalTime.millis($0.time) }, status: status)
+        parent.tags = [("tunekit.model_version", version), ("tunekit.experiment_sha256", start.experimentSHA256 ?? "")]
+        if let algorithm = start.algorithm { parent.tags.append(("tunekit.algorithm", algorithm)) }
+        if let seed = start.seed { parent.tags.append(("tunekit.seed", String(seed))) }
+        if let best {
+            parent.tags.append(("tunekit.best_trial", best.name))
+            parent.params = table.parameterNames.compactMap { key in best.parameters[key].map { (key, $0) } }
+            let time = best.complete.map(JournalTime.millis) ?? parent.start
+            if let objective = table.objectiveMetric, let value = best.value { parent.metrics.append((objective, [(time, value, 0)])) }
+            for key in table.metricNames { if let value = best.metrics[key] { parent.metrics.append((key, [(time, value, 0)])) } }
+        }
+        if let model, let served = try? ModelBundle.loadVersion(directory: model) {
+            // Every parameter the published model was fitted with (the refit's, fixed ones included) over the best
+            // trial's, and the trainer.
+            let tuned = Dictionary(parent.params) { a, _ in a }
+            let fitted = served.record.parameters.merging(tuned) { recorded, _ in recorded }
+            parent.params = fitted.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            parent.tags.append(("tunekit.trainer", served.record.trainer))
+        }
+        for (key, value) in (published?.test ?? [:]).sorted(by: { $0.key < $1.key }) {
+            parent.metrics.append(("test_\(key)", [(parent.end ?? parent.start, value, 0)]))
+        }
+
+        var children: [(id: String, run: RunFiles)] = []
+        for row in table.rows {
+            let status: Status = switch row.state {
+            case "COMPLETE", "PRUNED": .finished
+            case "RUNNING", "WAITING": .running
+            default: row.condition == "KILLED" ? .killed : .failed
+            }
+            let begin = row.start.map(JournalTime.millis) ?? parent.start, end = row.complete.map(JournalTime.millis)
+            var child = RunFiles(name: row.name, start: begin, end: end, status: status)
+            child.tags = [("mlflow.parentRunId", runID), ("tunekit.trial", String(row.number)), ("tunekit.condition", row.condition)]
+            child.params = table.parameterNames.compactMap { key in row.parameters[key].map { (key, $0) } }
+            let time = end ?? begin
+            if let objective = table.objectiveMetric {
+                var history = (row.intermediate ?? []).enumerated().map { (time, $1, $0 + 1) }
+                if let value = row.value { history.append((time, value, history.count + 1)) }
+                if !history.isEmpty { child.metrics.append((objective, history)) }
+            }
+            for key in table.metricNames { if let value = row.metrics[key] { child.metrics.append((key, [(time, value, 0)])) } }
+            if let best = row.bestIteration { child.metrics.append(("best_iteration", [(time, Double(best), 0)])) }
+            children.append((hexID("trial", runID, String(row.number)), child))
+        }
+        return Runs(experimentName: name, version: version, parentID: runID, parent: parent, children: children, model: model)
+    }
+
+    /// Exports the run whose journal is at `journal` into the file store at `store`; returns the experiment and
+    /// parent run ids.
+    public static func export(journal: String, to store: String) throws(RunnerError) -> (experimentID: String, runID: String) {
+        let runs = try runs(journal: journal)
         let root = URL(fileURLWithPath: store).standardizedFileURL.path
         do {
-            try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
-            let experimentID = try experiment(named: name, in: root)
-            let runID = hexID("run", start.experimentSHA256 ?? name, version)
-            let published = events.last { $0.event == .published }
-            let interrupted = events.last { $0.event == .interrupted }
-            let ended = published ?? interrupted
-            let status: Status = published != nil ? .finished : (interrupted != nil ? .killed : .running)
-
-            // The parent: the best finished trial's parameters and metrics, the test metrics, the model folder.
-            let best = bestRow(table, maximize: start.objectiveGoal == "maximize")
-            var parent = RunFiles(
-                name: version, start: millis(start.time), end: ended.map { millis($0.time) }, status: status)
-            parent.tags = [("tunekit.model_version", version), ("tunekit.experiment_sha256", start.experimentSHA256 ?? "")]
-            if let algorithm = start.algorithm { parent.tags.append(("tunekit.algorithm", algorithm)) }
-            if let seed = start.seed { parent.tags.append(("tunekit.seed", String(seed))) }
-            if let best {
-                parent.tags.append(("tunekit.best_trial", best.name))
-                parent.params = table.parameterNames.compactMap { key in best.parameters[key].map { (key, $0) } }
-                let time = best.complete.map(millis) ?? parent.start
-                if let objective = table.objectiveMetric, let value = best.value { parent.metrics.append((objective, [(time, value, 0)])) }
-                for key in table.metricNames { if let value = best.metrics[key] { parent.metrics.append((key, [(time, value, 0)])) } }
-            }
-            for (key, value) in (published?.test ?? [:]).sorted(by: { $0.key < $1.key }) {
-                parent.metrics.append(("test_\(key)", [(parent.end ?? parent.start, value, 0)]))
-            }
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            let experimentID = try experiment(named: runs.experimentName, in: root)
             let experimentDirectory = (root as NSString).appendingPathComponent(experimentID)
-            // The model beside this journal (`<output>/runs/<V>/journal.jsonl` → `<output>/model/<V>`), not the path the
-            // journal recorded: an output folder moved or copied elsewhere must not export another folder's model.
-            let output = (((journal as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent as NSString)
-                .deletingLastPathComponent
-            let model = ((output as NSString).appendingPathComponent("model") as NSString).appendingPathComponent(version)
-            try write(
-                parent, id: runID, experimentID: experimentID, in: experimentDirectory,
-                model: published != nil && fm.fileExists(atPath: model) ? model : nil)
-
-            for row in table.rows {
-                let status: Status = switch row.state {
-                case "COMPLETE", "PRUNED": .finished
-                case "RUNNING", "WAITING": .running
-                default: row.condition == "KILLED" ? .killed : .failed
-                }
-                let begin = row.start.map(millis) ?? parent.start, end = row.complete.map(millis)
-                var child = RunFiles(name: row.name, start: begin, end: end, status: status)
-                child.tags = [("mlflow.parentRunId", runID), ("tunekit.trial", String(row.number)), ("tunekit.condition", row.condition)]
-                child.params = table.parameterNames.compactMap { key in row.parameters[key].map { (key, $0) } }
-                let time = end ?? begin
-                if let objective = table.objectiveMetric {
-                    var history = (row.intermediate ?? []).enumerated().map { (time, $1, $0 + 1) }
-                    if let value = row.value { history.append((time, value, history.count + 1)) }
-                    if !history.isEmpty { child.metrics.append((objective, history)) }
-                }
-                for key in table.metricNames { if let value = row.metrics[key] { child.metrics.append((key, [(time, value, 0)])) } }
-                if let best = row.bestIteration { child.metrics.append(("best_iteration", [(time, Double(best), 0)])) }
-                try write(child, id: hexID("trial", runID, String(row.number)), experimentID: experimentID, in: experimentDirectory, model: nil)
+            try write(runs.parent, id: runs.parentID, experimentID: experimentID, in: experimentDirectory, model: runs.model)
+            for (id, child) in runs.children {
+                try write(child, id: id, experimentID: experimentID, in: experimentDirectory, model: nil)
             }
-            return (experimentID, runID)
+            return (experimentID, runs.parentID)
         } catch let error as RunnerError {
             throw error
         } catch {
@@ -197,8 +226,4 @@ public enum MLflowExport {
     /// 32 hex digits (MLflow's run id shape) from the parts.
     static func hexID(_ parts: String...) -> String { String(SHA256.hex(Data(parts.joined(separator: "\u{0}").utf8)).prefix(32)) }
 
-    /// ISO 8601 (the journal's times) to Unix milliseconds.
-    static func millis(_ time: String) -> Int64 {
-        Int64((ISO8601DateFormatter().date(from: time)?.timeIntervalSince1970 ?? 0) * 1000)
-    }
 }
