@@ -7,9 +7,13 @@ import Trainers
 /// artifact's metadata — what the KFP SDK's own executor does for Python components.
 public enum KFPMetrics {
     /// Writes the ExecutorOutput with `artifact`'s metadata set to score.json's metrics (`validation_rmse`,
-    /// `test_rmse`, …, finite values only) and `model_version`; returns the path written.
+    /// `test_rmse`, …, finite values only) and `model_version`; with `modelArtifact`, also that `Model` artifact's
+    /// (`model_version`, `trainer`, `framework`: tunekit, and the same metrics; the step copies the model directory to
+    /// the artifact's path for KFP to upload). Returns the path written.
     @discardableResult
-    public static func write(score path: String, executorInput: String, artifact: String) throws(RunnerError) -> String {
+    public static func write(
+        score path: String, executorInput: String, artifact: String, modelArtifact: String? = nil
+    ) throws(RunnerError) -> String {
         guard let input = (try? JSONSerialization.jsonObject(with: Data(executorInput.utf8))) as? [String: Any],
               let outputs = input["outputs"] as? [String: Any] else {
             throw .data("the executor input is not KFP's ExecutorInput JSON (pass '{{$}}' as the argument)")
@@ -18,12 +22,17 @@ public enum KFPMetrics {
             throw .data("the executor input names no outputs.outputFile")
         }
         let declared = (outputs["artifacts"] as? [String: Any]) ?? [:]
-        guard let entry = declared[artifact] else {
-            throw .data("the executor input has no output artifact '\(artifact)' (it has: \(declared.keys.sorted().joined(separator: ", ")))")
+        func runtimeArtifact(_ name: String) throws(RunnerError) -> [String: Any] {
+            guard let entry = declared[name] else {
+                throw .data("the executor input has no output artifact '\(name)' (it has: \(declared.keys.sorted().joined(separator: ", ")))")
+            }
+            guard let list = (entry as? [String: Any])?["artifacts"] as? [[String: Any]], let runtime = list.first else {
+                throw .data("the executor input's output artifact '\(name)' lists no artifact")
+            }
+            return runtime
         }
-        guard let list = (entry as? [String: Any])?["artifacts"] as? [[String: Any]], var runtime = list.first else {
-            throw .data("the executor input's output artifact '\(artifact)' lists no artifact")
-        }
+        var runtime = try runtimeArtifact(artifact)
+        var model = try modelArtifact.map { name throws(RunnerError) in try runtimeArtifact(name) }
         let score: ScoreReport
         do {
             score = try JSONDecoder().decode(ScoreReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
@@ -36,11 +45,19 @@ public enum KFPMetrics {
         }
         metadata["model_version"] = score.modelVersion
         runtime["metadata"] = metadata
+        if model != nil {
+            var modelMetadata = (model?["metadata"] as? [String: Any]) ?? [:]
+            modelMetadata.merge(metadata) { _, new in new }
+            modelMetadata["trainer"] = score.trainer
+            modelMetadata["framework"] = "tunekit"
+            model?["metadata"] = modelMetadata
+        }
         // Another step of the same task may have written outputs already: keep them.
         var output = (FileManager.default.contents(atPath: outputFile)
             .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
         var artifacts = (output["artifacts"] as? [String: Any]) ?? [:]
         artifacts[artifact] = ["artifacts": [runtime]]
+        if let modelArtifact, let model { artifacts[modelArtifact] = ["artifacts": [model]] }
         output["artifacts"] = artifacts
         do {
             let folder = (outputFile as NSString).deletingLastPathComponent

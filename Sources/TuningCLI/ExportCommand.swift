@@ -83,9 +83,12 @@ extension TunekitCommand {
             @Option(help: "The component's output artifact of type Metrics.")
             var artifact = "metrics"
 
+            @Option(name: .customLong("model-artifact"), help: "Also the component's output artifact of type Model: its metadata gets the version, trainer and metrics.")
+            var modelArtifact: String?
+
             func run() throws {
                 do {
-                    let path = try KFPMetrics.write(score: score, executorInput: executorInput, artifact: artifact)
+                    let path = try KFPMetrics.write(score: score, executorInput: executorInput, artifact: artifact, modelArtifact: modelArtifact)
                     note("wrote \(score) as output artifact '\(artifact)' to \(path)")
                 } catch {
                     throw fail("\(error)")

@@ -10,7 +10,7 @@ struct TunekitCommand: AsyncParsableCommand {
         subcommands: [
             TuneCommand.self, TrainCommand.self, PredictCommand.self, SuggestCommand.self, ServeCommand.self,
             ValidateCommand.self, DatasetsCommand.self, TrialsCommand.self, ReportCommand.self, ImportanceCommand.self,
-            ExportCommand.self, PublishVersionCommand.self, DriftCommand.self, InitCommand.self,
+            ExportCommand.self, PublishVersionCommand.self, DriftCommand.self, InitCommand.self, RefitCommand.self,
         ])
 
     static func main() async {

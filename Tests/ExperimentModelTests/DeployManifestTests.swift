@@ -84,6 +84,12 @@ import Testing
         #expect(dockerfile.contains("swift build -c release --product tunekit"))
         #expect(dockerfile.contains(#"ENTRYPOINT ["tunekit"]"#))
         #expect(dockerfile.contains("EXPOSE 6789"))
+        // The KFP pipelines run deploy/katib's Experiment from the image, and their deploy step uses git over ssh as
+        // the image's user.
+        #expect(dockerfile.contains("WORKDIR /opt/tunekit"))
+        #expect(dockerfile.contains("COPY deploy/katib deploy/katib"))
+        #expect(dockerfile.contains("git openssh-client"))
+        #expect(dockerfile.contains("useradd --uid 65532"))
     }
 
     /// deploy/kubernetes is a kustomize base (every listed file exists and parses) and deploy/overlays/production
