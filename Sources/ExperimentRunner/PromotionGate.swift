@@ -42,7 +42,8 @@ public enum PromotionGate {
             throw .invalidArguments(
                 "version \(candidate)'s test metrics have no '\(name)' (they have: \(recorded.named.map(\.name).joined(separator: ", ")))")
         }
-        let higher = score.objective.map { $0.type == "maximize" } ?? higherIsBetter.contains(name)
+        // The Experiment's direction for its own objective metric; the known direction for any other.
+        let higher = score.objective.flatMap { $0.metric == name ? $0.type == "maximize" : nil } ?? higherIsBetter.contains(name)
         guard FileManager.default.fileExists(atPath: store.scorePath(served)) else {
             throw .artifacts(
                 "the served version \(served) is not published under \(output): nothing to compare \(candidate) with (publish without --require-better for a first rollout)")
@@ -68,6 +69,13 @@ public enum PromotionGate {
         }
         let championRows = try rows(test, from: challenger.record.encoding, for: champion, candidate: candidate)
         let championValue = Training.evaluate(champion.model, on: championRows)[name] ?? .nan
+        guard championValue.isFinite else {
+            throw .data(
+                "the served version \(served) has no finite test \(name) on version \(candidate)'s \(test.rowCount) test rows (it cannot predict some of them, or does not report \(name)): the two cannot be compared")
+        }
+        guard recordedValue.isFinite else {
+            throw .data("version \(candidate)'s test \(name) is \(recordedValue): the two cannot be compared")
+        }
         return Comparison(metric: name, higherIsBetter: higher, candidate: recordedValue, served: championValue, rows: test.rowCount)
     }
 

@@ -115,6 +115,21 @@ import Testing
         #expect(try served() == promoted)
         #expect(try publish("good", "--canary-percent", "0").status == 1)
 
+        // A served model that cannot predict some of the candidate's test rows (a site it never saw, with ridge)
+        // scores NaN there: not comparable, rather than any candidate passing.
+        let wider = directory.write("wider.csv", try String(contentsOfFile: csv, encoding: .utf8)
+            .replacingOccurrences(of: ",north,", with: ",west,"))
+        let widerTrained = try TunekitProcess.run([
+            "train", "--data", wider, "--target=y", "--output", out, "--model-version", "wider", "--trainer", "gbdt",
+            "--num_iterations=5", "--test-fraction", "0.2",
+        ])
+        #expect(widerTrained.status == 0, "\(widerTrained.stderr)")
+        #expect(try publish("bad").status == 0)
+        let incomparable = try publish("wider", "--require-better")
+        #expect(incomparable.status == 1)
+        #expect(incomparable.stderr.contains("the served version bad has no finite test rmse"), "\(incomparable.stderr)")
+        #expect(try publish("good").status == 0)
+
         // The candidate's data changed after it was scored: its test rows cannot be rebuilt.
         try (try String(contentsOfFile: csv, encoding: .utf8) + "0.5,0.5,0.5,north,3\n").write(toFile: csv, atomically: true, encoding: .utf8)
         let changed = try publish("bad", "--require-better")

@@ -91,6 +91,7 @@ import Testing
         #expect((katib["outputs"] as? [String: [String]])?["comp-refit"] == ["system.Metrics", "system.Model"])
         let katibDefaults = try #require(katib["defaults"] as? [String: String])
         #expect(katibDefaults["experiment_json"] == "the Experiment")
+        #expect(katibDefaults["experiment"] == nil, "refit reads the Experiment Katib ran, not a second copy")
         let train = try #require(report["seoul-traffic-train"])
         #expect((train["outputs"] as? [String: [String]])?["comp-train"] == ["system.Metrics", "system.Model"])
 
@@ -117,9 +118,16 @@ import Testing
             sys.path.insert(0, sys.argv[1])
             import pipeline
             created, statuses = [], []
+            deleted = []
+            class Conflict(Exception):
+                status = 409
             class Api:
                 def create_namespaced_custom_object(self, group, version, namespace, plural, body):
+                    if any(c[4]["metadata"]["name"] == body["metadata"]["name"] for c in created):
+                        raise Conflict()
                     created.append((group, version, namespace, plural, body))
+                def delete_namespaced_custom_object(self, group, version, namespace, plural, name):
+                    deleted.append(name)
                 def get_namespaced_custom_object(self, group, version, namespace, plural, name):
                     return {"status": statuses.pop(0)}
             kubernetes = types.ModuleType("kubernetes")
@@ -147,6 +155,18 @@ import Testing
                 raise SystemExit("a failed Experiment did not fail the step")
             except RuntimeError as error:
                 assert "trials failed" in str(error), error
+            # A retried step finds its Experiment already there and waits for it.
+            statuses[:] = [{"conditions": [{"type": "Succeeded", "status": "True"}], "currentOptimalTrial": {"parameterAssignments": best}}]
+            again = pipeline.katib_tune.python_func(experiment_json=experiment, experiment_name="seoul-traffic-gbdt-v9",
+                                                   timeout_seconds=60, poll_seconds=0)
+            assert json.loads(again) == best and len(created) == 2, created
+            # Past its time the Experiment is deleted, so its trials stop.
+            statuses[:] = [{"conditions": [{"type": "Running", "status": "True"}]}] * 3
+            try:
+                pipeline.katib_tune.python_func(experiment_json=experiment, experiment_name="slow", timeout_seconds=-1, poll_seconds=0)
+                raise SystemExit("a timed-out Experiment did not fail the step")
+            except TimeoutError as error:
+                assert deleted == ["slow"], deleted
             print("ok")
             """, PackagePaths.file("deploy/kfp"), PackagePaths.file("deploy/katib/seoul-traffic-gbdt.yaml")])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")

@@ -62,7 +62,10 @@ import Testing
         defer { directory.remove() }
         let dated = directory.write("dated.csv", Self.datedCSV(rows: 300, seed: 3))
         // Rows to predict: another sample, one with a site the models never saw.
+        // Cells read the way tunekit reads them: a site with a leading space is not "east", an hour after an empty
+        // clock field is read, a UTC suffix is ignored.
         let rows = Self.datedCSV(rows: 25, seed: 8).replacingOccurrences(of: ",north,", with: ",ZZ,", options: [], range: nil)
+            + "1.5,2.5, east,2025-06-03T:13,0\n2.5,1.5,east,2025-06-04 07:30:00Z,0\n3.5,0.5,south,2025-06-05T23+09:00,0\n"
         let input = directory.write("input.csv", rows)
         let classes = directory.write("classes.csv", classificationCSV(rows: 300, seed: 4, classes: ["low", "mid", "high"]))
         let classInput = directory.write("class-input.csv", classificationCSV(rows: 20, seed: 9, classes: ["low", "mid", "high"]))

@@ -15,6 +15,37 @@ import Testing
             .map { "\(path)/\($0)" }
     }
 
+    /// Both overlays as kustomize renders them pass `kubernetes-validate --strict` (PyPI, Kubernetes 1.37's schemas)
+    /// for every core kind (no unexpected field anywhere); the CRD kinds it has no schema for are the ones the test
+    /// above checks against KServe's and Katib's. A misspelt field is caught, so the check can fail.
+    @Test(.enabled(if: RealTools.enabled(pythonWithKubernetesValidate) && RealTools.enabled(kubectlPath)))
+    func renderedOverlaysPassKubernetesValidate() throws {
+        let python = try #require(pythonWithKubernetesValidate)
+        let kubectl = try #require(kubectlPath, "kubectl is not installed")
+        let scratch = TemporaryDirectory("tunekit-kubernetes-validate")
+        defer { scratch.remove() }
+        var rendered: [String] = []
+        for overlay in ["production", "serverless"] {
+            let result = try TunekitProcess.runTool(kubectl, ["kustomize", PackagePaths.file("deploy/overlays/\(overlay)")])
+            #expect(result.status == 0, "\(result.stderr)")
+            rendered.append(scratch.write("\(overlay).yaml", result.stdout))
+        }
+        let validated = try TunekitProcess.runTool(python, ["-m", "kubernetes_validate", "--strict"] + rendered)
+        #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
+        let output = validated.stdout + validated.stderr
+        for resource in ["deployment/tunekit-suggestion", "cronjob/tunekit-retrain", "service/tunekit-suggestion", "persistentvolumeclaim/seoul-traffic-data"] {
+            #expect(output.contains("passed for resource \(resource)"), "\(resource) was not validated: \(output)")
+        }
+        let unvalidated = Set(output.split(separator: "\n").filter { $0.contains("Couldn't find schema for kind") }
+            .compactMap { $0.split(separator: " ").drop { $0 != "kind" }.dropFirst().first.map(String.init) })
+        #expect(unvalidated == ["PodMonitor", "ServingRuntime", "InferenceService"], "\(unvalidated)")
+        let broken = scratch.write("broken.yaml", try String(contentsOfFile: rendered[0], encoding: .utf8)
+            .replacingOccurrences(of: "concurrencyPolicy: Forbid", with: "concurrencyPolicy: Forbid\n  concurencyPolicy: Allow"))
+        let refused = try TunekitProcess.runTool(python, ["-m", "kubernetes_validate", "--strict", "--quiet", broken])
+        #expect(refused.status != 0)
+        #expect((refused.stdout + refused.stderr).contains("'concurencyPolicy' was unexpected"), "\(refused.stdout)\(refused.stderr)")
+    }
+
     @Test(.enabled(if: RealTools.enabled(pythonWithSchemas))) func deployAndExperimentsMatchTheSchemas() throws {
         let python = try #require(pythonWithSchemas)
         let scratch = TemporaryDirectory("tunekit-schemas")
@@ -138,3 +169,9 @@ let pythonWithSchemas: String? = {
     let check = try? TunekitProcess.runTool(python, [PackagePaths.file("Tests/Schemas/validate_manifests.py")])
     return check?.status == 0 ? python : nil
 }()
+
+/// The Python interpreter with PyPI's `kubernetes-validate` (`.ci/run` installs it); nil when absent.
+let pythonWithKubernetesValidate: String? = RealTools.python(passing: "import kubernetes_validate")
+
+/// kubectl (its built-in kustomize renders the overlays); nil when it is not installed.
+let kubectlPath: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first(where: FileManager.default.isExecutableFile)

@@ -403,20 +403,33 @@ import Testing
             let parameters = try #require(v2.json["parameters"] as? [String: Any])
             #expect(parameters["unknown_input_values"] as? Int == 1)
             #expect((parameters["unknown_inputs"] as? String)?.contains("site: 1 row with a value not seen in training (e.g. 'ZZ')") == true)
-            // A clean request is not flagged.
+            // A clean request is not flagged, nor is a missing value sent on purpose.
             let clean = try await Self.send(server.base, "v1/models/tunekit:predict", body: Self.json(["instances": [objects[3]]]))
             #expect(clean.status == 200)
             #expect(clean.json["warnings"] == nil)
+            var withNull = objects[3]
+            withNull["site"] = NSNull()
+            let null = try await Self.send(server.base, "v1/models/tunekit:predict", body: Self.json(["instances": [withNull, objects[3]]]))
+            #expect(null.status == 200)
+            #expect(null.json["warnings"] == nil, "\(String(decoding: null.body, as: UTF8.self))")
+            // A column an instance leaves out is counted once, as missing (not also as an unseen empty category).
+            var withoutSite = objects[3]
+            withoutSite["site"] = nil
+            let absent = try await Self.send(server.base, "v1/models/tunekit:predict", body: Self.json(["instances": [withoutSite, objects[3]]]))
+            let absentWarnings = try #require(absent.json["warnings"] as? [[String: Any]])
+            #expect(absentWarnings.count == 1)
+            #expect(absentWarnings.first?["problem"] as? String == "missing_column")
 
             let metrics = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"tunekit_inference_unknown_inputs_total{model="tunekit",version="g1",column="site",problem="unseen_category"} 3"#), "\(metrics)")
+            #expect(metrics.contains(#"tunekit_inference_unknown_inputs_total{model="tunekit",version="g1",column="site",problem="missing_column"} 1"#))
             #expect(metrics.contains(#"tunekit_inference_unknown_inputs_total{model="tunekit",version="g1",column="x2",problem="missing_column"} 1"#))
-            #expect(metrics.contains(#"tunekit_inference_requests_total{model="tunekit",version="g1",endpoint="v1.predict",status="200"} 2"#))
-            #expect(metrics.contains(#"tunekit_inference_rows_total{model="tunekit",version="g1",endpoint="v1.predict"} 5"#))
+            #expect(metrics.contains(#"tunekit_inference_requests_total{model="tunekit",version="g1",endpoint="v1.predict",status="200"} 4"#))
+            #expect(metrics.contains(#"tunekit_inference_rows_total{model="tunekit",version="g1",endpoint="v1.predict"} 9"#))
             #expect(metrics.contains(#"tunekit_model_info{model="tunekit",version="g1",kind="gbdt",default="true"} 1"#))
             // Logged once per column and problem within the minute, though two requests had an unseen site.
             let logged = server.stderr.split(separator: "\n").filter { $0.contains("unknown input values") }
-            #expect(logged.count == 2, "\(server.stderr)")
+            #expect(logged.count == 3, "\(server.stderr)")
             #expect(logged.contains { $0.contains("column=site") && $0.contains("problem=unseen_category") })
         }
         try await Self.serving(["--models", fixture.output, "--model-version", "g1", "--strict-inputs"]) { base in

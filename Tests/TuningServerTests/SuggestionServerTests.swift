@@ -198,8 +198,16 @@ import Testing
         #expect(text.contains("# TYPE process_cpu_seconds_total counter"))
     }
 
+    /// A client's value in a log line cannot start a line of its own.
+    @Test func unknownInputExamplesAreLoggedOnOneLine() {
+        #expect(UnknownInputWarnings.printable("ZZ") == "ZZ")
+        #expect(UnknownInputWarnings.printable("x\nforged\r\u{1b}[31m") == #"x\u{a}forged\u{d}\u{1b}[31m"#)
+    }
+
     /// Label values are escaped as the exposition format requires.
     @Test func labelValuesAreEscaped() {
         #expect(PrometheusText.escaped(#"a"b\c"# + "\nd") == #"a\"b\\c\nd"#)
+        // A CRLF is one Character in Swift but two scalars: its line feed is escaped all the same.
+        #expect(PrometheusText.escaped("v1\r\nx") == "v1\r\\nx")
     }
 }

@@ -9,7 +9,8 @@ Components (the tunekit image unless said; every one with CPU and memory request
   katib-tune  (python image, kubernetes client) the same Experiment created as a Katib Experiment in the pipeline's
               namespace, so its trials run as pods in parallel; waits for it and returns the best trial's
               parameter assignments
-  refit       `tunekit refit`: the Experiment's trial command with those assignments, published as model/<V>/
+  refit       `tunekit refit`: the trial command of the Experiment Katib ran, with those assignments, published
+              as model/<V>/
   train       one fit with given hyperparameters -> model/<V>/
   deploy      clones the GitOps repository, `tunekit publish-version V --require-better` on its overlay, and pushes
               the commit when V is promoted (Argo CD rolls it out); `promoted` says whether it was
@@ -23,8 +24,8 @@ Pipelines:
   seoul-traffic-retrain-katib  the same, with the tuning as a Katib Experiment (trials as pods) -> refit -> deploy
   seoul-traffic-train          featurize -> train
 
-The Experiment is deploy/katib/seoul-traffic-gbdt.yaml: in the image at EXPERIMENT_IN_IMAGE for `tune` and `refit`,
-and as one line of JSON for the Katib variant's parameter (KFP writes parameter defaults into a YAML comment, where a
+The Experiment is deploy/katib/seoul-traffic-gbdt.yaml: in the image at EXPERIMENT_IN_IMAGE for `tune`, and as one
+line of JSON for the Katib variant's parameter (which both katib-tune and refit read) (KFP writes parameter defaults into a YAML comment, where a
 multi-line text would break the file); it reads the Seoul CSVs at DATA_PATH, where every step mounts the data PVC.
 
 usage: python deploy/kfp/pipeline.py OUT_DIR   (writes the compiled pipelines and components, as KFP v2 IR YAML)
@@ -99,9 +100,10 @@ def tune(experiment: str, model_version: str, models: str, metrics: dsl.Output[d
 
 @dsl.component(base_image="python:3.11-slim", packages_to_install=["kubernetes==30.1.0"])
 def katib_tune(experiment_json: str, experiment_name: str, timeout_seconds: int, poll_seconds: int = 30) -> str:
-    """Creates the Experiment (`experiment_json`, renamed `experiment_name`) in this pod's namespace with Katib, waits
-    until it succeeds, and returns its best trial's parameter assignments as JSON ([{"name", "value"}]). A failed
-    Experiment, or one still running after `timeout_seconds`, fails the step with Katib's reason."""
+    """Creates the Experiment (`experiment_json`, renamed `experiment_name`) in this pod's namespace with Katib (a
+    retried step waits for the one it created), waits until it succeeds, and returns its best trial's parameter
+    assignments as JSON ([{"name", "value"}]). A failed Experiment fails the step with Katib's reason; one still
+    running after `timeout_seconds` is deleted and fails the step."""
     import json
     import time
 
@@ -116,7 +118,12 @@ def katib_tune(experiment_json: str, experiment_name: str, timeout_seconds: int,
     metadata.setdefault("labels", {})["app.kubernetes.io/created-by"] = "tunekit-kfp"
     api = client.CustomObjectsApi()
     group, version, plural = "kubeflow.org", "v1beta1", "experiments"
-    api.create_namespaced_custom_object(group, version, namespace, plural, experiment)
+    try:
+        api.create_namespaced_custom_object(group, version, namespace, plural, experiment)
+    except Exception as error:  # a retried step finds the Experiment it created: wait for it
+        if getattr(error, "status", None) != 409:
+            raise
+        print(f"Katib Experiment {namespace}/{experiment_name} exists: waiting for it")
     deadline = time.monotonic() + timeout_seconds
     while True:
         status = api.get_namespaced_custom_object(group, version, namespace, plural, experiment_name).get("status", {})
@@ -126,7 +133,9 @@ def katib_tune(experiment_json: str, experiment_name: str, timeout_seconds: int,
         if "Failed" in conditions:
             raise RuntimeError(f"Katib Experiment {namespace}/{experiment_name} failed: {conditions['Failed'].get('message', '')}")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"Katib Experiment {namespace}/{experiment_name} still running after {timeout_seconds} s")
+            # Its trials would go on using the cluster for a run that has given up on them.
+            api.delete_namespaced_custom_object(group, version, namespace, plural, experiment_name)
+            raise TimeoutError(f"Katib Experiment {namespace}/{experiment_name} still running after {timeout_seconds} s: deleted")
         time.sleep(poll_seconds)
     best = status.get("currentOptimalTrial", {})
     assignments = best.get("parameterAssignments") or []
@@ -138,17 +147,19 @@ def katib_tune(experiment_json: str, experiment_name: str, timeout_seconds: int,
 
 @dsl.container_component
 def refit(
-    experiment: str, assignments: str, model_version: str, models: str, metrics: dsl.Output[dsl.Metrics],
+    experiment_json: str, assignments: str, model_version: str, models: str, metrics: dsl.Output[dsl.Metrics],
     model: dsl.Output[dsl.Model],
 ):
-    """The Experiment's trial command with `assignments`, run by tunekit and published as model_version."""
+    """The trial command of the Experiment Katib ran (`experiment_json`, the same text) with `assignments`, run by
+    tunekit and published as model_version."""
     return dsl.ContainerSpec(
         image=IMAGE,
         command=["/bin/sh", "-c",
                  'set -eu; VERSION="$1" MODELS="$4" EXECUTOR_INPUT="$5" MODEL_PATH="$6"; '
-                 'tunekit refit "$2" --assignments "$3" --output "$MODELS" --model-version "$VERSION"; ' + REPORT,
+                 'experiment="${TMPDIR:-/tmp}/experiment.json"; printf \'%s\' "$2" > "$experiment"; '
+                 'tunekit refit "$experiment" --assignments "$3" --output "$MODELS" --model-version "$VERSION"; ' + REPORT,
                  "refit"],
-        args=[model_version, experiment, assignments, models, dsl.PIPELINE_TASK_EXECUTOR_INPUT_PLACEHOLDER, model.path],
+        args=[model_version, experiment_json, assignments, models, dsl.PIPELINE_TASK_EXECUTOR_INPUT_PLACEHOLDER, model.path],
     )
 
 
@@ -161,7 +172,7 @@ def train(
     return dsl.ContainerSpec(
         image=IMAGE,
         command=["/bin/sh", "-c",
-                 'set -eu; VERSION="$3" MODELS="$4" EXECUTOR_INPUT="$6" MODEL_PATH="$7"; '
+                 'set -euf; VERSION="$3" MODELS="$4" EXECUTOR_INPUT="$6" MODEL_PATH="$7"; '
                  'tunekit train --trainer "$1" --data "$2" --model-version "$VERSION" --output "$MODELS" $5; ' + REPORT,
                  "train"],
         args=[trainer, data, model_version, models, hyperparameters, dsl.PIPELINE_TASK_EXECUTOR_INPUT_PLACEHOLDER, model.path],
@@ -245,7 +256,6 @@ def retrain_katib_pipeline(
     served_version: str,
     new_version: str,
     experiment_json: str = json.dumps(yaml.safe_load(EXPERIMENT_FILE.read_text())),
-    experiment: str = EXPERIMENT_IN_IMAGE,
     timeout_seconds: int = 6 * 3600,
     repository: str = GITOPS_REPOSITORY,
     overlay: str = GITOPS_OVERLAY,
@@ -256,7 +266,7 @@ def retrain_katib_pipeline(
             katib_tune(experiment_json=experiment_json, experiment_name=f"seoul-traffic-gbdt-{new_version}",
                        timeout_seconds=timeout_seconds),
             "katib-tune")
-        fitted = refit(experiment=experiment, assignments=katib.output, model_version=new_version, models=MODELS_PATH)
+        fitted = refit(experiment_json=experiment_json, assignments=katib.output, model_version=new_version, models=MODELS_PATH)
         on_volumes(sized(fitted, "refit"))
         deployed(new_version, fitted, repository, overlay)
 

@@ -19,47 +19,72 @@ import re
 import numpy as np
 import pandas as pd
 
-# What tunekit's CSV reader takes for a missing cell.
+# What tunekit's CSV reader takes for a missing cell in a numeric column.
 _MISSING = {"", "NA", "N/A", "n/a", "NULL", "null", "None", "Infinity", "-Infinity"}
+# The numbers Swift's Double(text) reads (no digit separators, unlike Python's float).
+_NUMBER = re.compile(r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)$", re.IGNORECASE)
 
 
 def _load_pyfunc(data_path):
     return TunekitModel(data_path)
 
 
-def _text(value):
-    """A cell as tunekit reads it as text: integral numbers without a fraction ("3", not "3.0"); None if missing."""
-    if value is None:
-        return None
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        if value == int(value) and abs(value) < 1e15:
-            return str(int(value))
-        return repr(float(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    text = str(value).strip(" ")
-    return None if text in _MISSING else text
+def _trimmed(text):
+    return text.strip(" \t")
 
 
-def _number(value):
+def _format(number):
+    """A number as tunekit writes a table cell: whole numbers without a fraction ("3", not "3.0"); NaN as ""."""
+    if math.isnan(number):
+        return ""
+    if number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    return repr(float(number))
+
+
+def _cell_number(value):
+    """A cell as a number the way tunekit reads a numeric column: NaN for missing cells (empty, NA, null, …) and for
+    ±inf; None for text that is not a number."""
     if value is None:
         return math.nan
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
-    else:
-        text = str(value).strip(" ")
-        if text in _MISSING:
-            return math.nan
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number")
+        return number if math.isfinite(number) else math.nan
+    text = _trimmed(str(value))
+    if text in _MISSING:
+        return math.nan
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
     return number if math.isfinite(number) else math.nan
 
 
-_TIME = re.compile(r"^([0-9:.]*)(.*)$")
+def _category_cells(values):
+    """The cells of a categorical column as tunekit looks them up: when every non-missing cell is a number (as a CSV
+    column of numbers reads), each as it writes that number; otherwise the text as given. Missing cells are None."""
+    numbers = [_cell_number(v) for v in values]
+    if all(n is not None for n in numbers):
+        return [None if math.isnan(n) else _format(n) for n in numbers]
+    cells = []
+    for value in values:
+        if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+            cells.append(None)
+        else:
+            text = value if isinstance(value, str) else (_format(float(value)) if isinstance(value, (int, float, np.integer, np.floating)) else str(value))
+            cells.append(text)
+    return cells
+
+
+def _number(value):
+    number = _cell_number(value)
+    if number is None:
+        raise ValueError(f"'{value}' is not a number")
+    return number
+
+
+_TIME = re.compile(r"^([0-9:.]*)(.*)$", re.DOTALL)
 
 
 def _date_fields(text):
@@ -74,8 +99,9 @@ def _date_fields(text):
     hour = None
     if time_part is not None:
         clock, rest = _TIME.match(time_part).groups()
-        hour_text = clock.split(":")[0] if clock else ""
-        if not (1 <= len(hour_text) <= 2) or not hour_text.isdigit() or not 0 <= int(hour_text) <= 23:
+        pieces = [piece for piece in clock.split(":") if piece]  # as Swift's split: empty pieces dropped
+        hour_text = pieces[0] if pieces else ""
+        if not (1 <= len(hour_text) <= 2) or not (hour_text.isascii() and hour_text.isdigit()) or not 0 <= int(hour_text) <= 23:
             return None
         if not (rest == "" or rest == "Z" or rest[0] in "+-"):
             return None
@@ -155,8 +181,8 @@ class TunekitModel:
             width = 5 if column.get("hasTime") else 4
             parts = np.full((rows, width), math.nan)
             for i, value in enumerate(frame[column["name"]].tolist()):
-                text = _text(value)
-                found = _date_parts(column, text) if text is not None else None
+                text = None if value is None or (isinstance(value, float) and math.isnan(value)) else _trimmed(str(value))
+                found = _date_parts(column, text) if text else None
                 if found is not None:
                     parts[i, :] = found
             names = ["year", "month", "day", "weekday", "hour"][:width]
@@ -172,7 +198,7 @@ class TunekitModel:
             values = frame[name].tolist()
             if name in self.categories:
                 codes = {category: float(k) for k, category in enumerate(self.categories[name])}
-                matrix[:, j] = [codes.get(_text(v), math.nan) for v in values]
+                matrix[:, j] = [codes.get("" if cell is None else cell, math.nan) for cell in _category_cells(values)]
             else:
                 matrix[:, j] = [_number(v) for v in values]
         return matrix

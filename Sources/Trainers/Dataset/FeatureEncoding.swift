@@ -208,6 +208,8 @@ public struct FeatureEncoding: Sendable, Codable, Equatable {
                 encoded.append(code)
             } else {
                 encoded.append(.nan)
+                // An empty cell is a missing value, not a value the model has not seen.
+                guard !column.isMissing(row) else { continue }
                 unseen += 1
                 if example.isEmpty { example = text }
             }

@@ -109,9 +109,12 @@ public final class PredictionLog: Sendable {
                     state.size += data.count
                 } catch {
                     problem = error
-                    // Cut a partly written event back off, so the file holds whole lines only.
-                    try? handle.truncate(atOffset: UInt64(state.size))
-                    _ = try? handle.seekToEnd()
+                    // Cut a partly written event back off, so the file holds whole lines only (a file of this log's
+                    // own: standard output may be a shared file or a pipe, and is left as it is).
+                    if directory != Self.standardOutput {
+                        try? handle.truncate(atOffset: UInt64(state.size))
+                        _ = try? handle.seekToEnd()
+                    }
                 }
             }
             if let problem {

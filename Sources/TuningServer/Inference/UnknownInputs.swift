@@ -79,6 +79,14 @@ final class UnknownInputWarnings: Sendable {
 
     init(interval: Duration = .seconds(60)) { self.interval = interval }
 
+    /// A client's value made safe for a log line: control characters (a line feed could forge a line) as `\u{…}`.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return text.unicodeScalars.map { scalar in
+            scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }.joined()
+    }
+
     func warn(_ inputs: UnknownInputs, model: String, version: String, requestID: String, logger: Logger) {
         let now = ContinuousClock.now
         for column in inputs.columns {
@@ -100,7 +108,7 @@ final class UnknownInputWarnings: Sendable {
                 metadata: [
                     "model": "\(model)", "version": "\(version)", "request_id": "\(requestID)", "column": "\(column.column)",
                     "problem": "\(column.problem.rawValue)", "rows": "\(column.rows)",
-                    "example": "\(column.example.map { String($0.prefix(64)) } ?? "")",
+                    "example": "\(column.example.map { Self.printable(String($0.prefix(64))) } ?? "")",
                     "unlogged_since_last": "\(suppressed)",
                 ])
         }
