@@ -13,8 +13,11 @@ import Testing
         guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
         var found: [String] = []
         while let relative = walker.nextObject() as? String {
-            let parts = relative.split(separator: "/")
-            if parts.contains(where: { $0.hasPrefix(".build") || $0.hasPrefix(".venv") || $0 == "results" }) { continue }
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".build") || name.hasPrefix(".venv") || name == "results" || name == "__pycache__" {
+                walker.skipDescendants()
+                continue
+            }
             if extensions.contains((relative as NSString).pathExtension) { found.append("\(folder)/\(relative)") }
         }
         return found.sorted()
@@ -44,7 +47,7 @@ import Testing
         } + ["README.md"]
         for file in sources {
             guard let text = try? String(contentsOfFile: PackagePaths.file(file), encoding: .utf8) else { continue }
-            for match in text.matches(of: /docs\/([A-Za-z0-9_-]+\.md)/) { cited["docs/\(match.1)", default: []].append(file) }
+            for match in text.matches(of: /docs\/([a-z0-9_-]+\.md)/) { cited["docs/\(match.1)", default: []].append(file) }
         }
         #expect(cited.count >= 5, "\(cited.keys.sorted())")
         for (doc, files) in cited.sorted(by: { $0.key < $1.key }) {

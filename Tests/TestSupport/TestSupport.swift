@@ -97,8 +97,12 @@ public enum RealTools {
         return process.terminationStatus == 0 ? python : nil
     }
 
-    /// Whether missing tools fail tests instead of skipping them.
-    public static let required = ProcessInfo.processInfo.environment["TUNEKIT_REQUIRE_TOOLS"] == "1"
+    /// Whether missing tools fail tests instead of skipping them: under `TUNEKIT_REQUIRE_TOOLS=1`, and in CI (`CI`
+    /// set to 1 or true, as CI systems set it), so a broken install can never turn tests off there.
+    public static let required: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["TUNEKIT_REQUIRE_TOOLS"] == "1" || ["1", "true"].contains(environment["CI"]?.lowercased() ?? "")
+    }()
 
     /// The condition for `.enabled(if:)`: the tool is there, or its absence must fail the test.
     public static func enabled(_ tool: String?) -> Bool { tool != nil || required }

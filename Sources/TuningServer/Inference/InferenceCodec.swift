@@ -84,16 +84,20 @@ enum V1Codec {
                     model: model, rows: objects.count, value: { objects[$1][$0] }, historyRows: history.count,
                     history: { history[$1][$0] }, limits: limits)), UnknownInputs())
             }
+            // Keys an instance leaves out, counted while the table is built (one lookup per cell).
+            var absent: [String: Int] = [:]
+            let table = try TableBuilder.table(columns: model.inputColumns, rowCount: objects.count, source: "instances") { column, row in
+                let value = objects[row][column]
+                if value == nil { absent[column, default: 0] += 1 }
+                return value
+            }
             var missing = UnknownInputs()
             for column in model.inputColumns {
-                let absent = objects.reduce(0) { $0 + ($1[column] == nil ? 1 : 0) }
-                guard absent < objects.count else {
+                guard let count = absent[column] else { continue }
+                guard count < objects.count else {
                     throw .invalid("column '\(column)' is in no instance (this model reads: \(model.inputColumns.joined(separator: ", ")))")
                 }
-                if absent > 0 { missing.columns.append(.init(column: column, problem: .missingColumn, rows: absent, example: nil)) }
-            }
-            let table = try TableBuilder.table(columns: model.inputColumns, rowCount: objects.count, source: "instances") { column, row in
-                objects[row][column]
+                missing.columns.append(.init(column: column, problem: .missingColumn, rows: count, example: nil))
             }
             return (.table(table), missing)
         }

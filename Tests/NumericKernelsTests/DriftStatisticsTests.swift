@@ -2,7 +2,7 @@ import Foundation
 import NumericKernels
 import Testing
 
-@Suite struct DriftTestsTests {
+@Suite struct DriftStatisticsTests {
     /// The fixture's samples, rebuilt from SplitMix64 exactly as Tools/reference/drift_reference.py draws them.
     static func values(_ sample: DriftReference.Sample) -> [Double] {
         var random = SplitMix64(seed: sample.seed)
