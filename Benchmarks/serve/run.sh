@@ -9,7 +9,7 @@
 #   swift-protobuf's JSON decoder and its binary decoder, the suggestion itself, and encoding the reply.
 #   Clients: a Python Connect client generated from the .proto, buf curl, and Katib's SDK messages
 #   (Tests/ConnectClients/katib_connect_client.py), in JSON and binary protobuf.
-#   Fuzz: schemathesis (PyPI) against deploy/openapi.json, every check but positive_data_acceptance (a schema cannot
+#   Fuzz: schemathesis (PyPI) against Sources/TuningServer/openapi.json, every check but positive_data_acceptance (a schema cannot
 #   say min < max or which settings an algorithm takes, so schema-valid requests may rightly get 400); any 5xx,
 #   undocumented status or content type, or response that breaks its schema fails it.
 # Usage: Benchmarks/serve/run.sh [DURATION]. Needs wrk (apt-get install wrk). Output: Benchmarks/results/serve/.
@@ -92,7 +92,7 @@ mkdir -p "$work/client"
 echo "Connect clients (Python connectrpc proto+gzip and JSON, buf curl, Katib SDK messages): ok" | tee -a "$results/summary.txt"
 
 set +e
-"$venv/bin/schemathesis" run deploy/openapi.json --url "http://127.0.0.1:$port" --checks all \
+"$venv/bin/schemathesis" run Sources/TuningServer/openapi.json --url "http://127.0.0.1:$port" --checks all \
     --exclude-checks positive_data_acceptance --max-examples 200 --seed 1 > "$results/schemathesis.txt" 2>&1
 status=$?
 set -e

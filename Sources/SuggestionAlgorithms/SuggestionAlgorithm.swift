@@ -5,9 +5,21 @@ import Synchronization
 ///
 /// Conforming types validate their settings in `init` (Katib's `ValidateAlgorithmSettings`) and must rebuild
 /// everything from `context.trials` on every call; they never do I/O.
+/// How much work a suggestion takes, for servers deciding where to compute it.
+public enum SuggestionCost: Sendable {
+    /// A few draws or an index per point, whatever the history: small requests can be answered on the request's
+    /// own task.
+    case cheap
+    /// A model fitted to the history (TPE, GP, CMA-ES, …): computed off the request threads, with a deadline.
+    case modelBased
+}
+
 public protocol SuggestionAlgorithm: Sendable {
     /// The Katib `algorithmName` this type answers to.
     static var algorithmName: String { get }
+
+    /// How much work a suggestion takes (default: model-based).
+    static var cost: SuggestionCost { get }
 
     /// Checks the algorithm settings and search space; throws the INVALID_ARGUMENT message Katib would give.
     init(experiment: Experiment) throws(SuggestionError)
@@ -27,6 +39,8 @@ public protocol SuggestionAlgorithm: Sendable {
 }
 
 extension SuggestionAlgorithm {
+    public static var cost: SuggestionCost { .modelBased }
+
     public var contextSpace: SearchSpace? { nil }
 
     public func replySettings(_ context: SuggestionContext, issued: Int) -> [AlgorithmSetting] { [] }

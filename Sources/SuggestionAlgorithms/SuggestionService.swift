@@ -11,6 +11,11 @@ public enum SuggestionService {
     /// Supported `algorithmName` values.
     public static var supportedNames: [String] { algorithms.map { $0.algorithmName } }
 
+    /// How much work the named algorithm's suggestions take; nil for a name tunekit does not implement.
+    public static func cost(ofAlgorithm name: String) -> SuggestionCost? {
+        algorithms.first { $0.algorithmName == name }?.cost
+    }
+
     /// Builds the experiment's algorithm, validating its settings (`ValidateAlgorithmSettings`).
     public static func makeAlgorithm(for experiment: Experiment) throws(SuggestionError) -> any SuggestionAlgorithm {
         let name = experiment.algorithm.algorithmName

@@ -176,15 +176,16 @@ struct SuggestionEndpoints: Sendable {
         }
     }
 
-    /// Small random and grid requests (≤ 100 points, ≤ 10,000 trials: well under a millisecond of work) are answered on
-    /// the request's own task; every other suggestion runs through the gate, off the threads that serve other
+    /// Small requests to algorithms that declare themselves cheap (random, grid, sobol; ≤ 100 points, ≤ 10,000 trials:
+    /// well under a millisecond of work) are answered on the request's own task; every other suggestion runs through
+    /// the gate, off the threads that serve other
     /// requests, with a deadline (the server's, or the client's `Connect-Timeout-Ms` when shorter) that stops it
     /// between points (deadline_exceeded); a full gate answers unavailable at once.
     private func suggest(_ request: GetSuggestionsRequest, timeout: Duration, logger: Logger) async throws -> GetSuggestionsReply {
         let cancellation = CancellationFlag()
         let handler = handlers.getSuggestions
         let warn: @Sendable (String) -> Void = { logger.warning("history ignored", metadata: ["reason": "\($0)"]) }
-        if ["random", "grid"].contains(request.experiment.spec.algorithm.algorithmName), request.currentRequestNumber <= 100,
+        if SuggestionService.cost(ofAlgorithm: request.experiment.spec.algorithm.algorithmName) == .cheap, request.currentRequestNumber <= 100,
            request.trials.count <= 10_000 {
             return try answer { try handler(request, cancellation, warn) }
         }

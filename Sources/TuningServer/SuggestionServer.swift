@@ -144,58 +144,9 @@ public enum SuggestionServer {
         _ configuration: SuggestionServerConfiguration, logger: Logger, handlers: SuggestionEndpoints.Handlers,
         serving: ServingState, onListening: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
-        let metrics = ServerMetrics(longestTimeout: max(configuration.requestTimeout, configuration.idleTimeout).seconds)
-        let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
-        let budget = ByteBudget(capacity: configuration.maxBytesInFlight)
-        let endpoints = SuggestionEndpoints(
-            maxBodyBytes: configuration.maxBodyBytes, requestTimeout: configuration.requestTimeout, metrics: metrics,
-            handlers: handlers, gate: gate, budget: budget)
+        let routes = routeTable(configuration, handlers: handlers, serving: serving)
         let router = Router(context: SuggestionRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
-        let predictionLog = configuration.models?.predictionLog
-        let health = HealthService(
-            services: configuration.suggestions
-                ? ["manager.v1beta1.Suggestion", "api.v1.beta1.Suggestion", "api.v1.beta1.EarlyStopping"] : [],
-            state: serving)
-        let katibMethods: [SuggestionEndpoints.Method] = [
-            .getSuggestions, .validateAlgorithmSettings, .getEarlyStoppingRules, .validateEarlyStoppingSettings, .setTrialStatus,
-        ]
-        typealias Responder = @Sendable (Request, SuggestionRequestContext) async -> Response
-        let katibRoutes = katibMethods.map { method -> (path: String, method: HTTPRequest.Method, responder: Responder) in
-            (method.path, .post, { @Sendable in await endpoints.respond(to: method, request: $0, context: $1) })
-        }
-        let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
-            ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
-            ("readyz", .get, { @Sendable _, _ in
-                guard serving.phase == .serving else { return text("draining\n", status: .serviceUnavailable) }
-                guard predictionLog?.isHealthy ?? true else {
-                    return text("the prediction log cannot be written\n", status: .serviceUnavailable)
-                }
-                return text("ready\n")
-            }),
-            ("metrics", .get, { @Sendable _, _ in
-                text(
-                    metrics.prometheusText(models: configuration.models?.repository) + (predictionLog.map(predictionLogMetrics) ?? ""),
-                    contentType: "text/plain; version=0.0.4")
-            }),
-            ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, Data(OpenAPIDocument.json.utf8)) }),
-        ]
-        let inferenceRoutes = configuration.models.map { models in
-            InferenceEndpoints(
-                repository: models.repository, maxBodyBytes: configuration.maxBodyBytes,
-                limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, budget: budget, metrics: metrics,
-                predictionLog: models.predictionLog, strictInputs: models.strictInputs
-            ).routes
-        } ?? []
-        let healthRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
-            (HealthService.checkPath, .post, { @Sendable request, _ in
-                GRPCProtocol.isGRPC(request.headers) ? await health.check(request) : grpcOnly
-            }),
-            (HealthService.watchPath, .post, { @Sendable request, context in
-                GRPCProtocol.isGRPC(request.headers) ? await health.watch(request, closed: context.channel.closeFuture) : grpcOnly
-            }),
-        ]
-        let routes = (configuration.suggestions ? katibRoutes : []) + plainRoutes + healthRoutes + inferenceRoutes
         router.add(middleware: GRPCUnknownMethodMiddleware(paths: Set(routes.filter { $0.method == .post }.map { "/" + $0.path })))
         // Only plain paths: a path with captures may answer other methods on the same pattern.
         let exact = Dictionary(grouping: routes.filter { !$0.path.contains(":") }, by: { "/" + $0.path })
@@ -226,6 +177,66 @@ public enum SuggestionServer {
                 address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    typealias Responder = @Sendable (Request, SuggestionRequestContext) async -> Response
+    /// One route: a path (with `:name` captures), its method and what answers it.
+    typealias Route = (path: String, method: HTTPRequest.Method, responder: Responder)
+
+    /// Every route the server registers for `configuration`: the Katib methods (unless models only), health,
+    /// readiness, metrics and the OpenAPI document, gRPC's health service, and the KServe routes with models.
+    static func routeTable(
+        _ configuration: SuggestionServerConfiguration, handlers: SuggestionEndpoints.Handlers, serving: ServingState
+    ) -> [Route] {
+        let metrics = ServerMetrics(longestTimeout: max(configuration.requestTimeout, configuration.idleTimeout).seconds)
+        let gate = ComputeGate(width: configuration.computeWidth, maxWaiting: configuration.computeQueue)
+        let budget = ByteBudget(capacity: configuration.maxBytesInFlight)
+        let endpoints = SuggestionEndpoints(
+            maxBodyBytes: configuration.maxBodyBytes, requestTimeout: configuration.requestTimeout, metrics: metrics,
+            handlers: handlers, gate: gate, budget: budget)
+        let predictionLog = configuration.models?.predictionLog
+        let health = HealthService(
+            services: configuration.suggestions
+                ? ["manager.v1beta1.Suggestion", "api.v1.beta1.Suggestion", "api.v1.beta1.EarlyStopping"] : [],
+            state: serving)
+        let katibMethods: [SuggestionEndpoints.Method] = [
+            .getSuggestions, .validateAlgorithmSettings, .getEarlyStoppingRules, .validateEarlyStoppingSettings, .setTrialStatus,
+        ]
+        let katibRoutes = katibMethods.map { method -> (path: String, method: HTTPRequest.Method, responder: Responder) in
+            (method.path, .post, { @Sendable in await endpoints.respond(to: method, request: $0, context: $1) })
+        }
+        let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+            ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
+            ("readyz", .get, { @Sendable _, _ in
+                guard serving.phase == .serving else { return text("draining\n", status: .serviceUnavailable) }
+                guard predictionLog?.isHealthy ?? true else {
+                    return text("the prediction log cannot be written\n", status: .serviceUnavailable)
+                }
+                return text("ready\n")
+            }),
+            ("metrics", .get, { @Sendable _, _ in
+                text(
+                    metrics.prometheusText(models: configuration.models?.repository) + (predictionLog.map(predictionLogMetrics) ?? ""),
+                    contentType: "text/plain; version=0.0.4")
+            }),
+            ("openapi.json", .get, { @Sendable _, _ in SuggestionEndpoints.json(.ok, OpenAPIDocument.json) }),
+        ]
+        let inferenceRoutes = configuration.models.map { models in
+            InferenceEndpoints(
+                repository: models.repository, maxBodyBytes: configuration.maxBodyBytes,
+                limits: InferenceLimits(maxRows: models.maxBatchRows), gate: gate, budget: budget, metrics: metrics,
+                predictionLog: models.predictionLog, strictInputs: models.strictInputs
+            ).routes
+        } ?? []
+        let healthRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+            (HealthService.checkPath, .post, { @Sendable request, _ in
+                GRPCProtocol.isGRPC(request.headers) ? await health.check(request) : grpcOnly
+            }),
+            (HealthService.watchPath, .post, { @Sendable request, context in
+                GRPCProtocol.isGRPC(request.headers) ? await health.watch(request, closed: context.channel.closeFuture) : grpcOnly
+            }),
+        ]
+        return (configuration.suggestions ? katibRoutes : []) + plainRoutes + healthRoutes + inferenceRoutes
     }
 
     private static func predictionLogMetrics(_ log: PredictionLog) -> String {

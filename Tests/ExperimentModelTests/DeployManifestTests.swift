@@ -45,7 +45,7 @@ import Testing
         #expect(args.contains(port), "the server listens where the container port says")
         #expect(Self.text(service, "spec", "ports", "0", "targetPort") == Self.text(container, "ports", "0", "name"))
         // Probes hit endpoints the server documents.
-        let openAPI = try String(contentsOfFile: PackagePaths.file("deploy/openapi.json"), encoding: .utf8)
+        let openAPI = try String(contentsOfFile: PackagePaths.file("Sources/TuningServer/openapi.json"), encoding: .utf8)
         for probe in ["readinessProbe", "livenessProbe"] {
             let path = try #require(Self.text(container, probe, "httpGet", "path"))
             #expect(openAPI.contains("\"\(path)\""))

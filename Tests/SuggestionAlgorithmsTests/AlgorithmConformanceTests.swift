@@ -78,6 +78,15 @@ import Testing
         }
     }
 
+    /// Each algorithm says how much work its suggestions take; servers answer only the cheap ones inline.
+    @Test func algorithmsDeclareTheirCost() {
+        let cheap = Set(SuggestionService.algorithms.filter { $0.cost == .cheap }.map { $0.algorithmName })
+        #expect(cheap == ["random", "grid", "sobol"])
+        #expect(SuggestionService.cost(ofAlgorithm: "tpe") == .modelBased)
+        #expect(SuggestionService.cost(ofAlgorithm: "bayesianoptimization") == .modelBased)
+        #expect(SuggestionService.cost(ofAlgorithm: "no-such-algorithm") == nil)
+    }
+
     @Test(arguments: algorithms)
     func emptyHistoryGivesExactlyTheRequestedFeasiblePoints(_ algorithm: String) throws {
         let batch = try Self.suggest(algorithm, count: 5)

@@ -69,6 +69,14 @@ public struct ModelRepository: Sendable {
     /// Versions that could not be loaded (damaged or incomplete), with the reason; they are not served.
     public var skipped: [String] = []
 
+    /// A repository of already loaded versions; `load(directory:name:defaultVersion:)` reads one from disk.
+    public init(name: String, versions: [String: ServedModel], defaultVersion: String, skipped: [String] = []) {
+        self.name = name
+        self.versions = versions
+        self.defaultVersion = defaultVersion
+        self.skipped = skipped
+    }
+
     /// At most this many versions are loaded: the newest ones, plus the default version if it is older.
     public static let maxVersions = 16
 

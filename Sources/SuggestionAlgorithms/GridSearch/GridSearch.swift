@@ -9,6 +9,7 @@ import NumericKernels
 /// points in order, so the reply always has `currentRequestNumber` sets.
 public struct GridSearch: SuggestionAlgorithm {
     public static let algorithmName = "grid"
+    public static let cost = SuggestionCost.cheap
 
     private let randomState: UInt64?
 

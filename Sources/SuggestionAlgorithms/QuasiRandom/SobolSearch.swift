@@ -15,6 +15,7 @@ import NumericKernels
 /// history is replaced by a distinct random draw.
 public struct SobolSearch: SuggestionAlgorithm {
     public static let algorithmName = "sobol"
+    public static let cost = SuggestionCost.cheap
 
     public init(experiment: Experiment) throws(SuggestionError) {
         let settings = try AlgorithmSettings(experiment.algorithm, allowed: ["random_state"])

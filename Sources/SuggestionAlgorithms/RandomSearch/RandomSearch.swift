@@ -9,6 +9,7 @@ import NumericKernels
 /// Assignment `i` of a call draws from the stream `(seed, issuedBefore + i)`, so a repeated request gets the same reply.
 public struct RandomSearch: SuggestionAlgorithm {
     public static let algorithmName = "random"
+    public static let cost = SuggestionCost.cheap
 
     public init(experiment: Experiment) throws(SuggestionError) {
         let settings = try AlgorithmSettings(experiment.algorithm, allowed: ["random_state"])
