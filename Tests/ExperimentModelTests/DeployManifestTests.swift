@@ -31,7 +31,8 @@ import Testing
         #expect(documents.count == 2)
         let deployment = try #require(documents.first { Self.text($0, "kind") == "Deployment" })
         let service = try #require(documents.first { Self.text($0, "kind") == "Service" })
-        #expect(Self.text(deployment, "apiVersion") == "apps/v1" && Self.text(service, "apiVersion") == "v1")
+        #expect(Self.text(deployment, "apiVersion") == "apps/v1")
+        #expect(Self.text(service, "apiVersion") == "v1")
         let selector = try #require(Self.text(deployment, "spec", "selector", "matchLabels", "app.kubernetes.io/name"))
         #expect(Self.text(deployment, "spec", "template", "metadata", "labels", "app.kubernetes.io/name") == selector)
         #expect(Self.text(service, "spec", "selector", "app.kubernetes.io/name") == selector)
@@ -40,7 +41,8 @@ import Testing
         let container = try #require(containers.first)
         #expect(Self.text(container, "image")?.hasPrefix("ghcr.io/seoul-mlops/tunekit:") == true)
         let args = Self.items(container["args"]).compactMap(\.scalarText)
-        #expect(args.first == "serve" && args.contains("0.0.0.0"))
+        #expect(args.first == "serve")
+        #expect(args.contains("0.0.0.0"))
         let port = try #require(Self.text(container, "ports", "0", "containerPort"))
         #expect(args.contains(port), "the server listens where the container port says")
         #expect(Self.text(service, "spec", "ports", "0", "targetPort") == Self.text(container, "ports", "0", "name"))
@@ -76,7 +78,8 @@ import Testing
         let volume = try #require(volumes.first { Self.text($0, "name") == Self.text(mount, "name") })
         let claim = try #require(Self.text(volume, "persistentVolumeClaim", "claimName"))
         let pvc = try Self.documents("deploy/kubernetes/seoul-traffic-data.yaml")[0]
-        #expect(Self.text(pvc, "kind") == "PersistentVolumeClaim" && Self.text(pvc, "metadata", "name") == claim)
+        #expect(Self.text(pvc, "kind") == "PersistentVolumeClaim")
+        #expect(Self.text(pvc, "metadata", "name") == claim)
     }
 
     @Test func dockerfileBuildsTheOneBinaryImage() throws {
@@ -97,20 +100,25 @@ import Testing
     @Test func kustomizeBaseAndProductionOverlayHangTogether() throws {
         let base = try #require(try Self.documents("deploy/kubernetes/kustomization.yaml").first)
         let resources = Self.items(base["resources"]).compactMap(\.scalarText)
-        #expect(resources.contains("inference-service.yaml") && resources.contains("models-pvc.yaml"))
+        #expect(resources.contains("inference-service.yaml"))
+        #expect(resources.contains("models-pvc.yaml"))
         for resource in resources { #expect(!(try Self.documents("deploy/kubernetes/\(resource)")).isEmpty) }
         let service = try #require(try Self.documents("deploy/kubernetes/inference-service.yaml").first)
-        #expect(Self.text(service, "apiVersion") == "serving.kserve.io/v1beta1" && Self.text(service, "kind") == "InferenceService")
+        #expect(Self.text(service, "apiVersion") == "serving.kserve.io/v1beta1")
+        #expect(Self.text(service, "kind") == "InferenceService")
         #expect(Self.text(service, "spec", "predictor", "model", "modelFormat", "name") == "tunekit")
         // The runtime it names serves that format with tunekit's image, from KServe's model mount, on KServe's port.
         #expect(resources.contains("serving-runtime.yaml"))
         let runtime = try #require(try Self.documents("deploy/kubernetes/serving-runtime.yaml").first)
-        #expect(Self.text(runtime, "kind") == "ServingRuntime" && Self.text(runtime, "metadata", "name") == Self.text(service, "spec", "predictor", "model", "runtime"))
+        #expect(Self.text(runtime, "kind") == "ServingRuntime")
+        #expect(Self.text(runtime, "metadata", "name") == Self.text(service, "spec", "predictor", "model", "runtime"))
         #expect(Self.items(runtime["spec"]?["supportedModelFormats"]).compactMap { Self.text($0, "name") } == ["tunekit"])
         let containers = Self.items(runtime["spec"]?["containers"])
         let container = try #require(containers.first)
         let args = Self.items(container["args"]).compactMap { Self.text($0) }
-        #expect(args.prefix(3) == ["serve", "--models", "/mnt/models"] && args.contains("{{.Name}}") && args.contains("8080"))
+        #expect(args.prefix(3) == ["serve", "--models", "/mnt/models"])
+        #expect(args.contains("{{.Name}}"))
+        #expect(args.contains("8080"))
         let claim = try #require(Self.text(try Self.documents("deploy/kubernetes/models-pvc.yaml").first, "metadata", "name"))
         #expect(Self.text(service, "spec", "predictor", "model", "storageUri")?.hasPrefix("pvc://\(claim)/model/") == true)
 
@@ -118,7 +126,8 @@ import Testing
         #expect(Self.items(overlay["resources"]).compactMap(\.scalarText) == ["../../kubernetes"])
         #expect(Self.text(overlay, "patches", "0", "path") == "patch-model-version.yaml")
         let patch = try #require(try Self.documents("deploy/overlays/production/patch-model-version.yaml").first)
-        #expect(Self.text(patch, "kind") == "InferenceService" && Self.text(patch, "metadata", "name") == Self.text(service, "metadata", "name"))
+        #expect(Self.text(patch, "kind") == "InferenceService")
+        #expect(Self.text(patch, "metadata", "name") == Self.text(service, "metadata", "name"))
         let uri = try #require(Self.text(patch, "spec", "predictor", "model", "storageUri"))
         let version = try #require(Self.text(patch, "spec", "predictor", "model", "env", "0", "value"))
         #expect(Self.text(patch, "spec", "predictor", "model", "env", "0", "name") == "MODEL_VERSION")
@@ -131,7 +140,8 @@ import Testing
     @Test func retrainCronJobHangsTogether() throws {
         let base = try #require(try Self.documents("deploy/kubernetes/kustomization.yaml").first)
         let resources = Self.items(base["resources"]).compactMap(\.scalarText)
-        #expect(resources.contains("retrain-cronjob.yaml") && resources.contains("predictions-pvc.yaml"))
+        #expect(resources.contains("retrain-cronjob.yaml"))
+        #expect(resources.contains("predictions-pvc.yaml"))
         let generators = Self.items(base["configMapGenerator"])
         let generator = try #require(generators.first { Self.text($0, "name") == "tunekit-retrain-script" })
         let gitops = try Self.gitOpsSettings()
@@ -145,11 +155,13 @@ import Testing
             }
         }
         let cronJob = try #require(try Self.documents("deploy/kubernetes/retrain-cronjob.yaml").first)
-        #expect(Self.text(cronJob, "kind") == "CronJob" && Self.text(cronJob, "spec", "concurrencyPolicy") == "Forbid")
+        #expect(Self.text(cronJob, "kind") == "CronJob")
+        #expect(Self.text(cronJob, "spec", "concurrencyPolicy") == "Forbid")
         let pod = cronJob["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
         let volumes = Self.items(pod?["volumes"])
         let used = Set(volumes.compactMap { Self.text($0, "persistentVolumeClaim", "claimName") })
-        #expect(used == ["tunekit-models", "tunekit-predictions", "seoul-traffic-data"] && used.isSubset(of: claims))
+        #expect(used == ["tunekit-models", "tunekit-predictions", "seoul-traffic-data"])
+        #expect(used.isSubset(of: claims))
         #expect(volumes.contains { Self.text($0, "configMap", "name") == Self.text(generator, "name") })
         let initContainers = Self.items(pod?["initContainers"])
         let retrain = try #require(initContainers.first { Self.text($0, "name") == "retrain" })
@@ -266,7 +278,8 @@ import Testing
     /// The Argo CD Application syncs the production overlay into the namespace that overlay sets.
     @Test func argoCDApplicationSyncsTheProductionOverlay() throws {
         let application = try #require(try Self.documents("deploy/argocd/application.yaml").first)
-        #expect(Self.text(application, "apiVersion") == "argoproj.io/v1alpha1" && Self.text(application, "kind") == "Application")
+        #expect(Self.text(application, "apiVersion") == "argoproj.io/v1alpha1")
+        #expect(Self.text(application, "kind") == "Application")
         let path = try #require(Self.text(application, "spec", "source", "path"))
         #expect(FileManager.default.fileExists(atPath: PackagePaths.file("\(path)/kustomization.yaml")))
         let overlay = try #require(try Self.documents("\(path)/kustomization.yaml").first)

@@ -25,7 +25,8 @@ import Testing
 
     @Test func decodesKatibsExampleRequest() throws {
         let request = try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(Self.request.utf8))
-        #expect(request.currentRequestNumber == 2 && request.totalRequestNumber == 4)
+        #expect(request.currentRequestNumber == 2)
+        #expect(request.totalRequestNumber == 4)
         let experiment = try request.experiment.toExperiment()
         #expect(experiment.objective.type == .maximize)
         #expect(experiment.searchSpace.names == ["lr", "num-layers", "optimizer"])
@@ -99,7 +100,8 @@ import Testing
         #expect((0..<3).allSatisfy { belowRange.gridValue($0) <= 0.29999999999 })
         let exact = try Self.parameter(.double, FeasibleSpace(min: "0", max: "0.3", step: "0.1"))
         guard case .double(let exactRange) = exact.domain else { Issue.record("not a double"); return }
-        #expect(exactRange.gridCount == 4 && exact.format(.double(exactRange.gridValue(3))) == "0.3")
+        #expect(exactRange.gridCount == 4)
+        #expect(exact.format(.double(exactRange.gridValue(3))) == "0.3")
     }
 
     @Test func formatsLikeKatib() throws {
@@ -110,8 +112,10 @@ import Testing
         let free = try Self.parameter(.double, FeasibleSpace(min: "0", max: "1"))
         #expect(free.format(.double(0.1 + 0.2)) == "0.30000000000000004")
         let list = try Self.parameter(.discrete, FeasibleSpace(list: ["0.10", "1e-3"]))
-        #expect(list.format(.choice(0)) == "0.10" && list.format(.choice(1)) == "1e-3")
-        #expect(list.parse("0.1") == nil && list.parse("0.10") == .choice(0))
+        #expect(list.format(.choice(0)) == "0.10")
+        #expect(list.format(.choice(1)) == "1e-3")
+        #expect(list.parse("0.1") == nil)
+        #expect(list.parse("0.10") == .choice(0))
         let integer = try Self.parameter(.int, FeasibleSpace(min: "1", max: "9", step: "2"))
         #expect(integer.format(.int(7)) == "7")
         #expect(integer.parse("3.0") == .int(3))

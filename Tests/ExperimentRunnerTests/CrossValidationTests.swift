@@ -16,7 +16,8 @@ import Trainers
         var validated = [Int](repeating: 0, count: rows)
         for fold in folds {
             for row in fold.validation { validated[row] += 1 }
-            #expect(Set(fold.train).isDisjoint(with: fold.validation) && fold.train.count + fold.validation.count == rows)
+            #expect(Set(fold.train).isDisjoint(with: fold.validation))
+            #expect(fold.train.count + fold.validation.count == rows)
         }
         #expect(validated.allSatisfy { $0 == 1 })
     }
@@ -26,7 +27,9 @@ import Trainers
         defer { directory.remove() }
         let csv = DataSplitTests.table(directory, rows: 103)
         let plain = try Self.load(["--data", csv, "--target", "y", "--cv", "5", "--test-fraction=0.1"])
-        #expect(plain.splits.train.rowCount == 93 && plain.splits.validation.rowCount == 0 && plain.splits.test?.rowCount == 10)
+        #expect(plain.splits.train.rowCount == 93)
+        #expect(plain.splits.validation.rowCount == 0)
+        #expect(plain.splits.test?.rowCount == 10)
         let folds = try #require(plain.folds)
         #expect(folds.count == 5)
         Self.checkPartition(folds, rows: 93)
@@ -50,7 +53,8 @@ import Trainers
         let rows = (0..<200).map { "\($0),\($0 % 10 == 0 ? "rare" : "common")" }
         let csv = directory.write("classes.csv", "x,label\n" + rows.joined(separator: "\n") + "\n")
         let invocation = try TrainInvocation.parse(["--data", csv, "--target", "label", "--trainer", "logistic", "--cv", "4", "--shuffle-seed", "1"])
-        #expect(invocation.data.stratify == true && invocation.notes.contains { $0.contains("stratified") })
+        #expect(invocation.data.stratify == true)
+        #expect(invocation.notes.contains { $0.contains("stratified") })
         let data = try DataLoader.load(invocation.data)
         let folds = try #require(data.folds)
         Self.checkPartition(folds, rows: 200)
@@ -68,7 +72,8 @@ import Trainers
         let months = (0..<120).map { String(format: "2024-%02d", $0 / 10 + 1) }
         let csv = DataSplitTests.table(directory, rows: 120, extra: { ",\(months[$0])" }, header: ",month")
         let data = try Self.load(["--data", csv, "--target", "y", "--time-column", "month", "--test-from", "2024-12", "--cv", "3"])
-        #expect(data.splits.test?.rowCount == 10 && data.splits.train.rowCount == 110)
+        #expect(data.splits.test?.rowCount == 10)
+        #expect(data.splits.train.rowCount == 110)
         let folds = try #require(data.folds)
         #expect(folds.count == 3)
         let month = { (row: Int) in months[Self.xs(data.splits.train)[row]] }
@@ -100,7 +105,9 @@ import Trainers
         defer { directory.remove() }
         let csv = DataSplitTests.table(directory, rows: 30, extra: { ",\(["TR", "TR", "VA", "TE", "TR"][$0 % 5])" }, header: ",part")
         let data = try Self.load(["--data", csv, "--target", "y", "--split-column", "part", "--split-values", "TR=train,VA=valid,TE=test"])
-        #expect(data.splits.train.rowCount == 18 && data.splits.validation.rowCount == 6 && data.splits.test?.rowCount == 6)
+        #expect(data.splits.train.rowCount == 18)
+        #expect(data.splits.validation.rowCount == 6)
+        #expect(data.splits.test?.rowCount == 6)
         #expect(throws: RunnerError.data("\(csv), line 5: --split-column part has 'TE'; each row must be TR, VA (--split-values)")) {
             try Self.load(["--data", csv, "--target", "y", "--split-column", "part", "--split-values", "TR=train,VA=valid"])
         }
@@ -150,9 +157,11 @@ import Trainers
         let boosted = try await Training.run(gbdt, cache: TrainingCache())
         let crossValidation = try #require(boosted.crossValidation)
         let best = try #require(crossValidation.bestIterations)
-        #expect(best.count == 3 && best.allSatisfy { $0 < 300 })
+        #expect(best.count == 3)
+        #expect(best.allSatisfy { $0 < 300 })
         let meanBest = Int((Double(best.reduce(0, +)) / 3).rounded())
-        #expect(crossValidation.meanBestIteration == meanBest && boosted.model.iterationsKept == meanBest)
+        #expect(crossValidation.meanBestIteration == meanBest)
+        #expect(boosted.model.iterationsKept == meanBest)
         let again = try await Training.crossValidate(gbdt, cache: TrainingCache())
         #expect(again.metrics == crossValidation.metrics, "deterministic, folds in parallel or not")
     }
@@ -193,7 +202,9 @@ import Trainers
         defer { directory.remove() }
         let csv = DataSplitTests.table(directory, rows: 30, extra: { ",\([1, 1, 2, 3, 1][$0 % 5])" }, header: ",part")
         let data = try Self.load(["--data", csv, "--target", "y", "--split-column", "part", "--split-values", "1=train,2=valid,3=test"])
-        #expect(data.splits.train.rowCount == 18 && data.splits.validation.rowCount == 6 && data.splits.test?.rowCount == 6)
+        #expect(data.splits.train.rowCount == 18)
+        #expect(data.splits.validation.rowCount == 6)
+        #expect(data.splits.test?.rowCount == 6)
         let gap = DataSplitTests.table(directory, rows: 12, extra: { $0 == 4 ? "," : ",\($0)" }, header: ",t")
         #expect(throws: RunnerError.data("\(gap), line 6: --time-column t is empty; every row needs a time to be split by it")) {
             try Self.load(["--data", gap, "--target", "y", "--time-column", "t", "--test-from", "9"])
@@ -206,7 +217,9 @@ import Trainers
         let rows = (0..<300).map { "\($0),k\($0 % 7)" }
         let csv = directory.write("classes.csv", "x,label\n" + rows.joined(separator: "\n") + "\n")
         let data = try DataSplitTests.load(["--data", csv, "--target", "label", "--test-fraction=0.15", "--valid-fraction=0.1", "--shuffle-seed=2", "--stratify"])
-        #expect(data.splits.test?.rowCount == 45 && data.splits.validation.rowCount == 30 && data.splits.train.rowCount == 225)
+        #expect(data.splits.test?.rowCount == 45)
+        #expect(data.splits.validation.rowCount == 30)
+        #expect(data.splits.train.rowCount == 225)
         #expect(DataLoader.apportion(3, among: [1, 1, 1, 1, 1, 1]) == [1, 1, 1, 0, 0, 0])
         #expect(DataLoader.apportion(10, among: [4, 3, 2]).reduce(0, +) == 9, "never more than the rows")
         let regression = DataSplitTests.table(directory, rows: 300)

@@ -24,7 +24,9 @@ import Trainers
         defer { directory.remove() }
         // 0.29 × 100 is 28.999999999999996: truncated it held out 28 rows.
         let data = try Self.load(["--data", Self.table(directory, rows: 100), "--target", "y", "--valid-fraction=0.29", "--test-fraction=0.1"])
-        #expect(data.splits.train.rowCount == 61 && data.splits.validation.rowCount == 29 && data.splits.test?.rowCount == 10)
+        #expect(data.splits.train.rowCount == 61)
+        #expect(data.splits.validation.rowCount == 29)
+        #expect(data.splits.test?.rowCount == 10)
         #expect(Self.xs(data.splits.test!) == Array(90..<100), "without a shuffle the latest rows are held out")
     }
 
@@ -49,7 +51,9 @@ import Trainers
         let names = ["train", "train", "Valid", "test", "train", " validation "]
         let csv = Self.table(directory, rows: 60, extra: { ",\(names[$0 % names.count])" }, header: ",part")
         let data = try Self.load(["--data", csv, "--target", "y", "--split-column", "part"])
-        #expect(data.splits.train.rowCount == 30 && data.splits.validation.rowCount == 20 && data.splits.test?.rowCount == 10)
+        #expect(data.splits.train.rowCount == 30)
+        #expect(data.splits.validation.rowCount == 20)
+        #expect(data.splits.test?.rowCount == 10)
         #expect(data.splits.train.featureNames == ["x"])
         let bad = Self.table(directory, rows: 10, extra: { $0 == 4 ? ",holdout" : ",train" }, header: ",split")
         #expect(throws: RunnerError.data("\(bad), line 6: --split-column split has 'holdout'; each row must be train, valid or test")) {
@@ -64,11 +68,14 @@ import Trainers
         let months = (0..<48).map { String(format: "2024-%02d", $0 / 4 + 1) }
         let csv = Self.table(directory, rows: 48, extra: { ",\(months[$0])" }, header: ",month")
         let data = try Self.load(["--data", csv, "--target", "y", "--time-column", "month", "--valid-from", "2024-10", "--test-from", "2024-12"])
-        #expect(data.splits.train.rowCount == 36 && data.splits.validation.rowCount == 8 && data.splits.test?.rowCount == 4)
+        #expect(data.splits.train.rowCount == 36)
+        #expect(data.splits.validation.rowCount == 8)
+        #expect(data.splits.test?.rowCount == 4)
         #expect(Self.xs(data.splits.test!) == Array(44..<48))
         // Numbers compare as numbers (10 after 9), not as text.
         let numeric = try Self.load(["--data", csv, "--target", "y", "--time-column", "x", "--test-from", "9"])
-        #expect(numeric.splits.test?.rowCount == 39 && numeric.splits.validation.rowCount == 0)
+        #expect(numeric.splits.test?.rowCount == 39)
+        #expect(numeric.splits.validation.rowCount == 0)
         #expect(throws: RunnerError.invalidArguments("--valid-from 2024-12 is after --test-from 2024-10: the validation and test ranges would overlap")) {
             try Self.load(["--data", csv, "--target", "y", "--time-column", "month", "--valid-from", "2024-12", "--test-from", "2024-10"])
         }
@@ -81,7 +88,9 @@ import Trainers
         defer { directory.remove() }
         let train = Self.table(directory, rows: 50), valid = Self.table(directory, rows: 12), test = Self.table(directory, rows: 7)
         let data = try Self.load(["--data", train, "--target", "y", "--valid", valid, "--test", test])
-        #expect(data.splits.train.rowCount == 50 && data.splits.validation.rowCount == 12 && data.splits.test?.rowCount == 7)
+        #expect(data.splits.train.rowCount == 50)
+        #expect(data.splits.validation.rowCount == 12)
+        #expect(data.splits.test?.rowCount == 7)
         #expect(data.inputFiles == [train, valid, test])
         #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", train, "--test", test, "--test-fraction=0.1"]) }
         #expect(throws: RunnerError.self) {
@@ -102,7 +111,8 @@ import Trainers
         let data = try DataSplitTests.load(arguments + ["--stratify"])
         func rare(_ split: Dataset) -> Int { DataSplitTests.xs(split).filter { $0 % 10 == 0 }.count }
         #expect(rare(data.splits.train) == 14 && rare(data.splits.validation) == 4 && rare(data.splits.test!) == 2)
-        #expect(data.splits.validation.rowCount == 40 && data.splits.test?.rowCount == 20)
+        #expect(data.splits.validation.rowCount == 40)
+        #expect(data.splits.test?.rowCount == 20)
         #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", csv, "--target", "label", "--stratify"]) }
     }
 }

@@ -75,7 +75,8 @@ import Testing
         options.trialTimeout = 120
         let run = try await TuningRun.run(experiment, options: options)
         let first = try #require(run.trials.first)
-        #expect(first.intermediate.count == 20_000 && first.intermediate.last == 20_000, "\(first.intermediate.count) steps, \(first.condition), \(first.message ?? "")")
+        #expect(first.intermediate.count == 20_000, "\(first.intermediate.count) steps, \(first.condition), \(first.message ?? "")")
+        #expect(first.intermediate.last == 20_000, "\(first.intermediate.count) steps, \(first.condition), \(first.message ?? "")")
     }
 
     @Test func externalTrialsAreStoppedAtTheirMetricLines() async throws {
@@ -96,7 +97,8 @@ import Testing
         let stopped = summary.trials.filter { $0.condition == .earlyStopped }
         #expect(!stopped.isEmpty)
         for trial in stopped {
-            #expect(trial.intermediate.count >= 3 && trial.intermediate.count < 10, "\(trial.intermediate)")
+            #expect(trial.intermediate.count >= 3, "\(trial.intermediate)")
+            #expect(trial.intermediate.count < 10, "\(trial.intermediate)")
             let log = try String(contentsOfFile: directory.file("out/runs/v1/trials/\(trial.name)/output.log"), encoding: .utf8)
             #expect(log.split(separator: "\n").count < 10, "the trial process was stopped")
         }

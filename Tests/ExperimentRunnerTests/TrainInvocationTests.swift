@@ -7,10 +7,14 @@ import Testing
             "--trainer=ridge", "--data", "datasets/seoul-traffic", "--alpha=0.5", "--standardize=false",
             "--model-version=2025-06-01", "--output", "out", "--force",
         ])
-        #expect(invocation.trainer == "ridge" && invocation.data.path == "datasets/seoul-traffic")
+        #expect(invocation.trainer == "ridge")
+        #expect(invocation.data.path == "datasets/seoul-traffic")
         #expect(invocation.hyperparameters.map { "\($0.name)=\($0.value)" } == ["alpha=0.5", "standardize=false"])
-        #expect(invocation.modelVersion == "2025-06-01" && invocation.output == "out" && invocation.force)
-        #expect(invocation.data.validFraction == 0.2 && invocation.data.testMonths == 1)
+        #expect(invocation.modelVersion == "2025-06-01")
+        #expect(invocation.output == "out")
+        #expect(invocation.force)
+        #expect(invocation.data.validFraction == 0.2)
+        #expect(invocation.data.testMonths == 1)
     }
 
     @Test func modelVersionDefaultsToTheEnvironmentsOnlyWithOutput() throws {
@@ -70,9 +74,11 @@ import Testing
         #expect(invocation.data.targetAbove == 3000)
         #expect(invocation.notes.isEmpty && !invocation.hyperparameters.contains { $0.name == "objective" }, "ridge has no objective")
         let gbdt = try TrainInvocation.parse(["--data", "x.csv", "--trainer", "gbdt", "--target-above=3000"])
-        #expect(gbdt.hyperparameters.map { "\($0.name)=\($0.value)" } == ["objective=binary"] && gbdt.notes.count == 1)
+        #expect(gbdt.hyperparameters.map { "\($0.name)=\($0.value)" } == ["objective=binary"])
+        #expect(gbdt.notes.count == 1)
         let explicit = try TrainInvocation.parse(["--data", "x.csv", "--trainer", "gbdt", "--target-above=3000", "--loss=cross_entropy"])
-        #expect(explicit.hyperparameters.map { "\($0.name)=\($0.value)" } == ["loss=cross_entropy"] && explicit.notes.isEmpty)
+        #expect(explicit.hyperparameters.map { "\($0.name)=\($0.value)" } == ["loss=cross_entropy"])
+        #expect(explicit.notes.isEmpty)
         #expect(throws: RunnerError.self) { try TrainInvocation.parse(["--data", "x.csv", "--target-above=lots"]) }
     }
 }

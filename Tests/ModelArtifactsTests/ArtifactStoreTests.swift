@@ -27,7 +27,8 @@ import Testing
         try store.publish(version: "2025-06-01", manifest: Self.manifest("2025-06-01", files: files), modelFiles: files,
                           score: Data("{\"rmse\": 1}".utf8), force: false)
         let loaded = try store.loadModel(at: store.modelDirectory("2025-06-01"))
-        #expect(loaded.files == files && loaded.manifest.modelKind == "ridge")
+        #expect(loaded.files == files)
+        #expect(loaded.manifest.modelKind == "ridge")
         #expect(FileManager.default.fileExists(atPath: directory.file("artifact/2025-06-01/score.json")))
 
         let newer = ["model.json": Data("{\"w\": 2}".utf8)]

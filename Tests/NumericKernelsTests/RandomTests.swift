@@ -22,7 +22,8 @@ import Testing
         var counts = [Int](repeating: 0, count: 5)
         for _ in 0..<10_000 {
             let u = rng.nextUnit()
-            #expect(u >= 0 && u < 1)
+            #expect(u >= 0)
+            #expect(u < 1)
             counts[rng.nextIndex(below: 5)] += 1
         }
         // Each bucket expects 2000; a 4.5-sigma band (σ ≈ 40) never fails by chance in practice.

@@ -59,9 +59,11 @@ import Testing
         }
         let values = Dictionary(uniqueKeysWithValues: assignments.map { ($0.name, $0.value) })
         let lr = Double(values["lr"]!)!, momentum = Double(values["momentum"]!)!
-        #expect(lr >= 0.001 && lr <= 0.1)
+        #expect(lr >= 0.001)
+        #expect(lr <= 0.1)
         #expect(abs((lr - 0.001) / 0.001 - ((lr - 0.001) / 0.001).rounded()) < 1e-6, "lr \(lr) is off its step grid")
-        #expect(momentum >= 0.5 && momentum <= 0.95)
+        #expect(momentum >= 0.5)
+        #expect(momentum <= 0.95)
         #expect(abs((momentum - 0.5) / 0.05 - ((momentum - 0.5) / 0.05).rounded()) < 1e-6)
         let layers = Int(values["layers"]!)!, batch = Int(values["batch"]!)!
         #expect([1, 3, 5, 7, 9].contains(layers))

@@ -113,7 +113,9 @@ import Testing
             issuedBefore: 4, seed: 1)
         let history = ObservationHistory(context)
         #expect(history.ranked.map(\.loss) == [4, 5, 0.5, 1])
-        #expect(history.rankedCount == 4 && history.observed.count == 2 && history.stopped.count == 2)
+        #expect(history.rankedCount == 4)
+        #expect(history.observed.count == 2)
+        #expect(history.stopped.count == 2)
         #expect(history.split(goodCount: 1).good == [[.double(0.3)]])
     }
 }

@@ -9,8 +9,11 @@ import TrafficData
         #expect(CivilDate(year: 2025, month: 1, day: 1)!.weekday == 2)
         #expect(CivilDate(daysSinceEpoch: date.daysSinceEpoch) == date)
         #expect(CivilDate("20240229") == CivilDate(year: 2024, month: 2, day: 29))
-        #expect(CivilDate("20250229") == nil && CivilDate("2025-13-01") == nil && CivilDate("2024071") == nil)
-        #expect(date.compact == "20240701" && date.description == "2024-07-01")
+        #expect(CivilDate("20250229") == nil)
+        #expect(CivilDate("2025-13-01") == nil)
+        #expect(CivilDate("2024071") == nil)
+        #expect(date.compact == "20240701")
+        #expect(date.description == "2024-07-01")
         #expect(YearMonth("2024-12")!.next == YearMonth("2025-01"))
     }
 

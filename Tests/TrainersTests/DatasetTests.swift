@@ -67,7 +67,8 @@ import NumericKernels
         let head = data.rows(0..<2), tail = data.rows(2..<4)
         #expect(Array(tail.column(1)) == [7, 8])
         let joined = head.appending(tail)
-        #expect(joined.features == data.features && joined.target == data.target)
+        #expect(joined.features == data.features)
+        #expect(joined.target == data.target)
     }
 }
 

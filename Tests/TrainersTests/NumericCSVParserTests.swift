@@ -88,7 +88,8 @@ import Testing
                 var end: UnsafeMutablePointer<CChar>?
                 let reference = base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { strtod($0, &end) }
                 let consumed = end.map { UnsafeRawPointer(base).distance(to: UnsafeRawPointer($0)) }
-                #expect(consumed == bytes.count - 1 && value.bitPattern == reference.bitPattern, "\(cell): \(value) vs \(reference)")
+                #expect(consumed == bytes.count - 1, "\(cell): \(value) vs \(reference)")
+                #expect(value.bitPattern == reference.bitPattern, "\(cell): \(value) vs \(reference)")
             }
         }
         // Most cells of a numeric CSV take the fast path.

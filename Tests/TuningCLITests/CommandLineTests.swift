@@ -32,7 +32,8 @@ import Testing
         #expect(invalid.status == 1)
         #expect(invalid.stdout.contains("random_state should be great or equal than zero"))
         let valid = try TunekitProcess.run(["suggest", "--validate"], stdin: Self.request)
-        #expect(valid.status == 0 && valid.stdout == "{}\n")
+        #expect(valid.status == 0)
+        #expect(valid.stdout == "{}\n")
     }
 
     /// `train --trainer NAME --help` lists that trainer's hyperparameters from its table: names, aliases, defaults.
@@ -62,9 +63,11 @@ import Testing
         defer { directory.remove() }
         let broken = directory.write("broken.yaml", "spec:\n  parameters: [\n")
         let result = try TunekitProcess.run(["validate", broken])
-        #expect(result.status == 1 && result.stderr.contains("broken.yaml: not a valid YAML/JSON document"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("broken.yaml: not a valid YAML/JSON document"))
         let missing = try TunekitProcess.run(["tune", directory.file("absent.yaml")])
-        #expect(missing.status == 1 && missing.stderr.contains("absent.yaml"))
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("absent.yaml"))
     }
 
     @Test func trainPrintsKatibMetricsAndPublishesAModelThatPredicts() throws {
@@ -86,9 +89,11 @@ import Testing
         #expect(lines.count == 121 && lines[0] == "x1,x2,x3,site,y,prediction")
 
         let typo = try TunekitProcess.run(["train", "--data", csv, "--target=y", "--alpha=-1"])
-        #expect(typo.status == 1 && typo.stderr.contains("parameter 'alpha': '-1' is outside the allowed range"))
+        #expect(typo.status == 1)
+        #expect(typo.stderr.contains("parameter 'alpha': '-1' is outside the allowed range"))
         let noFile = try TunekitProcess.run(["train", "--data", directory.file("none.csv"), "--target=y"])
-        #expect(noFile.status == 1 && noFile.stderr.contains("no such file"))
+        #expect(noFile.status == 1)
+        #expect(noFile.stderr.contains("no such file"))
     }
 
     /// gbdt training says what it did: per-iteration validation metrics with --log-every, the iteration early stopping
@@ -118,7 +123,8 @@ import Testing
             with: Data(contentsOf: URL(fileURLWithPath: directory.file("out/artifact/v1/score.json")))) as? [String: Any]
         #expect(score?["train"] != nil && score?["validation"] == nil)
         let zero = try TunekitProcess.run(["train", "--data", csv, "--target=y", "--log-every", "0"])
-        #expect(zero.status == 1 && zero.stderr.contains("--log-every '0' must be a whole number ≥ 1"))
+        #expect(zero.status == 1)
+        #expect(zero.stderr.contains("--log-every '0' must be a whole number ≥ 1"))
     }
 
     @Test func synthesizeReproducesTheBundledData() throws {
@@ -130,9 +136,11 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let made = FileManager.default.contents(atPath: directory.file("volinfo_2024-07.csv"))
         let bundled = FileManager.default.contents(atPath: PackagePaths.file("datasets/seoul-traffic/volinfo_2024-07.csv"))
-        #expect(made != nil && made == bundled)
+        #expect(made != nil)
+        #expect(made == bundled)
         let refused = try TunekitProcess.run(["datasets", "synthesize", "--seed", "1", "--from", "2026-01", "--months", "1", "--out", directory.path])
-        #expect(refused.status == 1 && refused.stderr.contains("no holiday calendar for 2026-01"))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("no holiday calendar for 2026-01"))
     }
 
     /// The README's main job, on the bundled data: the whole path from YAML to published artifacts.
@@ -154,7 +162,8 @@ import Testing
         }
         #expect(!result.stderr.contains("\u{1B}"), "no live status line when stderr is not a terminal")
         let page = directory.file("out/runs/2025-06-01/report.html")
-        #expect(result.stderr.contains("report: ") && FileManager.default.fileExists(atPath: page))
+        #expect(result.stderr.contains("report: "))
+        #expect(FileManager.default.fileExists(atPath: page))
         if let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) {
             // A real browser renders the page to an image without errors.
             let png = directory.file("report.png")
@@ -170,25 +179,33 @@ import Testing
         #expect(result.stderr.contains("rank  trial  "), "the best-trials table is aligned")
         // Run again (a restarted Job), the finished run prints its result; another experiment for that version is refused.
         let again = try TunekitProcess.run(["tune", "experiments/seoul-traffic-ridge.yaml", "--output", output, "--model-version", "2025-06-01"])
-        #expect(again.status == 0 && again.stderr.contains("already finished") && again.stdout.contains("score: "), "\(again.stderr)")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("already finished"), "\(again.stderr)")
+        #expect(again.stdout.contains("score: "), "\(again.stderr)")
         let other = try TunekitProcess.run(["tune", "experiments/seoul-traffic-gbdt.yaml", "--output", output, "--model-version", "2025-06-01"])
-        #expect(other.status == 1 && other.stderr.contains("already exists"), "\(other.stderr)")
+        #expect(other.status == 1, "\(other.stderr)")
+        #expect(other.stderr.contains("already exists"), "\(other.stderr)")
 
         // The trials, as Optuna's trials_dataframe columns, in each format.
         let csv = try TunekitProcess.run(["trials", output, "--format", "csv"])
         #expect(csv.status == 0, "\(csv.stderr)")
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.first == "number,value,datetime_start,datetime_complete,duration,params_alpha,user_attrs_mae,user_attrs_r2,user_attrs_mape,user_attrs_iterations,state,condition,name")
-        #expect(lines.count == 10 && lines.dropFirst().allSatisfy { $0.contains(",COMPLETE,SUCCEEDED,") })
+        #expect(lines.count == 10)
+        #expect(lines.dropFirst().allSatisfy { $0.contains(",COMPLETE,SUCCEEDED,") })
         let json = try TunekitProcess.run(["trials", output, "--version", "2025-06-01", "--format", "json"])
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(objects.count == 9 && objects.allSatisfy { ($0["value"] as? Double).map { $0 > 400 } ?? false })
         let table = try TunekitProcess.run(["trials", output])
-        #expect(table.status == 0 && table.stdout.hasPrefix("number  rmse") && table.stdout.split(separator: "\n").count == 10)
+        #expect(table.status == 0)
+        #expect(table.stdout.hasPrefix("number  rmse"))
+        #expect(table.stdout.split(separator: "\n").count == 10)
         let missing = try TunekitProcess.run(["trials", output, "--version", "nope"])
-        #expect(missing.status == 1 && missing.stderr.contains("no such run journal"))
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no such run journal"))
         let empty = try TunekitProcess.run(["trials", directory.file("nothing")])
-        #expect(empty.status == 1 && empty.stderr.contains("no run journal here"))
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("no run journal here"))
 
         // Importances over the nine trials: alpha is the only parameter, so it explains all the forest sees.
         let importance = try TunekitProcess.run(["importance", output, "--format", "json"])
@@ -201,7 +218,8 @@ import Testing
         // MLflow: the export is read by MLflow's own client when it is installed.
         let store = directory.file("mlruns")
         let export = try TunekitProcess.run(["export", "mlflow", output, "--to", store])
-        #expect(export.status == 0 && export.stderr.contains("exported"), "\(export.stderr)")
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stderr.contains("exported"), "\(export.stderr)")
         if let python = pythonWithMLflow {
             let script = """
                 import sys, json
@@ -340,28 +358,33 @@ import Testing
         let wrong = directory.write("wrong.yaml", try String(contentsOfFile: experiment, encoding: .utf8)
             .replacingOccurrences(of: "objectiveMetricName: accuracy", with: "objectiveMetricName: rmse"))
         let refused = try TunekitProcess.run(["tune", wrong, "--output", directory.file("out2"), "--model-version", "v1"])
-        #expect(refused.status == 1 && refused.stderr.contains("tunekit train reports accuracy, logloss, auc"))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("tunekit train reports accuracy, logloss, auc"))
 
         // A numeric target turned into a binary one, as the bundled congestion experiment does.
         let numeric = directory.write("numeric.csv", regressionCSV(rows: 300))
         let above = try TunekitProcess.run([
             "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--target-above=15", "--objective=binary", "--num_iterations=20",
         ])
-        #expect(above.status == 0 && above.stdout.hasPrefix("accuracy="), "\(above.stderr)")
+        #expect(above.status == 0, "\(above.stderr)")
+        #expect(above.stdout.hasPrefix("accuracy="), "\(above.stderr)")
         // Without --objective, --target-above implies binary (a regression on 0/1 used to be trained, silently).
         let implied = try TunekitProcess.run([
             "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--target-above=15", "--num_iterations=20",
         ])
-        #expect(implied.status == 0 && implied.stdout == above.stdout, "\(implied.stderr)")
+        #expect(implied.status == 0, "\(implied.stderr)")
+        #expect(implied.stdout == above.stdout, "\(implied.stderr)")
         #expect(implied.stderr.contains("note: --target-above makes the target a 0/1 label: gbdt trains with --objective=binary"))
         #expect(implied.stderr.contains("split: 240 train, 60 validation, 0 test rows"), "\(implied.stderr)")
         // binary on a many-valued target points to --target-above.
         let many = try TunekitProcess.run([
             "train", "--trainer", "gbdt", "--data", numeric, "--target=y", "--objective=binary", "--num_iterations=5",
         ])
-        #expect(many.status == 1 && many.stderr.contains("use --target-above VALUE"), "\(many.stderr)")
+        #expect(many.status == 1, "\(many.stderr)")
+        #expect(many.stderr.contains("use --target-above VALUE"), "\(many.stderr)")
         let nothing = try TunekitProcess.run(["train", "--data", numeric, "--target=y", "--target-above=1e9", "--trainer=logistic"])
-        #expect(nothing.status == 1 && nothing.stderr.contains("every training row is on the same side"))
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("every training row is on the same side"))
     }
 
     /// Three text classes: Katib metric lines of a classifier, one probability column per class, and a clear error
@@ -384,9 +407,11 @@ import Testing
         #expect(header == "x1,x2,site,label,prediction,probability_calm,probability_north,probability_south")
 
         let ridge = try TunekitProcess.run(["train", "--data", csv, "--target=label"])
-        #expect(ridge.status == 1 && ridge.stderr.contains("target column 'label' holds text (calm, north, south)"))
+        #expect(ridge.status == 1)
+        #expect(ridge.stderr.contains("target column 'label' holds text (calm, north, south)"))
         let logistic = try TunekitProcess.run(["train", "--trainer", "logistic", "--data", csv, "--target=label", "--C=10"])
-        #expect(logistic.status == 0 && logistic.stdout.hasPrefix("accuracy="), "\(logistic.stderr)")
+        #expect(logistic.status == 0, "\(logistic.stderr)")
+        #expect(logistic.stdout.hasPrefix("accuracy="), "\(logistic.stderr)")
     }
 
     /// A table shaped like the public Seoul bike data: a day-first Date column, text categories. It trains with no
@@ -411,7 +436,8 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let training = try String(contentsOfFile: directory.file("out/model/v1/training.json"), encoding: .utf8)
-        #expect(training.contains("\"Date_weekday\"") && training.contains("\"dayFirst\""))
+        #expect(training.contains("\"Date_weekday\""))
+        #expect(training.contains("\"dayFirst\""))
         // Holiday and Seasons are categorical features: LightGBM's feature_infos list their categories.
         let modelText = try String(contentsOfFile: directory.file("out/model/v1/model.txt"), encoding: .utf8)
         #expect(modelText.contains(" -1:0:1 ") || modelText.contains(" -1:1:0 "), "categorical feature_infos")
@@ -439,17 +465,21 @@ import Testing
         let csv = directory.write("my table.csv", regressionCSV(rows: 300))
         let experiment = directory.file("experiment.yaml")
         let written = try TunekitProcess.run(["init", "--data", csv, "--target", "y", "--max-trials", "3", "--out", experiment])
-        #expect(written.status == 0 && written.stdout.contains("regression of 'y' with gbdt, 3 trials"), "\(written.stderr)")
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(written.stdout.contains("regression of 'y' with gbdt, 3 trials"), "\(written.stderr)")
         let text = try String(contentsOfFile: experiment, encoding: .utf8)
-        #expect(text.contains("name: tune-my-table") && text.contains("objectiveMetricName: rmse"))
+        #expect(text.contains("name: tune-my-table"))
+        #expect(text.contains("objectiveMetricName: rmse"))
         let validated = try TunekitProcess.run(["validate", "--katib", experiment])
-        #expect(validated.status == 0 && validated.stdout.contains("data split 210 train / 60 validation / 30 test rows"), "\(validated.stdout)\(validated.stderr)")
+        #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
+        #expect(validated.stdout.contains("data split 210 train / 60 validation / 30 test rows"), "\(validated.stdout)\(validated.stderr)")
         let tuned = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
         #expect(tuned.status == 0, "\(tuned.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.file("out/artifact/v1/score.json")))
         // Once written, not replaced without --force.
         let again = try TunekitProcess.run(["init", "--data", csv, "--target", "y", "--out", experiment])
-        #expect(again.status == 1 && again.stderr.contains("exists; pass --force"))
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("exists; pass --force"))
     }
 
     @Test func initReadsTheTaskFromTheTarget() throws {
@@ -460,15 +490,19 @@ import Testing
         let written = try TunekitProcess.run([
             "init", "--data", csv, "--target", "label", "--trainer", "logistic", "--metric", "accuracy", "--out", experiment,
         ])
-        #expect(written.status == 0 && written.stdout.contains("3-class classification"), "\(written.stderr)")
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(written.stdout.contains("3-class classification"), "\(written.stderr)")
         let text = try String(contentsOfFile: experiment, encoding: .utf8)
-        #expect(text.contains("type: maximize") && text.contains("name: C,"))
+        #expect(text.contains("type: maximize"))
+        #expect(text.contains("name: C,"))
         #expect(try TunekitProcess.run(["validate", experiment]).status == 0)
         let ridge = try TunekitProcess.run(["init", "--data", csv, "--target", "label", "--trainer", "ridge", "--out", directory.file("r.yaml")])
-        #expect(ridge.status == 1 && ridge.stderr.contains("use --trainer logistic or gbdt"))
+        #expect(ridge.status == 1)
+        #expect(ridge.stderr.contains("use --trainer logistic or gbdt"))
         let gbdt = try TunekitProcess.run(["init", "--data", csv, "--target", "label", "--out", directory.file("g.yaml")])
         let gbdtText = try String(contentsOfFile: directory.file("g.yaml"), encoding: .utf8)
-        #expect(gbdt.status == 0 && gbdtText.contains("--objective=multiclass"), "\(gbdt.stderr)")
+        #expect(gbdt.status == 0, "\(gbdt.stderr)")
+        #expect(gbdtText.contains("--objective=multiclass"), "\(gbdt.stderr)")
         #expect(try TunekitProcess.run(["validate", directory.file("g.yaml")]).status == 0)
     }
 
@@ -491,14 +525,17 @@ import Testing
         #expect(validated.stdout.contains("data split 240 train (3 cross-validation folds) / 0 validation / 60 test rows"), "\(validated.stdout)\(validated.stderr)")
         let tuned = try TunekitProcess.run(["tune", experiment, "--output", directory.file("out"), "--model-version", "v1"])
         #expect(tuned.status == 0, "\(tuned.stderr)")
-        #expect(tuned.stderr.contains("refitted on every training row with num_iterations=") && tuned.stderr.contains("the mean of the 3 folds' best iterations"), "\(tuned.stderr)")
+        #expect(tuned.stderr.contains("refitted on every training row with num_iterations="), "\(tuned.stderr)")
+        #expect(tuned.stderr.contains("the mean of the 3 folds' best iterations"), "\(tuned.stderr)")
         let journal = try String(contentsOfFile: directory.file("out/runs/v1/journal.jsonl"), encoding: .utf8)
-        #expect(journal.contains("logloss-stdv") && journal.contains("bestIteration"))
+        #expect(journal.contains("logloss-stdv"))
+        #expect(journal.contains("bestIteration"))
         let split = try TunekitProcess.run([
             "datasets", "split", "--data", csv, "--target", "label", "--trainer", "gbdt", "--objective=multiclass", "--cv", "3",
             "--shuffle-seed", "5", "--test-fraction", "0.2", "--out", directory.file("split.csv"),
         ])
-        #expect(split.status == 0 && split.stdout.contains("240 train, 0 valid, 60 test rows, 3 folds"), "\(split.stdout)\(split.stderr)")
+        #expect(split.status == 0, "\(split.stdout)\(split.stderr)")
+        #expect(split.stdout.contains("240 train, 0 valid, 60 test rows, 3 folds"), "\(split.stdout)\(split.stderr)")
         let rows = try String(contentsOfFile: directory.file("split.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         let labels = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").last! }
         // Stratified: each fold validates a third of each class (±1 row).

@@ -25,16 +25,20 @@ import Testing
         let original = try String(contentsOfFile: patch, encoding: .utf8)
 
         let missing = try TunekitProcess.run(["publish-version", "2099-01-01", "--kustomize", overlay, "--output", out])
-        #expect(missing.status == 1 && missing.stderr.contains("not published"))
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("not published"))
         #expect(try String(contentsOfFile: patch, encoding: .utf8) == original)
 
         let bumped = try TunekitProcess.run(["publish-version", "--kustomize", overlay, "--output", out], environment: ["MODEL_VERSION": "2026-12-02"])
-        #expect(bumped.status == 0 && bumped.stderr.contains("2025-06-01 -> 2026-12-02"), "\(bumped.stderr)")
+        #expect(bumped.status == 0, "\(bumped.stderr)")
+        #expect(bumped.stderr.contains("2025-06-01 -> 2026-12-02"), "\(bumped.stderr)")
         let text = try String(contentsOfFile: patch, encoding: .utf8)
-        #expect(text.contains("storageUri: pvc://tunekit-models/model/2026-12-02\n") && text.contains("value: \"2026-12-02\"\n"))
+        #expect(text.contains("storageUri: pvc://tunekit-models/model/2026-12-02\n"))
+        #expect(text.contains("value: \"2026-12-02\"\n"))
         // The tunekit ServingRuntime serves ridge models too.
         let ridge = try TunekitProcess.run(["publish-version", "ridge-1", "--kustomize", overlay, "--output", out])
-        #expect(ridge.status == 0 && ridge.stderr.contains("2026-12-02 -> ridge-1"), "\(ridge.stderr)")
+        #expect(ridge.status == 0, "\(ridge.stderr)")
+        #expect(ridge.stderr.contains("2026-12-02 -> ridge-1"), "\(ridge.stderr)")
         try original.write(toFile: patch, atomically: true, encoding: .utf8)
         #expect(try TunekitProcess.run(["publish-version", "2026-12-02", "--kustomize", overlay, "--output", out]).status == 0)
 
@@ -42,9 +46,12 @@ import Testing
             let rendered = try TunekitProcess.runTool(kubectl, ["kustomize", overlay])
             #expect(rendered.status == 0, "\(rendered.stderr)")
             #expect(rendered.stdout.contains("storageUri: pvc://tunekit-models/model/2026-12-02"))
-            #expect(rendered.stdout.contains("value: \"2026-12-02\"") && rendered.stdout.contains("namespace: kubeflow"))
-            #expect(rendered.stdout.contains("modelFormat:") && rendered.stdout.contains("kind: PersistentVolumeClaim"))
-            #expect(rendered.stdout.contains("kind: ServingRuntime") && rendered.stdout.contains("runtime: tunekit"))
+            #expect(rendered.stdout.contains("value: \"2026-12-02\""))
+            #expect(rendered.stdout.contains("namespace: kubeflow"))
+            #expect(rendered.stdout.contains("modelFormat:"))
+            #expect(rendered.stdout.contains("kind: PersistentVolumeClaim"))
+            #expect(rendered.stdout.contains("kind: ServingRuntime"))
+            #expect(rendered.stdout.contains("runtime: tunekit"))
         }
     }
 

@@ -165,12 +165,15 @@ import Testing
             #expect(Self.printed(plain.body, "predictions") == expected)
             let zipped = try Self.gzip(body)
             let inflated = try await Self.send(base, "v1/models/tunekit:predict", body: zipped, headers: ["Content-Encoding": "gzip"])
-            #expect(inflated.status == 200 && Self.printed(inflated.body, "predictions") == expected, "\(inflated.error)")
+            #expect(inflated.status == 200, "\(inflated.error)")
+            #expect(Self.printed(inflated.body, "predictions") == expected, "\(inflated.error)")
             let twoMembers = try await Self.send(
                 base, "v1/models/tunekit:predict", body: zipped + zipped, headers: ["Content-Encoding": "gzip"])
-            #expect(twoMembers.status == 400 && twoMembers.error.contains("follow the first gzip member"), "\(twoMembers.error)")
+            #expect(twoMembers.status == 400, "\(twoMembers.error)")
+            #expect(twoMembers.error.contains("follow the first gzip member"), "\(twoMembers.error)")
             let brotli = try await Self.send(base, "v1/models/tunekit:predict", body: body, headers: ["Content-Encoding": "br"])
-            #expect(brotli.status == 415 && brotli.error.contains("Content-Encoding 'br' is not supported"), "\(brotli.error)")
+            #expect(brotli.status == 415, "\(brotli.error)")
+            #expect(brotli.error.contains("Content-Encoding 'br' is not supported"), "\(brotli.error)")
         }
     }
 
@@ -248,7 +251,8 @@ import Testing
             #expect(v1.status == 200, "\(v1.error)")
             #expect(v1.json["predictions"] as? [String] == expected)
             let probabilities = v1.json["probabilities"] as? [[Double]] ?? []
-            #expect(probabilities.count == rows.count && probabilities.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-9 })
+            #expect(probabilities.count == rows.count)
+            #expect(probabilities.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-9 })
 
             let metadata = try await Self.send(base, "v2/models/tunekit").json
             let outputs = (metadata["outputs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
@@ -268,7 +272,8 @@ import Testing
                 "inputs": [["name": "rows", "datatype": "BYTES", "shape": [1, 3], "data": Array(rows[0].prefix(3))]],
                 "outputs": [["name": "probabilities"], ["name": "probabilities"]],
             ]))
-            #expect(twice.status == 400 && twice.error.contains("output 'probabilities' is requested twice"), "\(twice.error)")
+            #expect(twice.status == 400, "\(twice.error)")
+            #expect(twice.error.contains("output 'probabilities' is requested twice"), "\(twice.error)")
         }
     }
 
@@ -322,17 +327,20 @@ import Testing
                 let head = Self.json(["inputs": [["name": "input-0", "datatype": "FP64", "shape": [1, 4], "parameters": ["binary_data_size": size]]]])
                 let reply = try await Self.send(
                     base, "v2/models/tunekit/infer", body: head + Data(count: sent), headers: ["Inference-Header-Content-Length": "\(head.count)"])
-                #expect(reply.status == 400 && reply.error.contains(message), "\(reply.error)")
+                #expect(reply.status == 400, "\(reply.error)")
+                #expect(reply.error.contains(message), "\(reply.error)")
             }
             let bytesHead = Self.json(["inputs": [["name": "site", "datatype": "BYTES", "shape": [1], "parameters": ["binary_data_size": 8]]]])
             let bytesReply = try await Self.send(
                 base, "v2/models/tunekit/infer", body: bytesHead + Data([0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3, 4]),
                 headers: ["Inference-Header-Content-Length": "\(bytesHead.count)"])
-            #expect(bytesReply.status == 400 && bytesReply.error.contains("longer than the data left"), "\(bytesReply.error)")
+            #expect(bytesReply.status == 400, "\(bytesReply.error)")
+            #expect(bytesReply.error.contains("longer than the data left"), "\(bytesReply.error)")
             let wide = Self.json(["inputs": [["name": "x", "datatype": "UINT8", "shape": [50, 83], "parameters": ["binary_data_size": 50 * 83]]]])
             let wideReply = try await Self.send(
                 base, "v2/models/tunekit/infer", body: wide + Data(count: 50 * 83), headers: ["Inference-Header-Content-Length": "\(wide.count)"])
-            #expect(wideReply.status == 400 && wideReply.error.contains("rows of 83 values"), "\(wideReply.error)")
+            #expect(wideReply.status == 400, "\(wideReply.error)")
+            #expect(wideReply.error.contains("rows of 83 values"), "\(wideReply.error)")
             #expect(try await Self.send(base, "v2/health/live").json["live"] as? Bool == true)
         }
     }
@@ -499,7 +507,8 @@ import Testing
                 }
             }
             let files = try FileManager.default.contentsOfDirectory(atPath: log).sorted()
-            #expect(files.count == 3 && files.last == "predictions-000008.jsonl", "\(files)")
+            #expect(files.count == 3, "\(files)")
+            #expect(files.last == "predictions-000008.jsonl", "\(files)")
             var ids: [String: Set<String>] = [:]
             for file in files {
                 for line in try String(contentsOfFile: "\(log)/\(file)", encoding: .utf8).split(separator: "\n") {
@@ -538,7 +547,8 @@ import Testing
         let damaged = fixture.directory.write("damaged/predictions-000001.jsonl", try String(
             contentsOfFile: "\(shared)/predictions-000001.jsonl", encoding: .utf8).split(separator: "\n")[0] + "\n\n\n{not json\n{}\n")
         let refused = try TunekitProcess.run(["drift", "--reference", "\(fixture.output)/model/g1", "--current", damaged])
-        #expect(refused.status == 1 && refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("line 4: not a prediction log event"), "\(refused.stderr)")
 
         // `--prediction-log -` (KServe's Serverless mode: no writable volume) writes the same events to stdout, after
         // the `listening on` line; collected into a .jsonl file, drift reads them and skips the text line.
@@ -598,8 +608,10 @@ import Testing
             let failing = try #require(filesWhenFailing, "the log never failed")
             for _ in 0..<20 { _ = try await Self.send(server.base, "v1/models/tunekit:predict", body: body) }
             #expect(try FileManager.default.contentsOfDirectory(atPath: log).sorted() == failing, "no file started or deleted while failing")
-            #expect(failing.contains("predictions-000001.jsonl") && failing.contains("predictions-000002.jsonl"), "history kept: \(failing)")
-            #expect(failing.contains("predictions-9223372036854775807.jsonl") && failing.contains("predictions-1000000000.jsonl"))
+            #expect(failing.contains("predictions-000001.jsonl"), "history kept: \(failing)")
+            #expect(failing.contains("predictions-000002.jsonl"), "history kept: \(failing)")
+            #expect(failing.contains("predictions-9223372036854775807.jsonl"))
+            #expect(failing.contains("predictions-1000000000.jsonl"))
             #expect(try await Self.send(server.base, "v2/health/ready").status == 503)
             let metrics = String(decoding: try await Self.send(server.base, "metrics").body, as: UTF8.self)
             #expect(metrics.contains("tunekit_prediction_log_healthy 0"), "\(metrics)")
@@ -611,7 +623,8 @@ import Testing
                     lines += 1
                 }
             }
-            #expect(lines >= 4 && lines % 2 == 0, "whole request/response pairs: \(lines)")
+            #expect(lines >= 4, "whole request/response pairs: \(lines)")
+            #expect(lines % 2 == 0, "whole request/response pairs: \(lines)")
             // Room again: the same server writes again and is ready.
             let lifted = try await TestProcess.run("/usr/bin/prlimit", ["--pid", String(server.pid), "--fsize=unlimited:unlimited"])
             #expect(lifted.status == 0, "\(lifted.errors)")
@@ -623,7 +636,8 @@ import Testing
         let refused = try TunekitProcess.run([
             "serve", "--port", "0", "--models-only", "--models", fixture.output, "--prediction-log", blocked + "/log",
         ])
-        #expect(refused.status == 1 && refused.stderr.contains("not-a-folder"), "\(refused.stderr)")
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("not-a-folder"), "\(refused.stderr)")
     }
 
     /// The log folder deleted under a running server: events are not written to the vanished file; the server stays
@@ -706,13 +720,16 @@ import Testing
             #expect(Self.printed(v2.body, "data") == expected)
 
             let noHistory = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json(["instances": instances]))
-            #expect(noHistory.status == 400 && noHistory.error.contains("row 0: lag_24h needs the volume of"), "\(noHistory.error)")
+            #expect(noHistory.status == 400, "\(noHistory.error)")
+            #expect(noHistory.error.contains("row 0: lag_24h needs the volume of"), "\(noHistory.error)")
             let future = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
                 "instances": [["spot_num": "A-01", "date": "2031-01-01", "hour": 8]], "history": history]))
-            #expect(future.status == 400 && future.error.contains("no holiday calendar for 2031"), "\(future.error)")
+            #expect(future.status == 400, "\(future.error)")
+            #expect(future.error.contains("no holiday calendar for 2031"), "\(future.error)")
             let badHour = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
                 "instances": [["spot_num": "A-01", "date": "2025-06-01", "hour": 24]], "history": history]))
-            #expect(badHour.status == 400 && badHour.error.contains("\"hour\" 0-23"), "\(badHour.error)")
+            #expect(badHour.status == 400, "\(badHour.error)")
+            #expect(badHour.error.contains("\"hour\" 0-23"), "\(badHour.error)")
         }
     }
 
@@ -744,7 +761,8 @@ import Testing
         }
         for version in ["r1", "c1"] {
             let predicted = try TunekitProcess.run(["predict", "--model", "\(out)/model/\(version)", "--input", fixture.rows, "--output", scratch.file("p.csv")])
-            #expect(predicted.status == 1 && predicted.stderr.contains("is inconsistent"), "\(version): \(predicted.stderr)")
+            #expect(predicted.status == 1, "\(version): \(predicted.stderr)")
+            #expect(predicted.stderr.contains("is inconsistent"), "\(version): \(predicted.stderr)")
         }
         // g1 copied as v7, and an outside copy linked in as v8: neither is served; g1 still is.
         let fm = FileManager.default
@@ -757,12 +775,16 @@ import Testing
             let ready = try await Self.send(base, "v2/models/tunekit/versions/g1/ready").status
             let copied = try await Self.send(base, "v2/models/tunekit/versions/v7/ready").status
             let linked = try await Self.send(base, "v2/models/tunekit/versions/v8/ready").status
-            #expect(ready == 200 && copied == 404 && linked == 404, "\(ready) \(copied) \(linked)")
+            #expect(ready == 200, "\(ready) \(copied) \(linked)")
+            #expect(copied == 404, "\(ready) \(copied) \(linked)")
+            #expect(linked == 404, "\(ready) \(copied) \(linked)")
         }
         let loaded = try TunekitProcess.run(["serve", "--port", "1", "--models-only", "--models", out, "--model-version", "v7"])
-        #expect(loaded.status == 1 && loaded.stderr.contains("holds version g1 (its manifest.json), not v7"), "\(loaded.stderr)")
+        #expect(loaded.status == 1, "\(loaded.stderr)")
+        #expect(loaded.stderr.contains("holds version g1 (its manifest.json), not v7"), "\(loaded.stderr)")
         let linked = try TunekitProcess.run(["serve", "--port", "1", "--models-only", "--models", out, "--model-version", "v8"])
-        #expect(linked.status == 1 && linked.stderr.contains("is a link to a folder outside"), "\(linked.stderr)")
+        #expect(linked.status == 1, "\(linked.stderr)")
+        #expect(linked.stderr.contains("is a link to a folder outside"), "\(linked.stderr)")
     }
 
     /// A traffic model trained with `--calendar` carries the calendar in its directory (checksummed): serving it no
@@ -786,18 +808,22 @@ import Testing
             let reply = try await Self.send(base, "v1/models/tunekit:predict", body: Self.json([
                 "instances": [["spot_num": "A-01", "date": "2026-01-01", "hour": 8]], "history": [] as [Any]]))
             // The built-in calendar ends in 2025; the stored one covers 2026, so the request gets as far as its history.
-            #expect(reply.status == 400 && reply.error.contains("needs the volume of"), "the stored calendar, not the built-in one: \(reply.error)")
+            #expect(reply.status == 400, "the stored calendar, not the built-in one: \(reply.error)")
+            #expect(reply.error.contains("needs the volume of"), "the stored calendar, not the built-in one: \(reply.error)")
         }
     }
 
     @Test func refusesAMissingOrUnpublishedModel() throws {
         let fixture = try #require(Self.fixture)
         let missing = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.file("nowhere")])
-        #expect(missing.status != 0 && missing.stderr.contains("no such folder"), "\(missing.stderr)")
+        #expect(missing.status != 0, "\(missing.stderr)")
+        #expect(missing.stderr.contains("no such folder"), "\(missing.stderr)")
         let unknown = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.output, "--model-version", "zz"])
-        #expect(unknown.status != 0 && unknown.stderr.contains("version zz is not published"), "\(unknown.stderr)")
+        #expect(unknown.status != 0, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("version zz is not published"), "\(unknown.stderr)")
         let empty = try TunekitProcess.run(["serve", "--port", "0", "--models", fixture.directory.path])
-        #expect(empty.status != 0 && empty.stderr.contains("no published model"), "\(empty.stderr)")
+        #expect(empty.status != 0, "\(empty.stderr)")
+        #expect(empty.stderr.contains("no published model"), "\(empty.stderr)")
 
         // training.json edited to name fewer features, with the manifest's checksum updated to match: refused at
         // load (it used to load, then crash the server on the first request).
@@ -812,10 +838,12 @@ import Testing
         let newSum = String(try TunekitProcess.runTool("sha256sum", [trainingPath]).stdout.prefix(64))
         let manifestPath = "\(copy)/manifest.json"
         let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
-        #expect(manifest.contains(originalSum) && originalSum != newSum)
+        #expect(manifest.contains(originalSum))
+        #expect(originalSum != newSum)
         try manifest.replacingOccurrences(of: originalSum, with: newSum).write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let mismatched = try TunekitProcess.run(["serve", "--port", "0", "--models", copy])
-        #expect(mismatched.status != 0 && mismatched.stderr.contains("does not describe model.json"), "\(mismatched.stderr)")
+        #expect(mismatched.status != 0, "\(mismatched.stderr)")
+        #expect(mismatched.stderr.contains("does not describe model.json"), "\(mismatched.stderr)")
     }
 }
 

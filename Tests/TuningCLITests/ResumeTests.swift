@@ -63,7 +63,8 @@ import Testing
         let resumed = try Self.tune(experiment, output, ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming the unfinished run"))
-        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        #expect(Self.score(output) != nil)
+        #expect(Self.score(output) == Self.score(directory.file("reference")))
         let model = try FileManager.default.contentsOfDirectory(atPath: output + "/model")
         #expect(model == ["v1"], "no staging folders remain: \(model)")
     }
@@ -90,7 +91,8 @@ import Testing
         // The same version over changed data is not "already finished": it names the file.
         _ = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
         let changed = try Self.tune(experiment, output)
-        #expect(changed.status == 1 && changed.stderr.contains("data.csv changed"), "\(changed.stderr)")
+        #expect(changed.status == 1, "\(changed.stderr)")
+        #expect(changed.stderr.contains("data.csv changed"), "\(changed.stderr)")
         #expect(Self.score(output) == score)
     }
 
@@ -101,7 +103,8 @@ import Testing
         let output = directory.file("out")
         let resumed = try Self.tune(experiment, output, ["--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("no journal at") && resumed.stderr.contains("starting the run"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("no journal at"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("starting the run"), "\(resumed.stderr)")
         #expect(Self.score(output) != nil)
     }
 
@@ -115,14 +118,16 @@ import Testing
         for extra in [[], ["--resume"]] {
             let refused = try Self.tune(experiment, output, extra)
             #expect(refused.status == 1, "\(extra): \(refused.stderr)")
-            #expect(refused.stderr.contains("cannot resume") && refused.stderr.contains("data.csv changed"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("cannot resume"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("data.csv changed"), "\(refused.stderr)")
             #expect(refused.stderr.contains("--force"), "\(refused.stderr)")
         }
         #expect(Self.score(output) == nil, "nothing published from two data sets")
         let forced = try Self.tune(experiment, output, ["--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         let reference = try Self.tune(experiment, directory.file("reference"))
-        #expect(reference.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "a clean run over the new data")
+        #expect(reference.status == 0, "a clean run over the new data")
+        #expect(Self.score(output) == Self.score(directory.file("reference")), "a clean run over the new data")
     }
 
     /// `--enqueue FILE` (Optuna's enqueue_trial): the settings run first, in order, then the algorithm's, seeing
@@ -140,7 +145,8 @@ import Testing
         let output = directory.file("out")
         try Self.killAfterTrialTwo(experiment, output, ["--enqueue", queue])
         let resumed = try Self.tune(experiment, output, ["--enqueue", queue])
-        #expect(resumed.status == 0 && Self.score(output) == Self.score(directory.file("reference")), "\(resumed.stderr)")
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(Self.score(output) == Self.score(directory.file("reference")), "\(resumed.stderr)")
         // Refusals name the entry and what is wrong.
         for (text, message) in [
             (#"[{"alpha": 1000}]"#, "entry 1 has a value outside its parameter's feasible space"),
@@ -150,14 +156,16 @@ import Testing
         ] {
             let bad = directory.write("bad.json", text)
             let refused = try Self.tune(experiment, directory.file("bad"), ["--enqueue", bad])
-            #expect(refused.status == 1 && refused.stderr.contains(message), "\(text): \(refused.stderr)")
+            #expect(refused.status == 1, "\(text): \(refused.stderr)")
+            #expect(refused.stderr.contains(message), "\(text): \(refused.stderr)")
         }
         // A changed queue is a changed input: a killed run with it is not resumed.
         let changed = directory.file("changed")
         _ = try Self.tune(experiment, changed, ["--enqueue", queue], environment: ["TUNEKIT_FAILPOINT": "after-trial-2"])
         _ = directory.write("queue.json", #"[{"alpha": 0.7}]"#)
         let refused = try Self.tune(experiment, changed, ["--enqueue", queue])
-        #expect(refused.status == 1 && refused.stderr.contains("queue.json changed"), "\(refused.stderr)")
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("queue.json changed"), "\(refused.stderr)")
     }
 
     /// `--warm-start OUTPUT:V`: an earlier run's finished trials are the algorithm's history — TPE models from the
@@ -170,14 +178,16 @@ import Testing
         #expect(try Self.tune(experiment, earlier).status == 0)
         let cold = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "cold"])
         let warm = try TunekitProcess.run(["tune", experiment, "--output", earlier, "--model-version", "warm", "--warm-start", "\(earlier):v1"])
-        #expect(cold.status == 0 && warm.status == 0, "\(warm.stderr)")
+        #expect(cold.status == 0, "\(warm.stderr)")
+        #expect(warm.status == 0, "\(warm.stderr)")
         #expect(warm.stderr.contains("warm start: 6 finished trial(s) of \(earlier)/runs/v1/journal.jsonl as history"), "\(warm.stderr)")
         func suggested(_ version: String) throws -> [String] {
             try String(contentsOfFile: "\(earlier)/runs/\(version)/journal.jsonl", encoding: .utf8).split(separator: "\n")
                 .filter { $0.contains("\"trial-suggested\"") }.map(String.init)
         }
         let (coldTrials, warmTrials) = (try suggested("cold"), try suggested("warm"))
-        #expect(coldTrials.count == 6 && warmTrials.count == 6, "maxTrialCount counts this run's trials only")
+        #expect(coldTrials.count == 6, "maxTrialCount counts this run's trials only")
+        #expect(warmTrials.count == 6, "maxTrialCount counts this run's trials only")
         #expect(coldTrials[0] != warmTrials[0], "the first suggestion already uses the earlier results")
         let start = try String(contentsOfFile: "\(earlier)/runs/warm/journal.jsonl", encoding: .utf8).split(separator: "\n")[0]
         #expect(start.contains(#""warmStartTrials":6"#), "\(start)")
@@ -208,7 +218,8 @@ import Testing
         let refused = statuses == [0, 1] && errors.contains { $0.contains("another tune run is using model version v1") }
         let late = statuses == [0, 0] && errors.contains { $0.contains("already finished") }
         #expect(refused || late, "\(statuses) \(errors)")
-        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        #expect(Self.score(output) != nil)
+        #expect(Self.score(output) == Self.score(directory.file("reference")))
         #expect(Self.count("trial-finished", in: output + "/runs/v1/journal.jsonl") == 6)
     }
 
@@ -256,7 +267,8 @@ import Testing
         let resumed = try Self.tune(experiment, output)
         #expect(resumed.status == 0, "a plain re-run resumes: \(resumed.stderr)")
         #expect(resumed.stderr.contains("\(finishedBefore) trial(s) already finished"))
-        #expect(Self.score(output) != nil && Self.score(output) == Self.score(directory.file("reference")))
+        #expect(Self.score(output) != nil)
+        #expect(Self.score(output) == Self.score(directory.file("reference")))
         #expect(Self.count("trial-finished", in: journal) == 6, "finished trials were not run again")
         // The resumed run: six completed trials, exported again over the same ids as a finished run.
         let after = try TunekitProcess.run(["trials", output, "--format", "csv"])
@@ -297,13 +309,15 @@ import Testing
         }
         // A second run of the same version is refused while this one holds the run lock.
         let second = try Self.tune(experiment, output)
-        #expect(second.status == 1 && second.stderr.contains("another tune run is using model version v1"), "\(second.stderr)")
+        #expect(second.status == 1, "\(second.stderr)")
+        #expect(second.stderr.contains("another tune run is using model version v1"), "\(second.stderr)")
 
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 143)
         let stderr = try String(contentsOfFile: directory.file("stderr"), encoding: .utf8)
-        #expect(stderr.contains("SIGTERM") && stderr.contains("resume with: tunekit tune"), "\(stderr)")
+        #expect(stderr.contains("SIGTERM"), "\(stderr)")
+        #expect(stderr.contains("resume with: tunekit tune"), "\(stderr)")
         let children = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
         try Self.waitFor(seconds: 10) { children.allSatisfy { kill($0, 0) != 0 } }
         #expect(Self.count("interrupted", in: output + "/runs/v1/journal.jsonl") == 1)
@@ -312,7 +326,8 @@ import Testing
         let trials = try TunekitProcess.run(["trials", output, "--format", "csv"])
         #expect(trials.status == 0, "\(trials.stderr)")
         let rows = trials.stdout.split(separator: "\n").dropFirst()
-        #expect(rows.count == 2 && rows.allSatisfy { $0.contains(",FAIL,KILLED,") }, "\(trials.stdout)")
+        #expect(rows.count == 2, "\(trials.stdout)")
+        #expect(rows.allSatisfy { $0.contains(",FAIL,KILLED,") }, "\(trials.stdout)")
         let store = directory.file("mlruns")
         #expect(try TunekitProcess.run(["export", "mlflow", output, "--to", store]).status == 0)
         #expect(Self.parentStatus(store) == "status: 5", "KILLED: the run was interrupted")

@@ -82,7 +82,8 @@ import Testing
         switch outcome {
         case .promoted:
             let version = try String(contentsOfFile: "\(state)/new-version", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(version.count == 15 && served == version + "\n", "\(version) vs \(served)")
+            #expect(version.count == 15, "\(version) vs \(served)")
+            #expect(served == version + "\n", "\(version) vs \(served)")
             #expect(result.stderr.contains("is at least as good as the served v1"), "\(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: "\(models)/artifact/\(version)/score.json"))
             #expect(FileManager.default.fileExists(atPath: "\(models)/model/\(version)/reference.csv"))

@@ -53,7 +53,9 @@ import Testing
             let refused = try RawConnection(port: server.port)
             let reply = refused.receive()
             let text = String(decoding: reply.data, as: UTF8.self)
-            #expect(text.hasPrefix("HTTP/1.1 503") && text.contains("too many open connections") && reply.closed, "\(text)")
+            #expect(text.hasPrefix("HTTP/1.1 503"), "\(text)")
+            #expect(text.contains("too many open connections"), "\(text)")
+            #expect(reply.closed, "\(text)")
             held.removeAll()
             var answered = false
             for _ in 0..<50 where !answered {
@@ -74,13 +76,16 @@ import Testing
             while sentBytes < 64 << 20, endless.send(chunk) { sentBytes += 512 }
             #expect(sentBytes < 64 << 20, "the server kept reading a refused body")
             let reply = String(decoding: endless.receive().data, as: UTF8.self)
-            #expect(reply.hasPrefix("HTTP/1.1 429") && reply.lowercased().contains("connection: close"), "\(reply)")
+            #expect(reply.hasPrefix("HTTP/1.1 429"), "\(reply)")
+            #expect(reply.lowercased().contains("connection: close"), "\(reply)")
             // A declared length over the limit is refused before any of the body is sent.
             let declared = try RawConnection(port: server.port)
             declared.send("POST /api.v1.beta1.Suggestion/GetSuggestions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n")
             let answer = declared.receive()
             let head = String(decoding: answer.data, as: UTF8.self)
-            #expect(head.hasPrefix("HTTP/1.1 429") && head.contains("exceeds the limit of 1000 bytes") && answer.closed, "\(head)")
+            #expect(head.hasPrefix("HTTP/1.1 429"), "\(head)")
+            #expect(head.contains("exceeds the limit of 1000 bytes"), "\(head)")
+            #expect(answer.closed, "\(head)")
             // A body read in full and refused keeps its connection.
             let kept = try RawConnection(port: server.port)
             kept.send(Self.getSuggestions("{}"))
@@ -101,7 +106,8 @@ import Testing
             let second = try RawConnection(port: server.port)
             second.send(Self.getSuggestions(String(repeating: " ", count: 300_000) + "{}"))
             let refused = String(decoding: second.receive().data, as: UTF8.self)
-            #expect(refused.hasPrefix("HTTP/1.1 503") && refused.contains("holds as many request bytes"), "\(refused)")
+            #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused)")
+            #expect(refused.contains("holds as many request bytes"), "\(refused)")
             // Once the first client is gone, its bytes are free again.
             _ = consume holding
             var status = ""

@@ -25,7 +25,8 @@ import Testing
             let text = try String(contentsOfFile: PackagePaths.file(file), encoding: .utf8)
             if text.contains("algorithmName: medianpruner") {
                 // Local-only by design (tunekit's early-stopping extension): runnable here, and --katib says why not there.
-                #expect(result.status == 1 && result.stderr.contains("medianpruner is a tunekit extension"), "\(file): \(result.stderr)")
+                #expect(result.status == 1, "\(file): \(result.stderr)")
+                #expect(result.stderr.contains("medianpruner is a tunekit extension"), "\(file): \(result.stderr)")
                 #expect(try TunekitProcess.run(["validate", file]).status == 0, "\(file)")
             } else {
                 #expect(result.status == 0, "\(file): \(result.stderr)")
@@ -56,7 +57,8 @@ import Testing
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(!result.stdout.contains("runnable:"))
         let tune = try TunekitProcess.run(["tune", file, "--output", directory.file("out")])
-        #expect(tune.status == 1 && tune.stderr.contains(message), "tune refuses for the same reason: \(tune.stderr)")
+        #expect(tune.status == 1, "tune refuses for the same reason: \(tune.stderr)")
+        #expect(tune.stderr.contains(message), "tune refuses for the same reason: \(tune.stderr)")
     }
 
     @Test func katibPortabilityProblemsWarnByDefaultAndFailWithKatib() throws {
@@ -64,10 +66,13 @@ import Testing
         defer { directory.remove() }
         let file = try Self.variant(directory, [("algorithmName: multivariate-tpe", "algorithmName: tpe")])
         let plain = try TunekitProcess.run(["validate", file])
-        #expect(plain.status == 0 && plain.stdout.contains("runnable:"))
-        #expect(plain.stderr.contains("warning: not portable to Katib") && plain.stderr.contains("n_startup_trials"))
+        #expect(plain.status == 0)
+        #expect(plain.stdout.contains("runnable:"))
+        #expect(plain.stderr.contains("warning: not portable to Katib"))
+        #expect(plain.stderr.contains("n_startup_trials"))
         let strict = try TunekitProcess.run(["validate", "--katib", file])
-        #expect(strict.status == 1 && strict.stderr.contains("hyperopt"))
+        #expect(strict.status == 1)
+        #expect(strict.stderr.contains("hyperopt"))
     }
 
     /// What Katib's webhook (or Kubernetes, or Katib's suggestion service) refuses, `validate --katib` refuses, with
@@ -90,7 +95,8 @@ import Testing
         let file = directory.write("katib.yaml", text)
         let result = try TunekitProcess.run(["validate", "--katib", file])
         #expect(result.status == 1, "\(result.stdout)")
-        #expect(result.stderr.contains("error: not portable to Katib: ") && result.stderr.contains(reason), "\(result.stderr)")
+        #expect(result.stderr.contains("error: not portable to Katib: "), "\(result.stderr)")
+        #expect(result.stderr.contains(reason), "\(result.stderr)")
         #expect(!result.stdout.contains("katib: accepted"))
     }
 
@@ -132,7 +138,8 @@ import Testing
         defer { directory.remove() }
         let file = try Self.variant(directory, [("algorithmName: multivariate-tpe", "algorithmName: tpe")])
         let katib = try TunekitProcess.run(["validate", "--katib", file])
-        #expect(katib.status == 1 && katib.stderr.contains("n_startup_trials"))
+        #expect(katib.status == 1)
+        #expect(katib.stderr.contains("n_startup_trials"))
         let tunekit = try TunekitProcess.run(["validate", "--katib", "--suggestion-service", "tunekit", file])
         #expect(tunekit.status == 0, "\(tunekit.stderr)")
         #expect(tunekit.stdout.contains("katib: accepted by Katib's experiment webhook and by tunekit as its suggestion service"))
@@ -143,14 +150,16 @@ import Testing
         defer { directory.remove() }
         let nas = try Self.variant(directory, [("  parallelTrialCount: 2", "  nasConfig:\n    graphConfig: {numLayers: 8}\n  parallelTrialCount: 2")])
         let result = try TunekitProcess.run(["validate", nas])
-        #expect(result.status == 1 && result.stderr.contains("neural architecture search (nasConfig"), "\(result.stderr)")
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("neural architecture search (nasConfig"), "\(result.stderr)")
 
         var text = try String(contentsOfFile: PackagePaths.file("experiments/seoul-traffic-gbdt.yaml"), encoding: .utf8)
         text = String(text[..<text.range(of: "    trialSpec:")!.lowerBound])
             + "    configMap:\n      configMapName: trial-templates\n      configMapNamespace: kubeflow\n      templatePath: gbdt.yaml\n"
         let configMap = directory.write("configmap.yaml", text)
         let refused = try TunekitProcess.run(["validate", configMap])
-        #expect(refused.status == 1 && refused.stderr.contains("configMap (kubeflow/trial-templates) is read from the cluster"), "\(refused.stderr)")
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("configMap (kubeflow/trial-templates) is read from the cluster"), "\(refused.stderr)")
     }
 
     @Test func shellMetacharactersInSubstitutedValuesAreFlagged() throws {
@@ -181,7 +190,8 @@ import Testing
             """)
         let result = try TunekitProcess.run(["validate", file])
         #expect(result.status == 0)
-        #expect(result.stderr.contains("sgd; rm -rf ~") && result.stderr.contains("command injection"))
+        #expect(result.stderr.contains("sgd; rm -rf ~"))
+        #expect(result.stderr.contains("command injection"))
     }
 }
 

@@ -229,7 +229,8 @@ import Testing
                 "-sS", "--http1.1", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
                 cases[0].request, server.base.appendingPathComponent(cases[0].path).absoluteString,
             ])
-            #expect(curl.status == 0 && curl.output.contains("parameterAssignments"), "\(curl.output) \(curl.errors)")
+            #expect(curl.status == 0, "\(curl.output) \(curl.errors)")
+            #expect(curl.output.contains("parameterAssignments"), "\(curl.output) \(curl.errors)")
         }
     }
 }

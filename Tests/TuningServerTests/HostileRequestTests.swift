@@ -71,7 +71,8 @@ import Testing
             let reply = try await server.post(Requests.suggestPath, body)
             #expect(reply.status == 200)
             let values = reply.text.components(separatedBy: #""value":""#).dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
-            #expect(values.count == 5 && values.allSatisfy { $0 >= 1e-17 && $0 <= 5e-17 + 1e-30 }, "\(reply.text)")
+            #expect(values.count == 5, "\(reply.text)")
+            #expect(values.allSatisfy { $0 >= 1e-17 && $0 <= 5e-17 + 1e-30 }, "\(reply.text)")
         }
     }
 
@@ -134,7 +135,8 @@ import Testing
                     parameters: #"{"name": "x", "parameterType": "DOUBLE", "feasibleSpace": {"min": "0", "max": "1"}}"#), as: UTF8.self)
                 body = body.replacingOccurrences(of: #""totalRequestNumber": 2"#, with: #""totalRequestNumber": \#(total)"#)
                 let reply = try await server.post(Requests.suggestPath, Data(body.utf8))
-                #expect(reply.status == 400 && reply.text.contains("totalRequestNumber"), "\(total): \(reply.text)")
+                #expect(reply.status == 400, "\(total): \(reply.text)")
+                #expect(reply.text.contains("totalRequestNumber"), "\(total): \(reply.text)")
             }
             try await Self.expectAlive(server)
         }
@@ -210,13 +212,17 @@ import Testing
                  "dbManagerAddress": "katib-db-manager.kubeflow:6789"}
                 """.utf8))
             #expect(rules.status == 200, "\(rules.text)")
-            #expect(rules.text.contains(#""comparison":"LESS""#) && rules.text.contains(#""startStep":2"#) && rules.text.contains(#""value":"0.6""#))
+            #expect(rules.text.contains(#""comparison":"LESS""#))
+            #expect(rules.text.contains(#""startStep":2"#))
+            #expect(rules.text.contains(#""value":"0.6""#))
             let invalid = try await server.post("api.v1.beta1.EarlyStopping/ValidateEarlyStoppingSettings", Data("""
                 {"earlyStopping": {"algorithmName": "medianstop", "algorithmSettings": [{"name": "start_step", "value": "0"}]}}
                 """.utf8))
-            #expect(invalid.status == 400 && invalid.text.contains("start_step must be greater or equal than one (>=1)"))
+            #expect(invalid.status == 400)
+            #expect(invalid.text.contains("start_step must be greater or equal than one (>=1)"))
             let status = try await server.post("api.v1.beta1.EarlyStopping/SetTrialStatus", Data(#"{"trialName": "t1"}"#.utf8))
-            #expect(status.status == 501 && status.text.contains("needs the Kubernetes API"), "\(status.text)")
+            #expect(status.status == 501, "\(status.text)")
+            #expect(status.text.contains("needs the Kubernetes API"), "\(status.text)")
         }
     }
 }

@@ -19,7 +19,8 @@ import Testing
                 let assignments = try #require(set["assignments"] as? [[String: String]])
                 #expect(assignments.map { $0["name"] } == ["lr", "layers", "optimizer"])
                 let lr = try #require(Double(assignments[0]["value"] ?? "")), layers = try #require(Int(assignments[1]["value"] ?? ""))
-                #expect((0.001...0.1).contains(lr) && (1...8).contains(layers))
+                #expect((0.001...0.1).contains(lr))
+                #expect((1...8).contains(layers))
                 #expect(["sgd", "adam"].contains(assignments[2]["value"] ?? ""))
             }
             // Same request with random_state: same answer, as `tunekit suggest` gives.
@@ -69,7 +70,8 @@ import Testing
     @Test func validateAlgorithmSettingsSaysWhatIsWrong() async throws {
         try await LiveServer.run { server in
             let valid = try await server.post(Requests.validatePath, Data(#"{"experiment": \#(Requests.experiment("tpe"))}"#.utf8))
-            #expect(valid.status == 200 && valid.text == "{}\n")
+            #expect(valid.status == 200)
+            #expect(valid.text == "{}\n")
             let invalid = try await server.post(
                 Requests.validatePath,
                 Data(#"{"experiment": \#(Requests.experiment("tpe", settings: [("gamma", "1.5")]))}"#.utf8))
@@ -86,7 +88,8 @@ import Testing
                 Data(String(decoding: Requests.getSuggestions("pbt"), as: UTF8.self).utf8))
             #expect(unknown.status == 400)
             let message = try #require(unknown.json["message"] as? String)
-            #expect(message.contains("pbt is a Katib algorithm") && message.contains("bayesianoptimization"))
+            #expect(message.contains("pbt is a Katib algorithm"))
+            #expect(message.contains("bayesianoptimization"))
 
             let malformed = try await server.post(Requests.suggestPath, Data(#"{"experiment": {"spec": [1, 2]}}"#.utf8))
             #expect(malformed.status == 400)
@@ -112,7 +115,8 @@ import Testing
             request.httpMethod = "PUT"
             let (data, response) = try await URLSession.shared.data(for: request)
             let http = try #require(response as? HTTPURLResponse)
-            #expect(http.statusCode == 405 && http.value(forHTTPHeaderField: "Allow") == "POST")
+            #expect(http.statusCode == 405)
+            #expect(http.value(forHTTPHeaderField: "Allow") == "POST")
             #expect(String(decoding: data, as: UTF8.self).contains(#""code":"unimplemented""#))
             #expect(try await server.get("no-such-path").status == 404)
         }
@@ -152,7 +156,8 @@ import Testing
             #expect(served.status == 200)
             #expect(served.text == committed)
             let paths = try #require(served.json["paths"] as? [String: Any])
-            #expect(paths.keys.contains("/" + Requests.suggestPath) && paths.keys.contains("/" + Requests.validatePath))
+            #expect(paths.keys.contains("/" + Requests.suggestPath))
+            #expect(paths.keys.contains("/" + Requests.validatePath))
         }
     }
 

@@ -29,7 +29,8 @@ import Testing
             #expect(q.hessianScale == h.max()! / Double(levels))
             for row in 0..<g.count {
                 let (gradient, hessian) = Self.unpack(q.packed[row])
-                #expect(abs(gradient) <= Int64(levels / 2) && (0...Int64(levels)).contains(hessian))
+                #expect(abs(gradient) <= Int64(levels / 2))
+                #expect((0...Int64(levels)).contains(hessian))
                 let exact = g[row] / q.gradientScale
                 if stochastic {
                     #expect(abs(Double(gradient) - exact) < 1)
