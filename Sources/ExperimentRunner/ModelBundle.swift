@@ -32,8 +32,58 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// What a tuning run adds to a published version's score.json (a single `train` has none of it).
+public struct TuningProvenance: Sendable {
+    public var experiment: String
+    public var status: String?
+    public var reason: String?
+    public var objective: ScoreReport.ObjectiveInfo
+    public var algorithm: String
+    public var seed: UInt64
+    public var bestTrial: ScoreReport.TrialEntry
+    public var trials: [ScoreReport.TrialEntry]
+
+    public init(
+        experiment: String, status: String?, reason: String?, objective: ScoreReport.ObjectiveInfo, algorithm: String,
+        seed: UInt64, bestTrial: ScoreReport.TrialEntry, trials: [ScoreReport.TrialEntry]
+    ) {
+        self.experiment = experiment
+        self.status = status
+        self.reason = reason
+        self.objective = objective
+        self.algorithm = algorithm
+        self.seed = seed
+        self.bestTrial = bestTrial
+        self.trials = trials
+    }
+}
+
 /// Publishing and loading of model directories.
 public enum ModelBundle {
+    /// The one publish path of `train` and `tune`: the training record and score.json of a fitted model on its data,
+    /// then `publish(model:record:score:…)`. `fittedOn` names the rows the model was fitted on (`train`,
+    /// `train+validation`); `tuning` is what a tuning run adds.
+    public static func publish(
+        model: any FittedModel, data: LoadedData, invocation: TrainInvocation, fittedOn: String,
+        validation: ModelMetrics?, train: ModelMetrics?, test: ModelMetrics?, tuning: TuningProvenance? = nil,
+        output: String, version: String, force: Bool
+    ) throws(RunnerError) {
+        let checksum = try data.checksum()
+        let score = ScoreReport(
+            modelVersion: version, trainer: invocation.trainer, experiment: tuning?.experiment, status: tuning?.status,
+            reason: tuning?.reason, objective: tuning?.objective, algorithm: tuning?.algorithm, seed: tuning?.seed,
+            bestTrial: tuning?.bestTrial, parameters: model.parameters.values, validation: validation, train: train, test: test,
+            fittedOn: fittedOn, data: ScoreReport.DataInfo(data, checksum: checksum), trials: tuning?.trials)
+        let record = TrainingRecord(
+            trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,
+            encoding: data.encoding, data: invocation.data, dataKind: data.kind.rawValue,
+            featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: fittedOn,
+            seed: tuning?.seed)
+        try publish(
+            model: model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: output,
+            version: version, force: force)
+    }
+
     /// Writes `model/<V>/{model.json, training.json, reference.csv, manifest.json}` (plus the model's files in other
     /// tools' formats) and `artifact/<V>/score.json` atomically. `reference.csv` is a sample of `trainingRows`: the
     /// drift check's reference.

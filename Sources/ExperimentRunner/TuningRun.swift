@@ -361,24 +361,15 @@ public enum TuningRun {
         let fittedOn = validationModel.crossValidation == nil ? "train+validation" : "train"
         let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
         let objective = experiment.objective
-        let entries = trials.map { entry($0, objective: objective) }
-        let checksum = try data.checksum()
-        let score = ScoreReport(
-            modelVersion: options.modelVersion, trainer: invocation.trainer, experiment: experiment.name,
-            status: outcome.status, reason: outcome.reason,
+        let tuning = TuningProvenance(
+            experiment: experiment.name, status: outcome.status, reason: outcome.reason,
             objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
             algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
-            parameters: model.parameters.values, validation: validationModel.validationMetrics,
-            train: validationModel.trainMetrics, test: test,
-            fittedOn: fittedOn, data: ScoreReport.DataInfo(data, checksum: checksum), trials: entries)
-        let record = TrainingRecord(
-            trainer: invocation.trainer, parameters: model.parameters.values, featureNames: model.featureNames,
-            encoding: data.encoding, data: invocation.data, dataKind: data.kind.rawValue,
-            featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil, fittedOn: fittedOn,
-            seed: seed)
+            trials: trials.map { entry($0, objective: objective) })
         try ModelBundle.publish(
-            model: model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: options.output,
-            version: options.modelVersion, force: options.force)
+            model: model, data: data, invocation: invocation, fittedOn: fittedOn, validation: validationModel.validationMetrics,
+            train: validationModel.trainMetrics, test: test, tuning: tuning, output: options.output, version: options.modelVersion,
+            force: options.force)
         let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
         var summary = TuningSummary(
             outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,

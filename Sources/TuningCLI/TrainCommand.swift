@@ -132,20 +132,10 @@ extension TunekitCommand {
         private func publish(
             _ result: TrainingResult, test: ModelMetrics?, invocation: TrainInvocation, output: String, version: String
         ) throws(RunnerError) {
-            let data = result.data
-            let checksum = try data.checksum()
-            let score = ScoreReport(
-                modelVersion: version, trainer: invocation.trainer, parameters: result.model.parameters.values,
-                validation: result.validationMetrics, train: result.trainMetrics, test: test, fittedOn: "train",
-                data: ScoreReport.DataInfo(data, checksum: checksum))
-            let record = TrainingRecord(
-                trainer: invocation.trainer, parameters: result.model.parameters.values,
-                featureNames: result.model.featureNames, encoding: data.encoding, data: invocation.data,
-                dataKind: data.kind.rawValue, featurizer: data.kind == .volInfo ? invocation.data.featurizerSettings : nil,
-                fittedOn: "train", seed: nil)
             try ModelBundle.publish(
-                model: result.model, record: record, score: score, checksum: checksum, trainingRows: data.splits.train, output: output,
-                version: version, force: invocation.force)
+                model: result.model, data: result.data, invocation: invocation, fittedOn: "train",
+                validation: result.validationMetrics, train: result.trainMetrics, test: test, output: output, version: version,
+                force: invocation.force)
             let store = FileSystemArtifactStore(root: output)
             note("model: \(store.modelDirectory(version))\nscore: \(store.artifactDirectory(version))/score.json")
         }
