@@ -202,10 +202,10 @@ public enum SuggestionServer {
         let katibMethods: [SuggestionEndpoints.Method] = [
             .getSuggestions, .validateAlgorithmSettings, .getEarlyStoppingRules, .validateEarlyStoppingSettings, .setTrialStatus,
         ]
-        let katibRoutes = katibMethods.map { method -> (path: String, method: HTTPRequest.Method, responder: Responder) in
+        let katibRoutes = katibMethods.map { method -> Route in
             (method.path, .post, { @Sendable in await endpoints.respond(to: method, request: $0, context: $1) })
         }
-        let plainRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+        let plainRoutes: [Route] = [
             ("healthz", .get, { @Sendable _, _ in text("ok\n") }),
             ("readyz", .get, { @Sendable _, _ in
                 guard serving.phase == .serving else { return text("draining\n", status: .serviceUnavailable) }
@@ -228,7 +228,7 @@ public enum SuggestionServer {
                 predictionLog: models.predictionLog, strictInputs: models.strictInputs
             ).routes
         } ?? []
-        let healthRoutes: [(path: String, method: HTTPRequest.Method, responder: Responder)] = [
+        let healthRoutes: [Route] = [
             (HealthService.checkPath, .post, { @Sendable request, _ in
                 GRPCProtocol.isGRPC(request.headers) ? await health.check(request) : grpcOnly
             }),
