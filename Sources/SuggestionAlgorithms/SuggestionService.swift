@@ -76,7 +76,7 @@ public enum SuggestionService {
         }
         let points = algorithm.suggest(context)
         if cancellation?.isCancelled == true, points.count < request.currentRequestNumber {
-            throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "the suggestion was stopped before it finished (deadline)")
+            throw KatibStatus.deadlineExceeded("the suggestion was stopped before it finished (deadline)")
         }
         let settings = algorithm.replySettings(context, issued: points.count)
         return GetSuggestionsReply(

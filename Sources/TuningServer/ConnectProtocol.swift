@@ -82,7 +82,7 @@ enum ConnectProtocol {
         }
 
         /// A handler's or decoder's status (gRPC-named, as `tunekit suggest` prints it).
-        init(_ status: KatibStatus) { self.init(Code(grpcName: status.code), status.message) }
+        init(_ status: KatibStatus) { self.init(Code(grpcName: status.code.rawValue), status.message) }
 
         /// Connect's error body.
         var body: Data {

@@ -198,7 +198,7 @@ struct SuggestionEndpoints: Sendable {
             return try await gate.run { try handler(request, cancellation, warn) }
         } catch is ComputeGate.Busy {
             throw Failure(.unavailable, "the server is busy computing suggestions; retry later")
-        } catch let status as KatibStatus where status.code == "DEADLINE_EXCEEDED" {
+        } catch let status as KatibStatus where status.code == .deadlineExceeded {
             throw Failure(.deadlineExceeded, "the suggestion took longer than the deadline of \(timeout)")
         } catch let status as KatibStatus {
             throw Failure(status)

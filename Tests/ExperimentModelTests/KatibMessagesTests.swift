@@ -55,7 +55,7 @@ import Testing
         #expect {
             try KatibJSON.decode(GetSuggestionsRequest.self, from: Data(#"{"trials": [{"name": 5}]}"#.utf8))
         } throws: { error in
-            (error as? KatibStatus).map { $0.code == "INVALID_ARGUMENT" && $0.message.contains("trials[0].name") } ?? false
+            (error as? KatibStatus).map { $0.code == .invalidArgument && $0.message.contains("trials[0].name") } ?? false
         }
     }
 

@@ -125,7 +125,7 @@ import Testing
         let handlers = SuggestionEndpoints.Handlers(
             getSuggestions: { _, cancellation, _ in
                 while !cancellation.isCancelled { usleep(1_000) }
-                throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "stopped")
+                throw KatibStatus.deadlineExceeded("stopped")
             },
             validate: { _ in })
         try await LiveServer.run(requestTimeout: .seconds(600), handlers: handlers) { server in

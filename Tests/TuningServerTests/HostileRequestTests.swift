@@ -182,7 +182,7 @@ import Testing
                 state.withLock { $0.inFlight = true }
                 while !(state.withLock { $0.released } && cancellation.isCancelled) { usleep(1_000) }
                 state.withLock { $0.inFlight = false }
-                throw KatibStatus(code: "DEADLINE_EXCEEDED", message: "stopped")
+                throw KatibStatus.deadlineExceeded("stopped")
             },
             validate: { _ in })
         try await LiveServer.run(requestTimeout: .milliseconds(50), handlers: handlers) { server in

@@ -51,17 +51,28 @@ public struct GetSuggestionsReply: Sendable, Encodable, Equatable {
 
 /// A gRPC-style error body: `{"code": "INVALID_ARGUMENT", "message": "…"}`.
 public struct KatibStatus: Sendable, Codable, Equatable, Error {
-    public var code: String
+    /// The gRPC status codes the Suggestion API answers with, by their gRPC names.
+    public enum Code: String, Sendable, Codable {
+        case invalidArgument = "INVALID_ARGUMENT"
+        case deadlineExceeded = "DEADLINE_EXCEEDED"
+    }
+
+    public var code: Code
     public var message: String
 
-    public init(code: String, message: String) {
+    public init(code: Code, message: String) {
         self.code = code
         self.message = message
     }
 
     /// A user error (bad settings, bad search space, malformed request).
     public static func invalidArgument(_ message: String) -> KatibStatus {
-        KatibStatus(code: "INVALID_ARGUMENT", message: message)
+        KatibStatus(code: .invalidArgument, message: message)
+    }
+
+    /// The work was stopped at its deadline.
+    public static func deadlineExceeded(_ message: String) -> KatibStatus {
+        KatibStatus(code: .deadlineExceeded, message: message)
     }
 }
 
