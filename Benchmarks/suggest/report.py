@@ -1,4 +1,4 @@
-"""Aggregates the JSON lines of SuggestBench and peers.py into the README's tables (Markdown on stdout).
+"""Aggregates the JSON lines of SuggestBench and peers.py into docs/benchmarks.md's tables (Markdown on stdout).
 
 Per problem and sampler: median simple regret over the seeds of the quality runs at 25/50/100 % of the budget, and
 the time per suggestion over the last 10 suggestions (90 % of the budget observed), averaged over the timing runs,
@@ -6,7 +6,7 @@ which run one after another on an otherwise idle machine. Then, for each of tune
 to its peers: final median regret (ours/theirs, below 1 = we found better points) and time per suggestion
 (theirs/ours, how many times faster we answer).
 Usage: python report.py [--compact] --quality FILE... --timing FILE...
-(--compact: one row per sampler, the README's table: final median regret per problem, ms per suggestion per problem.)
+(--compact: one row per sampler, docs/benchmarks.md's table: final median regret per problem, ms per suggestion per problem.)
 python report.py --hyperband FILE: the multi-fidelity table of HyperbandBench and hyperband_peers.py.
 python report.py --versus FILE...: each of tunekit's model-based algorithms against its Optuna counterpart only, per
 problem: median final regret of both over the same seeds, their ratio, and the two-sided Mann-Whitney U test's p-value

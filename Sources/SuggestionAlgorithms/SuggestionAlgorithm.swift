@@ -1,10 +1,6 @@
 public import ExperimentModel
 import Synchronization
 
-/// A search algorithm behind Katib's `GetSuggestions`: a pure function of the experiment, the history and the seed.
-///
-/// Conforming types validate their settings in `init` (Katib's `ValidateAlgorithmSettings`) and must rebuild
-/// everything from `context.trials` on every call; they never do I/O.
 /// How much work a suggestion takes, for servers deciding where to compute it.
 public enum SuggestionCost: Sendable {
     /// A few draws or an index per point, whatever the history: small requests can be answered on the request's
@@ -14,6 +10,10 @@ public enum SuggestionCost: Sendable {
     case modelBased
 }
 
+/// A search algorithm behind Katib's `GetSuggestions`: a pure function of the experiment, the history and the seed.
+///
+/// Conforming types validate their settings in `init` (Katib's `ValidateAlgorithmSettings`) and must rebuild
+/// everything from `context.trials` on every call; they never do I/O.
 public protocol SuggestionAlgorithm: Sendable {
     /// The Katib `algorithmName` this type answers to.
     static var algorithmName: String { get }

@@ -39,7 +39,7 @@ extension TunekitCommand {
         @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted, as sent and once inflated; larger ones get 429 resource_exhausted.")
         var maxBodyBytes = 8 << 20
 
-        @Option(name: .customLong("request-timeout"), help: "Seconds a suggestion may compute before it is stopped (504 deadline_exceeded); small random/grid requests are exempt.")
+        @Option(name: .customLong("request-timeout"), help: "Seconds a suggestion may compute before it is stopped (504 deadline_exceeded); small requests to the cheap algorithms (random, grid, sobol) are exempt.")
         var requestTimeout = 30.0
 
         @Option(name: .customLong("idle-timeout"), help: "Seconds of silence after which a connection is closed.")

@@ -23,6 +23,20 @@ import Testing
         return found.sorted()
     }
 
+    /// A Markdown page's heading anchors as GitHub makes them: lower case, punctuation dropped, spaces as hyphens
+    /// (headings inside code blocks are not headings).
+    static func anchors(_ text: String) -> Set<String> {
+        var anchors: Set<String> = [], inCode = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { inCode.toggle() }
+            guard !inCode, let heading = line.firstMatch(of: /^#{1,6} (.+)$/) else { continue }
+            let slug = String(heading.1).lowercased().unicodeScalars
+                .filter { CharacterSet.alphanumerics.contains($0) || $0 == " " || $0 == "-" || $0 == "_" }
+            anchors.insert(String(String.UnicodeScalarView(slug)).replacingOccurrences(of: " ", with: "-"))
+        }
+        return anchors
+    }
+
     @Test func relativeLinksInTheReadmeAndDocsResolve() throws {
         let pages = ["README.md"] + Self.files(under: "docs", extensions: ["md"])
         #expect(pages.count >= 10)
@@ -30,14 +44,22 @@ import Testing
         for page in pages {
             let text = try String(contentsOfFile: PackagePaths.file(page), encoding: .utf8)
             let directory = (page as NSString).deletingLastPathComponent
-            for match in text.matches(of: /\]\(([^)\s#]+)(#[^)\s]*)?\)/) {
+            for match in text.matches(of: /\]\(([^)\s#]*)(#[^)\s]*)?\)/) {
                 let target = String(match.1)
                 if target.hasPrefix("http:") || target.hasPrefix("https:") || target.hasPrefix("mailto:") { continue }
-                let resolved = ((directory as NSString).appendingPathComponent(target) as NSString).standardizingPath
-                if !FileManager.default.fileExists(atPath: PackagePaths.file(resolved)) { broken.append("\(page): \(target)") }
+                let resolved = target.isEmpty ? page : ((directory as NSString).appendingPathComponent(target) as NSString).standardizingPath
+                guard FileManager.default.fileExists(atPath: PackagePaths.file(resolved)) else {
+                    broken.append("\(page): \(target)")
+                    continue
+                }
+                // An anchor must name a heading of the page it points into.
+                if let anchor = match.2.map({ String($0.dropFirst()) }), resolved.hasSuffix(".md"),
+                   !Self.anchors(try String(contentsOfFile: PackagePaths.file(resolved), encoding: .utf8)).contains(anchor) {
+                    broken.append("\(page): \(target)#\(anchor)")
+                }
             }
         }
-        #expect(broken.isEmpty, "links to files that do not exist: \(broken)")
+        #expect(broken.isEmpty, "links to files or headings that do not exist: \(broken)")
     }
 
     @Test func docsCitedAnywhereExist() throws {

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import ExperimentRunner
+import SuggestionAlgorithms
 import TestSupport
 import Testing
 @testable import TuningServer
@@ -159,6 +160,15 @@ import Testing
             #expect(paths.keys.contains("/" + Requests.suggestPath))
             #expect(paths.keys.contains("/" + Requests.validatePath))
         }
+    }
+
+    /// The document's algorithm names are the algorithms the server implements.
+    @Test func theOpenAPIDocumentNamesEveryAlgorithm() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.json) as? [String: Any])
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let spec = (schemas?["AlgorithmSpec"] as? [String: Any])?["properties"] as? [String: Any]
+        let names = try #require((spec?["algorithmName"] as? [String: Any])?["enum"] as? [String])
+        #expect(names == SuggestionService.supportedNames)
     }
 
     /// The document describes exactly the routes the server registers with models served (Katib's methods, health,
