@@ -119,36 +119,10 @@ enum ConnectProtocol {
     static let timeoutHeader = HTTPField.Name("Connect-Timeout-Ms")!
 }
 
-/// The request messages in either codec.
-extension GetSuggestionsRequest {
+/// The request messages in either codec: one decode path for every method, the server's history limit applied.
+extension KatibRequestMessage {
     init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
-    }
-}
-
-extension ValidateAlgorithmSettingsRequest {
-    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
-    }
-}
-
-extension GetEarlyStoppingRulesRequest {
-    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json
-            ? try KatibJSON.decode(Self.self, from: body)
-            : try KatibProtobuf.decode(Self.self, from: body, trialLimit: SuggestionLimits.historyTrials)
-    }
-}
-
-extension ValidateEarlyStoppingSettingsRequest {
-    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
-    }
-}
-
-extension SetTrialStatusRequest {
-    init(_ body: Data, codec: ConnectProtocol.Codec) throws(KatibStatus) {
-        self = codec == .json ? try KatibJSON.decode(Self.self, from: body) : try KatibProtobuf.decode(Self.self, from: body)
+        try self.init(body, json: codec == .json, trialLimit: SuggestionLimits.historyTrials)
     }
 }
 
