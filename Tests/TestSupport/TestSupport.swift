@@ -44,6 +44,41 @@ public func isClose(_ a: Double, _ b: Double, relative tolerance: Double) -> Boo
     abs(a - b) <= tolerance * max(1e-300, abs(a), abs(b))
 }
 
+/// A Katib Experiment whose trials run `command` (placeholders `${trialParameters.NAME}` for each parameter, named
+/// as the parameter), seeded random search: what tests tune, refit and export.
+public func katibExperimentYAML(
+    name: String, metric: String = "rmse", maxTrials: Int, parameters: [(name: String, type: String, min: String, max: String)],
+    command: [String]
+) -> String {
+    """
+    apiVersion: kubeflow.org/v1beta1
+    kind: Experiment
+    metadata:
+      name: \(name)
+    spec:
+      objective: {type: minimize, objectiveMetricName: \(metric)}
+      algorithm: {algorithmName: random, algorithmSettings: [{name: random_state, value: "5"}]}
+      maxTrialCount: \(maxTrials)
+      parallelTrialCount: 1
+      parameters:
+    \(parameters.map { "    - {name: \($0.name), parameterType: \($0.type), feasibleSpace: {min: \"\($0.min)\", max: \"\($0.max)\"}}" }.joined(separator: "\n"))
+      trialTemplate:
+        primaryContainerName: training-container
+        trialParameters: [\(parameters.map { "{name: \($0.name), reference: \($0.name)}" }.joined(separator: ", "))]
+        trialSpec:
+          apiVersion: batch/v1
+          kind: Job
+          spec:
+            template:
+              spec:
+                containers:
+                  - name: training-container
+                    image: ghcr.io/seoul-mlops/tunekit:0.1.0
+                    command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
+                restartPolicy: Never
+    """
+}
+
 /// A small regression table: `rows` rows, numeric features x1…x3, a text feature `site`, target `y`.
 public func regressionCSV(rows: Int, seed: UInt64 = 1, noise: Double = 0.1) -> String {
     var state = seed

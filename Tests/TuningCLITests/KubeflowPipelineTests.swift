@@ -180,36 +180,12 @@ import Testing
         let directory = TemporaryDirectory("tunekit-refit")
         defer { directory.remove() }
         let data = directory.write("data.csv", regressionCSV(rows: 300, seed: 2))
-        let experiment = directory.write("e.yaml", """
-            apiVersion: kubeflow.org/v1beta1
-            kind: Experiment
-            metadata: {name: refit-me}
-            spec:
-              objective: {type: minimize, objectiveMetricName: rmse}
-              algorithm: {algorithmName: random}
-              maxTrialCount: 2
-              parallelTrialCount: 1
-              parameters:
-                - {name: learning_rate, parameterType: double, feasibleSpace: {min: "0.05", max: "0.3"}}
-                - {name: num_leaves, parameterType: int, feasibleSpace: {min: "4", max: "31"}}
-              trialTemplate:
-                primaryContainerName: training-container
-                trialParameters:
-                  - {name: learningRate, reference: learning_rate}
-                  - {name: numLeaves, reference: num_leaves}
-                trialSpec:
-                  apiVersion: batch/v1
-                  kind: Job
-                  spec:
-                    template:
-                      spec:
-                        containers:
-                          - name: training-container
-                            image: ghcr.io/seoul-mlops/tunekit:0.1.0
-                            command: [tunekit, train, --trainer=gbdt, --data=\(data), --target=y, --num_iterations=30,
-                                      "--learning_rate=${trialParameters.learningRate}", "--num_leaves=${trialParameters.numLeaves}"]
-                        restartPolicy: Never
-            """)
+        let experiment = directory.write("e.yaml", katibExperimentYAML(
+            name: "refit-me", maxTrials: 2, parameters: [("learning_rate", "double", "0.05", "0.3"), ("num_leaves", "int", "4", "31")],
+            command: [
+                "tunekit", "train", "--trainer=gbdt", "--data=\(data)", "--target=y", "--num_iterations=30",
+                "--learning_rate=${trialParameters.learning_rate}", "--num_leaves=${trialParameters.num_leaves}",
+            ]))
         let out = directory.file("out")
         let refit = try TunekitProcess.run([
             "refit", experiment, "--assignments", #"[{"name": "learning_rate", "value": "0.12"}, {"name": "num_leaves", "value": "9"}]"#,
@@ -233,7 +209,7 @@ import Testing
         ])
         #expect(unknown.stderr.contains("'depth' is not a parameter"), "\(unknown.stderr)")
         let foreign = directory.write("foreign.yaml", try String(contentsOfFile: experiment, encoding: .utf8)
-            .replacingOccurrences(of: "command: [tunekit, train,", with: "command: [python, train.py,"))
+            .replacingOccurrences(of: #"command: ["tunekit", "train","#, with: #"command: ["python", "train.py","#))
         let refused = try TunekitProcess.run([
             "refit", foreign, "--assignments", #"{"learning_rate": 0.1, "num_leaves": 5}"#, "--output", out, "--model-version", "x",
         ])

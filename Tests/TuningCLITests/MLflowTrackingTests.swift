@@ -25,35 +25,11 @@ import Testing
     }
 
     static func experiment(name: String, trainer: String, data: String, target: String, parameter: String, range: (String, String), extra: [String]) -> String {
-        let command = ["tunekit", "train", "--trainer=\(trainer)", "--data=\(data)", "--target=\(target)", "--valid-fraction=0.2"]
-            + extra + ["--\(parameter)=${trialParameters.\(parameter)}"]
-        return """
-            apiVersion: kubeflow.org/v1beta1
-            kind: Experiment
-            metadata:
-              name: \(name)
-            spec:
-              objective: {type: minimize, objectiveMetricName: \(trainer == "logistic" ? "logloss" : "rmse")}
-              algorithm: {algorithmName: random, algorithmSettings: [{name: random_state, value: "5"}]}
-              maxTrialCount: 3
-              parallelTrialCount: 1
-              parameters:
-                - {name: \(parameter), parameterType: double, feasibleSpace: {min: "\(range.0)", max: "\(range.1)"}}
-              trialTemplate:
-                primaryContainerName: training-container
-                trialParameters: [{name: \(parameter), reference: \(parameter)}]
-                trialSpec:
-                  apiVersion: batch/v1
-                  kind: Job
-                  spec:
-                    template:
-                      spec:
-                        containers:
-                          - name: training-container
-                            image: ghcr.io/seoul-mlops/tunekit:0.1.0
-                            command: [\(command.map { "\"\($0)\"" }.joined(separator: ", "))]
-                        restartPolicy: Never
-            """
+        katibExperimentYAML(
+            name: name, metric: trainer == "logistic" ? "logloss" : "rmse", maxTrials: 3,
+            parameters: [(parameter, "double", range.0, range.1)],
+            command: ["tunekit", "train", "--trainer=\(trainer)", "--data=\(data)", "--target=\(target)", "--valid-fraction=0.2"]
+                + extra + ["--\(parameter)=${trialParameters.\(parameter)}"])
     }
 
     @Test(.enabled(if: RealTools.enabled(pythonWithMLflowServer))) func logsRunsAndALoadableModelToATrackingServer() throws {
@@ -112,7 +88,7 @@ import Testing
         let spec = directory.write("e.yaml", Self.experiment(
             name: "e", trainer: "ridge", data: csv, target: "y", parameter: "alpha", range: ("0.1", "1"), extra: []))
         #expect(try TunekitProcess.run(["tune", spec, "--output", directory.file("out")], environment: ["MODEL_VERSION": "v1"]).status == 0)
-        let scheme = try TunekitProcess.run(["export", "mlflow", directory.file("out"), "--tracking-uri", "file:///tmp/mlruns"])
+        let scheme = try TunekitProcess.run(["export", "mlflow", directory.file("out"), "--tracking-uri", "file://" + directory.file("mlruns")])
         #expect(scheme.status == 1)
         #expect(scheme.stderr.contains("must be an http(s):// URL"), "\(scheme.stderr)")
         let absent = try TunekitProcess.run(["export", "mlflow", directory.file("out"), "--tracking-uri", "http://127.0.0.1:9"])

@@ -156,7 +156,7 @@ def refit(
         image=IMAGE,
         command=["/bin/sh", "-c",
                  'set -eu; VERSION="$1" MODELS="$4" EXECUTOR_INPUT="$5" MODEL_PATH="$6"; '
-                 'experiment="${TMPDIR:-/tmp}/experiment.json"; printf \'%s\' "$2" > "$experiment"; '
+                 'experiment="$(mktemp -d)/experiment.json"; printf \'%s\' "$2" > "$experiment"; '
                  'tunekit refit "$experiment" --assignments "$3" --output "$MODELS" --model-version "$VERSION"; ' + REPORT,
                  "refit"],
         args=[model_version, experiment_json, assignments, models, dsl.PIPELINE_TASK_EXECUTOR_INPUT_PLACEHOLDER, model.path],
@@ -206,10 +206,10 @@ def deploy(model_version: str, models: str, repository: str, overlay: str, promo
                  'set -eu; '
                  f'export GIT_SSH_COMMAND="ssh -i {GIT_KEY_PATH}/id_ed25519 -o UserKnownHostsFile={GIT_KEY_PATH}/known_hosts '
                  '-o IdentitiesOnly=yes"; '
-                 'git clone --depth 1 "$3" /tmp/gitops; status=0; '
-                 'tunekit publish-version "$1" --kustomize "/tmp/gitops/$4" --output "$2" --require-better || status=$?; '
+                 'checkout="$(mktemp -d)/gitops"; git clone --depth 1 "$3" "$checkout"; status=0; '
+                 'tunekit publish-version "$1" --kustomize "$checkout/$4" --output "$2" --require-better || status=$?; '
                  'case $status in '
-                 '0) cd /tmp/gitops; if git diff --quiet; then echo false > "$5"; exit 0; fi; '
+                 '0) cd "$checkout"; if git diff --quiet; then echo false > "$5"; exit 0; fi; '
                  'git -c user.name=tunekit-kfp -c user.email=tunekit-kfp@users.noreply.github.com '
                  'commit -m "serve model $1 (kfp retrain)" "$4/patch-model-version.yaml"; git push origin HEAD; echo true > "$5";; '
                  '4) echo false > "$5";; '

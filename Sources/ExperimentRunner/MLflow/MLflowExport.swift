@@ -17,7 +17,6 @@ public enum MLflowExport {
     /// A tuning run as MLflow runs: the parent, one child per trial, and the published model folder (if any).
     struct Runs {
         var experimentName: String
-        var version: String
         var parentID: String
         var parent: RunFiles
         var children: [(id: String, run: RunFiles)]
@@ -93,7 +92,7 @@ public enum MLflowExport {
             if let best = row.bestIteration { child.metrics.append(("best_iteration", [(time, Double(best), 0)])) }
             children.append((hexID("trial", runID, String(row.number)), child))
         }
-        return Runs(experimentName: name, version: version, parentID: runID, parent: parent, children: children, model: model)
+        return Runs(experimentName: name, parentID: runID, parent: parent, children: children, model: model)
     }
 
     /// Exports the run whose journal is at `journal` into the file store at `store`; returns the experiment and
