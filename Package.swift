@@ -2,11 +2,13 @@
 //
 // tunekit: a Katib-compatible hyperparameter-tuning engine with in-process trainers.
 //
-// Module dependencies point one way only:
-//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem)
-//     -> SuggestionAlgorithms, Trainers (-> TrafficData)
-//     -> ExperimentRunner, KatibWire (swift-protobuf) -> TuningServer (Hummingbird, HTTP/1.1 + h2c: Connect, gRPC,
-//        model serving)
+// Module dependencies point one way only (a module uses only those above it):
+//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem), StrictJSON
+//     -> SuggestionAlgorithms, Trainers -> TrafficData
+//     -> KatibWire (swift-protobuf): Katib's messages, codecs and API calls over the algorithms
+//     -> ModelTraining (one training job) -> ModelRegistry (published models) -> ExperimentRunner (the tuning run)
+//        -> RunAnalysis (reports, importances, drift, MLflow and KFP export)
+//     -> TuningServer (Hummingbird, HTTP/1.1 + h2c: Connect, gRPC, model serving): KatibWire and ModelRegistry
 //     -> TuningCLI (executable `tunekit`)
 import PackageDescription
 
@@ -20,7 +22,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tunekit", targets: ["TuningCLI"]),
-        .library(name: "TunekitCore", targets: ["ExperimentRunner", "SuggestionAlgorithms", "ExperimentModel", "KatibWire"]),
+        .library(
+            name: "TunekitCore",
+            targets: ["RunAnalysis", "ExperimentRunner", "ModelRegistry", "ModelTraining", "SuggestionAlgorithms", "ExperimentModel", "KatibWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -43,6 +47,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "NumericKernels", dependencies: ["CLapack"], swiftSettings: swiftSettings),
+        // The one JSON reader and writer of every wire format: Katib's messages, KServe's bodies, what the CLI prints.
+        .target(name: "StrictJSON", swiftSettings: swiftSettings),
         .target(
             name: "ExperimentModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
@@ -59,28 +65,56 @@ let package = Package(
         .target(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(name: "Trainers", dependencies: ["NumericKernels", "CPrefetch"], swiftSettings: swiftSettings),
         .target(name: "TrafficData", dependencies: ["Trainers", "NumericKernels"], swiftSettings: swiftSettings),
+        // One training job: data loading, splits and cross-validation, the `tunekit train` arguments, the fit.
+        .target(
+            name: "ModelTraining",
+            dependencies: ["Trainers", "TrafficData", "NumericKernels", "ModelArtifacts"],
+            swiftSettings: swiftSettings
+        ),
+        // Published models: the versioned bundle and score.json (one publish path), loading versions for serving,
+        // the promotion gate, the GitOps version patch.
+        .target(
+            name: "ModelRegistry",
+            dependencies: ["ModelTraining", "ExperimentModel", "Trainers", "TrafficData", "NumericKernels", "ModelArtifacts"],
+            swiftSettings: swiftSettings
+        ),
+        // The tuning run: the loop, trials (in-process and external), the journal, resume, publishing the best.
         .target(
             name: "ExperimentRunner",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData", "ModelArtifacts",
-                "NumericKernels", "CFileSystem",
+                "ExperimentModel", "SuggestionAlgorithms", "ModelTraining", "ModelRegistry", "StrictJSON", "Trainers",
+                "ModelArtifacts", "NumericKernels", "CFileSystem",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What is computed from a finished run: trials table, HTML report and charts, importances, drift, MLflow and
+        // KFP export.
+        .target(
+            name: "RunAnalysis",
+            dependencies: [
+                "ExperimentRunner", "ModelRegistry", "ModelTraining", "StrictJSON", "ExperimentModel", "Trainers",
+                "TrafficData", "ModelArtifacts", "NumericKernels",
             ],
             // The Python loader of the MLflow models `export mlflow` logs, carried inside the binary.
             resources: [.embedInCode("MLflow/tunekit_mlflow.py")],
             swiftSettings: swiftSettings
         ),
-        // Katib's messages in protobuf binary: code generated from Protos/ by generate.sh, committed.
+        // Katib's Suggestion and EarlyStopping APIs on the wire: the messages, their protobuf JSON and binary codecs
+        // (the binary code generated from Protos/ by generate.sh, committed), status codes, and the API calls over the
+        // registered algorithms.
         .target(
             name: "KatibWire",
-            dependencies: ["ExperimentModel", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "ExperimentModel", "SuggestionAlgorithms", "StrictJSON", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             exclude: ["Protos", "generate.sh"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TuningServer",
             dependencies: [
-                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "CZlib", "CFileSystem", "ExperimentRunner", "Trainers",
-                "TrafficData", "NumericKernels",
+                "ExperimentModel", "SuggestionAlgorithms", "KatibWire", "StrictJSON", "CZlib", "CFileSystem", "ModelRegistry",
+                "Trainers", "TrafficData", "NumericKernels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 // HTTP/2 for gRPC: Hummingbird's HTTP/2 channel (swift-nio-http2), behind our h2c/HTTP/1.1 sniffer.
@@ -101,8 +135,8 @@ let package = Package(
         .executableTarget(
             name: "TuningCLI",
             dependencies: [
-                "ExperimentRunner", "ExperimentModel", "SuggestionAlgorithms", "Trainers", "TrafficData",
-                "ModelArtifacts", "TuningServer",
+                "ExperimentRunner", "RunAnalysis", "ModelRegistry", "ModelTraining", "ExperimentModel", "SuggestionAlgorithms",
+                "KatibWire", "StrictJSON", "Trainers", "TrafficData", "ModelArtifacts", "TuningServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,24 +144,42 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "NumericKernelsTests", dependencies: ["NumericKernels", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "NumericKernels"], swiftSettings: swiftSettings),
         .testTarget(name: "ExperimentModelTests", dependencies: ["ExperimentModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SuggestionAlgorithmsTests",
-            dependencies: ["SuggestionAlgorithms", "ExperimentModel", "TestSupport"],
+            dependencies: ["SuggestionAlgorithms", "KatibWire", "ExperimentModel", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TrainersTests", dependencies: ["Trainers", "NumericKernels", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrafficDataTests", dependencies: ["TrafficData", "Trainers", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ModelArtifactsTests", dependencies: ["ModelArtifacts", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "KatibWireTests",
+            dependencies: [
+                "KatibWire", "StrictJSON", "ExperimentModel", "SuggestionAlgorithms", "TestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelTrainingTests", dependencies: ["ModelTraining", "Trainers", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ModelRegistryTests", dependencies: ["ModelRegistry", "ModelTraining", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "ExperimentRunnerTests",
-            dependencies: ["ExperimentRunner", "ExperimentModel", "Trainers", "TestSupport"],
+            dependencies: ["ExperimentRunner", "ModelRegistry", "ModelTraining", "ExperimentModel", "Trainers", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RunAnalysisTests",
+            dependencies: ["RunAnalysis", "ExperimentRunner", "ModelRegistry", "ModelTraining", "ExperimentModel", "Trainers", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TuningServerTests",
             dependencies: [
-                "TuningServer", "TestSupport", "ExperimentModel", "ExperimentRunner", "SuggestionAlgorithms", "KatibWire",
+                "TuningServer", "TestSupport", "ExperimentModel", "ModelRegistry", "SuggestionAlgorithms", "KatibWire",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +189,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport", "ExperimentRunner", "ExperimentModel", "ModelArtifacts"],
+            name: "TuningCLITests", dependencies: ["TuningCLI", "TestSupport", "ExperimentRunner", "ModelRegistry", "KatibWire", "ExperimentModel", "ModelArtifacts"],
             swiftSettings: swiftSettings),
     ]
 )

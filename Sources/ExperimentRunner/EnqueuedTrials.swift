@@ -1,6 +1,8 @@
 public import ExperimentModel
 import Foundation
 import ModelArtifacts
+import ModelTraining
+import StrictJSON
 import SuggestionAlgorithms
 import Trainers
 
@@ -11,12 +13,12 @@ public enum EnqueuedTrials {
     /// Largest file read.
     static let maxBytes = 4 << 20
 
-    public static func read(_ path: String, experiment: Experiment, maxTrials: Int) throws(RunnerError) -> [[ParameterAssignment]] {
+    public static func read(_ path: String, experiment: Experiment, maxTrials: Int) throws(TunekitError) -> [[ParameterAssignment]] {
         let data: Data
         do { data = try SmallFile.read(path, limit: maxBytes) } catch {
             throw .invalidArguments("\(path): cannot be read (at most \(maxBytes >> 20) MB)")
         }
-        guard let entries = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else {
+        guard let entries = (try? JSONValue.parse(data))?.arrayValue else {
             throw .invalidArguments(#"\#(path): not a JSON list of objects such as [{"learning_rate": 0.1, "num_leaves": 31}]"#)
         }
         guard entries.count <= maxTrials else {
@@ -27,14 +29,14 @@ public enum EnqueuedTrials {
         }
         let space = experiment.searchSpace
         let names = Set(space.names)
-        return try entries.enumerated().map { index, entry throws(RunnerError) in
-            guard let object = entry as? [String: Any] else {
+        return try entries.enumerated().map { index, entry throws(TunekitError) in
+            guard let object = entry.objectValue else {
                 throw .invalidArguments("\(path): entry \(index + 1) is not an object of parameter: value")
             }
             if let unknown = object.keys.sorted().first(where: { !names.contains($0) }) {
                 throw .invalidArguments("\(path): entry \(index + 1) names '\(unknown)', which is not a parameter (\(space.names.joined(separator: ", ")))")
             }
-            let assignments = try object.map { name, value throws(RunnerError) in
+            let assignments = try object.map { name, value throws(TunekitError) in
                 ParameterAssignment(name: name, value: try text(value, entry: index + 1, name: name, path: path))
             }
             guard let point = space.point(from: assignments) else {
@@ -48,10 +50,10 @@ public enum EnqueuedTrials {
         }
     }
 
-    private static func text(_ value: Any, entry: Int, name: String, path: String) throws(RunnerError) -> String {
+    private static func text(_ value: JSONValue, entry: Int, name: String, path: String) throws(TunekitError) -> String {
         switch value {
-        case let text as String: return text
-        case let number as NSNumber: return DataTable.format(number.doubleValue)
+        case .string(let text): return text
+        case .number(let number): return DataTable.format(number)
         default: throw .invalidArguments("\(path): entry \(entry), \(name): a value is a string or a number")
         }
     }
@@ -64,7 +66,7 @@ public enum WarmStart {
     /// whose assignments fit this experiment's search space (others are left out, counted in the second value).
     public static func read(
         _ reference: String, experiment: Experiment
-    ) throws(RunnerError) -> (journal: String, trials: [TrialRecord], skipped: Int) {
+    ) throws(TunekitError) -> (journal: String, trials: [TrialRecord], skipped: Int) {
         if let algorithm = try? SuggestionService.makeAlgorithm(for: experiment), algorithm.contextSpace != nil {
             throw .invalidArguments("--warm-start: \(experiment.algorithm.algorithmName) schedules its own trials; warm-start a sampling algorithm (random, tpe, …)")
         }

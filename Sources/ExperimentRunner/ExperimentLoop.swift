@@ -1,7 +1,8 @@
 public import ExperimentModel
-import SuggestionAlgorithms
 import ModelArtifacts
+import ModelTraining
 import NumericKernels
+import SuggestionAlgorithms
 
 /// One trial of a local run.
 public struct TrialState: Sendable {
@@ -83,14 +84,14 @@ struct ExperimentLoop {
     /// trial sees all before it. When the algorithm
     /// has nothing to issue on those results (hyperband between rungs) the next trial waits for one more result, and
     /// so on: the same seed gives the same trials and the same artifacts. Results are recorded in trial order.
-    func run(onEvent: @Sendable (RunEvent) -> Void) async throws(RunnerError) -> (trials: [TrialState], outcome: ExperimentOutcome) {
+    func run(onEvent: @Sendable (RunEvent) -> Void) async throws(TunekitError) -> (trials: [TrialState], outcome: ExperimentOutcome) {
         var trials: [TrialState] = []
         var outcome = ExperimentOutcome.maxTrialsReached
         let executor = self.executor
         let parallel = experiment.parallelTrialCount
         // How many of the latest trials the next suggestion counts as running whatever their state.
         let lag = parallel > 1 ? parallel : 0
-        var failure: RunnerError?
+        var failure: TunekitError?
         await withTaskGroup(of: (Int, TrialOutcome).self) { group in
             var finished: [Int: TrialOutcome] = [:]
             var recorded = 0, running = 0
@@ -114,7 +115,7 @@ struct ExperimentLoop {
                     // The first trials share one call (one batch, no results yet); later ones come one at a time.
                     let count = trials.count < parallel ? min(parallel, maxTrials) - trials.count : 1
                     let next: [TrialState]
-                    switch Result(catching: { () throws(RunnerError) in try nextTrials(count: count, after: history) }) {
+                    switch Result(catching: { () throws(TunekitError) in try nextTrials(count: count, after: history) }) {
                     case .success(let trials): next = trials
                     case .failure(let error):
                         failure = error
@@ -202,14 +203,14 @@ struct ExperimentLoop {
 
     /// Asks the algorithm for `count` assignments and turns them into trials (journalled unless the journal has them;
     /// a resumed run must suggest exactly what the killed one did).
-    func nextTrials(count: Int, after trials: [TrialState]) throws(RunnerError) -> [TrialState] {
+    func nextTrials(count: Int, after trials: [TrialState]) throws(TunekitError) -> [TrialState] {
         let space = algorithm.contextSpace ?? experiment.searchSpace
         let queued = Array(enqueued.dropFirst(trials.count).prefix(count))
         let points = queued.count == count ? [] : algorithm.suggest(SuggestionContext(
             searchSpace: space, objective: experiment.objective, trials: warmStart + trials.map(\.record),
             count: count - queued.count, issuedBefore: trials.count + queued.count, seed: seed))
         let proposals = queued + points.map { space.assignments(for: $0) }
-        return try proposals.enumerated().map { offset, assignments throws(RunnerError) in
+        return try proposals.enumerated().map { offset, assignments throws(TunekitError) in
             let index = trials.count + offset
             let name = Self.trialName(experiment: experiment.name, seed: seed, index: index)
             let trial = TrialState(

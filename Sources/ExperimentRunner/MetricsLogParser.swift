@@ -1,5 +1,7 @@
-import Foundation
 public import ExperimentModel
+import Foundation
+import ModelTraining
+import StrictJSON
 
 /// One metric report found in a trial's output.
 public struct MetricRecord: Sendable, Equatable {
@@ -16,7 +18,7 @@ public struct MetricsLogParser {
     private let filters: [Regex<AnyRegexOutput>]
 
     /// Compiles the collector's filters (Katib's default `name=value` filter when none are given).
-    public init(metricNames: [String], filters: [String]) throws(RunnerError) {
+    public init(metricNames: [String], filters: [String]) throws(TunekitError) {
         self.metricNames = metricNames
         var compiled: [Regex<AnyRegexOutput>] = []
         for pattern in filters.isEmpty ? [MetricsCollectorSpec.defaultFilter] : filters {
@@ -46,19 +48,19 @@ public struct MetricsLogParser {
     }
 
     /// JSON format: one object per non-empty line; string values are metrics (numbers accepted too, unlike Katib #2162).
-    public func parseJSONLines(_ text: String) throws(RunnerError) -> [MetricRecord] {
+    public func parseJSONLines(_ text: String) throws(TunekitError) -> [MetricRecord] {
         var records: [MetricRecord] = []
         for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            guard let object = (try? JSONValue.parse(Data(line.utf8)))?.objectValue else {
                 throw .data("metrics file line \(index + 1) is not a JSON object")
             }
             var timestamp: Date?
-            if let text = object["timestamp"] as? String { timestamp = Self.parseTimestamp(text) }
-            if let seconds = object["timestamp"] as? Double { timestamp = Date(timeIntervalSince1970: seconds) }
+            if let text = object["timestamp"]?.stringValue { timestamp = Self.parseTimestamp(text) }
+            if let seconds = object["timestamp"]?.numberValue { timestamp = Date(timeIntervalSince1970: seconds) }
             for name in metricNames {
-                if let value = object[name] as? String {
+                if let value = object[name]?.stringValue {
                     records.append(MetricRecord(name: name, value: value, timestamp: timestamp))
-                } else if let value = object[name] as? Double {
+                } else if let value = object[name]?.numberValue {
                     records.append(MetricRecord(name: name, value: String(value), timestamp: timestamp))
                 }
             }

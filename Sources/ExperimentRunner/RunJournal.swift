@@ -1,6 +1,7 @@
-import Foundation
 public import ExperimentModel
+import Foundation
 import ModelArtifacts
+import ModelTraining
 import Synchronization
 
 /// One line of a run's journal. Fields are set per event kind; absent ones are omitted.
@@ -30,7 +31,7 @@ public struct JournalEvent: Sendable, Codable, Equatable {
     public var objectiveGoal: String?
     public var algorithm: String?
     /// The parameters' bounds and choices, for the report's analysis (older journals lack them).
-    public var searchSpace: [ParameterImportance.Parameter]?
+    public var searchSpace: [RecordedParameter]?
     /// The data files the trials read, as they were when the run started (journals before 0.3 lack them).
     public var inputs: [InputFileRecord]?
     /// `--warm-start`: the earlier run's journal whose finished trials are history, and how many.
@@ -99,7 +100,7 @@ public final class RunJournal: Sendable {
     private let failure = Mutex<String?>(nil)
 
     /// Opens (creating) the journal for appending; a torn last line left by a killed writer is cut off first.
-    public init(path: String) throws(RunnerError) {
+    public init(path: String) throws(TunekitError) {
         self.path = path
         let fm = FileManager.default
         if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
@@ -121,11 +122,11 @@ public final class RunJournal: Sendable {
     }
 
     /// Appends one event and fsyncs it (nothing once the journal is sealed).
-    public func append(_ event: JournalEvent) throws(RunnerError) {
+    public func append(_ event: JournalEvent) throws(TunekitError) {
         try append(event, sealing: false)
     }
 
-    private func append(_ event: JournalEvent, sealing: Bool) throws(RunnerError) {
+    private func append(_ event: JournalEvent, sealing: Bool) throws(TunekitError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(event) else { throw .artifacts("\(path): cannot encode a journal event") }
@@ -148,7 +149,7 @@ public final class RunJournal: Sendable {
     }
 
     /// Throws if any append failed.
-    public func checkHealthy() throws(RunnerError) {
+    public func checkHealthy() throws(TunekitError) {
         if let failure = failure.withLock({ $0 }) { throw .artifacts("\(path): the run journal could not be written: \(failure)") }
     }
 
@@ -171,12 +172,12 @@ public final class RunJournal: Sendable {
 
     /// Reads every event. A torn last line (the process died while writing it) is dropped; any other unreadable
     /// line is an error naming it.
-    public static func read(_ path: String) throws(RunnerError) -> [JournalEvent] {
+    public static func read(_ path: String) throws(TunekitError) -> [JournalEvent] {
         try readNumbered(path).map(\.event)
     }
 
     /// Every event with its line number (from 1).
-    static func readNumbered(_ path: String) throws(RunnerError) -> [(line: Int, event: JournalEvent)] {
+    static func readNumbered(_ path: String) throws(TunekitError) -> [(line: Int, event: JournalEvent)] {
         guard let data = FileManager.default.contents(atPath: path) else { throw .artifacts("\(path): cannot read the run journal") }
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         lines.removeLast()  // after the last newline: empty, or a torn line
@@ -239,11 +240,11 @@ public struct JournalReplay: Sendable {
 
     /// Reads and checks a journal: a trial suggested out of order or twice, or a result for a trial never suggested
     /// or already finished, is an error naming the line. Nil when the journal has no run-started event.
-    public static func load(_ path: String) throws(RunnerError) -> JournalReplay? {
+    public static func load(_ path: String) throws(TunekitError) -> JournalReplay? {
         try JournalReplay(numbered: RunJournal.readNumbered(path), path: path)
     }
 
-    private init?(numbered events: [(line: Int, event: JournalEvent)], path: String) throws(RunnerError) {
+    private init?(numbered events: [(line: Int, event: JournalEvent)], path: String) throws(TunekitError) {
         guard let start = events.first(where: { $0.event.event == .runStarted })?.event, let digest = start.experimentSHA256,
               let seed = start.seed
         else { return nil }
@@ -251,7 +252,7 @@ public struct JournalReplay: Sendable {
         self.seed = seed
         tunekitVersion = start.tunekitVersion
         inputs = start.inputs
-        func refuse(_ line: Int, _ why: String) -> RunnerError {
+        func refuse(_ line: Int, _ why: String) -> TunekitError {
             .artifacts("\(path):\(line): \(why); the journal was edited or written by another run: move it aside (or pass --force) to start over")
         }
         for (line, event) in events {
@@ -293,7 +294,7 @@ public struct InputFileRecord: Sendable, Codable, Equatable {
     public var sha256: String
 
     /// The file as it is now.
-    public static func of(_ path: String) throws(RunnerError) -> InputFileRecord {
+    public static func of(_ path: String) throws(TunekitError) -> InputFileRecord {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? Int
         else { throw .data("\(path): cannot be read") }

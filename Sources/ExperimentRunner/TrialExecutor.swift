@@ -1,5 +1,6 @@
-import Foundation
 public import ExperimentModel
+import Foundation
+import ModelTraining
 public import SuggestionAlgorithms
 import Synchronization
 import Trainers
@@ -12,7 +13,7 @@ public enum TrialCommand: Sendable, Equatable {
     /// The primary container's command with the trial's values substituted.
     public static func make(
         for experiment: Experiment, assignments: [ParameterAssignment], trialName: String
-    ) throws(RunnerError) -> TrialCommand {
+    ) throws(TunekitError) -> TrialCommand {
         guard let template = experiment.trialTemplate else {
             throw .notRunnable("spec.trialTemplate is missing")
         }
@@ -60,7 +61,7 @@ public enum TrialCommand: Sendable, Equatable {
     }
 
     /// `tunekit train ARGS` (possibly wrapped in `sh -c "…"`) becomes an in-process invocation.
-    private static func inProcessInvocation(_ command: [String]) throws(RunnerError) -> TrainInvocation? {
+    private static func inProcessInvocation(_ command: [String]) throws(TunekitError) -> TrainInvocation? {
         var words = command
         if words.count == 3, ["sh", "/bin/sh", "bash", "/bin/bash"].contains(words[0]), words[1] == "-c" {
             guard let split = ShellWords.split(words[2]) else { return nil }
@@ -166,7 +167,7 @@ public struct TrialExecutor: Sendable {
 
     /// Whether trials can each read only their own metrics file: the path must appear in the command (it is replaced
     /// by a per-trial path), or trials must run one at a time (each reads only what was appended while it ran).
-    public func checkIsolation(_ command: TrialCommand) throws(RunnerError) {
+    public func checkIsolation(_ command: TrialCommand) throws(TunekitError) {
         guard experiment.metricsCollector.kind == .file, case .external(let external) = command,
               !external.mentions(collectorPath), experiment.parallelTrialCount > 1
         else { return }
@@ -199,7 +200,7 @@ public struct TrialExecutor: Sendable {
     }
 
     private func runInProcess(_ invocation: TrainInvocation, monitor: CurveMonitor?) async -> TrialOutcome {
-        do throws(RunnerError) {
+        do throws(TunekitError) {
             // With early stopping, each gbdt iteration reports the objective on the validation split.
             let metric = experiment.objective.objectiveMetricName
             var observer: FitObserver?

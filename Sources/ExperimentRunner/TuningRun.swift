@@ -1,6 +1,8 @@
 public import ExperimentModel
 import Foundation
 import ModelArtifacts
+import ModelRegistry
+import ModelTraining
 import SuggestionAlgorithms
 public import Trainers
 
@@ -69,7 +71,7 @@ public struct TuningSummary: Sendable {
 /// A local tuning run of a Katib Experiment: search, refit the best on train+validation, score on test, publish.
 public enum TuningRun {
     /// Checks everything that can be checked before spending time on trials.
-    public static func validate(_ experiment: Experiment) throws(RunnerError) -> (algorithm: any SuggestionAlgorithm, maxTrials: Int) {
+    public static func validate(_ experiment: Experiment) throws(TunekitError) -> (algorithm: any SuggestionAlgorithm, maxTrials: Int) {
         let algorithm: any SuggestionAlgorithm
         do { algorithm = try SuggestionService.makeAlgorithm(for: experiment) } catch { throw .notRunnable(error.message) }
         _ = try earlyStopping(experiment)
@@ -116,7 +118,7 @@ public enum TuningRun {
 
     public static func run(
         _ experiment: Experiment, options: TuningOptions, onEvent: @Sendable (RunEvent) -> Void = { _ in }
-    ) async throws(RunnerError) -> TuningSummary {
+    ) async throws(TunekitError) -> TuningSummary {
         let (algorithm, maxTrials) = try validate(experiment)
         if let finished = try finishedRun(experiment, options: options) { return finished }
         try ModelBundle.checkPublishable(output: options.output, version: options.modelVersion, force: options.force)
@@ -128,7 +130,7 @@ public enum TuningRun {
             experiment, algorithm: algorithm, maxTrials: maxTrials, fallbackSeed: options.fallbackSeed, executor: executor)
         let inputFiles = (data?.inputFiles ?? []) + (options.enqueue.map { [$0.path] } ?? [])
             + (options.warmStart.map { [$0.journal] } ?? [])
-        let inputs = try inputFiles.map { path throws(RunnerError) in try InputFileRecord.of(path) }
+        let inputs = try inputFiles.map { path throws(TunekitError) in try InputFileRecord.of(path) }
         let lock: FileLock
         do { lock = try FileLock.acquire((options.runDirectory as NSString).appendingPathComponent("lock")) } catch {
             throw .artifacts("another tune run is using model version \(options.modelVersion): \(error.description)")
@@ -145,7 +147,7 @@ public enum TuningRun {
         (start.modelVersion, start.tunekitVersion) = (options.modelVersion, Tunekit.version)
         (start.objectiveMetric, start.algorithm) = (experiment.objective.objectiveMetricName, experiment.algorithm.algorithmName)
         start.objectiveGoal = experiment.objective.type == .maximize ? "maximize" : "minimize"
-        start.searchSpace = experiment.searchSpace.parameters.map(ParameterImportance.Parameter.init)
+        start.searchSpace = experiment.searchSpace.parameters.map(RecordedParameter.init)
         try journal.append(start)
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials, seed: replay?.seed ?? seed, executor: executor,
@@ -168,7 +170,7 @@ public enum TuningRun {
     /// The summary of this very run (same experiment file, version and output) when it has already finished and
     /// published, so a retried Job or pipeline step succeeds without running again; nil otherwise. A finished run
     /// whose data files have changed since is an error: its model is not what a run would now produce.
-    private static func finishedRun(_ experiment: Experiment, options: TuningOptions) throws(RunnerError) -> TuningSummary? {
+    private static func finishedRun(_ experiment: Experiment, options: TuningOptions) throws(TunekitError) -> TuningSummary? {
         let path = options.journalPath
         // The artifacts where this output keeps them (the journal's recorded paths may predate a move of the folder).
         let store = FileSystemArtifactStore(root: options.output)
@@ -214,7 +216,7 @@ public enum TuningRun {
     private static func openJournal(
         _ options: TuningOptions, experiment: Experiment, inputs: [InputFileRecord], seed: UInt64,
         onEvent: @Sendable (RunEvent) -> Void
-    ) throws(RunnerError) -> JournalReplay? {
+    ) throws(TunekitError) -> JournalReplay? {
         let path = options.journalPath
         guard FileManager.default.fileExists(atPath: path) else {
             if options.resume { onEvent(.startingFresh(journal: path)) }
@@ -244,7 +246,7 @@ public enum TuningRun {
     private static func finish(
         trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64, options: TuningOptions,
         cache: TrainingCache
-    ) async throws(RunnerError) -> TuningSummary {
+    ) async throws(TunekitError) -> TuningSummary {
         let best = bestTrial(trials, objective: experiment.objective)
         if case .failed(let why) = outcome { throw .experimentFailed(why) }
         guard let best else {
@@ -260,7 +262,7 @@ public enum TuningRun {
     }
 
     /// `spec.earlyStopping` as an algorithm (Katib's messages for bad settings); nil when the experiment has none.
-    static func earlyStopping(_ experiment: Experiment) throws(RunnerError) -> (any EarlyStoppingAlgorithm)? {
+    static func earlyStopping(_ experiment: Experiment) throws(TunekitError) -> (any EarlyStoppingAlgorithm)? {
         guard let spec = experiment.earlyStopping else { return nil }
         do { return try EarlyStoppingService.make(spec) } catch {
             throw .notRunnable("earlyStopping: \(error.message)")
@@ -287,7 +289,7 @@ public enum TuningRun {
     /// cross-validation folds).
     public static func preflight(
         _ experiment: Experiment, fallbackSeed: UInt64
-    ) async throws(RunnerError) -> (maxTrials: Int, splitRows: (train: Int, validation: Int, test: Int, folds: Int?)?) {
+    ) async throws(TunekitError) -> (maxTrials: Int, splitRows: (train: Int, validation: Int, test: Int, folds: Int?)?) {
         let (algorithm, maxTrials) = try validate(experiment)
         let executor = TrialExecutor(experiment: experiment, cache: TrainingCache(), runDirectory: "", processes: ProcessGroups())
         let data = try await preflight(
@@ -305,7 +307,7 @@ public enum TuningRun {
     private static func preflight(
         _ experiment: Experiment, algorithm: any SuggestionAlgorithm, maxTrials: Int, fallbackSeed: UInt64,
         executor: TrialExecutor
-    ) async throws(RunnerError) -> LoadedData? {
+    ) async throws(TunekitError) -> LoadedData? {
         let loop = ExperimentLoop(
             experiment: experiment, algorithm: algorithm, maxTrials: maxTrials,
             seed: SuggestionService.seed(for: experiment, fallback: fallbackSeed), executor: executor)
@@ -341,7 +343,7 @@ public enum TuningRun {
     private static func publishBest(
         _ best: TrialState, invocation: TrainInvocation, trials: [TrialState], outcome: ExperimentOutcome,
         experiment: Experiment, seed: UInt64, options: TuningOptions, cache: TrainingCache
-    ) async throws(RunnerError) -> TuningSummary {
+    ) async throws(TunekitError) -> TuningSummary {
         let data = try await cache.data(invocation.data)
         // The best configuration as in its trial (fitted on train, scored on validation), then refitted on
         // train+validation with what that fit learned (e.g. the tree count early stopping chose).
@@ -360,20 +362,14 @@ public enum TuningRun {
         }
         let fittedOn = validationModel.crossValidation == nil ? "train+validation" : "train"
         let test = data.splits.test.flatMap { $0.rowCount > 0 ? Training.evaluate(model, on: $0) : nil }
-        let objective = experiment.objective
-        let tuning = TuningProvenance(
-            experiment: experiment.name, status: outcome.status, reason: outcome.reason,
-            objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
-            algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
-            trials: trials.map { entry($0, objective: objective) })
-        try ModelBundle.publish(
+        let tuning = provenance(best: best, trials: trials, outcome: outcome, experiment: experiment, seed: seed)
+        let published = try ModelBundle.publish(
             model: model, data: data, invocation: invocation, fittedOn: fittedOn, validation: validationModel.validationMetrics,
             train: validationModel.trainMetrics, test: test, tuning: tuning, output: options.output, version: options.modelVersion,
             force: options.force)
-        let store = ModelArtifactsPaths(root: options.output, version: options.modelVersion)
         var summary = TuningSummary(
-            outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: store.model,
-            scorePath: store.score)
+            outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: published.model,
+            scorePath: published.score)
         if let kept = model.iterationsKept {
             let carried = validationModel.refitOverrides.first { $0.name == "num_iterations" } != nil
             if let folds = validationModel.crossValidation?.bestIterations, carried {
@@ -391,24 +387,25 @@ public enum TuningRun {
     private static func publishScores(
         best: TrialState, trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64,
         options: TuningOptions
-    ) throws(RunnerError) -> TuningSummary {
+    ) throws(TunekitError) -> TuningSummary {
+        let tuning = provenance(best: best, trials: trials, outcome: outcome, experiment: experiment, seed: seed)
+        let scorePath = try ModelBundle.publishScore(
+            parameters: Dictionary(best.assignments.map { ($0.name, $0.value) }) { $1 }, tuning: tuning,
+            output: options.output, version: options.modelVersion, force: options.force)
+        return TuningSummary(
+            outcome: outcome, trials: trials, best: best, seed: seed, test: nil, modelDirectory: nil, scorePath: scorePath)
+    }
+
+    /// What the run adds to the published score.json: the experiment, its outcome, every trial and the best one.
+    private static func provenance(
+        best: TrialState, trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64
+    ) -> TuningProvenance {
         let objective = experiment.objective
-        let score = ScoreReport(
-            modelVersion: options.modelVersion, trainer: "external", experiment: experiment.name,
-            status: outcome.status, reason: outcome.reason,
+        return TuningProvenance(
+            experiment: experiment.name, status: outcome.status, reason: outcome.reason,
             objective: .init(metric: objective.objectiveMetricName, type: objective.type.rawValue, goal: objective.goal),
             algorithm: experiment.algorithm.algorithmName, seed: seed, bestTrial: entry(best, objective: objective),
-            parameters: Dictionary(best.assignments.map { ($0.name, $0.value) }) { $1 }, validation: nil, test: nil,
-            fittedOn: "none", data: nil, trials: trials.map { entry($0, objective: objective) })
-        let store = FileSystemArtifactStore(root: options.output)
-        do {
-            try store.publishScore(version: options.modelVersion, score: FileSystemArtifactStore.encode(score), force: options.force)
-        } catch {
-            throw .artifacts(error.description)
-        }
-        return TuningSummary(
-            outcome: outcome, trials: trials, best: best, seed: seed, test: nil, modelDirectory: nil,
-            scorePath: store.scorePath(options.modelVersion))
+            trials: trials.map { entry($0, objective: objective) })
     }
 
     static func entry(_ trial: TrialState, objective: Objective) -> ScoreReport.TrialEntry {

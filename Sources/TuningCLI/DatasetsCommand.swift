@@ -1,10 +1,9 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
-import Trainers
-import TrafficData
 import ModelArtifacts
+import ModelTraining
 import TrafficData
+import Trainers
 
 extension TunekitCommand {
     struct DatasetsCommand: ParsableCommand {

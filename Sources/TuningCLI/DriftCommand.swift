@@ -1,6 +1,6 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
+import RunAnalysis
 import Trainers
 
 extension TunekitCommand {

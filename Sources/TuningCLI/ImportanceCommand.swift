@@ -1,6 +1,7 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
+import RunAnalysis
+import StrictJSON
 
 extension TunekitCommand {
     struct ImportanceCommand: ParsableCommand {
@@ -28,17 +29,19 @@ extension TunekitCommand {
                     print(text, terminator: "")
                     note("fANOVA over \(trials) completed trial(s) of \(journal)")
                 case .json:
-                    let pairs = ranked.map { "\"\(jsonEscaped($0.name))\":\($0.importance)" }.joined(separator: ",")
-                    print("{\"method\":\"fanova\",\"trials\":\(trials),\"importances\":{\(pairs)}}")
+                    var writer = JSONWriter()
+                    writer.object {
+                        $0.member("method") { $0.string("fanova") }
+                        $0.member("trials") { $0.number(trials) }
+                        $0.member("importances") {
+                            $0.object { for (name, importance) in ranked { $0.member(name) { $0.number(importance) } } }
+                        }
+                    }
+                    print(writer.text)
                 }
             } catch {
                 throw fail("\(error)")
             }
-        }
-
-        private func jsonEscaped(_ text: String) -> String {
-            let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
-            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
         }
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
 import ModelArtifacts
+import ModelRegistry
+import ModelTraining
 import Trainers
 
 extension TunekitCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
-import Trainers
-import TrafficData
 import ModelArtifacts
+import ModelRegistry
+import TrafficData
+import Trainers
 
 extension TunekitCommand {
     struct PredictCommand: ParsableCommand {

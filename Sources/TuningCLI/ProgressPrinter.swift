@@ -1,9 +1,11 @@
 import ExperimentModel
 import ExperimentRunner
 import Foundation
+import ModelTraining
+import RunAnalysis
 import Synchronization
-import Trainers
 import TrafficData
+import Trainers
 
 /// Prints one line per finished trial and a final table to stderr; the summary's paths go to stdout. On a terminal a
 /// live status line (trials done, running and failed of the maximum, the best so far, elapsed time and an estimate of

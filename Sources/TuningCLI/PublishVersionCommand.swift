@@ -1,6 +1,6 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
+import ModelRegistry
 
 extension TunekitCommand {
     struct PublishVersionCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentModel
 import Foundation
+import StrictJSON
 
 extension TunekitCommand {
     struct RefitCommand: AsyncParsableCommand {
@@ -48,24 +49,28 @@ extension TunekitCommand {
 
         /// Name → value from a JSON object or Katib's `[{"name", "value"}]` list.
         static func values(_ text: String) throws -> [String: String] {
-            let object: Any
-            do { object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) } catch {
-                throw ValidationError("--assignments is not JSON: \(text.prefix(200))")
+            let object: JSONValue
+            do { object = try JSONValue.parse(Data(text.utf8)) } catch {
+                throw ValidationError("--assignments is not JSON (\(error)): \(text.prefix(200))")
             }
-            func string(_ value: Any) -> String? {
-                if let text = value as? String { return text }
-                if let number = value as? NSNumber { return number.stringValue }
-                return nil
+            func string(_ value: JSONValue) -> String? {
+                switch value {
+                case .string(let text): text
+                // Whole numbers without a fraction, as Katib's assignments write them.
+                case .number(let number) where number == number.rounded() && abs(number) < 1e15: String(Int(number))
+                case .number(let number): "\(number)"
+                default: nil
+                }
             }
-            if let pairs = object as? [String: Any] {
+            if let pairs = object.objectValue {
                 return try pairs.reduce(into: [:]) { result, pair in
                     guard let value = string(pair.value) else { throw ValidationError("--assignments: '\(pair.key)' has no scalar value") }
                     result[pair.key] = value
                 }
             }
-            if let list = object as? [[String: Any]] {
+            if let list = object.arrayValue {
                 return try list.reduce(into: [:]) { result, item in
-                    guard let name = item["name"] as? String, let value = item["value"].flatMap(string) else {
+                    guard let name = item["name"]?.stringValue, let value = item["value"].flatMap(string) else {
                         throw ValidationError("--assignments: every entry needs a \"name\" and a \"value\"")
                     }
                     result[name] = value

@@ -1,6 +1,6 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
+import RunAnalysis
 
 extension TunekitCommand {
     struct ReportCommand: ParsableCommand {

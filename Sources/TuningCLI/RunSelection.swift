@@ -1,6 +1,6 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
+import ModelTraining
 
 /// Which tuning run a command reads: OUTPUT, and optionally the version (else the run whose journal changed last).
 struct RunSelection: ParsableArguments {
@@ -11,7 +11,7 @@ struct RunSelection: ParsableArguments {
     var version: String?
 
     /// The journal of `version`, or of the run whose journal was modified last.
-    func journal() throws(RunnerError) -> String {
+    func journal() throws(TunekitError) -> String {
         let runs = (output as NSString).appendingPathComponent("runs")
         if let version {
             let path = ((runs as NSString).appendingPathComponent(version) as NSString).appendingPathComponent("journal.jsonl")

@@ -1,7 +1,7 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
 import Logging
+import ModelRegistry
 import TuningServer
 
 extension TunekitCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentModel
 import Foundation
+import KatibWire
 import SuggestionAlgorithms
 
 extension TunekitCommand {

@@ -1,10 +1,12 @@
 import ArgumentParser
-import ExperimentRunner
 import Foundation
-import Trainers
-import TrafficData
 import ModelArtifacts
+import ModelRegistry
+import ModelTraining
+import StrictJSON
 import Synchronization
+import TrafficData
+import Trainers
 
 extension TunekitCommand {
     struct TrainCommand: AsyncParsableCommand {
@@ -131,13 +133,12 @@ extension TunekitCommand {
 
         private func publish(
             _ result: TrainingResult, test: ModelMetrics?, invocation: TrainInvocation, output: String, version: String
-        ) throws(RunnerError) {
-            try ModelBundle.publish(
+        ) throws(TunekitError) {
+            let published = try ModelBundle.publish(
                 model: result.model, data: result.data, invocation: invocation, fittedOn: "train",
                 validation: result.validationMetrics, train: result.trainMetrics, test: test, output: output, version: version,
                 force: invocation.force)
-            let store = FileSystemArtifactStore(root: output)
-            note("model: \(store.modelDirectory(version))\nscore: \(store.artifactDirectory(version))/score.json")
+            note("model: \(published.model)\nscore: \(published.score)")
         }
     }
 }
@@ -146,7 +147,7 @@ extension TunekitCommand {
 enum MetricsFile {
     static func append(
         _ metrics: [(name: String, value: Double)], to path: String, format: TrainInvocation.MetricsFileFormat
-    ) throws(RunnerError) {
+    ) throws(TunekitError) {
         let timestamp = ISO8601DateFormatter().string(from: Date())
         let text: String
         switch format {
@@ -154,8 +155,12 @@ enum MetricsFile {
             text = metrics.map { "\(timestamp) \($0.name)=\($0.value)\n" }.joined()
         case .json:
             // Katib reads only string values from JSON lines.
-            let fields = metrics.map { "\"\($0.name)\": \"\($0.value)\"" } + ["\"timestamp\": \"\(timestamp)\""]
-            text = "{" + fields.joined(separator: ", ") + "}\n"
+            var writer = JSONWriter()
+            writer.object {
+                for metric in metrics { $0.member(metric.name) { $0.string("\(metric.value)") } }
+                $0.member("timestamp") { $0.string(timestamp) }
+            }
+            text = writer.text + "\n"
         }
         if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
             throw .artifacts("\(path): cannot create the metrics file")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentRunner
 import Foundation
+import RunAnalysis
 
 extension TunekitCommand {
     struct TrialsCommand: ParsableCommand {

@@ -3,6 +3,8 @@ import ExperimentModel
 import ExperimentRunner
 import Foundation
 import ModelArtifacts
+import ModelTraining
+import RunAnalysis
 
 extension TunekitCommand {
     struct TuneCommand: AsyncParsableCommand {

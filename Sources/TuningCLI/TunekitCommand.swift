@@ -1,5 +1,5 @@
 import ArgumentParser
-import ExperimentRunner
+import ModelRegistry
 
 @main
 struct TunekitCommand: AsyncParsableCommand {

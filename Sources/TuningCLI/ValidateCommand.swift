@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentModel
 import ExperimentRunner
+import ModelTraining
 import SuggestionAlgorithms
 
 extension TunekitCommand {

@@ -85,13 +85,7 @@ enum ConnectProtocol {
         init(_ status: KatibStatus) { self.init(Code(grpcName: status.code.rawValue), status.message) }
 
         /// Connect's error body.
-        var body: Data {
-            struct Body: Encodable {
-                let code: String
-                let message: String
-            }
-            return KatibJSON.encode(Body(code: code.rawValue, message: message))
-        }
+        var body: Data { KatibJSON.errorBody(code: code.rawValue, message: message) }
     }
 
     /// The request's `Connect-Timeout-Ms`: nil when absent, an error when it is not 1–10 ASCII digits.

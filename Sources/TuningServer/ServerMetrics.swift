@@ -1,5 +1,5 @@
-import ExperimentRunner
 import Foundation
+import ModelRegistry
 import Synchronization
 
 /// Request counters and latency histograms of one server, rendered in Prometheus' text exposition format: the

@@ -1,10 +1,10 @@
-public import Hummingbird
-public import Logging
-public import ExperimentRunner
 import Foundation
 import HTTPTypes
+public import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
+public import Logging
+public import ModelRegistry
 import NIOCore
 import ServiceLifecycle
 import UnixSignals

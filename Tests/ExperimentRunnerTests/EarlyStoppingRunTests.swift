@@ -1,8 +1,9 @@
 import ExperimentModel
+@testable import ExperimentRunner
 import Foundation
+import RunAnalysis
 import TestSupport
 import Testing
-@testable import ExperimentRunner
 
 /// `spec.earlyStopping` applied by local runs: gbdt iterations and external metric lines are the steps.
 @Suite struct EarlyStoppingRunTests {

@@ -1,8 +1,9 @@
 import ExperimentModel
+@testable import ExperimentRunner
 import Foundation
+import ModelTraining
 import TestSupport
 import Testing
-@testable import ExperimentRunner
 
 /// Trials that are child processes: each in its own folder with its own log and metrics file, its container env and
 /// Katib's metadata substituted, a deadline, and nothing left running when it ends.
@@ -72,7 +73,7 @@ import Testing
         let experiment = try Self.experiment(
             command: #""echo loss=${trialParameters.x}""#, parallel: 1, maxTrials: 1,
             collector: "metricsCollectorSpec: {collector: {kind: File}, source: {fileSystemPath: {path: /dev/zero, kind: File}}}")
-        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
+        await #expect(throws: TunekitError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
         let journal = try RunJournal.read(directory.file("out/runs/v1/journal.jsonl"))
         let finished = try #require(journal.first { $0.event == .trialFinished })
         #expect(finished.condition == .failed, "\(finished)")
@@ -156,7 +157,7 @@ import Testing
         defer { directory.remove() }
         let experiment = try Self.experiment(
             command: #""sleep 30; echo loss=${trialParameters.x}""#, maxTrials: 2, jobSpec: "activeDeadlineSeconds: 1")
-        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
+        await #expect(throws: TunekitError.self) { try await TuningRun.run(experiment, options: Self.options(directory)) }
         let journal = try RunJournal.read(directory.file("out/runs/v1/journal.jsonl"))
         let finished = journal.filter { $0.event == .trialFinished }
         #expect(finished.count == 2)

@@ -1,5 +1,6 @@
 import ExperimentModel
 import ExperimentRunner
+import ModelTraining
 import Testing
 
 @Suite struct MetricsLogParserTests {
@@ -40,7 +41,7 @@ import Testing
         #expect(parser.parseText("loss: 0.25").map(\.value) == ["0.25"])
         let records = try parser.parseJSONLines("{\"loss\": \"0.4\", \"timestamp\": 1638422847.28}\n\n{\"loss\": 0.3}\n")
         #expect(records.map(\.value) == ["0.4", "0.3"])
-        #expect(throws: RunnerError.data("metrics file line 1 is not a JSON object")) { try parser.parseJSONLines("not json") }
-        #expect(throws: RunnerError.self) { try MetricsLogParser(metricNames: ["loss"], filters: ["(unclosed"]) }
+        #expect(throws: TunekitError.data("metrics file line 1 is not a JSON object")) { try parser.parseJSONLines("not json") }
+        #expect(throws: TunekitError.self) { try MetricsLogParser(metricNames: ["loss"], filters: ["(unclosed"]) }
     }
 }

@@ -1,10 +1,12 @@
 import ExperimentModel
+@testable import ExperimentRunner
 import Foundation
+import ModelRegistry
+import ModelTraining
 import Synchronization
 import TestSupport
 import Testing
 import Trainers
-@testable import ExperimentRunner
 
 /// Local tuning runs end to end on a small CSV, in process and with child-process trials.
 @Suite struct TuningRunTests {
@@ -103,7 +105,7 @@ import Trainers
         #expect(rerun.trials.count == 6)
         var other = Self.options(directory)
         other.experimentSHA256 = "another experiment file"
-        await #expect(throws: RunnerError.self) { try await TuningRun.run(experiment, options: other) }
+        await #expect(throws: TunekitError.self) { try await TuningRun.run(experiment, options: other) }
 
         // The published model predicts the CSV.
         let predicted = try ModelBundle.predict(directory: directory.file("out/model/v1"), input: csv)

@@ -1,6 +1,7 @@
 import ExperimentModel
-import Testing
+import KatibWire
 @testable import SuggestionAlgorithms
+import Testing
 
 @Suite struct EarlyStoppingTests {
     static func spec(_ name: String, _ settings: [(String, String)]) -> AlgorithmSpec {

@@ -1,4 +1,5 @@
 import ExperimentModel
+import KatibWire
 import SuggestionAlgorithms
 import Testing
 

@@ -282,9 +282,12 @@ import Testing
         try await Self.serving(["--models", fixture.output, "--model-version", "g1", "--max-batch-rows", "50"]) { base in
             let deep = Data(("{\"instances\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}").utf8)
             let cases: [(path: String, body: Data, headers: [String: String], status: Int, message: String)] = [
-                ("v1/models/tunekit:predict", deep, [:], 400, "nested more than"),
+                ("v1/models/tunekit:predict", deep, [:], 400, "nested deeper than"),
                 ("v1/models/tunekit:predict", Data("{\"instances\": [1, 2,, 3]}".utf8), [:], 400, "not valid JSON: line 1, column 21: unexpected character"),
                 ("v1/models/tunekit:predict", Data(#"{"instances": []}"#.utf8), [:], 400, "empty"),
+                // Strings are UTF-8 with paired surrogates, or the request is refused (never repaired into other text).
+                ("v1/models/tunekit:predict", Data(#"{"instances": [[1, 2, 3, "n"#.utf8) + Data([0xFF]) + Data(#""]]}"#.utf8), [:], 400, "a string is not UTF-8"),
+                ("v1/models/tunekit:predict", Data(#"{"instances": [[1, 2, 3, "\ud800"]]}"#.utf8), [:], 400, "a lone UTF-16 surrogate"),
                 ("v1/models/tunekit:predict", Self.json(["instances": Array(repeating: [1, 2, 3, "north"], count: 51)]), [:], 413, "\"instances\" has more than the limit of 50 items"),
                 ("v1/models/tunekit:predict", Self.json(["instances": [[1, 2]]]), [:], 400, "rows have 2 values"),
                 ("v1/models/tunekit:predict", Self.json(["instances": [["x1": 1]]]), [:], 400, "column 'x2' is in no instance"),

@@ -1,5 +1,6 @@
 import ExperimentModel
 import Foundation
+import KatibWire
 import SuggestionAlgorithms
 import Synchronization
 import TestSupport

@@ -2,7 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import ExperimentRunner
+import ModelRegistry
 import SuggestionAlgorithms
 import TestSupport
 import Testing

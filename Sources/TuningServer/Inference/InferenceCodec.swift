@@ -1,7 +1,8 @@
-import ExperimentRunner
 import Foundation
 import HTTPTypes
+import ModelRegistry
 import NumericKernels
+import StrictJSON
 import Trainers
 
 /// A request the model server refuses: its HTTP status and the message of KServe's error body `{"error": …}`.
@@ -63,23 +64,24 @@ enum V1Codec {
     static func decode(
         _ body: Data, model: ServedModel, limits: InferenceLimits
     ) throws(InferenceFailure) -> (input: ModelInput, missing: UnknownInputs) {
-        let rows = ["instances": limits.maxRows, "inputs": limits.maxRows, "history": limits.maxRows]
-        guard let root = try JSONBody.parse(body, listLimits: rows) as? [String: Any] else {
-            throw .invalid("the body must be a JSON object with \"instances\"")
-        }
-        guard let instances = (root["instances"] ?? root["inputs"]) as? [Any] else {
+        let request = try V1RequestBody.decode(body, maxRows: limits.maxRows)
+        guard case .array(let instances)? = request.instances ?? request.inputs else {
             throw .invalid("\"instances\" must be a list of rows")
         }
         guard !instances.isEmpty else { throw .invalid("\"instances\" is empty") }
         guard instances.count <= limits.maxRows else {
             throw InferenceFailure(.contentTooLarge, "\(instances.count) instances exceed the limit of \(limits.maxRows) rows")
         }
-        if instances.allSatisfy({ $0 is [String: Any] }) {
-            let objects = instances.map { $0 as! [String: Any] }
+        if let objects = instances.objects {
             let keys = Set(objects.flatMap(\.keys))
             if TrafficTransform.applies(to: model, columns: keys) {
-                let history = root["history"].map { $0 as? [[String: Any]] } ?? []
-                guard let history else { throw .invalid("\"history\" must be a list of {spot_num, date, hour, volume}") }
+                var history: [[String: JSONValue]] = []
+                if let given = request.history {
+                    guard case .array(let items) = given, let rows = items.objects else {
+                        throw .invalid("\"history\" must be a list of {spot_num, date, hour, volume}")
+                    }
+                    history = rows
+                }
                 return (.table(try TrafficTransform.table(
                     model: model, rows: objects.count, value: { objects[$1][$0] }, historyRows: history.count,
                     history: { history[$1][$0] }, limits: limits)), UnknownInputs())
@@ -101,7 +103,7 @@ enum V1Codec {
             }
             return (.table(table), missing)
         }
-        guard let rows = instances as? [[Any]] else {
+        guard let rows = instances.arrays else {
             throw .invalid("every instance must be a list of values or an object of column: value")
         }
         return (try TableBuilder.rows(rows, model: model, source: "instances"), UnknownInputs())
@@ -110,22 +112,18 @@ enum V1Codec {
     /// `{"predictions": [...]}`; classifiers also get `"probabilities"` (a list per row, in class order), and a request
     /// with values the model could not read gets `"warnings"` (one per column and problem).
     static func encode(_ predictions: Predictions, model: ServedModel, unknown: UnknownInputs) -> Data {
-        var out = "{\"predictions\":["
-        let labels = ResponseValues.labels(predictions, model: model)
-        out += labels.joined(separator: ",")
-        out += "]"
-        if case .probabilities(let probabilities, _) = predictions {
-            out += ",\"probabilities\":["
-            let rows = probabilities.first?.count ?? 0
-            for row in 0..<rows {
-                if row > 0 { out += "," }
-                out += "[" + probabilities.map { ResponseValues.number($0[row]) }.joined(separator: ",") + "]"
+        var writer = JSONWriter(capacity: 64 + predictions.values.count * 20)
+        writer.object {
+            $0.member("predictions") { ResponseValues.writeLabels(predictions, model: model, to: &$0) }
+            if case .probabilities(let probabilities, _) = predictions {
+                let rows = probabilities.first?.count ?? 0
+                $0.member("probabilities") {
+                    $0.array(0..<rows) { writer, row in writer.array(probabilities) { $0.number($1[row]) } }
+                }
             }
-            out += "]"
+            if !unknown.isEmpty { $0.member("warnings") { unknown.writeV1Warnings(to: &$0) } }
         }
-        if !unknown.isEmpty { out += ",\"warnings\":" + unknown.v1JSON }
-        out += "}\n"
-        return Data(out.utf8)
+        return writer.data + Data("\n".utf8)
     }
 }
 
@@ -154,14 +152,11 @@ enum V2Codec {
             jsonPart = body.prefix(length)
             binary = body.dropFirst(length)
         }
-        guard let root = try JSONBody.parse(jsonPart, listLimits: ["inputs": limits.maxInputs, "outputs": 2]) as? [String: Any] else {
-            throw .invalid("the body must be a JSON object with \"inputs\"")
-        }
-        if let id = root["id"], !(id is String) { throw .invalid("\"id\" must be a string") }
-        let id = root["id"] as? String
-        let parameters = root["parameters"] as? [String: Any]
-        let binaryByDefault = parameters?["binary_data_output"] as? Bool ?? false
-        guard let inputs = root["inputs"] as? [[String: Any]], !inputs.isEmpty else {
+        let request = try V2RequestBody.decode(jsonPart, maxInputs: limits.maxInputs, maxOutputs: 2)
+        if let id = request.id, id.stringValue == nil { throw .invalid("\"id\" must be a string") }
+        let id = request.id?.stringValue
+        let binaryByDefault = request.parameters?["binary_data_output"]?.boolValue ?? false
+        guard case .array(let items)? = request.inputs, let inputs = items.objects, !inputs.isEmpty else {
             throw .invalid("\"inputs\" must be a non-empty list of tensors {name, shape, datatype, data}")
         }
         guard inputs.count <= limits.maxInputs else {
@@ -171,26 +166,26 @@ enum V2Codec {
         var limits = limits
         limits.maxElements = min(limits.maxElements, body.count)
         let tensors = try inputs.enumerated().map { (index, input) throws(InferenceFailure) in
-            try Tensor(json: input, index: index, binary: &reader, limits: limits)
+            try Tensor(body: input, index: index, binary: &reader, limits: limits)
         }
         guard reader.remaining == 0 else {
             throw .invalid("\(reader.remaining) bytes of binary data follow the tensors that name them (binary_data_size)")
         }
         var outputs: [(name: String, binary: Bool)]?
-        if let requested = root["outputs"] {
+        if let requested = request.outputs {
             let known = [predictionOutput] + (model.isClassifier ? [probabilityOutput] : [])
-            guard let requested = requested as? [[String: Any]], !requested.isEmpty, requested.count <= known.count else {
+            guard case .array(let items) = requested, let requested = items.objects, !requested.isEmpty, requested.count <= known.count else {
                 throw .invalid(
                     "\"outputs\" must be a list of 1 to \(known.count) of {name} (\(known.joined(separator: ", "))), or left out for every output")
             }
             var seen: Set<String> = []
             outputs = try requested.map { output throws(InferenceFailure) in
-                guard let name = output["name"] as? String else { throw .invalid("every requested output needs a \"name\"") }
+                guard let name = output["name"]?.stringValue else { throw .invalid("every requested output needs a \"name\"") }
                 guard known.contains(name) else {
                     throw .invalid("output '\(name)' is not one of this model's outputs (\(known.joined(separator: ", ")))")
                 }
                 guard seen.insert(name).inserted else { throw .invalid("output '\(name)' is requested twice") }
-                let binaryFlag = (output["parameters"] as? [String: Any])?["binary_data"] as? Bool ?? binaryByDefault
+                let binaryFlag = output["parameters"]?["binary_data"]?.boolValue ?? binaryByDefault
                 return (name, binaryFlag)
             }
         }
@@ -298,29 +293,35 @@ enum V2Codec {
         let chosen: [(name: String, tensor: OutputTensor, binary: Bool)] = request.outputs.map { wanted in
             wanted.compactMap { want in available.first { $0.name == want.name }.map { ($0.name, $0.tensor, want.binary) } }
         } ?? available.map { ($0.name, $0.tensor, request.binaryByDefault) }
-        var json = "{\"model_name\":\(ResponseValues.string(modelName)),\"model_version\":\(ResponseValues.string(model.version))"
-        if let id = request.id { json += ",\"id\":\(ResponseValues.string(id))" }
-        if !unknown.isEmpty { json += ",\"parameters\":{\(unknown.v2Parameters)}" }
-        json += ",\"outputs\":["
         var binary = Data()
-        for (index, output) in chosen.enumerated() {
-            if index > 0 { json += "," }
-            let tensor = output.tensor
-            json += "{\"name\":\(ResponseValues.string(output.name)),\"datatype\":\"\(tensor.texts == nil ? "FP64" : "BYTES")\""
-            json += ",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))]"
-            if output.binary {
-                let bytes = tensor.binary()
-                json += ",\"parameters\":{\"binary_data_size\":\(bytes.count)}}"
-                binary.append(bytes)
-            } else if let texts = tensor.texts {
-                json += ",\"data\":[\(texts.map(ResponseValues.string).joined(separator: ","))]}"
-            } else {
-                json += ",\"data\":[\(tensor.numbers.map(ResponseValues.number).joined(separator: ","))]}"
+        var writer = JSONWriter(capacity: 128 + predictions.values.count * 20)
+        writer.object {
+            $0.member("model_name") { $0.string(modelName) }
+            $0.member("model_version") { $0.string(model.version) }
+            if let id = request.id { $0.member("id") { $0.string(id) } }
+            if !unknown.isEmpty { $0.member("parameters") { $0.object { unknown.writeV2Parameters(to: &$0) } } }
+            $0.member("outputs") {
+                $0.array(chosen) { writer, output in
+                    let tensor = output.tensor
+                    writer.object {
+                        $0.member("name") { $0.string(output.name) }
+                        $0.member("datatype") { $0.string(tensor.texts == nil ? "FP64" : "BYTES") }
+                        $0.member("shape") { $0.array(tensor.shape) { $0.number($1) } }
+                        if output.binary {
+                            let bytes = tensor.binary()
+                            $0.member("parameters") { $0.object { $0.member("binary_data_size") { $0.number(bytes.count) } } }
+                            binary.append(bytes)
+                        } else if let texts = tensor.texts {
+                            $0.member("data") { $0.array(texts) { $0.string($1) } }
+                        } else {
+                            $0.member("data") { $0.array(tensor.numbers) { $0.number($1) } }
+                        }
+                    }
+                }
             }
         }
-        json += "]}"
-        guard chosen.contains(where: \.binary) else { return (Data((json + "\n").utf8), nil) }
-        var body = Data(json.utf8)
+        guard chosen.contains(where: \.binary) else { return (writer.data + Data("\n".utf8), nil) }
+        var body = writer.data
         let headerLength = body.count
         body.append(binary)
         return (body, headerLength)
@@ -368,11 +369,11 @@ private struct Tensor {
     let numbers: [Double]?
     let texts: [String]?
 
-    /// Element `index` as JSON would give it (a number, a string, or NSNull for NaN).
-    func value(_ index: Int) -> Any {
-        if let texts { return texts[index] }
+    /// Element `index` as JSON would give it (a number, a string, or null for NaN).
+    func value(_ index: Int) -> JSONValue {
+        if let texts { return .string(texts[index]) }
         let number = numbers![index]
-        return number.isNaN ? NSNull() : number
+        return number.isNaN ? .null : .number(number)
     }
 
     static let elementSizes: [String: Int] = [
@@ -380,16 +381,16 @@ private struct Tensor {
         "FP32": 4, "FP64": 8,
     ]
 
-    init(json: [String: Any], index: Int, binary: inout BinaryReader, limits: InferenceLimits) throws(InferenceFailure) {
-        guard let name = json["name"] as? String, !name.isEmpty else { throw .invalid("input \(index) has no \"name\"") }
-        guard let datatype = json["datatype"] as? String else { throw .invalid("input '\(name)' has no \"datatype\"") }
-        guard let shapeValues = json["shape"] as? [Any], (1...8).contains(shapeValues.count) else {
+    init(body: [String: JSONValue], index: Int, binary: inout BinaryReader, limits: InferenceLimits) throws(InferenceFailure) {
+        guard let name = body["name"]?.stringValue, !name.isEmpty else { throw .invalid("input \(index) has no \"name\"") }
+        guard let datatype = body["datatype"]?.stringValue else { throw .invalid("input '\(name)' has no \"datatype\"") }
+        guard case .array(let shapeValues)? = body["shape"], (1...8).contains(shapeValues.count) else {
             throw .invalid("input '\(name)': \"shape\" must be a list of 1 to 8 sizes")
         }
         var shape: [Int] = []
         var count = 1
         for value in shapeValues {
-            guard !JSONBody.isBoolean(value), let number = value as? NSNumber, let size = Int(exactly: number.doubleValue), size >= 0 else {
+            guard case .number(let number) = value, let size = Int(exactly: number), size >= 0 else {
                 throw .invalid("input '\(name)': shape [\(shapeValues.map(Self.text).joined(separator: ", "))] has a size that is not a non-negative integer")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: size)
@@ -405,8 +406,8 @@ private struct Tensor {
         }
         self.name = name
         self.shape = shape
-        if let size = (json["parameters"] as? [String: Any])?["binary_data_size"] {
-            guard !(size is String), !JSONBody.isBoolean(size), let bytes = (size as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), bytes >= 0 else {
+        if let size = body["parameters"]?["binary_data_size"] {
+            guard case .number(let number) = size, let bytes = Int(exactly: number), bytes >= 0 else {
                 throw .invalid("input '\(name)': binary_data_size must be a non-negative integer, got \(Self.text(size))")
             }
             guard bytes <= binary.remaining else {
@@ -426,36 +427,37 @@ private struct Tensor {
             }
             return
         }
-        guard let data = json["data"] as? [Any] else { throw .invalid("input '\(name)' has no \"data\" list (nor binary_data_size)") }
+        guard case .array(let data)? = body["data"] else { throw .invalid("input '\(name)' has no \"data\" list (nor binary_data_size)") }
         let flat = try Self.flatten(data, shape: shape, name: name)
         guard flat.count == count else {
             throw .invalid("input '\(name)': \(flat.count) values for shape \(shape) (\(count) expected)")
         }
         if datatype == "BYTES" {
             texts = try flat.map { value throws(InferenceFailure) in
-                guard let text = value as? String else { throw .invalid("input '\(name)': BYTES data must be strings") }
+                guard let text = value.stringValue else { throw .invalid("input '\(name)': BYTES data must be strings") }
                 return text
             }
             numbers = nil
         } else {
             guard Self.elementSizes[datatype] != nil else { throw Self.unsupported(datatype, name) }
             numbers = try flat.map { value throws(InferenceFailure) in
-                if value is NSNull { return .nan }
-                guard let number = value as? NSNumber else { throw .invalid("input '\(name)': \(datatype) data must be numbers") }
-                return number.doubleValue
+                if value == .null { return .nan }
+                guard let number = value.numberOrFlag else { throw .invalid("input '\(name)': \(datatype) data must be numbers") }
+                return number
             }
             texts = nil
         }
     }
 
     /// A JSON value as it reads in a message: integers without a fraction, text quoted, long values cut.
-    static func text(_ value: Any) -> String {
+    static func text(_ value: JSONValue) -> String {
         let written: String
         switch value {
-        case let text as String: written = "\"\(text)\""
-        case let number as NSNumber: written = ResponseValues.text(number.doubleValue)
-        case is NSNull: written = "null"
-        default: written = "a list or object"
+        case .string(let text): written = "\"\(text)\""
+        case .number(let number): written = ResponseValues.text(number)
+        case .bool(let flag): written = flag ? "true" : "false"
+        case .null: written = "null"
+        case .array, .object: written = "a list or object"
         }
         return written.count > 40 ? written.prefix(40) + "…" : written
     }
@@ -466,16 +468,16 @@ private struct Tensor {
 
     /// Row-major values: a flat list of all elements, or lists nested exactly as the shape says (every list at
     /// level d holds shape[d] items) — an uneven nesting would move values between rows.
-    private static func flatten(_ data: [Any], shape: [Int], name: String) throws(InferenceFailure) -> [Any] {
-        if !data.contains(where: { $0 is [Any] }) { return data }
-        var flat: [Any] = []
-        func walk(_ values: [Any], level: Int) throws(InferenceFailure) {
+    private static func flatten(_ data: [JSONValue], shape: [Int], name: String) throws(InferenceFailure) -> [JSONValue] {
+        if !data.contains(where: { if case .array = $0 { true } else { false } }) { return data }
+        var flat: [JSONValue] = []
+        func walk(_ values: [JSONValue], level: Int) throws(InferenceFailure) {
             guard level < shape.count, values.count == shape[level] else {
                 throw .invalid("input '\(name)': data is not nested as its shape \(shape) (a list at level \(level) has \(values.count) items)")
             }
             let last = level == shape.count - 1
             for value in values {
-                if let nested = value as? [Any] {
+                if case .array(let nested) = value {
                     guard !last else { throw .invalid("input '\(name)': data is nested deeper than its shape \(shape)") }
                     try walk(nested, level: level + 1)
                 } else {
@@ -546,16 +548,16 @@ private struct BinaryReader {
 /// Rows or columns of JSON values turned into a model input.
 enum TableBuilder {
     /// Rows of values: all numbers and one per encoded feature → encoded rows; one per input column → a raw table.
-    static func rows(_ rows: [[Any]], model: ServedModel, source: String) throws(InferenceFailure) -> ModelInput {
+    static func rows(_ rows: [[JSONValue]], model: ServedModel, source: String) throws(InferenceFailure) -> ModelInput {
         guard let width = rows.first?.count else { throw .invalid("\(source) has no rows") }
         if let bad = rows.firstIndex(where: { $0.count != width }) {
             throw .invalid("\(source): row \(bad) has \(rows[bad].count) values, row 0 has \(width)")
         }
-        let allNumbers = rows.allSatisfy { $0.allSatisfy { $0 is NSNull || ($0 is NSNumber && !($0 is String)) } }
+        let allNumbers = rows.allSatisfy { $0.allSatisfy { $0 == .null || $0.numberOrFlag != nil } }
         if allNumbers, width == model.featureNames.count {
             var storage = [Double](repeating: .nan, count: rows.count * width)
             for (i, row) in rows.enumerated() {
-                for (j, value) in row.enumerated() { storage[i + j * rows.count] = (value as? NSNumber)?.doubleValue ?? .nan }
+                for (j, value) in row.enumerated() { storage[i + j * rows.count] = value.numberOrFlag ?? .nan }
             }
             return .encoded(Matrix(rows: rows.count, columns: width, storage: storage))
         }
@@ -571,7 +573,7 @@ enum TableBuilder {
 
     /// A table of the named columns; a column whose values are all numbers (or numeric text, or null) is numeric.
     static func table(
-        columns: [String], rowCount: Int, source: String, value: (String, Int) -> Any?
+        columns: [String], rowCount: Int, source: String, value: (String, Int) -> JSONValue?
     ) throws(InferenceFailure) -> DataTable {
         var built: [DataTable.Column] = []
         for name in columns {
@@ -581,10 +583,10 @@ enum TableBuilder {
             for row in 0..<rowCount {
                 let cell = value(name, row)
                 switch cell {
-                case nil, is NSNull:
+                case nil, .null?:
                     numbers.append(.nan)
                     texts.append("")
-                case let text as String:
+                case .string(let text)?:
                     // Read as `tunekit predict` reads a CSV cell: `NA`, `null`, empty, NaN and ±inf are missing.
                     if numeric, let number = DataTable.numericCell(Substring(text.trimmingCharacters(in: .whitespaces))) {
                         numbers.append(number)
@@ -592,10 +594,13 @@ enum TableBuilder {
                         numeric = false
                     }
                     texts.append(text)
-                case let number as NSNumber:
-                    numbers.append(number.doubleValue)
-                    texts.append(ResponseValues.text(number.doubleValue))
-                default:
+                case .number(let number)?:
+                    numbers.append(number)
+                    texts.append(ResponseValues.text(number))
+                case .bool(let flag)?:
+                    numbers.append(flag ? 1 : 0)
+                    texts.append(flag ? "1" : "0")
+                case .array?, .object?:
                     throw .invalid("\(source): row \(row), column '\(name)' is a list or object, not a value")
                 }
             }
@@ -605,41 +610,138 @@ enum TableBuilder {
     }
 }
 
-/// JSON pieces of responses, written by hand (one pass, no intermediate objects).
+/// How predictions read in responses.
 enum ResponseValues {
-    /// A finite number in Swift's shortest round-trip form; NaN and infinities (no JSON form) as null.
-    static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
-
     /// A number as a table cell: integers without a fraction (a category "3" is text "3", not "3.0").
     static func text(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return "\(value)"
     }
 
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
     static func className(_ label: Double, _ classes: [String]) -> String {
         label >= 0 && label < Double(classes.count) ? classes[Int(label)] : text(label)
     }
 
-    /// Each row's prediction as JSON: a number, or a class name for text targets.
-    static func labels(_ predictions: Predictions, model: ServedModel) -> [String] {
+    /// The rows' predictions as a JSON list: numbers, or class names for text targets.
+    static func writeLabels(_ predictions: Predictions, model: ServedModel, to writer: inout JSONWriter) {
         let values = predictions.values
-        if let classes = model.targetClasses { return values.map { string(className($0, classes)) } }
-        return values.map(number)
+        if let classes = model.targetClasses {
+            writer.array(values) { $0.string(className($1, classes)) }
+        } else {
+            writer.array(values) { $0.number($1) }
+        }
+    }
+}
+
+/// The typed top level of a V1 body: members kept as sent, their shape checked by `V1Codec` with its own messages.
+struct V1RequestBody {
+    var instances: JSONValue?
+    var inputs: JSONValue?
+    var history: JSONValue?
+
+    /// Reads the body; lists of more than `maxRows` rows are refused (413) as soon as the reader passes the limit.
+    static func decode(_ body: Data, maxRows: Int) throws(InferenceFailure) -> V1RequestBody {
+        try InferenceJSON.read(body) { cursor throws(JSONError) in
+            guard cursor.kind == .object else { throw cursor.failure("the body must be a JSON object with \"instances\"") }
+            var request = V1RequestBody()
+            try cursor.object(includingNulls: true) { cursor, key throws(JSONError) in
+                if key.equals("instances") {
+                    request.instances = try cursor.boundedValue(limit: maxRows)
+                } else if key.equals("inputs") {
+                    request.inputs = try cursor.boundedValue(limit: maxRows)
+                } else if key.equals("history") {
+                    request.history = try cursor.boundedValue(limit: maxRows)
+                } else {
+                    try cursor.skip()
+                }
+            }
+            return request
+        }
+    }
+}
+
+/// The typed top level of a V2 body (its JSON part): members kept as sent, checked by `V2Codec`.
+struct V2RequestBody {
+    var id: JSONValue?
+    var parameters: JSONValue?
+    var inputs: JSONValue?
+    var outputs: JSONValue?
+
+    /// Reads the body; more than `maxInputs` inputs or `maxOutputs` outputs are refused (413) as soon as they are.
+    static func decode(_ body: Data, maxInputs: Int, maxOutputs: Int) throws(InferenceFailure) -> V2RequestBody {
+        try InferenceJSON.read(body) { cursor throws(JSONError) in
+            guard cursor.kind == .object else { throw cursor.failure("the body must be a JSON object with \"inputs\"") }
+            var request = V2RequestBody()
+            try cursor.object(includingNulls: true) { cursor, key throws(JSONError) in
+                if key.equals("id") {
+                    request.id = try cursor.value()
+                } else if key.equals("parameters") {
+                    request.parameters = try cursor.value()
+                } else if key.equals("inputs") {
+                    request.inputs = try cursor.boundedValue(limit: maxInputs)
+                } else if key.equals("outputs") {
+                    request.outputs = try cursor.boundedValue(limit: maxOutputs)
+                } else {
+                    try cursor.skip()
+                }
+            }
+            return request
+        }
+    }
+}
+
+/// Request bodies through the strict JSON reader, its errors as the model server's: bad JSON and wrong shapes 400,
+/// a list over its limit 413.
+enum InferenceJSON {
+    /// Nesting a prediction body may have (a [rows, columns] tensor nested as lists needs 4).
+    static let maxDepth = 64
+
+    static func read<T>(_ body: Data, _ read: (inout JSONCursor) throws(JSONError) -> T) throws(InferenceFailure) -> T {
+        do {
+            return try JSONCursor.read(body, maxDepth: maxDepth, read)
+        } catch {
+            switch error.kind {
+            case .syntax: throw .invalid("the body is not valid JSON: \(error)")
+            case .value(let path): throw .invalid(path.isEmpty ? error.reason : error.description)
+            case .limit(let path): throw InferenceFailure(.contentTooLarge, "\"\(path)\" has \(error.reason)")
+            }
+        }
+    }
+}
+
+extension JSONCursor {
+    /// A value; a list of more than `limit` elements is a `.limit` error.
+    fileprivate mutating func boundedValue(limit: Int) throws(JSONError) -> JSONValue {
+        guard kind == .array else { return try value() }
+        return .array(try array(limit: limit) { (cursor: inout JSONCursor) throws(JSONError) in try cursor.value() })
+    }
+}
+
+extension JSONValue {
+    /// A number, or a boolean as 1 or 0 (BOOL tensors, flags sent as cells).
+    var numberOrFlag: Double? {
+        switch self {
+        case .number(let number): number
+        case .bool(let flag): flag ? 1 : 0
+        default: nil
+        }
+    }
+}
+
+extension [JSONValue] {
+    /// The elements as objects, when every one is.
+    var objects: [[String: JSONValue]]? { every(\.objectValue) }
+
+    /// The elements as lists, when every one is.
+    var arrays: [[JSONValue]]? { every(\.arrayValue) }
+
+    private func every<T>(_ transform: (JSONValue) -> T?) -> [T]? {
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for element in self {
+            guard let value = transform(element) else { return nil }
+            result.append(value)
+        }
+        return result
     }
 }

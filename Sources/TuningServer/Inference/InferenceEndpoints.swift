@@ -1,10 +1,11 @@
-import ExperimentRunner
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ModelRegistry
 import NIOCore
 import NumericKernels
+import StrictJSON
 import Trainers
 
 /// KServe's V1 protocol and the Open Inference Protocol (V2, with the binary tensor data extension) over published
@@ -33,17 +34,21 @@ struct InferenceEndpoints: Sendable {
     /// Path (with `:name`/`:version` captures) → method → responder.
     var routes: [(path: String, method: HTTPRequest.Method, responder: Responder)] {
         [
-            ("", .get, { _, _ in Self.json(.ok, #"{"status":"alive"}"#) }),
+            ("", .get, { _, _ in Self.json(.ok, Self.object { $0.member("status") { $0.string("alive") } }) }),
             ("v1/models", .get, { _, _ in self.modelList() }),
             ("v1/models/:name", .get, { _, context in self.modelReady(context) }),
             ("v1/models/:name", .post, { request, context in await self.v1Predict(request, context) }),
             ("v2", .get, { _, _ in
-                Self.json(.ok, #"{"name":"tunekit","version":\#(ResponseValues.string(Tunekit.version)),"extensions":["binary_tensor_data"]}"#)
+                Self.json(.ok, Self.object {
+                    $0.member("name") { $0.string("tunekit") }
+                    $0.member("version") { $0.string(Tunekit.version) }
+                    $0.member("extensions") { $0.array(["binary_tensor_data"]) { $0.string($1) } }
+                })
             }),
-            ("v2/health/live", .get, { _, _ in Self.json(.ok, #"{"live":true}"#) }),
+            ("v2/health/live", .get, { _, _ in Self.json(.ok, Self.object { $0.member("live") { $0.bool(true) } }) }),
             ("v2/health/ready", .get, { _, _ in
-                predictionLog?.isHealthy ?? true
-                    ? Self.json(.ok, #"{"ready":true}"#) : Self.json(.serviceUnavailable, #"{"ready":false}"#)
+                let ready = predictionLog?.isHealthy ?? true
+                return Self.json(ready ? .ok : .serviceUnavailable, Self.object { $0.member("ready") { $0.bool(ready) } })
             }),
             ("v2/models", .get, { _, _ in self.modelList() }),
             ("v2/models/:name", .get, { _, context in self.v2Metadata(context) }),
@@ -56,7 +61,7 @@ struct InferenceEndpoints: Sendable {
     }
 
     private func modelList() -> Response {
-        Self.json(.ok, #"{"models":[\#(ResponseValues.string(repository.name))]}"#)
+        Self.json(.ok, Self.object { $0.member("models") { $0.array([repository.name]) { $0.string($1) } } })
     }
 
     /// The addressed model version; unknown names and versions are 404.
@@ -77,7 +82,10 @@ struct InferenceEndpoints: Sendable {
     private func modelReady(_ context: SuggestionRequestContext) -> Response {
         respond { () throws(InferenceFailure) in
             _ = try served(context)
-            return Self.json(.ok, #"{"name":\#(ResponseValues.string(repository.name)),"ready":true}"#)
+            return Self.json(.ok, Self.object {
+                $0.member("name") { $0.string(repository.name) }
+                $0.member("ready") { $0.bool(true) }
+            })
         }
     }
 
@@ -88,29 +96,53 @@ struct InferenceEndpoints: Sendable {
             let model = try served(context)
             let categories = model.record.encoding.categories
             let dates = Set((model.record.encoding.dates ?? []).map(\.name))
-            let columns = model.inputColumns.map { column in
-                let type = categories[column] != nil || dates.contains(column) ? "BYTES" : "FP64"
-                return #"{"name":\#(ResponseValues.string(column)),"datatype":"\#(type)","shape":[-1]}"#
-            }
             // A classifier's probability columns, in order: the class each one is for (as `output-0` names classes).
-            var probabilities: [String] = []
+            var probabilityClasses: [String]?
             if model.isClassifier,
                case .probabilities(_, let classes) = model.predict(encoded: Matrix(rows: 0, columns: model.featureNames.count, storage: [])) {
-                let labels = classes.map { label in model.targetClasses.map { ResponseValues.className(label, $0) } ?? ResponseValues.text(label) }
-                let list = "[" + labels.map(ResponseValues.string).joined(separator: ",") + "]"
-                probabilities = [
-                    #"{"name":"probabilities","datatype":"FP64","shape":[-1,\#(classes.count)],"parameters":{"classes":\#(ResponseValues.string(list))}}"#,
-                ]
+                probabilityClasses = classes.map { label in
+                    model.targetClasses.map { ResponseValues.className(label, $0) } ?? ResponseValues.text(label)
+                }
             }
-            let outputs = [#"{"name":"output-0","datatype":"\#(model.targetClasses == nil ? "FP64" : "BYTES")","shape":[-1]}"#]
-                + probabilities
-            let body = """
-                {"name":\(ResponseValues.string(repository.name)),"versions":[\(repository.versionNames.map(ResponseValues.string).joined(separator: ","))],\
-                "platform":"tunekit_\(model.kind)","inputs":[\(columns.joined(separator: ","))],\
-                "outputs":[\(outputs.joined(separator: ","))],\
-                "parameters":{"version":\(ResponseValues.string(model.version)),"features":\(ResponseValues.string(model.featureNames.joined(separator: ",")))}}
-                """
-            return Self.json(.ok, body)
+            func tensor(_ writer: inout JSONWriter, name: String, datatype: String, shape: [Int]) {
+                writer.member("name") { $0.string(name) }
+                writer.member("datatype") { $0.string(datatype) }
+                writer.member("shape") { $0.array(shape) { $0.number($1) } }
+            }
+            return Self.json(.ok, JSONWriter.document {
+                $0.object {
+                    $0.member("name") { $0.string(repository.name) }
+                    $0.member("versions") { $0.array(repository.versionNames) { $0.string($1) } }
+                    $0.member("platform") { $0.string("tunekit_\(model.kind)") }
+                    $0.member("inputs") {
+                        $0.array(model.inputColumns) { writer, column in
+                            let type = categories[column] != nil || dates.contains(column) ? "BYTES" : "FP64"
+                            writer.object { tensor(&$0, name: column, datatype: type, shape: [-1]) }
+                        }
+                    }
+                    $0.member("outputs") {
+                        $0.array([0]) { writer, _ in
+                            writer.object { tensor(&$0, name: "output-0", datatype: model.targetClasses == nil ? "FP64" : "BYTES", shape: [-1]) }
+                            if let classes = probabilityClasses {
+                                writer.object {
+                                    tensor(&$0, name: "probabilities", datatype: "FP64", shape: [-1, classes.count])
+                                    // KServe's parameters are scalars: the class list as the text of a JSON list.
+                                    let list = JSONWriter.document { $0.array(classes) { $0.string($1) } }
+                                    $0.member("parameters") {
+                                        $0.object { $0.member("classes") { $0.string(String(decoding: list, as: UTF8.self)) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    $0.member("parameters") {
+                        $0.object {
+                            $0.member("version") { $0.string(model.version) }
+                            $0.member("features") { $0.string(model.featureNames.joined(separator: ",")) }
+                        }
+                    }
+                }
+            })
         }
     }
 
@@ -197,12 +229,14 @@ struct InferenceEndpoints: Sendable {
         _ body: Data, model: ServedModel,
         decode: @escaping @Sendable () throws(InferenceFailure) -> (Decoded, ModelInput, UnknownInputs)
     ) async throws(InferenceFailure) -> Answer<Decoded> {
-        let predict: @Sendable (Decoded, ModelInput, UnknownInputs) throws -> Answer<Decoded> = { decoded, input, unknown in
+        let predict: @Sendable (Decoded, ModelInput, UnknownInputs) throws(InferenceFailure) -> Answer<Decoded> = {
+            decoded, input, unknown throws(InferenceFailure) in
             switch input {
             case .encoded(let matrix):
                 return Answer(decoded: decoded, predictions: model.predict(encoded: matrix), features: matrix, unknown: unknown)
             case .table(let table):
-                let result = try model.predict(table: table)
+                let result: (predictions: Predictions, features: Matrix, unseen: [FeatureEncoding.UnseenValues])
+                do { result = try model.predict(table: table) } catch { throw .invalid(String(describing: error)) }
                 var unknown = unknown
                 unknown.add(result.unseen)
                 return Answer(decoded: decoded, predictions: result.predictions, features: result.features, unknown: unknown)
@@ -222,8 +256,6 @@ struct InferenceEndpoints: Sendable {
             throw failure
         } catch is ComputeGate.Busy {
             throw InferenceFailure(.serviceUnavailable, "the server is busy; retry later")
-        } catch let error as RunnerError {
-            throw .invalid(error.description)
         } catch {
             throw InferenceFailure(.internalServerError, "prediction failed: \(error)")
         }
@@ -283,10 +315,11 @@ struct InferenceEndpoints: Sendable {
     }
 
     static func error(_ failure: InferenceFailure) -> Response {
-        json(failure.status, #"{"error":\#(ResponseValues.string(failure.message))}"#)
+        json(failure.status, object { $0.member("error") { $0.string(failure.message) } })
     }
 
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response { json(status, Data(text.utf8)) }
+    /// A one-object JSON document.
+    static func object(_ members: (inout JSONWriter) -> Void) -> Data { JSONWriter.document { $0.object(members) } }
 
     static func json(_ status: HTTPResponse.Status, _ data: Data) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

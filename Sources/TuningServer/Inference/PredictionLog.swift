@@ -1,8 +1,9 @@
-import ExperimentRunner
 import CFileSystem
 import Foundation
 public import Logging
+import ModelRegistry
 import NumericKernels
+import StrictJSON
 import Synchronization
 import Trainers
 
@@ -80,15 +81,29 @@ public final class PredictionLog: Sendable {
     /// Appends the request and response events of one answered prediction (one write, so lines never interleave).
     func record(id: String, model: String, served: ServedModel, features: Matrix, predictions: Predictions) {
         let time = Date().formatted(.iso8601)
-        let common = #""specversion":"1.0","id":\#(ResponseValues.string(id)),"source":\#(ResponseValues.string("tunekit/\(model)")),"time":"\#(time)","datacontenttype":"application/json","inferenceservicename":\#(ResponseValues.string(model)),"modelversion":\#(ResponseValues.string(served.version))"#
-        let instances = Self.instances(features, model: served)
-        let predictionsJSON = ResponseValues.labels(predictions, model: served).joined(separator: ",")
-        let lines = """
-            {\(common),"type":"org.kubeflow.serving.inference.request","data":{"instances":[\(instances)]}}
-            {\(common),"type":"org.kubeflow.serving.inference.response","data":{"predictions":[\(predictionsJSON)]}}
-
-            """
-        write(Data(lines.utf8))
+        // CloudEvents' attributes, then the event's type and data.
+        func event(_ writer: inout JSONWriter, type: String, data: (inout JSONWriter) -> Void) {
+            writer.object {
+                $0.member("specversion") { $0.string("1.0") }
+                $0.member("id") { $0.string(id) }
+                $0.member("source") { $0.string("tunekit/\(model)") }
+                $0.member("time") { $0.string(time) }
+                $0.member("datacontenttype") { $0.string("application/json") }
+                $0.member("inferenceservicename") { $0.string(model) }
+                $0.member("modelversion") { $0.string(served.version) }
+                $0.member("type") { $0.string(type) }
+                $0.member("data") { $0.object(data) }
+            }
+        }
+        var request = JSONWriter(capacity: 256 + features.storage.count * 24)
+        event(&request, type: "org.kubeflow.serving.inference.request") {
+            $0.member("instances") { Self.writeInstances(features, model: served, to: &$0) }
+        }
+        var response = JSONWriter(capacity: 256 + predictions.values.count * 20)
+        event(&response, type: "org.kubeflow.serving.inference.response") {
+            $0.member("predictions") { ResponseValues.writeLabels(predictions, model: served, to: &$0) }
+        }
+        write(request.data + Data("\n".utf8) + response.data + Data("\n".utf8))
     }
 
     private func write(_ data: Data) {
@@ -185,25 +200,22 @@ public final class PredictionLog: Sendable {
 
     /// The rows as `{feature: value}` objects, category codes written as their names (the form of the model's
     /// stored reference sample, so drift compares like with like).
-    private static func instances(_ features: Matrix, model: ServedModel) -> String {
+    private static func writeInstances(_ features: Matrix, model: ServedModel, to writer: inout JSONWriter) {
         let categories = model.featureNames.map { model.record.encoding.categories[$0] }
-        let keys = model.featureNames.map { ResponseValues.string($0) + ":" }
-        var rows: [String] = []
-        rows.reserveCapacity(features.rows)
-        for row in 0..<features.rows {
-            var cells: [String] = []
-            cells.reserveCapacity(keys.count)
-            for (j, key) in keys.enumerated() {
-                let number = features.storage[row + j * features.rows]
-                if let names = categories[j] {
-                    let known = number >= 0 && number < Double(names.count) && number == number.rounded()
-                    cells.append(key + (known ? ResponseValues.string(names[Int(number)]) : "null"))
-                } else {
-                    cells.append(key + ResponseValues.number(number))
+        writer.array(0..<features.rows) { writer, row in
+            writer.object {
+                for (j, name) in model.featureNames.enumerated() {
+                    let number = features.storage[row + j * features.rows]
+                    $0.member(name) {
+                        if let names = categories[j] {
+                            let known = number >= 0 && number < Double(names.count) && number == number.rounded()
+                            if known { $0.string(names[Int(number)]) } else { $0.null() }
+                        } else {
+                            $0.number(number)
+                        }
+                    }
                 }
             }
-            rows.append("{" + cells.joined(separator: ",") + "}")
         }
-        return rows.joined(separator: ",")
     }
 }

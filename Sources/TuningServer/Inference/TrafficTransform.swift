@@ -1,6 +1,7 @@
-import ExperimentRunner
 import Foundation
 import HTTPTypes
+import ModelRegistry
+import StrictJSON
 import TrafficData
 import Trainers
 
@@ -15,7 +16,7 @@ enum TrafficTransform {
 
     /// Raw rows and history as cells (`value(column, row)`), featurized.
     static func table(
-        model: ServedModel, rows: Int, value: (String, Int) -> Any?, historyRows: Int, history: (String, Int) -> Any?,
+        model: ServedModel, rows: Int, value: (String, Int) -> JSONValue?, historyRows: Int, history: (String, Int) -> JSONValue?,
         limits: InferenceLimits
     ) throws(InferenceFailure) -> DataTable {
         guard historyRows <= limits.maxRows else {
@@ -40,18 +41,18 @@ enum TrafficTransform {
     }
 
     private static func spotDateHour(
-        _ value: (String, Int) -> Any?, row: Int, what: String
+        _ value: (String, Int) -> JSONValue?, row: Int, what: String
     ) throws(InferenceFailure) -> (String, CivilDate, Int) {
-        guard let spot = value("spot_num", row) as? String, !spot.isEmpty else { throw .invalid("\(what) \(row): \"spot_num\" must be text") }
-        guard let text = value("date", row) as? String,
+        guard let spot = value("spot_num", row)?.stringValue, !spot.isEmpty else { throw .invalid("\(what) \(row): \"spot_num\" must be text") }
+        guard let text = value("date", row)?.stringValue,
               let (date, hour) = TrafficFeaturizer.dateAndHour(text, hour: number(value("hour", row))) else {
             throw .invalid("\(what) \(row): \"date\" must be 2025-06-01 with \"hour\" 0-23, or 2025-06-01T08")
         }
         return (spot, date, hour)
     }
 
-    private static func number(_ value: Any?) -> Double? {
-        if let text = value as? String { return Double(text) }
-        return (value as? NSNumber)?.doubleValue
+    private static func number(_ value: JSONValue?) -> Double? {
+        if let text = value?.stringValue { return Double(text) }
+        return value?.numberOrFlag
     }
 }

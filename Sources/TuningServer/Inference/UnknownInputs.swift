@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StrictJSON
 import Synchronization
 import Trainers
 
@@ -49,18 +50,22 @@ struct UnknownInputs: Sendable, Equatable {
     }
 
     /// KServe V1's documented extra field: `"warnings": [{"column", "problem", "rows", "example"?}]`.
-    var v1JSON: String {
-        "[" + columns.map { column in
-            var item = #"{"column":\#(ResponseValues.string(column.column)),"problem":"\#(column.problem.rawValue)","rows":\#(column.rows)"#
-            if let example = column.example { item += #","example":\#(ResponseValues.string(example))"# }
-            return item + "}"
-        }.joined(separator: ",") + "]"
+    func writeV1Warnings(to writer: inout JSONWriter) {
+        writer.array(columns) { writer, column in
+            writer.object {
+                $0.member("column") { $0.string(column.column) }
+                $0.member("problem") { $0.string(column.problem.rawValue) }
+                $0.member("rows") { $0.number(column.rows) }
+                if let example = column.example { $0.member("example") { $0.string(example) } }
+            }
+        }
     }
 
-    /// V2 response `parameters` (strings, numbers and booleans only, as the protocol allows): the summary and the
-    /// number of values predicted as missing.
-    var v2Parameters: String {
-        #""unknown_inputs":\#(ResponseValues.string(summary)),"unknown_input_values":\#(columns.map(\.rows).reduce(0, +))"#
+    /// V2 response `parameters` members (strings, numbers and booleans only, as the protocol allows): the summary and
+    /// the number of values predicted as missing.
+    func writeV2Parameters(to writer: inout JSONWriter) {
+        writer.member("unknown_inputs") { $0.string(summary) }
+        writer.member("unknown_input_values") { $0.number(columns.map(\.rows).reduce(0, +)) }
     }
 }
 

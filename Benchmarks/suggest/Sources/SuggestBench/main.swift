@@ -2,7 +2,6 @@
 // one suggestion per trial, and prints one JSON line per run: regret at 25/50/100 % of the budget and the mean
 // wall time of the last 10 suggestions.
 import ExperimentModel
-import ExperimentRunner
 import Foundation
 import SuggestionAlgorithms
 
