@@ -68,7 +68,7 @@ let package = Package(
         // One training job: data loading, splits and cross-validation, the `tunekit train` arguments, the fit.
         .target(
             name: "ModelTraining",
-            dependencies: ["Trainers", "TrafficData", "NumericKernels", "ModelArtifacts"],
+            dependencies: ["Trainers", "TrafficData", "NumericKernels"],
             swiftSettings: swiftSettings
         ),
         // Published models: the versioned bundle and score.json (one publish path), loading versions for serving,

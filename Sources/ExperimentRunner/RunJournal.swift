@@ -1,6 +1,7 @@
 public import ExperimentModel
 import Foundation
 import ModelArtifacts
+import ModelRegistry
 import ModelTraining
 import Synchronization
 
@@ -299,7 +300,7 @@ public struct InputFileRecord: Sendable, Codable, Equatable {
               let size = attributes[.size] as? Int
         else { throw .data("\(path): cannot be read") }
         let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return InputFileRecord(path: path, size: size, modified: modified, sha256: try DataLoader.fileDigest(path))
+        return InputFileRecord(path: path, size: size, modified: modified, sha256: try DataChecksum.file(path))
     }
 
     /// What differs between the files a run recorded and the files now, one phrase per file; empty when nothing does.

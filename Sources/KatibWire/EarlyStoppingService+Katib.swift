@@ -1,4 +1,4 @@
-public import ExperimentModel
+import ExperimentModel
 public import SuggestionAlgorithms
 
 /// Katib's EarlyStopping API (`ValidateEarlyStoppingSettings`, `GetEarlyStoppingRules`) over the registered rules.

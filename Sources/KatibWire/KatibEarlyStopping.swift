@@ -1,4 +1,4 @@
-public import ExperimentModel
+import ExperimentModel
 import Foundation
 public import StrictJSON
 

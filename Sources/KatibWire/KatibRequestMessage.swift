@@ -1,4 +1,4 @@
-public import ExperimentModel
+import ExperimentModel
 public import Foundation
 
 /// A Katib request message readable in both of the Suggestion API's encodings: protobuf JSON (`KatibJSON`) and binary

@@ -1,4 +1,4 @@
-public import ExperimentModel
+import ExperimentModel
 public import SuggestionAlgorithms
 
 /// Katib's Suggestion API (`ValidateAlgorithmSettings`, `GetSuggestions`) over the registered algorithms.

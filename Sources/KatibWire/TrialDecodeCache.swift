@@ -1,4 +1,4 @@
-public import ExperimentModel
+import ExperimentModel
 public import Foundation
 import SwiftProtobuf
 import Synchronization

@@ -2,7 +2,7 @@ import Foundation
 import ModelArtifacts
 import ModelTraining
 import NumericKernels
-public import Trainers
+import Trainers
 
 /// Champion against challenger before a rollout: the served version and a candidate, scored on the same rows — the
 /// candidate's own test split, reloaded from its data spec and checked to be the rows its score.json was computed on.

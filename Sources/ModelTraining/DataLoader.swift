@@ -1,5 +1,4 @@
 import Foundation
-import ModelArtifacts
 public import TrafficData
 public import Trainers
 
@@ -34,10 +33,6 @@ public struct LoadedData: Sendable {
             spec: spec, kind: kind, splits: DatasetSplits(train: train, validation: label(splits.validation), test: splits.test.map(label)),
             encoding: encoding, inputFiles: inputFiles, report: report, folds: folds)
     }
-
-    /// SHA-256 over the names and bytes of every input file: provenance for a published model, computed only when
-    /// one is published (a trial that only reports metrics never reads its data twice).
-    public func checksum() throws(TunekitError) -> String { try DataLoader.checksum(inputFiles) }
 }
 
 /// Loads a `DataSpec`: VolInfo directories go through the traffic featurizer, other CSVs through the generic table reader.
@@ -152,35 +147,6 @@ public enum DataLoader {
             weights.append(weight)
         }
         return weights
-    }
-
-    /// SHA-256 over each file's name and contents, in order.
-    public static func checksum(_ files: [String]) throws(TunekitError) -> String {
-        var hasher = SHA256()
-        for file in files {
-            hasher.update(Array((file as NSString).lastPathComponent.utf8) + [0])
-            try feed(file, into: &hasher)
-        }
-        return hasher.finalizeHex()
-    }
-
-    /// SHA-256 of one file's bytes.
-    public static func fileDigest(_ file: String) throws(TunekitError) -> String {
-        var hasher = SHA256()
-        try feed(file, into: &hasher)
-        return hasher.finalizeHex()
-    }
-
-    /// Reads in pieces: a large data file is never held in memory twice.
-    private static func feed(_ file: String, into hasher: inout SHA256) throws(TunekitError) {
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw .data("\(file): cannot be read") }
-        defer { try? handle.close() }
-        while true {
-            let piece: Data?
-            do { piece = try handle.read(upToCount: 4 << 20) } catch { throw .data("\(file): cannot be read: \(error)") }
-            guard let piece, !piece.isEmpty else { break }
-            hasher.update(piece)
-        }
     }
 
     static func wrap<T>(_ body: () throws(TrainerError) -> T) throws(TunekitError) -> T {

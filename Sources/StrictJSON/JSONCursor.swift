@@ -23,24 +23,24 @@ public struct JSONCursor {
     }
 
     /// One step of the path to the current value: a member (the key's byte range in the input) or an array index.
-    private enum PathStep {
+    @usableFromInline enum PathStep {
         case member(Range<Int>)
         case element(Int)
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private let maxDepth: Int
-    private var position = 0
-    private var depth = 0
-    private var path: [PathStep] = []
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    @usableFromInline let maxDepth: Int
+    @usableFromInline var position = 0
+    @usableFromInline var depth = 0
+    @usableFromInline var path: [PathStep] = []
 
     /// Decodes one `T` from the whole input (only whitespace may follow it), nested at most `maxDepth` levels.
-    public static func decode<T: JSONCursorDecodable>(_ type: T.Type, from data: Data, maxDepth: Int = 256) throws(JSONError) -> T {
+    @inlinable public static func decode<T: JSONCursorDecodable>(_ type: T.Type, from data: Data, maxDepth: Int = 256) throws(JSONError) -> T {
         try read(data, maxDepth: maxDepth) { (cursor: inout JSONCursor) throws(JSONError) in try T(from: &cursor) }
     }
 
     /// Reads the whole input with `body`, which must read exactly one value (only whitespace may follow it).
-    public static func read<T>(
+    @inlinable public static func read<T>(
         _ data: Data, maxDepth: Int = 256, _ body: (inout JSONCursor) throws(JSONError) -> T
     ) throws(JSONError) -> T {
         let result: Result<T, JSONError> = data.withUnsafeBytes { raw in
@@ -59,13 +59,13 @@ public struct JSONCursor {
         return try result.get()
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    @inlinable @usableFromInline init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
 
     /// The kind of value at the cursor; nil at the end of the input or on a byte no value starts with.
-    public var kind: Kind? {
+    @inlinable public var kind: Kind? {
         guard let byte = current else { return nil }
         return switch byte {
         case UInt8(ascii: "{"): .object
@@ -82,7 +82,7 @@ public struct JSONCursor {
 
     /// Reads an object, calling `member` with each key, the cursor on its value; `member` must read or `skip` it.
     /// Members whose value is `null` are passed on only with `includingNulls` (protobuf: they keep their zero value).
-    public mutating func object(
+    @inlinable public mutating func object(
         includingNulls: Bool = false, _ member: (inout JSONCursor, JSONKey) throws(JSONError) -> Void
     ) throws(JSONError) {
         guard current == UInt8(ascii: "{") else { throw typeError("an object") }
@@ -128,7 +128,7 @@ public struct JSONCursor {
 
     /// Reads an array, each element with `element`; more than `limit` elements is a `.limit` error, raised as soon as
     /// the next element starts.
-    public mutating func array<T>(
+    @inlinable public mutating func array<T>(
         limit: Int = .max, _ element: (inout JSONCursor) throws(JSONError) -> T
     ) throws(JSONError) -> [T] {
         guard current == UInt8(ascii: "[") else { throw typeError("an array") }
@@ -163,24 +163,24 @@ public struct JSONCursor {
         }
     }
 
-    public mutating func decode<T: JSONCursorDecodable>() throws(JSONError) -> T { try T(from: &self) }
+    @inlinable public mutating func decode<T: JSONCursorDecodable>() throws(JSONError) -> T { try T(from: &self) }
 
-    public mutating func list<T: JSONCursorDecodable>() throws(JSONError) -> [T] {
+    @inlinable public mutating func list<T: JSONCursorDecodable>() throws(JSONError) -> [T] {
         try array { (cursor: inout JSONCursor) throws(JSONError) -> T in try T(from: &cursor) }
     }
 
     /// A list of strings or numbers, kept as text.
-    public mutating func textList() throws(JSONError) -> [String] {
+    @inlinable public mutating func textList() throws(JSONError) -> [String] {
         try array { (cursor: inout JSONCursor) throws(JSONError) -> String in try cursor.text() }
     }
 
-    public mutating func string() throws(JSONError) -> String {
+    @inlinable public mutating func string() throws(JSONError) -> String {
         guard current == UInt8(ascii: "\"") else { throw typeError("a string") }
         return try stringLiteral()
     }
 
     /// A string, or a number's text (proto enums by number, numeric values sent unquoted).
-    public mutating func text() throws(JSONError) -> String {
+    @inlinable public mutating func text() throws(JSONError) -> String {
         if current == UInt8(ascii: "\"") { return try stringLiteral() }
         guard isNumberStart else { throw typeError("a string or a number") }
         let range = try numberRange()
@@ -188,7 +188,7 @@ public struct JSONCursor {
     }
 
     /// A 64-bit integer as a number or a string; 2.0 and 2e3 are integers too, 2.5 or out-of-range values are not.
-    public mutating func int() throws(JSONError) -> Int {
+    @inlinable public mutating func int() throws(JSONError) -> Int {
         guard current == UInt8(ascii: "\"") || isNumberStart else { throw typeError("an integer") }
         let text = try text()
         if let number = Int(text) { return number }
@@ -197,7 +197,7 @@ public struct JSONCursor {
     }
 
     /// A number, or a string holding one (also "NaN", "Infinity" as protobuf allows).
-    public mutating func double() throws(JSONError) -> Double {
+    @inlinable public mutating func double() throws(JSONError) -> Double {
         guard current == UInt8(ascii: "\"") || isNumberStart else { throw typeError("a number") }
         let text = try text()
         if let number = Double(text) { return number }
@@ -205,7 +205,7 @@ public struct JSONCursor {
     }
 
     /// A JSON number (not a string), correctly rounded to the nearest double; beyond ±1.8e308 is an error.
-    public mutating func number() throws(JSONError) -> Double {
+    @inlinable public mutating func number() throws(JSONError) -> Double {
         guard isNumberStart else { throw typeError("a number") }
         let start = position
         let range = try numberRange()
@@ -222,7 +222,7 @@ public struct JSONCursor {
     }
 
     /// `true` or `false`.
-    public mutating func bool() throws(JSONError) -> Bool {
+    @inlinable public mutating func bool() throws(JSONError) -> Bool {
         switch current {
         case UInt8(ascii: "t"):
             try literal("true")
@@ -235,14 +235,14 @@ public struct JSONCursor {
     }
 
     /// True (and past it) when the cursor is on `null`.
-    public mutating func null() -> Bool {
+    @inlinable public mutating func null() -> Bool {
         guard isNull else { return false }
         position += 4
         return true
     }
 
     /// Any value as a document tree (objects keep the last of repeated names).
-    public mutating func value() throws(JSONError) -> JSONValue {
+    @inlinable public mutating func value() throws(JSONError) -> JSONValue {
         switch kind {
         case .object:
             var members: [String: JSONValue] = [:]
@@ -260,7 +260,7 @@ public struct JSONCursor {
     }
 
     /// Skips any value, checking its syntax (unknown members).
-    public mutating func skip() throws(JSONError) {
+    @inlinable public mutating func skip() throws(JSONError) {
         guard let byte = current else { throw syntaxError("unexpected end of input, expected a value") }
         switch byte {
         case UInt8(ascii: "{"): try object { (cursor, _) throws(JSONError) in try cursor.skip() }
@@ -279,7 +279,7 @@ public struct JSONCursor {
     /// A value error at the cursor's path: for callers whose checks go beyond the value's kind.
     public func failure(_ reason: String) -> JSONError { JSONError(.value(path: pathDescription), reason) }
 
-    private func syntaxError(_ reason: String) -> JSONError {
+    @usableFromInline func syntaxError(_ reason: String) -> JSONError {
         var line = 1, column = 1
         for byte in bytes[0..<min(position, bytes.count)] {
             if byte == UInt8(ascii: "\n") { (line, column) = (line + 1, 1) } else if byte & 0xC0 != 0x80 { column += 1 }
@@ -288,7 +288,7 @@ public struct JSONCursor {
     }
 
     /// A value of the wrong kind (or a syntax error, when there is no value at all).
-    private func typeError(_ expected: String) -> JSONError {
+    @usableFromInline func typeError(_ expected: String) -> JSONError {
         guard let byte = current else { return syntaxError("unexpected end of input, expected a value") }
         let found: String
         switch byte {
@@ -304,7 +304,7 @@ public struct JSONCursor {
     }
 
     /// The path to the current value, "trials[3].status.condition" (member names as the request spelled them).
-    private var pathDescription: String {
+    @usableFromInline var pathDescription: String {
         var text = ""
         for step in path {
             switch step {
@@ -320,28 +320,28 @@ public struct JSONCursor {
 
     // MARK: Lexing
 
-    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+    @inlinable @usableFromInline var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private var isNull: Bool {
+    @inlinable @usableFromInline var isNull: Bool {
         position + 4 <= bytes.count && bytes[position] == UInt8(ascii: "n") && bytes[position + 1] == UInt8(ascii: "u")
             && bytes[position + 2] == UInt8(ascii: "l") && bytes[position + 3] == UInt8(ascii: "l")
     }
 
-    private var isNumberStart: Bool {
+    @inlinable @usableFromInline var isNumberStart: Bool {
         guard let byte = current else { return false }
         return byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    private mutating func enter() throws(JSONError) {
+    @inlinable @usableFromInline mutating func enter() throws(JSONError) {
         guard depth < maxDepth else { throw syntaxError("nested deeper than \(maxDepth) levels") }
         depth += 1
     }
 
-    private mutating func skipWhitespace() {
+    @inlinable @usableFromInline mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
     }
 
-    private mutating func literal(_ literal: StaticString) throws(JSONError) {
+    @inlinable @usableFromInline mutating func literal(_ literal: StaticString) throws(JSONError) {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count,
               (0..<count).allSatisfy({ bytes[position + $0] == literal.utf8Start[$0] })
@@ -350,7 +350,7 @@ public struct JSONCursor {
     }
 
     /// A member name: its raw bytes when it has no escapes (the common case, no copy), else decoded.
-    private mutating func key() throws(JSONError) -> JSONKey {
+    @inlinable @usableFromInline mutating func key() throws(JSONError) -> JSONKey {
         let start = position + 1
         if let end = unescapedStringEnd() {
             position = end + 1
@@ -360,14 +360,14 @@ public struct JSONCursor {
     }
 
     /// The index of the closing quote of the string at the cursor when it has no escapes; nil otherwise.
-    private func unescapedStringEnd() -> Int? {
+    @inlinable @usableFromInline func unescapedStringEnd() -> Int? {
         let index = Self.specialByte(in: bytes, from: position + 1)
         return index < bytes.count && bytes[index] == UInt8(ascii: "\"") ? index : nil
     }
 
     /// The index of the first byte at or after `start` that ends a string's plain run — a quote, a backslash or a
     /// control character — or `bytes.count`. Eight bytes at a time (SWAR): string contents are most of a request.
-    private static func specialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    @inlinable @usableFromInline static func specialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var index = start
         if let base = bytes.baseAddress {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
@@ -389,7 +389,7 @@ public struct JSONCursor {
         return index
     }
 
-    private mutating func skipString() throws(JSONError) {
+    @inlinable @usableFromInline mutating func skipString() throws(JSONError) {
         if let end = unescapedStringEnd() {
             position = end + 1
         } else {
@@ -397,7 +397,7 @@ public struct JSONCursor {
         }
     }
 
-    private mutating func stringLiteral() throws(JSONError) -> String {
+    @inlinable @usableFromInline mutating func stringLiteral() throws(JSONError) -> String {
         position += 1
         let start = position
         // Fast path: no escapes.
@@ -406,7 +406,7 @@ public struct JSONCursor {
         guard stop >= 0x20 else { throw syntaxError("control character in a string") }
         if stop == UInt8(ascii: "\"") {
             position += 1
-            guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<(position - 1)]), as: UTF8.self) else {
+            guard let text = Self.utf8String(UnsafeBufferPointer(rebasing: bytes[start..<(position - 1)])) else {
                 position = start - 1
                 throw syntaxError("a string is not UTF-8")
             }
@@ -418,7 +418,7 @@ public struct JSONCursor {
             position += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: utf8, as: UTF8.self) else {
+                guard let text = utf8.withUnsafeBufferPointer(Self.utf8String) else {
                     position = start - 1
                     throw syntaxError("a string is not UTF-8")
                 }
@@ -455,7 +455,24 @@ public struct JSONCursor {
         }
     }
 
-    private mutating func hex4() throws(JSONError) -> UInt32 {
+    /// The text of UTF-8 bytes, nil when they are not valid UTF-8. ASCII, most of what requests carry, is checked eight
+    /// bytes at a time; the standard library's validating initializer is far slower on it.
+    @inlinable @usableFromInline static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var index = 0, high: UInt64 = 0
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count {
+                high |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+    }
+
+    @inlinable @usableFromInline mutating func hex4() throws(JSONError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard let byte = current, let digit = Self.hexValue(byte) else { throw syntaxError("invalid \\u escape") }
@@ -465,7 +482,7 @@ public struct JSONCursor {
         return value
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt32? {
+    @inlinable @usableFromInline static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
@@ -475,7 +492,7 @@ public struct JSONCursor {
     }
 
     /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-    private mutating func numberRange() throws(JSONError) -> Range<Int> {
+    @inlinable @usableFromInline mutating func numberRange() throws(JSONError) -> Range<Int> {
         let start = position
         func digits() -> Int {
             let from = position
@@ -505,39 +522,39 @@ public struct JSONCursor {
 /// A member name as read: matched against a field's lowerCamelCase name, or the snake_case form of it, without
 /// making a string.
 public struct JSONKey {
-    private let raw: UnsafeBufferPointer<UInt8>?
-    private let decoded: [UInt8]
+    @usableFromInline let raw: UnsafeBufferPointer<UInt8>?
+    @usableFromInline let decoded: [UInt8]
 
-    init(raw: UnsafeBufferPointer<UInt8>) {
+    @inlinable @usableFromInline init(raw: UnsafeBufferPointer<UInt8>) {
         self.raw = raw
         decoded = []
     }
 
-    init(decoded: [UInt8]) {
+    @inlinable @usableFromInline init(decoded: [UInt8]) {
         raw = nil
         self.decoded = decoded
     }
 
     /// The name as text (escapes decoded).
-    public var text: String {
+    @inlinable public var text: String {
         if let raw { return String(decoding: raw, as: UTF8.self) }
         return String(decoding: decoded, as: UTF8.self)
     }
 
     /// True when the key is exactly `name`.
-    public func equals(_ name: StaticString) -> Bool {
+    @inlinable public func equals(_ name: StaticString) -> Bool {
         let count = name.utf8CodeUnitCount
         if let raw { return raw.count == count && (count == 0 || memcmp(raw.baseAddress!, name.utf8Start, count) == 0) }
         return decoded.count == count && decoded.withUnsafeBufferPointer { count == 0 || memcmp($0.baseAddress!, name.utf8Start, count) == 0 }
     }
 
     /// True when the key is `camel` ("parameterSpecs") or its snake_case form ("parameter_specs").
-    public func `is`(_ camel: StaticString) -> Bool {
+    @inlinable public func `is`(_ camel: StaticString) -> Bool {
         if let raw { return Self.matches(raw, camel) }
         return decoded.withUnsafeBufferPointer { Self.matches($0, camel) }
     }
 
-    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
+    @inlinable @usableFromInline static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
         let name = camel.utf8Start
         let count = camel.utf8CodeUnitCount
         if key.count == count, let base = key.baseAddress { return memcmp(base, name, count) == 0 }

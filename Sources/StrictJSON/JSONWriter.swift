@@ -4,46 +4,49 @@ import Foundation
 /// `JSONEncoder` escapes them with `.withoutEscapingSlashes`, numbers in Swift's shortest round-trip form (non-finite
 /// ones, which JSON cannot carry, as `null`).
 public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+    @usableFromInline var storage: [UInt8] = []
     /// Spaces per nesting level; 0 writes compact JSON.
-    private let indent: Int
-    private var depth = 0
-    private var needsComma = false
+    @usableFromInline let indent: Int
+    @usableFromInline var depth = 0
+    @usableFromInline var needsComma = false
     /// A member's name was just written: its value follows the colon directly.
-    private var afterName = false
+    @usableFromInline var afterName = false
 
-    public init(capacity: Int = 512, indent: Int = 0) {
-        bytes.reserveCapacity(capacity)
+    @inlinable public init(capacity: Int = 512, indent: Int = 0) {
+        storage.reserveCapacity(capacity)
         self.indent = indent
     }
 
-    public var data: Data { Data(bytes) }
+    /// What was written.
+    @inlinable public var bytes: [UInt8] { storage }
+
+    @inlinable public var data: Data { Data(storage) }
 
     /// The bytes as text.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    @inlinable public var text: String { String(decoding: storage, as: UTF8.self) }
 
     /// A whole document written by `body`.
-    public static func document(capacity: Int = 512, _ body: (inout JSONWriter) -> Void) -> Data {
+    @inlinable public static func document(capacity: Int = 512, _ body: (inout JSONWriter) -> Void) -> Data {
         var writer = JSONWriter(capacity: capacity)
         body(&writer)
         return writer.data
     }
 
-    public mutating func object(_ members: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func object(_ members: (inout JSONWriter) -> Void) {
         container(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { members(&$0) }
     }
 
-    public mutating func array<T>(_ items: some Sequence<T>, _ item: (inout JSONWriter, T) -> Void) {
+    @inlinable public mutating func array<T>(_ items: some Sequence<T>, _ item: (inout JSONWriter, T) -> Void) {
         container(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { writer in
             for element in items { item(&writer, element) }
         }
     }
 
-    public mutating func member(_ key: String, _ value: (inout JSONWriter) -> Void) {
+    @inlinable public mutating func member(_ key: String, _ value: (inout JSONWriter) -> Void) {
         separate()
         writeString(key)
-        bytes.append(UInt8(ascii: ":"))
-        if indent > 0 { bytes.append(UInt8(ascii: " ")) }
+        storage.append(UInt8(ascii: ":"))
+        if indent > 0 { storage.append(UInt8(ascii: " ")) }
         needsComma = false
         afterName = true
         value(&self)
@@ -51,38 +54,38 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    public mutating func string(_ text: String) {
+    @inlinable public mutating func string(_ text: String) {
         separate()
         writeString(text)
         needsComma = true
     }
 
-    public mutating func number(_ value: Double) {
+    @inlinable public mutating func number(_ value: Double) {
         separate()
-        if value.isFinite { bytes.append(contentsOf: "\(value)".utf8) } else { bytes.append(contentsOf: "null".utf8) }
+        if value.isFinite { storage.append(contentsOf: "\(value)".utf8) } else { storage.append(contentsOf: "null".utf8) }
         needsComma = true
     }
 
-    public mutating func number(_ value: Int) {
+    @inlinable public mutating func number(_ value: Int) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        storage.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
-    public mutating func bool(_ value: Bool) {
+    @inlinable public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        storage.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
-    public mutating func null() {
+    @inlinable public mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        storage.append(contentsOf: "null".utf8)
         needsComma = true
     }
 
     /// A value tree; objects' members in name order.
-    public mutating func value(_ value: JSONValue) {
+    @inlinable public mutating func value(_ value: JSONValue) {
         switch value {
         case .null: null()
         case .bool(let value): bool(value)
@@ -96,52 +99,52 @@ public struct JSONWriter {
         }
     }
 
-    private mutating func container(open: UInt8, close: UInt8, _ contents: (inout JSONWriter) -> Void) {
+    @inlinable @usableFromInline mutating func container(open: UInt8, close: UInt8, _ contents: (inout JSONWriter) -> Void) {
         separate()
-        bytes.append(open)
+        storage.append(open)
         depth += 1
         needsComma = false
-        let start = bytes.count
+        let start = storage.count
         contents(&self)
         depth -= 1
-        if indent > 0, bytes.count != start { newline() }
-        bytes.append(close)
+        if indent > 0, storage.count != start { newline() }
+        storage.append(close)
         needsComma = true
     }
 
     /// The comma (and, indented, the line break) before a value or member that follows another.
-    private mutating func separate() {
+    @inlinable @usableFromInline mutating func separate() {
         if afterName {
             afterName = false
             return
         }
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { storage.append(UInt8(ascii: ",")) }
         if indent > 0, depth > 0 { newline() }
     }
 
-    private mutating func newline() {
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
+    @inlinable @usableFromInline mutating func newline() {
+        storage.append(UInt8(ascii: "\n"))
+        storage.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
     }
 
-    private mutating func writeString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+    @inlinable @usableFromInline mutating func writeString(_ text: String) {
+        storage.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case UInt8(ascii: "\""): storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0A: storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                storage.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
                                           hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
+            default: storage.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        storage.append(UInt8(ascii: "\""))
     }
 }

@@ -43,7 +43,7 @@ extension TunekitCommand {
                 throw fail("\(error)")
             }
             note("refit: tunekit train \(arguments.joined(separator: " "))")
-            var train = try TrainCommand.parse(arguments + ["--output", output, "--model-version", version])
+            let train = try TrainCommand.parse(arguments + ["--output", output, "--model-version", version])
             try await train.run()
         }
 

@@ -1,8 +1,7 @@
-import ExperimentModel
 import Foundation
-import SuggestionAlgorithms
 import HTTPTypes
 import KatibWire
+import SuggestionAlgorithms
 
 /// The unary form of the Connect protocol (connectrpc.com/docs/protocol): a POST to `/<package>.<Service>/<Method>`
 /// whose body is the request message in the codec `Content-Type` names, answered with 200 and the reply in the same

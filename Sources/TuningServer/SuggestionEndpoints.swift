@@ -1,4 +1,3 @@
-import ExperimentModel
 import Foundation
 import HTTPTypes
 import Hummingbird

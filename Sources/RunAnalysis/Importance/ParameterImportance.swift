@@ -1,4 +1,3 @@
-import ExperimentModel
 import ExperimentRunner
 import Foundation
 

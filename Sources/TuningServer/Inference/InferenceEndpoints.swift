@@ -96,13 +96,16 @@ struct InferenceEndpoints: Sendable {
             let model = try served(context)
             let categories = model.record.encoding.categories
             let dates = Set((model.record.encoding.dates ?? []).map(\.name))
+            var outputs: [(name: String, datatype: String, shape: [Int], classes: [String]?)] = [
+                ("output-0", model.targetClasses == nil ? "FP64" : "BYTES", [-1], nil),
+            ]
             // A classifier's probability columns, in order: the class each one is for (as `output-0` names classes).
-            var probabilityClasses: [String]?
             if model.isClassifier,
                case .probabilities(_, let classes) = model.predict(encoded: Matrix(rows: 0, columns: model.featureNames.count, storage: [])) {
-                probabilityClasses = classes.map { label in
+                let names = classes.map { label in
                     model.targetClasses.map { ResponseValues.className(label, $0) } ?? ResponseValues.text(label)
                 }
+                outputs.append(("probabilities", "FP64", [-1, classes.count], names))
             }
             func tensor(_ writer: inout JSONWriter, name: String, datatype: String, shape: [Int]) {
                 writer.member("name") { $0.string(name) }
@@ -121,11 +124,10 @@ struct InferenceEndpoints: Sendable {
                         }
                     }
                     $0.member("outputs") {
-                        $0.array([0]) { writer, _ in
-                            writer.object { tensor(&$0, name: "output-0", datatype: model.targetClasses == nil ? "FP64" : "BYTES", shape: [-1]) }
-                            if let classes = probabilityClasses {
-                                writer.object {
-                                    tensor(&$0, name: "probabilities", datatype: "FP64", shape: [-1, classes.count])
+                        $0.array(outputs) { writer, output in
+                            writer.object {
+                                tensor(&$0, name: output.name, datatype: output.datatype, shape: output.shape)
+                                if let classes = output.classes {
                                     // KServe's parameters are scalars: the class list as the text of a JSON list.
                                     let list = JSONWriter.document { $0.array(classes) { $0.string($1) } }
                                     $0.member("parameters") {
