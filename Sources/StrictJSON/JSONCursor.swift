@@ -39,7 +39,8 @@ public struct JSONCursor {
         try read(data, maxDepth: maxDepth) { (cursor: inout JSONCursor) throws(JSONError) in try T(from: &cursor) }
     }
 
-    /// Reads the whole input with `body`, which must read exactly one value (only whitespace may follow it).
+    /// Reads the whole input with `body`, which must read exactly one value (only whitespace may follow it). The cursor
+    /// reads the input in place: it is valid only inside `body`.
     @inlinable public static func read<T>(
         _ data: Data, maxDepth: Int = 256, _ body: (inout JSONCursor) throws(JSONError) -> T
     ) throws(JSONError) -> T {
