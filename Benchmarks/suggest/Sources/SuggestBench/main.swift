@@ -3,6 +3,7 @@
 // wall time of the last 10 suggestions.
 import ExperimentModel
 import Foundation
+import ModelTraining
 import SuggestionAlgorithms
 
 struct Problem: Decodable {
