@@ -27,6 +27,8 @@ VARIANTS = {
     ),
     "medianpruner (Optuna's defaults: 5 trials, no warm-up)": "{algorithmName: medianpruner}",
     "medianpruner (n_warmup_steps 20)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_warmup_steps, value: "20"}]}',
+    "medianpruner (n_startup_trials 3)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_startup_trials, value: "3"}]}',
+    "medianpruner (n_startup_trials 2)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_startup_trials, value: "2"}]}',
 }
 
 
