@@ -60,7 +60,7 @@ public struct JSONCursor {
         return try result.get()
     }
 
-    @inlinable @usableFromInline init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    @inlinable init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -235,13 +235,6 @@ public struct JSONCursor {
         }
     }
 
-    /// True (and past it) when the cursor is on `null`.
-    @inlinable public mutating func null() -> Bool {
-        guard isNull else { return false }
-        position += 4
-        return true
-    }
-
     /// Any value as a document tree (objects keep the last of repeated names).
     @inlinable public mutating func value() throws(JSONError) -> JSONValue {
         switch kind {
@@ -321,28 +314,28 @@ public struct JSONCursor {
 
     // MARK: Lexing
 
-    @inlinable @usableFromInline var current: UInt8? { position < bytes.count ? bytes[position] : nil }
+    @inlinable var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    @inlinable @usableFromInline var isNull: Bool {
+    @inlinable var isNull: Bool {
         position + 4 <= bytes.count && bytes[position] == UInt8(ascii: "n") && bytes[position + 1] == UInt8(ascii: "u")
             && bytes[position + 2] == UInt8(ascii: "l") && bytes[position + 3] == UInt8(ascii: "l")
     }
 
-    @inlinable @usableFromInline var isNumberStart: Bool {
+    @inlinable var isNumberStart: Bool {
         guard let byte = current else { return false }
         return byte == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    @inlinable @usableFromInline mutating func enter() throws(JSONError) {
+    @inlinable mutating func enter() throws(JSONError) {
         guard depth < maxDepth else { throw syntaxError("nested deeper than \(maxDepth) levels") }
         depth += 1
     }
 
-    @inlinable @usableFromInline mutating func skipWhitespace() {
+    @inlinable mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
     }
 
-    @inlinable @usableFromInline mutating func literal(_ literal: StaticString) throws(JSONError) {
+    @inlinable mutating func literal(_ literal: StaticString) throws(JSONError) {
         let count = literal.utf8CodeUnitCount
         guard position + count <= bytes.count,
               (0..<count).allSatisfy({ bytes[position + $0] == literal.utf8Start[$0] })
@@ -351,7 +344,7 @@ public struct JSONCursor {
     }
 
     /// A member name: its raw bytes when it has no escapes (the common case, no copy), else decoded.
-    @inlinable @usableFromInline mutating func key() throws(JSONError) -> JSONKey {
+    @inlinable mutating func key() throws(JSONError) -> JSONKey {
         let start = position + 1
         if let end = unescapedStringEnd() {
             position = end + 1
@@ -361,14 +354,14 @@ public struct JSONCursor {
     }
 
     /// The index of the closing quote of the string at the cursor when it has no escapes; nil otherwise.
-    @inlinable @usableFromInline func unescapedStringEnd() -> Int? {
+    @inlinable func unescapedStringEnd() -> Int? {
         let index = Self.specialByte(in: bytes, from: position + 1)
         return index < bytes.count && bytes[index] == UInt8(ascii: "\"") ? index : nil
     }
 
     /// The index of the first byte at or after `start` that ends a string's plain run — a quote, a backslash or a
     /// control character — or `bytes.count`. Eight bytes at a time (SWAR): string contents are most of a request.
-    @inlinable @usableFromInline static func specialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    @inlinable static func specialByte(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var index = start
         if let base = bytes.baseAddress {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
@@ -390,7 +383,7 @@ public struct JSONCursor {
         return index
     }
 
-    @inlinable @usableFromInline mutating func skipString() throws(JSONError) {
+    @inlinable mutating func skipString() throws(JSONError) {
         if let end = unescapedStringEnd() {
             position = end + 1
         } else {
@@ -398,7 +391,7 @@ public struct JSONCursor {
         }
     }
 
-    @inlinable @usableFromInline mutating func stringLiteral() throws(JSONError) -> String {
+    @inlinable mutating func stringLiteral() throws(JSONError) -> String {
         position += 1
         let start = position
         // Fast path: no escapes.
@@ -458,7 +451,7 @@ public struct JSONCursor {
 
     /// The text of UTF-8 bytes, nil when they are not valid UTF-8. ASCII, most of what requests carry, is checked eight
     /// bytes at a time; the standard library's validating initializer is far slower on it.
-    @inlinable @usableFromInline static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    @inlinable static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var index = 0, high: UInt64 = 0
         if let base = bytes.baseAddress {
             while index + 8 <= bytes.count {
@@ -473,7 +466,7 @@ public struct JSONCursor {
         return high & 0x8080_8080_8080_8080 == 0 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
     }
 
-    @inlinable @usableFromInline mutating func hex4() throws(JSONError) -> UInt32 {
+    @inlinable mutating func hex4() throws(JSONError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
             guard let byte = current, let digit = Self.hexValue(byte) else { throw syntaxError("invalid \\u escape") }
@@ -483,7 +476,7 @@ public struct JSONCursor {
         return value
     }
 
-    @inlinable @usableFromInline static func hexValue(_ byte: UInt8) -> UInt32? {
+    @inlinable static func hexValue(_ byte: UInt8) -> UInt32? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
@@ -493,7 +486,7 @@ public struct JSONCursor {
     }
 
     /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-    @inlinable @usableFromInline mutating func numberRange() throws(JSONError) -> Range<Int> {
+    @inlinable mutating func numberRange() throws(JSONError) -> Range<Int> {
         let start = position
         func digits() -> Int {
             let from = position
@@ -526,12 +519,12 @@ public struct JSONKey {
     @usableFromInline let raw: UnsafeBufferPointer<UInt8>?
     @usableFromInline let decoded: [UInt8]
 
-    @inlinable @usableFromInline init(raw: UnsafeBufferPointer<UInt8>) {
+    @inlinable init(raw: UnsafeBufferPointer<UInt8>) {
         self.raw = raw
         decoded = []
     }
 
-    @inlinable @usableFromInline init(decoded: [UInt8]) {
+    @inlinable init(decoded: [UInt8]) {
         raw = nil
         self.decoded = decoded
     }
@@ -555,7 +548,7 @@ public struct JSONKey {
         return decoded.withUnsafeBufferPointer { Self.matches($0, camel) }
     }
 
-    @inlinable @usableFromInline static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
+    @inlinable static func matches(_ key: UnsafeBufferPointer<UInt8>, _ camel: StaticString) -> Bool {
         let name = camel.utf8Start
         let count = camel.utf8CodeUnitCount
         if key.count == count, let base = key.baseAddress { return memcmp(base, name, count) == 0 }

@@ -10,18 +10,6 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// The kind, as error messages name it: "a number", "a list", …
-    public var kindDescription: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "a list"
-        case .object: "an object"
-        }
-    }
-
     public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
     public var numberValue: Double? { if case .number(let number) = self { number } else { nil } }
     public var boolValue: Bool? { if case .bool(let flag) = self { flag } else { nil } }

@@ -17,9 +17,6 @@ public struct JSONWriter {
         self.indent = indent
     }
 
-    /// What was written.
-    @inlinable public var bytes: [UInt8] { storage }
-
     @inlinable public var data: Data { Data(storage) }
 
     /// The bytes as text.
@@ -99,7 +96,7 @@ public struct JSONWriter {
         }
     }
 
-    @inlinable @usableFromInline mutating func container(open: UInt8, close: UInt8, _ contents: (inout JSONWriter) -> Void) {
+    @inlinable mutating func container(open: UInt8, close: UInt8, _ contents: (inout JSONWriter) -> Void) {
         separate()
         storage.append(open)
         depth += 1
@@ -113,7 +110,7 @@ public struct JSONWriter {
     }
 
     /// The comma (and, indented, the line break) before a value or member that follows another.
-    @inlinable @usableFromInline mutating func separate() {
+    @inlinable mutating func separate() {
         if afterName {
             afterName = false
             return
@@ -122,12 +119,12 @@ public struct JSONWriter {
         if indent > 0, depth > 0 { newline() }
     }
 
-    @inlinable @usableFromInline mutating func newline() {
+    @inlinable mutating func newline() {
         storage.append(UInt8(ascii: "\n"))
         storage.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
     }
 
-    @inlinable @usableFromInline mutating func writeString(_ text: String) {
+    @inlinable mutating func writeString(_ text: String) {
         storage.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
