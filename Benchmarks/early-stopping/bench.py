@@ -29,6 +29,13 @@ VARIANTS = {
     "medianpruner (n_warmup_steps 20)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_warmup_steps, value: "20"}]}',
     "medianpruner (n_startup_trials 3)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_startup_trials, value: "3"}]}',
     "medianpruner (n_startup_trials 2)": '{algorithmName: medianpruner, algorithmSettings: [{name: n_startup_trials, value: "2"}]}',
+    "medianpruner (n_startup_trials 3, finished_trials best_so_far)": (
+        '{algorithmName: medianpruner, algorithmSettings: [{name: n_startup_trials, value: "3"}, '
+        '{name: finished_trials, value: best_so_far}]}'
+    ),
+    "medianpruner (n_startup_trials 5, finished_trials best_so_far)": (
+        '{algorithmName: medianpruner, algorithmSettings: [{name: finished_trials, value: best_so_far}]}'
+    ),
 }
 
 
@@ -73,7 +80,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="seeds (1, 2, …)")
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--bike", required=True)
+    parser.add_argument("--seed-offset", type=int, default=0, help="first seed − 1")
+    parser.add_argument("--variants", help="comma-separated prefixes of the variants to run (none is always run)")
     args = parser.parse_args()
+    if args.variants:
+        prefixes = args.variants.split(",")
+        for name in [n for n in VARIANTS if n != "none" and not any(n.startswith(p) for p in prefixes)]:
+            del VARIANTS[name]
     main_text = open("experiments/seoul-traffic-gbdt.yaml").read()
     problems = {"Seoul traffic (main job)": main_text}
     if os.path.exists(args.bike):
@@ -86,7 +99,7 @@ def main():
                 files = {}
                 for name, stopping in VARIANTS.items():
                     path = os.path.join(work, re.sub(r"\W+", "-", f"{problem}{name}{round_index}") + ".yaml")
-                    open(path, "w").write(variant(seeded(text, args.trials, round_index + 1), stopping))
+                    open(path, "w").write(variant(seeded(text, args.trials, args.seed_offset + round_index + 1), stopping))
                     files[name] = path
                 names = list(VARIANTS) if round_index % 2 == 0 else list(reversed(VARIANTS))
                 for name in names:

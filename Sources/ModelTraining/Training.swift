@@ -67,7 +67,9 @@ public enum Training {
         }
         let fitted = clock.now
         let train = data.splits.train
-        let metrics = validation.rowCount > 0 ? evaluate(model, on: validation)
+        let metrics = validation.rowCount > 0
+            ? model.validationPredictions.map { $0.metrics(targets: validation.target, weights: validation.weights) }
+                ?? evaluate(model, on: validation)
             : model.trainingPredictions.map { $0.metrics(targets: train.target, weights: train.weights) } ?? evaluate(model, on: train)
         return TrainingResult(
             model: model, data: data, metrics: metrics, scoredSplit: validation.rowCount > 0 ? "validation" : "train",
@@ -104,7 +106,8 @@ public enum Training {
             let outcome = Result { () throws(TrainerError) -> FoldOutcome in
                 let model = try prepared[index].fit(sharing.hyperparameters, validation: validation)
                 let fitted = clock.now
-                let metrics = evaluate(model, on: validation)
+                let metrics = model.validationPredictions.map { $0.metrics(targets: validation.target, weights: validation.weights) }
+                    ?? evaluate(model, on: validation)
                 return FoldOutcome(
                     metrics: metrics, iterationsKept: model.iterationsKept, refitOverrides: model.refitOverrides,
                     fitSeconds: (fitted - start).inSeconds, predictSeconds: (clock.now - fitted).inSeconds)

@@ -49,6 +49,9 @@ public protocol FittedModel: Codable, Sendable {
     /// The model's predictions on the rows it was fitted on, when fitting already computed them (gbdt's boosting
     /// scores), so reporting training metrics need not predict every row again; nil otherwise.
     var trainingPredictions: Predictions? { get }
+    /// The model's predictions on the validation rows it was fitted with, when fitting already computed them (gbdt's
+    /// validation scores at the iteration it kept), so scoring the validation rows need not predict them again.
+    var validationPredictions: Predictions? { get }
 }
 
 extension Trainer {
@@ -62,6 +65,7 @@ extension FittedModel {
     public func checkConsistency() throws(TrainerError) {}
     public var iterationsKept: Int? { nil }
     public var trainingPredictions: Predictions? { nil }
+    public var validationPredictions: Predictions? { nil }
 }
 
 /// A trainer bound to one training set, with its preparation done: fit it many times cheaply.

@@ -67,6 +67,35 @@ import Testing
         }
     }
 
+    /// `finished_trials: best_so_far`: finished trials count with their best value up to the step, and with their
+    /// final best after their last report, so a slow trial still meets a threshold after the fast ones have ended.
+    @Test func medianPrunerCanCarryFinishedTrialsForward() throws {
+        let pruner = try MedianPruner(Self.spec("medianpruner", [
+            ("n_startup_trials", "3"), ("finished_trials", "best_so_far"), ("interval_steps", "2"),
+        ]))
+        #expect(pruner.bestSoFar && pruner.intervalSteps == 2)
+        // Best so far: [9, 5, 3, 3, 3], [8, 6, 4, 2], [7, 7]; steps 1, 3, 5 (the longest curve's length).
+        let rule = try #require(pruner.rule(succeeded: [[9, 5, 3, 4, 3.5], [8, 6, 4, 2], [7, 7]], objective: .minimize))
+        // Step 1: median(9, 8, 7) = 8; step 3: median(3, 4, 7) = 4; step 5: median(3, 2, 7) = 3.
+        #expect(rule.checkpoints == [.init(step: 1, threshold: 8), .init(step: 3, threshold: 4), .init(step: 5, threshold: 3)])
+        #expect(rule.continuingEvery == 2)
+        // After the longest curve, every second step compares with the last threshold.
+        #expect(rule.shouldStop(step: 7, best: 3.1) && rule.shouldStop(step: 401, best: 3.1))
+        #expect(!rule.shouldStop(step: 6, best: 3.1), "not an interval step")
+        #expect(!rule.shouldStop(step: 7, best: 3))
+        // Optuna's default leaves a trial alone after the longest finished curve, and uses the reported values.
+        let reported = try MedianPruner(Self.spec("medianpruner", [("n_startup_trials", "3"), ("interval_steps", "2")]))
+        let optuna = try #require(reported.rule(succeeded: [[9, 5, 3, 4, 3.5], [8, 6, 4, 2], [7, 7]], objective: .minimize))
+        #expect(optuna.checkpoints == [.init(step: 1, threshold: 8), .init(step: 3, threshold: 3.5), .init(step: 5, threshold: 3.5)])
+        #expect(!optuna.shouldStop(step: 7, best: 100))
+        let maximize = try #require(pruner.rule(succeeded: [[1, 3, 2], [2, 2], [0, 1, 4]], objective: .maximize))
+        // Best so far: [1, 3, 3], [2, 2, 2], [0, 1, 4]: step 1 median(1, 2, 0) = 1; step 3 median(3, 2, 4) = 3.
+        #expect(maximize.checkpoints == [.init(step: 1, threshold: 1), .init(step: 3, threshold: 3)])
+        #expect(throws: SuggestionError("finished_trials must be as_reported or best_so_far, got last")) {
+            try MedianPruner(Self.spec("medianpruner", [("finished_trials", "last")]))
+        }
+    }
+
     @Test func serviceRulesReadObservationLogs() throws {
         let log = { (values: [Double]) in values.map { MetricValue(name: "loss", value: String($0)) } }
         let trial = { (name: String, condition: String, values: [Double]) in

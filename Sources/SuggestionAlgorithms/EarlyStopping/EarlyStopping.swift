@@ -15,6 +15,15 @@ public struct StoppingRule: Sendable, Equatable {
     /// Checkpoints in increasing step order.
     public let checkpoints: [Checkpoint]
     public let objective: ObjectiveType
+    /// When set, every `continuingEvery`-th step after the last checkpoint is a checkpoint with its threshold (the
+    /// finished curves it came from do not change after their ends); nil: no checkpoints after the last.
+    public let continuingEvery: Int?
+
+    public init(checkpoints: [Checkpoint], objective: ObjectiveType, continuingEvery: Int? = nil) {
+        self.checkpoints = checkpoints
+        self.objective = objective
+        self.continuingEvery = continuingEvery.map { max(1, $0) }
+    }
 
     /// True when `curve` (reports 1…n of the running trial) has just reached a checkpoint and is behind it.
     public func shouldStop(_ curve: ObjectiveCurve) -> Bool {
@@ -28,6 +37,10 @@ public struct StoppingRule: Sendable, Equatable {
         while low < high {
             let middle = (low + high) / 2
             if checkpoints[middle].step < step { low = middle + 1 } else { high = middle }
+        }
+        if low == checkpoints.count, let every = continuingEvery, let last = checkpoints.last,
+           (step - last.step) % every == 0 {
+            return objective.isBetter(last.threshold, than: best)
         }
         guard low < checkpoints.count, checkpoints[low].step == step else { return false }
         return objective.isBetter(checkpoints[low].threshold, than: best)
@@ -130,15 +143,25 @@ public struct SuccessiveHalving: EarlyStoppingAlgorithm {
 /// than the median of the succeeded trials' values *at that same report* (over those that reached it) is stopped.
 /// Unlike `medianstop`, which compares with an average over the first reports, it compares like with like at every
 /// step, so a decreasing curve meets thresholds from curves at the same point.
+///
+/// With `finished_trials: best_so_far` (a tunekit setting; Optuna's behaviour is `as_reported`, the default) each
+/// finished trial counts at step k with its best value over its reports 1…k, and at every step after its last report
+/// with its final best: a trial that ended early (its own early stopping, a shorter `num_iterations`) would end with
+/// that value however long it was given. The running trial's best so far is then compared with the finished trials'
+/// best so far at the same step, and a long, slow trial still meets thresholds after the faster trials have ended.
 public struct MedianPruner: EarlyStoppingAlgorithm {
     public static let algorithmName = "medianpruner"
 
     public let startupTrials: Int
     public let warmupSteps: Int
     public let intervalSteps: Int
+    /// Whether finished trials count with their best value so far, and beyond their last report (see above).
+    public let bestSoFar: Bool
 
     public init(_ spec: AlgorithmSpec) throws(SuggestionError) {
-        let values = try integerSettings(spec, [
+        var integers = spec
+        integers.algorithmSettings.removeAll { $0.name == "finished_trials" }
+        let values = try integerSettings(integers, [
             "n_startup_trials": (1, "n_startup_trials must be greater than zero (>0)"),
             "n_warmup_steps": (0, "n_warmup_steps must be greater or equal than zero (>=0)"),
             "interval_steps": (1, "interval_steps must be greater or equal than one (>=1)"),
@@ -146,18 +169,37 @@ public struct MedianPruner: EarlyStoppingAlgorithm {
         startupTrials = values["n_startup_trials"] ?? 5
         warmupSteps = values["n_warmup_steps"] ?? 0
         intervalSteps = values["interval_steps"] ?? 1
+        switch spec.algorithmSettings.last(where: { $0.name == "finished_trials" })?.value.trimmingSpaces {
+        case nil, "as_reported": bestSoFar = false
+        case "best_so_far": bestSoFar = true
+        case let other?:
+            throw SuggestionError("finished_trials must be as_reported or best_so_far, got \(other)")
+        }
     }
 
+    /// Checkpoints run to the longest finished curve; with `best_so_far`, its last threshold holds at every later
+    /// interval step too (no finished trial's value changes after its end).
     public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
-        let curves = succeeded.filter { !$0.isEmpty }
+        var curves = succeeded.filter { !$0.isEmpty }
         guard curves.count >= startupTrials, let longest = curves.map(\.count).max(), longest > warmupSteps else { return nil }
+        if bestSoFar {
+            curves = curves.map { curve in
+                var best = curve
+                for index in best.indices.dropFirst() where objective.isBetter(best[index - 1], than: best[index]) {
+                    best[index] = best[index - 1]
+                }
+                return best
+            }
+        }
         let checkpoints = stride(from: warmupSteps + 1, through: longest, by: intervalSteps).map { step in
-            let values = curves.filter { $0.count >= step }.map { $0[step - 1] }.sorted()
+            let values = curves.compactMap { curve in
+                curve.count >= step ? curve[step - 1] : (bestSoFar ? curve.last : nil)
+            }.sorted()
             let middle = values.count / 2
             let median = values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
             return StoppingRule.Checkpoint(step: step, threshold: median)
         }
-        return StoppingRule(checkpoints: checkpoints, objective: objective)
+        return StoppingRule(checkpoints: checkpoints, objective: objective, continuingEvery: bestSoFar ? intervalSteps : nil)
     }
 }
 

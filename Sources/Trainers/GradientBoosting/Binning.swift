@@ -138,10 +138,12 @@ public struct BinnedDataset: Sendable {
     /// Offset of each feature's first bin in a flat histogram.
     let histogramOffsets: [Int]
     let histogramSize: Int
+    /// Features grouped into one byte per row for histograms (training data only; nil when none can be).
+    private(set) var featureGroups: FeatureGroups?
 
     /// Learns the bins from `data` (a seeded sample of at most 200,000 rows, as LightGBM does) and bins every row on
     /// `threads` threads.
-    init(_ data: Dataset, maxBin: Int, seed: UInt64 = 0, threads: Int = 1) {
+    init(_ data: Dataset, maxBin: Int, seed: UInt64 = 0, threads: Int = 1, groupingFeatures: Bool = true) {
         let n = data.rowCount
         let sampleLimit = 200_000
         var sampled: [Int]?
@@ -169,11 +171,12 @@ public struct BinnedDataset: Sendable {
             }
             count = data.featureCount
         }
-        self.init(data, mappers: mappers, threads: threads)
+        self.init(data, mappers: mappers, threads: threads, groupingFeatures: groupingFeatures)
     }
 
-    /// Bins `data` with existing mappers (validation data, or a refit), rows split into blocks over `threads` threads.
-    init(_ data: Dataset, mappers: [BinMapper], threads: Int = 1) {
+    /// Bins `data` with existing mappers (validation data, or a refit), rows split into blocks over `threads` threads;
+    /// with `groupingFeatures`, also groups features for histograms (`FeatureGroups`), as training data needs.
+    init(_ data: Dataset, mappers: [BinMapper], threads: Int = 1, groupingFeatures: Bool = false) {
         rowCount = data.rowCount
         featureCount = mappers.count
         self.mappers = mappers
@@ -212,6 +215,7 @@ public struct BinnedDataset: Sendable {
         }
         histogramOffsets = offsets
         histogramSize = total
+        if groupingFeatures { featureGroups = FeatureGroups(self) }
     }
 }
 

@@ -25,11 +25,14 @@ public struct GBDTModel: FittedModel, Equatable {
     private let forest: FlatForest
     /// The predictions on the training rows, from the scores boosting kept (not stored; nil once decoded).
     public let trainingPredictions: Predictions?
+    /// The predictions on the validation rows of the fit, from the scores early stopping kept (not stored; nil once
+    /// decoded).
+    public let validationPredictions: Predictions?
 
     public init(
         featureNames: [String], parameters: ResolvedParameters, objective: GBDTObjective, initialScores: [Double],
         classes: [Double]?, trees: [RegressionTree], binMappers: [BinMapper], bestIteration: Int?, validationCurve: [Double],
-        trainingPredictions: Predictions? = nil
+        trainingPredictions: Predictions? = nil, validationPredictions: Predictions? = nil
     ) {
         self.featureNames = featureNames
         self.parameters = parameters
@@ -41,6 +44,7 @@ public struct GBDTModel: FittedModel, Equatable {
         self.bestIteration = bestIteration
         self.validationCurve = validationCurve
         self.trainingPredictions = trainingPredictions
+        self.validationPredictions = validationPredictions
         forest = FlatForest(trees, outputs: initialScores.count)
     }
 
@@ -138,6 +142,7 @@ public struct GBDTModel: FittedModel, Equatable {
         bestIteration = try container.decodeIfPresent(Int.self, forKey: .bestIteration)
         validationCurve = try container.decode([Double].self, forKey: .validationCurve)
         trainingPredictions = nil
+        validationPredictions = nil
         let perIteration = objective == .multiclass ? (classes?.count ?? 0) : 1
         let featureCount = featureNames.count
         guard binMappers.count == featureCount, trees.allSatisfy({ $0.splitFeature.allSatisfy { $0 < featureCount } }) else {

@@ -30,7 +30,9 @@ public enum GBDTTrainer: Trainer {
         guard data.rowCount >= 2 else { throw .trainingFailed("gbdt: the training data needs at least 2 rows") }
         try data.checkWeights()
         return GBDTPrepared(
-            data: data, binned: BinnedDataset(data, mappers: prepared.binned.mappers, threads: ProcessInfo.processInfo.activeProcessorCount))
+            data: data,
+            binned: BinnedDataset(
+                data, mappers: prepared.binned.mappers, threads: ProcessInfo.processInfo.activeProcessorCount, groupingFeatures: true))
     }
 
     public static func fit(
@@ -70,7 +72,8 @@ public enum GBDTTrainer: Trainer {
         return GBDTModel(
             featureNames: prepared.data.featureNames, parameters: resolved, objective: parameters.objective,
             initialScores: booster.initialScores, classes: classes?.classes, trees: trees, binMappers: binned.mappers,
-            bestIteration: booster.bestIteration, validationCurve: booster.curve, trainingPredictions: trainingPredictions)
+            bestIteration: booster.bestIteration, validationCurve: booster.curve, trainingPredictions: trainingPredictions,
+            validationPredictions: booster.validationPredictions.first { $0.trees == trees.count }?.predictions)
     }
 
     /// Whether these parameters train a classifier (objective binary or multiclass).
@@ -107,6 +110,8 @@ private struct Booster {
     var trees: [RegressionTree] = []
     var curve: [Double] = []
     var bestIteration: Int?
+    /// The validation predictions of the last scored iteration and of the best one, with the trees they sum.
+    var validationPredictions: [(trees: Int, predictions: Predictions)] = []
     let observer: FitObserver?
 
     init(
@@ -224,12 +229,15 @@ private struct Booster {
             // The observer sees predictions (after the link), as the model makes them.
             let predictions = parameters.objective.predictions(raw: validationScores, classes: classes)
             let stopped = observer.map { !$0(predictions, validation.targets, validation.weights) } ?? false
+            let scored = (trees: trees.count, predictions: predictions)
+            if validationPredictions.isEmpty { validationPredictions = [scored] } else { validationPredictions[0] = scored }
             if parameters.earlyStoppingRounds > 0 {
                 let score = metric.evaluate(
                     predictions, targets: validation.targets, weights: validation.weights, delta: parameters.huberDelta)
                 curve.append(score)
                 if metric.higherIsBetter ? score > bestScore : score < bestScore {
                     (bestScore, bestAt) = (score, iteration + 1)
+                    validationPredictions = [scored, scored]
                 } else if iteration + 1 - bestAt >= parameters.earlyStoppingRounds {
                     break
                 }

@@ -247,37 +247,69 @@ extension TreeLearner {
     /// split across threads); otherwise row by row over the row-major bins (one row's bins share a cache line;
     /// LightGBM's row-wise histograms), blocks split across threads.
     private func buildHistogram<Values: HistogramRows>(_ rows: ArraySlice<Int32>, _ values: Values, _ features: [Int]) -> [Values.Cell] {
-        var histogram = [Values.Cell](repeating: Values.zero, count: Values.cellsPerBin * data.histogramSize)
+        let perBin = Values.cellsPerBin
         let m = rows.count
-        guard m > 0, !features.isEmpty else { return histogram }
+        guard m > 0, !features.isEmpty else { return [Values.Cell](repeating: Values.zero, count: perBin * data.histogramSize) }
         let blocks = min(Self.maxHistogramBlocks, (m + Self.histogramBlockRows - 1) / Self.histogramBlockRows)
-        // Waking threads costs tens of microseconds: only large leaves are worth it.
-        let threads = max(1, min(settings.threads, m * features.count / 32_768 + 1))
-        let slotBases = features.map { Values.cellsPerBin * data.histogramOffsets[$0] }
         // Column by column only pays for all rows of features with many bins: a feature with few bins sends run after
         // run of rows to the same bin, each `+=` waiting for the one before, which the row-wise pass interleaves.
         let columnWise = m == data.rowCount && features.allSatisfy { data.mappers[$0].totalBins > Self.columnWiseMinBins }
+        // Row by row, features grouped into one byte where that saves adds (`FeatureGroups`): their combinations are
+        // summed after the histogram's own bins and spread back onto them at the end.
+        let grouped = columnWise ? nil : data.featureGroups.flatMap { groups in
+            groups.plan(
+                for: features, rowCount: m, histogramSize: data.histogramSize, histogramOffsets: data.histogramOffsets,
+                binCounts: { data.mappers[$0].totalBins })
+        }
+        let columns = grouped?.columns ?? features
+        let scratch = grouped == nil ? 0 : data.featureGroups!.combinationCount
+        var histogram = [Values.Cell](repeating: Values.zero, count: perBin * (data.histogramSize + scratch))
+        // Waking threads costs tens of microseconds: only large leaves are worth it.
+        let threads = max(1, min(settings.threads, m * columns.count / 32_768 + 1))
+        let slotBases = grouped.map { $0.slots.map { perBin * $0 } } ?? features.map { perBin * data.histogramOffsets[$0] }
         let work = HistogramPlan<Values>(
             rowCount: m, blocks: blocks, threads: columnWise ? min(threads, features.count) : min(threads, blocks),
-            binCounts: features.map { data.mappers[$0].totalBins }, settings: settings)
+            binCounts: grouped?.binCounts ?? features.map { data.mappers[$0].totalBins }, settings: settings)
+        func rowWise(_ bins: UnsafePointer<UInt8>, width: Int, _ sums: HistogramSums<Values>, _ rowPointer: UnsafePointer<Int32>, _ count: Int) {
+            work.rowWise(sums, rows: rowPointer, bins: bins, rowWidth: width, histogramWidth: count)
+        }
         rows.withUnsafeBufferPointer { rowPointer in
-            features.withUnsafeBufferPointer { columns in
+            columns.withUnsafeBufferPointer { columns in
                 slotBases.withUnsafeBufferPointer { bases in
                     histogram.withUnsafeMutableBufferPointer { output in
                         let sums = HistogramSums(
                             values: values, features: columns.baseAddress!, slotBases: bases.baseAddress!, output: output.baseAddress!)
                         if columnWise {
                             data.columnBins.withUnsafeBufferPointer { bins in work.columnWise(sums, bins: bins.baseAddress!) }
+                        } else if let groups = data.featureGroups, grouped != nil {
+                            groups.rows.withUnsafeBufferPointer { bins in
+                                rowWise(bins.baseAddress!, width: groups.width, sums, rowPointer.baseAddress!, output.count)
+                            }
                         } else {
                             data.bins.withUnsafeBufferPointer { bins in
-                                work.rowWise(
-                                    sums, rows: rowPointer.baseAddress!, bins: bins.baseAddress!, rowWidth: data.featureCount,
-                                    histogramWidth: output.count)
+                                rowWise(bins.baseAddress!, width: data.featureCount, sums, rowPointer.baseAddress!, output.count)
                             }
                         }
                     }
                 }
             }
+        }
+        if let grouped, let groups = data.featureGroups {
+            histogram.withUnsafeMutableBufferPointer { cells in
+                let output = cells.baseAddress!
+                for (g, members) in grouped.spread {
+                    let group = groups.groups[g], width = group.features.count
+                    let combinations = output + perBin * (data.histogramSize + groups.combinationOffsets[g])
+                    for (index, feature) in members {
+                        let base = output + perBin * data.histogramOffsets[feature]
+                        for code in 0..<group.combinations {
+                            let bin = Int(group.bins[code * width + index])
+                            Values.add(combinations + perBin * code, to: base + perBin * bin, count: perBin)
+                        }
+                    }
+                }
+            }
+            histogram.removeLast(perBin * scratch)
         }
         return histogram
     }

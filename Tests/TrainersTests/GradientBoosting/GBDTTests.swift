@@ -49,6 +49,28 @@ import Testing
         let stopped = try Self.fit(train, [("num_iterations", "400"), ("early_stopping_rounds", "5"), ("learning_rate", "0.5")], validation: valid)
         #expect(stopped.bestIteration != nil)
         #expect(stopped.trainingPredictions == nil)
+        // The validation scores early stopping kept are the kept model's predictions on the validation rows; without
+        // early stopping the validation rows are not scored while boosting.
+        let threeClasses = GBDTClassificationTests.data(rows: 3_000, seed: 4, classes: [0, 1, 2])
+        let scoredFits: [(Dataset, Dataset, [(String, String)])] = [
+            (train, valid, [("num_iterations", "400"), ("early_stopping_rounds", "5"), ("learning_rate", "0.5")]),
+            (train, valid, [("num_iterations", "20"), ("early_stopping_rounds", "50")]),
+            (threeClasses.rows(0..<2_000), threeClasses.rows(2_000..<3_000),
+             [("objective", "multiclass"), ("num_iterations", "200"), ("early_stopping_rounds", "3"), ("learning_rate", "0.5")]),
+        ]
+        for (fitRows, validRows, parameters) in scoredFits {
+            let model = try Self.fit(fitRows, parameters, validation: validRows)
+            let kept = try #require(model.validationPredictions, "\(parameters)")
+            switch (kept, model.predictions(validRows.features)) {
+            case (.values(let a), .values(let b)):
+                #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) }, "\(parameters)")
+            case (.probabilities(let a, _), .probabilities(let b, _)):
+                #expect(zip(a.joined(), b.joined()).allSatisfy { abs($0 - $1) <= 1e-9 }, "\(parameters)")
+            default:
+                Issue.record("the kind of predictions differs for \(parameters)")
+            }
+        }
+        #expect(try Self.fit(train, [("num_iterations", "20")], validation: valid).validationPredictions == nil)
     }
 
     /// The column-wise pass (all rows in order) and the row-wise pass (a leaf's rows, staged over several passes) give
