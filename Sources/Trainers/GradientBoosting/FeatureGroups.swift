@@ -31,8 +31,13 @@ struct FeatureGroups: Sendable {
     let combinationOffsets: [Int]
     let combinationCount: Int
 
+    /// Passes over the rows that grouping may take (each trial of a feature against a group is one, at most): wide
+    /// data with many few-bin features groups its first ones and leaves the rest alone.
+    static let maxPasses = 64
+
     /// Groups `data`'s features greedily (most bins first, each into the group whose combinations it adds fewest to,
-    /// as long as they stay at most 256); nil when no two features can be grouped.
+    /// as long as they stay at most 256, within `maxPasses` passes over the rows); nil when no two features can be
+    /// grouped.
     init?(_ data: BinnedDataset) {
         let n = data.rowCount, width = data.featureCount
         let candidates = (0..<width).filter { data.mappers[$0].totalBins <= Self.maxMemberBins }
@@ -42,6 +47,7 @@ struct FeatureGroups: Sendable {
         var codes: [[UInt8]] = []
         var counts: [Int] = []
         var table = [Int16](repeating: -1, count: Self.maxCombinations * Self.maxMemberBins)
+        var rowsLeft = Self.maxPasses * n
         data.bins.withUnsafeBufferPointer { bins in
             // The combinations of `code` (per row, `combinations` of them) with feature f's bins, numbered in row order.
             func joined(_ code: [UInt8], _ combinations: Int, _ f: Int, keep: Bool) -> (count: Int, codes: [UInt8]?) {
@@ -52,17 +58,22 @@ struct FeatureGroups: Sendable {
                 for row in 0..<n {
                     let key = Int(code[row]) * binCount + Int(bins[row * width + f])
                     if table[key] < 0 {
-                        guard next < Self.maxCombinations else { return (next + 1, nil) }
+                        guard next < Self.maxCombinations else {
+                            rowsLeft -= row + 1
+                            return (next + 1, nil)
+                        }
                         table[key] = Int16(next)
                         next += 1
                     }
                     if keep { result![row] = UInt8(truncatingIfNeeded: table[key]) }
                 }
+                rowsLeft -= n
                 return (next, result)
             }
             for f in candidates {
+                guard rowsLeft > 0 else { break }
                 var best: (group: Int, count: Int)?
-                for g in members.indices {
+                for g in members.indices where rowsLeft > 0 {
                     let count = joined(codes[g], counts[g], f, keep: false).count
                     if count <= Self.maxCombinations, count < best?.count ?? .max { best = (g, count) }
                 }

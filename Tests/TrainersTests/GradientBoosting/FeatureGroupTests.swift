@@ -40,6 +40,12 @@ import Testing
         #expect(grouped.isSuperset(of: [0, 1, 2, 3, 4, 5]), "the six columns of few values are grouped: \(groups.groups.map(\.features))")
         #expect(!grouped.contains(6) && !grouped.contains(7), "continuous columns stay alone")
         #expect(groups.width < data.featureCount)
+        try Self.expectCodesGiveBackBins(data, groups)
+        // Validation data binned with the training bins is not grouped: it is only predicted.
+        #expect(BinnedDataset(Self.calendar(rows: 500, seed: 2), mappers: data.mappers).featureGroups == nil)
+    }
+
+    static func expectCodesGiveBackBins(_ data: BinnedDataset, _ groups: FeatureGroups) throws {
         for row in stride(from: 0, to: data.rowCount, by: 7) {
             for feature in 0..<data.featureCount {
                 let column = groups.columnOfFeature[feature]
@@ -54,8 +60,22 @@ import Testing
                 }
             }
         }
-        // Validation data binned with the training bins is not grouped: it is only predicted.
-        #expect(BinnedDataset(Self.calendar(rows: 500, seed: 2), mappers: data.mappers).featureGroups == nil)
+    }
+
+    /// Wide data of many two-valued columns: grouping stops after its passes over the rows (the first columns are
+    /// grouped, eight to a byte at most; the rest stay alone), and the codes still give back every bin.
+    @Test func wideDataIsGroupedWithinItsPasses() throws {
+        let n = 2_000, width = 400
+        var rng = Xoshiro256(seed: 8)
+        let columns = (0..<width).map { _ in (0..<n).map { _ in Double(rng.nextIndex(below: 2)) } }
+        let data = BinnedDataset(
+            Dataset(featureNames: (0..<width).map { "b\($0)" }, columns: columns, target: [Double](repeating: 0, count: n)),
+            maxBin: 255)
+        let groups = try #require(data.featureGroups)
+        #expect(groups.groups.allSatisfy { $0.combinations <= 256 && $0.features.count <= 8 })
+        let grouped = groups.groups.map(\.features.count).reduce(0, +)
+        #expect(grouped > 16 && grouped < width, "\(grouped) of \(width) columns grouped")
+        try Self.expectCodesGiveBackBins(data, groups)
     }
 
     /// Float histograms through the groups equal the feature-by-feature ones up to rounding, on all rows, a leaf's
