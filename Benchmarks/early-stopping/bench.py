@@ -60,6 +60,22 @@ def bike_experiment(main_text, csv):
     return text
 
 
+def boosting_rounds(journal, text):
+    """Boosting rounds the trials ran: the length of a trial's reported curve, or, for a trial run without early
+    stopping's reports, its best iteration plus early_stopping_rounds, at most num_iterations (when its own early
+    stopping ended it). Unlike wall time this is exact: the work the early stopping saved, free of the machine's noise."""
+    patience = int(re.search(r"--early_stopping_rounds=(\d+)", text).group(1))
+    limit = int(re.search(r"--num_iterations=(\d+)", text).group(1))
+    total = 0
+    for line in open(journal):
+        event = json.loads(line)
+        if event["event"] != "trial-finished":
+            continue
+        curve = event.get("intermediate") or []
+        total += len(curve) if curve else min(event.get("bestIteration", limit) + patience, limit)
+    return total
+
+
 def run(tunekit, experiment, output, version):
     start = time.monotonic()
     result = subprocess.run(
@@ -71,7 +87,8 @@ def run(tunekit, experiment, output, version):
         raise SystemExit(f"{experiment}: {result.stderr[-2000:]}")
     score = json.load(open(os.path.join(output, "artifact", version, "score.json")))
     stopped = sum(1 for trial in score["trials"] if trial["condition"] == "EARLYSTOPPED")
-    return seconds, score["test"]["rmse"], stopped
+    rounds = boosting_rounds(os.path.join(output, "runs", version, "journal.jsonl"), open(experiment).read())
+    return seconds, score["test"]["rmse"], stopped, rounds
 
 
 def main():
@@ -106,8 +123,9 @@ def main():
                     version = re.sub(r"[^a-z0-9]+", "-", f"r{round_index}-{problem}-{name}".lower()).strip("-")
                     out = os.path.join(work, "out")
                     results.setdefault((problem, name), []).append(run(args.tunekit, files[name], out, version))
-        print("| problem | early stopping | wall s (median) | time vs none | test RMSE (median) | RMSE vs none | trials stopped |")
-        print("|---|---|---|---|---|---|---|")
+        print("| problem | early stopping | wall s (median) | time vs none | boosting rounds vs none | test RMSE (median) "
+              "| RMSE vs none | trials stopped |")
+        print("|---|---|---|---|---|---|---|---|")
         for problem in problems:
             base = results[(problem, "none")]
             for name in VARIANTS:
@@ -118,7 +136,8 @@ def main():
                 # Ratios seed by seed (the same search path up to the first stopped trial), then their median.
                 time_ratio = statistics.median(r[0] / b[0] for r, b in zip(runs, base))
                 rmse_ratio = statistics.median(r[1] / b[1] for r, b in zip(runs, base))
-                print(f"| {problem} | {name} | {seconds:.2f} | {time_ratio:.2f} | {rmse:.1f} | "
+                rounds_ratio = statistics.median(r[3] / b[3] for r, b in zip(runs, base))
+                print(f"| {problem} | {name} | {seconds:.2f} | {time_ratio:.2f} | {rounds_ratio:.2f} | {rmse:.1f} | "
                       f"{rmse_ratio:.3f} | {stopped:g} of {args.trials} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -78,8 +78,8 @@ import Testing
         let rule = try #require(pruner.rule(succeeded: [[9, 5, 3, 4, 3.5], [8, 6, 4, 2], [7, 7]], objective: .minimize))
         // Step 1: median(9, 8, 7) = 8; step 3: median(3, 4, 7) = 4; step 5: median(3, 2, 7) = 3.
         #expect(rule.checkpoints == [.init(step: 1, threshold: 8), .init(step: 3, threshold: 4), .init(step: 5, threshold: 3)])
-        #expect(rule.continuingEvery == 2)
-        // After the longest curve, every second step compares with the last threshold.
+        #expect(rule.continuing == .init(from: 7, every: 2, threshold: 3))
+        // After the longest curve, every second step compares with the median of the final bests (3, 2, 7).
         #expect(rule.shouldStop(step: 7, best: 3.1) && rule.shouldStop(step: 401, best: 3.1))
         #expect(!rule.shouldStop(step: 6, best: 3.1), "not an interval step")
         #expect(!rule.shouldStop(step: 7, best: 3))
@@ -91,6 +91,19 @@ import Testing
         let maximize = try #require(pruner.rule(succeeded: [[1, 3, 2], [2, 2], [0, 1, 4]], objective: .maximize))
         // Best so far: [1, 3, 3], [2, 2, 2], [0, 1, 4]: step 1 median(1, 2, 0) = 1; step 3 median(3, 2, 4) = 3.
         #expect(maximize.checkpoints == [.init(step: 1, threshold: 1), .init(step: 3, threshold: 3)])
+        // A longest curve off the interval grid: checkpoints at 1 and 3, then the final bests' median (2, 2, 7) from 5.
+        let offGrid = try #require(pruner.rule(succeeded: [[9, 5, 3, 2], [8, 6, 4, 2], [7, 7]], objective: .minimize))
+        #expect(offGrid.checkpoints.map(\.step) == [1, 3] && offGrid.continuing == .init(from: 5, every: 2, threshold: 2))
+        #expect(offGrid.shouldStop(step: 5, best: 2.5) && !offGrid.shouldStop(step: 4, best: 2.5))
+        // Every finished curve ended within the warm-up: no checkpoint, but the final bests still judge later reports.
+        let warm = try MedianPruner(Self.spec("medianpruner", [
+            ("n_startup_trials", "2"), ("n_warmup_steps", "10"), ("finished_trials", "best_so_far"),
+        ]))
+        let ended = try #require(warm.rule(succeeded: [[5, 4], [6, 3, 3.5]], objective: .minimize))
+        #expect(ended.checkpoints.isEmpty && ended.continuing == .init(from: 11, every: 1, threshold: 3.5))
+        #expect(!ended.shouldStop(step: 10, best: 9) && ended.shouldStop(step: 11, best: 3.6) && !ended.shouldStop(step: 12, best: 3.5))
+        #expect(try MedianPruner(Self.spec("medianpruner", [("n_startup_trials", "2"), ("n_warmup_steps", "10")]))
+            .rule(succeeded: [[5, 4], [6, 3, 3.5]], objective: .minimize) == nil, "Optuna's comparison: nothing after the curves")
         #expect(throws: SuggestionError("finished_trials must be as_reported or best_so_far, got last")) {
             try MedianPruner(Self.spec("medianpruner", [("finished_trials", "last")]))
         }

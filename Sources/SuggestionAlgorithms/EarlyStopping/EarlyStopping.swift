@@ -15,14 +15,20 @@ public struct StoppingRule: Sendable, Equatable {
     /// Checkpoints in increasing step order.
     public let checkpoints: [Checkpoint]
     public let objective: ObjectiveType
-    /// When set, every `continuingEvery`-th step after the last checkpoint is a checkpoint with its threshold (the
-    /// finished curves it came from do not change after their ends); nil: no checkpoints after the last.
-    public let continuingEvery: Int?
+    /// Checkpoints after the listed ones, all with one threshold: every `every`-th step from `from` on (the finished
+    /// curves they come from no longer change); nil: none.
+    public let continuing: Continuing?
 
-    public init(checkpoints: [Checkpoint], objective: ObjectiveType, continuingEvery: Int? = nil) {
+    public struct Continuing: Sendable, Equatable {
+        public let from: Int
+        public let every: Int
+        public let threshold: Double
+    }
+
+    public init(checkpoints: [Checkpoint], objective: ObjectiveType, continuing: Continuing? = nil) {
         self.checkpoints = checkpoints
         self.objective = objective
-        self.continuingEvery = continuingEvery.map { max(1, $0) }
+        self.continuing = continuing
     }
 
     /// True when `curve` (reports 1…n of the running trial) has just reached a checkpoint and is behind it.
@@ -38,9 +44,8 @@ public struct StoppingRule: Sendable, Equatable {
             let middle = (low + high) / 2
             if checkpoints[middle].step < step { low = middle + 1 } else { high = middle }
         }
-        if low == checkpoints.count, let every = continuingEvery, let last = checkpoints.last,
-           (step - last.step) % every == 0 {
-            return objective.isBetter(last.threshold, than: best)
+        if low == checkpoints.count, let continuing, step >= continuing.from, (step - continuing.from) % continuing.every == 0 {
+            return objective.isBetter(continuing.threshold, than: best)
         }
         guard low < checkpoints.count, checkpoints[low].step == step else { return false }
         return objective.isBetter(checkpoints[low].threshold, than: best)
@@ -177,11 +182,13 @@ public struct MedianPruner: EarlyStoppingAlgorithm {
         }
     }
 
-    /// Checkpoints run to the longest finished curve; with `best_so_far`, its last threshold holds at every later
-    /// interval step too (no finished trial's value changes after its end).
+    /// Checkpoints run to the longest finished curve; with `best_so_far`, the interval steps after it compare with the
+    /// median of the finished trials' final bests (no finished trial's value changes after its end).
     public func rule(succeeded: [ObjectiveCurve], objective: ObjectiveType) -> StoppingRule? {
         var curves = succeeded.filter { !$0.isEmpty }
-        guard curves.count >= startupTrials, let longest = curves.map(\.count).max(), longest > warmupSteps else { return nil }
+        guard curves.count >= startupTrials, let longest = curves.map(\.count).max(), bestSoFar || longest > warmupSteps else {
+            return nil
+        }
         if bestSoFar {
             curves = curves.map { curve in
                 var best = curve
@@ -191,15 +198,21 @@ public struct MedianPruner: EarlyStoppingAlgorithm {
                 return best
             }
         }
-        let checkpoints = stride(from: warmupSteps + 1, through: longest, by: intervalSteps).map { step in
-            let values = curves.compactMap { curve in
-                curve.count >= step ? curve[step - 1] : (bestSoFar ? curve.last : nil)
-            }.sorted()
-            let middle = values.count / 2
-            let median = values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
-            return StoppingRule.Checkpoint(step: step, threshold: median)
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted(), middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
         }
-        return StoppingRule(checkpoints: checkpoints, objective: objective, continuingEvery: bestSoFar ? intervalSteps : nil)
+        let steps = Array(stride(from: warmupSteps + 1, through: longest, by: intervalSteps))
+        let checkpoints = steps.map { step in
+            StoppingRule.Checkpoint(step: step, threshold: median(curves.compactMap { curve in
+                curve.count >= step ? curve[step - 1] : (bestSoFar ? curve.last : nil)
+            }))
+        }
+        guard bestSoFar else { return StoppingRule(checkpoints: checkpoints, objective: objective) }
+        let after = (steps.last ?? warmupSteps + 1 - intervalSteps) + intervalSteps
+        return StoppingRule(
+            checkpoints: checkpoints, objective: objective,
+            continuing: .init(from: after, every: intervalSteps, threshold: median(curves.map { $0.last! })))
     }
 }
 

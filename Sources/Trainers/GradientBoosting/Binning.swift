@@ -103,10 +103,12 @@ public struct BinMapper: Sendable, Equatable, Codable {
         return mid < b ? mid : a
     }
 
-    /// The bin of a numeric feature's value (binary search over the upper bounds).
+    /// The bin of a numeric feature's value (binary search over the upper bounds). Without a missing bin (no missing
+    /// value among the rows the bins were learned from), a missing value takes the last bin, right of every split,
+    /// where a model's prediction sends it (such splits have no default direction to the left).
     @inline(__always)
     func bin(_ value: Double) -> UInt8 {
-        if value.isNaN { return UInt8(hasMissing ? binCount : 0) }
+        if value.isNaN { return UInt8(hasMissing ? binCount : binCount - 1) }
         var low = 0, high = upperBounds.count
         while low < high {
             let mid = (low + high) >> 1

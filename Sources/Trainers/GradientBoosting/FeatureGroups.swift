@@ -40,19 +40,22 @@ struct FeatureGroups: Sendable {
     /// grouped.
     init?(_ data: BinnedDataset) {
         let n = data.rowCount, width = data.featureCount
-        let candidates = (0..<width).filter { data.mappers[$0].totalBins <= Self.maxMemberBins }
+        let candidates = (0..<width).filter { (2...Self.maxMemberBins).contains(data.mappers[$0].totalBins) }
             .sorted { (data.mappers[$0].totalBins, $1) > (data.mappers[$1].totalBins, $0) }
         guard candidates.count >= 2 else { return nil }
         var members: [[Int]] = []
         var codes: [[UInt8]] = []
         var counts: [Int] = []
         var table = [Int16](repeating: -1, count: Self.maxCombinations * Self.maxMemberBins)
+        var used: [Int] = []
         var rowsLeft = Self.maxPasses * n
         data.bins.withUnsafeBufferPointer { bins in
             // The combinations of `code` (per row, `combinations` of them) with feature f's bins, numbered in row order.
             func joined(_ code: [UInt8], _ combinations: Int, _ f: Int, keep: Bool) -> (count: Int, codes: [UInt8]?) {
                 let binCount = data.mappers[f].totalBins
-                for i in 0..<(combinations * binCount) { table[i] = -1 }
+                // Only the entries the last call set are reset: at most 257, not the whole table.
+                for key in used { table[key] = -1 }
+                used.removeAll(keepingCapacity: true)
                 var next = 0
                 var result = keep ? [UInt8](repeating: 0, count: n) : nil
                 for row in 0..<n {
@@ -63,6 +66,7 @@ struct FeatureGroups: Sendable {
                             return (next + 1, nil)
                         }
                         table[key] = Int16(next)
+                        used.append(key)
                         next += 1
                     }
                     if keep { result![row] = UInt8(truncatingIfNeeded: table[key]) }
@@ -105,8 +109,8 @@ struct FeatureGroups: Sendable {
             groups.append(Group(features: features, bins: combinationBins))
         }
         let ungrouped = (0..<width).filter { groupOfFeature[$0] == nil }
-        var columnOfFeature = [Int](repeating: 0, count: width)
-        for f in 0..<width { columnOfFeature[f] = groupOfFeature[f] ?? (groups.count + ungrouped.firstIndex(of: f)!) }
+        var columnOfFeature = groupOfFeature.map { $0 ?? 0 }
+        for (k, f) in ungrouped.enumerated() { columnOfFeature[f] = groups.count + k }
         let columns = groups.count + ungrouped.count
         var rows = [UInt8](repeating: 0, count: n * columns)
         for row in 0..<n {

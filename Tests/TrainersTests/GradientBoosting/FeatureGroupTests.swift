@@ -45,6 +45,13 @@ import Testing
         #expect(BinnedDataset(Self.calendar(rows: 500, seed: 2), mappers: data.mappers).featureGroups == nil)
     }
 
+    /// Whether a histogram of `features` over `rows` rows reads the groups (the spreading is worth it).
+    static func readsGroups(_ data: BinnedDataset, _ features: [Int], rows: Int) -> Bool {
+        data.featureGroups?.plan(
+            for: features, rowCount: rows, histogramSize: data.histogramSize, histogramOffsets: data.histogramOffsets,
+            binCounts: { data.mappers[$0].totalBins }) != nil
+    }
+
     static func expectCodesGiveBackBins(_ data: BinnedDataset, _ groups: FeatureGroups) throws {
         for row in stride(from: 0, to: data.rowCount, by: 7) {
             for feature in 0..<data.featureCount {
@@ -91,6 +98,7 @@ import Testing
         let gradients = (0..<n).map { _ in rng.nextStandardNormal() }, hessians = (0..<n).map { _ in 0.5 + rng.nextUnit() }
         let all = (0..<n).map { Int32($0) }
         for (rows, features) in [(all, Array(0..<8)), (all.filter { $0 % 5 != 2 }, [0, 2, 3, 6]), (all.filter { $0 % 3 == 0 }, [1, 4, 5, 7])] {
+            #expect(Self.readsGroups(grouped, features, rows: rows.count), "\(features): the grouped path is taken")
             let viaGroups = TreeLearner(data: grouped, settings: Self.settings(threads: threads))
                 .buildHistogram(rows[...], gradients, hessians, features)
             let perFeature = TreeLearner(data: plain, settings: Self.settings(threads: threads))
@@ -116,6 +124,7 @@ import Testing
         let q = GradientQuantizer(bins: 4, stochasticRounding: true, seed: 1, rowCount: n)
             .quantize(gradients: gradients, hessians: hessians, rows: all, constantHessian: nil, tree: 0, settings: Self.settings())
         for rows in [all, all.filter { $0 % 40 == 0 }] {
+            #expect(Self.readsGroups(grouped, Array(0..<8), rows: rows.count))
             let viaGroups = TreeLearner(data: grouped, settings: Self.settings()).buildHistogram(rows[...], q, Array(0..<8))
             let perFeature = TreeLearner(data: plain, settings: Self.settings()).buildHistogram(rows[...], q, Array(0..<8))
             switch (viaGroups, perFeature) {

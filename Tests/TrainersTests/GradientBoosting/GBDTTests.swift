@@ -52,8 +52,16 @@ import Testing
         // The validation scores early stopping kept are the kept model's predictions on the validation rows; without
         // early stopping the validation rows are not scored while boosting.
         let threeClasses = GBDTClassificationTests.data(rows: 3_000, seed: 4, classes: [0, 1, 2])
+        // Missing cells only in the validation rows, of a column with none in training (x0): the validation scores
+        // send them where prediction does (right of every split).
+        let gappy = Dataset(
+            featureNames: valid.featureNames,
+            columns: (0..<valid.featureCount).map { f in valid.column(f).enumerated().map { f == 0 && $0.offset % 4 == 0 ? .nan : $0.element } },
+            target: valid.target)
         let scoredFits: [(Dataset, Dataset, [(String, String)])] = [
             (train, valid, [("num_iterations", "400"), ("early_stopping_rounds", "5"), ("learning_rate", "0.5")]),
+            (train, gappy, [("num_iterations", "100"), ("early_stopping_rounds", "5"), ("learning_rate", "0.3")]),
+            (train, valid, [("num_iterations", "60"), ("early_stopping_rounds", "5"), ("bagging_fraction", "0.6"), ("bagging_freq", "1")]),
             (train, valid, [("num_iterations", "20"), ("early_stopping_rounds", "50")]),
             (threeClasses.rows(0..<2_000), threeClasses.rows(2_000..<3_000),
              [("objective", "multiclass"), ("num_iterations", "200"), ("early_stopping_rounds", "3"), ("learning_rate", "0.5")]),
@@ -63,8 +71,10 @@ import Testing
             let kept = try #require(model.validationPredictions, "\(parameters)")
             switch (kept, model.predictions(validRows.features)) {
             case (.values(let a), .values(let b)):
+                #expect(a.count == b.count)
                 #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) }, "\(parameters)")
             case (.probabilities(let a, _), .probabilities(let b, _)):
+                #expect(a.map(\.count) == b.map(\.count))
                 #expect(zip(a.joined(), b.joined()).allSatisfy { abs($0 - $1) <= 1e-9 }, "\(parameters)")
             default:
                 Issue.record("the kind of predictions differs for \(parameters)")
