@@ -149,6 +149,8 @@ public struct TrialExecutor: Sendable {
     public let processes: ProcessGroups
     /// The longest a trial may run: the smaller of `--trial-timeout` and the Job's `activeDeadlineSeconds`.
     public let timeout: Double?
+    /// The fitted model of the best in-process trial that succeeded so far, so publishing need not fit it again.
+    public let bestFit = BestFit()
 
     public init(
         experiment: Experiment, cache: TrainingCache, runDirectory: String, processes: ProcessGroups, timeout: Double? = nil
@@ -183,7 +185,13 @@ public struct TrialExecutor: Sendable {
         var outcome: TrialOutcome
         switch command {
         case .inProcess(let invocation):
-            outcome = await runInProcess(invocation, monitor: monitor)
+            let result: TrainingResult?
+            (outcome, result) = await runInProcess(invocation, monitor: monitor)
+            if let result, monitor?.stopped != true, outcome.condition == .succeeded,
+               let value = TrialRecord(name: "", assignments: [], condition: .succeeded, metrics: outcome.metrics)
+                .observedValue(of: experiment.objective.objectiveMetricName) {
+                bestFit.offer(result, trial: trial, value: value, objective: experiment.objective.type)
+            }
         case .external(let external):
             outcome = await runExternal(external, trial: trial, monitor: monitor, started: start)
         }
@@ -199,7 +207,7 @@ public struct TrialExecutor: Sendable {
         return outcome
     }
 
-    private func runInProcess(_ invocation: TrainInvocation, monitor: CurveMonitor?) async -> TrialOutcome {
+    private func runInProcess(_ invocation: TrainInvocation, monitor: CurveMonitor?) async -> (TrialOutcome, TrainingResult?) {
         do throws(TunekitError) {
             // With early stopping, each gbdt iteration reports the objective on the validation split.
             let metric = experiment.objective.objectiveMetricName
@@ -212,13 +220,14 @@ public struct TrialExecutor: Sendable {
             }
             let shared = invocation.sharingCores(among: experiment.parallelTrialCount)
             let metrics: ModelMetrics, bestIteration: Int?
+            var fitted: TrainingResult?
             if invocation.data.crossValidates {
                 // Folds run side by side: there is no single curve to report, so the trial is scored when they end.
                 let result = try await Training.crossValidate(shared, cache: cache)
                 (metrics, bestIteration) = (result.metrics, result.meanBestIteration)
             } else {
                 let result = try await Training.run(shared, cache: cache, observer: observer)
-                (metrics, bestIteration) = (result.metrics, result.model.iterationsKept)
+                (metrics, bestIteration, fitted) = (result.metrics, result.model.iterationsKept, result)
             }
             // Each metric is reported once, so reduction is the identity; NaN counts as never reported.
             let records = metrics.named.filter { $0.value.isFinite }
@@ -227,9 +236,9 @@ public struct TrialExecutor: Sendable {
             for record in records { reduction.add(record) }
             var outcome = finish(metrics: reduction.observation(objective: experiment.objective))
             outcome.bestIteration = bestIteration
-            return outcome
+            return (outcome, fitted)
         } catch {
-            return TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0)
+            return (TrialOutcome(condition: .failed, metrics: [], message: error.description, seconds: 0), nil)
         }
     }
 
@@ -360,5 +369,25 @@ enum ShellWords {
         guard quote == nil, !escaped else { return nil }
         if inWord { words.append(current) }
         return words
+    }
+}
+
+/// The best in-process trial's fit (the lowest index among equal objective values, as the run's best trial is chosen),
+/// kept while trials run in parallel. Models are the same on any number of threads, so it is the fit publishing would
+/// otherwise repeat.
+public final class BestFit: Sendable {
+    private let kept = Mutex<(index: Int, name: String, value: Double, result: TrainingResult)?>(nil)
+
+    func offer(_ result: TrainingResult, trial: TrialState, value: Double, objective: ObjectiveType) {
+        kept.withLock { kept in
+            if let current = kept, !(objective.isBetter(value, than: current.value)
+                || (value == current.value && trial.index < current.index)) { return }
+            kept = (trial.index, trial.name, value, result)
+        }
+    }
+
+    /// The kept fit when it is `trial`'s.
+    public func result(of trial: String) -> TrainingResult? {
+        kept.withLock { $0?.name == trial ? $0?.result : nil }
     }
 }

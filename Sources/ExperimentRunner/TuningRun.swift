@@ -158,7 +158,8 @@ public enum TuningRun {
         try journal.checkHealthy()
         Failpoint.hit("after-trials")
         let summary = try await finish(
-            trials: trials, outcome: outcome, experiment: experiment, seed: replay?.seed ?? seed, options: options, cache: cache)
+            trials: trials, outcome: outcome, experiment: experiment, seed: replay?.seed ?? seed, options: options, cache: cache,
+            kept: executor.bestFit)
         var published = JournalEvent(.published)
         published.outcome = outcome.reason
         (published.modelDirectory, published.scorePath) = (summary.modelDirectory, summary.scorePath)
@@ -245,7 +246,7 @@ public enum TuningRun {
 
     private static func finish(
         trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64, options: TuningOptions,
-        cache: TrainingCache
+        cache: TrainingCache, kept: BestFit? = nil
     ) async throws(TunekitError) -> TuningSummary {
         let best = bestTrial(trials, objective: experiment.objective)
         if case .failed(let why) = outcome { throw .experimentFailed(why) }
@@ -257,8 +258,8 @@ public enum TuningRun {
             return try publishScores(best: best, trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options)
         }
         return try await publishBest(
-            best, invocation: invocation, trials: trials, outcome: outcome, experiment: experiment, seed: seed,
-            options: options, cache: cache)
+            best, kept: kept?.result(of: best.name), invocation: invocation, trials: trials, outcome: outcome,
+            experiment: experiment, seed: seed, options: options, cache: cache)
     }
 
     /// `spec.earlyStopping` as an algorithm (Katib's messages for bad settings); nil when the experiment has none.
@@ -341,13 +342,15 @@ public enum TuningRun {
     }
 
     private static func publishBest(
-        _ best: TrialState, invocation: TrainInvocation, trials: [TrialState], outcome: ExperimentOutcome,
+        _ best: TrialState, kept: TrainingResult?, invocation: TrainInvocation, trials: [TrialState], outcome: ExperimentOutcome,
         experiment: Experiment, seed: UInt64, options: TuningOptions, cache: TrainingCache
     ) async throws(TunekitError) -> TuningSummary {
         let data = try await cache.data(invocation.data)
-        // The best configuration as in its trial (fitted on train, scored on validation), then refitted on
-        // train+validation with what that fit learned (e.g. the tree count early stopping chose).
-        let validationModel = try await Training.run(invocation, cache: cache)
+        // The best configuration as in its trial (fitted on train, scored on validation: the trial's own fit when this
+        // process ran it, else fitted again), then refitted on train+validation with what that fit learned (e.g. the
+        // tree count early stopping chose).
+        let validationModel: TrainingResult
+        if let fitted = kept { validationModel = fitted } else { validationModel = try await Training.run(invocation, cache: cache) }
         let model: any FittedModel
         if validationModel.crossValidation != nil {
             // Cross-validated: the model was already fitted on every training row with the folds' mean iteration.

@@ -84,6 +84,8 @@ import Trainers
         #expect(report.bestTrial?.name == best.name)
         #expect(report.trials?.count == 6)
         #expect(report.fittedOn == "train+validation")
+        // The best trial's own fit is what is published as its validation score (not fitted a second time).
+        #expect(report.validation?["rmse"] == bestValue)
         #expect(report.data?.trainRows == 120)
         #expect(report.data?.validationRows == 40)
         #expect(report.data?.testRows == 40)
