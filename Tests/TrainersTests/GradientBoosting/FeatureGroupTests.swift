@@ -24,10 +24,11 @@ import Testing
             featureNames: ["hour", "hour_sin", "weekday", "holiday", "month", "level", "x", "z"], columns: columns, target: target)
     }
 
+    /// Tree settings with a worker pool of `threads` threads (none for one), as a fit makes them.
     static func settings(threads: Int = 1) -> TreeSettings {
         TreeSettings(
             numLeaves: 31, maxDepth: -1, minDataInLeaf: 20, minSumHessianInLeaf: 1e-3, minGainToSplit: 0, lambdaL1: 0,
-            lambdaL2: 0, threads: threads, constantHessian: nil)
+            lambdaL2: 0, threads: threads, constantHessian: nil, pool: WorkerPool(threads: threads))
     }
 
     /// Every group keeps at most 256 combinations, and each row's code gives back each member's own bin; features
