@@ -1,6 +1,6 @@
 /// Features with few bins grouped so that one byte per row holds the bins of every feature of a group: the training
-/// rows take at most 256 distinct combinations of the group's bins (hour, weekday, month, holiday and their sine and
-/// cosine codes take 24 × 7 × 10 × 2 at most, far fewer together than separately). A leaf's histogram then adds one
+/// rows take at most 256 distinct combinations of the group's bins (an hour and its sine and cosine codes take 24
+/// together, not 24 × 22 × 22; Seoul traffic's spot × hour codes take 240, weekday × month × holiday codes 84). A leaf's histogram then adds one
 /// value per group and row instead of one per feature, into a histogram of the group's combinations, which is spread
 /// back onto each member's bins afterwards (one add per combination and member, not per row). The sums are the same
 /// sums in another order: exact for quantized gradients, equal up to rounding for float ones.

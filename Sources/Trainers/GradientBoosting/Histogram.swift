@@ -245,7 +245,8 @@ extension TreeLearner {
     /// not depend on the thread count or on the layout used: all rows in order (the root) of features with many bins
     /// are summed feature by feature over the column-major bins (sequential reads, one feature's bins in L1, features
     /// split across threads); otherwise row by row over the row-major bins (one row's bins share a cache line;
-    /// LightGBM's row-wise histograms), blocks split across threads.
+    /// LightGBM's row-wise histograms), blocks split across threads — over the grouped bytes where `FeatureGroups`
+    /// saves adds, the groups' combinations then spread onto their members' bins.
     private func buildHistogram<Values: HistogramRows>(_ rows: ArraySlice<Int32>, _ values: Values, _ features: [Int]) -> [Values.Cell] {
         let perBin = Values.cellsPerBin
         let m = rows.count
@@ -262,7 +263,7 @@ extension TreeLearner {
                 binCounts: { data.mappers[$0].totalBins })
         }
         let columns = grouped?.columns ?? features
-        let scratch = grouped == nil ? 0 : data.featureGroups!.combinationCount
+        let scratch = grouped == nil ? 0 : data.featureGroups?.combinationCount ?? 0
         var histogram = [Values.Cell](repeating: Values.zero, count: perBin * (data.histogramSize + scratch))
         // Waking threads costs tens of microseconds: only large leaves are worth it.
         let threads = max(1, min(settings.threads, m * columns.count / 32_768 + 1))
@@ -270,9 +271,6 @@ extension TreeLearner {
         let work = HistogramPlan<Values>(
             rowCount: m, blocks: blocks, threads: columnWise ? min(threads, features.count) : min(threads, blocks),
             binCounts: grouped?.binCounts ?? features.map { data.mappers[$0].totalBins }, settings: settings)
-        func rowWise(_ bins: UnsafePointer<UInt8>, width: Int, _ sums: HistogramSums<Values>, _ rowPointer: UnsafePointer<Int32>, _ count: Int) {
-            work.rowWise(sums, rows: rowPointer, bins: bins, rowWidth: width, histogramWidth: count)
-        }
         rows.withUnsafeBufferPointer { rowPointer in
             columns.withUnsafeBufferPointer { columns in
                 slotBases.withUnsafeBufferPointer { bases in
@@ -281,13 +279,14 @@ extension TreeLearner {
                             values: values, features: columns.baseAddress!, slotBases: bases.baseAddress!, output: output.baseAddress!)
                         if columnWise {
                             data.columnBins.withUnsafeBufferPointer { bins in work.columnWise(sums, bins: bins.baseAddress!) }
-                        } else if let groups = data.featureGroups, grouped != nil {
-                            groups.rows.withUnsafeBufferPointer { bins in
-                                rowWise(bins.baseAddress!, width: groups.width, sums, rowPointer.baseAddress!, output.count)
-                            }
                         } else {
-                            data.bins.withUnsafeBufferPointer { bins in
-                                rowWise(bins.baseAddress!, width: data.featureCount, sums, rowPointer.baseAddress!, output.count)
+                            // The grouped bytes when the plan reads groups (it came from them), else the features' bins.
+                            let groups = grouped == nil ? nil : data.featureGroups
+                            let (matrix, width) = groups.map { ($0.rows, $0.width) } ?? (data.bins, data.featureCount)
+                            matrix.withUnsafeBufferPointer { bins in
+                                work.rowWise(
+                                    sums, rows: rowPointer.baseAddress!, bins: bins.baseAddress!, rowWidth: width,
+                                    histogramWidth: output.count)
                             }
                         }
                     }
