@@ -98,10 +98,11 @@ def main():
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--bike", required=True)
     parser.add_argument("--seed-offset", type=int, default=0, help="first seed − 1")
-    parser.add_argument("--variants", help="comma-separated prefixes of the variants to run (none is always run)")
+    parser.add_argument("--variants", help="';'-separated prefixes of the variants to run (none is always run; names "
+                                           "contain commas)")
     args = parser.parse_args()
     if args.variants:
-        prefixes = args.variants.split(",")
+        prefixes = args.variants.split(";")
         for name in [n for n in VARIANTS if n != "none" and not any(n.startswith(p) for p in prefixes)]:
             del VARIANTS[name]
     main_text = open("experiments/seoul-traffic-gbdt.yaml").read()

@@ -246,7 +246,7 @@ public enum TuningRun {
 
     private static func finish(
         trials: [TrialState], outcome: ExperimentOutcome, experiment: Experiment, seed: UInt64, options: TuningOptions,
-        cache: TrainingCache, kept: BestFit? = nil
+        cache: TrainingCache, kept: BestFit
     ) async throws(TunekitError) -> TuningSummary {
         let best = bestTrial(trials, objective: experiment.objective)
         if case .failed(let why) = outcome { throw .experimentFailed(why) }
@@ -258,7 +258,7 @@ public enum TuningRun {
             return try publishScores(best: best, trials: trials, outcome: outcome, experiment: experiment, seed: seed, options: options)
         }
         return try await publishBest(
-            best, kept: kept?.result(of: best.name), invocation: invocation, trials: trials, outcome: outcome,
+            best, kept: kept.result(of: best.name), invocation: invocation, trials: trials, outcome: outcome,
             experiment: experiment, seed: seed, options: options, cache: cache)
     }
 
@@ -350,7 +350,11 @@ public enum TuningRun {
         // process ran it, else fitted again), then refitted on train+validation with what that fit learned (e.g. the
         // tree count early stopping chose).
         let validationModel: TrainingResult
-        if let fitted = kept { validationModel = fitted } else { validationModel = try await Training.run(invocation, cache: cache) }
+        if let kept {
+            validationModel = kept
+        } else {
+            validationModel = try await Training.run(invocation, cache: cache)
+        }
         let model: any FittedModel
         if validationModel.crossValidation != nil {
             // Cross-validated: the model was already fitted on every training row with the folds' mean iteration.

@@ -68,8 +68,7 @@ public enum Training {
         let fitted = clock.now
         let train = data.splits.train
         let metrics = validation.rowCount > 0
-            ? model.validationPredictions.map { $0.metrics(targets: validation.target, weights: validation.weights) }
-                ?? evaluate(model, on: validation)
+            ? evaluate(model, onItsValidation: validation)
             : model.trainingPredictions.map { $0.metrics(targets: train.target, weights: train.weights) } ?? evaluate(model, on: train)
         return TrainingResult(
             model: model, data: data, metrics: metrics, scoredSplit: validation.rowCount > 0 ? "validation" : "train",
@@ -106,8 +105,7 @@ public enum Training {
             let outcome = Result { () throws(TrainerError) -> FoldOutcome in
                 let model = try prepared[index].fit(sharing.hyperparameters, validation: validation)
                 let fitted = clock.now
-                let metrics = model.validationPredictions.map { $0.metrics(targets: validation.target, weights: validation.weights) }
-                    ?? evaluate(model, on: validation)
+                let metrics = evaluate(model, onItsValidation: validation)
                 return FoldOutcome(
                     metrics: metrics, iterationsKept: model.iterationsKept, refitOverrides: model.refitOverrides,
                     fitSeconds: (fitted - start).inSeconds, predictSeconds: (clock.now - fitted).inSeconds)
@@ -126,6 +124,13 @@ public enum Training {
             }
         }
         return CrossValidationResult(folds: results)
+    }
+
+    /// The metrics of a model on the validation rows it was fitted with: from the predictions the fit kept, when it
+    /// kept them, else predicted.
+    static func evaluate(_ model: any FittedModel, onItsValidation validation: Dataset) -> ModelMetrics {
+        model.validationPredictions.map { $0.metrics(targets: validation.target, weights: validation.weights) }
+            ?? evaluate(model, on: validation)
     }
 
     /// The metrics of a model on a dataset (regression or classification, as the model predicts), rows counted by

@@ -1,9 +1,10 @@
 /// Features with few bins grouped so that one byte per row holds the bins of every feature of a group: the training
 /// rows take at most 256 distinct combinations of the group's bins (an hour and its sine and cosine codes take 24
-/// together, not 24 × 22 × 22; Seoul traffic's spot × hour codes take 240, weekday × month × holiday codes 84). A leaf's histogram then adds one
-/// value per group and row instead of one per feature, into a histogram of the group's combinations, which is spread
-/// back onto each member's bins afterwards (one add per combination and member, not per row). The sums are the same
-/// sums in another order: exact for quantized gradients, equal up to rounding for float ones.
+/// together, not 24 × 22 × 22; Seoul traffic's spot × hour codes take 240, weekday × month × holiday codes 84). A
+/// leaf's histogram then adds one value per group and row instead of one per feature, into a histogram of the group's
+/// combinations, which is spread back onto each member's bins afterwards (one add per combination and member, not per
+/// row). The sums are the same sums in another order: exact for quantized gradients, equal up to rounding for float
+/// ones.
 struct FeatureGroups: Sendable {
     /// Most distinct combinations of a group: its code is one byte.
     static let maxCombinations = 256
@@ -50,8 +51,9 @@ struct FeatureGroups: Sendable {
         var used: [Int] = []
         var rowsLeft = Self.maxPasses * n
         data.bins.withUnsafeBufferPointer { bins in
-            // The combinations of `code` (per row, `combinations` of them) with feature f's bins, numbered in row order.
-            func joined(_ code: [UInt8], _ combinations: Int, _ f: Int, keep: Bool) -> (count: Int, codes: [UInt8]?) {
+            // The combinations of each row's `code` with its bin of feature f, numbered in row order (with `keep`, each
+            // row's new code); stops at the 257th.
+            func joined(_ code: [UInt8], _ f: Int, keep: Bool) -> (count: Int, codes: [UInt8]?) {
                 let binCount = data.mappers[f].totalBins
                 // Only the entries the last call set are reset: at most 257, not the whole table.
                 for key in used { table[key] = -1 }
@@ -78,16 +80,16 @@ struct FeatureGroups: Sendable {
                 guard rowsLeft > 0 else { break }
                 var best: (group: Int, count: Int)?
                 for g in members.indices where rowsLeft > 0 {
-                    let count = joined(codes[g], counts[g], f, keep: false).count
+                    let count = joined(codes[g], f, keep: false).count
                     if count <= Self.maxCombinations, count < best?.count ?? .max { best = (g, count) }
                 }
                 if let best {
-                    let result = joined(codes[best.group], counts[best.group], f, keep: true)
+                    let result = joined(codes[best.group], f, keep: true)
                     members[best.group].append(f)
                     codes[best.group] = result.codes!
                     counts[best.group] = result.count
                 } else {
-                    let result = joined([UInt8](repeating: 0, count: n), 1, f, keep: true)
+                    let result = joined([UInt8](repeating: 0, count: n), f, keep: true)
                     members.append([f])
                     codes.append(result.codes!)
                     counts.append(result.count)

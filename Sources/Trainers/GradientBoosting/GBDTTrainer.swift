@@ -69,11 +69,14 @@ public enum GBDTTrainer: Trainer {
         // The boosting scores are the model's raw scores on the training rows, unless early stopping dropped trees.
         let trainingPredictions = trees.count == booster.trees.count
             ? parameters.objective.predictions(raw: booster.scores, classes: classes?.classes) : nil
+        // The validation scores of the iteration whose trees the model keeps, when that iteration was scored.
+        let validationPredictions = [booster.lastScored, booster.bestScored].compactMap { $0 }
+            .first { $0.trees == trees.count }?.predictions
         return GBDTModel(
             featureNames: prepared.data.featureNames, parameters: resolved, objective: parameters.objective,
             initialScores: booster.initialScores, classes: classes?.classes, trees: trees, binMappers: binned.mappers,
             bestIteration: booster.bestIteration, validationCurve: booster.curve, trainingPredictions: trainingPredictions,
-            validationPredictions: booster.validationPredictions.first { $0.trees == trees.count }?.predictions)
+            validationPredictions: validationPredictions)
     }
 
     /// Whether these parameters train a classifier (objective binary or multiclass).
@@ -111,7 +114,8 @@ private struct Booster {
     var curve: [Double] = []
     var bestIteration: Int?
     /// The validation predictions of the last scored iteration and of the best one, with the trees they sum.
-    var validationPredictions: [(trees: Int, predictions: Predictions)] = []
+    var lastScored: (trees: Int, predictions: Predictions)?
+    var bestScored: (trees: Int, predictions: Predictions)?
     let observer: FitObserver?
 
     init(
@@ -229,15 +233,14 @@ private struct Booster {
             // The observer sees predictions (after the link), as the model makes them.
             let predictions = parameters.objective.predictions(raw: validationScores, classes: classes)
             let stopped = observer.map { !$0(predictions, validation.targets, validation.weights) } ?? false
-            let scored = (trees: trees.count, predictions: predictions)
-            if validationPredictions.isEmpty { validationPredictions = [scored] } else { validationPredictions[0] = scored }
+            lastScored = (trees.count, predictions)
             if parameters.earlyStoppingRounds > 0 {
                 let score = metric.evaluate(
                     predictions, targets: validation.targets, weights: validation.weights, delta: parameters.huberDelta)
                 curve.append(score)
                 if metric.higherIsBetter ? score > bestScore : score < bestScore {
                     (bestScore, bestAt) = (score, iteration + 1)
-                    validationPredictions = [scored, scored]
+                    bestScored = lastScored
                 } else if iteration + 1 - bestAt >= parameters.earlyStoppingRounds {
                     break
                 }
