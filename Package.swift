@@ -3,7 +3,7 @@
 // tunekit: a Katib-compatible hyperparameter-tuning engine with in-process trainers.
 //
 // Module dependencies point one way only (a module uses only those above it):
-//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem), StrictJSON
+//   ExperimentModel, NumericKernels(+CLapack), ModelArtifacts(+CFileSystem, swift-crypto), StrictJSON
 //     -> SuggestionAlgorithms, Trainers -> TrafficData
 //     -> KatibWire (swift-protobuf): Katib's messages, codecs and API calls over the algorithms
 //     -> ModelTraining (one training job) -> ModelRegistry (published models) -> ExperimentRunner (the tuning run)
@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
+        // SHA-256 for checksums (BoringSSL's, with the CPU's SHA instructions); already built for swift-nio-extras.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,7 +57,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CFileSystem", path: "Sources/CFileSystem"),
-        .target(name: "ModelArtifacts", dependencies: ["CFileSystem"], swiftSettings: swiftSettings),
+        .target(
+            name: "ModelArtifacts",
+            dependencies: ["CFileSystem", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SuggestionAlgorithms",
             dependencies: ["ExperimentModel", "NumericKernels"],

@@ -66,6 +66,8 @@ public struct TuningSummary: Sendable {
     public var previouslyFinished = false
     /// How the best configuration was refitted, when a boosting iteration count was carried over (and why).
     public var refit: String?
+    /// The model published to `modelDirectory` by this invocation (nil when it published none or had finished before).
+    public var model: (any FittedModel)?
 }
 
 /// A local tuning run of a Katib Experiment: search, refit the best on train+validation, score on test, publish.
@@ -377,6 +379,7 @@ public enum TuningRun {
         var summary = TuningSummary(
             outcome: outcome, trials: trials, best: best, seed: seed, test: test, modelDirectory: published.model,
             scorePath: published.score)
+        summary.model = model
         if let kept = model.iterationsKept {
             let carried = validationModel.refitOverrides.first { $0.name == "num_iterations" } != nil
             if let folds = validationModel.crossValidation?.bestIterations, carried {

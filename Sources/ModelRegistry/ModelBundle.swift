@@ -1,6 +1,7 @@
 import Foundation
 import ModelArtifacts
 import ModelTraining
+import Synchronization
 public import TrafficData
 public import Trainers
 
@@ -113,8 +114,14 @@ public enum ModelBundle {
         model: any FittedModel, record: TrainingRecord, score: ScoreReport, checksum: String, trainingRows: Dataset,
         output: String, version: String, force: Bool
     ) throws(TunekitError) {
-        var files = model.interoperableFiles.merging([
-            "model.json": encode(model), "training.json": FileSystemArtifactStore.encode(record),
+        // The model's two encodings side by side (a 400-tree gbdt: ~0.15 s of LightGBM text, ~0.27 s of JSON).
+        let encoded = Mutex<[String: Data]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            let files = part == 0 ? model.interoperableFiles : ["model.json": encode(model)]
+            encoded.withLock { $0.merge(files) { $1 } }
+        }
+        var files = encoded.withLock { $0 }.merging([
+            "training.json": FileSystemArtifactStore.encode(record),
             ReferenceSample.fileName: ReferenceSample.csv(trainingRows, encoding: record.encoding),
         ]) { $1 }
         // Everything a prediction depends on lives in the model directory: the calendar too, not a path beside it.

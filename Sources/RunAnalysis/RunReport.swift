@@ -14,18 +14,19 @@ import Trainers
 /// table. Built from the journal (and the published model and score.json), so it works for finished, running, killed
 /// and resumed runs.
 public enum RunReport {
-    /// Writes `report.html` beside the journal (OUTPUT/runs/V/) and returns its path.
+    /// Writes `report.html` beside the journal (OUTPUT/runs/V/) and returns its path. `publishedModel` is the model
+    /// the run published, when the caller holds it (`tune`): it is not read back from the model directory then.
     @discardableResult
-    public static func write(journal: String) throws(TunekitError) -> String {
+    public static func write(journal: String, publishedModel: (any FittedModel)?) throws(TunekitError) -> String {
         let path = ((journal as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report.html")
-        let text = try page(journal: journal)
+        let text = try page(journal: journal, publishedModel: publishedModel)
         do { try Durable.replace(path, with: Data(text.utf8)) } catch {
             throw .artifacts("\(path): cannot write the report: \(error)")
         }
         return path
     }
 
-    public static func page(journal: String) throws(TunekitError) -> String {
+    public static func page(journal: String, publishedModel: (any FittedModel)?) throws(TunekitError) -> String {
         let events = try RunJournal.read(journal)
         let start = events.first { $0.event == .runStarted }
         let published = events.last { $0.event == .published }
@@ -62,7 +63,9 @@ public enum RunReport {
         let curves = table.rows.filter { ($0.intermediate ?? []).count > 1 }
         if !curves.isEmpty { body += "<h2>Learning curves</h2>" + learningCurves(curves, metric: metric) }
         if let path = published?.scorePath { body += dataSection(scorePath: path) }
-        if let directory = published?.modelDirectory { body += modelSection(directory: directory, test: published?.test) }
+        if let directory = published?.modelDirectory {
+            body += modelSection(directory: directory, model: publishedModel, test: published?.test)
+        }
         body += "<h2>Trials</h2>" + trialTable(table)
         return """
             <!DOCTYPE html>
@@ -233,13 +236,13 @@ public enum RunReport {
             + "<div><span class=\"key\" style=\"background:#4878d0\"></span>ran to the end<span class=\"key\" style=\"background:#d65f5f\"></span>stopped early</div>"
     }
 
-    private static func modelSection(directory: String, test: [String: Double]?) -> String {
+    private static func modelSection(directory: String, model: (any FittedModel)?, test: [String: Double]?) -> String {
         var section = "<h2>Published model</h2><p>\(html(directory))</p>"
         if let test, !test.isEmpty {
             section += "<table><tr>" + test.keys.sorted().map { "<th>test \(html($0))</th>" }.joined() + "</tr><tr>"
                 + test.keys.sorted().map { "<td>\(short(test[$0]!))</td>" }.joined() + "</tr></table>"
         }
-        guard let model = try? ModelBundle.load(directory: directory).model as? GBDTModel else { return section }
+        guard let model = (model ?? (try? ModelBundle.load(directory: directory).model)) as? GBDTModel else { return section }
         let importances = model.featureImportances.sorted { $0.gain > $1.gain || ($0.gain == $1.gain && $0.feature < $1.feature) }
         let largest = max(importances.first?.gain ?? 1, 1e-300)
         section += "<h3>Feature importances (gbdt)</h3><table><tr><th class=\"l\">feature</th><th>splits</th><th>gain</th><th class=\"l\"></th></tr>"

@@ -13,7 +13,7 @@ extension TunekitCommand {
         func run() throws {
             do {
                 let journal = try selection.journal()
-                print(try RunReport.write(journal: journal))
+                print(try RunReport.write(journal: journal, publishedModel: nil))
             } catch {
                 throw fail("\(error)")
             }

@@ -106,7 +106,7 @@ extension TunekitCommand {
             }
             progress.printSummary(summary, elapsed: clock.now - start)
             do {
-                note("report: \(try RunReport.write(journal: options.journalPath))")
+                note("report: \(try RunReport.write(journal: options.journalPath, publishedModel: summary.model))")
             } catch {
                 note("warning: no report.html: \(error)")
             }

@@ -72,7 +72,7 @@ import Trainers
     @Test func selfContainedPageWithEveryPlot() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let path = try RunReport.write(journal: Self.journal(in: directory))
+        let path = try RunReport.write(journal: Self.journal(in: directory), publishedModel: nil)
         #expect(path == directory.file("runs/v1/report.html"))
         let page = try String(contentsOfFile: path, encoding: .utf8)
         #expect(!page.lowercased().contains("<script"))
@@ -102,7 +102,7 @@ import Trainers
     @Test func recordedSearchSpaceAndDataQuality() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        let page = try RunReport.page(journal: Self.journal(in: directory, recordSpace: true))
+        let page = try RunReport.page(journal: Self.journal(in: directory, recordSpace: true), publishedModel: nil)
         #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
         #expect(page.contains(">linear<"), "a declared choice no trial took is still an axis label")
         #expect(page.components(separatedBy: "<rect").count - 1 == 4 + 24 * 2 + 1, "no contour cells for a choice no trial took")
@@ -141,7 +141,7 @@ import Trainers
             events.append(T.finished(trial, .succeeded, [("loss", index % 2 == 0 ? "1e308" : "-1e308")]))
         }
         let journal = directory.write("runs/v/journal.jsonl", try events.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n")
-        let page = try RunReport.page(journal: journal)
+        let page = try RunReport.page(journal: journal, publishedModel: nil)
         #expect(Self.wellFormed(page.components(separatedBy: "<body>")[1].components(separatedBy: "</body>")[0]))
         #expect(!page.lowercased().contains("nan") && !page.contains("inf<") && !page.contains("\"inf"))
         #expect(page.components(separatedBy: "<td class=\"l\">a</td>").count - 1 == 1, "the twice-declared name is one parameter")

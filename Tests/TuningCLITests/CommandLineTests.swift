@@ -295,6 +295,13 @@ import Testing
         }
         let training = try String(contentsOfFile: directory.file("out/model/v1/training.json"), encoding: .utf8)
         #expect(training.contains("\"early_stopping_rounds\" : \"0\""), "the refit uses the tree count early stopping chose")
+        // tune writes the report with the model it holds; `report` reads the published one back: the same page.
+        let page = directory.file("out/runs/v1/report.html")
+        let written = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(written.contains("Feature importances (gbdt)"))
+        let rewritten = try TunekitProcess.run(["report", directory.file("out"), "--version", "v1"])
+        #expect(rewritten.status == 0, "\(rewritten.stderr)")
+        #expect(try String(contentsOfFile: page, encoding: .utf8) == written)
         let predict = try TunekitProcess.run([
             "predict", "--model", directory.file("out/model/v1"), "--input", csv, "--output", directory.file("p.csv"),
         ])

@@ -58,6 +58,19 @@ func runLightGBMPython(_ script: String, arguments: [String]) throws -> String {
         #expect(sizes[0] == blocks[0].utf8.count)
     }
 
+    /// Numbers are written as C's `%.17g` (glibc's, through Foundation): edge values, and random bit patterns.
+    @Test func numbersAreWrittenAsPercent17g() {
+        var values: [Double] = [
+            0, -0.0, 1, -1, 0.1, 1e22, 1e-5, 123456789012345678, .infinity, -.infinity, .nan, .leastNonzeroMagnitude,
+            .leastNormalMagnitude, .greatestFiniteMagnitude, -.ulpOfOne, 5e-324, 0.30000000000000004,
+        ]
+        var random = SplitMix64(seed: 3)
+        for _ in 0..<5_000 { values.append(Double(bitPattern: random.next())) }
+        for value in values {
+            #expect(GBDTModel.number(value) == String(format: "%.17g", value), "\(value.bitPattern)")
+        }
+    }
+
     @Test(.enabled(if: RealTools.enabled(pythonWithLightGBM), "Python lightgbm is not installed"))
     func lightGBMLoadsTheModelAndPredictsTheSame() throws {
         let directory = TemporaryDirectory()
