@@ -90,6 +90,8 @@ struct TreeLearner {
             return .float(buildHistogram(rows, gradients, hessians, features))
         }
         var indices = rows
+        // Where each split puts its right rows before they are copied back: one buffer for the whole tree.
+        var spill = [Int32](unsafeUninitializedCapacity: rows.count) { _, count in count = rows.count }
         var begins = [0], counts = [rows.count], depths = [0]
         var histograms: [LeafHistogram?] = [histogram(of: indices[...])]
         var sums = [totalSums(histograms[0]!, rows: rows.count, feature: features.first ?? 0)]
@@ -141,7 +143,7 @@ struct TreeLearner {
             leafParent[best] = node
             leafParent.append(node)
 
-            let leftCount = partition(&indices, begin: begins[best], count: counts[best], split: split)
+            let leftCount = partition(&indices, begin: begins[best], count: counts[best], split: split, spill: &spill)
             let rightBegin = begins[best] + leftCount, rightCount = counts[best] - leftCount
             counts[best] = leftCount
             begins.append(rightBegin); counts.append(rightCount)
@@ -200,8 +202,9 @@ struct TreeLearner {
     }
 
     /// Stable partition of a leaf's rows, rows going left first. Large leaves are cut into blocks partitioned on
-    /// separate threads and stitched back in block order, which gives exactly the serial result.
-    private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate) -> Int {
+    /// separate threads and stitched back in block order, which gives exactly the serial result. `spill` is scratch
+    /// space for at least `count` rows.
+    private func partition(_ indices: inout [Int32], begin: Int, count: Int, split: SplitCandidate, spill: inout [Int32]) -> Int {
         let mapper = data.mappers[split.feature]
         // Which side each bin goes to.
         var goesLeft = [Bool](repeating: false, count: 256)
@@ -212,7 +215,6 @@ struct TreeLearner {
             if mapper.hasMissing { goesLeft[mapper.binCount] = split.defaultLeft }
         }
         let blocks = max(1, min(settings.threads, count / 16_384 + 1))
-        var spill = [Int32](repeating: 0, count: count)
         var leftCounts = [Int](repeating: 0, count: blocks), rightCounts = [Int](repeating: 0, count: blocks)
         var leftTotal = 0
         data.columnBins.withUnsafeBufferPointer { bins in
