@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import ModelArtifacts
 import ModelTraining
@@ -115,12 +116,13 @@ public enum ModelBundle {
         output: String, version: String, force: Bool
     ) throws(TunekitError) {
         // The model's two encodings side by side (a 400-tree gbdt: ~0.15 s of LightGBM text, ~0.27 s of JSON).
-        let encoded = Mutex<[String: Data]>([:])
+        let encoded = Mutex<[[String: Data]]>([[:], [:]])
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             let files = part == 0 ? model.interoperableFiles : ["model.json": encode(model)]
-            encoded.withLock { $0.merge(files) { $1 } }
+            encoded.withLock { $0[part] = files }
         }
-        var files = encoded.withLock { $0 }.merging([
+        let parts = encoded.withLock { $0 }
+        var files = parts[0].merging(parts[1]) { $1 }.merging([
             "training.json": FileSystemArtifactStore.encode(record),
             ReferenceSample.fileName: ReferenceSample.csv(trainingRows, encoding: record.encoding),
         ]) { $1 }

@@ -299,6 +299,7 @@ import Testing
         let page = directory.file("out/runs/v1/report.html")
         let written = try String(contentsOfFile: page, encoding: .utf8)
         #expect(written.contains("Feature importances (gbdt)"))
+        try FileManager.default.removeItem(atPath: page)
         let rewritten = try TunekitProcess.run(["report", directory.file("out"), "--version", "v1"])
         #expect(rewritten.status == 0, "\(rewritten.stderr)")
         #expect(try String(contentsOfFile: page, encoding: .utf8) == written)

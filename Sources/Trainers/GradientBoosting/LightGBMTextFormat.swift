@@ -112,7 +112,7 @@ private struct TextBytes {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
             let count = withVaList([value]) { vsnprintf(buffer.baseAddress!, 32, "%.17g", $0) }
             buffer.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: 32) {
-                bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(Int(count), 31)))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: max(0, min(Int(count), 31))))
             }
         }
     }

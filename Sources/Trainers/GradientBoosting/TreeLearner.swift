@@ -91,7 +91,7 @@ struct TreeLearner {
         }
         var indices = rows
         // Where each split puts its right rows before they are copied back: one buffer for the whole tree.
-        var spill = [Int32](unsafeUninitializedCapacity: rows.count) { _, count in count = rows.count }
+        var spill = [Int32](repeating: 0, count: rows.count)
         var begins = [0], counts = [rows.count], depths = [0]
         var histograms: [LeafHistogram?] = [histogram(of: indices[...])]
         var sums = [totalSums(histograms[0]!, rows: rows.count, feature: features.first ?? 0)]

@@ -83,6 +83,8 @@ func runLightGBMPython(_ script: String, arguments: [String]) throws -> String {
             ("cross_entropy", Dataset(featureNames: data.featureNames, features: data.features, target: data.target.map { 1 / (1 + exp(-$0 + 3)) })),
             ("binary", Dataset(featureNames: classes.featureNames, features: classes.features, target: classes.target.map { $0 == 0 ? 4 : 9 })),
             ("multiclass", classes),
+            // Categorical splits: cat_boundaries and cat_threshold bitsets, missing values among the categories.
+            ("regression", CategoricalSplitTests.data(rows: 2000, seed: 14)),
         ]
         for (objective, data) in cases {
             let model = try GBDTTests.fit(data, [("objective", objective), ("num_iterations", "30")])
