@@ -32,7 +32,7 @@ public struct BinMapper: Sendable, Equatable, Codable {
         categories = nil
         var finite = values.filter { !$0.isNaN }
         hasMissing = finite.count < values.count
-        finite.sort()
+        Self.sortFinite(&finite)
         minValue = finite.first ?? 0
         maxValue = finite.last ?? 0
         guard finite.count > 1, finite.first! < finite.last! else {
@@ -96,6 +96,58 @@ public struct BinMapper: Sendable, Equatable, Codable {
     /// A categorical feature's bin of each category.
     func categoryBins() -> [Int: UInt8] {
         Dictionary(uniqueKeysWithValues: (categories ?? []).enumerated().map { ($1, UInt8($0 + 1)) })
+    }
+
+    /// Sorts numbers without NaN ascending (−0 before +0): a least-significant-digit radix sort on order-preserving
+    /// 64-bit keys, skipping the bytes every key shares. Up to 200,000 values per feature: a comparison sort of them
+    /// was a tenth of a 200k-row `train`.
+    static func sortFinite(_ values: inout [Double]) {
+        let n = values.count
+        guard n > 64 else {
+            values.sort { orderKey($0) < orderKey($1) }
+            return
+        }
+        var keys = values.map(orderKey)
+        var counts = [Int](repeating: 0, count: 8 * 256)
+        for key in keys {
+            for digit in 0..<8 { counts[digit * 256 + Int(truncatingIfNeeded: key >> UInt64(8 * digit)) & 0xFF] += 1 }
+        }
+        var spare = [UInt64](repeating: 0, count: n)
+        for digit in 0..<8 {
+            let base = digit * 256
+            // Every key has the same byte here: the pass would not move anything.
+            if counts[base + Int(truncatingIfNeeded: keys[0] >> UInt64(8 * digit)) & 0xFF] == n { continue }
+            var start = 0
+            for bucket in 0..<256 {
+                let count = counts[base + bucket]
+                counts[base + bucket] = start
+                start += count
+            }
+            keys.withUnsafeBufferPointer { source in
+                spare.withUnsafeMutableBufferPointer { target in
+                    counts.withUnsafeMutableBufferPointer { offsets in
+                        for key in source {
+                            let bucket = base + Int(truncatingIfNeeded: key >> UInt64(8 * digit)) & 0xFF
+                            target[offsets[bucket]] = key
+                            offsets[bucket] += 1
+                        }
+                    }
+                }
+            }
+            swap(&keys, &spare)
+        }
+        for index in 0..<n { values[index] = value(ofOrderKey: keys[index]) }
+    }
+
+    /// A key whose unsigned order is the numbers' order: the sign bit flipped for positive numbers, every bit for
+    /// negative ones.
+    @inline(__always) private static func orderKey(_ value: Double) -> UInt64 {
+        let bits = value.bitPattern
+        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    @inline(__always) private static func value(ofOrderKey key: UInt64) -> Double {
+        Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
     }
 
     private static func midpoint(_ a: Double, _ b: Double) -> Double {

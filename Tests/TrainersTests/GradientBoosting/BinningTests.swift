@@ -1,7 +1,28 @@
+import NumericKernels
 import Testing
 @testable import Trainers
 
 @Suite struct BinningTests {
+    /// The radix sort the bins are learned with orders numbers as `<` does (−0 before +0), keeping every value's bits:
+    /// short and long arrays, duplicates, both zeros, infinities, subnormals, values sharing their high bytes.
+    @Test(arguments: [0, 1, 2, 64, 65, 1_000, 50_000])
+    func valuesAreSortedAsByComparison(count: Int) {
+        var random = Xoshiro256(seed: UInt64(count))
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e308, -1e-300]
+        let values = (0..<count).map { index -> Double in
+            switch index % 4 {
+            case 0: specials[random.nextIndex(below: specials.count)]
+            case 1: Double(random.nextIndex(below: 7)) - 3
+            case 2: 1_000 + random.nextUnit()
+            default: Double(bitPattern: random.next() & ~(0x7FF << 52) | (0x3FF << 52))
+            }
+        }
+        var sorted = values
+        BinMapper.sortFinite(&sorted)
+        #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0 < $1 || ($0 == $1 && !($0.sign == .plus && $1.sign == .minus)) })
+        #expect(sorted.map(\.bitPattern).sorted() == values.map(\.bitPattern).sorted(), "the same values, bit for bit")
+    }
+
     @Test func constantColumnHasOneBinAndNeverSplits() {
         let mapper = BinMapper(values: Array(repeating: 3.5, count: 100), maxBin: 255)
         #expect(mapper.binCount == 1 && !mapper.hasMissing)
