@@ -123,20 +123,16 @@ private struct TextBytes {
         bytes.append(0x0A)
     }
 
-    mutating func line(_ key: StaticString, _ values: [Int]) {
-        append(key)
-        for (index, value) in values.enumerated() {
-            if index > 0 { bytes.append(0x20) }
-            append(value)
-        }
-        bytes.append(0x0A)
-    }
+    mutating func line(_ key: StaticString, _ values: [Int]) { line(key, count: values.count) { $0.append(values[$1]) } }
 
-    mutating func line(_ key: StaticString, _ values: [Double]) {
+    mutating func line(_ key: StaticString, _ values: [Double]) { line(key, count: values.count) { $0.append(values[$1]) } }
+
+    /// `key`, then `count` values separated by spaces, then a newline.
+    private mutating func line(_ key: StaticString, count: Int, _ value: (inout TextBytes, Int) -> Void) {
         append(key)
-        for (index, value) in values.enumerated() {
+        for index in 0..<count {
             if index > 0 { bytes.append(0x20) }
-            append(value)
+            value(&self, index)
         }
         bytes.append(0x0A)
     }
