@@ -100,15 +100,32 @@ public enum TrafficFeaturizer {
         guard settings.lagHours.allSatisfy({ $0 > 0 }) else { throw .invalidSettings("lag hours must be positive") }
         var report = DataQualityReport()
         let files = try VolInfoReader.files(at: path)
-        var cells: [String: [Int: HourCell]] = [:]
+        // Each spot's cells by hour. Rows come in runs of one spot: its index is looked up once per run.
+        var spotIndices: [String: Int] = [:], spotNames: [String] = [], spotCells: [[Int: HourCell]] = []
+        var lastSpot: (name: String, index: Int)?
         for file in files {
             report.files += 1
             try VolInfoReader.read(file) { row in
                 report.rowsRead += 1
+                let spot: Int
+                if let lastSpot, lastSpot.name == row.spot {
+                    spot = lastSpot.index
+                } else {
+                    if let known = spotIndices[row.spot] {
+                        spot = known
+                    } else {
+                        spot = spotNames.count
+                        spotIndices[row.spot] = spot
+                        spotNames.append(row.spot)
+                        spotCells.append([:])
+                    }
+                    lastSpot = (row.spot, spot)
+                }
                 let hourIndex = row.date.daysSinceEpoch * 24 + row.hour
-                cells[row.spot, default: [:]][hourIndex, default: HourCell()].add(row, report: &report)
+                spotCells[spot][hourIndex, default: HourCell()].add(row, report: &report)
             }
         }
+        let cells = Dictionary(uniqueKeysWithValues: zip(spotNames, spotCells))
         let volumes = hourlyTotals(cells, settings: settings, report: &report)
         let rows = featureRows(volumes, settings: settings, report: &report)
         let months = Array(Set(rows.map { YearMonth(year: $0.date.year, month: $0.date.month)! })).sorted()
