@@ -187,9 +187,11 @@ public struct TrialExecutor: Sendable {
         case .inProcess(let invocation):
             let result: TrainingResult?
             (outcome, result) = await runInProcess(invocation, monitor: monitor)
+            // The finished trial's objective, read as the run reads it to choose the best trial.
+            let finished = TrialRecord(
+                name: trial.name, assignments: trial.assignments, condition: outcome.condition, metrics: outcome.metrics)
             if let result, monitor?.stopped != true, outcome.condition == .succeeded,
-               let value = TrialRecord(name: "", assignments: [], condition: .succeeded, metrics: outcome.metrics)
-                .observedValue(of: experiment.objective.objectiveMetricName) {
+               let value = finished.observedValue(of: experiment.objective.objectiveMetricName) {
                 bestFit.offer(result, trial: trial, value: value, objective: experiment.objective.type)
             }
         case .external(let external):
