@@ -12,19 +12,39 @@ import Testing
         #expect(abs(integral - 1) < 1e-3)
         // Grid cells of width 1 over [−0.5, 4.5] hold all the mass too.
         let grid = ParzenEstimator(observations: [0, 1, 1, 3], low: -0.5, high: 4.5, priorWeight: 1)
-        let mass = (0...4).reduce(0.0) { $0 + exp(grid.logDensity(Double($1), cell: 1)) }
+        let mass = (0...4).reduce(0.0) { $0 + exp(grid.logDensity(Double($1), cell: (Double($1) - 0.5, Double($1) + 0.5))) }
         #expect(abs(mass - 1) < 1e-9)
     }
 
     @Test func componentDensitiesMixToTheDensity() {
         // Σⱼ wⱼ exp(log pⱼ(x)) is the mixture density, both for points and for grid cells.
         let estimator = ParzenEstimator(observations: [0.1, 0.15, 0.7, 2.4], low: -1, high: 3, priorWeight: 1)
-        for (x, cell) in [(0.3, nil), (2.9, nil), (1.0, 0.5)] as [(Double, Double?)] {
+        for (x, cell) in [(0.3, nil), (2.9, nil), (1.0, (0.75, 1.25))] as [(Double, (lower: Double, upper: Double)?)] {
             var logs = [Double](repeating: 0, count: estimator.weights.count)
             estimator.addLogComponentDensities(x, cell: cell, into: &logs)
             let mixed = zip(estimator.weights, logs).reduce(0.0) { $0 + $1.0 * exp($1.1) }
             #expect(abs(log(mixed) - estimator.logDensity(x, cell: cell)) < 1e-12)
         }
+    }
+
+    @Test func logIntegersOwnTheirLinearCells() throws {
+        // Each integer of a log range stands for [v − ½, v + ½] on the log axis, as in the random draws and Optuna's
+        // TPE: the end value 2 of 2...64 is as likely under a log-uniform prior as it is for random search.
+        let space = try SearchSpace(specs: [
+            ParameterSpec(name: "n", parameterType: .int, feasibleSpace: FeasibleSpace(min: "2", max: "64", distribution: .logUniform)),
+        ])
+        let parameter = ParameterEncoding(space).parameters[0]
+        guard case .grid(let axis) = parameter.kind else { Issue.record("an int is a grid"); return }
+        #expect(abs(axis.cell(0).lower - log(1.5)) < 1e-12 && abs(axis.cell(0).upper - log(2.5)) < 1e-12)
+        #expect(abs(parameter.bounds.high - log(64.5)) < 1e-12)
+        for k in 0..<(axis.count - 1) { #expect(abs(axis.cell(k).upper - axis.cell(k + 1).lower) < 1e-12) }
+        #expect(axis.nearestIndex(to: log(2.49)) == 0 && axis.nearestIndex(to: log(2.51)) == 1)
+        #expect(axis.nearestIndex(to: log(1.0)) == 0 && axis.nearestIndex(to: log(100.0)) == axis.count - 1)
+        // The cells partition the axis: a Parzen estimator's cell masses sum to one.
+        let (low, high) = parameter.bounds
+        let estimator = ParzenEstimator(observations: [log(2), log(5), log(40)], low: low, high: high, priorWeight: 1)
+        let mass = (0..<axis.count).reduce(0.0) { $0 + exp(estimator.logDensity(axis.position($1), cell: axis.cell($1))) }
+        #expect(abs(mass - 1) < 1e-9)
     }
 
     @Test func normalCDFKnownValues() {

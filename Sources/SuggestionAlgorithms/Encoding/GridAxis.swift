@@ -53,15 +53,27 @@ struct GridAxis {
         }
     }
 
-    /// The index whose position is nearest to `x` (positions increase with k), by binary search; NaN lands on 0.
+    /// The interval of the model axis that index k stands for, its cell: [k − ½, k + ½] on a linear grid; on a log
+    /// grid the logarithms of the value ± half a step (the first cell's lower edge at most halving the first value).
+    /// Every value of a log range gets its own cell, as in Optuna's TPE and in the random draws
+    /// (`SearchParameter.sample`): the end values are as likely as their neighbours under a uniform prior, not half as
+    /// likely.
+    func cell(_ k: Int) -> (lower: Double, upper: Double) {
+        guard isLogarithmic else { return (Double(k) - 0.5, Double(k) + 0.5) }
+        let halfStep: Double, v: Double
+        switch (domain, value(at: k)) {
+        case (.int(let range), .int(let value)): (halfStep, v) = (Double(range.step) / 2, Double(value))
+        case (.double(let range), .double(let value)): (halfStep, v) = ((range.step ?? 0) / 2, value)
+        default: return (Double(k) - 0.5, Double(k) + 0.5)
+        }
+        let lower = k == 0 ? max(v - halfStep, v / 2) : v - halfStep
+        return (log(lower), log(v + halfStep))
+    }
+
+    /// The index whose cell holds `x` (nearest on the linear scale of the values, the cells' edges); NaN lands on 0.
     func nearestIndex(to x: Double) -> Int {
         guard isLogarithmic else { return gridIndex(x, count: count) }
-        var lower = 0, upper = count - 1
-        while upper - lower > 1 {
-            let middle = lower + (upper - lower) / 2
-            if position(middle) <= x { lower = middle } else { upper = middle }
-        }
-        return abs(position(upper) - x) < abs(position(lower) - x) ? upper : lower
+        return index(nearestNumber: exp(x))
     }
 }
 

@@ -76,30 +76,21 @@ struct EncodedParameter {
         }
     }
 
-    /// The model-axis interval the parameter covers; a grid is widened by half a cell at each end (each point stands
-    /// for its cell), a list spans its indices.
+    /// The model-axis interval the parameter covers: a grid from its first cell's lower edge to its last cell's upper
+    /// edge (`GridAxis.cell`: each point stands for its cell), a list its indices.
     var bounds: (low: Double, high: Double) {
         switch kind {
         case .continuous(let low, let high, _, _): return (low, high)
-        case .grid(let axis):
-            let cell = gridCell ?? 1
-            return (axis.position(0) - cell / 2, axis.position(axis.count - 1) + cell / 2)
+        case .grid(let axis): return (axis.cell(0).lower, axis.cell(axis.count - 1).upper)
         case .categorical(let count): return (0, Double(count - 1))
         }
     }
 
-    /// The spacing of grid positions on the model axis (nil when continuous or a list).
-    var gridCell: Double? {
+    /// The model-axis cell of the grid value nearest to `x`, over which densities are scored (nil when continuous or a
+    /// list): a discrete value's probability is its cell's mass, as in Optuna's discrete distributions.
+    func scoringCell(at x: Double) -> (lower: Double, upper: Double)? {
         guard case .grid(let axis) = kind else { return nil }
-        guard axis.count > 1 else { return 1 }
-        return (axis.position(axis.count - 1) - axis.position(0)) / Double(axis.count - 1)
-    }
-
-    /// The cell a grid value's density is taken over: a linear grid's cell; nil (the density at the point) for a
-    /// continuous parameter and for a log grid, whose cells differ in width.
-    var scoringCell: Double? {
-        guard case .grid(let axis) = kind, !axis.isLogarithmic else { return nil }
-        return gridCell
+        return axis.cell(axis.nearestIndex(to: x))
     }
 
     /// A linear grid's span in parameter units (last value − first value).

@@ -60,8 +60,8 @@ public struct MultivariateTPESearch: SuggestionAlgorithm {
 struct JointParzen {
     /// One dimension on the model axis (see `EncodedParameter`).
     enum Dimension {
-        /// A continuous double, or a grid scored on its cells (`cell`, linear grids) or at its positions (log grids).
-        case numeric(ParzenEstimator, parameter: EncodedParameter, cell: Double?)
+        /// A continuous double, or a grid scored by its values' cells (`GridAxis.cell`).
+        case numeric(ParzenEstimator, parameter: EncodedParameter)
         case categorical(count: Int, observed: [Int])
     }
 
@@ -81,7 +81,7 @@ struct JointParzen {
                 let (low, high) = parameter.bounds
                 let estimator = ParzenEstimator(
                     observations: points.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
-                return .numeric(estimator, parameter: parameter, cell: parameter.scoringCell)
+                return .numeric(estimator, parameter: parameter)
             }
         }
     }
@@ -91,7 +91,7 @@ struct JointParzen {
         let component = pickComponent(weights, using: &rng)
         return dimensions.map { dimension in
             switch dimension {
-            case .numeric(let estimator, let parameter, _):
+            case .numeric(let estimator, let parameter):
                 let x = estimator.sample(component: component, using: &rng)
                 guard case .grid = parameter.kind else { return x }
                 return parameter.coordinate(parameter.value(atCoordinate: x))
@@ -106,8 +106,8 @@ struct JointParzen {
         var logs = weights.map { log($0) }
         for (d, dimension) in dimensions.enumerated() {
             switch dimension {
-            case .numeric(let estimator, _, let cell):
-                estimator.addLogComponentDensities(x[d], cell: cell, into: &logs)
+            case .numeric(let estimator, let parameter):
+                estimator.addLogComponentDensities(x[d], cell: parameter.scoringCell(at: x[d]), into: &logs)
             case .categorical(let count, let observed):
                 // Component j's probability of category k (see categoryProbabilities), in log form.
                 let k = Int(x[d])

@@ -65,9 +65,9 @@ struct ParzenEstimator {
         return min(high, max(low, means[index]))
     }
 
-    /// Adds each component's log density at `x` (with `cell`, the log probability of the cell around `x`) to
-    /// `totals[component]`: the inner loop of a joint density, one pass over the components.
-    func addLogComponentDensities(_ x: Double, cell: Double? = nil, into totals: inout [Double]) {
+    /// Adds each component's log density at `x` (with `cell`, the log probability of that interval, the cell of the
+    /// grid value `x`) to `totals[component]`: the inner loop of a joint density, one pass over the components.
+    func addLogComponentDensities(_ x: Double, cell: (lower: Double, upper: Double)? = nil, into totals: inout [Double]) {
         means.withUnsafeBufferPointer { means in
             sigmas.withUnsafeBufferPointer { sigmas in
                 masses.withUnsafeBufferPointer { masses in
@@ -76,7 +76,7 @@ struct ParzenEstimator {
                             for index in 0..<means.count {
                                 guard masses[index] > 0 else { totals[index] = -.infinity; continue }
                                 if let cell {
-                                    let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
+                                    let a = max(low, cell.lower), b = min(high, cell.upper)
                                     let probability = normalCDF((b - means[index]) / sigmas[index])
                                         - normalCDF((a - means[index]) / sigmas[index])
                                     totals[index] += log(max(0, probability) / masses[index] + 1e-300)
@@ -97,10 +97,10 @@ struct ParzenEstimator {
         sample(component: pickComponent(weights, using: &rng), using: &rng)
     }
 
-    /// log density at `x`; with `cell` (discrete values), the log probability of [x − cell/2, x + cell/2].
-    func logDensity(_ x: Double, cell: Double? = nil) -> Double {
+    /// log density at `x`; with `cell` (a discrete value's), the log probability of that interval.
+    func logDensity(_ x: Double, cell: (lower: Double, upper: Double)? = nil) -> Double {
         guard let cell else { return logDensity(at: x) }
-        let a = max(low, x - cell / 2), b = min(high, x + cell / 2)
+        let a = max(low, cell.lower), b = min(high, cell.upper)
         // A component whose whole cell lies more than 8.5σ to one side gives less than 1e-17: skipped, unless every
         // component is that far (then all are summed).
         var total = cellProbability(a, b, skipFar: true)

@@ -69,13 +69,13 @@ public struct TPESearch: SuggestionAlgorithm {
 
     /// One parameter's l(x) and g(x).
     private enum ParameterModel {
-        /// Numbers on the model axis, grid values scored over `cell` (`EncodedParameter.scoringCell`).
-        case numeric(l: ParzenEstimator, g: ParzenEstimator, parameter: EncodedParameter, cell: Double?)
+        /// Numbers on the model axis, grid values scored over their cells (`GridAxis.cell`).
+        case numeric(l: ParzenEstimator, g: ParzenEstimator, parameter: EncodedParameter)
         case categorical(l: [Double], g: [Double])
 
         /// A grid's scores by index, NaN until computed (empty: not kept — continuous, a list, or a grid too large).
         var unscored: [Double] {
-            guard case .numeric(_, _, let parameter, _) = self, case .grid(let axis) = parameter.kind,
+            guard case .numeric(_, _, let parameter) = self, case .grid(let axis) = parameter.kind,
                   axis.count <= TPESearch.scoredGridLimit
             else { return [] }
             return Array(repeating: .nan, count: axis.count)
@@ -98,13 +98,13 @@ public struct TPESearch: SuggestionAlgorithm {
                     observations: good.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
                 let g = ParzenEstimator(
                     observations: bad.map { parameter.coordinate($0[d]) }, low: low, high: high, priorWeight: priorWeight)
-                return .numeric(l: l, g: g, parameter: parameter, cell: parameter.scoringCell)
+                return .numeric(l: l, g: g, parameter: parameter)
             }
         }
     }
 
     /// Each parameter's best of `candidates` draws from l by log l − log g, on the model axis. Grid values are scored
-    /// on their cells (linear grids) or at their positions (log grids, whose cells differ in width).
+    /// by their cells' probabilities (`GridAxis.cell`).
     private func propose(_ models: [ParameterModel], scores: inout [[Double]], rng: inout Xoshiro256) -> [ParameterValue] {
         models.indices.map { d in
             switch models[d] {
@@ -116,7 +116,7 @@ public struct TPESearch: SuggestionAlgorithm {
                     if score > bestScore { (best, bestScore) = (k, score) }
                 }
                 return .choice(best)
-            case .numeric(let l, let g, let parameter, let cell):
+            case .numeric(let l, let g, let parameter):
                 var best = l.sample(using: &rng), bestScore = -Double.infinity
                 for _ in 0..<candidates {
                     var x = l.sample(using: &rng)
@@ -127,6 +127,7 @@ public struct TPESearch: SuggestionAlgorithm {
                         if !scores[d].isEmpty, !scores[d][k].isNaN {
                             score = scores[d][k]
                         } else {
+                            let cell = axis.cell(k)
                             score = l.logDensity(x, cell: cell) - g.logDensity(x, cell: cell)
                             if !scores[d].isEmpty { scores[d][k] = score }
                         }
