@@ -6,17 +6,17 @@ import NumericKernels
 ///
 /// Points live in the unit cube of `ParameterEncoding` (log scale for log distributions, grid positions for ints and
 /// stepped doubles, lists one-hot). A GP with a Matérn-5/2 ARD kernel is fitted to the standardised losses by
-/// maximising the marginal likelihood plus weak priors on the log hyperparameters, from two starts (Cholesky through
-/// LAPACK). The acquisition is maximised over 1024 seeded candidates (half from the parameters' distributions, half
-/// steps from the best observations at three scales), then by a mixed local search from the best three: L-BFGS on the
-/// analytic gradient for continuous coordinates, neighbouring grid values, every list entry (Optuna's `optim_mixed`
-/// is the model). Batches use the kriging believer: each chosen point, and every pending trial, joins the data with
-/// the GP's mean as its value, so the points of a batch spread out without a refit of the hyperparameters.
-/// Deviations from skopt: `gp_hedge` (the default) draws each point's acquisition with the seeded stream — log EI half
-/// of the time, LCB and PI a quarter each — because skopt's hedge learns its weights from gains kept between calls,
-/// which a stateless service cannot; EI has no margin (skopt's xi = 0.01 stops short of the optimum on fine scales);
-/// only the GP estimator exists; the GP sees at most `SuggestionLimits.gaussianProcessPoints` points (the most recent
-/// observations first).
+/// maximising the marginal likelihood plus priors (Optuna's on the length scales: `GaussianProcess.fit`), from two
+/// starts (Cholesky through LAPACK). The acquisition is maximised over 1024 seeded candidates (half from the
+/// parameters' distributions, half steps from the best observations at three scales), then by a mixed local search from
+/// the best three: L-BFGS on the analytic gradient for continuous coordinates, neighbouring grid values, every list
+/// entry (Optuna's `optim_mixed` is the model). Batches use the kriging believer: each chosen point, and every pending
+/// trial, joins the data with the GP's mean as its value, so the points of a batch spread out without a refit of the
+/// hyperparameters. Deviations from skopt: `gp_hedge` (the default) draws each point's acquisition with the seeded
+/// stream — log EI half of the time, LCB and PI a quarter each — because skopt's hedge learns its weights from gains
+/// kept between calls, which a stateless service cannot; EI has no margin (skopt's xi = 0.01 stops short of the optimum
+/// on fine scales); only the GP estimator exists; the GP sees at most `SuggestionLimits.gaussianProcessPoints` points
+/// (the most recent observations first).
 public struct BayesianOptimization: SuggestionAlgorithm {
     public static let algorithmName = "bayesianoptimization"
 

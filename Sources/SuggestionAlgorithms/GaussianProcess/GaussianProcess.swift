@@ -132,17 +132,21 @@ struct GaussianProcess {
     /// Likelihood-and-gradient evaluations allowed per start of the fit.
     static let fitBudget = 20
 
-    /// Fits log variance, log length scales and log noise by maximising the log marginal likelihood plus weak normal
-    /// priors on the logs (variance around 1, length scales around 1 with σ = 1.5 — from 0.05 to 20 within 2σ —,
-    /// noise around 10⁻³ with σ = 2), with analytic gradients (bounded L-BFGS, `fitBudget` evaluations), from two
-    /// starts (smooth: ℓ = 0.5; rough: ℓ = 0.15); the better posterior wins.
+    /// Fits log variance, log length scales and log noise by maximising the log marginal likelihood plus priors: normal
+    /// on log variance (around 1, σ = 1) and log noise (around 10⁻³, σ = 2); on each length scale ℓ (cube units)
+    /// −log p = 0.1 (ℓ² + ℓ⁻²), Optuna's GPSampler's prior, which makes length scales below ~0.2 costly. A GP that may
+    /// bend within a tenth of the cube fits the plateaus of gbdt surfaces (trees ignore small changes) with bumps, and
+    /// its expected improvement then keeps proposing points beside the incumbent; with this prior `gp_hedge` reached
+    /// the grid's best point of gbdt-breast-cancer in 38 of 60 held-out seeds, against 16 of 60 with the earlier
+    /// log-normal prior (σ = 1.5). Analytic gradients (bounded L-BFGS, `fitBudget` evaluations), from two starts
+    /// (smooth: ℓ = 0.5; rough: ℓ = 0.15); the better posterior wins.
     static func fit(inputs: [[Double]], targets: [Double]) -> GaussianProcess? {
         let dimensions = inputs.first?.count ?? 0
         let distances = PairwiseDistances(inputs)
         let lower = [log(0.05)] + Array(repeating: log(0.01), count: dimensions) + [log(1e-6)]
         let upper = [log(20.0)] + Array(repeating: log(20.0), count: dimensions) + [log(1.0)]
-        let priorMean = [0.0] + Array(repeating: 0.0, count: dimensions) + [log(1e-3)]
-        let priorScale = [1.0] + Array(repeating: 1.5, count: dimensions) + [2.0]
+        let (variance, noise) = (0, dimensions + 1)
+        let priors = [(index: variance, mean: 0.0, scale: 1.0), (index: noise, mean: log(1e-3), scale: 2.0)]
         let y = standardised(targets).values
         func model(_ t: [Double]) -> GaussianProcess? {
             GaussianProcess(
@@ -151,10 +155,16 @@ struct GaussianProcess {
         }
         func posterior(_ t: [Double]) -> (value: Double, gradient: [Double])? {
             guard var result = negativeLogLikelihood(t, distances: distances, targets: y) else { return nil }
-            for i in t.indices {
-                let z = (t[i] - priorMean[i]) / priorScale[i]
+            for prior in priors {
+                let z = (t[prior.index] - prior.mean) / prior.scale
                 result.value += 0.5 * z * z
-                result.gradient[i] += z / priorScale[i]
+                result.gradient[prior.index] += z / prior.scale
+            }
+            // θ = log ℓ: 0.1 (e^{2θ} + e^{−2θ}), derivative 0.2 (e^{2θ} − e^{−2θ}).
+            for i in 1..<(dimensions + 1) {
+                let up = exp(2 * t[i]), down = exp(-2 * t[i])
+                result.value += 0.1 * (up + down)
+                result.gradient[i] += 0.2 * (up - down)
             }
             return result
         }
