@@ -5,7 +5,8 @@
 # onwards), on which issue 27 changed the algorithms, and heldout-b.json (seeds 2000 onwards), only run to check them.
 #
 # Usage: Benchmarks/suggest/heldout.sh [SEEDS] [PROBLEMS] [WIDE_SEEDS]
-#        (defaults 1000-1019, heldout.json, 1000-1099; the second set: heldout.sh 2000-2019 heldout-b.json 2000-2099)
+#        (SEEDS as FIRST-LAST; defaults 1000-1019, heldout.json, FIRST to FIRST+99; PROBLEMS relative to this folder;
+#        the second set: heldout.sh 2000-2019 heldout-b.json)
 # Every algorithm runs on SEEDS; the cheap ones (all but the GPs) also on WIDE_SEEDS, a second table: the medians of
 # 20 seeds jump between the few regrets a grid surface has. The tables take ~3 min per gbdt surface once on 2 cores;
 # the runs ~30 min (Optuna's GPSampler refits a GP on every ask). Raw JSON lines go to
@@ -14,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seeds="${1:-1000-1019}"
 problems="${2:-heldout.json}"
-wide="${3:-1000-1099}"
+first="${seeds%%-*}"
+wide="${3:-$first-$((first + 99))}"
 results=../results/suggest/$(basename "$problems" .json)
 mkdir -p "$results"
 venv=../.venv-suggest
@@ -33,8 +35,12 @@ surfaces=$("$venv/bin/python" -c 'import json, sys; print(" ".join(p["name"] for
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$venv/bin/python" -W ignore peers.py "$problems" "$wide" optuna-tpe,optuna-tpe-multivariate,optuna-cmaes,optuna-random \
     > "$results/optuna-wide.jsonl" &
+cheap=$!
 "$venv/bin/python" -W ignore peers.py "$problems" "$seeds" optuna-gp > "$results/optuna-gp.jsonl" &
-wait
+gp=$!
+# Each waited for by itself: a failed peer run stops the script (a bare `wait` would return 0).
+wait "$cheap"
+wait "$gp"
 {
     echo "Seeds $seeds, every algorithm:"
     echo

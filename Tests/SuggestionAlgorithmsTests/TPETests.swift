@@ -47,6 +47,59 @@ import Testing
         #expect(abs(mass - 1) < 1e-9)
     }
 
+    /// Every grid value reads back as itself, the cells tile the axis, and the first cell's lower edge never crosses 0:
+    /// steps above 1, a first value below half a step, a stepped log double, ranges up to 2·10⁹.
+    @Test(arguments: [
+        ("int", "2", "64", nil), ("int", "1", "1000", "3"), ("double", "0.01", "1", "0.01"),
+        ("int", "1", "2000000000", nil),
+    ] as [(String, String, String, String?)])
+    func logGridValuesRoundTripThroughTheirCells(type: String, min: String, max: String, step: String?) throws {
+        let space = try SearchSpace(specs: [
+            ParameterSpec(
+                name: "v", parameterType: type == "int" ? .int : .double,
+                feasibleSpace: FeasibleSpace(min: min, max: max, step: step, distribution: .logUniform)),
+        ])
+        let parameter = ParameterEncoding(space).parameters[0]
+        guard case .grid(let axis) = parameter.kind else { Issue.record("\(type) with a step is a grid"); return }
+        let indices = axis.count <= 10_000 ? Array(0..<axis.count) : [0, 1, 2, 3, 1000, axis.count / 2, axis.count - 2, axis.count - 1]
+        for k in indices {
+            #expect(axis.nearestIndex(to: axis.position(k)) == k, "value \(axis.value(at: k))")
+            let cell = axis.cell(k)
+            #expect(cell.lower < axis.position(k) && axis.position(k) < cell.upper)
+            if k + 1 < axis.count { #expect(abs(cell.upper - axis.cell(k + 1).lower) < 1e-12) }
+            #expect(axis.nearestIndex(to: cell.lower) == k)
+        }
+        #expect(axis.cell(0).lower.isFinite)
+    }
+
+    @Test func multivariateTPEScoresLogGridValuesByTheirCells() throws {
+        // One dimension: the joint estimator's density of a grid value is its cell's mass under the same mixture.
+        let space = try SearchSpace(specs: [
+            ParameterSpec(name: "n", parameterType: .int, feasibleSpace: FeasibleSpace(min: "2", max: "64", distribution: .logUniform)),
+        ])
+        let encoding = ParameterEncoding(space)
+        let parameter = encoding.parameters[0]
+        guard case .grid(let axis) = parameter.kind else { Issue.record("an int is a grid"); return }
+        let joint = JointParzen(encoding: encoding, points: [[.int(2)], [.int(3)], [.int(40)]], priorWeight: 1)
+        let (low, high) = parameter.bounds
+        let single = ParzenEstimator(observations: [log(2), log(3), log(40)], low: low, high: high, priorWeight: 1)
+        for k in [0, 1, 5, 38, axis.count - 1] {
+            let x = axis.position(k)
+            #expect(abs(joint.logDensity([x]) - single.logDensity(x, cell: axis.cell(k))) < 1e-9)
+        }
+    }
+
+    @Test func intervalProbabilitiesKeepTheirDigits() {
+        // Values from mpmath at 40 digits: an upper tail, where Φ(b) − Φ(a) would cancel to 0, and a narrow interval.
+        #expect(abs(normalProbability(from: 9, to: 10) / 1.128512207423599e-19 - 1) < 1e-9)
+        // 1 + 2⁻²⁷ is exact in binary, so the interval's width is too.
+        #expect(abs(normalProbability(from: 1, to: 1 + 0x1p-27) / 1.8028223784098935e-9 - 1) < 1e-10)
+        #expect(normalProbability(from: 2, to: 2) == 0)
+        // A cell too narrow to have width (a log grid past 10¹⁴) is scored at its point, not floored.
+        let estimator = ParzenEstimator(observations: [33.0, 34.0], low: 30, high: 37, priorWeight: 1)
+        #expect(abs(estimator.logDensity(34, cell: (34, 34)) - estimator.logDensity(34)) < 1e-12)
+    }
+
     @Test func normalCDFKnownValues() {
         #expect(abs(normalCDF(0) - 0.5) < 1e-15)
         #expect(abs(normalCDF(1.959963984540054) - 0.975) < 1e-12)

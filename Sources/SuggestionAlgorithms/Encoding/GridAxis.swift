@@ -56,24 +56,34 @@ struct GridAxis {
     /// The interval of the model axis that index k stands for, its cell: [k − ½, k + ½] on a linear grid; on a log
     /// grid the logarithms of the value ± half a step (the first cell's lower edge at most halving the first value).
     /// Every value of a log range gets its own cell, as in Optuna's TPE and in the random draws
-    /// (`SearchParameter.sample`): the end values are as likely as their neighbours under a uniform prior, not half as
-    /// likely.
+    /// (`SearchParameter.sample`, whose range ends at `max` + half a step: the same cells when `max` is on the grid):
+    /// the end values are as likely as their neighbours under a uniform prior, not half as likely.
     func cell(_ k: Int) -> (lower: Double, upper: Double) {
-        guard isLogarithmic else { return (Double(k) - 0.5, Double(k) + 0.5) }
-        let halfStep: Double, v: Double
-        switch (domain, value(at: k)) {
-        case (.int(let range), .int(let value)): (halfStep, v) = (Double(range.step) / 2, Double(value))
-        case (.double(let range), .double(let value)): (halfStep, v) = ((range.step ?? 0) / 2, value)
-        default: return (Double(k) - 0.5, Double(k) + 0.5)
-        }
+        guard isLogarithmic, let (v, halfStep) = valueAndHalfStep(k) else { return (Double(k) - 0.5, Double(k) + 0.5) }
         let lower = k == 0 ? max(v - halfStep, v / 2) : v - halfStep
         return (log(lower), log(v + halfStep))
     }
 
-    /// The index whose cell holds `x` (nearest on the linear scale of the values, the cells' edges); NaN lands on 0.
+    /// The k-th value as a number and half the grid's step (nil for a list).
+    private func valueAndHalfStep(_ k: Int) -> (Double, Double)? {
+        switch (domain, value(at: k)) {
+        case (.int(let range), .int(let value)): (Double(value), Double(range.step) / 2)
+        case (.double(let range), .double(let value)): (value, (range.step ?? 0) / 2)
+        default: nil
+        }
+    }
+
+    /// The index whose cell holds `x` (the values' linear midpoints are the edges), by binary search over the cells'
+    /// lower edges: exact where `exp` would round, on ranges past 10¹⁴; NaN lands on 0, ±∞ on an end.
     func nearestIndex(to x: Double) -> Int {
         guard isLogarithmic else { return gridIndex(x, count: count) }
-        return index(nearestNumber: exp(x))
+        guard !x.isNaN else { return 0 }
+        var lower = 0, upper = count - 1
+        while lower < upper {
+            let middle = lower + (upper - lower + 1) / 2
+            if cell(middle).lower <= x { lower = middle } else { upper = middle - 1 }
+        }
+        return lower
     }
 }
 

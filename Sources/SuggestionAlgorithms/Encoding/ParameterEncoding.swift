@@ -63,7 +63,8 @@ struct EncodedParameter {
         }
     }
 
-    /// The feasible value nearest to a model-axis coordinate.
+    /// The feasible value at a model-axis coordinate: a continuous double clamped to its bounds, the grid value whose
+    /// cell holds it (`GridAxis.cell`), the nearest list index.
     func value(atCoordinate c: Double) -> ParameterValue {
         switch kind {
         case .continuous(let low, let high, let isLog, let range):
@@ -160,8 +161,9 @@ struct EncodedParameter {
 }
 
 extension EncodedParameter {
-    /// The value a uniform number u ∈ [0, 1) stands for: equal sub-intervals for every grid value and list entry,
-    /// the model axis (log scale for log distributions) for continuous doubles.
+    /// The value a uniform number u ∈ [0, 1) stands for: equal sub-intervals for every linear grid value and list
+    /// entry; on the model axis (log scale for log distributions) for continuous doubles and log grids, whose values
+    /// get their cells' shares of the log axis, as log-uniform random draws give them.
     func value(atUniform u: Double) -> ParameterValue {
         switch kind {
         case .categorical(let count):

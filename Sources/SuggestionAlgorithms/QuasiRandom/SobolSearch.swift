@@ -10,7 +10,8 @@ import NumericKernels
 /// nested uniform (Owen) scrambling derived from the seed — every bit flipped by a hash of the seed, the dimension and
 /// the bits above it — which keeps the net structure and removes the unscrambled sequence's alignment (its first point
 /// is not the corner). Coordinates map onto a parameter through `EncodedParameter.value(atUniform:)`: log scale for
-/// log distributions, equal shares for every grid value and list entry; normal distributions are covered uniformly
+/// log distributions (a log grid's values get their cells' shares), equal shares for every linear grid value and
+/// list entry; normal distributions are covered uniformly
 /// over [min, max] (goptuna, which serves `sobol` in Katib, ignores the distribution too). A point already in the
 /// history is replaced by a distinct random draw.
 public struct SobolSearch: SuggestionAlgorithm {

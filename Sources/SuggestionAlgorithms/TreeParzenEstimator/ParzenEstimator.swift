@@ -68,6 +68,8 @@ struct ParzenEstimator {
     /// Adds each component's log density at `x` (with `cell`, the log probability of that interval, the cell of the
     /// grid value `x`) to `totals[component]`: the inner loop of a joint density, one pass over the components.
     func addLogComponentDensities(_ x: Double, cell: (lower: Double, upper: Double)? = nil, into totals: inout [Double]) {
+        // A cell that rounds to no width (a log grid past 10¹⁴) is scored by the density at the point.
+        let cell = cell.flatMap { max(low, $0.lower) < min(high, $0.upper) ? $0 : nil }
         means.withUnsafeBufferPointer { means in
             sigmas.withUnsafeBufferPointer { sigmas in
                 masses.withUnsafeBufferPointer { masses in
@@ -77,9 +79,9 @@ struct ParzenEstimator {
                                 guard masses[index] > 0 else { totals[index] = -.infinity; continue }
                                 if let cell {
                                     let a = max(low, cell.lower), b = min(high, cell.upper)
-                                    let probability = normalCDF((b - means[index]) / sigmas[index])
-                                        - normalCDF((a - means[index]) / sigmas[index])
-                                    totals[index] += log(max(0, probability) / masses[index] + 1e-300)
+                                    let probability = normalProbability(
+                                        from: (a - means[index]) / sigmas[index], to: (b - means[index]) / sigmas[index])
+                                    totals[index] += log(probability / masses[index] + 1e-300)
                                 } else {
                                     let z = (x - means[index]) / sigmas[index]
                                     totals[index] += -0.5 * z * z - normalisers[index]
@@ -99,7 +101,8 @@ struct ParzenEstimator {
 
     /// log density at `x`; with `cell` (a discrete value's), the log probability of that interval.
     func logDensity(_ x: Double, cell: (lower: Double, upper: Double)? = nil) -> Double {
-        guard let cell else { return logDensity(at: x) }
+        // A cell that rounds to no width (a log grid past 10¹⁴) is scored by the density at the point.
+        guard let cell, max(low, cell.lower) < min(high, cell.upper) else { return logDensity(at: x) }
         let a = max(low, cell.lower), b = min(high, cell.upper)
         // A component whose whole cell lies more than 8.5σ to one side gives less than 1e-17: skipped, unless every
         // component is that far (then all are summed).
@@ -116,7 +119,7 @@ struct ParzenEstimator {
             guard mass > 0 else { continue }
             let upper = (b - mean) / sigma, lower = (a - mean) / sigma
             if skipFar, upper < -8.5 || lower > 8.5 { continue }
-            total += weights[index] * max(0, normalCDF(upper) - normalCDF(lower)) / mass
+            total += weights[index] * normalProbability(from: lower, to: upper) / mass
         }
         return total
     }
@@ -160,3 +163,14 @@ func pickComponent(_ weights: [Double], using rng: inout Xoshiro256) -> Int {
 
 /// Φ(z), the standard normal CDF.
 func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
+
+/// Φ(upper) − Φ(lower) ≥ 0 without cancellation: in the upper tail as Φ(−lower) − Φ(−upper), and for an interval
+/// narrower than 10⁻⁶ (a cell of a wide log grid) as φ(midpoint) × width, off by a relative width²(z² + 1)/24.
+func normalProbability(from lower: Double, to upper: Double) -> Double {
+    let width = upper - lower
+    if width < 1e-6 {
+        let middle = lower + width / 2
+        return max(0, width) * exp(-0.5 * middle * middle) / (2 * Double.pi).squareRoot()
+    }
+    return max(0, lower > 0 ? normalCDF(-lower) - normalCDF(-upper) : normalCDF(upper) - normalCDF(lower))
+}
