@@ -33,6 +33,20 @@ MIN_DATA = ["2", "5", "10", "20", "40", "80"]
 LAMBDA_L2 = log_grid(0.001, 100, 6)
 FEATURE_FRACTIONS = ["0.5", "0.6", "0.7", "0.8", "0.9", "1"]
 SWITCHES = ["false", "true"]
+
+
+def logistic_surface(data):
+    """Logistic regression's C (log grid) and its two switches; log-loss."""
+    return {"data": data, "metric": "logloss", "fixed": ["--trainer=logistic"],
+            "grid": {"C": log_grid(1e-4, 100, 25), "standardize": SWITCHES, "fit_intercept": SWITCHES}}
+
+
+def ridge_surface(data):
+    """Ridge's alpha (log grid) and its two switches; RMSE."""
+    return {"data": data, "metric": "rmse", "fixed": ["--trainer=ridge"],
+            "grid": {"alpha": log_grid(1e-4, 1e4, 33), "standardize": SWITCHES, "fit_intercept": SWITCHES}}
+
+
 SURFACES = {
     # Regression: 442 rows, 10 features; RMSE.
     "gbdt-diabetes": {
@@ -68,25 +82,9 @@ SURFACES = {
         },
     },
     # Multinomial logistic regression: 1,797 rows, 64 features, 10 classes; log-loss.
-    "logistic-digits": {
-        "data": "digits", "metric": "logloss",
-        "fixed": ["--trainer=logistic"],
-        "grid": {
-            "C": log_grid(1e-4, 100, 25),
-            "standardize": SWITCHES,
-            "fit_intercept": SWITCHES,
-        },
-    },
+    "logistic-digits": logistic_surface("digits"),
     # Ridge regression: diabetes again, one continuous parameter and two switches; RMSE.
-    "ridge-diabetes": {
-        "data": "diabetes", "metric": "rmse",
-        "fixed": ["--trainer=ridge"],
-        "grid": {
-            "alpha": log_grid(1e-4, 1e4, 33),
-            "standardize": SWITCHES,
-            "fit_intercept": SWITCHES,
-        },
-    },
+    "ridge-diabetes": ridge_surface("diabetes"),
     # Second held-out set (heldout-b.json, seeds 2000 onwards): added after the algorithms were changed on the first,
     # and run only to check those changes. Other data, other parameters, a categorical gbdt parameter.
     # Regression: Friedman #1 (600 rows, 10 features, 5 informative, noise 1); bagging every round.
@@ -113,25 +111,9 @@ SURFACES = {
         },
     },
     # Binary logistic regression on breast cancer: log-loss.
-    "logistic-breast-cancer": {
-        "data": "breast_cancer", "metric": "logloss",
-        "fixed": ["--trainer=logistic"],
-        "grid": {
-            "C": log_grid(1e-4, 100, 25),
-            "standardize": SWITCHES,
-            "fit_intercept": SWITCHES,
-        },
-    },
+    "logistic-breast-cancer": logistic_surface("breast_cancer"),
     # Ridge on Friedman #1: RMSE.
-    "ridge-friedman1": {
-        "data": "friedman1", "metric": "rmse",
-        "fixed": ["--trainer=ridge"],
-        "grid": {
-            "alpha": log_grid(1e-4, 1e4, 33),
-            "standardize": SWITCHES,
-            "fit_intercept": SWITCHES,
-        },
-    },
+    "ridge-friedman1": ridge_surface("friedman1"),
 }
 
 # Generated data sets (fixed seeds): (features, target).
