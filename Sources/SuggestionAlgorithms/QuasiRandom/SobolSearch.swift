@@ -11,9 +11,8 @@ import NumericKernels
 /// the bits above it — which keeps the net structure and removes the unscrambled sequence's alignment (its first point
 /// is not the corner). Coordinates map onto a parameter through `EncodedParameter.value(atUniform:)`: log scale for
 /// log distributions (a log grid's values get their cells' shares), equal shares for every linear grid value and
-/// list entry; normal distributions are covered uniformly
-/// over [min, max] (goptuna, which serves `sobol` in Katib, ignores the distribution too). A point already in the
-/// history is replaced by a distinct random draw.
+/// list entry; normal distributions are covered uniformly over [min, max] (goptuna, which serves `sobol` in Katib,
+/// ignores the distribution too). A point already in the history is replaced by a distinct random draw.
 public struct SobolSearch: SuggestionAlgorithm {
     public static let algorithmName = "sobol"
     public static let cost = SuggestionCost.cheap

@@ -48,7 +48,7 @@ struct ParzenEstimator {
         masses = zip(means, self.sigmas).map { mean, sigma in
             let upper = (high - mean) / sigma, lower = (low - mean) / sigma
             // Both bounds beyond 8.5σ: the mass differs from 1 by less than 1e-17.
-            return upper > 8.5 && lower < -8.5 ? 1 : normalCDF(upper) - normalCDF(lower)
+            return upper > 8.5 && lower < -8.5 ? 1 : normalProbability(from: lower, to: upper)
         }
         logNormalisers = zip(self.sigmas, masses).map { sigma, mass in log(sigma * (2 * Double.pi).squareRoot() * mass) }
         logScaledWeights = zip(self.weights, zip(masses, logNormalisers)).map { weight, pair in
@@ -68,8 +68,7 @@ struct ParzenEstimator {
     /// Adds each component's log density at `x` (with `cell`, the log probability of that interval, the cell of the
     /// grid value `x`) to `totals[component]`: the inner loop of a joint density, one pass over the components.
     func addLogComponentDensities(_ x: Double, cell: (lower: Double, upper: Double)? = nil, into totals: inout [Double]) {
-        // A cell that rounds to no width (a log grid past 10¹⁴) is scored by the density at the point.
-        let cell = cell.flatMap { max(low, $0.lower) < min(high, $0.upper) ? $0 : nil }
+        let cell = cell.flatMap(clipped)
         means.withUnsafeBufferPointer { means in
             sigmas.withUnsafeBufferPointer { sigmas in
                 masses.withUnsafeBufferPointer { masses in
@@ -78,9 +77,9 @@ struct ParzenEstimator {
                             for index in 0..<means.count {
                                 guard masses[index] > 0 else { totals[index] = -.infinity; continue }
                                 if let cell {
-                                    let a = max(low, cell.lower), b = min(high, cell.upper)
                                     let probability = normalProbability(
-                                        from: (a - means[index]) / sigmas[index], to: (b - means[index]) / sigmas[index])
+                                        from: (cell.lower - means[index]) / sigmas[index],
+                                        to: (cell.upper - means[index]) / sigmas[index])
                                     totals[index] += log(probability / masses[index] + 1e-300)
                                 } else {
                                     let z = (x - means[index]) / sigmas[index]
@@ -101,14 +100,19 @@ struct ParzenEstimator {
 
     /// log density at `x`; with `cell` (a discrete value's), the log probability of that interval.
     func logDensity(_ x: Double, cell: (lower: Double, upper: Double)? = nil) -> Double {
-        // A cell that rounds to no width (a log grid past 10¹⁴) is scored by the density at the point.
-        guard let cell, max(low, cell.lower) < min(high, cell.upper) else { return logDensity(at: x) }
-        let a = max(low, cell.lower), b = min(high, cell.upper)
+        guard let (a, b) = cell.flatMap(clipped) else { return logDensity(at: x) }
         // A component whose whole cell lies more than 8.5σ to one side gives less than 1e-17: skipped, unless every
         // component is that far (then all are summed).
         var total = cellProbability(a, b, skipFar: true)
         if total == 0 { total = cellProbability(a, b, skipFar: false) }
         return log(max(total, 1e-300))
+    }
+
+    /// A cell cut to [low, high]; nil when nothing of it is left — a cell that rounds to no width (a log grid past
+    /// 10¹⁴) — which is then scored by the density at its point.
+    private func clipped(_ cell: (lower: Double, upper: Double)) -> (lower: Double, upper: Double)? {
+        let a = max(low, cell.lower), b = min(high, cell.upper)
+        return a < b ? (a, b) : nil
     }
 
     private func cellProbability(_ a: Double, _ b: Double, skipFar: Bool) -> Double {
